@@ -1,0 +1,32 @@
+import { defineConfig } from 'vitest/config';
+
+// Sources run directly: every package exports a "source" condition pointing at src/index.ts.
+const resolveSource = { conditions: ['source'] };
+
+export default defineConfig({
+  resolve: resolveSource,
+  ssr: { resolve: { conditions: ['source'], externalConditions: ['source'] } },
+  test: {
+    projects: [
+      {
+        extends: true,
+        test: {
+          name: 'unit',
+          include: ['packages/*/src/**/*.test.ts'],
+          testTimeout: 60_000,
+        },
+      },
+      {
+        extends: true,
+        test: {
+          // Tests that start processes or clusters: one file at a time on two cores.
+          name: 'integration',
+          include: ['test/**/*.test.ts'],
+          fileParallelism: false,
+          testTimeout: 180_000,
+          hookTimeout: 120_000,
+        },
+      },
+    ],
+  },
+});
