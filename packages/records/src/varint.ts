@@ -1,0 +1,97 @@
+import { RecordsError } from './errors.js';
+
+// Kafka's record fields use zig-zag varints (protobuf style). Varlongs go beyond 32 bits, so they
+// use arithmetic rather than bit operators; JS numbers hold them exactly up to 2^53.
+
+const MAX_VARINT_BYTES = 5;
+const MAX_VARLONG_BYTES = 10;
+
+export function zigzagEncode(value: number): number {
+  return value >= 0 ? value * 2 : -value * 2 - 1;
+}
+
+export function zigzagDecode(value: number): number {
+  return value % 2 === 0 ? value / 2 : -(value + 1) / 2;
+}
+
+export function varintSize(value: number): number {
+  let unsigned = zigzagEncode(value);
+  let size = 1;
+  while (unsigned >= 0x80) {
+    unsigned = Math.floor(unsigned / 128);
+    size++;
+  }
+  return size;
+}
+
+/** Writes a zig-zag varint at `offset`; returns the offset after it. */
+export function writeVarint(buf: Uint8Array, offset: number, value: number): number {
+  let unsigned = zigzagEncode(value);
+  while (unsigned >= 0x80) {
+    buf[offset++] = (unsigned % 128) | 0x80;
+    unsigned = Math.floor(unsigned / 128);
+  }
+  buf[offset++] = unsigned;
+  return offset;
+}
+
+/** A bounds-checked cursor: every overrun becomes a RecordsError, never a RangeError. */
+export class ByteReader {
+  constructor(
+    readonly buf: Buffer,
+    public offset: number,
+    readonly end: number,
+  ) {}
+
+  remaining(): number {
+    return this.end - this.offset;
+  }
+
+  private need(count: number, what: string): void {
+    if (count < 0 || this.offset + count > this.end) {
+      throw new RecordsError('CORRUPT_MESSAGE', `truncated ${what} at byte ${this.offset}`);
+    }
+  }
+
+  int8(): number {
+    this.need(1, 'int8');
+    return this.buf.readInt8(this.offset++);
+  }
+
+  varint(what: string): number {
+    return this.varNumber(what, MAX_VARINT_BYTES);
+  }
+
+  varlong(what: string): number {
+    return this.varNumber(what, MAX_VARLONG_BYTES);
+  }
+
+  private varNumber(what: string, maxBytes: number): number {
+    let result = 0;
+    let multiplier = 1;
+    for (let i = 0; i < maxBytes; i++) {
+      this.need(1, what);
+      const byte = this.buf[this.offset++]!;
+      result += (byte & 0x7f) * multiplier;
+      if ((byte & 0x80) === 0) {
+        if (!Number.isSafeInteger(result)) {
+          throw new RecordsError('CORRUPT_MESSAGE', `${what} out of range`);
+        }
+        return zigzagDecode(result);
+      }
+      multiplier *= 128;
+    }
+    throw new RecordsError('CORRUPT_MESSAGE', `${what} varint longer than ${maxBytes} bytes`);
+  }
+
+  /** A length-prefixed byte string; -1 means null. Returns a view, not a copy. */
+  bytesOrNull(what: string): Buffer | null {
+    const length = this.varint(`${what} length`);
+    if (length === -1) return null;
+    if (length < -1) throw new RecordsError('CORRUPT_MESSAGE', `negative ${what} length ${length}`);
+    this.need(length, what);
+    const view = this.buf.subarray(this.offset, this.offset + length);
+    this.offset += length;
+    return view;
+  }
+}
