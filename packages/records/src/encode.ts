@@ -46,6 +46,11 @@ export interface BatchOptions {
   isControl?: boolean;
   /** Offset deltas for each record (compaction keeps holes); defaults to 0..n-1. */
   offsetDeltas?: readonly number[];
+  /**
+   * Kept as given when records were removed from the end of a batch (compaction), so the batch still
+   * covers its original offsets; defaults to the last record's offset delta.
+   */
+  lastOffsetDelta?: number;
   /** When set, baseTimestamp is the delete horizon (KIP-534) and the attribute bit is on. */
   deleteHorizonMs?: number;
 }
@@ -131,7 +136,7 @@ export function encodeBatch(records: readonly RecordInput[], options: BatchOptio
 
   const size = BATCH_HEADER_SIZE + body.length;
   const batch = Buffer.allocUnsafe(size);
-  const lastOffsetDelta = prepared[prepared.length - 1]!.offsetDelta;
+  const lastOffsetDelta = Math.max(options.lastOffsetDelta ?? 0, prepared[prepared.length - 1]!.offsetDelta);
   let attributes = COMPRESSION_TYPES.indexOf(compression);
   if (options.timestampType === 'log-append') attributes |= TIMESTAMP_TYPE_MASK;
   if (options.isTransactional) attributes |= TRANSACTIONAL_MASK;

@@ -1,0 +1,15 @@
+export { compactLog, type CompactionResult } from './compaction/cleaner.js';
+export { DEFAULT_LOG_CONFIG, resolveLogConfig, type CleanupPolicy, type FlushPolicy, type LogConfig } from './config.js';
+export { StorageError, type StorageErrorCode } from './errors.js';
+export { GroupCommitScheduler, type Flushable } from './flush/group-commit.js';
+export { LogMaintenance, type LogMaintenanceOptions } from './log/maintenance.js';
+export {
+  PartitionLog,
+  type AppendInfo,
+  type AppendOptions,
+  type LogRead,
+  type OpenReport,
+  type PartitionLogOptions,
+  type ReadOptions,
+} from './log/partition-log.js';
+export { segmentsToDelete, type SegmentSummary } from './log/retention.js';

@@ -1,0 +1,89 @@
+import type { Logger } from 'pino';
+import type { PartitionLog } from './partition-log.js';
+
+export interface LogMaintenanceOptions {
+  /** log.retention.check.interval.ms (Kafka: 5 minutes). */
+  retentionCheckIntervalMs?: number;
+  /** log.cleaner.backoff.ms: pause between compaction checks (Kafka: 15 s). */
+  cleanerBackoffMs?: number;
+  logger: Logger;
+}
+
+interface Registered {
+  log: PartitionLog;
+  /** Retention and compaction never touch offsets at or above this (the high watermark). */
+  upperBound: () => number;
+}
+
+/**
+ * Background retention and compaction for a set of logs. Each pass works log by log and the cleaner
+ * yields to the event loop as it goes, so appends and reads continue meanwhile.
+ */
+export class LogMaintenance {
+  private readonly logs = new Map<PartitionLog, Registered>();
+  private readonly retentionCheckIntervalMs: number;
+  private readonly cleanerBackoffMs: number;
+  private timers: NodeJS.Timeout[] = [];
+  private running: Promise<void> | undefined;
+
+  constructor(private readonly options: LogMaintenanceOptions) {
+    this.retentionCheckIntervalMs = options.retentionCheckIntervalMs ?? 5 * 60 * 1000;
+    this.cleanerBackoffMs = options.cleanerBackoffMs ?? 15 * 1000;
+  }
+
+  add(log: PartitionLog, upperBound: () => number = () => log.logEndOffset): void {
+    this.logs.set(log, { log, upperBound });
+  }
+
+  remove(log: PartitionLog): void {
+    this.logs.delete(log);
+  }
+
+  start(): void {
+    this.timers = [
+      setInterval(() => void this.exclusive(() => this.runRetention()), this.retentionCheckIntervalMs),
+      setInterval(() => void this.exclusive(() => this.runCompaction()), this.cleanerBackoffMs),
+    ];
+    for (const timer of this.timers) timer.unref();
+  }
+
+  async stop(): Promise<void> {
+    for (const timer of this.timers) clearInterval(timer);
+    this.timers = [];
+    await this.running;
+  }
+
+  /** Retention on every log: whole segments past retention.ms / retention.bytes. */
+  async runRetention(): Promise<void> {
+    for (const { log, upperBound } of this.logs.values()) {
+      await this.guarded(log, 'retention', () => log.applyRetention(upperBound()));
+    }
+  }
+
+  /** Compaction of every compacted log whose dirty share passed min.cleanable.dirty.ratio. */
+  async runCompaction(): Promise<void> {
+    for (const { log, upperBound } of this.logs.values()) {
+      if (!log.config.cleanupPolicy.includes('compact')) continue;
+      const bound = upperBound();
+      if (log.dirtyRatio(bound) < log.config.minCleanableDirtyRatio) continue;
+      await this.guarded(log, 'compaction', () => log.compact(bound));
+    }
+  }
+
+  /** One pass at a time: a slow clean delays the next check instead of overlapping it. */
+  private async exclusive(task: () => Promise<void>): Promise<void> {
+    if (this.running !== undefined) return;
+    this.running = task().finally(() => {
+      this.running = undefined;
+    });
+    await this.running;
+  }
+
+  private async guarded(log: PartitionLog, what: string, task: () => Promise<unknown>): Promise<void> {
+    try {
+      await task();
+    } catch (error) {
+      this.options.logger.error({ dir: log.dir, err: error }, `${what} failed`);
+    }
+  }
+}
