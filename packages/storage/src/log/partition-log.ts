@@ -151,13 +151,7 @@ export class PartitionLog {
       const broken = segmentReport.truncatedBytes > 0 || (!compacted && next !== undefined && segment.endOffset !== next);
       if (broken && next !== undefined) {
         for (const later of bases.slice(i + 1)) {
-          const { segment: orphan } = LogSegment.open(dir, later, {
-            indexIntervalBytes: config.indexIntervalBytes,
-            recover: false,
-            rules: { dense: false, offsetLimit: undefined },
-            nowMs: now(),
-          });
-          await orphan.delete();
+          LogSegment.removeFiles(dir, later);
           report.removedSegments++;
         }
         logger.error({ dir, segment: base, removed: report.removedSegments }, 'removed segments after a damaged one');

@@ -217,20 +217,39 @@ export class LogSegment {
     let lastOffset = header.lastOffset;
     position += header.sizeInBytes;
     while (position < this.size) {
-      const next = this.headerAt(window, position, lastOffset + 1, options.dense);
-      if (next.lastOffset >= maxOffset || position + next.sizeInBytes - start > maxBytes) break;
+      // Damage further on ends this read early; the next read starts at it and reports it.
+      const next = this.headerOrUndefined(window, position, lastOffset + 1, options.dense);
+      if (next === undefined || next.lastOffset >= maxOffset || position + next.sizeInBytes - start > maxBytes) break;
       lastOffset = next.lastOffset;
       position += next.sizeInBytes;
     }
-    const records = Buffer.from(window.view(start, position - start));
-    if (options.verifyCrc) this.verifyRead(records);
-    return { records, firstOffset, lastOffset };
+    let records = window.view(start, position - start);
+    if (options.verifyCrc) {
+      const valid = this.verifiedPrefix(records);
+      if (valid === 0) throw this.damaged(start, 'batch fails its CRC');
+      if (valid < records.length) {
+        records = records.subarray(0, valid);
+        lastOffset = readBatchHeader(records, lastBatchStart(records)).lastOffset;
+      }
+    }
+    return { records: Buffer.from(records), firstOffset, lastOffset };
+  }
+
+  private headerOrUndefined(window: FileWindow, position: number, expectedOffset: number, exact: boolean): BatchHeader | undefined {
+    try {
+      return this.headerAt(window, position, expectedOffset, exact);
+    } catch (error) {
+      if (error instanceof StorageError) return undefined;
+      throw error;
+    }
   }
 
   /** The batch containing (or, past a compaction gap, following) `targetOffset`, via the offset index. */
   private seek(window: FileWindow, targetOffset: number, dense: boolean): { position: number; header: BatchHeader | undefined } {
     const entry = this.offsetIndex.floor(targetOffset - this.baseOffset);
     let position = entry?.value ?? 0;
+    // Compaction can empty a segment that still covers its offsets.
+    if (position >= this.size) return { position, header: undefined };
     // An index entry names its batch's base offset exactly; the segment start only bounds it when compacted.
     let header = this.headerAt(window, position, this.baseOffset + (entry?.key ?? 0), dense || entry !== undefined);
     while (header.lastOffset < targetOffset) {
@@ -257,12 +276,15 @@ export class LogSegment {
     }
   }
 
-  private verifyRead(records: Buffer): void {
-    for (let position = 0; position < records.length; ) {
+  /** Bytes of whole batches from the start of `records` whose CRCs hold. */
+  private verifiedPrefix(records: Buffer): number {
+    let position = 0;
+    while (position < records.length) {
       const header = readBatchHeader(records, position);
-      if (!isBatchCrcValid(records, header, position)) throw this.damaged(position, 'batch fails its CRC');
+      if (!isBatchCrcValid(records, header, position)) break;
       position += header.sizeInBytes;
     }
+    return position;
   }
 
   private damaged(position: number, detail: string, cause?: unknown): StorageError {
@@ -350,14 +372,19 @@ export class LogSegment {
     fs.closeSync(this.fd);
   }
 
+  /** Removes a segment's files without opening it (segments made unreachable by damage before them). */
+  static removeFiles(dir: string, baseOffset: number): void {
+    for (const suffix of [LOG_SUFFIX, OFFSET_INDEX_SUFFIX, TIME_INDEX_SUFFIX]) {
+      fs.rmSync(segmentPath(dir, baseOffset, suffix), { force: true });
+    }
+  }
+
   /**
    * Removes the files at once (synchronously, before the first await: open descriptors stay valid on
    * POSIX) and closes them after any in-flight fdatasync.
    */
   async delete(): Promise<void> {
-    for (const suffix of [LOG_SUFFIX, OFFSET_INDEX_SUFFIX, TIME_INDEX_SUFFIX]) {
-      fs.rmSync(segmentPath(this.dir, this.baseOffset, suffix), { force: true });
-    }
+    LogSegment.removeFiles(this.dir, this.baseOffset);
     await this.close();
   }
 
@@ -382,6 +409,15 @@ export class LogSegment {
     this.rebuildIndexes(batches);
     // A segment emptied by compaction still covers its offsets, up to where it used to end.
     this.nextOffset = previousEnd;
+  }
+}
+
+function lastBatchStart(records: Buffer): number {
+  let position = 0;
+  for (;;) {
+    const next = position + readBatchHeader(records, position).sizeInBytes;
+    if (next >= records.length) return position;
+    position = next;
   }
 }
 
