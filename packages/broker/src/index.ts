@@ -1,0 +1,11 @@
+export {
+  LeaderEpochCache,
+  UNDEFINED_EPOCH,
+  UNDEFINED_EPOCH_OFFSET,
+  readEpochCheckpoint,
+  writeEpochCheckpoint,
+  type EpochEndOffset,
+  type EpochEntry,
+} from './replication/leader-epoch-cache.js';
+export { LeaderReplicationState, type IsrChange } from './replication/leader-replication-state.js';
+export { Purgatory, type DelayedOperation, type PurgatoryTimers, type WatchOutcome } from './purgatory/purgatory.js';

@@ -1,0 +1,124 @@
+/** What the leader knows of one follower, from its fetches. */
+interface FollowerProgress {
+  /** The follower's log end: its last fetch offset. */
+  logEndOffset: number;
+  /** Offsets below this are fsynced on the follower (its log end under flush=os). */
+  durableOffset: number;
+  /** The last time the follower had everything the leader had (Kafka's lastCaughtUpTimeMs). */
+  lastCaughtUpTimeMs: number;
+  lastFetchTimeMs: number;
+  /** The leader's log end at the follower's previous fetch. */
+  lastFetchLeaderLogEndOffset: number;
+}
+
+export interface IsrChange {
+  isr: number[];
+  /** Followers dropped for lagging, for the log and metrics. */
+  removed: number[];
+  added: number[];
+}
+
+/**
+ * The leader's side of replicating one partition, as a pure state machine: it is fed follower
+ * fetches and the time, and answers the high watermark and ISR changes to propose. No clock, no
+ * I/O, so every rule here is tested directly.
+ */
+export class LeaderReplicationState {
+  private readonly followers = new Map<number, FollowerProgress>();
+  private isrMembers: number[];
+  private watermark: number;
+
+  constructor(
+    readonly leaderId: number,
+    readonly replicas: readonly number[],
+    isr: readonly number[],
+    /** Where this leader's epoch began: a follower must have reached it to join the ISR. */
+    readonly epochStartOffset: number,
+    initialHighWatermark: number,
+    nowMs: number,
+  ) {
+    this.isrMembers = [...isr];
+    this.watermark = initialHighWatermark;
+    for (const id of replicas) {
+      if (id === leaderId) continue;
+      // Treat current ISR members as caught up now, so a new leader does not shrink them at once.
+      this.followers.set(id, {
+        logEndOffset: -1,
+        durableOffset: -1,
+        lastCaughtUpTimeMs: isr.includes(id) ? nowMs : 0,
+        lastFetchTimeMs: 0,
+        lastFetchLeaderLogEndOffset: -1,
+      });
+    }
+  }
+
+  get isr(): readonly number[] {
+    return this.isrMembers;
+  }
+
+  get highWatermark(): number {
+    return this.watermark;
+  }
+
+  /** The ISR as the controller committed it (after our proposal, or its own fencing). */
+  setIsr(isr: readonly number[]): void {
+    this.isrMembers = [...isr];
+  }
+
+  isReplica(id: number): boolean {
+    return this.followers.has(id);
+  }
+
+  followerLogEndOffset(id: number): number | undefined {
+    return this.followers.get(id)?.logEndOffset;
+  }
+
+  /** A follower fetched from `fetchOffset` with `durableOffset` fsynced, while the leader's log ended at `leaderLogEndOffset`. */
+  onFollowerFetch(id: number, fetchOffset: number, durableOffset: number, nowMs: number, leaderLogEndOffset: number): void {
+    const follower = this.followers.get(id);
+    if (follower === undefined) return;
+    if (fetchOffset >= leaderLogEndOffset) {
+      follower.lastCaughtUpTimeMs = Math.max(follower.lastCaughtUpTimeMs, nowMs);
+    } else if (fetchOffset >= follower.lastFetchLeaderLogEndOffset) {
+      follower.lastCaughtUpTimeMs = Math.max(follower.lastCaughtUpTimeMs, follower.lastFetchTimeMs);
+    }
+    follower.logEndOffset = fetchOffset;
+    follower.durableOffset = Math.min(durableOffset, fetchOffset);
+    follower.lastFetchTimeMs = nowMs;
+    follower.lastFetchLeaderLogEndOffset = leaderLogEndOffset;
+  }
+
+  /**
+   * Advances the high watermark to the lowest durable offset over the ISR (the leader's own
+   * included) and returns it. It never moves back: a lower bound from a new ISR member just holds it.
+   */
+  updateHighWatermark(leaderDurableOffset: number): number {
+    let candidate = leaderDurableOffset;
+    for (const id of this.isrMembers) {
+      if (id === this.leaderId) continue;
+      const follower = this.followers.get(id);
+      candidate = Math.min(candidate, follower?.durableOffset ?? -1);
+    }
+    if (candidate > this.watermark) this.watermark = candidate;
+    return this.watermark;
+  }
+
+  /**
+   * The ISR to propose, if it should change: followers that have not caught up within
+   * `replicaLagTimeMaxMs` leave; followers outside that reached the high watermark and this
+   * epoch's start join. The leader always stays.
+   */
+  proposeIsrChange(nowMs: number, replicaLagTimeMaxMs: number): IsrChange | undefined {
+    const removed: number[] = [];
+    const added: number[] = [];
+    for (const [id, follower] of this.followers) {
+      const inIsr = this.isrMembers.includes(id);
+      if (inIsr && nowMs - follower.lastCaughtUpTimeMs > replicaLagTimeMaxMs) removed.push(id);
+      const caughtUp = follower.logEndOffset >= this.watermark && follower.logEndOffset >= this.epochStartOffset;
+      if (!inIsr && caughtUp && nowMs - follower.lastCaughtUpTimeMs <= replicaLagTimeMaxMs) added.push(id);
+    }
+    if (removed.length === 0 && added.length === 0) return undefined;
+    const isr = this.replicas.filter((id) => id === this.leaderId || (this.isrMembers.includes(id) && !removed.includes(id)) || added.includes(id));
+    return { isr, removed, added };
+  }
+}
