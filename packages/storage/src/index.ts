@@ -2,6 +2,7 @@ export { compactLog, type CompactionResult } from './compaction/cleaner.js';
 export { DEFAULT_LOG_CONFIG, resolveLogConfig, type CleanupPolicy, type FlushPolicy, type LogConfig } from './config.js';
 export { StorageError, type StorageErrorCode } from './errors.js';
 export { GroupCommitScheduler, type Flushable } from './flush/group-commit.js';
+export { readOffsetCheckpoint, writeOffsetCheckpoint } from './log/checkpoint.js';
 export { LogMaintenance, type LogMaintenanceOptions } from './log/maintenance.js';
 export {
   PartitionLog,

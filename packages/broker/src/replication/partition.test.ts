@@ -1,0 +1,143 @@
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { decodeBatches, encodeBatch } from '@quill/records';
+import { PartitionLog } from '@quill/storage';
+import { pino } from 'pino';
+import { afterEach, describe, expect, it } from 'vitest';
+import { Partition, type PartitionAssignment } from './partition.js';
+
+// Replication between Partition objects on real logs, with fetches done by direct calls: the
+// same rules a broker runs, without the network.
+
+const root = fs.mkdtempSync(path.join(os.tmpdir(), 'quill-partition-'));
+const open: Partition[] = [];
+afterEach(async () => {
+  await Promise.all(open.splice(0).map((p) => p.close()));
+  fs.rmSync(root, { recursive: true, force: true });
+  fs.mkdirSync(root);
+});
+
+let clockMs = 1_000_000;
+async function replica(brokerId: number): Promise<Partition> {
+  const log = await PartitionLog.open(path.join(root, `broker-${brokerId}`, 't-0'), {
+    logger: pino({ level: 'silent' }),
+    config: { flushPolicy: 'os' },
+  });
+  const partition = new Partition('t-0', log, { brokerId, replicaLagTimeMaxMs: 10_000, now: () => clockMs, onChange: () => undefined });
+  open.push(partition);
+  return partition;
+}
+
+function assign(leader: number, leaderEpoch: number, isr = [1, 2, 3]): PartitionAssignment {
+  return { leader, leaderEpoch, partitionEpoch: leaderEpoch, replicas: [1, 2, 3], isr };
+}
+
+/** One follower fetch round against `leader`, handling divergence like the fetcher does. */
+function fetchOnce(leader: Partition, follower: Partition, followerId: number): void {
+  for (let attempt = 0; attempt < 10; attempt++) {
+    const result = leader.readForFollower(followerId, follower.log.logEndOffset, follower.lastFetchedEpoch, follower.log.durableEndOffset, 1 << 20);
+    if (result.divergingEpoch === undefined) {
+      follower.appendAsFollower(result.records, result.highWatermark);
+      return;
+    }
+    follower.truncateOnDivergence(result.divergingEpoch);
+  }
+  throw new Error('follower did not converge');
+}
+
+function values(partition: Partition, maxOffset = partition.log.logEndOffset): string[] {
+  const { records } = partition.log.read(partition.log.logStartOffset, { maxBytes: 1 << 20, maxOffset });
+  return decodeBatches(records).flatMap((b) => b.records.map((r) => r.value!.toString()));
+}
+
+const produce = (leader: Partition, ...vs: string[]) => leader.appendAsLeader(encodeBatch(vs.map((value) => ({ value }))), -1, 1);
+
+describe('Partition replication', () => {
+  it('advances the high watermark only when every ISR member has the data, and serves consumers below it', async () => {
+    const [p1, p2, p3] = [await replica(1), await replica(2), await replica(3)];
+    for (const [p] of [[p1], [p2], [p3]] as const) p!.applyAssignment(assign(1, 1));
+    produce(p1, 'a', 'b');
+    expect(p1.highWatermark).toBe(0);
+    expect(p1.readForConsumer(0, 1 << 20).records.length).toBe(0);
+    fetchOnce(p1, p2, 2);
+    fetchOnce(p1, p3, 3);
+    // The followers report their new log end on their next fetch.
+    fetchOnce(p1, p2, 2);
+    expect(p1.highWatermark).toBe(0);
+    fetchOnce(p1, p3, 3);
+    expect(p1.highWatermark).toBe(2);
+    expect(decodeBatches(p1.readForConsumer(0, 1 << 20).records)).toHaveLength(1);
+    fetchOnce(p1, p2, 2);
+    expect(p2.highWatermark).toBe(2);
+  });
+
+  it('refuses acks=all when the ISR is below min.insync.replicas, and produce on a follower', async () => {
+    const [p1, p2] = [await replica(1), await replica(2)];
+    p1.applyAssignment(assign(1, 1, [1]));
+    p2.applyAssignment(assign(1, 1, [1]));
+    expect(() => p1.appendAsLeader(encodeBatch([{ value: 'x' }]), -1, 2)).toThrowError(expect.objectContaining({ code: 'NOT_ENOUGH_REPLICAS' }));
+    expect(p1.appendAsLeader(encodeBatch([{ value: 'x' }]), 1, 2).firstOffset).toBe(0);
+    expect(() => produce(p2, 'y')).toThrowError(expect.objectContaining({ code: 'NOT_LEADER_OR_FOLLOWER' }));
+  });
+
+  it('truncates a divergent tail of an old leader so no replica keeps records the new leader lacks', async () => {
+    const [p1, p2, p3] = [await replica(1), await replica(2), await replica(3)];
+    for (const p of [p1, p2, p3]) p.applyAssignment(assign(1, 1));
+    produce(p1, 'a', 'b');
+    for (let i = 0; i < 2; i++) {
+      fetchOnce(p1, p2, 2);
+      fetchOnce(p1, p3, 3);
+    }
+    expect(p1.highWatermark).toBe(2);
+    // Broker 1 appends records that never reach the others, then loses leadership.
+    produce(p1, 'lost-1', 'lost-2');
+    produce(p1, 'lost-3');
+    for (const p of [p1, p2, p3]) p.applyAssignment(assign(2, 2, [2, 3]));
+    produce(p2, 'c');
+    fetchOnce(p2, p3, 3);
+    fetchOnce(p2, p1, 1);
+    expect(values(p1)).toEqual(['a', 'b', 'c']);
+    expect(values(p3)).toEqual(['a', 'b', 'c']);
+    expect(p1.lastFetchedEpoch).toBe(2);
+  });
+
+  it('truncates when the leader never knew the follower\'s epoch', async () => {
+    const [p1, p2, p3] = [await replica(1), await replica(2), await replica(3)];
+    for (const p of [p1, p2, p3]) p.applyAssignment(assign(1, 1));
+    produce(p1, 'a');
+    for (let i = 0; i < 2; i++) {
+      fetchOnce(p1, p2, 2);
+      fetchOnce(p1, p3, 3);
+    }
+    // Epoch 2: broker 3 leads briefly and appends alone; nobody else sees epoch 2.
+    for (const p of [p1, p2, p3]) p.applyAssignment(assign(3, 2, [1, 2, 3]));
+    produce(p3, 'epoch-2-only');
+    // Epoch 3: broker 2 leads; its history jumps from epoch 1 to 3.
+    for (const p of [p1, p2, p3]) p.applyAssignment(assign(2, 3, [1, 2]));
+    produce(p2, 'b');
+    fetchOnce(p2, p3, 3);
+    fetchOnce(p2, p1, 1);
+    expect(values(p3)).toEqual(['a', 'b']);
+    expect(values(p1)).toEqual(['a', 'b']);
+  });
+
+  it('proposes to drop a follower that stopped fetching, and to add it back once caught up', async () => {
+    const [p1, p2, p3] = [await replica(1), await replica(2), await replica(3)];
+    for (const p of [p1, p2, p3]) p.applyAssignment(assign(1, 1));
+    produce(p1, 'a');
+    fetchOnce(p1, p2, 2);
+    fetchOnce(p1, p3, 3);
+    clockMs += 5_000;
+    fetchOnce(p1, p2, 2);
+    produce(p1, 'b');
+    clockMs += 6_000;
+    fetchOnce(p1, p2, 2);
+    expect(p1.isrChangeToPropose()).toMatchObject({ isr: [1, 2], removed: [3] });
+    p1.applyAssignment({ ...assign(1, 1, [1, 2]), partitionEpoch: 2 });
+    expect(p1.isrChangeToPropose()).toBeUndefined();
+    fetchOnce(p1, p3, 3);
+    fetchOnce(p1, p3, 3);
+    expect(p1.isrChangeToPropose()).toMatchObject({ isr: [1, 2, 3], added: [3] });
+  });
+});

@@ -1,0 +1,298 @@
+import path from 'node:path';
+import type { QuillError } from '@quill/proto';
+import { readBatchHeader } from '@quill/records';
+import { readOffsetCheckpoint, writeOffsetCheckpoint, type AppendInfo, type PartitionLog } from '@quill/storage';
+import { brokerError } from '../errors.js';
+import {
+  LeaderEpochCache,
+  UNDEFINED_EPOCH,
+  readEpochCheckpoint,
+  writeEpochCheckpoint,
+  type EpochEndOffset,
+} from './leader-epoch-cache.js';
+import { LeaderReplicationState, type IsrChange } from './leader-replication-state.js';
+
+export const LEADER_EPOCH_CHECKPOINT_FILE = 'leader-epoch-checkpoint';
+export const HIGH_WATERMARK_CHECKPOINT_FILE = 'high-watermark';
+
+/** The partition's state as the committed metadata says. */
+export interface PartitionAssignment {
+  leader: number;
+  leaderEpoch: number;
+  partitionEpoch: number;
+  replicas: readonly number[];
+  isr: readonly number[];
+}
+
+export interface PartitionSettings {
+  brokerId: number;
+  /** replica.lag.time.max.ms */
+  replicaLagTimeMaxMs: number;
+  now: () => number;
+  /** Called when the high watermark or log end moved, so the purgatory re-checks waiters. */
+  onChange: () => void;
+}
+
+export type PartitionRole = 'leader' | 'follower';
+
+export interface FollowerFetchResult {
+  records: Buffer;
+  highWatermark: number;
+  logStartOffset: number;
+  /** Set when the follower's log diverged: it must truncate to `endOffset` (see OffsetForLeaderEpoch). */
+  divergingEpoch: EpochEndOffset | undefined;
+}
+
+export interface ConsumerFetchResult {
+  records: Buffer;
+  highWatermark: number;
+  logStartOffset: number;
+  logEndOffset: number;
+}
+
+/**
+ * One partition replica on this broker: its log, its leader epoch history, and the role metadata
+ * gives it. As leader it stamps appends with its epoch, tracks followers and moves the high
+ * watermark; as follower it appends what the leader sent and truncates what diverged.
+ */
+export class Partition {
+  private epochs: LeaderEpochCache;
+  private role: PartitionRole = 'follower';
+  private assignment: PartitionAssignment | undefined;
+  private leaderState: LeaderReplicationState | undefined;
+  private highWatermarkValue: number;
+  private readonly unsubscribe: () => void;
+
+  constructor(
+    readonly key: string,
+    readonly log: PartitionLog,
+    private readonly settings: PartitionSettings,
+  ) {
+    this.epochs = new LeaderEpochCache(readEpochCheckpoint(this.epochCheckpointPath));
+    // Epochs may name offsets a crash cut off the log; the log is the truth.
+    this.epochs.truncateFromEnd(log.logEndOffset);
+    const checkpointed = readOffsetCheckpoint(path.join(log.dir, HIGH_WATERMARK_CHECKPOINT_FILE)) ?? 0;
+    this.highWatermarkValue = Math.min(Math.max(checkpointed, log.logStartOffset), log.logEndOffset);
+    this.unsubscribe = log.onDurableAdvance(() => this.updateHighWatermark());
+  }
+
+  private get epochCheckpointPath(): string {
+    return path.join(this.log.dir, LEADER_EPOCH_CHECKPOINT_FILE);
+  }
+
+  get isLeader(): boolean {
+    return this.role === 'leader';
+  }
+
+  get leaderEpoch(): number {
+    return this.assignment?.leaderEpoch ?? UNDEFINED_EPOCH;
+  }
+
+  get partitionEpoch(): number {
+    return this.assignment?.partitionEpoch ?? -1;
+  }
+
+  get leaderId(): number {
+    return this.assignment?.leader ?? -1;
+  }
+
+  get highWatermark(): number {
+    return this.highWatermarkValue;
+  }
+
+  get isr(): readonly number[] {
+    return this.leaderState?.isr ?? this.assignment?.isr ?? [];
+  }
+
+  /** The epoch of the last batch in the log, for a follower's fetch (-1 for an empty log). */
+  get lastFetchedEpoch(): number {
+    return this.epochs.latestEpoch;
+  }
+
+  /** Applies a committed metadata change. Returns true if the role or epoch changed. */
+  applyAssignment(next: PartitionAssignment): boolean {
+    const previous = this.assignment;
+    this.assignment = next;
+    const isLeader = next.leader === this.settings.brokerId;
+    const newEpoch = previous === undefined || previous.leaderEpoch !== next.leaderEpoch;
+    if (isLeader && (newEpoch || this.role !== 'leader')) {
+      this.becomeLeader(next);
+      return true;
+    }
+    if (!isLeader && (newEpoch || this.role !== 'follower')) {
+      this.role = 'follower';
+      this.leaderState = undefined;
+      return true;
+    }
+    // Same epoch: only the ISR (or replica set) changed, e.g. our own AlterPartition committed.
+    this.leaderState?.setIsr(next.isr);
+    this.updateHighWatermark();
+    return false;
+  }
+
+  private becomeLeader(assignment: PartitionAssignment): void {
+    const logEndOffset = this.log.logEndOffset;
+    if (this.epochs.assign(assignment.leaderEpoch, logEndOffset)) writeEpochCheckpoint(this.epochCheckpointPath, this.epochs.all);
+    this.role = 'leader';
+    this.leaderState = new LeaderReplicationState(
+      this.settings.brokerId,
+      assignment.replicas,
+      assignment.isr,
+      logEndOffset,
+      this.highWatermarkValue,
+      this.settings.now(),
+    );
+    this.updateHighWatermark();
+  }
+
+  /** A client request's view of the leader epoch must match ours (Kafka's currentLeaderEpoch check). */
+  checkLeaderEpoch(requestEpoch: number | undefined): QuillError | undefined {
+    if (requestEpoch === undefined || requestEpoch < 0) return undefined;
+    if (requestEpoch < this.leaderEpoch) return brokerError('FENCED_LEADER_EPOCH', `${this.key}: epoch ${requestEpoch} is older than ${this.leaderEpoch}`);
+    if (requestEpoch > this.leaderEpoch) return brokerError('UNKNOWN_LEADER_EPOCH', `${this.key}: epoch ${requestEpoch} is newer than ${this.leaderEpoch}`);
+    return undefined;
+  }
+
+  private requireLeader(): LeaderReplicationState {
+    if (this.role !== 'leader' || this.leaderState === undefined) {
+      throw brokerError('NOT_LEADER_OR_FOLLOWER', `broker ${this.settings.brokerId} is not the leader of ${this.key}`);
+    }
+    return this.leaderState;
+  }
+
+  /**
+   * Appends a producer's batches as leader: offsets and this leader's epoch are stamped into them.
+   * With acks=all the ISR must hold at least `minInsyncReplicas` members.
+   */
+  appendAsLeader(buffer: Buffer, requiredAcks: number, minInsyncReplicas: number): AppendInfo {
+    const state = this.requireLeader();
+    if (requiredAcks === -1 && state.isr.length < minInsyncReplicas) {
+      throw brokerError(
+        'NOT_ENOUGH_REPLICAS',
+        `${this.key}: ISR ${JSON.stringify(state.isr)} is smaller than min.insync.replicas ${minInsyncReplicas}`,
+      );
+    }
+    const info = this.log.append(buffer, { assignOffsets: true, leaderEpoch: this.leaderEpoch });
+    this.updateHighWatermark();
+    this.settings.onChange();
+    return info;
+  }
+
+  /** A consumer read: only below the high watermark. */
+  readForConsumer(offset: number, maxBytes: number): ConsumerFetchResult {
+    const { records, logStartOffset, logEndOffset } = this.log.read(offset, { maxBytes, maxOffset: this.highWatermarkValue });
+    return { records, highWatermark: this.highWatermarkValue, logStartOffset, logEndOffset };
+  }
+
+  /**
+   * A follower's fetch: first its last fetched epoch is checked against our history (a follower
+   * whose tail diverged gets the epoch and offset to truncate to, and no data); then its position
+   * counts for the ISR and the high watermark, and it gets data beyond the high watermark.
+   */
+  readForFollower(followerId: number, fetchOffset: number, lastFetchedEpoch: number, durableOffset: number, maxBytes: number): FollowerFetchResult {
+    const state = this.requireLeader();
+    if (!state.isReplica(followerId)) {
+      throw brokerError('NOT_LEADER_OR_FOLLOWER', `broker ${followerId} is not a replica of ${this.key}`);
+    }
+    const logEndOffset = this.log.logEndOffset;
+    if (lastFetchedEpoch !== UNDEFINED_EPOCH) {
+      const epochEnd = this.epochs.endOffsetFor(lastFetchedEpoch, logEndOffset);
+      if (epochEnd.endOffset < fetchOffset || epochEnd.epoch < lastFetchedEpoch) {
+        return { records: Buffer.alloc(0), highWatermark: this.highWatermarkValue, logStartOffset: this.log.logStartOffset, divergingEpoch: epochEnd };
+      }
+    }
+    if (fetchOffset > logEndOffset) {
+      throw brokerError('OFFSET_OUT_OF_RANGE', `${this.key}: follower ${followerId} fetches ${fetchOffset} beyond the log end ${logEndOffset}`);
+    }
+    state.onFollowerFetch(followerId, fetchOffset, durableOffset, this.settings.now(), logEndOffset);
+    this.updateHighWatermark();
+    const { records, logStartOffset } = this.log.read(fetchOffset, { maxBytes });
+    return { records, highWatermark: this.highWatermarkValue, logStartOffset, divergingEpoch: undefined };
+  }
+
+  /** Where `epoch` ends in this log (OffsetForLeaderEpoch). */
+  endOffsetForEpoch(epoch: number): EpochEndOffset {
+    return this.epochs.endOffsetFor(epoch, this.log.logEndOffset);
+  }
+
+  /** A follower appends the leader's batches unchanged, recording epochs as they first appear. */
+  appendAsFollower(records: Buffer, leaderHighWatermark: number): void {
+    if (records.length > 0) {
+      let epochsChanged = false;
+      for (let position = 0; position < records.length; ) {
+        const header = readBatchHeader(records, position);
+        epochsChanged = this.epochs.assign(header.partitionLeaderEpoch, header.baseOffset) || epochsChanged;
+        position += header.sizeInBytes;
+      }
+      this.log.append(records, { assignOffsets: false });
+      if (epochsChanged) writeEpochCheckpoint(this.epochCheckpointPath, this.epochs.all);
+    }
+    this.setFollowerHighWatermark(leaderHighWatermark);
+  }
+
+  setFollowerHighWatermark(leaderHighWatermark: number): void {
+    const bounded = Math.min(leaderHighWatermark, this.log.logEndOffset);
+    if (bounded > this.highWatermarkValue) {
+      this.highWatermarkValue = bounded;
+      this.settings.onChange();
+    }
+  }
+
+  /**
+   * Follower side of a divergence answer: truncates to where the leader's epoch ends, or where ours
+   * does if that is earlier (the leader may not know our epoch at all). Returns the new log end; the
+   * next fetch carries the new last epoch, so repeated answers walk back until the logs agree.
+   */
+  truncateOnDivergence(diverging: EpochEndOffset): number {
+    const logEndOffset = this.log.logEndOffset;
+    let target: number;
+    if (diverging.endOffset < 0) {
+      // The leader knows no epoch up to ours: only what was committed is certainly shared.
+      target = this.highWatermarkValue;
+    } else {
+      const local = this.epochs.endOffsetFor(diverging.epoch, logEndOffset);
+      target = local.endOffset < 0 ? diverging.endOffset : Math.min(diverging.endOffset, local.endOffset);
+    }
+    this.truncateTo(Math.min(target, logEndOffset));
+    return this.log.logEndOffset;
+  }
+
+  /** Cuts a divergent tail (follower side) and forgets the epochs that lived in it. */
+  truncateTo(offset: number): void {
+    this.log.truncateTo(offset);
+    this.epochs.truncateFromEnd(this.log.logEndOffset);
+    writeEpochCheckpoint(this.epochCheckpointPath, this.epochs.all);
+    if (this.highWatermarkValue > this.log.logEndOffset) this.highWatermarkValue = this.log.logEndOffset;
+  }
+
+  /** The follower is behind the leader's log start: restart empty there. */
+  truncateFullyAndStartAt(offset: number): void {
+    this.log.truncateFullyAndStartAt(offset);
+    this.epochs.truncateFromEnd(offset);
+    writeEpochCheckpoint(this.epochCheckpointPath, this.epochs.all);
+    this.highWatermarkValue = offset;
+  }
+
+  /** The ISR change to propose to the controller now, if any (leader only). */
+  isrChangeToPropose(): IsrChange | undefined {
+    return this.leaderState?.proposeIsrChange(this.settings.now(), this.settings.replicaLagTimeMaxMs);
+  }
+
+  private updateHighWatermark(): void {
+    if (this.leaderState === undefined) return;
+    const before = this.highWatermarkValue;
+    this.highWatermarkValue = Math.min(this.leaderState.updateHighWatermark(this.log.durableEndOffset), this.log.logEndOffset);
+    if (this.highWatermarkValue > before) this.settings.onChange();
+  }
+
+  /** Persists the high watermark so a restart does not expose less (or more) than it had. */
+  checkpointHighWatermark(): void {
+    writeOffsetCheckpoint(path.join(this.log.dir, HIGH_WATERMARK_CHECKPOINT_FILE), this.highWatermarkValue);
+  }
+
+  async close(): Promise<void> {
+    this.unsubscribe();
+    this.checkpointHighWatermark();
+    await this.log.close();
+  }
+}
