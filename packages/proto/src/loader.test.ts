@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { decodeMetadataRecordBatch, encodeMetadataRecordBatch, loadQuillPackage, protoFiles } from './index.js';
 
 const EXPECTED: Record<string, string[]> = {
-  Raft: ['Vote', 'Append', 'InstallSnapshot', 'TimeoutNow'],
+  Raft: ['Vote', 'Append', 'Heartbeat', 'InstallSnapshot', 'TimeoutNow'],
   Controller: [
     'RegisterBroker',
     'BrokerHeartbeat',
