@@ -1,0 +1,264 @@
+import { ErrorCode, QuillError, errorInfo } from '@quill/proto';
+import { EARLIEST_TIMESTAMP, LATEST_TIMESTAMP, listOffsets, topicPartitionKey, type OffsetAnswer } from '../cluster/index.js';
+import { retryContext, type ClientContext } from '../context.js';
+import { QuillStateError } from '../errors.js';
+import { isStaleMetadataError, retry } from '../retry/index.js';
+import type {
+  ClusterDescription,
+  CreateTopicsOptions,
+  DeleteTopicsOptions,
+  PartitionOffsets,
+  TopicDescription,
+} from './types.js';
+
+const DEFAULT_ADMIN_TIMEOUT_MS = 5_000;
+/** Extra deadline over the controller-side timeout, so the broker answers before the client gives up. */
+const ADMIN_DEADLINE_MARGIN_MS = 5_000;
+
+/**
+ * Manages topics and reads cluster metadata. Calls go to any broker, which forwards what needs
+ * the controller to the active controller. Get one from `quill.admin()`.
+ *
+ * @example
+ * const admin = quill.admin();
+ * await admin.connect();
+ * await admin.createTopics({ topics: [{ topic: 'orders', numPartitions: 6, replicationFactor: 3 }] });
+ * await admin.disconnect();
+ */
+export class Admin {
+  private readonly context: ClientContext;
+  private abort: AbortController | undefined;
+
+  /** @internal Use `quill.admin()`. */
+  constructor(context: ClientContext) {
+    this.context = context;
+  }
+
+  /** Connects to the cluster (bootstraps metadata). Retries with backoff; rejects when retries run out. */
+  async connect(): Promise<void> {
+    if (this.abort) return;
+    const abort = new AbortController();
+    this.abort = abort;
+    try {
+      await this.context.cluster.connect(abort.signal);
+    } catch (error) {
+      if (this.abort === abort) this.abort = undefined;
+      throw error;
+    }
+    this.context.logger.info('admin connected');
+  }
+
+  /** Closes every connection; calls in flight fail. */
+  async disconnect(): Promise<void> {
+    const abort = this.abort;
+    if (!abort) return;
+    this.abort = undefined;
+    abort.abort(new QuillStateError('the admin client disconnected'));
+    this.context.cluster.disconnect();
+    this.context.logger.info('admin disconnected');
+  }
+
+  /**
+   * Creates topics. Resolves true when every topic was created, false when some already
+   * existed (the others are created), as KafkaJS does; rejects with the QuillError of any other
+   * failure (INVALID_REPLICATION_FACTOR, INVALID_TOPIC_EXCEPTION, ...). With `waitForLeaders`
+   * (the default) it resolves once every new partition has a leader.
+   */
+  async createTopics(options: CreateTopicsOptions): Promise<boolean> {
+    const signal = this.signal();
+    const { topics, validateOnly = false, waitForLeaders = true, timeout = DEFAULT_ADMIN_TIMEOUT_MS } = options;
+    if (topics.length === 0) throw new QuillError(ErrorCode.INVALID_REQUEST, 'createTopics needs at least one topic');
+    const names = topics.map((t) => t.topic);
+    const duplicate = names.find((name, i) => names.indexOf(name) !== i);
+    if (duplicate !== undefined) throw new QuillError(ErrorCode.INVALID_REQUEST, `topic "${duplicate}" is listed twice`);
+
+    const created = new Set<string>();
+    const existed = new Set<string>();
+    await this.withRetry(signal, 'createTopics', async () => {
+      const remaining = topics.filter((t) => !created.has(t.topic) && !existed.has(t.topic));
+      const response = await this.context.cluster.anyConnection().request(
+        'CreateTopics',
+        {
+          validateOnly,
+          timeoutMs: timeout,
+          topics: remaining.map((t) => ({
+            name: t.topic,
+            numPartitions: t.numPartitions ?? -1,
+            replicationFactor: t.replicationFactor ?? -1,
+            assignments: (t.replicaAssignment ?? []).map((a) => ({ partition: a.partition, brokerIds: a.replicas })),
+            configs: Object.fromEntries((t.configEntries ?? []).map((c) => [c.name, c.value])),
+          })),
+        },
+        this.requestOptions(timeout, signal),
+      );
+      let retriable: QuillError | undefined;
+      for (const result of response.topics) {
+        const code = errorInfo(result.errorCode).name;
+        // REQUEST_TIMED_OUT here means "created, leaders not elected yet" (see controller.proto).
+        if (code === ErrorCode.NONE || code === ErrorCode.REQUEST_TIMED_OUT) created.add(result.name);
+        else if (code === ErrorCode.TOPIC_ALREADY_EXISTS) existed.add(result.name);
+        else {
+          const error = new QuillError(code, `cannot create topic "${result.name}": ${result.errorMessage || code}`);
+          if (!error.retriable) throw error;
+          retriable = error;
+        }
+      }
+      if (retriable) throw retriable;
+    });
+    this.context.logger.info({ created: [...created], existed: [...existed], validateOnly }, 'createTopics done');
+    if (waitForLeaders && !validateOnly && created.size > 0) await this.waitForLeaders([...created], signal);
+    if (created.size > 0) this.context.cluster.markStale('topics created');
+    return existed.size === 0;
+  }
+
+  /** Deletes topics. Rejects with UNKNOWN_TOPIC_OR_PARTITION when one does not exist. */
+  async deleteTopics(options: DeleteTopicsOptions): Promise<void> {
+    const signal = this.signal();
+    const { topics, timeout = DEFAULT_ADMIN_TIMEOUT_MS } = options;
+    if (topics.length === 0) return;
+    const deleted = new Set<string>();
+    let missing: QuillError | undefined;
+    await this.withRetry(signal, 'deleteTopics', async ({ retryCount }) => {
+      const remaining = topics.filter((t) => !deleted.has(t));
+      const response = await this.context.cluster
+        .anyConnection()
+        .request('DeleteTopics', { names: remaining, timeoutMs: timeout }, this.requestOptions(timeout, signal));
+      let retriable: QuillError | undefined;
+      for (const result of response.topics) {
+        const code = errorInfo(result.errorCode).name;
+        const error = new QuillError(code, `cannot delete topic "${result.name}": ${result.errorMessage || code}`);
+        if (code === ErrorCode.NONE) deleted.add(result.name);
+        else if (code === ErrorCode.UNKNOWN_TOPIC_OR_PARTITION) {
+          // On a retry, an earlier attempt whose answer was lost may have deleted it.
+          if (retryCount > 0) deleted.add(result.name);
+          else missing ??= error;
+        } else if (!error.retriable) throw error;
+        else retriable = error;
+      }
+      if (retriable) throw retriable;
+    });
+    this.context.cluster.removeTargetTopics(deleted);
+    this.context.logger.info({ deleted: [...deleted] }, 'deleteTopics done');
+    if (missing) throw missing;
+  }
+
+  /**
+   * Partitions of the given topics (all topics when none are given) with their leader, leader
+   * epoch, replicas and in-sync replicas. An unknown topic rejects with UNKNOWN_TOPIC_OR_PARTITION
+   * once the retries are used up (a topic just created may take a moment to reach every broker).
+   */
+  async fetchTopicMetadata(options: { topics?: string[] } = {}): Promise<{ topics: TopicDescription[] }> {
+    const signal = this.signal();
+    const asked = options.topics && options.topics.length > 0 ? options.topics : null;
+    return this.withRetry(signal, 'fetchTopicMetadata', async () => {
+      const metadata = await this.context.cluster.requestMetadata(asked);
+      const names = asked ?? [...metadata.topics.values()].filter((t) => !t.isInternal).map((t) => t.name);
+      return {
+        topics: names.map((name) => {
+          const topic = metadata.topics.get(name);
+          if (!topic || topic.errorCode !== ErrorCode.NONE) {
+            const code = topic?.errorCode ?? ErrorCode.UNKNOWN_TOPIC_OR_PARTITION;
+            throw new QuillError(code, `topic "${name}": ${topic?.errorMessage || errorInfo(code).message}`);
+          }
+          return { name, partitions: topic.partitions };
+        }),
+      };
+    });
+  }
+
+  /** Names of the topics in the cluster (internal topics left out). */
+  async listTopics(): Promise<string[]> {
+    const signal = this.signal();
+    return this.withRetry(signal, 'listTopics', async () => {
+      const metadata = await this.context.cluster.requestMetadata(null);
+      return [...metadata.topics.values()].filter((t) => !t.isInternal).map((t) => t.name);
+    });
+  }
+
+  /**
+   * Each partition's offsets: `low` the log start, `high` (and `offset`) the high watermark,
+   * where the next message goes. Asks each partition's leader.
+   */
+  async fetchTopicOffsets(topic: string): Promise<PartitionOffsets[]> {
+    const signal = this.signal();
+    const { cluster } = this.context;
+    return this.withRetry(signal, 'fetchTopicOffsets', async () => {
+      await cluster.addTargetTopics([topic]);
+      await cluster.refreshMetadataIfNecessary();
+      const partitions = cluster.partitionsFor(topic).map((p) => p.partitionId);
+      const query = (timestamp: number): Array<{ topic: string; partition: number; timestamp: number }> =>
+        partitions.map((partition) => ({ topic, partition, timestamp }));
+      const [low, high] = await Promise.all([
+        listOffsets(cluster, query(EARLIEST_TIMESTAMP), 'ISOLATION_LEVEL_READ_UNCOMMITTED', signal),
+        listOffsets(cluster, query(LATEST_TIMESTAMP), 'ISOLATION_LEVEL_READ_UNCOMMITTED', signal),
+      ]);
+      return partitions.map((partition) => {
+        const key = topicPartitionKey(topic, partition);
+        const lowAnswer = answerOrThrow(low.get(key), topic, partition);
+        const highAnswer = answerOrThrow(high.get(key), topic, partition);
+        return { partition, offset: highAnswer.offset, high: highAnswer.offset, low: lowAnswer.offset };
+      });
+    });
+  }
+
+  /** The brokers, the active controller and the cluster id. */
+  async describeCluster(): Promise<ClusterDescription> {
+    const signal = this.signal();
+    return this.withRetry(signal, 'describeCluster', async () => {
+      const metadata = await this.context.cluster.requestMetadata([]);
+      return {
+        clusterId: metadata.clusterId,
+        controller: metadata.controllerId,
+        brokers: [...metadata.brokers.values()].map(({ nodeId, host, port }) => ({ nodeId, host, port })),
+      };
+    });
+  }
+
+  private async waitForLeaders(topics: string[], signal: AbortSignal): Promise<void> {
+    await this.withRetry(signal, 'waitForLeaders', async () => {
+      const metadata = await this.context.cluster.requestMetadata(topics);
+      for (const name of topics) {
+        const topic = metadata.topics.get(name);
+        if (!topic || topic.errorCode !== ErrorCode.NONE || topic.partitions.length === 0) {
+          throw new QuillError(ErrorCode.UNKNOWN_TOPIC_OR_PARTITION, `topic "${name}" is not in the metadata yet`);
+        }
+        const leaderless = topic.partitions.find((p) => p.leader < 0);
+        if (leaderless) {
+          throw new QuillError(ErrorCode.LEADER_NOT_AVAILABLE, `${name}-${leaderless.partitionId} has no leader yet`);
+        }
+      }
+    });
+  }
+
+  private signal(): AbortSignal {
+    if (!this.abort) throw new QuillStateError('the admin client is not connected: call connect() first');
+    return this.abort.signal;
+  }
+
+  private requestOptions(timeoutMs: number, signal: AbortSignal): { timeoutMs: number; signal: AbortSignal } {
+    return { timeoutMs: Math.max(this.context.requestTimeoutMs, timeoutMs + ADMIN_DEADLINE_MARGIN_MS), signal };
+  }
+
+  private withRetry<T>(
+    signal: AbortSignal,
+    operation: string,
+    fn: (attempt: { retryCount: number }) => Promise<T>,
+  ): Promise<T> {
+    return retry(
+      fn,
+      this.context.retry,
+      retryContext(this.context, signal, ({ error, retryCount, delayMs }) => {
+        if (isStaleMetadataError(error)) this.context.cluster.markStale(error.code);
+        this.context.logger.warn({ operation, code: error.code, err: error.message, retryCount, delayMs }, 'admin call failed, retrying');
+      }),
+    );
+  }
+}
+
+function answerOrThrow(answer: OffsetAnswer | QuillError | undefined, topic: string, partition: number): OffsetAnswer {
+  if (answer === undefined) {
+    throw new QuillError(ErrorCode.UNKNOWN_SERVER_ERROR, `no offset answer for ${topic}-${partition}`);
+  }
+  if (answer instanceof QuillError) throw answer;
+  return answer;
+}

@@ -1,0 +1,63 @@
+import type { PartitionMetadata } from '../cluster/index.js';
+import type { RetryOptions } from '../retry/index.js';
+
+/** A topic to create (KafkaJS's ITopicConfig). */
+export interface TopicConfig {
+  topic: string;
+  /** Default -1: the cluster's `num.partitions`. */
+  numPartitions?: number;
+  /** Default -1: the cluster's `default.replication.factor`. */
+  replicationFactor?: number;
+  /** Explicit placement: the brokers of each partition, leader first. Leave numPartitions and replicationFactor unset with it. */
+  replicaAssignment?: Array<{ partition: number; replicas: number[] }>;
+  /** Topic configs, e.g. `{ name: 'cleanup.policy', value: 'compact' }`. */
+  configEntries?: Array<{ name: string; value: string }>;
+}
+
+/** The argument of `admin.createTopics`. */
+export interface CreateTopicsOptions {
+  topics: TopicConfig[];
+  /** Check the request without creating anything. Default false. */
+  validateOnly?: boolean;
+  /** Resolve only once every partition of the new topics has a leader in the metadata. Default true. */
+  waitForLeaders?: boolean;
+  /** How long the controller may wait for leaders before answering, in ms. Default 5000. */
+  timeout?: number;
+}
+
+/** The argument of `admin.deleteTopics`. */
+export interface DeleteTopicsOptions {
+  topics: string[];
+  /** In ms. Default 5000. */
+  timeout?: number;
+}
+
+/** A topic and its partitions, as `fetchTopicMetadata` returns them. */
+export interface TopicDescription {
+  name: string;
+  partitions: PartitionMetadata[];
+}
+
+/** The offsets of one partition (KafkaJS's fetchTopicOffsets entry). */
+export interface PartitionOffsets {
+  partition: number;
+  /** The latest offset (the high watermark): where the next message will go. Same as `high`. */
+  offset: number;
+  high: number;
+  /** The log start offset: the first offset still in the log. */
+  low: number;
+}
+
+/** What `describeCluster` returns. */
+export interface ClusterDescription {
+  clusterId: string;
+  /** The active controller's node id. */
+  controller: number;
+  brokers: Array<{ nodeId: number; host: string; port: number }>;
+}
+
+/** Options of `quill.admin(...)`. */
+export interface AdminOptions {
+  /** Overrides the client's retry options for this admin client. */
+  retry?: Partial<RetryOptions>;
+}

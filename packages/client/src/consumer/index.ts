@@ -1,0 +1,18 @@
+export { Consumer } from './consumer.js';
+export { Fetcher, type FetchIsolationLevel, type FetchedPartition, type FetcherOptions } from './fetcher.js';
+export { SubscriptionState, parseOffsetSpec, type PartitionState } from './subscription-state.js';
+export {
+  ConsumerEventNames,
+  type AutoOffsetReset,
+  type ConsumedMessage,
+  type ConsumerEvents,
+  type ConsumerOptions,
+  type ConsumerRunConfig,
+  type EachMessageHandler,
+  type EachMessagePayload,
+  type OffsetSpec,
+  type ReceivedHeaders,
+  type ReceivedMessage,
+  type TopicPartition,
+  type TopicPartitionOffset,
+} from './types.js';

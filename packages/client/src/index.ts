@@ -1,0 +1,60 @@
+// @quill/client: the Quill SDK. Producer, Consumer and Admin shaped like KafkaJS, over gRPC.
+export { Quill, type QuillConfig } from './quill.js';
+export { LogLevel } from './logger.js';
+export { QuillStateError } from './errors.js';
+export { ErrorCode, QuillError, errorInfo, isRetriable, type ErrorInfo } from '@quill/proto';
+
+export {
+  CompressionTypes,
+  Partitioners,
+  Producer,
+  createDefaultPartitioner,
+  murmur2,
+  partitionForKey,
+  toPositive,
+  type Acks,
+  type CompressionType,
+  type Message,
+  type MessageHeaderValue,
+  type MessageHeaders,
+  type Partitioner,
+  type PartitionerArgs,
+  type PartitionerFactory,
+  type ProducerBatch,
+  type ProducerOptions,
+  type ProducerRecord,
+  type RecordMetadata,
+  type SendOptions,
+  type TopicMessages,
+} from './producer/index.js';
+
+export {
+  Consumer,
+  ConsumerEventNames,
+  type AutoOffsetReset,
+  type ConsumedMessage,
+  type ConsumerEvents,
+  type ConsumerOptions,
+  type ConsumerRunConfig,
+  type EachMessageHandler,
+  type EachMessagePayload,
+  type OffsetSpec,
+  type ReceivedHeaders,
+  type ReceivedMessage,
+  type TopicPartition,
+  type TopicPartitionOffset,
+} from './consumer/index.js';
+
+export {
+  Admin,
+  type AdminOptions,
+  type ClusterDescription,
+  type CreateTopicsOptions,
+  type DeleteTopicsOptions,
+  type PartitionOffsets,
+  type TopicConfig,
+  type TopicDescription,
+} from './admin/index.js';
+
+export type { BrokerMetadata, PartitionMetadata, TopicMetadata } from './cluster/index.js';
+export { DEFAULT_RETRY, type RandomSource, type RetryOptions } from './retry/index.js';

@@ -1,0 +1,125 @@
+import * as grpc from '@grpc/grpc-js';
+import { ErrorCode, QuillError, loadQuillPackage } from '@quill/proto';
+import { pino } from 'pino';
+import { afterEach, describe, expect, it } from 'vitest';
+import { ScriptedCluster, deadAddress } from '../test-support/scripted-cluster.js';
+import { BrokerConnection } from './connection.js';
+import { ConnectionPool } from './pool.js';
+
+const logger = pino({ level: 'silent' });
+
+describe('BrokerConnection against a scripted broker', () => {
+  let cluster: ScriptedCluster | undefined;
+  const connections: BrokerConnection[] = [];
+  const open = (address: string, requestTimeoutMs = 5_000): BrokerConnection => {
+    const connection = new BrokerConnection({ address, clientId: 'conn-test', logger, requestTimeoutMs });
+    connections.push(connection);
+    return connection;
+  };
+
+  afterEach(async () => {
+    for (const c of connections.splice(0)) c.close();
+    await cluster?.stop();
+    cluster = undefined;
+  });
+
+  it('calls the broker with the client id in the gRPC metadata', async () => {
+    cluster = await ScriptedCluster.start([1]);
+    const response = await open(cluster.address(1)).request('Metadata', { topics: [] });
+    expect(response.brokers.map((b) => b.brokerId)).toEqual([1]);
+    expect(cluster.calls[0]).toMatchObject({ method: 'Metadata', clientId: 'conn-test' });
+  });
+
+  it('maps a dead address to a retriable NETWORK_EXCEPTION', async () => {
+    const error = await open(await deadAddress())
+      .request('Metadata', {})
+      .catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(QuillError);
+    expect(error).toMatchObject({ code: ErrorCode.NETWORK_EXCEPTION, retriable: true });
+  });
+
+  it('maps a missed deadline to a retriable REQUEST_TIMED_OUT', async () => {
+    cluster = await ScriptedCluster.start([1]);
+    cluster.intercept = () => 2_000;
+    const error = await open(cluster.address(1))
+      .request('Metadata', {}, { timeoutMs: 100 })
+      .catch((e: unknown) => e);
+    expect(error).toMatchObject({ code: ErrorCode.REQUEST_TIMED_OUT, retriable: true });
+  });
+
+  it('maps UNAVAILABLE from the server to NETWORK_EXCEPTION, and UNIMPLEMENTED to a non-retriable error', async () => {
+    cluster = await ScriptedCluster.start([1]);
+    cluster.intercept = (_node, method) =>
+      method === 'Metadata' ? { code: grpc.status.UNAVAILABLE, details: 'draining' } : undefined;
+    const connection = open(cluster.address(1));
+    await expect(connection.request('Metadata', {})).rejects.toMatchObject({ code: ErrorCode.NETWORK_EXCEPTION, retriable: true });
+    await expect(connection.request('Heartbeat', {})).rejects.toMatchObject({
+      code: ErrorCode.UNSUPPORTED_VERSION,
+      retriable: false,
+    });
+  });
+
+  it('turns a request-level error field into a QuillError', async () => {
+    const server = new grpc.Server();
+    server.addService(loadQuillPackage().quill.v1.Broker.service, {
+      Metadata: (_call: unknown, callback: grpc.sendUnaryData<unknown>) =>
+        callback(null, { error: { code: 'NOT_CONTROLLER', message: 'moving' } }),
+    } as unknown as grpc.UntypedServiceImplementation);
+    const port = await new Promise<number>((resolve, reject) =>
+      server.bindAsync('127.0.0.1:0', grpc.ServerCredentials.createInsecure(), (e, p) => (e ? reject(e) : resolve(p))),
+    );
+    try {
+      const connection = open(`127.0.0.1:${port}`);
+      await expect(connection.request('Metadata', {})).rejects.toMatchObject({
+        code: ErrorCode.NOT_CONTROLLER,
+        retriable: true,
+        message: 'moving',
+      });
+      // unary() hands the raw response over.
+      expect((await connection.unary('Metadata', {})).error?.code).toBe('NOT_CONTROLLER');
+    } finally {
+      server.forceShutdown();
+    }
+  });
+
+  it('close() cancels calls in flight with NETWORK_EXCEPTION and refuses new ones', async () => {
+    cluster = await ScriptedCluster.start([1]);
+    cluster.intercept = () => 5_000;
+    const connection = open(cluster.address(1));
+    const pending = connection.request('Metadata', {}).catch((e: unknown) => e);
+    await new Promise((resolve) => setTimeout(resolve, 50));
+    connection.close();
+    expect(await pending).toMatchObject({ code: ErrorCode.NETWORK_EXCEPTION });
+    await expect(connection.request('Metadata', {})).rejects.toMatchObject({ code: ErrorCode.NETWORK_EXCEPTION });
+  });
+
+  it('an aborted signal cancels the call', async () => {
+    cluster = await ScriptedCluster.start([1]);
+    cluster.intercept = () => 5_000;
+    const abort = new AbortController();
+    const pending = open(cluster.address(1))
+      .request('Metadata', {}, { signal: abort.signal })
+      .catch((e: unknown) => e);
+    setTimeout(() => abort.abort(), 50);
+    expect(await pending).toMatchObject({ code: ErrorCode.NETWORK_EXCEPTION });
+  });
+});
+
+describe('ConnectionPool', () => {
+  it('keeps one connection per address and closes them all', () => {
+    const pool = new ConnectionPool({ clientId: 'pool-test', logger, requestTimeoutMs: 1_000 });
+    const a = pool.get('127.0.0.1:1');
+    expect(pool.get('127.0.0.1:1')).toBe(a);
+    const b = pool.get('127.0.0.1:2');
+    expect(b).not.toBe(a);
+    expect(pool.addresses()).toEqual(['127.0.0.1:1', '127.0.0.1:2']);
+    pool.closeAll();
+    expect(a.isOpen).toBe(false);
+    expect(b.isOpen).toBe(false);
+    expect(pool.addresses()).toEqual([]);
+    // A closed connection is replaced on the next get.
+    const c = pool.get('127.0.0.1:1');
+    expect(c).not.toBe(a);
+    pool.closeAll();
+  });
+});

@@ -1,0 +1,180 @@
+import * as grpc from '@grpc/grpc-js';
+import {
+  CLIENT_ID_METADATA_KEY,
+  ErrorCode,
+  GRPC_CHANNEL_OPTIONS,
+  QuillError,
+  errorFromResponse,
+  loadQuillPackage,
+  type BrokerClient,
+  type Error__Output,
+} from '@quill/proto';
+import type { Logger } from 'pino';
+import { fromGrpcError } from './grpc-errors.js';
+
+/** The unary RPCs of the Broker service (FetchStream, the only streaming one, is not here). */
+export type BrokerUnaryMethod =
+  | 'Metadata'
+  | 'Produce'
+  | 'Fetch'
+  | 'ListOffsets'
+  | 'CreateTopics'
+  | 'DeleteTopics'
+  | 'CreatePartitions'
+  | 'DescribeConfigs'
+  | 'AlterConfigs'
+  | 'IncrementalAlterConfigs'
+  | 'ElectLeaders'
+  | 'DescribeCluster'
+  | 'DescribeQuorum'
+  | 'FindCoordinator'
+  | 'JoinGroup'
+  | 'SyncGroup'
+  | 'Heartbeat'
+  | 'LeaveGroup'
+  | 'OffsetCommit'
+  | 'OffsetFetch'
+  | 'ListGroups'
+  | 'DescribeGroups'
+  | 'DeleteGroups'
+  | 'InitProducerId'
+  | 'AddPartitionsToTxn'
+  | 'AddOffsetsToTxn'
+  | 'EndTxn'
+  | 'TxnOffsetCommit';
+
+// The last overload of each generated method is `(argument, callback)`: read both types off it.
+type UnarySignature<M extends BrokerUnaryMethod> = Parameters<BrokerClient[M]>;
+/** The request message of a Broker RPC, e.g. `BrokerRequest<'Produce'>` is `ProduceRequest`. */
+export type BrokerRequest<M extends BrokerUnaryMethod> = UnarySignature<M>[0];
+/** The decoded response of a Broker RPC, e.g. `BrokerResponse<'Produce'>` is `ProduceResponse__Output`. */
+export type BrokerResponse<M extends BrokerUnaryMethod> =
+  UnarySignature<M>[1] extends grpc.requestCallback<infer R> ? R : never;
+
+type UntypedUnary = (
+  request: unknown,
+  metadata: grpc.Metadata,
+  options: grpc.CallOptions,
+  callback: (error: grpc.ServiceError | null, response?: unknown) => void,
+) => grpc.ClientUnaryCall;
+
+/** Per-call options. */
+export interface RequestOptions {
+  /** The call's deadline, from now; defaults to the connection's `requestTimeoutMs`. */
+  timeoutMs?: number;
+  /** Cancels the call (it then fails with a retriable NETWORK_EXCEPTION). */
+  signal?: AbortSignal;
+}
+
+export interface BrokerConnectionOptions {
+  /** `host:port` of the broker's client listener. */
+  address: string;
+  clientId: string;
+  logger: Logger;
+  /** Default deadline of a call, in ms. */
+  requestTimeoutMs: number;
+  /** Defaults to plaintext. */
+  credentials?: grpc.ChannelCredentials;
+}
+
+/**
+ * Reconnect quickly to a broker that restarts: grpc-js's default backoff grows to two minutes,
+ * during which every call to that address fails at once.
+ */
+const RECONNECT_BACKOFF_INITIAL_MS = 100;
+const RECONNECT_BACKOFF_MAX_MS = 5_000;
+
+/**
+ * One gRPC channel to one broker address. Calls are promises with a deadline; transport
+ * failures come back as retriable QuillErrors (see `fromGrpcError`).
+ */
+export class BrokerConnection {
+  readonly address: string;
+  private readonly client: BrokerClient;
+  private readonly metadata: grpc.Metadata;
+  private readonly logger: Logger;
+  private readonly requestTimeoutMs: number;
+  private readonly inFlight = new Set<grpc.ClientUnaryCall>();
+  private closed = false;
+
+  constructor(options: BrokerConnectionOptions) {
+    this.address = options.address;
+    this.logger = options.logger.child({ broker: options.address });
+    this.requestTimeoutMs = options.requestTimeoutMs;
+    this.metadata = new grpc.Metadata();
+    this.metadata.set(CLIENT_ID_METADATA_KEY, options.clientId);
+    const Broker = loadQuillPackage().quill.v1.Broker;
+    this.client = new Broker(options.address, options.credentials ?? grpc.credentials.createInsecure(), {
+      ...GRPC_CHANNEL_OPTIONS,
+      'grpc.initial_reconnect_backoff_ms': RECONNECT_BACKOFF_INITIAL_MS,
+      'grpc.max_reconnect_backoff_ms': RECONNECT_BACKOFF_MAX_MS,
+    });
+  }
+
+  /** False once `close()` was called. */
+  get isOpen(): boolean {
+    return !this.closed;
+  }
+
+  /**
+   * Calls `method` and resolves with its response. Rejects with a QuillError: the response's
+   * request-level `error` when set, else the mapped transport failure.
+   */
+  async request<M extends BrokerUnaryMethod>(
+    method: M,
+    request: BrokerRequest<M>,
+    options: RequestOptions = {},
+  ): Promise<BrokerResponse<M>> {
+    const response = await this.unary(method, request, options);
+    const failure = errorFromResponse((response as { error?: Error__Output | null }).error);
+    if (failure) throw failure;
+    return response;
+  }
+
+  /** Calls `method` and resolves with the raw response, without looking at its `error` field. */
+  unary<M extends BrokerUnaryMethod>(
+    method: M,
+    request: BrokerRequest<M>,
+    options: RequestOptions = {},
+  ): Promise<BrokerResponse<M>> {
+    if (this.closed) {
+      return Promise.reject(new QuillError(ErrorCode.NETWORK_EXCEPTION, `connection to ${this.address} is closed`));
+    }
+    if (options.signal?.aborted) {
+      return Promise.reject(new QuillError(ErrorCode.NETWORK_EXCEPTION, `${method} to ${this.address} was cancelled`));
+    }
+    const timeoutMs = options.timeoutMs ?? this.requestTimeoutMs;
+    const fn = this.client[method] as unknown as UntypedUnary;
+    return new Promise<BrokerResponse<M>>((resolve, reject) => {
+      const onAbort = (): void => call.cancel();
+      const call = fn.call(
+        this.client,
+        request,
+        this.metadata,
+        { deadline: Date.now() + timeoutMs },
+        (error, response) => {
+          this.inFlight.delete(call);
+          options.signal?.removeEventListener('abort', onAbort);
+          if (error) {
+            const mapped = fromGrpcError(error, this.address, method);
+            this.logger.debug({ method, code: mapped.code, err: error.details }, 'request failed');
+            reject(mapped);
+          } else {
+            resolve(response as BrokerResponse<M>);
+          }
+        },
+      );
+      this.inFlight.add(call);
+      options.signal?.addEventListener('abort', onAbort, { once: true });
+    });
+  }
+
+  /** Cancels the calls in flight (they fail with NETWORK_EXCEPTION) and closes the channel. */
+  close(): void {
+    if (this.closed) return;
+    this.closed = true;
+    for (const call of this.inFlight) call.cancel();
+    this.inFlight.clear();
+    this.client.close();
+  }
+}

@@ -1,0 +1,10 @@
+export {
+  BrokerConnection,
+  type BrokerConnectionOptions,
+  type BrokerRequest,
+  type BrokerResponse,
+  type BrokerUnaryMethod,
+  type RequestOptions,
+} from './connection.js';
+export { fromGrpcError } from './grpc-errors.js';
+export { ConnectionPool, type ConnectionPoolOptions } from './pool.js';

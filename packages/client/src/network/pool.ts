@@ -1,0 +1,44 @@
+import type { ChannelCredentials } from '@grpc/grpc-js';
+import type { Logger } from 'pino';
+import { BrokerConnection } from './connection.js';
+
+export interface ConnectionPoolOptions {
+  clientId: string;
+  logger: Logger;
+  requestTimeoutMs: number;
+  credentials?: ChannelCredentials;
+}
+
+/** One connection per broker address, opened on first use and closed together. */
+export class ConnectionPool {
+  private readonly connections = new Map<string, BrokerConnection>();
+
+  constructor(private readonly options: ConnectionPoolOptions) {}
+
+  /** The open connection to `address`, created if there is none. */
+  get(address: string): BrokerConnection {
+    let connection = this.connections.get(address);
+    if (!connection || !connection.isOpen) {
+      connection = new BrokerConnection({ ...this.options, address });
+      this.connections.set(address, connection);
+    }
+    return connection;
+  }
+
+  /** Addresses with a connection, for logs and tests. */
+  addresses(): string[] {
+    return [...this.connections.keys()];
+  }
+
+  /** Closes the connection to `address` (a broker that left the cluster). */
+  close(address: string): void {
+    this.connections.get(address)?.close();
+    this.connections.delete(address);
+  }
+
+  /** Closes every connection; calls in flight fail with NETWORK_EXCEPTION. */
+  closeAll(): void {
+    for (const connection of this.connections.values()) connection.close();
+    this.connections.clear();
+  }
+}

@@ -1,0 +1,83 @@
+import type { ClientContext } from '../context.js';
+import { QuillStateError } from '../errors.js';
+import { sendMessages } from './send-messages.js';
+import type { Partitioner, ProducerBatch, ProducerRecord, RecordMetadata } from './types.js';
+
+const DEFAULT_ACKS = -1;
+const DEFAULT_TIMEOUT_MS = 30_000;
+
+/**
+ * Writes messages to topics. Get one from `quill.producer()`, `connect()` it, `send()`, and
+ * `disconnect()` when done.
+ *
+ * @example
+ * const producer = quill.producer();
+ * await producer.connect();
+ * await producer.send({ topic: 'orders', messages: [{ key: 'order-1', value: JSON.stringify(order) }] });
+ * await producer.disconnect();
+ */
+export class Producer {
+  private readonly context: ClientContext;
+  private readonly partitioner: Partitioner;
+  private abort: AbortController | undefined;
+
+  /** @internal Use `quill.producer()`. */
+  constructor(context: ClientContext, partitioner: Partitioner) {
+    this.context = context;
+    this.partitioner = partitioner;
+  }
+
+  /** Connects to the cluster (bootstraps metadata). Retries with backoff; rejects when retries run out. */
+  async connect(): Promise<void> {
+    if (this.abort) return;
+    const abort = new AbortController();
+    this.abort = abort;
+    try {
+      await this.context.cluster.connect(abort.signal);
+    } catch (error) {
+      if (this.abort === abort) this.abort = undefined;
+      throw error;
+    }
+    this.context.logger.info('producer connected');
+  }
+
+  /** Closes every connection. Sends still in flight fail. The producer may connect again later. */
+  async disconnect(): Promise<void> {
+    const abort = this.abort;
+    if (!abort) return;
+    this.abort = undefined;
+    abort.abort(new QuillStateError('the producer disconnected'));
+    this.context.cluster.disconnect();
+    this.context.logger.info('producer disconnected');
+  }
+
+  /**
+   * Sends messages to one topic and resolves once the brokers acknowledged them as `acks` asks
+   * (default -1: every in-sync replica). Partitions failing with a retriable error are retried
+   * with backoff; a non-retriable error, or one that outlasts the retries, rejects with a
+   * QuillError (`code`, `retriable`, `message`).
+   *
+   * @returns One entry per partition written to, with the offset of its first message.
+   */
+  async send(record: ProducerRecord): Promise<RecordMetadata[]> {
+    const { topic, messages, ...options } = record;
+    return this.sendBatch({ ...options, topicMessages: [{ topic, messages }] });
+  }
+
+  /** Like `send`, for several topics at once: still one request per leader broker. */
+  async sendBatch(batch: ProducerBatch): Promise<RecordMetadata[]> {
+    const abort = this.abort;
+    if (!abort) throw new QuillStateError('the producer is not connected: call connect() first');
+    return sendMessages(
+      this.context,
+      this.partitioner,
+      {
+        topicMessages: batch.topicMessages,
+        acks: batch.acks ?? DEFAULT_ACKS,
+        timeoutMs: batch.timeout ?? DEFAULT_TIMEOUT_MS,
+        compression: batch.compression ?? 'none',
+      },
+      abort.signal,
+    );
+  }
+}

@@ -1,0 +1,165 @@
+import { SeededRandom } from '@quill/random';
+import type { Logger } from 'pino';
+import { Admin, type AdminOptions } from './admin/index.js';
+import { Cluster } from './cluster/index.js';
+import type { ClientContext } from './context.js';
+import { Consumer, type ConsumerOptions } from './consumer/index.js';
+import { createLogger, type LogLevel } from './logger.js';
+import { ConnectionPool } from './network/index.js';
+import { Producer, createDefaultPartitioner, type ProducerOptions } from './producer/index.js';
+import { DEFAULT_RETRY, sleep, type RandomSource, type RetryOptions } from './retry/index.js';
+
+/** Options of `new Quill(...)`. Names and defaults follow KafkaJS where it has them. */
+export interface QuillConfig {
+  /** Bootstrap brokers as `host:port`; any one of them is enough to find the others. */
+  brokers: string[];
+  /** Sent to brokers with every request (quotas, logs, group listings) and added to every log line. Default "quill". */
+  clientId?: string;
+  /** Default 'info' (or QUILL_LOG_LEVEL from the environment). */
+  logLevel?: LogLevel;
+  /** Log through your own pino logger (a child tagged with the client id) instead of stdout. */
+  logger?: Logger;
+  /** How failed requests are retried; unset fields keep KafkaJS's defaults (5 retries from 300 ms, ×2, ±20 %, ≤ 30 s). */
+  retry?: Partial<RetryOptions>;
+  /** Deadline of a request, in ms. Default 30 000. */
+  requestTimeoutMs?: number;
+  /** Randomness for backoff jitter and partition choice. Default: seeded from the clock; pass a `SeededRandom` to reproduce a run. */
+  random?: RandomSource;
+}
+
+const DEFAULT_CLIENT_ID = 'quill';
+const DEFAULT_REQUEST_TIMEOUT_MS = 30_000;
+/** KafkaJS's metadataMaxAge. */
+const DEFAULT_METADATA_MAX_AGE_MS = 300_000;
+const DEFAULT_CONSUMER = {
+  maxWaitTimeInMs: 5_000,
+  minBytes: 1,
+  maxBytes: 10 * 1024 * 1024,
+  maxBytesPerPartition: 1024 * 1024,
+} as const;
+
+interface ContextOverrides {
+  component: 'producer' | 'consumer' | 'admin';
+  retry: Partial<RetryOptions> | undefined;
+  metadataMaxAgeMs: number | undefined;
+  allowAutoTopicCreation: boolean;
+}
+
+/**
+ * The entry point of the SDK: holds the cluster address and client-wide options and makes
+ * producers, consumers and admin clients. Each of those has its own connections and metadata
+ * cache, and its own `connect()`/`disconnect()`.
+ *
+ * @example
+ * import { Quill } from '@quill/client';
+ *
+ * const quill = new Quill({ clientId: 'billing', brokers: ['127.0.0.1:9092'] });
+ * const producer = quill.producer();
+ * await producer.connect();
+ * await producer.send({ topic: 'invoices', messages: [{ key: 'customer-7', value: 'paid' }] });
+ * await producer.disconnect();
+ */
+export class Quill {
+  private readonly brokers: readonly string[];
+  private readonly clientId: string;
+  private readonly rootLogger: Logger;
+  private readonly retryOptions: RetryOptions;
+  private readonly requestTimeoutMs: number;
+  private readonly random: RandomSource;
+
+  constructor(config: QuillConfig) {
+    if (!Array.isArray(config.brokers) || config.brokers.length === 0) {
+      throw new TypeError('brokers must list at least one `host:port` address');
+    }
+    for (const address of config.brokers) {
+      if (typeof address !== 'string' || !/^.+:\d{1,5}$/.test(address)) {
+        throw new TypeError(`broker address ${JSON.stringify(address)} is not \`host:port\``);
+      }
+    }
+    this.brokers = [...config.brokers];
+    this.clientId = config.clientId ?? DEFAULT_CLIENT_ID;
+    this.rootLogger = createLogger({ clientId: this.clientId, logLevel: config.logLevel, logger: config.logger });
+    this.retryOptions = resolveRetry(DEFAULT_RETRY, config.retry);
+    this.requestTimeoutMs = config.requestTimeoutMs ?? DEFAULT_REQUEST_TIMEOUT_MS;
+    this.random = config.random ?? new SeededRandom((Date.now() ^ (process.pid << 16)) >>> 0);
+  }
+
+  /** The client's pino logger. */
+  logger(): Logger {
+    return this.rootLogger;
+  }
+
+  /** A new producer. Call `connect()` before sending. */
+  producer(options: ProducerOptions = {}): Producer {
+    const context = this.context({
+      component: 'producer',
+      retry: options.retry,
+      metadataMaxAgeMs: options.metadataMaxAgeMs,
+      allowAutoTopicCreation: options.allowAutoTopicCreation ?? true,
+    });
+    const partitioner = options.createPartitioner ? options.createPartitioner() : createDefaultPartitioner(this.random);
+    return new Producer(context, partitioner);
+  }
+
+  /** A new consumer. Call `connect()`, then `assign()` partitions and `run()` or iterate `messages()`. */
+  consumer(options: ConsumerOptions = {}): Consumer {
+    const context = this.context({
+      component: 'consumer',
+      retry: options.retry,
+      metadataMaxAgeMs: options.metadataMaxAgeMs,
+      allowAutoTopicCreation: false,
+    });
+    return new Consumer(context, {
+      maxWaitTimeInMs: options.maxWaitTimeInMs ?? DEFAULT_CONSUMER.maxWaitTimeInMs,
+      minBytes: options.minBytes ?? DEFAULT_CONSUMER.minBytes,
+      maxBytes: options.maxBytes ?? DEFAULT_CONSUMER.maxBytes,
+      maxBytesPerPartition: options.maxBytesPerPartition ?? DEFAULT_CONSUMER.maxBytesPerPartition,
+      isolationLevel: options.readUncommitted ? 'ISOLATION_LEVEL_READ_UNCOMMITTED' : 'ISOLATION_LEVEL_READ_COMMITTED',
+      autoOffsetReset: options.autoOffsetReset ?? 'earliest',
+    });
+  }
+
+  /** A new admin client. Call `connect()` first. */
+  admin(options: AdminOptions = {}): Admin {
+    return new Admin(
+      this.context({ component: 'admin', retry: options.retry, metadataMaxAgeMs: undefined, allowAutoTopicCreation: false }),
+    );
+  }
+
+  private context(overrides: ContextOverrides): ClientContext {
+    const logger = this.rootLogger.child({ component: overrides.component });
+    const retry = resolveRetry(this.retryOptions, overrides.retry);
+    const pool = new ConnectionPool({ clientId: this.clientId, logger, requestTimeoutMs: this.requestTimeoutMs });
+    const cluster = new Cluster({
+      brokers: this.brokers,
+      pool,
+      logger,
+      retry,
+      random: this.random,
+      sleep,
+      metadataMaxAgeMs: overrides.metadataMaxAgeMs ?? DEFAULT_METADATA_MAX_AGE_MS,
+      allowAutoTopicCreation: overrides.allowAutoTopicCreation,
+    });
+    return {
+      cluster,
+      logger,
+      retry,
+      random: this.random,
+      sleep,
+      now: Date.now,
+      requestTimeoutMs: this.requestTimeoutMs,
+    };
+  }
+}
+
+function resolveRetry(base: Readonly<RetryOptions>, override: Partial<RetryOptions> | undefined): RetryOptions {
+  const merged = { ...base };
+  for (const [name, value] of Object.entries(override ?? {}) as Array<[keyof RetryOptions, number | undefined]>) {
+    if (value === undefined) continue;
+    if (typeof value !== 'number' || !Number.isFinite(value) || value < 0) {
+      throw new RangeError(`retry.${name} must be a non-negative number, got ${String(value)}`);
+    }
+    merged[name] = value;
+  }
+  return merged;
+}

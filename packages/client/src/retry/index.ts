@@ -1,0 +1,15 @@
+export {
+  DEFAULT_RETRY,
+  backoffDelay,
+  backoffDelays,
+  isRetriableError,
+  retry,
+  sleep,
+  type AttemptInfo,
+  type RandomSource,
+  type RetryContext,
+  type RetryEvent,
+  type RetryOptions,
+  type Sleep,
+} from './retry.js';
+export { STALE_METADATA_CODES, isStaleMetadataError } from './stale-metadata.js';
