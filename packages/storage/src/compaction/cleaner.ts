@@ -1,7 +1,7 @@
 import fs from 'node:fs';
 import { decodeBatch, encodeBatch, readBatchHeader, type BatchHeader, type Record } from '@quill/records';
 import { CLEANED_SUFFIX, LOG_SUFFIX, segmentPath } from '../file-names.js';
-import { fdatasync } from '../index/sparse-index.js';
+import { fdatasync } from '../file-sync.js';
 import type { PartitionLog } from '../log/partition-log.js';
 import type { ScannedBatch } from '../segment/batch-scan.js';
 import type { LogSegment } from '../segment/segment.js';

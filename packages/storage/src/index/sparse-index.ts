@@ -1,5 +1,6 @@
 import fs from 'node:fs';
 import { crc32c } from '@quill/records';
+import { fdatasync } from '../file-sync.js';
 
 /**
  * A sparse, append-only index file of (key, value) pairs with non-decreasing keys: the offset index
@@ -157,8 +158,4 @@ export class SparseIndex {
       this.fd = undefined;
     }
   }
-}
-
-export function fdatasync(fd: number): Promise<void> {
-  return new Promise((resolve, reject) => fs.fdatasync(fd, (error) => (error ? reject(error) : resolve())));
 }

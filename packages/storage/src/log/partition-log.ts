@@ -18,6 +18,7 @@ import {
   RECOVERY_POINT_FILE,
   parseSegmentFileName,
 } from '../file-names.js';
+import { fsyncDirectory } from '../file-sync.js';
 import { GroupCommitScheduler } from '../flush/group-commit.js';
 import { LogSegment, type AppendedBatch } from '../segment/segment.js';
 import { readOffsetCheckpoint, writeOffsetCheckpoint } from './checkpoint.js';
@@ -87,6 +88,7 @@ export class PartitionLog {
   private readonly durableListeners = new Set<(offset: number) => void>();
   private readonly background = new Set<Promise<unknown>>();
   private everyBatchChain: Promise<void> = Promise.resolve();
+  private rollSyncs: Promise<void> = Promise.resolve();
   private failure: StorageError | undefined;
   private closed = false;
   private compacted: boolean;
@@ -105,6 +107,7 @@ export class PartitionLog {
   ) {
     this.segments = segments;
     this.compacted = compacted;
+    // open() synced everything it recovered before building the log.
     this.flushed = this.logEndOffset;
   }
 
@@ -161,6 +164,10 @@ export class PartitionLog {
     if (segments.length === 0) {
       segments.push(LogSegment.create(dir, 0, { indexIntervalBytes: config.indexIntervalBytes }, now()));
     }
+    // After a crash the recovered bytes may exist only in the page cache: sync them before they
+    // count as durable, and before the recovery point moves past them.
+    if (!cleanShutdown) await Promise.all(segments.map((s) => s.flush()));
+    await fsyncDirectory(dir);
     const scheduler = options.flushScheduler ?? new GroupCommitScheduler(config.flushIntervalMs);
     const log = new PartitionLog(dir, config, logger, scheduler, now, segments, compacted, report);
     writeOffsetCheckpoint(path.join(dir, RECOVERY_POINT_FILE), log.activeSegment.baseOffset);
@@ -282,15 +289,18 @@ export class PartitionLog {
     const previous = this.activeSegment;
     const next = LogSegment.create(this.dir, baseOffset, { indexIntervalBytes: this.config.indexIntervalBytes }, this.now());
     this.segments.push(next);
-    // Once the sealed segment is on disk, recovery after a crash can start at the new one.
-    this.track(
-      Promise.all([previous.flush(), previous.flushIndexes()]).then(
-        () => {
-          if (!this.closed) writeOffsetCheckpoint(path.join(this.dir, RECOVERY_POINT_FILE), baseOffset);
-        },
-        (error: unknown) => this.fail(error),
-      ),
-    );
+    // Once the sealed segment and the new file's directory entry are on disk, recovery after a
+    // crash can start at the new segment. Rolls sync in order, so the recovery point never goes back.
+    this.rollSyncs = this.rollSyncs.then(async () => {
+      try {
+        await Promise.all([previous.flush(), previous.flushIndexes()]);
+        await fsyncDirectory(this.dir);
+        if (!this.closed) writeOffsetCheckpoint(path.join(this.dir, RECOVERY_POINT_FILE), baseOffset);
+      } catch (error) {
+        this.fail(error);
+      }
+    });
+    this.track(this.rollSyncs);
     this.logger.debug({ dir: this.dir, baseOffset }, 'rolled segment');
   }
 

@@ -2,7 +2,8 @@ import fs from 'node:fs';
 import { BATCH_HEADER_SIZE, decodeBatch, isBatchCrcValid, readBatchHeader, RecordsError, type BatchHeader } from '@quill/records';
 import { StorageError } from '../errors.js';
 import { LOG_SUFFIX, OFFSET_INDEX_SUFFIX, TIME_INDEX_SUFFIX, segmentPath } from '../file-names.js';
-import { fdatasync, SparseIndex, type IndexEntry } from '../index/sparse-index.js';
+import { fdatasync } from '../file-sync.js';
+import { SparseIndex, type IndexEntry } from '../index/sparse-index.js';
 import { scanSegment, type ScanRules, type ScannedBatch } from './batch-scan.js';
 import { FileWindow } from './file-window.js';
 
