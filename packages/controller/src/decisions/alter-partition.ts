@@ -1,0 +1,79 @@
+// AlterPartition: a partition leader proposes a new ISR (shrink when a follower falls behind,
+// expand when it catches up). The controller's answer is the truth; the request is a
+// compare-and-set on the partition epoch, so a leader acting on stale state loses cleanly.
+import { ErrorCode } from '@quill/proto';
+import { isUsableBroker, topicById } from '../metadata/queries.js';
+import { partitionChangeRecord } from '../metadata/records.js';
+import type { MetadataState, PartitionMetadata } from '../metadata/state.js';
+import { checkBrokerEpoch, isRejected } from './broker-identity.js';
+import { accept, reject, type Decision } from './decision.js';
+import { inReplicaOrder } from './partition-leadership.js';
+
+export interface AlterPartitionRequest {
+  /** The proposing broker, which must lead the partition. */
+  readonly brokerId: number;
+  readonly brokerEpoch: number;
+  readonly topicId: string;
+  readonly partition: number;
+  /** The leader epoch the proposer believes current. */
+  readonly leaderEpoch: number;
+  /** The compare-and-set token: the partition epoch the proposer last saw. */
+  readonly partitionEpoch: number;
+  readonly newIsr: readonly number[];
+}
+
+/** The partition after the change (what the response reports back to the leader). */
+export type AlteredPartition = PartitionMetadata;
+
+function checkNewIsr(state: MetadataState, partition: PartitionMetadata, newIsr: readonly number[]): string | undefined {
+  if (newIsr.length === 0) return 'The new ISR is empty.';
+  if (new Set(newIsr).size !== newIsr.length) return `The new ISR ${newIsr.join(',')} lists a broker twice.`;
+  const stranger = newIsr.find((id) => !partition.replicas.includes(id));
+  if (stranger !== undefined) return `Broker ${stranger} is not a replica of the partition (replicas ${partition.replicas.join(',')}).`;
+  if (!newIsr.includes(partition.leader)) return `The new ISR ${newIsr.join(',')} does not contain the leader ${partition.leader}.`;
+  // A member may stay while shutting down, but only a serving broker may join.
+  const ineligible = newIsr.find((id) => !partition.isr.includes(id) && !isUsableBroker(state, id));
+  if (ineligible !== undefined) return `Broker ${ineligible} is fenced or shutting down and cannot join the ISR.`;
+  return undefined;
+}
+
+export function alterPartition(state: MetadataState, request: AlterPartitionRequest): Decision<AlteredPartition> {
+  const broker = checkBrokerEpoch(state, request.brokerId, request.brokerEpoch);
+  if (isRejected(broker)) return broker;
+  const topic = topicById(state, request.topicId);
+  if (topic === undefined) return reject(ErrorCode.UNKNOWN_TOPIC_ID, `No topic has id ${request.topicId}.`);
+  const partition = topic.partitions.get(request.partition);
+  if (partition === undefined) {
+    return reject(ErrorCode.UNKNOWN_TOPIC_OR_PARTITION, `Topic '${topic.name}' has no partition ${request.partition}.`);
+  }
+  const where = `${topic.name}/${request.partition}`;
+  if (request.leaderEpoch !== partition.leaderEpoch) {
+    return reject(
+      ErrorCode.FENCED_LEADER_EPOCH,
+      `${where}: leader epoch ${request.leaderEpoch} in the request, the current one is ${partition.leaderEpoch}.`,
+    );
+  }
+  if (request.brokerId !== partition.leader) {
+    return reject(ErrorCode.NOT_LEADER_OR_FOLLOWER, `${where}: broker ${request.brokerId} is not the leader (${partition.leader} is).`);
+  }
+  if (request.partitionEpoch !== partition.partitionEpoch) {
+    return reject(
+      ErrorCode.INVALID_UPDATE_VERSION,
+      `${where}: partition epoch ${request.partitionEpoch} in the request, the current one is ${partition.partitionEpoch}.`,
+    );
+  }
+  const problem = checkNewIsr(state, partition, request.newIsr);
+  if (problem !== undefined) return reject(ErrorCode.INVALID_REQUEST, `${where}: ${problem}`);
+
+  const isr = inReplicaOrder(partition, request.newIsr);
+  if (isr.length === partition.isr.length && isr.every((id, i) => id === partition.isr[i])) return accept([], partition);
+  const changed: PartitionMetadata = { ...partition, isr, partitionEpoch: partition.partitionEpoch + 1 };
+  const record = partitionChangeRecord({
+    topicId: partition.topicId,
+    partition: partition.partition,
+    isr,
+    leaderEpoch: partition.leaderEpoch,
+    partitionEpoch: changed.partitionEpoch,
+  });
+  return accept([record], changed);
+}
