@@ -13,6 +13,8 @@ export default defineConfig({
         test: {
           name: 'unit',
           include: ['packages/*/src/**/*.test.ts'],
+          // Unit tests first; the cluster tests then get both cores to themselves.
+          sequence: { groupOrder: 0 },
           testTimeout: 60_000,
         },
       },
@@ -22,6 +24,7 @@ export default defineConfig({
           // Tests that start processes or clusters: one file at a time on two cores.
           name: 'integration',
           include: ['test/**/*.test.ts'],
+          sequence: { groupOrder: 1 },
           fileParallelism: false,
           testTimeout: 180_000,
           hookTimeout: 120_000,

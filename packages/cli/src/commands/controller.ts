@@ -1,0 +1,36 @@
+import path from 'node:path';
+import { ControllerNode } from '@quill/controller';
+import type { Argv } from 'yargs';
+import { nodeLogger } from '../logger.js';
+import { parseHostPort, parseVoters } from '../parse.js';
+import { runUntilSignal } from '../run-until-signal.js';
+
+/** `quill controller start`: one controller (Raft voter) process in the foreground. */
+export function controllerCommand(yargs: Argv): Argv {
+  return yargs.command('controller <action>', 'Run a controller (a voter of the metadata quorum)', (y) =>
+    y
+      .positional('action', { choices: ['start'] as const, describe: 'what to do' })
+      .option('node-id', { type: 'number', demandOption: true, describe: 'this voter\'s id (as in --voters)' })
+      .option('listen', { type: 'string', demandOption: true, describe: 'host:port to bind the gRPC server to' })
+      .option('voters', { type: 'string', demandOption: true, describe: 'every voter: 1@host:port,2@host:port,3@host:port' })
+      .option('data-dir', { type: 'string', demandOption: true, describe: 'where the Raft log and snapshots live' })
+      .option('cluster-id', { type: 'string', default: 'quill-local', describe: 'nodes of one cluster share it; a data dir of another cluster is refused' })
+      .option('broker-session-timeout-ms', { type: 'number', default: 1500, describe: 'fence a broker silent this long (Kafka: 9000)' })
+      .option('snapshot-after-entries', { type: 'number', default: 10_000, describe: 'snapshot and compact the Raft log this often' })
+      .option('log-level', { type: 'string', describe: 'pino level (default info, or QUILL_LOG_LEVEL)' }),
+    async (args) => {
+      const logger = nodeLogger(args.logLevel);
+      const node = await ControllerNode.start({
+        nodeId: args.nodeId,
+        clusterId: args.clusterId,
+        listen: parseHostPort(args.listen, '--listen'),
+        voters: parseVoters(args.voters),
+        dataDir: path.resolve(args.dataDir),
+        logger,
+        brokerSessionTimeoutMs: args.brokerSessionTimeoutMs,
+        snapshotAfterEntries: args.snapshotAfterEntries,
+      });
+      await runUntilSignal(() => node.stop());
+    },
+  );
+}

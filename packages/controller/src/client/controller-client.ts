@@ -1,0 +1,122 @@
+import { credentials, type ServiceError } from '@grpc/grpc-js';
+import { GRPC_CHANNEL_OPTIONS, QuillError, loadQuillPackage, type ControllerClient as GrpcControllerClient, type LeaderHint__Output } from '@quill/proto';
+
+export interface ControllerClientOptions {
+  /** host:port of every controller (any subset works; the leader hint finds the rest). */
+  controllers: readonly string[];
+  /** Give up on a call after this long (elections included). */
+  timeoutMs?: number;
+  /** Deadline of one attempt. */
+  attemptTimeoutMs?: number;
+  /** Pause before retrying after NOT_CONTROLLER without a usable hint, or an unreachable node. */
+  retryBackoffMs?: number;
+}
+
+/** Every Controller RPC answers with an optional `error` and `leaderHint`. */
+interface ControllerAnswer {
+  error?: { code: string; message: string } | null;
+  leaderHint?: LeaderHint__Output | null;
+}
+
+/** The Controller service's unary methods (FetchMetadata streams and is used through `client()`). */
+export type UnaryMethod =
+  | 'RegisterBroker'
+  | 'BrokerHeartbeat'
+  | 'UnregisterBroker'
+  | 'AlterPartition'
+  | 'AllocateProducerIds'
+  | 'CreateTopics'
+  | 'DeleteTopics'
+  | 'CreatePartitions'
+  | 'DescribeConfigs'
+  | 'AlterConfigs'
+  | 'IncrementalAlterConfigs'
+  | 'ElectLeaders'
+  | 'DescribeCluster'
+  | 'DescribeQuorum';
+
+/**
+ * Calls the active controller: tries the last known leader, follows NOT_CONTROLLER leader hints,
+ * and retries through elections and unreachable nodes until `timeoutMs`. Answers that carry any
+ * other error are returned as they are: the caller decides what they mean.
+ */
+export class ControllerClient {
+  private readonly clients = new Map<string, GrpcControllerClient>();
+  private leaderAddress: string | undefined;
+  private next = 0;
+  private readonly timeoutMs: number;
+  private readonly attemptTimeoutMs: number;
+  private readonly retryBackoffMs: number;
+
+  constructor(private readonly options: ControllerClientOptions) {
+    if (options.controllers.length === 0) throw new RangeError('at least one controller address is needed');
+    this.timeoutMs = options.timeoutMs ?? 30_000;
+    this.attemptTimeoutMs = options.attemptTimeoutMs ?? 2_000;
+    this.retryBackoffMs = options.retryBackoffMs ?? 50;
+  }
+
+  /** The controller believed active now, if any. */
+  get activeController(): string | undefined {
+    return this.leaderAddress;
+  }
+
+  async call<R extends ControllerAnswer>(method: UnaryMethod, request: object): Promise<R> {
+    const deadline = Date.now() + this.timeoutMs;
+    let lastProblem = 'no controller answered';
+    while (Date.now() < deadline) {
+      const address = this.leaderAddress ?? this.options.controllers[this.next++ % this.options.controllers.length]!;
+      let response: R;
+      try {
+        response = await this.attempt<R>(address, method, request);
+      } catch (error) {
+        lastProblem = `${address}: ${(error as Error).message}`;
+        this.leaderAddress = undefined;
+        await sleep(this.retryBackoffMs);
+        continue;
+      }
+      if (response.error?.code !== 'NOT_CONTROLLER') {
+        this.leaderAddress = address;
+        return response;
+      }
+      lastProblem = response.error.message;
+      const hint = response.leaderHint;
+      this.leaderAddress = hint !== null && hint !== undefined && hint.leaderId > 0 && hint.host !== '' ? `${hint.host}:${hint.port}` : undefined;
+      if (this.leaderAddress === undefined || this.leaderAddress === address) {
+        this.leaderAddress = undefined;
+        await sleep(this.retryBackoffMs);
+      }
+    }
+    throw new QuillError('NOT_CONTROLLER', `No active controller within ${this.timeoutMs} ms (${lastProblem}).`);
+  }
+
+  private attempt<R>(address: string, method: UnaryMethod, request: object): Promise<R> {
+    const client = this.client(address);
+    return new Promise((resolve, reject) => {
+      const invoke = client[method] as unknown as (request: object, options: object, callback: (error: ServiceError | null, response?: R) => void) => unknown;
+      invoke.call(client, request, { deadline: Date.now() + this.attemptTimeoutMs }, (error, response) => {
+        if (error !== null || response === undefined) reject(error ?? new Error('empty response'));
+        else resolve(response);
+      });
+    });
+  }
+
+  /** The raw gRPC client for `address` (streams such as FetchMetadata). */
+  client(address: string): GrpcControllerClient {
+    let client = this.clients.get(address);
+    if (client === undefined) {
+      const Controller = loadQuillPackage().quill.v1.Controller;
+      client = new Controller(address, credentials.createInsecure(), GRPC_CHANNEL_OPTIONS) as unknown as GrpcControllerClient;
+      this.clients.set(address, client);
+    }
+    return client;
+  }
+
+  close(): void {
+    for (const client of this.clients.values()) client.close();
+    this.clients.clear();
+  }
+}
+
+function sleep(ms: number): Promise<void> {
+  return new Promise((resolve) => setTimeout(resolve, ms));
+}

@@ -1,0 +1,134 @@
+import { QuillError } from '@quill/proto';
+import type { Logger } from 'pino';
+import type { Decision } from '../decisions/decision.js';
+import { expireBrokerSession } from '../decisions/broker-session.js';
+import type { MetadataRecord } from '../metadata/records.js';
+import type { MetadataState } from '../metadata/state.js';
+import { encodeRecords, type MetadataStateMachine } from './metadata-state-machine.js';
+import type { RaftDriver } from './raft-driver.js';
+
+export interface ActiveControllerSettings {
+  /** broker.session.timeout.ms: a broker silent this long is fenced. */
+  brokerSessionTimeoutMs: number;
+  /** Decisions waiting their turn; beyond it requests fail fast (retriable). */
+  maxQueuedDecisions: number;
+  /** How long a decision may wait for the new leader to catch up or for its commit. */
+  decisionTimeoutMs: number;
+  now: () => number;
+  logger: Logger;
+  /** How to reach the active controller, for NOT_CONTROLLER answers. */
+  leaderHint: () => { leaderId: number; host: string; port: number; term: number };
+}
+
+/** A decision function: reads the committed state and the offset its records will get. */
+export type Decide<T> = (state: MetadataState, nextOffset: number) => Decision<T>;
+
+/**
+ * What only the active controller does: turning requests into metadata records, one decision at a
+ * time so each reads the state every earlier one produced, and fencing brokers whose sessions
+ * expired. Requests reaching a follower get NOT_CONTROLLER.
+ */
+export class ActiveController {
+  private tail: Promise<unknown> = Promise.resolve();
+  private queued = 0;
+  private readonly lastHeartbeatMs = new Map<number, number>();
+  private wasLeader = false;
+  private sessionTimer: NodeJS.Timeout | undefined;
+
+  constructor(
+    private readonly driver: RaftDriver,
+    private readonly metadata: MetadataStateMachine,
+    private readonly settings: ActiveControllerSettings,
+  ) {}
+
+  start(): void {
+    const period = Math.max(10, Math.floor(this.settings.brokerSessionTimeoutMs / 4));
+    this.sessionTimer = setInterval(() => this.checkSessions(), period);
+  }
+
+  stop(): void {
+    if (this.sessionTimer !== undefined) clearInterval(this.sessionTimer);
+  }
+
+  notController(): QuillError {
+    const hint = this.settings.leaderHint();
+    const where = hint.leaderId > 0 ? `controller ${hint.leaderId} at ${hint.host}:${hint.port}` : 'unknown (election in progress)';
+    return new QuillError('NOT_CONTROLLER', `This controller is not active; the active controller is ${where}.`);
+  }
+
+  /** Records that a broker was heard from (a heartbeat or registration reached this leader). */
+  touchBroker(brokerId: number): void {
+    this.lastHeartbeatMs.set(brokerId, this.settings.now());
+  }
+
+  /** Whether a broker's session is alive here (it heartbeated within the session timeout). */
+  sessionAlive(brokerId: number): boolean {
+    const last = this.lastHeartbeatMs.get(brokerId);
+    return last !== undefined && this.settings.now() - last <= this.settings.brokerSessionTimeoutMs;
+  }
+
+  /**
+   * Runs `decide` against the current state and commits its records. Serialized: each decision
+   * sees every earlier one applied. Resolves with the decision's result once committed here.
+   */
+  decide<T>(decide: Decide<T>): Promise<T> {
+    if (!this.driver.isLeader) return Promise.reject(this.notController());
+    if (this.queued >= this.settings.maxQueuedDecisions) {
+      return Promise.reject(new QuillError('THROTTLING_QUOTA_EXCEEDED', `${this.queued} controller decisions are already queued.`));
+    }
+    this.queued++;
+    const run = this.tail.then(async () => {
+      try {
+        await this.waitUntilCaughtUp();
+        const decision = decide(this.metadata.current, this.driver.nextIndex);
+        if (!decision.ok) throw decision.error;
+        if (decision.records.length > 0) await this.propose(decision.records);
+        return decision.result;
+      } finally {
+        this.queued--;
+      }
+    });
+    this.tail = run.catch(() => undefined);
+    return run;
+  }
+
+  private propose(records: readonly MetadataRecord[]): Promise<number> {
+    return this.withTimeout(this.driver.propose(encodeRecords(records)), 'commit');
+  }
+
+  /** A new leader decides only after applying everything committed before its term. */
+  private async waitUntilCaughtUp(): Promise<void> {
+    const deadline = this.settings.now() + this.settings.decisionTimeoutMs;
+    while (!this.driver.canDecide) {
+      if (!this.driver.isLeader) throw this.notController();
+      if (this.settings.now() > deadline) throw new QuillError('REQUEST_TIMED_OUT', 'The new active controller is still catching up.');
+      await new Promise((resolve) => setTimeout(resolve, 5));
+    }
+  }
+
+  private withTimeout<T>(promise: Promise<T>, what: string): Promise<T> {
+    let timer: NodeJS.Timeout | undefined;
+    const timeout = new Promise<never>((_, reject) => {
+      timer = setTimeout(() => reject(new QuillError('REQUEST_TIMED_OUT', `Timed out waiting for the metadata ${what}.`)), this.settings.decisionTimeoutMs);
+    });
+    return Promise.race([promise, timeout]).finally(() => clearTimeout(timer));
+  }
+
+  /** Fences every unfenced broker whose session expired; a new leader first gives all a full session. */
+  private checkSessions(): void {
+    const isLeader = this.driver.isLeader;
+    if (isLeader && !this.wasLeader) {
+      const now = this.settings.now();
+      for (const id of this.metadata.current.brokers.keys()) this.lastHeartbeatMs.set(id, now);
+    }
+    this.wasLeader = isLeader;
+    if (!isLeader || !this.driver.canDecide) return;
+    for (const broker of this.metadata.current.brokers.values()) {
+      if (broker.fenced || this.sessionAlive(broker.brokerId)) continue;
+      this.settings.logger.warn({ brokerId: broker.brokerId }, 'broker session expired: fencing it');
+      this.decide((state) => expireBrokerSession(state, broker.brokerId)).catch((error: unknown) =>
+        this.settings.logger.warn({ brokerId: broker.brokerId, err: (error as Error).message }, 'fencing failed'),
+      );
+    }
+  }
+}
