@@ -31,6 +31,7 @@ export class SparseIndex {
   private values: Float64Array;
   private count = 0;
   private fd: number | undefined;
+  private readonly syncs = new Set<Promise<void>>();
 
   private constructor(
     readonly filePath: string,
@@ -149,13 +150,22 @@ export class SparseIndex {
   }
 
   async flush(): Promise<void> {
-    if (this.fd !== undefined) await fdatasync(this.fd);
+    if (this.fd === undefined) return;
+    const sync = fdatasync(this.fd);
+    this.syncs.add(sync);
+    try {
+      await sync;
+    } finally {
+      this.syncs.delete(sync);
+    }
   }
 
+  /** Closes the append descriptor; one an fdatasync is still using is closed when that ends. */
   closeFile(): void {
-    if (this.fd !== undefined) {
-      fs.closeSync(this.fd);
-      this.fd = undefined;
-    }
+    const fd = this.fd;
+    if (fd === undefined) return;
+    this.fd = undefined;
+    if (this.syncs.size === 0) fs.closeSync(fd);
+    else void Promise.allSettled([...this.syncs]).then(() => fs.closeSync(fd));
   }
 }

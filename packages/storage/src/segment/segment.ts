@@ -48,7 +48,8 @@ export class LogSegment {
   private nextOffset: number;
   private maxTimestamp = -1;
   private bytesSinceIndexEntry = 0;
-  private pendingFlush: Promise<void> | undefined;
+  private readonly syncs = new Set<Promise<void>>();
+  private closed = false;
   /** Changes whenever bytes are removed, so a background task can tell its view is stale. */
   generation = 0;
 
@@ -350,15 +351,21 @@ export class LogSegment {
     return removed;
   }
 
-  /** fdatasync of the log file; concurrent callers share one in-flight sync only if it covers them. */
+  /** fdatasync of the log file. A closed (deleted) segment has nothing left to sync. */
   async flush(): Promise<void> {
-    const flush = fdatasync(this.fd);
-    this.pendingFlush = flush;
+    if (this.closed) return;
+    const sync = fdatasync(this.fd);
+    this.syncs.add(sync);
     try {
-      await flush;
+      await sync;
     } finally {
-      if (this.pendingFlush === flush) this.pendingFlush = undefined;
+      this.syncs.delete(sync);
     }
+  }
+
+  /** Resolves when every fdatasync started so far has finished (so its descriptor may be closed). */
+  private syncsSettled(): Promise<void> {
+    return Promise.allSettled([...this.syncs]).then(() => undefined);
   }
 
   /** Makes the indexes durable too: done when the segment stops being the active one. */
@@ -367,7 +374,9 @@ export class LogSegment {
   }
 
   async close(): Promise<void> {
-    await this.pendingFlush?.catch(() => undefined);
+    if (this.closed) return;
+    this.closed = true;
+    await this.syncsSettled();
     this.offsetIndex.closeFile();
     this.timeIndex.closeFile();
     fs.closeSync(this.fd);
@@ -401,9 +410,8 @@ export class LogSegment {
     fs.renameSync(cleanedPath, segmentPath(this.dir, this.baseOffset, LOG_SUFFIX));
     const oldFd = this.fd;
     this.fd = fs.openSync(segmentPath(this.dir, this.baseOffset, LOG_SUFFIX), 'r+');
-    // An in-flight fdatasync may still hold the old descriptor: close it once that settles.
-    const pending = this.pendingFlush ?? Promise.resolve();
-    void pending.catch(() => undefined).then(() => fs.closeSync(oldFd));
+    // In-flight fdatasyncs may still use the old descriptor: close it once they settle.
+    void this.syncsSettled().then(() => fs.closeSync(oldFd));
     const previousEnd = this.nextOffset;
     this.size = newSize;
     this.generation++;
