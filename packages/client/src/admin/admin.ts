@@ -1,7 +1,7 @@
 import { ErrorCode, QuillError, errorInfo } from '@quill/proto';
 import { EARLIEST_TIMESTAMP, LATEST_TIMESTAMP, listOffsets, topicPartitionKey, type OffsetAnswer } from '../cluster/index.js';
 import { retryContext, type ClientContext } from '../context.js';
-import { QuillStateError } from '../errors.js';
+import { ClusterSession } from '../cluster/cluster-session.js';
 import { isStaleMetadataError, retry } from '../retry/index.js';
 import type {
   ClusterDescription,
@@ -27,35 +27,22 @@ const ADMIN_DEADLINE_MARGIN_MS = 5_000;
  */
 export class Admin {
   private readonly context: ClientContext;
-  private abort: AbortController | undefined;
+  private readonly session: ClusterSession;
 
   /** @internal Use `quill.admin()`. */
   constructor(context: ClientContext) {
     this.context = context;
+    this.session = new ClusterSession(context, 'admin client');
   }
 
   /** Connects to the cluster (bootstraps metadata). Retries with backoff; rejects when retries run out. */
   async connect(): Promise<void> {
-    if (this.abort) return;
-    const abort = new AbortController();
-    this.abort = abort;
-    try {
-      await this.context.cluster.connect(abort.signal);
-    } catch (error) {
-      if (this.abort === abort) this.abort = undefined;
-      throw error;
-    }
-    this.context.logger.info('admin connected');
+    await this.session.connect();
   }
 
   /** Closes every connection; calls in flight fail. */
   async disconnect(): Promise<void> {
-    const abort = this.abort;
-    if (!abort) return;
-    this.abort = undefined;
-    abort.abort(new QuillStateError('the admin client disconnected'));
-    this.context.cluster.disconnect();
-    this.context.logger.info('admin disconnected');
+    await this.session.disconnect();
   }
 
   /**
@@ -231,8 +218,7 @@ export class Admin {
   }
 
   private signal(): AbortSignal {
-    if (!this.abort) throw new QuillStateError('the admin client is not connected: call connect() first');
-    return this.abort.signal;
+    return this.session.signal();
   }
 
   private requestOptions(timeoutMs: number, signal: AbortSignal): { timeoutMs: number; signal: AbortSignal } {

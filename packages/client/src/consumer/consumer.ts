@@ -1,6 +1,7 @@
 import { EventEmitter } from 'node:events';
 import type { DecodedBatch, Record as BatchRecord } from '@quill/records';
 import { topicPartitionKey } from '../cluster/index.js';
+import { ClusterSession } from '../cluster/cluster-session.js';
 import type { ClientContext } from '../context.js';
 import { QuillStateError } from '../errors.js';
 import { backoffDelay } from '../retry/index.js';
@@ -44,7 +45,7 @@ export class Consumer {
   private readonly subscriptions = new SubscriptionState();
   private readonly fetcher: Fetcher;
   private readonly emitter = new EventEmitter();
-  private abort: AbortController | undefined;
+  private readonly session: ClusterSession;
   /** Set while run() or messages() reads; one reader at a time. */
   private reader: Reader | undefined;
   private runLoop: Promise<void> | undefined;
@@ -52,21 +53,13 @@ export class Consumer {
   /** @internal Use `quill.consumer()`. */
   constructor(context: ClientContext, options: FetcherOptions) {
     this.context = context;
+    this.session = new ClusterSession(context, 'consumer');
     this.fetcher = new Fetcher(context, this.subscriptions, options);
   }
 
   /** Connects to the cluster (bootstraps metadata). Retries with backoff; rejects when retries run out. */
   async connect(): Promise<void> {
-    if (this.abort) return;
-    const abort = new AbortController();
-    this.abort = abort;
-    try {
-      await this.context.cluster.connect(abort.signal);
-    } catch (error) {
-      if (this.abort === abort) this.abort = undefined;
-      throw error;
-    }
-    this.context.logger.info('consumer connected');
+    await this.session.connect();
   }
 
   /**
@@ -75,16 +68,12 @@ export class Consumer {
    * connect and run again.
    */
   async disconnect(): Promise<void> {
-    const abort = this.abort;
-    if (!abort) return;
-    this.abort = undefined;
-    abort.abort(new QuillStateError('the consumer disconnected'));
-    await this.runLoop;
-    // An iterator parked at a yield ends on its next call; it no longer blocks a new reader.
-    this.reader = undefined;
-    this.fetcher.reset();
-    this.context.cluster.disconnect();
-    this.context.logger.info('consumer disconnected');
+    await this.session.disconnect(async () => {
+      await this.runLoop;
+      // An iterator parked at a yield ends on its next call; it no longer blocks a new reader.
+      this.reader = undefined;
+      this.fetcher.reset();
+    });
   }
 
   /**
@@ -171,10 +160,9 @@ export class Consumer {
   }
 
   private claimReader(kind: Reader['kind']): Reader {
-    const abort = this.abort;
-    if (!abort) throw new QuillStateError('the consumer is not connected: call connect() first');
+    const signal = this.session.signal();
     if (this.reader) throw new QuillStateError(`the consumer is already reading (${this.reader.kind}); one reader at a time`);
-    const reader: Reader = { kind, signal: abort.signal };
+    const reader: Reader = { kind, signal };
     this.reader = reader;
     return reader;
   }

@@ -1,5 +1,5 @@
+import { ClusterSession } from '../cluster/cluster-session.js';
 import type { ClientContext } from '../context.js';
-import { QuillStateError } from '../errors.js';
 import { sendMessages } from './send-messages.js';
 import type { Partitioner, ProducerBatch, ProducerRecord, RecordMetadata } from './types.js';
 
@@ -19,36 +19,23 @@ const DEFAULT_TIMEOUT_MS = 30_000;
 export class Producer {
   private readonly context: ClientContext;
   private readonly partitioner: Partitioner;
-  private abort: AbortController | undefined;
+  private readonly session: ClusterSession;
 
   /** @internal Use `quill.producer()`. */
   constructor(context: ClientContext, partitioner: Partitioner) {
     this.context = context;
     this.partitioner = partitioner;
+    this.session = new ClusterSession(context, 'producer');
   }
 
   /** Connects to the cluster (bootstraps metadata). Retries with backoff; rejects when retries run out. */
   async connect(): Promise<void> {
-    if (this.abort) return;
-    const abort = new AbortController();
-    this.abort = abort;
-    try {
-      await this.context.cluster.connect(abort.signal);
-    } catch (error) {
-      if (this.abort === abort) this.abort = undefined;
-      throw error;
-    }
-    this.context.logger.info('producer connected');
+    await this.session.connect();
   }
 
   /** Closes every connection. Sends still in flight fail. The producer may connect again later. */
   async disconnect(): Promise<void> {
-    const abort = this.abort;
-    if (!abort) return;
-    this.abort = undefined;
-    abort.abort(new QuillStateError('the producer disconnected'));
-    this.context.cluster.disconnect();
-    this.context.logger.info('producer disconnected');
+    await this.session.disconnect();
   }
 
   /**
@@ -66,8 +53,7 @@ export class Producer {
 
   /** Like `send`, for several topics at once: still one request per leader broker. */
   async sendBatch(batch: ProducerBatch): Promise<RecordMetadata[]> {
-    const abort = this.abort;
-    if (!abort) throw new QuillStateError('the producer is not connected: call connect() first');
+    const signal = this.session.signal();
     return sendMessages(
       this.context,
       this.partitioner,
@@ -77,7 +63,7 @@ export class Producer {
         timeoutMs: batch.timeout ?? DEFAULT_TIMEOUT_MS,
         compression: batch.compression ?? 'none',
       },
-      abort.signal,
+      signal,
     );
   }
 }

@@ -2,6 +2,7 @@ import { randomUUID } from 'node:crypto';
 import type { ServerWritableStream } from '@grpc/grpc-js';
 import {
   QuillError,
+  type ConfigResourceType__Output,
   type ControllerHandlers,
   type FetchMetadataRequest__Output,
   type FetchMetadataResponse,
@@ -45,6 +46,31 @@ type CodedError = Required<Pick<WireError, 'code' | 'message'>>;
 function wireError(error: unknown): CodedError {
   if (error instanceof QuillError) return { code: error.code, message: error.message };
   return { code: 'UNKNOWN_SERVER_ERROR', message: error instanceof Error ? error.message : String(error) };
+}
+
+/** A per-item result: the item's identifying fields, then either its outcome or its error. */
+type ItemResult<F, R> = F & Partial<R> & { errorCode: CodedError['code']; errorMessage?: string };
+
+/**
+ * Decides each item of a request on its own: an item's failure becomes its error code, while
+ * NOT_CONTROLLER fails the whole call (the caller retries it at the active controller).
+ */
+async function eachItem<I, F extends object, R extends object>(
+  items: readonly I[],
+  fields: (item: I) => F,
+  run: (item: I) => Promise<R>,
+): Promise<Array<ItemResult<F, R>>> {
+  const results: Array<ItemResult<F, R>> = [];
+  for (const item of items) {
+    try {
+      results.push({ ...fields(item), ...(await run(item)), errorCode: 'NONE' } as ItemResult<F, R>);
+    } catch (error) {
+      if (error instanceof QuillError && error.code === 'NOT_CONTROLLER') throw error;
+      const wire = wireError(error);
+      results.push({ ...fields(item), errorCode: wire.code, errorMessage: wire.message } as ItemResult<F, R>);
+    }
+  }
+  return results;
 }
 
 /**
@@ -121,9 +147,10 @@ export function controllerHandlers(ctx: ControllerServiceContext): ControllerHan
         const request = call.request;
         const topics = [];
         for (const topic of request.topics) {
-          const partitions = [];
-          for (const item of topic.partitions) {
-            try {
+          const partitions = await eachItem(
+            topic.partitions,
+            (item) => ({ partition: item.partition }),
+            async (item) => {
               const result = await ctx.active.decide((state) =>
                 alterPartition(state, {
                   brokerId: request.brokerId,
@@ -135,13 +162,9 @@ export function controllerHandlers(ctx: ControllerServiceContext): ControllerHan
                   newIsr: item.newIsr,
                 }),
               );
-              partitions.push({ partition: item.partition, errorCode: 'NONE' as const, leaderId: result.leader, leaderEpoch: result.leaderEpoch, isr: [...result.isr], partitionEpoch: result.partitionEpoch });
-            } catch (error) {
-              if (error instanceof QuillError && error.code === 'NOT_CONTROLLER') throw error;
-              const wire = wireError(error);
-              partitions.push({ partition: item.partition, errorCode: wire.code, errorMessage: wire.message });
-            }
-          }
+              return { leaderId: result.leader, leaderEpoch: result.leaderEpoch, isr: [...result.isr], partitionEpoch: result.partitionEpoch };
+            },
+          );
           topics.push({ topicId: topic.topicId, partitions });
         }
         return { topics };
@@ -182,36 +205,28 @@ export function controllerHandlers(ctx: ControllerServiceContext): ControllerHan
     DeleteTopics: (call, callback) =>
       answer(callback, async () => {
         const targets = [...call.request.names.map((name) => ({ name })), ...call.request.topicIds.map((topicId) => ({ topicId }))];
-        const topics = [];
-        for (const target of targets) {
-          try {
-            const deleted = await ctx.active.decide((state) => deleteTopic(state, target));
-            topics.push({ name: deleted.name, topicId: deleted.topicId, errorCode: 'NONE' as const });
-          } catch (error) {
-            if (error instanceof QuillError && error.code === 'NOT_CONTROLLER') throw error;
-            const wire = wireError(error);
-            topics.push({ ...('name' in target ? { name: target.name } : { topicId: target.topicId }), errorCode: wire.code, errorMessage: wire.message });
-          }
-        }
+        const topics = await eachItem(
+          targets,
+          (target) => target,
+          async (target) => ctx.active.decide((state) => deleteTopic(state, target)),
+        );
         return { topics };
       }),
 
     CreatePartitions: (call, callback) =>
       answer(callback, async () => {
-        const topics = [];
-        for (const topic of call.request.topics) {
-          try {
+        const topics = await eachItem(
+          call.request.topics,
+          (topic) => ({ name: topic.name }),
+          async (topic) => {
             await ctx.active.decide((state) => {
-              const decision = createPartitions(state, { name: topic.name, count: topic.count, assignments: topic.assignments.map((a) => ({ partition: a.partition, brokerIds: a.brokerIds })) }, ctx.topicPolicy);
+              const request = { name: topic.name, count: topic.count, assignments: topic.assignments.map((a) => ({ partition: a.partition, brokerIds: a.brokerIds })) };
+              const decision = createPartitions(state, request, ctx.topicPolicy);
               return decision.ok && call.request.validateOnly ? accept([], decision.result) : decision;
             });
-            topics.push({ name: topic.name, errorCode: 'NONE' as const });
-          } catch (error) {
-            if (error instanceof QuillError && error.code === 'NOT_CONTROLLER') throw error;
-            const wire = wireError(error);
-            topics.push({ name: topic.name, errorCode: wire.code, errorMessage: wire.message });
-          }
-        }
+            return {};
+          },
+        );
         return { topics };
       }),
 
@@ -237,39 +252,26 @@ export function controllerHandlers(ctx: ControllerServiceContext): ControllerHan
 
     AlterConfigs: (call, callback) =>
       answer(callback, async () => {
-        const results = [];
-        for (const resource of call.request.resources) {
-          try {
-            await ctx.active.decide((state) => {
-              const decision = alterConfigs(state, resource, resource.configs);
-              return decision.ok && call.request.validateOnly ? accept([], undefined) : decision;
-            });
-            results.push({ resourceType: resource.resourceType, resourceName: resource.resourceName, errorCode: 'NONE' as const });
-          } catch (error) {
-            if (error instanceof QuillError && error.code === 'NOT_CONTROLLER') throw error;
-            const wire = wireError(error);
-            results.push({ resourceType: resource.resourceType, resourceName: resource.resourceName, errorCode: wire.code, errorMessage: wire.message });
-          }
-        }
+        const results = await eachItem(call.request.resources, configResourceFields, async (resource) => {
+          await ctx.active.decide((state) => {
+            const decision = alterConfigs(state, resource, resource.configs);
+            return decision.ok && call.request.validateOnly ? accept([], undefined) : decision;
+          });
+          return {};
+        });
         return { results };
       }),
 
     IncrementalAlterConfigs: (call, callback) =>
       answer(callback, async () => {
-        const results = [];
-        for (const resource of call.request.resources) {
-          try {
-            await ctx.active.decide((state) => {
-              const decision = incrementalAlterConfigs(state, resource, resource.configs.map((c) => ({ name: c.name, op: c.op, value: c.value })));
-              return decision.ok && call.request.validateOnly ? accept([], undefined) : decision;
-            });
-            results.push({ resourceType: resource.resourceType, resourceName: resource.resourceName, errorCode: 'NONE' as const });
-          } catch (error) {
-            if (error instanceof QuillError && error.code === 'NOT_CONTROLLER') throw error;
-            const wire = wireError(error);
-            results.push({ resourceType: resource.resourceType, resourceName: resource.resourceName, errorCode: wire.code, errorMessage: wire.message });
-          }
-        }
+        const results = await eachItem(call.request.resources, configResourceFields, async (resource) => {
+          await ctx.active.decide((state) => {
+            const operations = resource.configs.map((c) => ({ name: c.name, op: c.op, value: c.value }));
+            const decision = incrementalAlterConfigs(state, resource, operations);
+            return decision.ok && call.request.validateOnly ? accept([], undefined) : decision;
+          });
+          return {};
+        });
         return { results };
       }),
 
@@ -312,6 +314,10 @@ export function controllerHandlers(ctx: ControllerServiceContext): ControllerHan
         return { leaderId: status.leaderId, term: status.term, highWatermark: status.commit, voters, observers };
       }),
   };
+}
+
+function configResourceFields(resource: { resourceType: ConfigResourceType__Output; resourceName: string }) {
+  return { resourceType: resource.resourceType, resourceName: resource.resourceName };
 }
 
 function streamMetadata(
