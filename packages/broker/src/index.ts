@@ -1,3 +1,5 @@
+export { BrokerNode } from './broker-node.js';
+export { DEFAULT_BROKER_CONFIG, resolveBrokerConfig, type BrokerConfig, type BrokerConfigInput, type HostPort } from './config.js';
 export {
   LeaderEpochCache,
   UNDEFINED_EPOCH,

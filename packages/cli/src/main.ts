@@ -7,6 +7,7 @@ import { hideBin } from 'yargs/helpers';
 import { benchCommand } from './commands/bench.js';
 import { clusterCommand } from './commands/cluster.js';
 import { controllerCommand } from './commands/controller.js';
+import { nodeCommands } from './commands/node.js';
 
 // Every error a user can cause ends as one clear line on stderr and a non-zero exit.
 function fail(message: string): never {
@@ -24,6 +25,7 @@ let cli = yargs(hideBin(process.argv))
   .help()
   .fail((message, error) => fail(error?.message ?? message));
 cli = controllerCommand(cli);
+cli = nodeCommands(cli);
 cli = clusterCommand(cli);
 cli = benchCommand(cli);
 

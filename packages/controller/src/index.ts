@@ -107,3 +107,4 @@ export { ControllerNode, type ControllerNodeConfig, type HostPort } from './node
 export { ControllerClient, type ControllerClientOptions, type UnaryMethod } from './client/controller-client.js';
 export { MetadataStateMachine, encodeRecords, type CommittedBatch } from './node/metadata-state-machine.js';
 export { MetadataFollower, type MetadataFollowerOptions } from './client/metadata-follower.js';
+export { checkNodeIdentity } from './node/node-identity.js';

@@ -100,6 +100,10 @@ export class Partition {
     return this.highWatermarkValue;
   }
 
+  get replicas(): readonly number[] {
+    return this.assignment?.replicas ?? [];
+  }
+
   get isr(): readonly number[] {
     return this.leaderState?.isr ?? this.assignment?.isr ?? [];
   }

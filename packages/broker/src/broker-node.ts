@@ -1,0 +1,127 @@
+import { Server, ServerCredentials } from '@grpc/grpc-js';
+import { ControllerClient, MetadataFollower, checkNodeIdentity, type MetadataState } from '@quill/controller';
+import { GRPC_CHANNEL_OPTIONS, QuillError, loadQuillPackage, type BrokerHandlers, type ReplicaHandlers } from '@quill/proto';
+import type { Logger } from 'pino';
+import { brokerHandlers } from './api/broker-service.js';
+import { replicaHandlers } from './api/replica-service.js';
+import { resolveBrokerConfig, type BrokerConfig, type BrokerConfigInput } from './config.js';
+import { BrokerLifecycle } from './lifecycle/broker-lifecycle.js';
+import { LogManager } from './log-manager/log-manager.js';
+import { ReplicaFetcherManager } from './replica-fetcher/replica-fetcher.js';
+import { ReplicaManager } from './replica-manager/replica-manager.js';
+
+/**
+ * One broker: registers with the controller quorum, follows the metadata log, hosts its replicas
+ * (leader or follower as metadata says) and serves the Broker and Replica gRPC services.
+ */
+export class BrokerNode {
+  private constructor(
+    readonly config: BrokerConfig,
+    readonly port: number,
+    private readonly server: Server,
+    private readonly controller: ControllerClient,
+    private readonly follower: MetadataFollower,
+    private readonly lifecycle: BrokerLifecycle,
+    readonly replicas: ReplicaManager,
+    private readonly fetchers: ReplicaFetcherManager,
+    private readonly logs: LogManager,
+    private readonly logger: Logger,
+  ) {}
+
+  static async start(input: BrokerConfigInput & { logger: Logger }): Promise<BrokerNode> {
+    const config = resolveBrokerConfig(input);
+    const logger = input.logger.child({ nodeId: config.nodeId, role: 'broker' });
+    checkNodeIdentity(config.dataDir, config.clusterId, config.nodeId);
+    const controller = new ControllerClient({ controllers: config.controllers, timeoutMs: 10_000 });
+    const logs = new LogManager(config.dataDir, logger, config.retentionCheckIntervalMs);
+    let state: MetadataState | undefined;
+    let lifecycle: BrokerLifecycle | undefined;
+    const fetchers = new ReplicaFetcherManager(
+      config,
+      () => lifecycle?.brokerEpoch ?? -1,
+      (brokerId) => {
+        const endpoint = state?.brokers.get(brokerId)?.endpoints[0];
+        return endpoint === undefined ? undefined : `${endpoint.host}:${endpoint.port}`;
+      },
+      logger,
+    );
+    const replicas = new ReplicaManager({
+      config,
+      logManager: logs,
+      logger,
+      fetching: fetchers,
+      brokerEpoch: () => lifecycle?.brokerEpoch ?? -1,
+      alterPartition: (request) => controller.call('AlterPartition', request),
+    });
+
+    const pkg = loadQuillPackage();
+    const server = new Server({
+      'grpc.max_send_message_length': GRPC_CHANNEL_OPTIONS['grpc.max_send_message_length'],
+      'grpc.max_receive_message_length': GRPC_CHANNEL_OPTIONS['grpc.max_receive_message_length'],
+    });
+    server.addService(pkg.quill.v1.Broker.service, brokerHandlers({ config, replicas, controller, logger }) as BrokerHandlers);
+    server.addService(pkg.quill.v1.Replica.service, replicaHandlers(replicas) as ReplicaHandlers);
+    const port = await new Promise<number>((resolve, reject) =>
+      server.bindAsync(`${config.listen.host}:${config.listen.port}`, ServerCredentials.createInsecure(), (error, bound) =>
+        error ? reject(new QuillError('INVALID_CONFIG', `cannot listen on ${config.listen.host}:${config.listen.port}: ${error.message}`)) : resolve(bound),
+      ),
+    );
+    const advertised = config.advertised ?? { host: config.listen.host, port };
+
+    lifecycle = new BrokerLifecycle(config, advertised, controller, () => follower.state.offset, logger);
+    await lifecycle.register();
+    const follower: MetadataFollower = new MetadataFollower({
+      client: controller,
+      controllers: config.controllers,
+      clusterId: config.clusterId,
+      brokerId: config.nodeId,
+      brokerEpoch: lifecycle.brokerEpoch,
+      logger,
+      onChange: (next) => {
+        state = next;
+        void replicas.applyMetadata(next);
+      },
+    });
+    follower.start();
+    lifecycle.start();
+    replicas.start();
+    logs.start();
+    logger.info({ listen: `${config.listen.host}:${port}`, advertised }, 'broker started');
+    return new BrokerNode(config, port, server, controller, follower, lifecycle, replicas, fetchers, logs, logger);
+  }
+
+  /** True once the controller has unfenced this broker (it caught up with the metadata log). */
+  get ready(): boolean {
+    return !this.lifecycle.fenced;
+  }
+
+  /** Resolves once the broker is unfenced, or rejects after `timeoutMs`. */
+  async waitUntilReady(timeoutMs = 60_000): Promise<void> {
+    if (this.ready) return;
+    await new Promise<void>((resolve, reject) => {
+      const timer = setTimeout(() => {
+        unsubscribe();
+        reject(new QuillError('REQUEST_TIMED_OUT', `broker ${this.config.nodeId} was not unfenced within ${timeoutMs} ms`));
+      }, timeoutMs);
+      const unsubscribe = this.lifecycle.onChange(() => {
+        if (!this.ready) return;
+        clearTimeout(timer);
+        unsubscribe();
+        resolve();
+      });
+    });
+  }
+
+  /** Controlled shutdown (leadership moves first), then closes every log cleanly. */
+  async stop(): Promise<void> {
+    await this.lifecycle.controlledShutdown();
+    this.lifecycle.stop();
+    this.follower.stop();
+    this.fetchers.stop();
+    this.server.forceShutdown();
+    await this.replicas.stop();
+    await this.logs.stop();
+    this.controller.close();
+    this.logger.info('broker stopped');
+  }
+}

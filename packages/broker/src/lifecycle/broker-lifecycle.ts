@@ -1,0 +1,124 @@
+import { randomUUID } from 'node:crypto';
+import type { ControllerClient } from '@quill/controller';
+import { QuillError, type BrokerHeartbeatResponse__Output, type RegisterBrokerResponse__Output } from '@quill/proto';
+import type { Logger } from 'pino';
+import type { BrokerConfig, HostPort } from '../config.js';
+
+export interface LifecycleState {
+  brokerEpoch: number;
+  fenced: boolean;
+  caughtUp: boolean;
+}
+
+/**
+ * Registration and heartbeats with the active controller (KRaft's broker lifecycle): register with
+ * a fresh incarnation id, heartbeat with the applied metadata offset (the controller unfences the
+ * broker once it has caught up), re-register if the controller no longer knows this epoch, and
+ * on stop ask for a controlled shutdown so leadership moves away before the process exits.
+ */
+export class BrokerLifecycle {
+  readonly incarnationId = randomUUID();
+  private state: LifecycleState = { brokerEpoch: -1, fenced: true, caughtUp: false };
+  private timer: NodeJS.Timeout | undefined;
+  private beating = false;
+  private wantShutdown = false;
+  private shutdownAllowed = false;
+  private readonly listeners = new Set<() => void>();
+
+  constructor(
+    private readonly config: BrokerConfig,
+    private readonly advertised: HostPort,
+    private readonly controller: ControllerClient,
+    private readonly metadataOffset: () => number,
+    private readonly logger: Logger,
+  ) {}
+
+  get brokerEpoch(): number {
+    return this.state.brokerEpoch;
+  }
+
+  get fenced(): boolean {
+    return this.state.fenced;
+  }
+
+  /** Registers (retrying until the controller accepts: a previous incarnation's session may still run). */
+  async register(): Promise<void> {
+    const deadline = Date.now() + 120_000;
+    for (;;) {
+      const response = await this.controller.call<RegisterBrokerResponse__Output>('RegisterBroker', {
+        clusterId: this.config.clusterId,
+        brokerId: this.config.nodeId,
+        incarnationId: this.incarnationId,
+        listeners: [{ listenerName: 'PLAINTEXT', host: this.advertised.host, port: this.advertised.port }],
+        ...(this.config.rack === undefined ? {} : { rack: this.config.rack }),
+      });
+      if (response.error === null || response.error.code === 'NONE') {
+        this.state = { brokerEpoch: response.brokerEpoch, fenced: true, caughtUp: false };
+        this.logger.info({ brokerEpoch: response.brokerEpoch }, 'registered with the controller');
+        return;
+      }
+      const retriable = response.error.code === 'DUPLICATE_BROKER_REGISTRATION' || new QuillError(response.error.code).retriable;
+      if (!retriable || Date.now() > deadline) throw new QuillError(response.error.code, response.error.message);
+      this.logger.info({ error: response.error.code }, 'registration refused for now; retrying');
+      await new Promise((resolve) => setTimeout(resolve, this.config.heartbeatIntervalMs));
+    }
+  }
+
+  start(): void {
+    this.timer = setInterval(() => void this.heartbeat(), this.config.heartbeatIntervalMs);
+    void this.heartbeat();
+  }
+
+  /** Calls `listener` after every heartbeat answer (fencing and catch-up changes). */
+  onChange(listener: () => void): () => void {
+    this.listeners.add(listener);
+    return () => this.listeners.delete(listener);
+  }
+
+  private async heartbeat(): Promise<void> {
+    if (this.beating) return;
+    this.beating = true;
+    try {
+      const response = await this.controller.call<BrokerHeartbeatResponse__Output>('BrokerHeartbeat', {
+        brokerId: this.config.nodeId,
+        brokerEpoch: this.state.brokerEpoch,
+        metadataOffset: this.metadataOffset(),
+        wantShutdown: this.wantShutdown,
+      });
+      if (response.error !== null && response.error.code !== 'NONE') {
+        if (response.error.code === 'STALE_BROKER_EPOCH' || response.error.code === 'BROKER_ID_NOT_REGISTERED') {
+          this.logger.warn({ error: response.error.code }, 'the controller lost this registration; registering again');
+          await this.register();
+        } else {
+          this.logger.debug({ error: response.error }, 'heartbeat refused');
+        }
+        return;
+      }
+      const before = this.state;
+      this.state = { ...this.state, fenced: response.isFenced, caughtUp: response.isCaughtUp };
+      if (before.fenced !== this.state.fenced) this.logger.info({ fenced: this.state.fenced }, 'fencing changed');
+      if (response.shouldShutdown) this.shutdownAllowed = true;
+    } catch (error) {
+      this.logger.debug({ err: (error as Error).message }, 'heartbeat failed');
+    } finally {
+      this.beating = false;
+      for (const listener of this.listeners) listener();
+    }
+  }
+
+  /** Controlled shutdown: heartbeats ask for it until the controller says leadership has moved. */
+  async controlledShutdown(): Promise<void> {
+    if (this.state.brokerEpoch < 0) return;
+    this.wantShutdown = true;
+    const deadline = Date.now() + this.config.controlledShutdownTimeoutMs;
+    while (!this.shutdownAllowed && Date.now() < deadline) {
+      await this.heartbeat();
+      if (!this.shutdownAllowed) await new Promise((resolve) => setTimeout(resolve, this.config.heartbeatIntervalMs));
+    }
+    if (!this.shutdownAllowed) this.logger.warn('controlled shutdown timed out; stopping anyway');
+  }
+
+  stop(): void {
+    if (this.timer !== undefined) clearInterval(this.timer);
+  }
+}

@@ -1,0 +1,204 @@
+import { credentials } from '@grpc/grpc-js';
+import {
+  GRPC_CHANNEL_OPTIONS,
+  loadQuillPackage,
+  type ReplicaClient,
+  type ReplicaFetchPartitionResponse__Output,
+  type ReplicaFetchResponse__Output,
+} from '@quill/proto';
+import type { Logger } from 'pino';
+import type { BrokerConfig } from '../config.js';
+import type { Partition } from '../replication/partition.js';
+import type { FollowerFetching } from '../replica-manager/replica-manager.js';
+
+interface Followed {
+  partition: Partition;
+  topicId: string;
+  index: number;
+}
+
+/** How to reach another broker (from the metadata). */
+export type BrokerAddress = (brokerId: number) => string | undefined;
+
+/**
+ * Follower side of replication: one fetch loop per leader broker, each long-polling the leader
+ * with every partition it follows there. A partition's fetch carries its log end, last epoch and
+ * fsynced offset; the answer is appended, or its divergent tail truncated first. The next fetch
+ * waits for the appended data to be durable, so what it reports lets the leader move the high
+ * watermark (durable acks).
+ */
+export class ReplicaFetcherManager implements FollowerFetching {
+  private readonly fetchers = new Map<number, LeaderFetcher>();
+  private readonly leaderOf = new Map<string, number>();
+
+  constructor(
+    private readonly config: BrokerConfig,
+    private readonly brokerEpoch: () => number,
+    private readonly address: BrokerAddress,
+    private readonly logger: Logger,
+  ) {}
+
+  follow(partition: Partition, topicId: string, index: number, leaderId: number): void {
+    this.unfollow(partition.key);
+    let fetcher = this.fetchers.get(leaderId);
+    if (fetcher === undefined) {
+      fetcher = new LeaderFetcher(leaderId, this.config, this.brokerEpoch, this.address, this.logger);
+      this.fetchers.set(leaderId, fetcher);
+      fetcher.start();
+    }
+    fetcher.add({ partition, topicId, index });
+    this.leaderOf.set(partition.key, leaderId);
+  }
+
+  unfollow(partitionKey: string): void {
+    const leaderId = this.leaderOf.get(partitionKey);
+    if (leaderId === undefined) return;
+    this.leaderOf.delete(partitionKey);
+    const fetcher = this.fetchers.get(leaderId);
+    fetcher?.remove(partitionKey);
+    if (fetcher !== undefined && fetcher.isEmpty) {
+      fetcher.stop();
+      this.fetchers.delete(leaderId);
+    }
+  }
+
+  stop(): void {
+    for (const fetcher of this.fetchers.values()) fetcher.stop();
+    this.fetchers.clear();
+    this.leaderOf.clear();
+  }
+}
+
+class LeaderFetcher {
+  private readonly partitions = new Map<string, Followed>();
+  private client: ReplicaClient | undefined;
+  private clientAddress: string | undefined;
+  private running = false;
+
+  constructor(
+    private readonly leaderId: number,
+    private readonly config: BrokerConfig,
+    private readonly brokerEpoch: () => number,
+    private readonly address: BrokerAddress,
+    private readonly logger: Logger,
+  ) {}
+
+  get isEmpty(): boolean {
+    return this.partitions.size === 0;
+  }
+
+  add(followed: Followed): void {
+    this.partitions.set(followed.partition.key, followed);
+  }
+
+  remove(key: string): void {
+    this.partitions.delete(key);
+  }
+
+  start(): void {
+    this.running = true;
+    void this.loop();
+  }
+
+  stop(): void {
+    this.running = false;
+    this.client?.close();
+    this.client = undefined;
+  }
+
+  private async loop(): Promise<void> {
+    while (this.running) {
+      try {
+        const progressed = await this.fetchOnce();
+        if (!progressed) await sleep(this.config.replicaFetchBackoffMs);
+      } catch (error) {
+        this.logger.debug({ leader: this.leaderId, err: (error as Error).message }, 'replica fetch failed');
+        await sleep(this.config.replicaFetchBackoffMs);
+      }
+    }
+  }
+
+  /** One fetch round; false when the leader could not be asked (back off before the next). */
+  private async fetchOnce(): Promise<boolean> {
+    const client = this.connect();
+    const followed = [...this.partitions.values()];
+    if (client === undefined || followed.length === 0) return false;
+    const byTopic = new Map<string, Followed[]>();
+    for (const f of followed) byTopic.set(f.topicId, [...(byTopic.get(f.topicId) ?? []), f]);
+    const request = {
+      replicaId: this.config.nodeId,
+      brokerEpoch: this.brokerEpoch(),
+      maxWaitMs: this.config.replicaFetchWaitMaxMs,
+      minBytes: 1,
+      maxBytes: this.config.replicaFetchResponseMaxBytes,
+      topics: [...byTopic].map(([topicId, list]) => ({
+        topicId,
+        partitions: list.map(({ partition, index }) => ({
+          partition: index,
+          currentLeaderEpoch: partition.leaderEpoch,
+          fetchOffset: partition.log.logEndOffset,
+          lastFetchedEpoch: partition.lastFetchedEpoch,
+          logStartOffset: partition.log.logStartOffset,
+          flushedOffset: partition.log.durableEndOffset,
+          partitionMaxBytes: this.config.replicaFetchMaxBytes,
+        })),
+      })),
+    };
+    const response = await new Promise<ReplicaFetchResponse__Output>((resolve, reject) =>
+      client.ReplicaFetch(request, { deadline: Date.now() + this.config.replicaFetchWaitMaxMs + 10_000 }, (error, answer) =>
+        error !== null || answer === undefined ? reject(error ?? new Error('empty answer')) : resolve(answer),
+      ),
+    );
+    if (response.error !== null && response.error.code !== 'NONE') {
+      this.logger.debug({ leader: this.leaderId, error: response.error }, 'replica fetch refused');
+      return false;
+    }
+    const durable: Array<Promise<void>> = [];
+    for (const topic of response.topics) {
+      for (const answer of topic.partitions) {
+        const target = followed.find((f) => f.topicId === topic.topicId && f.index === answer.partition);
+        // Skip answers for partitions unfollowed while the fetch was in flight.
+        if (target === undefined || this.partitions.get(target.partition.key) !== target) continue;
+        const wait = this.handle(target.partition, answer);
+        if (wait !== undefined) durable.push(wait);
+      }
+    }
+    // Report only fsynced offsets on the next fetch: the leader counts them toward the high watermark.
+    await Promise.all(durable);
+    return true;
+  }
+
+  private handle(partition: Partition, answer: ReplicaFetchPartitionResponse__Output): Promise<void> | undefined {
+    if (answer.errorCode !== 'NONE') {
+      if (answer.errorCode === 'OFFSET_OUT_OF_RANGE' && partition.log.logEndOffset < answer.logStartOffset) {
+        // Behind the leader's retention: start over at its log start.
+        partition.truncateFullyAndStartAt(answer.logStartOffset);
+        return undefined;
+      }
+      this.logger.debug({ partition: partition.key, error: answer.errorCode, message: answer.errorMessage }, 'replica fetch partition error');
+      return undefined;
+    }
+    if (answer.divergingEpoch !== null && answer.divergingEpoch !== undefined) {
+      const end = partition.truncateOnDivergence({ epoch: answer.divergingEpoch.epoch, endOffset: answer.divergingEpoch.endOffset });
+      this.logger.info({ partition: partition.key, divergingEpoch: answer.divergingEpoch, logEndOffset: end }, 'truncated a divergent tail');
+      return undefined;
+    }
+    partition.appendAsFollower(answer.records, answer.highWatermark);
+    return answer.records.length > 0 ? partition.log.waitForDurable(partition.log.logEndOffset) : undefined;
+  }
+
+  private connect(): ReplicaClient | undefined {
+    const address = this.address(this.leaderId);
+    if (address === undefined) return undefined;
+    if (this.client !== undefined && this.clientAddress === address) return this.client;
+    this.client?.close();
+    const Replica = loadQuillPackage().quill.v1.Replica;
+    this.client = new Replica(address, credentials.createInsecure(), GRPC_CHANNEL_OPTIONS) as unknown as ReplicaClient;
+    this.clientAddress = address;
+    return this.client;
+  }
+}
+
+function sleep(ms: number): Promise<void> {
+  return new Promise((resolve) => setTimeout(resolve, ms));
+}

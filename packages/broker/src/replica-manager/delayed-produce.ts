@@ -1,0 +1,60 @@
+import type { QuillError } from '@quill/proto';
+import type { DelayedOperation } from '../purgatory/purgatory.js';
+import type { Partition } from '../replication/partition.js';
+import { brokerError } from '../errors.js';
+
+export interface ProduceOutcome {
+  error: QuillError | undefined;
+  baseOffset: number;
+}
+
+/**
+ * An acks=all produce waiting for the high watermark to pass its last offset. It fails if this
+ * broker stops leading the partition (or a new epoch begins) meanwhile: a stale leader must not
+ * acknowledge, and the client retries at the new leader.
+ */
+export class DelayedProduce implements DelayedOperation {
+  constructor(
+    private readonly partition: Partition,
+    private readonly leaderEpoch: number,
+    private readonly baseOffset: number,
+    /** The offset after the batch: the high watermark must reach it. */
+    private readonly requiredOffset: number,
+    private readonly respond: (outcome: ProduceOutcome) => void,
+  ) {}
+
+  tryComplete(): boolean {
+    if (!this.partition.isLeader || this.partition.leaderEpoch !== this.leaderEpoch) {
+      this.respond({ error: brokerError('NOT_LEADER_OR_FOLLOWER', `${this.partition.key}: leadership moved before the write was replicated`), baseOffset: -1 });
+      return true;
+    }
+    if (this.partition.highWatermark < this.requiredOffset) return false;
+    this.respond({ error: undefined, baseOffset: this.baseOffset });
+    return true;
+  }
+
+  onExpire(): void {
+    this.respond({
+      error: brokerError('REQUEST_TIMED_OUT', `${this.partition.key}: not replicated to the ISR within the produce timeout`),
+      baseOffset: -1,
+    });
+  }
+}
+
+/** A long-poll fetch: completes once `enoughData()` holds or its max wait passes. */
+export class DelayedFetch implements DelayedOperation {
+  constructor(
+    private readonly enoughData: () => boolean,
+    private readonly respond: () => void,
+  ) {}
+
+  tryComplete(): boolean {
+    if (!this.enoughData()) return false;
+    this.respond();
+    return true;
+  }
+
+  onExpire(): void {
+    this.respond();
+  }
+}

@@ -1,0 +1,260 @@
+import { effectiveTopicConfig, partitionsOf, type MetadataState, type PartitionMetadata, type TopicMetadata } from '@quill/controller';
+import { QuillError, type AlterPartitionRequest, type AlterPartitionResponse__Output } from '@quill/proto';
+import type { Logger } from 'pino';
+import type { BrokerConfig } from '../config.js';
+import { brokerError, toQuillError } from '../errors.js';
+import { logConfigFor, type LogManager } from '../log-manager/log-manager.js';
+import { Purgatory } from '../purgatory/purgatory.js';
+import { Partition } from '../replication/partition.js';
+import type { EpochEndOffset } from '../replication/leader-epoch-cache.js';
+import { DelayedFetch, DelayedProduce, type ProduceOutcome } from './delayed-produce.js';
+
+/** Where a follower replica fetches from; the replica fetcher manager implements it. */
+export interface FollowerFetching {
+  follow(partition: Partition, topicId: string, index: number, leaderId: number): void;
+  unfollow(partitionKey: string): void;
+}
+
+export interface ReplicaManagerDeps {
+  config: BrokerConfig;
+  logManager: LogManager;
+  logger: Logger;
+  fetching: FollowerFetching;
+  brokerEpoch: () => number;
+  alterPartition: (request: AlterPartitionRequest) => Promise<AlterPartitionResponse__Output>;
+  now?: () => number;
+}
+
+export interface ProduceResult {
+  error: QuillError | undefined;
+  baseOffset: number;
+  logStartOffset: number;
+}
+
+export const partitionKey = (topic: string, partition: number): string => `${topic}-${partition}`;
+
+interface Hosted {
+  partition: Partition;
+  topic: string;
+  topicId: string;
+  index: number;
+}
+
+/**
+ * The replicas this broker hosts, kept in step with the metadata log: it opens logs for new
+ * replicas, makes each leader or follower as metadata says, and serves produce, fetch and
+ * follower fetches against them, completing waiting requests from the purgatories on change.
+ */
+export class ReplicaManager {
+  private readonly hosted = new Map<string, Hosted>();
+  private readonly producePurgatory: Purgatory;
+  private readonly fetchPurgatory: Purgatory;
+  private metadata: MetadataState | undefined;
+  private applying: Promise<void> = Promise.resolve();
+  private readonly alterInFlight = new Set<string>();
+  private isrTimer: NodeJS.Timeout | undefined;
+  private readonly now: () => number;
+
+  constructor(private readonly deps: ReplicaManagerDeps) {
+    this.producePurgatory = new Purgatory(deps.config.purgatoryMaxOperations);
+    this.fetchPurgatory = new Purgatory(deps.config.purgatoryMaxOperations);
+    this.now = deps.now ?? Date.now;
+  }
+
+  start(): void {
+    // Kafka checks the ISR every replica.lag.time.max.ms / 2.
+    this.isrTimer = setInterval(() => this.proposeIsrChanges(), Math.max(50, Math.floor(this.deps.config.replicaLagTimeMaxMs / 2)));
+  }
+
+  get state(): MetadataState | undefined {
+    return this.metadata;
+  }
+
+  partition(topic: string, index: number): Partition | undefined {
+    return this.hosted.get(partitionKey(topic, index))?.partition;
+  }
+
+  /** Applies a new committed metadata state; calls are serialized (opening logs is asynchronous). */
+  applyMetadata(state: MetadataState): Promise<void> {
+    this.metadata = state;
+    this.applying = this.applying.then(() => this.reconcile(state)).catch((error: unknown) => {
+      this.deps.logger.error({ err: error }, 'applying metadata to replicas failed');
+    });
+    return this.applying;
+  }
+
+  private async reconcile(state: MetadataState): Promise<void> {
+    if (state !== this.metadata) return; // a newer state is queued behind this one
+    const me = this.deps.config.nodeId;
+    const wanted = new Set<string>();
+    for (const topic of state.topicsById.values()) {
+      for (const metadata of partitionsOf(topic)) {
+        if (!metadata.replicas.includes(me)) continue;
+        const key = partitionKey(topic.name, metadata.partition);
+        wanted.add(key);
+        const hosted = this.hosted.get(key) ?? (await this.host(state, topic, metadata));
+        this.assign(hosted, metadata);
+      }
+    }
+    for (const [key, hosted] of this.hosted) {
+      if (wanted.has(key)) continue;
+      this.deps.fetching.unfollow(key);
+      this.hosted.delete(key);
+      this.producePurgatory.checkAndComplete(key);
+      await this.deps.logManager.delete(hosted.partition.log);
+      this.deps.logger.info({ partition: key }, 'replica removed');
+    }
+  }
+
+  private async host(state: MetadataState, topic: TopicMetadata, metadata: PartitionMetadata): Promise<Hosted> {
+    const key = partitionKey(topic.name, metadata.partition);
+    let partition: Partition | undefined;
+    const config = logConfigFor((k) => effectiveTopicConfig(state, topic.name, k), this.deps.config.flushPolicy);
+    const log = await this.deps.logManager.open(topic.name, topic.topicId, metadata.partition, config, () => partition?.highWatermark ?? 0);
+    partition = new Partition(key, log, {
+      brokerId: this.deps.config.nodeId,
+      replicaLagTimeMaxMs: this.deps.config.replicaLagTimeMaxMs,
+      now: this.now,
+      onChange: () => this.changed(key),
+    });
+    const hosted: Hosted = { partition, topic: topic.name, topicId: topic.topicId, index: metadata.partition };
+    this.hosted.set(key, hosted);
+    return hosted;
+  }
+
+  private assign(hosted: Hosted, metadata: PartitionMetadata): void {
+    const { partition } = hosted;
+    const changed = partition.applyAssignment({
+      leader: metadata.leader,
+      leaderEpoch: metadata.leaderEpoch,
+      partitionEpoch: metadata.partitionEpoch,
+      replicas: metadata.replicas,
+      isr: metadata.isr,
+    });
+    if (!changed) return;
+    if (partition.isLeader) {
+      this.deps.fetching.unfollow(partition.key);
+      this.deps.logger.info({ partition: partition.key, leaderEpoch: metadata.leaderEpoch }, 'leading');
+    } else if (metadata.leader >= 0) {
+      this.deps.fetching.follow(partition, hosted.topicId, hosted.index, metadata.leader);
+    } else {
+      this.deps.fetching.unfollow(partition.key);
+    }
+    this.changed(partition.key);
+  }
+
+  private changed(key: string): void {
+    this.producePurgatory.checkAndComplete(key);
+    this.fetchPurgatory.checkAndComplete(key);
+  }
+
+  private minInsyncReplicas(topic: string): number {
+    const configured = this.metadata === undefined ? undefined : effectiveTopicConfig(this.metadata, topic, 'min.insync.replicas');
+    return configured === undefined ? this.deps.config.minInsyncReplicas : Number(configured);
+  }
+
+  private hostedOrError(topic: string, index: number): Hosted {
+    const hosted = this.hosted.get(partitionKey(topic, index));
+    if (hosted !== undefined) return hosted;
+    const known = this.metadata?.topicIdsByName.has(topic) === true;
+    const exists = known && this.metadata!.topicsById.get(this.metadata!.topicIdsByName.get(topic)!)!.partitions.has(index);
+    if (!exists) throw brokerError('UNKNOWN_TOPIC_OR_PARTITION', `This server does not host ${topic}-${index}, and it does not exist.`);
+    throw brokerError('NOT_LEADER_OR_FOLLOWER', `Broker ${this.deps.config.nodeId} is not a replica of ${topic}-${index}.`);
+  }
+
+  /** Appends a producer's batches as leader and answers by `acks` (-1 waits for the high watermark). */
+  async produce(topic: string, index: number, records: Buffer, acks: number, timeoutMs: number): Promise<ProduceResult> {
+    let partition: Partition;
+    let info;
+    try {
+      partition = this.hostedOrError(topic, index).partition;
+      info = partition.appendAsLeader(records, acks, this.minInsyncReplicas(topic));
+    } catch (error) {
+      return { error: toQuillError(error), baseOffset: -1, logStartOffset: -1 };
+    }
+    const logStartOffset = partition.log.logStartOffset;
+    if (acks !== -1) return { error: undefined, baseOffset: info.firstOffset, logStartOffset };
+    const outcome = await new Promise<ProduceOutcome>((resolve) => {
+      const waiting = new DelayedProduce(partition, partition.leaderEpoch, info.firstOffset, info.lastOffset + 1, resolve);
+      const result = this.producePurgatory.tryCompleteElseWatch(waiting, [partition.key], timeoutMs);
+      if (result === 'full') resolve({ error: brokerError('REQUEST_TIMED_OUT', 'too many produce requests are waiting for replication'), baseOffset: -1 });
+    });
+    return { ...outcome, logStartOffset };
+  }
+
+  /**
+   * Waits (long poll) until `ready()` holds, something changes for one of `keys`, or `maxWaitMs`
+   * passes; the caller then reads whatever is there.
+   */
+  waitForData(keys: readonly string[], ready: () => boolean, maxWaitMs: number): Promise<void> {
+    if (maxWaitMs <= 0 || ready()) return Promise.resolve();
+    return new Promise((resolve) => {
+      const result = this.fetchPurgatory.tryCompleteElseWatch(new DelayedFetch(ready, resolve), keys, maxWaitMs);
+      if (result === 'full') resolve();
+    });
+  }
+
+  /** Where `epoch` ends in the leader's log of the partition (OffsetForLeaderEpoch). */
+  endOffsetForEpoch(topicId: string, index: number, currentLeaderEpoch: number, epoch: number): EpochEndOffset {
+    const hosted = this.byTopicId(topicId, index);
+    const partition = hosted.partition;
+    if (!partition.isLeader) throw brokerError('NOT_LEADER_OR_FOLLOWER', `${partition.key} is not led here`);
+    const fenced = partition.checkLeaderEpoch(currentLeaderEpoch);
+    if (fenced !== undefined) throw fenced;
+    return partition.endOffsetForEpoch(epoch);
+  }
+
+  byTopicId(topicId: string, index: number): Hosted {
+    const topic = this.metadata?.topicsById.get(topicId);
+    if (topic === undefined) throw brokerError('UNKNOWN_TOPIC_ID', `Topic id ${topicId} is not known here (yet).`);
+    return this.hostedOrError(topic.name, index);
+  }
+
+  /** Leaders propose ISR changes (shrinks for lagging followers, expansions for caught-up ones). */
+  private proposeIsrChanges(): void {
+    for (const hosted of this.hosted.values()) {
+      const { partition } = hosted;
+      if (!partition.isLeader || this.alterInFlight.has(partition.key)) continue;
+      const change = partition.isrChangeToPropose();
+      if (change === undefined) continue;
+      this.alterInFlight.add(partition.key);
+      const request = {
+        brokerId: this.deps.config.nodeId,
+        brokerEpoch: this.deps.brokerEpoch(),
+        topics: [{ topicId: hosted.topicId, partitions: [{ partition: hosted.index, leaderEpoch: partition.leaderEpoch, newIsr: change.isr, partitionEpoch: partition.partitionEpoch }] }],
+      };
+      this.deps.logger.info({ partition: partition.key, isr: change.isr, removed: change.removed, added: change.added }, 'proposing ISR change');
+      this.deps
+        .alterPartition(request)
+        .then((response) => {
+          const result = response.topics[0]?.partitions[0];
+          if (response.error !== null && response.error.code !== 'NONE') throw new QuillError(response.error.code, response.error.message);
+          if (result === undefined || result.errorCode !== 'NONE') {
+            this.deps.logger.warn({ partition: partition.key, error: result?.errorCode, message: result?.errorMessage }, 'ISR change refused');
+            return;
+          }
+          partition.applyAssignment({ leader: result.leaderId, leaderEpoch: result.leaderEpoch, partitionEpoch: result.partitionEpoch, replicas: partition.replicas, isr: result.isr });
+          this.changed(partition.key);
+        })
+        .catch((error: unknown) => this.deps.logger.warn({ partition: partition.key, err: (error as Error).message }, 'ISR change failed'))
+        .finally(() => this.alterInFlight.delete(partition.key));
+    }
+  }
+
+  async stop(): Promise<void> {
+    if (this.isrTimer !== undefined) clearInterval(this.isrTimer);
+    await this.applying;
+    this.producePurgatory.expireAll();
+    this.fetchPurgatory.expireAll();
+    for (const hosted of this.hosted.values()) {
+      this.deps.fetching.unfollow(hosted.partition.key);
+      this.deps.logManager.forget(hosted.partition.log);
+      await hosted.partition.close();
+    }
+    this.hosted.clear();
+  }
+
+  hostedPartitions(): IterableIterator<Hosted> {
+    return this.hosted.values();
+  }
+}

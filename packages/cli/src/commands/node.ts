@@ -1,0 +1,102 @@
+import path from 'node:path';
+import { BrokerNode } from '@quill/broker';
+import { ControllerNode } from '@quill/controller';
+import { QuillError } from '@quill/proto';
+import type { Argv } from 'yargs';
+import { nodeLogger } from '../logger.js';
+import { parseAddressList, parseHostPort, parseVoters } from '../parse.js';
+import { runUntilSignal } from '../run-until-signal.js';
+
+const ROLES = ['broker', 'controller'] as const;
+
+/** Options every broker takes, for `broker start` and `node start --roles broker,...`. */
+function brokerOptions<T>(y: Argv<T>) {
+  return y
+    .option('listen', { type: 'string', demandOption: true, describe: 'host:port for the broker (clients and other brokers)' })
+    .option('advertised', { type: 'string', describe: 'host:port others should connect to (default: --listen)' })
+    .option('data-dir', { type: 'string', demandOption: true })
+    .option('cluster-id', { type: 'string', default: 'quill-local' })
+    .option('rack', { type: 'string' })
+    .option('replica-lag-time-max-ms', { type: 'number', describe: 'replica.lag.time.max.ms (default 10000)' })
+    .option('min-insync-replicas', { type: 'number', describe: 'min.insync.replicas for topics that do not set it (default 1)' })
+    .option('flush-policy', { choices: ['group-commit', 'every-batch', 'os'] as const, describe: 'default group-commit (durable acks)' })
+    .option('log-level', { type: 'string' });
+}
+
+interface BrokerArgs {
+  nodeId: number;
+  listen: string;
+  advertised: string | undefined;
+  dataDir: string;
+  clusterId: string;
+  rack: string | undefined;
+  replicaLagTimeMaxMs: number | undefined;
+  minInsyncReplicas: number | undefined;
+  flushPolicy: 'group-commit' | 'every-batch' | 'os' | undefined;
+  logLevel: string | undefined;
+}
+
+function startBroker(args: BrokerArgs, controllers: string[]): Promise<BrokerNode> {
+  return BrokerNode.start({
+    nodeId: args.nodeId,
+    clusterId: args.clusterId,
+    listen: parseHostPort(args.listen, '--listen'),
+    ...(args.advertised === undefined ? {} : { advertised: parseHostPort(args.advertised, '--advertised') }),
+    controllers,
+    dataDir: path.resolve(args.dataDir),
+    ...(args.rack === undefined ? {} : { rack: args.rack }),
+    ...(args.replicaLagTimeMaxMs === undefined ? {} : { replicaLagTimeMaxMs: args.replicaLagTimeMaxMs }),
+    ...(args.minInsyncReplicas === undefined ? {} : { minInsyncReplicas: args.minInsyncReplicas }),
+    ...(args.flushPolicy === undefined ? {} : { flushPolicy: args.flushPolicy }),
+    logger: nodeLogger(args.logLevel),
+  });
+}
+
+/** `quill broker start` and `quill node start --roles broker,controller` (Kafka's process.roles). */
+export function nodeCommands(yargs: Argv): Argv {
+  return yargs
+    .command('broker <action>', 'Run a broker', (y) =>
+      brokerOptions(y.positional('action', { choices: ['start'] as const }))
+        .option('node-id', { type: 'number', demandOption: true })
+        .option('controllers', { type: 'string', demandOption: true, describe: 'the controller quorum: 1@host:port,... or host:port,...' }),
+      async (args) => {
+        const controllers = args.controllers.includes('@') ? [...parseVoters(args.controllers).values()].map((a) => `${a.host}:${a.port}`) : parseAddressList(args.controllers, '--controllers');
+        const broker = await startBroker(args, controllers);
+        await runUntilSignal(() => broker.stop());
+      },
+    )
+    .command('node <action>', 'Run a node with one or both roles (combined mode)', (y) =>
+      brokerOptions(y.positional('action', { choices: ['start'] as const }))
+        .option('node-id', { type: 'number', demandOption: true })
+        .option('roles', { type: 'string', default: 'broker,controller', describe: 'broker, controller, or both' })
+        .option('controller-listen', { type: 'string', describe: 'host:port for the controller role' })
+        .option('voters', { type: 'string', demandOption: true, describe: 'the controller quorum: 1@host:port,2@host:port,3@host:port' })
+        .option('broker-session-timeout-ms', { type: 'number', default: 1500 }),
+      async (args) => {
+        const roles = args.roles.split(',').map((r) => r.trim());
+        const unknown = roles.filter((r) => !(ROLES as readonly string[]).includes(r));
+        if (unknown.length > 0 || roles.length === 0) throw new QuillError('INVALID_CONFIG', `--roles takes broker and/or controller, got '${args.roles}'.`);
+        const voters = parseVoters(args.voters);
+        const logger = nodeLogger(args.logLevel);
+        let controller: ControllerNode | undefined;
+        if (roles.includes('controller')) {
+          const listen = args.controllerListen ?? (voters.get(args.nodeId) ? `${voters.get(args.nodeId)!.host}:${voters.get(args.nodeId)!.port}` : undefined);
+          if (listen === undefined) throw new QuillError('INVALID_CONFIG', `Node ${args.nodeId} has the controller role but is not among --voters.`);
+          controller = await ControllerNode.start({
+            nodeId: args.nodeId,
+            clusterId: args.clusterId,
+            listen: parseHostPort(listen, '--controller-listen'),
+            voters,
+            dataDir: path.resolve(args.dataDir, 'controller'),
+            logger,
+            brokerSessionTimeoutMs: args.brokerSessionTimeoutMs,
+          });
+        }
+        const broker = roles.includes('broker') ? await startBroker(args, [...voters.values()].map((a) => `${a.host}:${a.port}`)) : undefined;
+        await runUntilSignal(async () => {
+          await broker?.stop();
+          await controller?.stop();
+        });
+      },
+    );
+}
