@@ -47,7 +47,7 @@ export interface BrokerConfig {
 }
 
 export const DEFAULT_BROKER_CONFIG = {
-  heartbeatIntervalMs: 250,
+  heartbeatIntervalMs: 150,
   replicaLagTimeMaxMs: 10_000,
   replicaFetchWaitMaxMs: 500,
   replicaFetchMaxBytes: 8 * 1024 * 1024,

@@ -103,7 +103,7 @@ export { alterPartition, type AlterPartitionRequest, type AlteredPartition } fro
 export { PRODUCER_ID_BLOCK_SIZE, allocateProducerIds, type ProducerIdBlock } from './decisions/producer-ids.js';
 
 // The controller node (Raft voter + Controller service) and a client for the active controller
-export { ControllerNode, type ControllerNodeConfig, type HostPort } from './node/controller-node.js';
+export { ControllerNode, DEFAULT_BROKER_SESSION_TIMEOUT_MS, type ControllerNodeConfig, type HostPort } from './node/controller-node.js';
 export { ControllerClient, type ControllerClientOptions, type UnaryMethod } from './client/controller-client.js';
 export { MetadataStateMachine, encodeRecords, type CommittedBatch } from './node/metadata-state-machine.js';
 export { MetadataFollower, type MetadataFollowerOptions } from './client/metadata-follower.js';

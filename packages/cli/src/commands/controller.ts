@@ -1,5 +1,5 @@
 import path from 'node:path';
-import { ControllerNode } from '@quill/controller';
+import { ControllerNode, DEFAULT_BROKER_SESSION_TIMEOUT_MS } from '@quill/controller';
 import type { Argv } from 'yargs';
 import { nodeLogger } from '../logger.js';
 import { parseHostPort, parseVoters } from '../parse.js';
@@ -15,7 +15,7 @@ export function controllerCommand(yargs: Argv): Argv {
       .option('voters', { type: 'string', demandOption: true, describe: 'every voter: 1@host:port,2@host:port,3@host:port' })
       .option('data-dir', { type: 'string', demandOption: true, describe: 'where the Raft log and snapshots live' })
       .option('cluster-id', { type: 'string', default: 'quill-local', describe: 'nodes of one cluster share it; a data dir of another cluster is refused' })
-      .option('broker-session-timeout-ms', { type: 'number', default: 1500, describe: 'fence a broker silent this long (Kafka: 9000)' })
+      .option('broker-session-timeout-ms', { type: 'number', default: DEFAULT_BROKER_SESSION_TIMEOUT_MS, describe: 'fence a broker silent this long (Kafka: 9000)' })
       .option('snapshot-after-entries', { type: 'number', default: 10_000, describe: 'snapshot and compact the Raft log this often' })
       .option('log-level', { type: 'string', describe: 'pino level (default info, or QUILL_LOG_LEVEL)' }),
     async (args) => {

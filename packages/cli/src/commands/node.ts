@@ -1,6 +1,6 @@
 import path from 'node:path';
 import { BrokerNode } from '@quill/broker';
-import { ControllerNode } from '@quill/controller';
+import { ControllerNode, DEFAULT_BROKER_SESSION_TIMEOUT_MS } from '@quill/controller';
 import { QuillError } from '@quill/proto';
 import type { Argv } from 'yargs';
 import { nodeLogger } from '../logger.js';
@@ -71,7 +71,7 @@ export function nodeCommands(yargs: Argv): Argv {
         .option('roles', { type: 'string', default: 'broker,controller', describe: 'broker, controller, or both' })
         .option('controller-listen', { type: 'string', describe: 'host:port for the controller role' })
         .option('voters', { type: 'string', demandOption: true, describe: 'the controller quorum: 1@host:port,2@host:port,3@host:port' })
-        .option('broker-session-timeout-ms', { type: 'number', default: 1500 }),
+        .option('broker-session-timeout-ms', { type: 'number', default: DEFAULT_BROKER_SESSION_TIMEOUT_MS, describe: 'fence a broker silent this long (Kafka: 9000)' }),
       async (args) => {
         const roles = args.roles.split(',').map((r) => r.trim());
         const unknown = roles.filter((r) => !(ROLES as readonly string[]).includes(r));

@@ -42,7 +42,8 @@ export class ActiveController {
   ) {}
 
   start(): void {
-    const period = Math.max(10, Math.floor(this.settings.brokerSessionTimeoutMs / 4));
+    // Checked often relative to the timeout, so fencing (and so partition failover) follows death closely.
+    const period = Math.max(10, Math.floor(this.settings.brokerSessionTimeoutMs / 8));
     this.sessionTimer = setInterval(() => this.checkSessions(), period);
   }
 
