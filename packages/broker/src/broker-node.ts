@@ -35,6 +35,7 @@ export class BrokerNode {
     const controller = new ControllerClient({ controllers: config.controllers, timeoutMs: 10_000 });
     const logs = new LogManager(config.dataDir, logger, config.retentionCheckIntervalMs);
     let state: MetadataState | undefined;
+    let caughtUp = false;
     let lifecycle: BrokerLifecycle | undefined;
     const fetchers = new ReplicaFetcherManager(
       config,
@@ -79,7 +80,10 @@ export class BrokerNode {
       logger,
       onChange: (next) => {
         state = next;
-        void replicas.applyMetadata(next);
+        // Replaying the log from the start passes through old states (this broker leading an old
+        // epoch, say): act on metadata only once caught up, as a KRaft broker does.
+        caughtUp ||= next.offset >= follower.highWatermark;
+        if (caughtUp) void replicas.applyMetadata(next);
       },
     });
     follower.start();

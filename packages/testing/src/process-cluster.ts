@@ -24,6 +24,8 @@ export interface ClusterNode {
   process: NodeProcess;
   /** The broker's address, when it has the broker role. */
   brokerAddress: string | undefined;
+  /** The node's data directory (a broker keeps its logs here as `<topic>-<partition>`). */
+  dataDir: string;
 }
 
 const CONTROLLER_ID_BASE = 100;
@@ -56,13 +58,15 @@ export class ProcessCluster {
       const args = combined
         ? ['node', 'start', '--roles', 'broker,controller', '--controller-listen', voterAddresses.get(id)!, '--voters', voters]
         : ['broker', 'start', '--controllers', voters];
-      args.push('--node-id', String(id), '--listen', brokerAddress, '--data-dir', path.join(dataRoot, `node-${id}`), '--cluster-id', clusterId, '--log-level', logLevel, ...(options.brokerArgs ?? []));
-      nodes.set(id, { id, roles: combined ? ['broker', 'controller'] : ['broker'], process: new NodeProcess(`node-${id}`, args), brokerAddress });
+      const dataDir = path.join(dataRoot, `node-${id}`);
+      args.push('--node-id', String(id), '--listen', brokerAddress, '--data-dir', dataDir, '--cluster-id', clusterId, '--log-level', logLevel, ...(options.brokerArgs ?? []));
+      nodes.set(id, { id, roles: combined ? ['broker', 'controller'] : ['broker'], process: new NodeProcess(`node-${id}`, args), brokerAddress, dataDir });
     }
     if (!combined) {
       for (const id of voterIds) {
-        const args = ['controller', 'start', '--node-id', String(id), '--listen', voterAddresses.get(id)!, '--voters', voters, '--data-dir', path.join(dataRoot, `controller-${id}`), '--cluster-id', clusterId, '--log-level', logLevel];
-        nodes.set(id, { id, roles: ['controller'], process: new NodeProcess(`controller-${id}`, args), brokerAddress: undefined });
+        const dataDir = path.join(dataRoot, `controller-${id}`);
+        const args = ['controller', 'start', '--node-id', String(id), '--listen', voterAddresses.get(id)!, '--voters', voters, '--data-dir', dataDir, '--cluster-id', clusterId, '--log-level', logLevel];
+        nodes.set(id, { id, roles: ['controller'], process: new NodeProcess(`controller-${id}`, args), brokerAddress: undefined, dataDir });
       }
     }
     for (const node of nodes.values()) node.process.start();
