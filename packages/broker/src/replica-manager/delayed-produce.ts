@@ -20,6 +20,7 @@ export class DelayedProduce implements DelayedOperation {
     private readonly baseOffset: number,
     /** The offset after the batch: the high watermark must reach it. */
     private readonly requiredOffset: number,
+    private readonly minInsyncReplicas: number,
     private readonly respond: (outcome: ProduceOutcome) => void,
   ) {}
 
@@ -28,9 +29,19 @@ export class DelayedProduce implements DelayedOperation {
       this.respond({ error: brokerError('NOT_LEADER_OR_FOLLOWER', `${this.partition.key}: leadership moved before the write was replicated`), baseOffset: -1 });
       return true;
     }
-    if (this.partition.highWatermark < this.requiredOffset) return false;
-    this.respond({ error: undefined, baseOffset: this.baseOffset });
-    return true;
+    if (this.partition.highWatermark >= this.requiredOffset) {
+      this.respond({ error: undefined, baseOffset: this.baseOffset });
+      return true;
+    }
+    // The ISR shrank below the minimum after the append: Kafka's answer, so the producer retries.
+    if (this.partition.isr.length < this.minInsyncReplicas) {
+      this.respond({
+        error: brokerError('NOT_ENOUGH_REPLICAS_AFTER_APPEND', `${this.partition.key}: the ISR fell below min.insync.replicas ${this.minInsyncReplicas} after the append`),
+        baseOffset: -1,
+      });
+      return true;
+    }
+    return false;
   }
 
   onExpire(): void {

@@ -166,16 +166,18 @@ export class ReplicaManager {
   async produce(topic: string, index: number, records: Buffer, acks: number, timeoutMs: number): Promise<ProduceResult> {
     let partition: Partition;
     let info;
+    let minInsyncReplicas: number;
     try {
       partition = this.hostedOrError(topic, index).partition;
-      info = partition.appendAsLeader(records, acks, this.minInsyncReplicas(topic));
+      minInsyncReplicas = this.minInsyncReplicas(topic);
+      info = partition.appendAsLeader(records, acks, minInsyncReplicas);
     } catch (error) {
       return { error: toQuillError(error), baseOffset: -1, logStartOffset: -1 };
     }
     const logStartOffset = partition.log.logStartOffset;
     if (acks !== -1) return { error: undefined, baseOffset: info.firstOffset, logStartOffset };
     const outcome = await new Promise<ProduceOutcome>((resolve) => {
-      const waiting = new DelayedProduce(partition, partition.leaderEpoch, info.firstOffset, info.lastOffset + 1, resolve);
+      const waiting = new DelayedProduce(partition, partition.leaderEpoch, info.firstOffset, info.lastOffset + 1, minInsyncReplicas, resolve);
       const result = this.producePurgatory.tryCompleteElseWatch(waiting, [partition.key], timeoutMs);
       if (result === 'full') resolve({ error: brokerError('REQUEST_TIMED_OUT', 'too many produce requests are waiting for replication'), baseOffset: -1 });
     });

@@ -1,0 +1,65 @@
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { encodeBatch } from '@quill/records';
+import { PartitionLog } from '@quill/storage';
+import { pino } from 'pino';
+import { afterEach, describe, expect, it } from 'vitest';
+import { Partition } from '../replication/partition.js';
+import { DelayedProduce, type ProduceOutcome } from './delayed-produce.js';
+
+const root = fs.mkdtempSync(path.join(os.tmpdir(), 'quill-delayed-'));
+const open: Partition[] = [];
+afterEach(async () => {
+  await Promise.all(open.splice(0).map((p) => p.close()));
+  fs.rmSync(root, { recursive: true, force: true });
+  fs.mkdirSync(root);
+});
+
+async function leader(isr: number[]): Promise<Partition> {
+  const log = await PartitionLog.open(path.join(root, `p-${open.length}`), { logger: pino({ level: 'silent' }), config: { flushPolicy: 'os' } });
+  const partition = new Partition('t-0', log, { brokerId: 1, replicaLagTimeMaxMs: 10_000, now: Date.now, onChange: () => undefined });
+  partition.applyAssignment({ leader: 1, leaderEpoch: 3, partitionEpoch: 1, replicas: [1, 2, 3], isr });
+  open.push(partition);
+  return partition;
+}
+
+function waiting(partition: Partition, minIsr: number): { op: DelayedProduce; outcomes: ProduceOutcome[] } {
+  const info = partition.appendAsLeader(encodeBatch([{ value: 'v' }]), -1, 1);
+  const outcomes: ProduceOutcome[] = [];
+  return { op: new DelayedProduce(partition, 3, info.firstOffset, info.lastOffset + 1, minIsr, (o) => outcomes.push(o)), outcomes };
+}
+
+describe('DelayedProduce', () => {
+  it('completes once the high watermark passes the batch', async () => {
+    const partition = await leader([1, 2]);
+    const { op, outcomes } = waiting(partition, 2);
+    expect(op.tryComplete()).toBe(false);
+    partition.readForFollower(2, 1, 3, 1, 1 << 20);
+    expect(op.tryComplete()).toBe(true);
+    expect(outcomes).toEqual([{ error: undefined, baseOffset: 0 }]);
+  });
+
+  it('fails with NOT_LEADER_OR_FOLLOWER when leadership moves while it waits', async () => {
+    const partition = await leader([1, 2]);
+    const { op, outcomes } = waiting(partition, 1);
+    partition.applyAssignment({ leader: 2, leaderEpoch: 4, partitionEpoch: 2, replicas: [1, 2, 3], isr: [2] });
+    expect(op.tryComplete()).toBe(true);
+    expect(outcomes[0]!.error?.code).toBe('NOT_LEADER_OR_FOLLOWER');
+  });
+
+  it('fails with NOT_ENOUGH_REPLICAS_AFTER_APPEND when the ISR shrinks below the minimum', async () => {
+    const partition = await leader([1, 2, 3]);
+    const { op, outcomes } = waiting(partition, 3);
+    partition.applyAssignment({ leader: 1, leaderEpoch: 3, partitionEpoch: 2, replicas: [1, 2, 3], isr: [1, 2] });
+    expect(op.tryComplete()).toBe(true);
+    expect(outcomes[0]!.error?.code).toBe('NOT_ENOUGH_REPLICAS_AFTER_APPEND');
+  });
+
+  it('times out with REQUEST_TIMED_OUT', async () => {
+    const partition = await leader([1, 2]);
+    const { op, outcomes } = waiting(partition, 1);
+    op.onExpire();
+    expect(outcomes[0]!.error?.code).toBe('REQUEST_TIMED_OUT');
+  });
+});
