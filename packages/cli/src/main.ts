@@ -6,13 +6,22 @@ import yargs from 'yargs';
 import { hideBin } from 'yargs/helpers';
 import { benchCommand } from './commands/bench.js';
 import { clusterCommand } from './commands/cluster.js';
+import { consumeCommand } from './commands/consume.js';
 import { controllerCommand } from './commands/controller.js';
+import { devCommand } from './commands/dev.js';
 import { nodeCommands } from './commands/node.js';
+import { produceCommand } from './commands/produce.js';
+import { topicsCommand } from './commands/topics.js';
 
 // Every error a user can cause ends as one clear line on stderr and a non-zero exit.
 function fail(message: string): never {
   process.stderr.write(`quill: ${message}\n`);
   process.exit(1);
+}
+
+function describe(error: unknown): string {
+  if (error instanceof QuillError) return `${error.code}: ${error.message}`;
+  return error instanceof Error ? error.message : String(error);
 }
 
 let cli = yargs(hideBin(process.argv))
@@ -23,15 +32,18 @@ let cli = yargs(hideBin(process.argv))
   .demandCommand(1, 'Name a command: quill --help lists them.')
   .strict()
   .help()
-  .fail((message, error) => fail(error?.message ?? message));
+  .fail((message, error) => fail(error === undefined || error === null ? message : describe(error)));
 cli = controllerCommand(cli);
 cli = nodeCommands(cli);
 cli = clusterCommand(cli);
 cli = benchCommand(cli);
+cli = devCommand(cli);
+cli = topicsCommand(cli);
+cli = produceCommand(cli);
+cli = consumeCommand(cli);
 
 try {
   await cli.parseAsync();
 } catch (error) {
-  if (error instanceof QuillError) fail(`${error.code}: ${error.message}`);
-  fail(error instanceof Error ? error.message : String(error));
+  fail(describe(error));
 }

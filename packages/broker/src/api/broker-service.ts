@@ -169,7 +169,10 @@ async function fetch(ctx: BrokerServiceContext, request: FetchRequest__Output): 
   const ready = (): boolean =>
     wanted.some((w) => {
       const partition = ctx.replicas.partition(w.topic, w.partition);
-      return partition === undefined || !partition.isLeader || partition.highWatermark > w.fetchOffset;
+      // Errors (no replica, not leader, offset outside the log) are answered at once, not after the wait.
+      if (partition === undefined || !partition.isLeader) return true;
+      const log = partition.log;
+      return partition.highWatermark > w.fetchOffset || w.fetchOffset > log.logEndOffset || w.fetchOffset < log.logStartOffset;
     });
   await ctx.replicas.waitForData(wanted.map((w) => partitionKey(w.topic, w.partition)), ready, request.maxWaitMs);
   let budget = request.maxBytes > 0 ? request.maxBytes : Number.MAX_SAFE_INTEGER;

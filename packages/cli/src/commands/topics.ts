@@ -1,0 +1,181 @@
+import { QuillError, type Admin, type LogLevel, type TopicDescription } from '@quill/client';
+import type { Argv } from 'yargs';
+import { DEFAULT_TIMEOUT_MS, clientOptions, findTopic, integer, openQuill, withDeadline } from '../client-options.js';
+
+/** `topics describe --json`: one object per topic, in this exact shape. */
+export interface TopicDescriptionJson {
+  topic: string;
+  partitions: Array<{ partition: number; leader: number; leaderEpoch: number; replicas: number[]; isr: number[] }>;
+}
+
+/** `quill topics create|list|describe|delete`. */
+export function topicsCommand(yargs: Argv): Argv {
+  return yargs.command('topics', 'Create, list, describe and delete topics', (y) =>
+    y
+      .command(
+        'create <name>',
+        'Create a topic',
+        (c) =>
+          topicOptions(c)
+            .positional('name', { type: 'string', demandOption: true, describe: 'the topic' })
+            .option('partitions', {
+              type: 'number',
+              describe: "number of partitions (default: the cluster's num.partitions)",
+              coerce: integer('--partitions', 1),
+            })
+            .option('replication-factor', {
+              type: 'number',
+              describe: "replicas of each partition (default: the cluster's default.replication.factor)",
+              coerce: integer('--replication-factor', 1),
+            })
+            // Not --config as in Kafka: main.ts takes --config globally for an options file.
+            .option('topic-config', {
+              type: 'string',
+              array: true,
+              nargs: 1,
+              describe: 'a topic config, name=value (e.g. retention.ms=60000); repeat for several',
+              coerce: parseConfigs,
+            })
+            .option('if-not-exists', { type: 'boolean', default: false, describe: 'succeed when the topic already exists' }),
+        (args) =>
+          withAdmin(args, `creating topic ${args.name}`, async (admin) => {
+            const created = await admin.createTopics({
+              topics: [
+                {
+                  topic: args.name,
+                  ...(args.partitions === undefined ? {} : { numPartitions: args.partitions }),
+                  ...(args.replicationFactor === undefined ? {} : { replicationFactor: args.replicationFactor }),
+                  configEntries: args.topicConfig ?? [],
+                },
+              ],
+            });
+            if (!created && !args.ifNotExists) {
+              throw new QuillError('TOPIC_ALREADY_EXISTS', `Topic '${args.name}' already exists.`);
+            }
+            writeOut(args.json ? JSON.stringify({ topic: args.name, created }) : created ? `Created topic ${args.name}.` : `Topic ${args.name} already exists.`);
+          }),
+      )
+      .command(
+        'list',
+        'List the topics',
+        (c) => topicOptions(c),
+        (args) =>
+          withAdmin(args, 'listing topics', async (admin) => {
+            const names = (await admin.listTopics()).sort();
+            if (args.json) writeOut(JSON.stringify({ topics: names }));
+            else if (names.length > 0) writeOut(names.join('\n'));
+          }),
+      )
+      .command(
+        'describe <name>',
+        'Show the partitions of a topic: leader, leader epoch, replicas, in-sync replicas',
+        (c) => topicOptions(c).positional('name', { type: 'string', demandOption: true, describe: 'the topic' }),
+        (args) =>
+          withAdmin(args, `describing topic ${args.name}`, async (admin) => {
+            const description = describeTopic(findTopic((await admin.fetchTopicMetadata()).topics, args.name));
+            writeOut(args.json ? JSON.stringify(description) : formatDescription(description));
+          }),
+      )
+      .command(
+        'delete <name>',
+        'Delete a topic and its data',
+        (c) => topicOptions(c).positional('name', { type: 'string', demandOption: true, describe: 'the topic' }),
+        (args) =>
+          withAdmin(args, `deleting topic ${args.name}`, async (admin) => {
+            await admin.deleteTopics({ topics: [args.name] });
+            writeOut(args.json ? JSON.stringify({ topic: args.name, deleted: true }) : `Deleted topic ${args.name}.`);
+          }),
+      )
+      .demandCommand(1, 'Name a topics action: create, list, describe or delete.'),
+  );
+}
+
+function topicOptions<T>(y: Argv<T>) {
+  return clientOptions(y).option('timeout-ms', {
+    type: 'number',
+    default: DEFAULT_TIMEOUT_MS,
+    describe: 'give up when the cluster has not answered within this, in ms',
+    coerce: integer('--timeout-ms', 1),
+  });
+}
+
+/** Connects an admin client, runs `action` within --timeout-ms, and always disconnects. */
+async function withAdmin(
+  args: { bootstrap: string; logLevel: LogLevel | undefined; timeoutMs: number },
+  what: string,
+  action: (admin: Admin) => Promise<void>,
+): Promise<void> {
+  const quill = openQuill({ bootstrap: args.bootstrap, logLevel: args.logLevel, requestTimeoutMs: args.timeoutMs });
+  const admin = quill.admin();
+  try {
+    await withDeadline(
+      admin.connect().then(() => action(admin)),
+      args.timeoutMs,
+      what,
+      () => admin.disconnect(),
+    );
+  } finally {
+    await admin.disconnect();
+  }
+}
+
+/**
+ * `--topic-config a=b --topic-config c=d` as the admin API's config entries. The value may itself contain
+ * '=' (split at the first one).
+ */
+export function parseConfigs(entries: string[]): Array<{ name: string; value: string }> {
+  const configs: Array<{ name: string; value: string }> = [];
+  for (const entry of entries) {
+    const at = entry.indexOf('=');
+    const name = entry.slice(0, at).trim();
+    if (at < 0 || name === '') {
+      throw new QuillError('INVALID_CONFIG', `--topic-config must be name=value, got '${entry}'.`);
+    }
+    if (configs.some((c) => c.name === name)) throw new QuillError('INVALID_CONFIG', `--topic-config ${name} is given more than once.`);
+    configs.push({ name, value: entry.slice(at + 1) });
+  }
+  return configs;
+}
+
+/** The `--json` form of a topic's metadata. */
+export function describeTopic(topic: TopicDescription): TopicDescriptionJson {
+  return {
+    topic: topic.name,
+    partitions: topic.partitions.map((p) => ({
+      partition: p.partitionId,
+      leader: p.leader,
+      leaderEpoch: p.leaderEpoch,
+      replicas: p.replicas,
+      isr: p.isr,
+    })),
+  };
+}
+
+/** The human form of `topics describe`: a header line and one aligned row per partition. */
+export function formatDescription(description: TopicDescriptionJson): string {
+  const { partitions } = description;
+  const replicationFactor = partitions[0]?.replicas.length ?? 0;
+  const header = `Topic: ${description.topic}  Partitions: ${partitions.length}  Replication factor: ${replicationFactor}`;
+  const rows = [
+    ['PARTITION', 'LEADER', 'EPOCH', 'REPLICAS', 'ISR'],
+    ...partitions.map((p) => [
+      String(p.partition),
+      p.leader < 0 ? 'none' : String(p.leader),
+      String(p.leaderEpoch),
+      p.replicas.join(','),
+      p.isr.join(','),
+    ]),
+  ];
+  const widths = rows[0]!.map((_, column) => Math.max(...rows.map((row) => row[column]!.length)));
+  const lines = rows.map((row) =>
+    row
+      .map((cell, column) => cell.padEnd(widths[column]!))
+      .join('  ')
+      .trimEnd(),
+  );
+  return [header, ...lines].join('\n');
+}
+
+function writeOut(text: string): void {
+  process.stdout.write(`${text}\n`);
+}
