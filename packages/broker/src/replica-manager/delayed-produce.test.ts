@@ -4,7 +4,7 @@ import path from 'node:path';
 import { encodeBatch } from '@quill/records';
 import { PartitionLog } from '@quill/storage';
 import { pino } from 'pino';
-import { afterEach, describe, expect, it } from 'vitest';
+import { afterAll, afterEach, describe, expect, it } from 'vitest';
 import { Partition } from '../replication/partition.js';
 import { DelayedProduce, type ProduceOutcome } from './delayed-produce.js';
 
@@ -15,6 +15,7 @@ afterEach(async () => {
   fs.rmSync(root, { recursive: true, force: true });
   fs.mkdirSync(root);
 });
+afterAll(() => fs.rmSync(root, { recursive: true, force: true }));
 
 async function leader(isr: number[]): Promise<Partition> {
   const log = await PartitionLog.open(path.join(root, `p-${open.length}`), { logger: pino({ level: 'silent' }), config: { flushPolicy: 'os' } });

@@ -4,7 +4,7 @@ import path from 'node:path';
 import { decodeBatches, encodeBatch } from '@quill/records';
 import { PartitionLog } from '@quill/storage';
 import { pino } from 'pino';
-import { afterEach, describe, expect, it } from 'vitest';
+import { afterAll, afterEach, describe, expect, it } from 'vitest';
 import { Partition, type PartitionAssignment } from './partition.js';
 
 // Replication between Partition objects on real logs, with fetches done by direct calls: the
@@ -17,6 +17,7 @@ afterEach(async () => {
   fs.rmSync(root, { recursive: true, force: true });
   fs.mkdirSync(root);
 });
+afterAll(() => fs.rmSync(root, { recursive: true, force: true }));
 
 let clockMs = 1_000_000;
 async function replica(brokerId: number): Promise<Partition> {

@@ -4,7 +4,7 @@ import os from 'node:os';
 import path from 'node:path';
 import type { BrokerHeartbeatResponse__Output, CreateTopicsResponse__Output, RegisterBrokerResponse__Output } from '@quill/proto';
 import { pino } from 'pino';
-import { afterEach, describe, expect, it } from 'vitest';
+import { afterAll, afterEach, describe, expect, it } from 'vitest';
 import { ControllerClient } from '../client/controller-client.js';
 import { topicByName } from '../metadata/queries.js';
 import { ControllerNode, type HostPort } from './controller-node.js';
@@ -22,6 +22,7 @@ afterEach(async () => {
   fs.rmSync(root, { recursive: true, force: true });
   fs.mkdirSync(root);
 });
+afterAll(() => fs.rmSync(root, { recursive: true, force: true }));
 
 async function freePort(): Promise<number> {
   return new Promise((resolve) => {
