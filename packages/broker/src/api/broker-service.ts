@@ -44,7 +44,12 @@ export function brokerHandlers(ctx: BrokerServiceContext): Partial<BrokerHandler
       );
     };
   return {
-    Metadata: (call, callback) => callback(null, metadataResponse(ctx, call.request)),
+    Metadata: (call, callback) => {
+      autoCreateTopics(ctx, call.request).then(
+        () => callback(null, metadataResponse(ctx, call.request)),
+        (error: unknown) => callback(null, { error: { code: toQuillError(error).code, message: toQuillError(error).message } }),
+      );
+    },
 
     Produce: (call, callback) => {
       const request = call.request;
@@ -131,6 +136,24 @@ function unknownPartition(state: MetadataState | undefined, topic: string, index
     : brokerError('UNKNOWN_TOPIC_OR_PARTITION', `Topic-partition ${topic}-${index} does not exist.`);
 }
 
+/**
+ * auto.create.topics.enable: unknown topics a client asks about (and allows) are created with the
+ * broker's defaults. The answer then says LEADER_NOT_AVAILABLE for them until metadata arrives;
+ * clients retry.
+ */
+async function autoCreateTopics(ctx: BrokerServiceContext, request: MetadataRequest__Output): Promise<void> {
+  const state = ctx.replicas.state;
+  if (!ctx.config.autoCreateTopicsEnable || !request.allowAutoTopicCreation || state === undefined) return;
+  const missing = request.topics.filter((name) => !state.topicIdsByName.has(name));
+  if (missing.length === 0) return;
+  const liveBrokers = [...state.brokers.values()].filter((b) => !b.fenced).length;
+  const replicationFactor = Math.max(1, Math.min(ctx.config.defaultReplicationFactor, liveBrokers));
+  await ctx.controller.call('CreateTopics', {
+    topics: missing.map((name) => ({ name, numPartitions: ctx.config.numPartitions, replicationFactor })),
+  });
+  ctx.logger.info({ topics: missing }, 'auto-created topics');
+}
+
 function metadataResponse(ctx: BrokerServiceContext, request: MetadataRequest__Output): MetadataResponse {
   const state = ctx.replicas.state;
   if (state === undefined) return { error: { code: 'LEADER_NOT_AVAILABLE', message: 'This broker has not loaded the cluster metadata yet.' } };
@@ -143,7 +166,11 @@ function metadataResponse(ctx: BrokerServiceContext, request: MetadataRequest__O
   const topics = wanted.map((name) => {
     const topicId = state.topicIdsByName.get(name);
     const topic = topicId === undefined ? undefined : state.topicsById.get(topicId);
-    if (topic === undefined) return { name, errorCode: 'UNKNOWN_TOPIC_OR_PARTITION' as const, errorMessage: `Topic '${name}' does not exist.` };
+    if (topic === undefined) {
+      return ctx.config.autoCreateTopicsEnable && request.allowAutoTopicCreation
+        ? { name, errorCode: 'LEADER_NOT_AVAILABLE' as const, errorMessage: `Topic '${name}' is being created.` }
+        : { name, errorCode: 'UNKNOWN_TOPIC_OR_PARTITION' as const, errorMessage: `Topic '${name}' does not exist.` };
+    }
     return {
       name,
       topicId: topic.topicId,

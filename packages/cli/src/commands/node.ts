@@ -19,6 +19,9 @@ function brokerOptions<T>(y: Argv<T>) {
     .option('rack', { type: 'string' })
     .option('replica-lag-time-max-ms', { type: 'number', describe: 'replica.lag.time.max.ms (default 10000)' })
     .option('min-insync-replicas', { type: 'number', describe: 'min.insync.replicas for topics that do not set it (default 1)' })
+    .option('auto-create-topics', { type: 'boolean', default: false, describe: 'auto.create.topics.enable: create unknown topics on first use' })
+    .option('default-replication-factor', { type: 'number', describe: 'default.replication.factor for auto-created topics (default 1)' })
+    .option('num-partitions', { type: 'number', describe: 'num.partitions for auto-created topics (default 1)' })
     .option('flush-policy', { choices: ['group-commit', 'every-batch', 'os'] as const, describe: 'default group-commit (durable acks)' })
     .option('log-level', { type: 'string' });
 }
@@ -33,6 +36,9 @@ interface BrokerArgs {
   replicaLagTimeMaxMs: number | undefined;
   minInsyncReplicas: number | undefined;
   flushPolicy: 'group-commit' | 'every-batch' | 'os' | undefined;
+  autoCreateTopics: boolean;
+  defaultReplicationFactor: number | undefined;
+  numPartitions: number | undefined;
   logLevel: string | undefined;
 }
 
@@ -48,6 +54,9 @@ function startBroker(args: BrokerArgs, controllers: string[]): Promise<BrokerNod
     ...(args.replicaLagTimeMaxMs === undefined ? {} : { replicaLagTimeMaxMs: args.replicaLagTimeMaxMs }),
     ...(args.minInsyncReplicas === undefined ? {} : { minInsyncReplicas: args.minInsyncReplicas }),
     ...(args.flushPolicy === undefined ? {} : { flushPolicy: args.flushPolicy }),
+    autoCreateTopicsEnable: args.autoCreateTopics,
+    ...(args.defaultReplicationFactor === undefined ? {} : { defaultReplicationFactor: args.defaultReplicationFactor }),
+    ...(args.numPartitions === undefined ? {} : { numPartitions: args.numPartitions }),
     logger: nodeLogger(args.logLevel),
   });
 }
