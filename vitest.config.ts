@@ -23,7 +23,7 @@ export default defineConfig({
         test: {
           // Tests that start processes or clusters: one file at a time on two cores.
           name: 'integration',
-          include: ['test/**/*.test.ts'],
+          include: ['test/**/*.test.ts', 'docs/examples/**/*.test.ts'],
           sequence: { groupOrder: 1 },
           fileParallelism: false,
           testTimeout: 180_000,

@@ -119,6 +119,20 @@ export class BrokerNode {
   /** Controlled shutdown (leadership moves first), then closes every log cleanly. */
   async stop(): Promise<void> {
     await this.lifecycle.controlledShutdown();
+    await this.halt();
+    this.logger.info('broker stopped');
+  }
+
+  /**
+   * Stops at once, without a controlled shutdown: to the cluster this broker just vanished, and
+   * its partitions fail over after its session expires (an in-process stand-in for kill -9).
+   */
+  async crash(): Promise<void> {
+    await this.halt();
+    this.logger.info('broker halted without a controlled shutdown');
+  }
+
+  private async halt(): Promise<void> {
     this.lifecycle.stop();
     this.follower.stop();
     this.fetchers.stop();
@@ -126,6 +140,5 @@ export class BrokerNode {
     await this.replicas.stop();
     await this.logs.stop();
     this.controller.close();
-    this.logger.info('broker stopped');
   }
 }

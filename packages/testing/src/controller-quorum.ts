@@ -3,7 +3,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { ControllerClient } from '@quill/controller';
 import type { DescribeQuorumResponse__Output } from '@quill/proto';
-import { freePort } from './free-port.js';
+import { freePorts } from './free-port.js';
 import { NodeProcess } from './node-process.js';
 
 export interface ControllerQuorumOptions {
@@ -30,8 +30,8 @@ export class ControllerQuorum {
     const count = options.voters ?? 3;
     const clusterId = options.clusterId ?? 'quill-test';
     const dataRoot = options.dataRoot ?? fs.mkdtempSync(path.join(os.tmpdir(), 'quill-quorum-'));
-    const addresses = new Map<number, string>();
-    for (let id = 1; id <= count; id++) addresses.set(id, `127.0.0.1:${await freePort()}`);
+    const ports = await freePorts(count);
+    const addresses = new Map(ports.map((port, i) => [i + 1, `127.0.0.1:${port}`]));
     const voters = [...addresses].map(([id, address]) => `${id}@${address}`).join(',');
     const nodes = new Map<number, NodeProcess>();
     for (const [id, address] of addresses) {

@@ -1,4 +1,5 @@
 export { ControllerQuorum, type ControllerQuorumOptions } from './controller-quorum.js';
-export { freePort } from './free-port.js';
+export { freePort, freePorts } from './free-port.js';
 export { NodeProcess, REPO_ROOT } from './node-process.js';
 export { ProcessCluster, type ClusterNode, type ProcessClusterOptions } from './process-cluster.js';
+export { startCluster, type StartClusterOptions, type TestCluster } from './test-cluster.js';

@@ -2,7 +2,7 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { LogLevel, Quill, type QuillConfig } from '@quill/client';
-import { freePort } from './free-port.js';
+import { freePorts } from './free-port.js';
 import { NodeProcess } from './node-process.js';
 
 export interface ProcessClusterOptions {
@@ -49,12 +49,12 @@ export class ProcessCluster {
     const logLevel = options.logLevel ?? 'info';
     const dataRoot = fs.mkdtempSync(path.join(os.tmpdir(), 'quill-cluster-'));
     const voterIds = combined ? range(1, brokerCount) : range(CONTROLLER_ID_BASE + 1, CONTROLLER_ID_BASE + (options.controllers ?? 3));
-    const voterAddresses = new Map<number, string>();
-    for (const id of voterIds) voterAddresses.set(id, `127.0.0.1:${await freePort()}`);
+    const ports = await freePorts(voterIds.length + brokerCount);
+    const voterAddresses = new Map(voterIds.map((id, i) => [id, `127.0.0.1:${ports[i]!}`]));
     const voters = [...voterAddresses].map(([id, address]) => `${id}@${address}`).join(',');
     const nodes = new Map<number, ClusterNode>();
     for (const id of range(1, brokerCount)) {
-      const brokerAddress = `127.0.0.1:${await freePort()}`;
+      const brokerAddress = `127.0.0.1:${ports[voterIds.length + id - 1]!}`;
       const args = combined
         ? ['node', 'start', '--roles', 'broker,controller', '--controller-listen', voterAddresses.get(id)!, '--voters', voters]
         : ['broker', 'start', '--controllers', voters];
