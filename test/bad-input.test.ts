@@ -1,6 +1,13 @@
 import { credentials } from '@grpc/grpc-js';
 import type { Quill } from '@quill/client';
-import { GRPC_CHANNEL_OPTIONS, loadQuillPackage, type BrokerClient, type FetchResponse__Output, type ProduceResponse__Output } from '@quill/proto';
+import {
+  GRPC_CHANNEL_OPTIONS,
+  loadQuillPackage,
+  type BrokerClient,
+  type FetchResponse__Output,
+  type InitProducerIdResponse__Output,
+  type ProduceResponse__Output,
+} from '@quill/proto';
 import { encodeBatch } from '@quill/records';
 import { ProcessCluster } from '@quill/testing';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -94,5 +101,23 @@ describe('bad input', () => {
     const read = await fetch(leader, 'strict', 0);
     expect(read.topics[0]?.partitions[0]?.records.length).toBeGreaterThan(0);
     for (const node of [leader, follower]) expect(cluster.node(node).process.running).toBe(true);
+  });
+
+  it('gives idempotent producers an id, answers a retried batch with its original offset, and refuses a sequence gap', async () => {
+    const { leader } = await roles();
+    const init = await new Promise<InitProducerIdResponse__Output>((resolve, reject) =>
+      broker(leader).InitProducerId({ transactionTimeoutMs: 0, producerId: -1, producerEpoch: -1 }, (error, response) =>
+        error !== null || response === undefined ? reject(error) : resolve(response),
+      ),
+    );
+    expect(init.error).toBeNull();
+    expect(init.producerId).toBeGreaterThanOrEqual(0);
+    const batch = (sequence: number) => encodeBatch([{ value: `idempotent-${sequence}` }], { producerId: init.producerId, producerEpoch: init.producerEpoch, baseSequence: sequence });
+    const first = await produce(leader, 'strict', batch(0));
+    const retried = await produce(leader, 'strict', batch(0));
+    expect(partitionCode(first)).toBe('NONE');
+    expect(retried.topics[0]?.partitions[0]?.baseOffset).toBe(first.topics[0]?.partitions[0]?.baseOffset);
+    expect(partitionCode(await produce(leader, 'strict', batch(5)))).toBe('OUT_OF_ORDER_SEQUENCE_NUMBER');
+    expect(partitionCode(await produce(leader, 'strict', batch(1)))).toBe('NONE');
   });
 });

@@ -1,12 +1,20 @@
 import { Server, ServerCredentials } from '@grpc/grpc-js';
 import { ControllerClient, MetadataFollower, checkNodeIdentity, type MetadataState } from '@quill/controller';
-import { GRPC_CHANNEL_OPTIONS, QuillError, loadQuillPackage, type BrokerHandlers, type ReplicaHandlers } from '@quill/proto';
+import {
+  GRPC_CHANNEL_OPTIONS,
+  QuillError,
+  loadQuillPackage,
+  type AllocateProducerIdsResponse__Output,
+  type BrokerHandlers,
+  type ReplicaHandlers,
+} from '@quill/proto';
 import type { Logger } from 'pino';
 import { brokerHandlers } from './api/broker-service.js';
 import { replicaHandlers } from './api/replica-service.js';
 import { resolveBrokerConfig, type BrokerConfig, type BrokerConfigInput } from './config.js';
 import { BrokerLifecycle } from './lifecycle/broker-lifecycle.js';
 import { LogManager } from './log-manager/log-manager.js';
+import { ProducerIdManager } from './producer-state/producer-id-manager.js';
 import { ReplicaFetcherManager } from './replica-fetcher/replica-fetcher.js';
 import { ReplicaManager } from './replica-manager/replica-manager.js';
 
@@ -60,7 +68,12 @@ export class BrokerNode {
       'grpc.max_send_message_length': GRPC_CHANNEL_OPTIONS['grpc.max_send_message_length'],
       'grpc.max_receive_message_length': GRPC_CHANNEL_OPTIONS['grpc.max_receive_message_length'],
     });
-    server.addService(pkg.quill.v1.Broker.service, brokerHandlers({ config, replicas, controller, logger }) as BrokerHandlers);
+    const producerIds = new ProducerIdManager(async () => {
+      const response = await controller.call<AllocateProducerIdsResponse__Output>('AllocateProducerIds', { brokerId: config.nodeId, brokerEpoch: lifecycle?.brokerEpoch ?? -1 });
+      if (response.error !== null && response.error.code !== 'NONE') throw new QuillError(response.error.code, response.error.message);
+      return { start: response.producerIdStart, length: response.producerIdLen };
+    });
+    server.addService(pkg.quill.v1.Broker.service, brokerHandlers({ config, replicas, controller, producerIds, logger }) as BrokerHandlers);
     server.addService(pkg.quill.v1.Replica.service, replicaHandlers(replicas) as ReplicaHandlers);
     const port = await new Promise<number>((resolve, reject) =>
       server.bindAsync(`${config.listen.host}:${config.listen.port}`, ServerCredentials.createInsecure(), (error, bound) =>

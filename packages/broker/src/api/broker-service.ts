@@ -14,6 +14,7 @@ import {
 import type { Logger } from 'pino';
 import type { BrokerConfig } from '../config.js';
 import { brokerError, toQuillError } from '../errors.js';
+import type { ProducerIdManager } from '../producer-state/producer-id-manager.js';
 import { partitionKey, type ReplicaManager } from '../replica-manager/replica-manager.js';
 
 const LATEST_TIMESTAMP = -1;
@@ -24,6 +25,7 @@ export interface BrokerServiceContext {
   config: BrokerConfig;
   replicas: ReplicaManager;
   controller: ControllerClient;
+  producerIds: ProducerIdManager;
   logger: Logger;
 }
 
@@ -115,6 +117,17 @@ export function brokerHandlers(ctx: BrokerServiceContext): Partial<BrokerHandler
         }),
       }));
       callback(null, { topics });
+    },
+
+    InitProducerId: (call, callback) => {
+      if (call.request.transactionalId !== undefined && call.request.transactionalId !== '') {
+        callback(null, { error: { code: 'INVALID_REQUEST', message: 'Transactions are not supported yet: leave transactionalId unset for an idempotent producer.' } });
+        return;
+      }
+      ctx.producerIds.nextId().then(
+        (producerId) => callback(null, { producerId, producerEpoch: 0 }),
+        (error: unknown) => callback(null, { error: { code: toQuillError(error).code, message: toQuillError(error).message } }),
+      );
     },
 
     CreateTopics: forward('CreateTopics'),

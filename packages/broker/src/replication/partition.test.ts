@@ -141,4 +141,35 @@ describe('Partition replication', () => {
     fetchOnce(p1, p3, 3);
     expect(p1.isrChangeToPropose()).toMatchObject({ isr: [1, 2, 3], added: [3] });
   });
+
+  it('keeps idempotent producers exactly-once across a retry, a leader change and a restart', async () => {
+    const [p1, p2, p3] = [await replica(1), await replica(2), await replica(3)];
+    for (const p of [p1, p2, p3]) p.applyAssignment(assign(1, 1));
+    const idempotent = (sequence: number, value: string) => encodeBatch([{ value }], { producerId: 42, producerEpoch: 0, baseSequence: sequence });
+    expect(p1.appendAsLeader(idempotent(0, 'a'), -1, 1).firstOffset).toBe(0);
+    expect(p1.appendAsLeader(idempotent(1, 'b'), -1, 1).firstOffset).toBe(1);
+    // A retry (the response was lost) gets the original offset and is not appended again.
+    expect(p1.appendAsLeader(idempotent(1, 'b'), -1, 1).firstOffset).toBe(1);
+    expect(() => p1.appendAsLeader(idempotent(5, 'gap'), -1, 1)).toThrowError(expect.objectContaining({ code: 'OUT_OF_ORDER_SEQUENCE_NUMBER' }));
+    for (let i = 0; i < 2; i++) {
+      fetchOnce(p1, p2, 2);
+      fetchOnce(p1, p3, 3);
+    }
+    // The new leader learned the sequences from replication: the same retry is still a duplicate.
+    for (const p of [p1, p2, p3]) p.applyAssignment(assign(2, 2));
+    expect(p2.appendAsLeader(idempotent(1, 'b'), -1, 1).firstOffset).toBe(1);
+    expect(p2.appendAsLeader(idempotent(2, 'c'), -1, 1).firstOffset).toBe(2);
+    expect(values(p2)).toEqual(['a', 'b', 'c']);
+
+    // After a restart the table is rebuilt from the log.
+    const dir = p2.log.dir;
+    await p2.close();
+    open.splice(open.indexOf(p2), 1);
+    const log = await PartitionLog.open(dir, { logger: pino({ level: 'silent' }), config: { flushPolicy: 'os' } });
+    const reopened = new Partition('t-0', log, { brokerId: 2, replicaLagTimeMaxMs: 10_000, now: () => clockMs, onChange: () => undefined });
+    open.push(reopened);
+    reopened.applyAssignment(assign(2, 3));
+    expect(reopened.appendAsLeader(idempotent(2, 'c'), -1, 1).firstOffset).toBe(2);
+    expect(reopened.appendAsLeader(idempotent(3, 'd'), -1, 1).firstOffset).toBe(3);
+  });
 });

@@ -11,6 +11,7 @@ import {
   type EpochEndOffset,
 } from './leader-epoch-cache.js';
 import { LeaderReplicationState, type IsrChange } from './leader-replication-state.js';
+import { ProducerStateTable } from '../producer-state/producer-state.js';
 
 export const LEADER_EPOCH_CHECKPOINT_FILE = 'leader-epoch-checkpoint';
 export const HIGH_WATERMARK_CHECKPOINT_FILE = 'high-watermark';
@@ -62,6 +63,8 @@ export class Partition {
   private leaderState: LeaderReplicationState | undefined;
   private highWatermarkValue: number;
   private readonly unsubscribe: () => void;
+  /** Idempotent producers' sequences, rebuilt from the log so they survive restarts and failovers. */
+  private readonly producers = new ProducerStateTable();
 
   constructor(
     readonly key: string,
@@ -74,6 +77,12 @@ export class Partition {
     const checkpointed = readOffsetCheckpoint(path.join(log.dir, HIGH_WATERMARK_CHECKPOINT_FILE)) ?? 0;
     this.highWatermarkValue = Math.min(Math.max(checkpointed, log.logStartOffset), log.logEndOffset);
     this.unsubscribe = log.onDurableAdvance(() => this.updateHighWatermark());
+    this.rebuildProducerState();
+  }
+
+  private rebuildProducerState(): void {
+    this.producers.clear();
+    this.log.forEachBatchHeader((header) => this.producers.update(header));
   }
 
   private get epochCheckpointPath(): string {
@@ -176,10 +185,30 @@ export class Partition {
         `${this.key}: ISR ${JSON.stringify(state.isr)} is smaller than min.insync.replicas ${minInsyncReplicas}`,
       );
     }
+    const duplicate = this.checkSequences(buffer);
+    if (duplicate !== undefined) return duplicate;
     const info = this.log.append(buffer, { assignOffsets: true, leaderEpoch: this.leaderEpoch });
+    for (const header of info.batches) this.producers.update(header);
     this.updateHighWatermark();
     this.settings.onChange();
     return info;
+  }
+
+  /**
+   * Idempotence: a retried batch gets its original offsets back (undefined means "append"); a
+   * sequence gap or an old epoch is refused. An idempotent request carries one batch per
+   * partition, as in Kafka, so the check is exact.
+   */
+  private checkSequences(buffer: Buffer): AppendInfo | undefined {
+    const first = readBatchHeader(buffer, 0);
+    if (first.producerId < 0) return undefined;
+    if (first.sizeInBytes !== buffer.length) {
+      throw brokerError('INVALID_RECORD', `${this.key}: an idempotent produce must carry one batch per partition`);
+    }
+    const decision = this.producers.check(first);
+    if (decision.kind === 'append') return undefined;
+    if (decision.kind === 'reject') throw decision.error;
+    return { firstOffset: decision.firstOffset, lastOffset: decision.lastOffset, maxTimestamp: -1, batchCount: 0, recordCount: 0, batches: [] };
   }
 
   /** A consumer read: only below the high watermark. */
@@ -228,7 +257,8 @@ export class Partition {
         epochsChanged = this.epochs.assign(header.partitionLeaderEpoch, header.baseOffset) || epochsChanged;
         position += header.sizeInBytes;
       }
-      this.log.append(records, { assignOffsets: false });
+      const info = this.log.append(records, { assignOffsets: false });
+      for (const header of info.batches) this.producers.update(header);
       if (epochsChanged) writeEpochCheckpoint(this.epochCheckpointPath, this.epochs.all);
     }
     this.setFollowerHighWatermark(leaderHighWatermark);
@@ -264,6 +294,7 @@ export class Partition {
   /** Cuts a divergent tail (follower side) and forgets the epochs that lived in it. */
   truncateTo(offset: number): void {
     this.log.truncateTo(offset);
+    this.rebuildProducerState();
     this.epochs.truncateFromEnd(this.log.logEndOffset);
     writeEpochCheckpoint(this.epochCheckpointPath, this.epochs.all);
     if (this.highWatermarkValue > this.log.logEndOffset) this.highWatermarkValue = this.log.logEndOffset;
@@ -272,6 +303,7 @@ export class Partition {
   /** The follower is behind the leader's log start: restart empty there. */
   truncateFullyAndStartAt(offset: number): void {
     this.log.truncateFullyAndStartAt(offset);
+    this.producers.clear();
     this.epochs.truncateFromEnd(offset);
     writeEpochCheckpoint(this.epochCheckpointPath, this.epochs.all);
     this.highWatermarkValue = offset;

@@ -506,6 +506,15 @@ export class PartitionLog {
     return count;
   }
 
+  /**
+   * Every batch header in the log, oldest first (headers only: cheap next to reading records).
+   * Replicas replay it to rebuild state kept beside the log, such as producer sequences.
+   */
+  forEachBatchHeader(visit: (header: BatchHeader) => void): void {
+    this.throwIfClosed();
+    for (const segment of this.segments) for (const { header } of segment.batches()) visit(header);
+  }
+
   /** Sealed segments entirely below `upperBoundOffset`: what the cleaner may rewrite. */
   sealedSegmentsBelow(upperBoundOffset: number): LogSegment[] {
     return this.segments.slice(0, -1).filter((s) => s.endOffset <= upperBoundOffset);
