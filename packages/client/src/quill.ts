@@ -98,7 +98,7 @@ export class Quill {
       allowAutoTopicCreation: options.allowAutoTopicCreation ?? true,
     });
     const partitioner = options.createPartitioner ? options.createPartitioner() : createDefaultPartitioner(this.random);
-    return new Producer(context, partitioner);
+    return new Producer(context, partitioner, options.idempotent ?? true);
   }
 
   /** A new consumer. Call `connect()`, then `assign()` partitions and `run()` or iterate `messages()`. */

@@ -1,7 +1,7 @@
 import * as grpc from '@grpc/grpc-js';
 import { ErrorCode, QuillError, type ProduceRequest__Output } from '@quill/proto';
 import { SeededRandom } from '@quill/random';
-import { decodeBatches } from '@quill/records';
+import { decodeBatches, readBatchHeader } from '@quill/records';
 import { afterEach, describe, expect, it } from 'vitest';
 import { QuillStateError } from '../errors.js';
 import { Quill } from '../quill.js';
@@ -254,5 +254,53 @@ describe('Producer against scripted brokers', () => {
     const producer = quillFor([await deadAddress()]).producer();
     await expect(producer.connect()).rejects.toMatchObject({ code: ErrorCode.NETWORK_EXCEPTION });
     await expect(producer.send({ topic: 't', messages: [{ value: 'x' }] })).rejects.toBeInstanceOf(QuillStateError);
+  });
+
+  describe('idempotence (on by default for acks=-1)', () => {
+    /** Producer id, epoch and base sequence of every batch Produce carried, in call order. */
+    function stamps(c: ScriptedCluster): Array<{ producerId: number; baseSequence: number; partition: number }> {
+      return c.callsTo('Produce').flatMap((call) =>
+        (call.request as ProduceRequest__Output).topics.flatMap((t) =>
+          t.partitions.map((p) => {
+            const header = readBatchHeader(p.records);
+            return { producerId: header.producerId, baseSequence: header.baseSequence, partition: p.partition };
+          }),
+        ),
+      );
+    }
+
+    it('stamps batches with one producer id and per-partition sequences, and resends the same sequence on retry', async () => {
+      cluster = await ScriptedCluster.start([1]);
+      cluster.addTopic('t', [1, 1]);
+      let failures = 1;
+      cluster.intercept = (_nodeId, method) => (method === 'Produce' && failures-- > 0 ? { code: grpc.status.UNAVAILABLE, details: 'blip' } : undefined);
+      const producer = await connectedProducer(cluster.addresses());
+      await producer.send({ topic: 't', messages: [{ value: 'a', partition: 0 }, { value: 'b', partition: 0 }] });
+      await producer.send({ topic: 't', messages: [{ value: 'c', partition: 0 }, { value: 'd', partition: 1 }] });
+      const seen = stamps(cluster);
+      expect(new Set(seen.map((s) => s.producerId)).size).toBe(1);
+      expect(seen[0]!.producerId).toBeGreaterThanOrEqual(0);
+      // The first send failed once and was resent with the same sequence.
+      expect(seen.map((s) => [s.partition, s.baseSequence])).toEqual([[0, 0], [0, 0], [0, 2], [1, 0]]);
+      expect(cluster.callsTo('InitProducerId')).toHaveLength(1);
+    });
+
+    it('starts over with a new producer id after a batch fails for good, and leaves acks=1 batches unstamped', async () => {
+      cluster = await ScriptedCluster.start([1]);
+      cluster.addTopic('t', [1]);
+      const producer = await connectedProducer(cluster.addresses());
+      await producer.send({ topic: 't', messages: [{ value: 'a' }] });
+      cluster.intercept = (_nodeId, method) => (method === 'Produce' ? { code: grpc.status.UNAVAILABLE, details: 'down' } : undefined);
+      await expect(producer.send({ topic: 't', messages: [{ value: 'lost' }] })).rejects.toBeInstanceOf(QuillError);
+      cluster.intercept = undefined;
+      await producer.send({ topic: 't', messages: [{ value: 'b' }] });
+      await producer.send({ topic: 't', acks: 1, messages: [{ value: 'c' }] });
+      const seen = stamps(cluster);
+      const first = seen[0]!;
+      const last = seen[seen.length - 2]!;
+      expect(last.producerId).not.toBe(first.producerId);
+      expect(last.baseSequence).toBe(0);
+      expect(seen[seen.length - 1]!.producerId).toBe(-1);
+    });
   });
 });

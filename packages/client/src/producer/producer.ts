@@ -1,5 +1,6 @@
 import { ClusterSession } from '../cluster/cluster-session.js';
 import type { ClientContext } from '../context.js';
+import { IdempotentState } from './idempotence.js';
 import { sendMessages } from './send-messages.js';
 import type { Partitioner, ProducerBatch, ProducerRecord, RecordMetadata } from './types.js';
 
@@ -20,12 +21,16 @@ export class Producer {
   private readonly context: ClientContext;
   private readonly partitioner: Partitioner;
   private readonly session: ClusterSession;
+  private readonly idempotence: IdempotentState | undefined;
+  /** Idempotent sends go one after another, so batches of a partition reach it in sequence order. */
+  private sending: Promise<unknown> = Promise.resolve();
 
   /** @internal Use `quill.producer()`. */
-  constructor(context: ClientContext, partitioner: Partitioner) {
+  constructor(context: ClientContext, partitioner: Partitioner, idempotent: boolean) {
     this.context = context;
     this.partitioner = partitioner;
     this.session = new ClusterSession(context, 'producer');
+    this.idempotence = idempotent ? new IdempotentState(context) : undefined;
   }
 
   /** Connects to the cluster (bootstraps metadata). Retries with backoff; rejects when retries run out. */
@@ -54,16 +59,19 @@ export class Producer {
   /** Like `send`, for several topics at once: still one request per leader broker. */
   async sendBatch(batch: ProducerBatch): Promise<RecordMetadata[]> {
     const signal = this.session.signal();
-    return sendMessages(
-      this.context,
-      this.partitioner,
-      {
-        topicMessages: batch.topicMessages,
-        acks: batch.acks ?? DEFAULT_ACKS,
-        timeoutMs: batch.timeout ?? DEFAULT_TIMEOUT_MS,
-        compression: batch.compression ?? 'none',
-      },
-      signal,
-    );
+    const acks = batch.acks ?? DEFAULT_ACKS;
+    // Idempotence needs acks=all (as in Kafka): only then is an acknowledged batch on every replica.
+    const idempotence = acks === -1 ? this.idempotence : undefined;
+    const send = (): Promise<RecordMetadata[]> =>
+      sendMessages(
+        this.context,
+        this.partitioner,
+        { topicMessages: batch.topicMessages, acks, timeoutMs: batch.timeout ?? DEFAULT_TIMEOUT_MS, compression: batch.compression ?? 'none', idempotence },
+        signal,
+      );
+    if (idempotence === undefined) return send();
+    const run = this.sending.then(send);
+    this.sending = run.catch(() => undefined);
+    return run;
   }
 }

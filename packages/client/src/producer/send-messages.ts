@@ -2,6 +2,7 @@ import { ErrorCode, QuillError, errorInfo, type ProducePartitionResponse__Output
 import { encodeBatch, type CompressionType, type RecordInput } from '@quill/records';
 import { retryContext, type ClientContext } from '../context.js';
 import { isStaleMetadataError, retry } from '../retry/index.js';
+import type { IdempotentState, ProducerIdentity } from './idempotence.js';
 import type { Acks, Message, MessageHeaders, Partitioner, RecordMetadata, TopicMessages } from './types.js';
 
 /** Extra deadline over the broker-side produce timeout, so the broker answers before the client gives up. */
@@ -14,6 +15,8 @@ export interface SendRequest {
   acks: Acks;
   timeoutMs: number;
   compression: CompressionType;
+  /** Set for an idempotent producer (acks=-1 only): batches carry its id and sequences. */
+  idempotence?: IdempotentState | undefined;
 }
 
 /**
@@ -99,6 +102,7 @@ function buildBatches(
   partitioner: Partitioner,
   { topic, messages }: TopicMessages,
   compression: CompressionType,
+  idempotent: { identity: ProducerIdentity; state: IdempotentState } | undefined,
 ): PartitionBatch[] {
   const partitionMetadata = context.cluster.partitionsFor(topic);
   const now = context.now();
@@ -118,7 +122,17 @@ function buildBatches(
   return [...byPartition].map(([partition, records]) => ({
     topic,
     partition,
-    batch: encodeBatch(records, { compression }),
+    batch: encodeBatch(
+      records,
+      idempotent === undefined
+        ? { compression }
+        : {
+            compression,
+            producerId: idempotent.identity.producerId,
+            producerEpoch: idempotent.identity.producerEpoch,
+            baseSequence: idempotent.state.reserve(topic, partition, records.length),
+          },
+    ),
     recordCount: records.length,
   }));
 }
@@ -158,10 +172,11 @@ export async function sendMessages(
   const attempt = async (): Promise<RecordMetadata[]> => {
     await cluster.addTargetTopics(topicsToBuild.keys());
     await cluster.refreshMetadataIfNecessary();
-    // Partitions are chosen once, the first time a topic's metadata is known, so a retry never
-    // moves a message to another partition.
+    const idempotent = request.idempotence === undefined ? undefined : { identity: await request.idempotence.ensureIdentity(signal), state: request.idempotence };
+    // Partitions (and sequences) are chosen once, the first time a topic's metadata is known, so
+    // a retry never moves a message to another partition and resends the same bytes.
     for (const [topic, messages] of topicsToBuild) {
-      for (const batch of buildBatches(context, partitioner, { topic, messages }, request.compression)) {
+      for (const batch of buildBatches(context, partitioner, { topic, messages }, request.compression, idempotent)) {
         const key = partitionKey(batch.topic, batch.partition);
         pending.set(key, batch);
         order.push(key);
@@ -181,16 +196,22 @@ export async function sendMessages(
     );
   };
 
-  return retry(
-    attempt,
-    context.retry,
-    retryContext(context, signal, ({ error, retryCount, delayMs }) => {
-      logger.warn(
-        { err: error.message, code: error.code, retryCount, delayMs, partitions: pending.size },
-        'produce failed, retrying',
-      );
-    }),
-  );
+  try {
+    return await retry(
+      attempt,
+      context.retry,
+      retryContext(context, signal, ({ error, retryCount, delayMs }) => {
+        logger.warn(
+          { err: error.message, code: error.code, retryCount, delayMs, partitions: pending.size },
+          'produce failed, retrying',
+        );
+      }),
+    );
+  } catch (error) {
+    // Sequences reserved for batches that never made it would leave a gap: start over.
+    if (pending.size > 0) request.idempotence?.reset();
+    throw error;
+  }
 }
 
 /**

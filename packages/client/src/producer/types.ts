@@ -97,6 +97,12 @@ export type PartitionerFactory = () => Partitioner;
 
 /** Options of `quill.producer(...)`. */
 export interface ProducerOptions {
+  /**
+   * Exactly-once delivery per partition for acks=-1 sends (default true): batches carry a producer
+   * id and sequence numbers, so the broker drops a retried batch it already has. Sends of an
+   * idempotent producer run one at a time, so they never reorder.
+   */
+  idempotent?: boolean;
   /** Defaults to the Kafka-compatible partitioner (murmur2 of the key, round-robin for null keys). */
   createPartitioner?: PartitionerFactory;
   /** Overrides the client's retry options for this producer. */

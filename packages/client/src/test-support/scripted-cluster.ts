@@ -232,6 +232,9 @@ export class ScriptedCluster {
     };
   }
 
+  /** Producer ids handed out by InitProducerId (idempotent producers ask on their first send). */
+  private nextProducerId = 1000;
+
   private handlers(nodeId: number): BrokerHandlers {
     const unimplemented: grpc.handleUnaryCall<unknown, unknown> = (_call, callback) =>
       callback({ code: grpc.status.UNIMPLEMENTED, details: 'not scripted' });
@@ -242,6 +245,7 @@ export class ScriptedCluster {
       ListOffsets: this.unary(nodeId, 'ListOffsets', (request) => this.listOffsets(nodeId, request)),
       CreateTopics: this.unary(nodeId, 'CreateTopics', (request) => this.createTopics(request)),
       DeleteTopics: this.unary(nodeId, 'DeleteTopics', (request) => this.deleteTopics(request)),
+      InitProducerId: this.unary(nodeId, 'InitProducerId', () => ({ producerId: this.nextProducerId++, producerEpoch: 0 })),
     };
     return new Proxy(handlers, {
       get: (target, name) => (target as Record<string | symbol, unknown>)[name] ?? unimplemented,

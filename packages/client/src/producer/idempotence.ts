@@ -1,0 +1,62 @@
+import { ErrorCode, QuillError } from '@quill/proto';
+import type { ClientContext } from '../context.js';
+
+/** A producer id and epoch from InitProducerId, and the next sequence per partition. */
+export interface ProducerIdentity {
+  producerId: number;
+  producerEpoch: number;
+}
+
+const INT32_MAX = 2 ** 31 - 1;
+
+/**
+ * An idempotent producer's state (Kafka's): one producer id and epoch, and per partition the
+ * sequence number of its next record. Each batch reserves its sequences when it is built, so a
+ * retry resends the same sequences and the broker drops it as a duplicate. A batch that finally
+ * fails leaves a gap no later batch can fill: the state is then reset and a new id is asked for.
+ */
+export class IdempotentState {
+  private identity: ProducerIdentity | undefined;
+  private initializing: Promise<ProducerIdentity> | undefined;
+  private readonly sequences = new Map<string, number>();
+
+  constructor(private readonly context: ClientContext) {}
+
+  /** The producer id, asking any broker for one on first use. */
+  async ensureIdentity(signal?: AbortSignal): Promise<ProducerIdentity> {
+    if (this.identity !== undefined) return this.identity;
+    this.initializing ??= this.initProducerId(signal).finally(() => {
+      this.initializing = undefined;
+    });
+    this.identity = await this.initializing;
+    return this.identity;
+  }
+
+  private async initProducerId(signal?: AbortSignal): Promise<ProducerIdentity> {
+    const connection = this.context.cluster.anyConnection();
+    const response = await connection.request(
+      'InitProducerId',
+      { transactionTimeoutMs: 0, producerId: -1, producerEpoch: -1 },
+      { timeoutMs: this.context.requestTimeoutMs, ...(signal ? { signal } : {}) },
+    );
+    if (response.error !== null && response.error.code !== ErrorCode.NONE) {
+      throw new QuillError(response.error.code, response.error.message);
+    }
+    this.context.logger.info({ producerId: response.producerId, producerEpoch: response.producerEpoch }, 'idempotent producer id assigned');
+    return { producerId: response.producerId, producerEpoch: response.producerEpoch };
+  }
+
+  /** Reserves `count` sequence numbers for the next batch of a partition; returns the first. */
+  reserve(topic: string, partition: number, count: number): number {
+    const key = `${topic}\u0000${partition}`;
+    const first = this.sequences.get(key) ?? 0;
+    this.sequences.set(key, (first + count) % (INT32_MAX + 1));
+    return first;
+  }
+
+  /** After a batch failed for good: forget everything, the next send starts a fresh producer id. */
+  reset(): void {
+    this.identity = undefined;
+    this.sequences.clear();
+  }
+}
