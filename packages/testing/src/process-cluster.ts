@@ -120,8 +120,14 @@ export class ProcessCluster {
     }
   }
 
+  /**
+   * Stops brokers first (their controlled shutdown needs the controllers), then controllers, and
+   * deletes the data.
+   */
   async stop(): Promise<void> {
-    await Promise.all([...this.nodes.values()].map((n) => n.process.stop()));
+    const nodes = [...this.nodes.values()];
+    await Promise.all(nodes.filter((n) => n.roles.includes('broker')).map((n) => n.process.stop()));
+    await Promise.all(nodes.filter((n) => !n.roles.includes('broker')).map((n) => n.process.stop()));
     fs.rmSync(this.dataRoot, { recursive: true, force: true });
   }
 }

@@ -1,24 +1,305 @@
+import { QuillError, type CompressionType } from '@quill/client';
 import type { Argv } from 'yargs';
+import { benchConsume } from '../bench/consume.js';
 import { benchControllerFailover } from '../bench/controller-failover.js';
+import { benchE2e } from '../bench/e2e.js';
 import { benchLeaderFailover } from '../bench/leader-failover.js';
+import { benchProduce, type ProduceSettings } from '../bench/produce.js';
+import { ms, throughputLine } from '../bench/report.js';
+import { FLUSH_POLICIES, openTarget, type BenchTarget, type FlushPolicy, type TargetOptions } from '../bench/target.js';
+import { clientOptions, integer, single } from '../client-options.js';
+import { runUntilSignal } from '../run-until-signal.js';
+import { parseAcks } from './produce.js';
 
-/** `quill bench ...`: benchmarks that start what they measure. */
+const COMPRESSIONS = ['none', 'gzip', 'snappy', 'lz4', 'zstd'] as const satisfies readonly CompressionType[];
+/** Kafka's batch.size default is 16 KiB; 64–256 KiB requests were the sweet spot measured here (issue 7). */
+const DEFAULT_BATCH_SIZE = 128 * 1024;
+/** Kafka's max.in.flight.requests.per.connection. */
+const DEFAULT_MAX_IN_FLIGHT = 5;
+/** Kafka's linger.ms default since 4.0. */
+const DEFAULT_LINGER_MS = 5;
+
+/** The other commands' default (client-options.ts), stated again because the bench options may not default it. */
+const DEFAULT_BOOTSTRAP = '127.0.0.1:9092';
+
+const progress = (line: string): void => void process.stderr.write(`${line}\n`);
+const print = (text: string): void => void process.stdout.write(`${text}\n`);
+
+/** `quill bench ...`: throughput and latency of a cluster, and failover times of clusters it starts. */
 export function benchCommand(yargs: Argv): Argv {
-  return yargs.command('bench <what>', 'Run a benchmark', (y) =>
+  return yargs.command('bench', 'Run a benchmark', (y) =>
     y
-      .positional('what', { choices: ['controller-failover', 'leader-failover'] as const, describe: 'what to measure' })
-      .option('trials', { type: 'number', default: 20 })
-      .option('json', { type: 'boolean', default: false, describe: 'one JSON object at the end instead of a summary' }),
-    async (args) => {
-      const progress = (line: string): void => void process.stderr.write(`${line}\n`);
-      const report = args.what === 'leader-failover' ? await benchLeaderFailover(args.trials, progress) : await benchControllerFailover(args.trials, progress);
-      if (args.json) {
-        process.stdout.write(`${JSON.stringify(report)}\n`);
-        return;
-      }
-      process.stdout.write(
-        `${args.what} over ${report.trials} trials: median ${report.medianMs.toFixed(0)} ms, p99 ${report.p99Ms.toFixed(0)} ms, max ${report.maxMs.toFixed(0)} ms\n`,
-      );
-    },
+      .command(
+        'produce',
+        'Producer throughput and latency (like kafka-producer-perf-test)',
+        (b) =>
+          batchingOptions(recordOptions(topicOptions(targetOptions(b))))
+            .option('records', { type: 'number', demandOption: true, describe: 'records to send in all', coerce: integer('--records', 1) })
+            .option('producers', { type: 'number', default: 1, describe: 'producers, each a client of its own, sharing the records', coerce: integer('--producers', 1) })
+            .option('duration', { type: 'number', describe: 'stop after this many seconds even if not all records were sent', coerce: positive('--duration') }),
+        async (args) => {
+          await withTarget(args, async (target) => {
+            const report = await benchProduce(target, produceSettings(args, args.records), progress);
+            print(args.json ? JSON.stringify(report) : throughputLine('sent', report));
+          });
+        },
+      )
+      .command(
+        'consume',
+        'Consumer throughput reading from the log start (like kafka-consumer-perf-test)',
+        (b) =>
+          targetOptions(b)
+            .option('topic', { type: 'string', demandOption: true, describe: 'the topic', coerce: single<string>('--topic') })
+            .option('records', {
+              type: 'number',
+              describe: 'records to read (default: all the topic holds at the start); with --start-cluster, records to fill the topic with first',
+              coerce: integer('--records', 1),
+            })
+            .option('consumers', { type: 'number', default: 1, describe: 'consumers, each a client of its own, sharing the partitions', coerce: integer('--consumers', 1) })
+            .option('timeout-ms', { type: 'number', default: 10_000, describe: 'stop when no record arrived for this long, in ms', coerce: integer('--timeout-ms', 1) })
+            .option('record-size', { type: 'number', default: 100, describe: 'with --start-cluster: bytes of each record of the fill', coerce: integer('--record-size', 1) })
+            .option('partitions', { type: 'number', default: 12, describe: 'with --start-cluster: partitions of the topic', coerce: integer('--partitions', 1) })
+            .option('replication-factor', { type: 'number', default: 3, describe: 'with --start-cluster: replication factor of the topic', coerce: integer('--replication-factor', 1) })
+            .check((args) => {
+              if (args.startCluster && args.records === undefined) {
+                throw new QuillError('INVALID_CONFIG', '--start-cluster starts an empty cluster: give --records to fill the topic with first.');
+              }
+              return true;
+            }),
+        async (args) => {
+          await withTarget(args, async (target) => {
+            if (args.startCluster) {
+              const filled = await benchProduce(target, produceSettings({ ...args, ...FILL_BATCHING }, args.records!), progress);
+              progress(`Filled ${args.topic}: ${throughputLine('sent', filled)}`);
+            }
+            // Read all the fill wrote: --records records, and its warm-up (one record per partition).
+            const records = args.startCluster ? undefined : args.records;
+            const report = await benchConsume(target, { topic: args.topic, records, consumers: args.consumers, idleTimeoutMs: args.timeoutMs }, progress);
+            if (args.json) return print(JSON.stringify(report));
+            print(throughputLine('read', report, 'fetch wait'));
+            print(
+              `${report.consumers} consumer(s) over ${report.partitions} partitions; first record after ${ms(report.startupMs)} ms` +
+                `${report.complete ? '' : `; INCOMPLETE: ${report.records} of ${report.expected}`}.`,
+            );
+          });
+        },
+      )
+      .command(
+        'e2e',
+        'Publish-to-receive latency at a fixed rate',
+        (b) =>
+          batchingOptions(recordOptions(topicOptions(targetOptions(b)), { minRecordSize: 8, partitions: 1 }), { lingerMs: 1 })
+            .option('rate', { type: 'number', default: 5000, describe: 'records per second to publish', coerce: positive('--rate') })
+            .option('duration', { type: 'number', default: 10, describe: 'seconds to publish for', coerce: positive('--duration') })
+            .option('timeout-ms', { type: 'number', default: 10_000, describe: 'after publishing, wait this long at most for the rest to arrive, in ms', coerce: integer('--timeout-ms', 1) }),
+        async (args) => {
+          await withTarget(args, async (target) => {
+            const report = await benchE2e(
+              target,
+              {
+                topic: args.topic,
+                rate: args.rate,
+                durationS: args.duration,
+                recordSize: args.recordSize,
+                partitions: args.partitions,
+                replicationFactor: args.replicationFactor,
+                acks: args.acks,
+                batchSize: args.batchSize,
+                lingerMs: args.lingerMs,
+                compression: args.compression,
+                maxInFlight: args.maxInFlight,
+                drainTimeoutMs: args.timeoutMs,
+              },
+              progress,
+            );
+            if (args.json) return print(JSON.stringify(report));
+            const l = report.latencyMs;
+            print(
+              `${report.records} of ${report.sent} records received at ${report.achievedRate.toFixed(1)} records/sec (asked ${report.rate}), ` +
+                `publish-to-receive latency: ${ms(l.p50)} ms 50th, ${ms(l.p99)} ms 99th, ${ms(l.p999)} ms 99.9th, ${ms(l.max)} ms max; ` +
+                `ack latency ${ms(report.ackLatencyMs.p50)} ms 50th, ${ms(report.ackLatencyMs.p99)} ms 99th.`,
+            );
+          });
+        },
+      )
+      .command(
+        'cluster',
+        'Start 3 controllers and 3 brokers (as --start-cluster does) and keep them until Ctrl-C, to run several benchmarks against',
+        (b) =>
+          b
+            .option('flush-policy', flushPolicyOption)
+            .option('json', { type: 'boolean', default: false, describe: 'print the bootstrap as a JSON line' }),
+        async (args) => {
+          const target = await openTarget({ bootstrap: '', startCluster: true, flushPolicy: args.flushPolicy, logLevel: undefined }, progress);
+          print(args.json ? JSON.stringify({ bootstrap: target.bootstrap, flushPolicy: args.flushPolicy ?? 'group-commit' }) : `bootstrap ${target.bootstrap}`);
+          await runUntilSignal(() => target.stop());
+        },
+      )
+      .command(failoverCommand('controller-failover', 'Controller failover time, on 3 controllers it starts', benchControllerFailover))
+      .command(failoverCommand('leader-failover', 'Partition leader failover time, on 3 controllers and 3 brokers it starts', benchLeaderFailover))
+      .demandCommand(1, 'Name a benchmark: produce, consume, e2e, cluster, controller-failover or leader-failover.'),
   );
+}
+
+interface FailoverReport {
+  trials: number;
+  medianMs: number;
+  p99Ms: number;
+  maxMs: number;
+}
+
+function failoverCommand(name: string, description: string, run: (trials: number, progress: (line: string) => void) => Promise<FailoverReport>) {
+  return {
+    command: name,
+    describe: description,
+    builder: (b: Argv) =>
+      b
+        .option('trials', { type: 'number', default: 20 })
+        .option('json', { type: 'boolean', default: false, describe: 'one JSON object at the end instead of a summary' }),
+    handler: async (args: { trials: number; json: boolean }) => {
+      const report = await run(args.trials, progress);
+      if (args.json) return print(JSON.stringify(report));
+      print(`${name} over ${report.trials} trials: median ${report.medianMs.toFixed(0)} ms, p99 ${report.p99Ms.toFixed(0)} ms, max ${report.maxMs.toFixed(0)} ms`);
+    },
+  };
+}
+
+/** The fill of `consume --start-cluster`: the produce defaults, not measured. */
+const FILL_BATCHING = {
+  acks: -1,
+  batchSize: DEFAULT_BATCH_SIZE,
+  lingerMs: DEFAULT_LINGER_MS,
+  compression: 'none',
+  maxInFlight: DEFAULT_MAX_IN_FLIGHT,
+  producers: 1,
+  duration: undefined,
+} as const;
+
+const flushPolicyOption = {
+  choices: FLUSH_POLICIES,
+  describe: 'flush policy of the brokers the benchmark starts (default group-commit: durable acks)',
+  coerce: oneOf('--flush-policy', FLUSH_POLICIES),
+} as const;
+
+/** Where to run: --bootstrap (a running cluster) or --start-cluster. */
+function targetOptions<T>(y: Argv<T>) {
+  return (
+    clientOptions(y)
+      // No value unless given, so that giving both --bootstrap and --start-cluster is caught (yargs counts defaults as given).
+      .default('bootstrap', undefined, DEFAULT_BOOTSTRAP)
+      .option('start-cluster', { type: 'boolean', describe: 'start 3 controllers and 3 brokers as processes for this run, and stop them after' })
+      .option('flush-policy', flushPolicyOption)
+      .conflicts('start-cluster', 'bootstrap')
+      .check((args) => {
+        if (args.flushPolicy !== undefined && args.startCluster !== true) {
+          throw new QuillError('INVALID_CONFIG', '--flush-policy sets up the brokers --start-cluster starts: give --start-cluster too.');
+        }
+        return true;
+      })
+  );
+}
+
+function topicOptions<T>(y: Argv<T>) {
+  return y
+    .option('topic', { type: 'string', demandOption: true, describe: 'the topic (created when missing)', coerce: single<string>('--topic') })
+    .option('partitions', { type: 'number', default: 12, describe: 'partitions of the topic when created', coerce: integer('--partitions', 1) })
+    .option('replication-factor', { type: 'number', default: 3, describe: 'replication factor of the topic when created', coerce: integer('--replication-factor', 1) });
+}
+
+/** `minRecordSize`: e2e records carry an 8-byte timestamp; `partitions`: a different default. */
+function recordOptions<T>(y: Argv<T>, overrides: { minRecordSize?: number; partitions?: number } = {}) {
+  const withSize = y.option('record-size', {
+    type: 'number',
+    default: 100,
+    describe: 'bytes of each record value',
+    coerce: integer('--record-size', overrides.minRecordSize ?? 1),
+  });
+  return overrides.partitions === undefined ? withSize : withSize.default('partitions', overrides.partitions);
+}
+
+function batchingOptions<T>(y: Argv<T>, defaults: { lingerMs?: number } = {}) {
+  return y
+    .option('acks', { type: 'string', default: 'all', describe: 'all (-1), 1 or 0', coerce: parseAcks })
+    .option('batch-size', { type: 'number', default: DEFAULT_BATCH_SIZE, describe: 'bytes per partition batch before it is sent (batch.size)', coerce: integer('--batch-size', 1) })
+    .option('linger-ms', { type: 'number', default: defaults.lingerMs ?? DEFAULT_LINGER_MS, describe: 'longest wait for a batch to fill, in ms (linger.ms)', coerce: integer('--linger-ms', 0) })
+    .option('compression', { choices: COMPRESSIONS, default: 'none' as CompressionType, describe: 'codec of the record batches', coerce: oneOf('--compression', COMPRESSIONS) })
+    .option('max-in-flight', { type: 'number', default: DEFAULT_MAX_IN_FLIGHT, describe: 'batches each producer has in flight at most', coerce: integer('--max-in-flight', 1) });
+}
+
+/** A yargs `coerce` for a number > 0 that may have a fraction (seconds, rates). */
+function positive(flag: string): (value: number | number[]) => number {
+  const one = single<number>(flag);
+  return (value) => {
+    const n = one(value);
+    if (!Number.isFinite(n) || n <= 0) throw new QuillError('INVALID_CONFIG', `${flag} must be a positive number, got '${Number.isNaN(n) ? 'not a number' : n}'.`);
+    return n;
+  };
+}
+
+/**
+ * A yargs `coerce` for options with `choices`: one value, checked here so that a wrong one gets
+ * a one-line error (yargs' own choices error spans lines).
+ */
+function oneOf<C extends string>(flag: string, choices: readonly C[]): (value: string | string[]) => C {
+  const one = single<string>(flag);
+  return (value) => {
+    const text = one(value);
+    const choice = choices.find((c) => c === text);
+    if (choice === undefined) throw new QuillError('INVALID_CONFIG', `${flag} must be one of ${choices.join(', ')}, got '${text}'.`);
+    return choice;
+  };
+}
+
+interface TargetArgs {
+  bootstrap: string | undefined;
+  startCluster: boolean | undefined;
+  flushPolicy: FlushPolicy | undefined;
+  logLevel: TargetOptions['logLevel'];
+}
+
+/**
+ * Runs `bench` on the cluster the options name, then stops a cluster it started, whatever
+ * happened. `bench` prints its result itself, so it is out before the cluster shuts down.
+ */
+async function withTarget(args: TargetArgs, bench: (target: BenchTarget) => Promise<void>): Promise<void> {
+  const target = await openTarget(
+    { bootstrap: args.bootstrap ?? DEFAULT_BOOTSTRAP, startCluster: args.startCluster === true, flushPolicy: args.flushPolicy, logLevel: args.logLevel },
+    progress,
+  );
+  try {
+    await bench(target);
+  } finally {
+    await target.stop();
+  }
+}
+
+interface ProduceArgs {
+  topic: string;
+  recordSize: number;
+  partitions: number;
+  replicationFactor: number;
+  acks: ProduceSettings['acks'];
+  producers: number;
+  batchSize: number;
+  lingerMs: number;
+  compression: CompressionType;
+  maxInFlight: number;
+  duration?: number | undefined;
+}
+
+function produceSettings(args: ProduceArgs, records: number): ProduceSettings {
+  return {
+    topic: args.topic,
+    records,
+    recordSize: args.recordSize,
+    partitions: args.partitions,
+    replicationFactor: args.replicationFactor,
+    acks: args.acks,
+    producers: args.producers,
+    batchSize: args.batchSize,
+    lingerMs: args.lingerMs,
+    compression: args.compression,
+    maxInFlight: args.maxInFlight,
+    durationS: args.duration,
+  };
 }

@@ -1,0 +1,78 @@
+import { QuillError, type LogLevel, type Quill } from '@quill/client';
+import { ProcessCluster } from '@quill/testing';
+import { findTopic, openQuill } from '../client-options.js';
+
+export const FLUSH_POLICIES = ['os', 'group-commit', 'every-batch'] as const;
+export type FlushPolicy = (typeof FLUSH_POLICIES)[number];
+
+/** Deadline of each request of the benchmark clients: a loaded two-core machine can be slow to answer. */
+const BENCH_REQUEST_TIMEOUT_MS = 30_000;
+
+/** Where a benchmark runs: brokers given with --bootstrap, or a cluster it started (--start-cluster). */
+export interface BenchTarget {
+  bootstrap: string;
+  logLevel: LogLevel | undefined;
+  /** Stops the cluster the benchmark started; nothing for a cluster given with --bootstrap. */
+  stop(): Promise<void>;
+}
+
+export interface TargetOptions {
+  bootstrap: string;
+  startCluster: boolean;
+  flushPolicy: FlushPolicy | undefined;
+  logLevel: LogLevel | undefined;
+}
+
+/**
+ * The cluster to measure. With `startCluster`, three controllers and three brokers as separate
+ * processes on loopback (the docker-compose layout), brokers with `flushPolicy` (their default,
+ * group-commit, when unset); its data lives in a temp directory that `stop()` deletes.
+ */
+export async function openTarget(options: TargetOptions, progress: (line: string) => void): Promise<BenchTarget> {
+  if (!options.startCluster) return { bootstrap: options.bootstrap, logLevel: options.logLevel, stop: async () => undefined };
+  const started = performance.now();
+  const cluster = await ProcessCluster.start({
+    brokers: 3,
+    controllers: 3,
+    clusterId: 'quill-bench',
+    logLevel: 'warn',
+    brokerArgs: options.flushPolicy === undefined ? [] : ['--flush-policy', options.flushPolicy],
+  });
+  progress(
+    `Started 3 controllers and 3 brokers (flush policy ${options.flushPolicy ?? 'group-commit'}) in ${((performance.now() - started) / 1000).toFixed(1)} s; ` +
+      `bootstrap ${cluster.bootstrap.join(',')}.`,
+  );
+  return { bootstrap: cluster.bootstrap.join(','), logLevel: options.logLevel, stop: () => cluster.stop() };
+}
+
+/** A client of its own (connections, metadata) for one producer or consumer of a benchmark. */
+export function benchClient(target: BenchTarget): Quill {
+  return openQuill({ bootstrap: target.bootstrap, logLevel: target.logLevel, requestTimeoutMs: BENCH_REQUEST_TIMEOUT_MS });
+}
+
+/**
+ * Creates `topic` unless it exists and returns its partition ids. An existing topic is used as
+ * it is; a partition count other than the one asked for is reported, as the figures depend on it.
+ */
+export async function ensureTopic(
+  quill: Quill,
+  topic: string,
+  partitions: number,
+  replicationFactor: number,
+  progress: (line: string) => void,
+): Promise<number[]> {
+  const admin = quill.admin();
+  try {
+    await admin.connect();
+    const created = await admin.createTopics({ topics: [{ topic, numPartitions: partitions, replicationFactor }] });
+    // By name: the client retries while a topic just created has not reached every broker.
+    const { topics } = await admin.fetchTopicMetadata({ topics: [topic] });
+    const ids = findTopic(topics, topic).partitions.map((p) => p.partitionId);
+    if (created) progress(`Created topic ${topic}: ${partitions} partition${partitions === 1 ? '' : 's'}, replication factor ${replicationFactor}.`);
+    else if (ids.length !== partitions) progress(`Topic ${topic} exists with ${ids.length} partitions (not ${partitions}); using it as it is.`);
+    if (ids.length === 0) throw new QuillError('UNKNOWN_TOPIC_OR_PARTITION', `Topic '${topic}' has no partitions.`);
+    return ids.sort((a, b) => a - b);
+  } finally {
+    await admin.disconnect();
+  }
+}
