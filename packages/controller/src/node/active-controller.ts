@@ -34,17 +34,20 @@ export class ActiveController {
   private readonly lastHeartbeatMs = new Map<number, number>();
   private wasLeader = false;
   private sessionTimer: NodeJS.Timeout | undefined;
+  private lastCheckMs: number | undefined;
+  private readonly checkPeriodMs: number;
 
   constructor(
     private readonly driver: RaftDriver,
     private readonly metadata: MetadataStateMachine,
     private readonly settings: ActiveControllerSettings,
-  ) {}
+  ) {
+    // Checked often relative to the timeout, so fencing (and so partition failover) follows death closely.
+    this.checkPeriodMs = Math.max(10, Math.floor(settings.brokerSessionTimeoutMs / 8));
+  }
 
   start(): void {
-    // Checked often relative to the timeout, so fencing (and so partition failover) follows death closely.
-    const period = Math.max(10, Math.floor(this.settings.brokerSessionTimeoutMs / 8));
-    this.sessionTimer = setInterval(() => this.checkSessions(), period);
+    this.sessionTimer = setInterval(() => this.checkSessions(), this.checkPeriodMs);
   }
 
   stop(): void {
@@ -115,11 +118,21 @@ export class ActiveController {
     return Promise.race([promise, timeout]).finally(() => clearTimeout(timer));
   }
 
-  /** Fences every unfenced broker whose session expired; a new leader first gives all a full session. */
-  private checkSessions(): void {
+  /**
+   * Fences every unfenced broker whose session expired; a new leader first gives all a full
+   * session. Time this controller itself did not run (a GC pause, SIGSTOP, a starved machine) is
+   * not held against the brokers: their heartbeats could not be heard, and the timer fires before
+   * the queued ones are read.
+   */
+  checkSessions(): void {
+    const now = this.settings.now();
+    const stalledMs = this.lastCheckMs === undefined ? 0 : now - this.lastCheckMs - this.checkPeriodMs;
+    if (stalledMs > this.checkPeriodMs) {
+      for (const [id, last] of this.lastHeartbeatMs) this.lastHeartbeatMs.set(id, last + stalledMs);
+    }
+    this.lastCheckMs = now;
     const isLeader = this.driver.isLeader;
     if (isLeader && !this.wasLeader) {
-      const now = this.settings.now();
       for (const id of this.metadata.current.brokers.keys()) this.lastHeartbeatMs.set(id, now);
     }
     this.wasLeader = isLeader;
