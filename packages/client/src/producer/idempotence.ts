@@ -19,6 +19,8 @@ export class IdempotentState {
   private identity: ProducerIdentity | undefined;
   private initializing: Promise<ProducerIdentity> | undefined;
   private readonly sequences = new Map<string, number>();
+  /** Per partition, settles when its latest batch is acknowledged or has failed for good. */
+  private readonly tails = new Map<string, Promise<void>>();
 
   constructor(private readonly context: ClientContext) {}
 
@@ -46,12 +48,27 @@ export class IdempotentState {
     return { producerId: response.producerId, producerEpoch: response.producerEpoch };
   }
 
-  /** Reserves `count` sequence numbers for the next batch of a partition; returns the first. */
-  reserve(topic: string, partition: number, count: number): number {
+  /**
+   * Reserves `count` sequence numbers for the next batch of a partition. Returns the first, the
+   * promise the batch must wait for before it is sent (its predecessor in the partition is done),
+   * and `done` to call once the batch is acknowledged or has failed for good. One batch per
+   * partition is in flight, so a partition's batches reach the broker in sequence order, while
+   * different partitions go in parallel.
+   */
+  reserve(topic: string, partition: number, count: number): { baseSequence: number; previous: Promise<void>; done: () => void } {
     const key = `${topic}\u0000${partition}`;
-    const first = this.sequences.get(key) ?? 0;
-    this.sequences.set(key, (first + count) % (INT32_MAX + 1));
-    return first;
+    const baseSequence = this.sequences.get(key) ?? 0;
+    this.sequences.set(key, (baseSequence + count) % (INT32_MAX + 1));
+    const previous = this.tails.get(key) ?? Promise.resolve();
+    let done!: () => void;
+    const settled = new Promise<void>((resolve) => {
+      done = resolve;
+    });
+    this.tails.set(key, settled);
+    void settled.then(() => {
+      if (this.tails.get(key) === settled) this.tails.delete(key);
+    });
+    return { baseSequence, previous, done };
   }
 
   /** After a batch failed for good: forget everything, the next send starts a fresh producer id. */

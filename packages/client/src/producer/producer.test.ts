@@ -285,6 +285,41 @@ describe('Producer against scripted brokers', () => {
       expect(cluster.callsTo('InitProducerId')).toHaveLength(1);
     });
 
+    it('keeps one batch per partition in flight: a partition waits for its previous batch, others go ahead', async () => {
+      cluster = await ScriptedCluster.start([1]);
+      cluster.addTopic('t', [1, 1]);
+      const arrivals: string[] = [];
+      cluster.intercept = (_nodeId, method, request) => {
+        if (method !== 'Produce') return undefined;
+        const p = (request as ProduceRequest__Output).topics[0]!.partitions[0]!;
+        arrivals.push(`p${p.partition}:${readBatchHeader(p.records).baseSequence}`);
+        return undefined;
+      };
+      const producer = await connectedProducer(cluster.addresses());
+      // Hold the first Produce at the broker for 200 ms, so the others show whether they wait for it.
+      const original = cluster.intercept;
+      let held = false;
+      cluster.intercept = (nodeId, method, request) => {
+        const result = original(nodeId, method, request);
+        if (method === 'Produce' && !held) {
+          held = true;
+          return 200;
+        }
+        return result;
+      };
+      const a = producer.send({ topic: 't', messages: [{ value: 'a', partition: 0 }] });
+      const b = producer.send({ topic: 't', messages: [{ value: 'b', partition: 0 }] });
+      const c = producer.send({ topic: 't', messages: [{ value: 'c', partition: 1 }] });
+      await Promise.all([a, b, c]);
+      // Partition 1 did not wait for partition 0; partition 0's second batch waited for its first,
+      // so the log holds partition 0's batches in sequence order (concurrent sends have no order
+      // between themselves, as in KafkaJS).
+      expect(arrivals.indexOf('p1:0')).toBeLessThan(arrivals.indexOf('p0:1'));
+      expect(arrivals.indexOf('p0:0')).toBeLessThan(arrivals.indexOf('p0:1'));
+      expect(decodeBatches(cluster.log('t', 0)).map((batch) => batch.header.baseSequence)).toEqual([0, 1]);
+      expect(values(cluster, 't', 0).sort()).toEqual(['a', 'b']);
+    });
+
     it('starts over with a new producer id after a batch fails for good, and leaves acks=1 batches unstamped', async () => {
       cluster = await ScriptedCluster.start([1]);
       cluster.addTopic('t', [1]);

@@ -22,8 +22,6 @@ export class Producer {
   private readonly partitioner: Partitioner;
   private readonly session: ClusterSession;
   private readonly idempotence: IdempotentState | undefined;
-  /** Idempotent sends go one after another, so batches of a partition reach it in sequence order. */
-  private sending: Promise<unknown> = Promise.resolve();
 
   /** @internal Use `quill.producer()`. */
   constructor(context: ClientContext, partitioner: Partitioner, idempotent: boolean) {
@@ -62,16 +60,11 @@ export class Producer {
     const acks = batch.acks ?? DEFAULT_ACKS;
     // Idempotence needs acks=all (as in Kafka): only then is an acknowledged batch on every replica.
     const idempotence = acks === -1 ? this.idempotence : undefined;
-    const send = (): Promise<RecordMetadata[]> =>
-      sendMessages(
-        this.context,
-        this.partitioner,
-        { topicMessages: batch.topicMessages, acks, timeoutMs: batch.timeout ?? DEFAULT_TIMEOUT_MS, compression: batch.compression ?? 'none', idempotence },
-        signal,
-      );
-    if (idempotence === undefined) return send();
-    const run = this.sending.then(send);
-    this.sending = run.catch(() => undefined);
-    return run;
+    return sendMessages(
+      this.context,
+      this.partitioner,
+      { topicMessages: batch.topicMessages, acks, timeoutMs: batch.timeout ?? DEFAULT_TIMEOUT_MS, compression: batch.compression ?? 'none', idempotence },
+      signal,
+    );
   }
 }

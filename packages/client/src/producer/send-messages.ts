@@ -28,6 +28,10 @@ interface PartitionBatch {
   partition: number;
   batch: Buffer;
   recordCount: number;
+  /** Idempotent batches: settles when the partition's previous batch is done; sent only after. */
+  previous?: Promise<void>;
+  /** Idempotent batches: marks this batch done (acknowledged or failed for good). */
+  done?: () => void;
 }
 
 interface PartitionFailure {
@@ -119,22 +123,19 @@ function buildBatches(
     records.push(toRecordInput(message, now));
     byPartition.set(partition, records);
   }
-  return [...byPartition].map(([partition, records]) => ({
-    topic,
-    partition,
-    batch: encodeBatch(
-      records,
-      idempotent === undefined
-        ? { compression }
-        : {
-            compression,
-            producerId: idempotent.identity.producerId,
-            producerEpoch: idempotent.identity.producerEpoch,
-            baseSequence: idempotent.state.reserve(topic, partition, records.length),
-          },
-    ),
-    recordCount: records.length,
-  }));
+  return [...byPartition].map(([partition, records]): PartitionBatch => {
+    if (idempotent === undefined) {
+      return { topic, partition, batch: encodeBatch(records, { compression }), recordCount: records.length };
+    }
+    const { baseSequence, previous, done } = idempotent.state.reserve(topic, partition, records.length);
+    const batch = encodeBatch(records, {
+      compression,
+      producerId: idempotent.identity.producerId,
+      producerEpoch: idempotent.identity.producerEpoch,
+      baseSequence,
+    });
+    return { topic, partition, batch, recordCount: records.length, previous, done };
+  });
 }
 
 function toRecordInput(message: Message, now: number): RecordInput {
@@ -210,6 +211,7 @@ export async function sendMessages(
   } catch (error) {
     // Sequences reserved for batches that never made it would leave a gap: start over.
     if (pending.size > 0) request.idempotence?.reset();
+    for (const batch of pending.values()) batch.done?.();
     throw error;
   }
 }
@@ -251,6 +253,7 @@ async function produceToLeaders(
           } else {
             results.set(key, outcome);
             pending.delete(key);
+            batch.done?.();
           }
         }
       } catch (error) {
@@ -271,6 +274,8 @@ async function produceToBroker(
   timeoutMs: number,
   signal: AbortSignal | undefined,
 ): Promise<Map<string, ProducePartitionResponse__Output>> {
+  // Idempotence: a partition's batches go one at a time, in sequence order.
+  await Promise.all(entries.map(([, batch]) => batch.previous));
   const topics = new Map<string, Array<{ partition: number; records: Buffer }>>();
   for (const [, batch] of entries) {
     const partitions = topics.get(batch.topic) ?? [];

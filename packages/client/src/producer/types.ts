@@ -99,8 +99,8 @@ export type PartitionerFactory = () => Partitioner;
 export interface ProducerOptions {
   /**
    * Exactly-once delivery per partition for acks=-1 sends (default true): batches carry a producer
-   * id and sequence numbers, so the broker drops a retried batch it already has. Sends of an
-   * idempotent producer run one at a time, so they never reorder.
+   * id and sequence numbers, so the broker drops a retried batch it already has. One batch per
+   * partition is in flight at a time, so a partition's batches never reorder.
    */
   idempotent?: boolean;
   /** Defaults to the Kafka-compatible partitioner (murmur2 of the key, round-robin for null keys). */
