@@ -24,7 +24,10 @@ export class NodeProcess {
   start(): void {
     if (this.child !== undefined) throw new Error(`${this.name} is already running`);
     this.output = '';
-    const child = spawn(process.execPath, ['--conditions=source', '--import', 'tsx', CLI_MAIN, ...this.args], {
+    // QUILL_NODE_ARGS passes options to every node process, e.g. "--cpu-prof --cpu-prof-dir=/tmp/p"
+    // for profiling (Node refuses --cpu-prof in NODE_OPTIONS).
+    const nodeArgs = (process.env['QUILL_NODE_ARGS'] ?? '').split(' ').filter((a) => a.length > 0);
+    const child = spawn(process.execPath, [...nodeArgs, '--conditions=source', '--import', 'tsx', CLI_MAIN, ...this.args], {
       cwd: REPO_ROOT,
       env: { ...process.env, ...this.env },
       stdio: ['ignore', 'pipe', 'pipe'],
