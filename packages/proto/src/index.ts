@@ -22,3 +22,4 @@ export {
   protoFiles,
 } from './loader.js';
 export { CLIENT_ID_METADATA_KEY, FLOW_CONTROL_WINDOW_BYTES, GRPC_CHANNEL_OPTIONS, MAX_MESSAGE_BYTES } from './options.js';
+export { createServiceClient } from './clients.js';

@@ -1,7 +1,5 @@
-import { credentials } from '@grpc/grpc-js';
 import {
-  GRPC_CHANNEL_OPTIONS,
-  loadQuillPackage,
+  createServiceClient,
   type ReplicaClient,
   type ReplicaFetchPartitionResponse__Output,
   type ReplicaFetchResponse__Output,
@@ -192,8 +190,7 @@ class LeaderFetcher {
     if (address === undefined) return undefined;
     if (this.client !== undefined && this.clientAddress === address) return this.client;
     this.client?.close();
-    const Replica = loadQuillPackage().quill.v1.Replica;
-    this.client = new Replica(address, credentials.createInsecure(), GRPC_CHANNEL_OPTIONS) as unknown as ReplicaClient;
+    this.client = createServiceClient('Replica', address);
     this.clientAddress = address;
     return this.client;
   }

@@ -20,9 +20,9 @@ describe('quill dev node arguments', () => {
 });
 
 // Supervision with stand-in nodes: small Node.js scripts instead of `quill node start`.
-const STEADY = "console.log('up'); process.on('SIGTERM', () => { console.log('bye'); process.exit(0); }); setInterval(() => {}, 1000);";
-const CRASHING = "console.log('starting'); console.error('boom: disk full'); setTimeout(() => process.exit(3), 100);";
-const STUBBORN = "console.log('up'); process.on('SIGTERM', () => console.log('ignoring SIGTERM')); setInterval(() => {}, 1000);";
+const STEADY = "process.stdout.write('up\\n'); process.on('SIGTERM', () => { process.stdout.write('bye\\n'); process.exit(0); }); setInterval(() => {}, 1000);";
+const CRASHING = "process.stdout.write('starting\\n'); process.stderr.write('boom: disk full\\n'); setTimeout(() => process.exit(3), 100);";
+const STUBBORN = "process.stdout.write('up\\n'); process.on('SIGTERM', () => process.stdout.write('ignoring SIGTERM\\n')); setInterval(() => {}, 1000);";
 
 describe('quill dev supervision', () => {
   let dir: string;

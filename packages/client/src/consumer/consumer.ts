@@ -148,7 +148,7 @@ export class Consumer {
    * non-retriable error (for example OFFSET_OUT_OF_RANGE with autoOffsetReset 'none').
    *
    * @example
-   * for await (const message of consumer.messages()) console.log(message.offset, message.value?.toString());
+   * for await (const message of consumer.messages()) await handle(message.offset, message.value);
    */
   messages(): AsyncIterableIterator<ConsumedMessage> {
     return this.iterate(this.claimReader('iterator'));

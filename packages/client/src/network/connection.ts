@@ -2,10 +2,9 @@ import * as grpc from '@grpc/grpc-js';
 import {
   CLIENT_ID_METADATA_KEY,
   ErrorCode,
-  GRPC_CHANNEL_OPTIONS,
   QuillError,
+  createServiceClient,
   errorFromResponse,
-  loadQuillPackage,
   type BrokerClient,
   type Error__Output,
 } from '@quill/proto';
@@ -103,11 +102,12 @@ export class BrokerConnection {
     this.requestTimeoutMs = options.requestTimeoutMs;
     this.metadata = new grpc.Metadata();
     this.metadata.set(CLIENT_ID_METADATA_KEY, options.clientId);
-    const Broker = loadQuillPackage().quill.v1.Broker;
-    this.client = new Broker(options.address, options.credentials ?? grpc.credentials.createInsecure(), {
-      ...GRPC_CHANNEL_OPTIONS,
-      'grpc.initial_reconnect_backoff_ms': RECONNECT_BACKOFF_INITIAL_MS,
-      'grpc.max_reconnect_backoff_ms': RECONNECT_BACKOFF_MAX_MS,
+    this.client = createServiceClient('Broker', options.address, {
+      ...(options.credentials ? { credentials: options.credentials } : {}),
+      channelOptions: {
+        'grpc.initial_reconnect_backoff_ms': RECONNECT_BACKOFF_INITIAL_MS,
+        'grpc.max_reconnect_backoff_ms': RECONNECT_BACKOFF_MAX_MS,
+      },
     });
   }
 

@@ -1,5 +1,5 @@
-import { credentials, type ServiceError } from '@grpc/grpc-js';
-import { GRPC_CHANNEL_OPTIONS, QuillError, loadQuillPackage, type ControllerClient as GrpcControllerClient, type LeaderHint__Output } from '@quill/proto';
+import type { ServiceError } from '@grpc/grpc-js';
+import { QuillError, createServiceClient, type ControllerClient as GrpcControllerClient, type LeaderHint__Output } from '@quill/proto';
 
 export interface ControllerClientOptions {
   /** host:port of every controller (any subset works; the leader hint finds the rest). */
@@ -104,8 +104,7 @@ export class ControllerClient {
   client(address: string): GrpcControllerClient {
     let client = this.clients.get(address);
     if (client === undefined) {
-      const Controller = loadQuillPackage().quill.v1.Controller;
-      client = new Controller(address, credentials.createInsecure(), GRPC_CHANNEL_OPTIONS) as unknown as GrpcControllerClient;
+      client = createServiceClient('Controller', address);
       this.clients.set(address, client);
     }
     return client;

@@ -1,7 +1,6 @@
-import { credentials, type ServiceError } from '@grpc/grpc-js';
+import type { ServiceError } from '@grpc/grpc-js';
 import {
-  GRPC_CHANNEL_OPTIONS,
-  loadQuillPackage,
+  createServiceClient,
   type InstallSnapshotRequest__Output,
   type RaftClient,
   type RaftHandlers,
@@ -245,8 +244,7 @@ export class RaftTransport {
       this.options.logger.warn({ peer }, 'no address for raft peer');
       return undefined;
     }
-    const Raft = loadQuillPackage().quill.v1.Raft;
-    const client = new Raft(address, credentials.createInsecure(), GRPC_CHANNEL_OPTIONS) as unknown as RaftClient;
+    const client = createServiceClient('Raft', address);
     this.clients.set(peer, client);
     return client;
   }
