@@ -6,3 +6,4 @@ export { encodeBatch, type BatchOptions } from './encode.js';
 export { RecordsError, isRecordsError, type RecordsErrorCode } from './errors.js';
 export type { Record, RecordHeader, RecordInput } from './record.js';
 export { varintSize, writeVarint, zigzagDecode, zigzagEncode } from './varint.js';
+export { murmur2, partitionForKey, toPositive } from './murmur2.js';
