@@ -40,7 +40,11 @@ export class BrokerNode {
     const config = resolveBrokerConfig(input);
     const logger = input.logger.child({ nodeId: config.nodeId, role: 'broker' });
     checkNodeIdentity(config.dataDir, config.clusterId, config.nodeId);
-    const controller = new ControllerClient({ controllers: config.controllers, timeoutMs: 10_000 });
+    const controller = new ControllerClient({
+      controllers: config.controllers,
+      timeoutMs: 10_000,
+      ...(config.peerAddressOverrides === undefined ? {} : { leaderAddressOverrides: config.peerAddressOverrides }),
+    });
     const logs = new LogManager(config.dataDir, logger, config.retentionCheckIntervalMs);
     let state: MetadataState | undefined;
     let caughtUp = false;

@@ -44,6 +44,13 @@ export interface BrokerConfig {
   retentionCheckIntervalMs: number;
   /** How long a controlled shutdown may take before the broker stops anyway. */
   controlledShutdownTimeoutMs: number;
+  /**
+   * For tests only: the `host:port` to dial for node id N (a broker leading partitions this broker
+   * follows, or a controller named in a leader hint), in place of the address the metadata or the
+   * hint carries. A fault-injecting proxy gives every node-to-node link its own port this way, so a
+   * test can cut the link from this broker to one peer without touching the others.
+   */
+  peerAddressOverrides?: Readonly<Record<number, string>>;
 }
 
 export const DEFAULT_BROKER_CONFIG = {

@@ -25,6 +25,11 @@ export interface QuillConfig {
   requestTimeoutMs?: number;
   /** Randomness for backoff jitter and partition choice. Default: seeded from the clock; pass a `SeededRandom` to reproduce a run. */
   random?: RandomSource;
+  /**
+   * For tests only: `host:port` to dial in place of a broker address the cluster advertises, e.g.
+   * `{ '127.0.0.1:9092': '127.0.0.1:40001' }` to reach that broker through a fault-injecting proxy.
+   */
+  addressOverrides?: Readonly<Record<string, string>>;
 }
 
 const DEFAULT_CLIENT_ID = 'quill';
@@ -66,6 +71,7 @@ export class Quill {
   private readonly retryOptions: RetryOptions;
   private readonly requestTimeoutMs: number;
   private readonly random: RandomSource;
+  private readonly addressOverrides: Readonly<Record<string, string>> | undefined;
 
   constructor(config: QuillConfig) {
     if (!Array.isArray(config.brokers) || config.brokers.length === 0) {
@@ -82,6 +88,7 @@ export class Quill {
     this.retryOptions = resolveRetry(DEFAULT_RETRY, config.retry);
     this.requestTimeoutMs = config.requestTimeoutMs ?? DEFAULT_REQUEST_TIMEOUT_MS;
     this.random = config.random ?? new SeededRandom((Date.now() ^ (process.pid << 16)) >>> 0);
+    this.addressOverrides = config.addressOverrides;
   }
 
   /** The client's pino logger. */
@@ -129,7 +136,12 @@ export class Quill {
   private context(overrides: ContextOverrides): ClientContext {
     const logger = this.rootLogger.child({ component: overrides.component });
     const retry = resolveRetry(this.retryOptions, overrides.retry);
-    const pool = new ConnectionPool({ clientId: this.clientId, logger, requestTimeoutMs: this.requestTimeoutMs });
+    const pool = new ConnectionPool({
+      clientId: this.clientId,
+      logger,
+      requestTimeoutMs: this.requestTimeoutMs,
+      ...(this.addressOverrides === undefined ? {} : { addressOverrides: this.addressOverrides }),
+    });
     const cluster = new Cluster({
       brokers: this.brokers,
       pool,

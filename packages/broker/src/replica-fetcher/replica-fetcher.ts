@@ -186,7 +186,7 @@ class LeaderFetcher {
   }
 
   private connect(): ReplicaClient | undefined {
-    const address = this.address(this.leaderId);
+    const address = this.config.peerAddressOverrides?.[this.leaderId] ?? this.address(this.leaderId);
     if (address === undefined) return undefined;
     if (this.client !== undefined && this.clientAddress === address) return this.client;
     this.client?.close();

@@ -23,6 +23,7 @@ function brokerOptions<T>(y: Argv<T>) {
     .option('default-replication-factor', { type: 'number', describe: 'default.replication.factor for auto-created topics (default 1)' })
     .option('num-partitions', { type: 'number', describe: 'num.partitions for auto-created topics (default 1)' })
     .option('flush-policy', { choices: ['group-commit', 'every-batch', 'os'] as const, describe: 'default group-commit (durable acks)' })
+    .option('peer-address-overrides', { type: 'string', describe: 'tests only: id@host:port,... to dial for those brokers/controllers (fault-injecting proxies)' })
     .option('log-level', { type: 'string' });
 }
 
@@ -39,6 +40,7 @@ interface BrokerArgs {
   autoCreateTopics: boolean;
   defaultReplicationFactor: number | undefined;
   numPartitions: number | undefined;
+  peerAddressOverrides: string | undefined;
   logLevel: string | undefined;
 }
 
@@ -57,8 +59,14 @@ function startBroker(args: BrokerArgs, controllers: string[]): Promise<BrokerNod
     autoCreateTopicsEnable: args.autoCreateTopics,
     ...(args.defaultReplicationFactor === undefined ? {} : { defaultReplicationFactor: args.defaultReplicationFactor }),
     ...(args.numPartitions === undefined ? {} : { numPartitions: args.numPartitions }),
+    ...(args.peerAddressOverrides === undefined ? {} : { peerAddressOverrides: parsePeerAddressOverrides(args.peerAddressOverrides) }),
     logger: nodeLogger(args.logLevel),
   });
+}
+
+/** "2@host:port,101@host:port" -> { 2: "host:port", 101: "host:port" }. */
+function parsePeerAddressOverrides(text: string): Record<number, string> {
+  return Object.fromEntries([...parseVoters(text)].map(([id, address]) => [id, `${address.host}:${address.port}`]));
 }
 
 /** `quill broker start` and `quill node start --roles broker,controller` (Kafka's process.roles). */

@@ -7,6 +7,8 @@ export interface ConnectionPoolOptions {
   logger: Logger;
   requestTimeoutMs: number;
   credentials?: ChannelCredentials;
+  /** For tests only: `host:port` to dial in place of a broker's address (see QuillConfig). */
+  addressOverrides?: Readonly<Record<string, string>>;
 }
 
 /** One connection per broker address, opened on first use and closed together. */
@@ -19,7 +21,8 @@ export class ConnectionPool {
   get(address: string): BrokerConnection {
     let connection = this.connections.get(address);
     if (!connection || !connection.isOpen) {
-      connection = new BrokerConnection({ ...this.options, address });
+      const { addressOverrides, ...options } = this.options;
+      connection = new BrokerConnection({ ...options, address: addressOverrides?.[address] ?? address });
       this.connections.set(address, connection);
     }
     return connection;

@@ -10,6 +10,11 @@ export interface ControllerClientOptions {
   attemptTimeoutMs?: number;
   /** Pause before retrying after NOT_CONTROLLER without a usable hint, or an unreachable node. */
   retryBackoffMs?: number;
+  /**
+   * For tests only: the address to dial for controller id N when a leader hint names it, in place
+   * of the hint's host:port (a fault-injecting proxy gives each caller its own port per controller).
+   */
+  leaderAddressOverrides?: Readonly<Record<number, string>>;
 }
 
 /** Every Controller RPC answers with an optional `error` and `leaderHint`. */
@@ -80,7 +85,10 @@ export class ControllerClient {
       }
       lastProblem = response.error.message;
       const hint = response.leaderHint;
-      this.leaderAddress = hint !== null && hint !== undefined && hint.leaderId > 0 && hint.host !== '' ? `${hint.host}:${hint.port}` : undefined;
+      this.leaderAddress =
+        hint !== null && hint !== undefined && hint.leaderId > 0 && hint.host !== ''
+          ? (this.options.leaderAddressOverrides?.[hint.leaderId] ?? `${hint.host}:${hint.port}`)
+          : undefined;
       if (this.leaderAddress === undefined || this.leaderAddress === address) {
         this.leaderAddress = undefined;
         await sleep(this.retryBackoffMs);
