@@ -33,6 +33,14 @@ export interface ProduceResult {
 
 export const partitionKey = (topic: string, partition: number): string => `${topic}-${partition}`;
 
+/** A hosted replica became leader, or stopped being leader (follower, or no longer hosted here). */
+export interface LeadershipChange {
+  topic: string;
+  partition: number;
+  isLeader: boolean;
+  leaderEpoch: number;
+}
+
 interface Hosted {
   partition: Partition;
   topic: string;
@@ -54,6 +62,7 @@ export class ReplicaManager {
   private readonly alterInFlight = new Set<string>();
   private isrTimer: NodeJS.Timeout | undefined;
   private readonly now: () => number;
+  private readonly leadershipListeners = new Set<(change: LeadershipChange) => void>();
 
   constructor(private readonly deps: ReplicaManagerDeps) {
     this.producePurgatory = new Purgatory(deps.config.purgatoryMaxOperations);
@@ -64,6 +73,16 @@ export class ReplicaManager {
   start(): void {
     // Kafka checks the ISR every replica.lag.time.max.ms / 2.
     this.isrTimer = setInterval(() => this.proposeIsrChanges(), Math.max(50, Math.floor(this.deps.config.replicaLagTimeMaxMs / 2)));
+  }
+
+  /** Calls `listener` after every leadership change of a hosted replica; returns the unsubscribe. */
+  onLeadershipChange(listener: (change: LeadershipChange) => void): () => void {
+    this.leadershipListeners.add(listener);
+    return () => this.leadershipListeners.delete(listener);
+  }
+
+  private notifyLeadership(change: LeadershipChange): void {
+    for (const listener of this.leadershipListeners) listener(change);
   }
 
   get state(): MetadataState | undefined {
@@ -101,6 +120,7 @@ export class ReplicaManager {
       this.deps.fetching.unfollow(key);
       this.hosted.delete(key);
       this.producePurgatory.checkAndComplete(key);
+      if (hosted.partition.isLeader) this.notifyLeadership({ topic: hosted.topic, partition: hosted.index, isLeader: false, leaderEpoch: hosted.partition.leaderEpoch });
       await this.deps.logManager.delete(hosted.partition.log);
       this.deps.logger.info({ partition: key }, 'replica removed');
     }
@@ -141,6 +161,7 @@ export class ReplicaManager {
       this.deps.fetching.unfollow(partition.key);
     }
     this.changed(partition.key);
+    this.notifyLeadership({ topic: hosted.topic, partition: hosted.index, isLeader: partition.isLeader, leaderEpoch: metadata.leaderEpoch });
   }
 
   private changed(key: string): void {
