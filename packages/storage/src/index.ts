@@ -14,3 +14,4 @@ export {
   type ReadOptions,
 } from './log/partition-log.js';
 export { segmentsToDelete, type SegmentSummary } from './log/retention.js';
+export { FSYNC_LEDGER_FILE } from './file-sync.js';

@@ -4,6 +4,7 @@ import path from 'node:path';
 import { LogLevel, Quill, type QuillConfig } from '@quill/client';
 import { freePorts } from './free-port.js';
 import { NodeProcess } from './node-process.js';
+import { ProxyNetwork, type PartitionMode } from './proxy/proxy-network.js';
 
 export interface ProcessClusterOptions {
   /** Brokers (ids 1..n). */
@@ -15,7 +16,16 @@ export interface ProcessClusterOptions {
   clusterId?: string;
   /** Extra options for every broker (e.g. ['--replica-lag-time-max-ms', '2000']). */
   brokerArgs?: readonly string[];
+  /** Extra options for every separate controller. */
+  controllerArgs?: readonly string[];
+  /** Environment for every node process (e.g. QUILL_TEST_FSYNC_LEDGER). */
+  env?: NodeJS.ProcessEnv;
   logLevel?: string;
+  /**
+   * Put a fault-injecting proxy on every node-to-node link and on the test's client links, so
+   * `isolate`, `partition`, `heal` and link faults work (see {@link ProxyNetwork}).
+   */
+  proxied?: boolean;
 }
 
 export interface ClusterNode {
@@ -24,11 +34,15 @@ export interface ClusterNode {
   process: NodeProcess;
   /** The broker's address, when it has the broker role. */
   brokerAddress: string | undefined;
+  /** The controller's own (unproxied) address, when it has the controller role. */
+  controllerAddress: string | undefined;
   /** The node's data directory (a broker keeps its logs here as `<topic>-<partition>`). */
   dataDir: string;
 }
 
 const CONTROLLER_ID_BASE = 100;
+/** The source name of the test's own clients in the proxy network: never part of a partition. */
+const CLIENT_SOURCE = 'client';
 
 /**
  * A real Quill cluster of OS processes on loopback ports, in a temp directory: separate
@@ -40,6 +54,9 @@ export class ProcessCluster {
     readonly nodes: ReadonlyMap<number, ClusterNode>,
     readonly clusterId: string,
     private readonly dataRoot: string,
+    private readonly proxies: ProxyNetwork | undefined,
+    /** What the test's clients dial: each broker's own address, or its client link's proxy. */
+    private readonly clientAddresses: ReadonlyMap<string, string>,
   ) {}
 
   static async start(options: ProcessClusterOptions = {}): Promise<ProcessCluster> {
@@ -48,36 +65,98 @@ export class ProcessCluster {
     const clusterId = options.clusterId ?? 'quill-test';
     const logLevel = options.logLevel ?? 'info';
     const dataRoot = fs.mkdtempSync(path.join(os.tmpdir(), 'quill-cluster-'));
-    const voterIds = combined ? range(1, brokerCount) : range(CONTROLLER_ID_BASE + 1, CONTROLLER_ID_BASE + (options.controllers ?? 3));
+    const brokerIds = range(1, brokerCount);
+    const voterIds = combined ? brokerIds : range(CONTROLLER_ID_BASE + 1, CONTROLLER_ID_BASE + (options.controllers ?? 3));
     const ports = await freePorts(voterIds.length + brokerCount);
     const voterAddresses = new Map(voterIds.map((id, i) => [id, `127.0.0.1:${ports[i]!}`]));
-    const voters = [...voterAddresses].map(([id, address]) => `${id}@${address}`).join(',');
+    const brokerAddresses = new Map(brokerIds.map((id) => [id, `127.0.0.1:${ports[voterIds.length + id - 1]!}`]));
+    // A combined node listens on two ports, which one name in the proxy network cannot stand for.
+    if (options.proxied && combined) throw new Error('proxied clusters need separate controllers and brokers (combined: false)');
+    const proxies = options.proxied ? new ProxyNetwork() : undefined;
+    const controllerNode = (id: number): string => (combined ? nodeName(id) : controllerName(id));
+    if (proxies !== undefined) {
+      for (const [id, address] of brokerAddresses) proxies.addNode(nodeName(id), address);
+      for (const [id, address] of voterAddresses) proxies.addNode(controllerName(id), address);
+    }
+    // How node `from` dials a peer: straight to it, or through the proxy of the link from → to.
+    const dial = async (from: string, to: string, address: string): Promise<string> =>
+      proxies === undefined || from === to ? address : proxies.address(from, to);
+    const votersAsSeenBy = async (from: string): Promise<string> =>
+      (await Promise.all([...voterAddresses].map(async ([id, address]) => `${id}@${await dial(from, controllerNode(id), address)}`))).join(',');
+    const peerOverrides = async (from: string, self: number): Promise<string[]> => {
+      if (proxies === undefined) return [];
+      const peers = [
+        ...brokerIds.filter((id) => id !== self).map((id) => [id, nodeName(id), brokerAddresses.get(id)!] as const),
+        ...voterIds.map((id) => [id, controllerName(id), voterAddresses.get(id)!] as const),
+      ];
+      const entries = await Promise.all(peers.map(async ([id, name, address]) => `${id}@${await dial(from, name, address)}`));
+      return ['--peer-address-overrides', entries.join(',')];
+    };
+    const env = options.env ?? {};
     const nodes = new Map<number, ClusterNode>();
-    for (const id of range(1, brokerCount)) {
-      const brokerAddress = `127.0.0.1:${ports[voterIds.length + id - 1]!}`;
+    for (const id of brokerIds) {
+      const name = nodeName(id);
+      const brokerAddress = brokerAddresses.get(id)!;
+      const voters = await votersAsSeenBy(name);
       const args = combined
         ? ['node', 'start', '--roles', 'broker,controller', '--controller-listen', voterAddresses.get(id)!, '--voters', voters]
         : ['broker', 'start', '--controllers', voters];
-      const dataDir = path.join(dataRoot, `node-${id}`);
-      args.push('--node-id', String(id), '--listen', brokerAddress, '--data-dir', dataDir, '--cluster-id', clusterId, '--log-level', logLevel, ...(options.brokerArgs ?? []));
-      nodes.set(id, { id, roles: combined ? ['broker', 'controller'] : ['broker'], process: new NodeProcess(`node-${id}`, args), brokerAddress, dataDir });
+      const dataDir = path.join(dataRoot, name);
+      args.push('--node-id', String(id), '--listen', brokerAddress, '--data-dir', dataDir, '--cluster-id', clusterId, '--log-level', logLevel);
+      args.push(...(await peerOverrides(name, id)), ...(options.brokerArgs ?? []));
+      nodes.set(id, { id, roles: combined ? ['broker', 'controller'] : ['broker'], process: new NodeProcess(name, args, env), brokerAddress, controllerAddress: combined ? voterAddresses.get(id) : undefined, dataDir });
     }
     if (!combined) {
       for (const id of voterIds) {
-        const dataDir = path.join(dataRoot, `controller-${id}`);
-        const args = ['controller', 'start', '--node-id', String(id), '--listen', voterAddresses.get(id)!, '--voters', voters, '--data-dir', dataDir, '--cluster-id', clusterId, '--log-level', logLevel];
-        nodes.set(id, { id, roles: ['controller'], process: new NodeProcess(`controller-${id}`, args), brokerAddress: undefined, dataDir });
+        const name = controllerName(id);
+        const dataDir = path.join(dataRoot, name);
+        const args = ['controller', 'start', '--node-id', String(id), '--listen', voterAddresses.get(id)!, '--voters', await votersAsSeenBy(name)];
+        args.push('--data-dir', dataDir, '--cluster-id', clusterId, '--log-level', logLevel, ...(options.controllerArgs ?? []));
+        nodes.set(id, { id, roles: ['controller'], process: new NodeProcess(name, args, env), brokerAddress: undefined, controllerAddress: voterAddresses.get(id), dataDir });
       }
     }
+    const clientAddresses = new Map(
+      await Promise.all([...brokerAddresses].map(async ([id, address]) => [address, await dial(CLIENT_SOURCE, nodeName(id), address)] as const)),
+    );
     for (const node of nodes.values()) node.process.start();
-    const cluster = new ProcessCluster(nodes, clusterId, dataRoot);
+    const cluster = new ProcessCluster(nodes, clusterId, dataRoot, proxies, clientAddresses);
     await cluster.waitForBrokers(brokerCount);
     return cluster;
   }
 
-  /** Addresses of every broker (running or not): what clients bootstrap from. */
+  /** Addresses of every broker (running or not): what clients bootstrap from (the client links' proxies when proxied). */
   get bootstrap(): string[] {
-    return [...this.nodes.values()].flatMap((n) => (n.brokerAddress === undefined ? [] : [n.brokerAddress]));
+    return [...this.clientAddresses.values()];
+  }
+
+  /** The proxy network of a `proxied` cluster; node names are `node-<id>` and `controller-<id>`. */
+  get network(): ProxyNetwork {
+    if (this.proxies === undefined) throw new Error('network faults need ProcessCluster.start({ proxied: true })');
+    return this.proxies;
+  }
+
+  /** The proxy-network name of node `id`. */
+  nameOf(id: number): string {
+    return this.node(id).process.name;
+  }
+
+  /** Separates node `id` from every other node (clients still reach it). */
+  isolate(id: number, mode: PartitionMode = 'drop'): void {
+    this.network.isolate(this.nameOf(id), mode);
+  }
+
+  /** No traffic between any node of `groupA` and any of `groupB`. */
+  partition(groupA: readonly number[], groupB: readonly number[], mode: PartitionMode = 'drop'): void {
+    this.network.partition(
+      groupA.map((id) => this.nameOf(id)),
+      groupB.map((id) => this.nameOf(id)),
+      mode,
+    );
+  }
+
+  /** Heals every link of the proxy network. */
+  heal(): void {
+    this.network.heal();
   }
 
   node(id: number): ClusterNode {
@@ -90,6 +169,7 @@ export class ProcessCluster {
   client(options: Partial<QuillConfig> = {}): Quill {
     return new Quill({
       brokers: this.bootstrap,
+      ...(this.proxies === undefined ? {} : { addressOverrides: Object.fromEntries(this.clientAddresses) }),
       clientId: 'quill-test',
       logLevel: LogLevel.ERROR,
       retry: { retries: 30, initialRetryTimeMs: 50, maxRetryTimeMs: 1000 },
@@ -125,11 +205,22 @@ export class ProcessCluster {
    * deletes the data.
    */
   async stop(): Promise<void> {
+    // Blackholed links would make the brokers' controlled shutdown wait out its timeout.
+    this.proxies?.heal();
     const nodes = [...this.nodes.values()];
     await Promise.all(nodes.filter((n) => n.roles.includes('broker')).map((n) => n.process.stop()));
     await Promise.all(nodes.filter((n) => !n.roles.includes('broker')).map((n) => n.process.stop()));
+    await this.proxies?.stop();
     fs.rmSync(this.dataRoot, { recursive: true, force: true });
   }
+}
+
+function nodeName(id: number): string {
+  return `node-${id}`;
+}
+
+function controllerName(id: number): string {
+  return `controller-${id}`;
 }
 
 function range(from: number, to: number): number[] {

@@ -7,6 +7,7 @@ import { ControllerNode } from '@quill/controller';
 import { pino, type Logger } from 'pino';
 import { freePorts } from './free-port.js';
 import { ProcessCluster } from './process-cluster.js';
+import { ProxyNetwork, type PartitionMode } from './proxy/proxy-network.js';
 
 export interface StartClusterOptions {
   /** Brokers, ids 1..n. Default 3. */
@@ -19,6 +20,32 @@ export interface StartClusterOptions {
   processes?: boolean;
   /** Node log level (default silent in process, warn for processes). */
   logLevel?: string;
+  /**
+   * A fault-injecting TCP proxy on every node-to-node link and every link from the test's
+   * clients, so `isolate`, `partition`, `heal` and the link faults work. Off by default.
+   */
+  proxied?: boolean;
+}
+
+/**
+ * Network faults of a `proxied` cluster. Nodes are named by id (brokers 1..n, controllers 101..);
+ * the test's own clients keep reaching every broker unless a link from 'client' is faulted.
+ */
+export interface ClusterNetwork {
+  /** Separates a node from every other node (blackhole by default; 'cut' resets connections). */
+  isolate(nodeId: number, mode?: PartitionMode): void;
+  /** No traffic between any node of groupA and any node of groupB. */
+  partition(groupA: readonly number[], groupB: readonly number[], mode?: PartitionMode): void;
+  /** Resets every connection between two nodes (both ways) and refuses new ones until healed. */
+  cut(a: number, b: number): void;
+  /** Blackholes traffic between two nodes (both ways): calls time out. */
+  drop(a: number, b: number): void;
+  /** Delays traffic between two nodes by `delayMs` each way. */
+  delay(a: number, b: number, delayMs: number): void;
+  /** One way: traffic from `from` to `to` is blackholed; the other direction passes. */
+  block(from: number, to: number): void;
+  /** Every link back to normal. */
+  heal(): void;
 }
 
 /** A running cluster for a service's own tests. Every handle works in both modes unless noted. */
@@ -37,6 +64,8 @@ export interface TestCluster {
   /** Freezes a broker (SIGSTOP). Processes only. */
   pause(brokerId: number): void;
   resume(brokerId: number): void;
+  /** Network faults; throws unless started with `proxied: true`. */
+  readonly network: ClusterNetwork;
   /** Stops everything and deletes the data. */
   stop(): Promise<void>;
 }
@@ -48,6 +77,23 @@ export interface TestCluster {
  */
 export async function startCluster(options: StartClusterOptions = {}): Promise<TestCluster> {
   return options.processes ? startProcesses(options) : startInProcess(options);
+}
+
+/** Node-level faults over a proxy network whose nodes are named by id. */
+function clusterNetwork(proxies: ProxyNetwork | undefined, nameOf: (id: number) => string = String): ClusterNetwork {
+  const network = (): ProxyNetwork => {
+    if (proxies === undefined) throw new Error('network faults need startCluster({ proxied: true })');
+    return proxies;
+  };
+  return {
+    isolate: (id, mode) => network().isolate(nameOf(id), mode),
+    partition: (a, b, mode) => network().partition(a.map(nameOf), b.map(nameOf), mode),
+    cut: (a, b) => network().cut(nameOf(a), nameOf(b)),
+    drop: (a, b) => network().drop(nameOf(a), nameOf(b)),
+    delay: (a, b, ms) => network().delay(nameOf(a), nameOf(b), ms),
+    block: (from, to) => network().block(nameOf(from), nameOf(to)),
+    heal: () => network().heal(),
+  };
 }
 
 function fastClient(bootstrap: string[], config: Partial<QuillConfig>): Quill {
@@ -80,17 +126,19 @@ async function startProcesses(options: StartClusterOptions): Promise<TestCluster
     controllers: options.controllers ?? 3,
     combined: options.combined ?? false,
     logLevel: options.logLevel ?? 'warn',
+    proxied: options.proxied ?? false,
   });
   const brokerIds = [...cluster.nodes.values()].filter((n) => n.roles.includes('broker')).map((n) => n.id);
   return {
     bootstrap: cluster.bootstrap,
     brokerIds,
-    client: (config = {}) => fastClient(cluster.bootstrap, config),
-    leaderOf: (topic, partition) => leaderOf(fastClient(cluster.bootstrap, {}), topic, partition),
+    client: (config = {}) => cluster.client(config),
+    leaderOf: (topic, partition) => leaderOf(cluster.client(), topic, partition),
     kill: (id) => cluster.node(id).process.kill(),
     restart: async (id) => cluster.node(id).process.start(),
     pause: (id) => cluster.node(id).process.pause(),
     resume: (id) => cluster.node(id).process.resume(),
+    network: clusterNetwork(options.proxied ? cluster.network : undefined, (id) => cluster.nameOf(id)),
     stop: () => cluster.stop(),
   };
 }
@@ -108,33 +156,53 @@ async function startInProcess(options: StartClusterOptions): Promise<TestCluster
   const ports = await freePorts(controllerIds.length + brokerIds.length);
   const voters = new Map(controllerIds.map((id, i) => [id, { host: '127.0.0.1', port: ports[i]! }]));
   const brokerPorts = new Map(brokerIds.map((id, i) => [id, ports[controllerIds.length + i]!]));
+  const realAddresses = new Map<number, string>([
+    ...[...voters].map(([id, a]) => [id, `${a.host}:${a.port}`] as const),
+    ...[...brokerPorts].map(([id, port]) => [id, `127.0.0.1:${port}`] as const),
+  ]);
+  if (options.proxied && combined) throw new Error('proxied clusters need separate controllers and brokers (combined: false)');
+  const proxies = options.proxied ? new ProxyNetwork() : undefined;
+  for (const [id, address] of realAddresses) proxies?.addNode(String(id), address);
+  // How `from` dials node `to`: directly, or through the proxy of the link from → to.
+  const dial = async (from: string, to: number): Promise<string> =>
+    proxies === undefined || from === String(to) ? realAddresses.get(to)! : proxies.address(from, String(to));
+  const dialAll = async (from: string, ids: readonly number[]): Promise<Map<number, string>> =>
+    new Map(await Promise.all(ids.map(async (id) => [id, await dial(from, id)] as const)));
   const controllers = await Promise.all(
-    controllerIds.map((id) =>
-      ControllerNode.start({ nodeId: id, clusterId, listen: voters.get(id)!, voters, dataDir: path.join(root, `controller-${id}`), logger }),
-    ),
+    controllerIds.map(async (id) => {
+      const seen = await dialAll(String(id), controllerIds);
+      const ownVoters = new Map([...seen].map(([voter, address]) => [voter, hostPort(address)]));
+      return ControllerNode.start({ nodeId: id, clusterId, listen: voters.get(id)!, voters: ownVoters, dataDir: path.join(root, `controller-${id}`), logger });
+    }),
   );
-  const controllerAddresses = [...voters.values()].map((a) => `${a.host}:${a.port}`);
+  const brokerDials = new Map(
+    await Promise.all(brokerIds.map(async (id) => [id, await dialAll(String(id), [...controllerIds, ...brokerIds.filter((b) => b !== id)])] as const)),
+  );
   const startBroker = (id: number): Promise<BrokerNode> =>
     BrokerNode.start({
       nodeId: id,
       clusterId,
       listen: { host: '127.0.0.1', port: brokerPorts.get(id)! },
-      controllers: controllerAddresses,
+      controllers: controllerIds.map((c) => brokerDials.get(id)!.get(c)!),
+      ...(proxies === undefined ? {} : { peerAddressOverrides: Object.fromEntries(brokerDials.get(id)!) }),
       dataDir: path.join(root, `broker-${id}`),
       logger,
     });
   const brokers = new Map<number, BrokerNode>();
   await Promise.all(brokerIds.map(async (id) => brokers.set(id, await startBroker(id))));
   await Promise.all([...brokers.values()].map((b) => b.waitUntilReady()));
-  const bootstrap = brokerIds.map((id) => `127.0.0.1:${brokerPorts.get(id)!}`);
+  const clientDials = await dialAll('client', brokerIds);
+  const bootstrap = brokerIds.map((id) => clientDials.get(id)!);
+  const addressOverrides = Object.fromEntries(brokerIds.map((id) => [realAddresses.get(id)!, clientDials.get(id)!]));
+  const client = (config: Partial<QuillConfig>): Quill => fastClient(bootstrap, { ...(proxies === undefined ? {} : { addressOverrides }), ...config });
   const processesOnly = (): never => {
     throw new Error('pause/resume need separate processes: startCluster({ processes: true })');
   };
   return {
     bootstrap,
     brokerIds,
-    client: (config = {}) => fastClient(bootstrap, config),
-    leaderOf: (topic, partition) => leaderOf(fastClient(bootstrap, {}), topic, partition),
+    client: (config = {}) => client(config),
+    leaderOf: (topic, partition) => leaderOf(client({}), topic, partition),
     kill: async (id) => {
       const broker = brokers.get(id);
       brokers.delete(id);
@@ -148,11 +216,19 @@ async function startInProcess(options: StartClusterOptions): Promise<TestCluster
     },
     pause: processesOnly,
     resume: processesOnly,
+    network: clusterNetwork(proxies),
     stop: async () => {
+      proxies?.heal();
       await Promise.all([...brokers.values()].map((b) => b.crash()));
       brokers.clear();
       await Promise.all(controllers.map((c) => c.stop()));
+      await proxies?.stop();
       fs.rmSync(root, { recursive: true, force: true });
     },
   };
+}
+
+function hostPort(address: string): { host: string; port: number } {
+  const colon = address.lastIndexOf(':');
+  return { host: address.slice(0, colon), port: Number(address.slice(colon + 1)) };
 }
