@@ -32,6 +32,11 @@ export {
   Consumer,
   ConsumerEventNames,
   type AutoOffsetReset,
+  type Batch,
+  type ConsumerSubscribeTopics,
+  type EachBatchHandler,
+  type EachBatchPayload,
+  type TopicPartitionOffsetCommit,
   type ConsumedMessage,
   type ConsumerEvents,
   type ConsumerOptions,
@@ -44,6 +49,21 @@ export {
   type TopicPartition,
   type TopicPartitionOffset,
 } from './consumer/index.js';
+
+export {
+  PartitionAssigners,
+  cooperativeStickyAssignor,
+  decodeAssignment,
+  decodeSubscription,
+  rangeAssignor,
+  roundRobinAssignor,
+  type AssignmentInput,
+  type AssignorMember,
+  type GroupAssignment,
+  type MemberAssignment,
+  type PartitionAssignor,
+  type Subscription,
+} from './group/index.js';
 
 export {
   Admin,

@@ -4,9 +4,10 @@ import { Admin, type AdminOptions } from './admin/index.js';
 import { Cluster } from './cluster/index.js';
 import type { ClientContext } from './context.js';
 import { Consumer, type ConsumerOptions } from './consumer/index.js';
+import { PartitionAssigners, type GroupSettings } from './group/index.js';
 import { createLogger, type LogLevel } from './logger.js';
 import { ConnectionPool } from './network/index.js';
-import { Producer, createDefaultPartitioner, type ProducerOptions } from './producer/index.js';
+import { DEFAULT_PRODUCER_SETTINGS, Producer, type ProducerOptions } from './producer/index.js';
 import { DEFAULT_RETRY, sleep, type RandomSource, type RetryOptions } from './retry/index.js';
 
 /** Options of `new Quill(...)`. Names and defaults follow KafkaJS where it has them. */
@@ -41,6 +42,14 @@ const DEFAULT_CONSUMER = {
   minBytes: 1,
   maxBytes: 10 * 1024 * 1024,
   maxBytesPerPartition: 1024 * 1024,
+} as const;
+
+/** Kafka's and KafkaJS's group defaults. */
+const DEFAULT_GROUP = {
+  sessionTimeoutMs: 30_000,
+  rebalanceTimeoutMs: 60_000,
+  heartbeatIntervalMs: 3_000,
+  maxPollIntervalMs: 300_000,
 } as const;
 
 interface ContextOverrides {
@@ -104,12 +113,25 @@ export class Quill {
       metadataMaxAgeMs: options.metadataMaxAgeMs,
       allowAutoTopicCreation: options.allowAutoTopicCreation ?? true,
     });
-    const partitioner = options.createPartitioner ? options.createPartitioner() : createDefaultPartitioner(this.random);
-    return new Producer(context, partitioner, options.idempotent ?? true);
+    return new Producer(context, {
+      idempotent: options.idempotent ?? true,
+      partitioner: options.createPartitioner?.(),
+      batchSize: options.batchSize ?? DEFAULT_PRODUCER_SETTINGS.batchSize,
+      lingerMs: options.lingerMs ?? DEFAULT_PRODUCER_SETTINGS.lingerMs,
+      maxRequestSize: options.maxRequestSize ?? DEFAULT_PRODUCER_SETTINGS.maxRequestSize,
+      maxInFlightRequests: options.maxInFlightRequests ?? DEFAULT_PRODUCER_SETTINGS.maxInFlightRequests,
+      maxBufferedBytes: options.maxBufferedBytes ?? DEFAULT_PRODUCER_SETTINGS.maxBufferedBytes,
+      maxBlockMs: options.maxBlockMs ?? DEFAULT_PRODUCER_SETTINGS.maxBlockMs,
+      compression: options.compression ?? DEFAULT_PRODUCER_SETTINGS.compression,
+    });
   }
 
-  /** A new consumer. Call `connect()`, then `assign()` partitions and `run()` or iterate `messages()`. */
+  /**
+   * A new consumer. Call `connect()`, then `subscribe()` (with a `groupId`) or `assign()`
+   * partitions, then `run()` or iterate `messages()`.
+   */
   consumer(options: ConsumerOptions = {}): Consumer {
+    const group = groupSettings(options);
     const context = this.context({
       component: 'consumer',
       retry: options.retry,
@@ -123,7 +145,7 @@ export class Quill {
       maxBytesPerPartition: options.maxBytesPerPartition ?? DEFAULT_CONSUMER.maxBytesPerPartition,
       isolationLevel: options.readUncommitted ? 'ISOLATION_LEVEL_READ_UNCOMMITTED' : 'ISOLATION_LEVEL_READ_COMMITTED',
       autoOffsetReset: options.autoOffsetReset ?? 'earliest',
-    });
+    }, group);
   }
 
   /** A new admin client. Call `connect()` first. */
@@ -174,4 +196,34 @@ function resolveRetry(base: Readonly<RetryOptions>, override: Partial<RetryOptio
     merged[name] = value;
   }
   return merged;
+}
+
+/** The group settings of a consumer with a groupId, checked, with defaults; undefined without one. */
+function groupSettings(options: ConsumerOptions): GroupSettings | undefined {
+  if (options.groupId === undefined) return undefined;
+  if (typeof options.groupId !== 'string' || options.groupId === '') throw new TypeError('groupId must be a non-empty string');
+  const positive = (name: string, value: number | undefined, fallback: number): number => {
+    const chosen = value ?? fallback;
+    if (!Number.isSafeInteger(chosen) || chosen <= 0) throw new RangeError(`${name} must be a positive integer of ms, got ${String(value)}`);
+    return chosen;
+  };
+  const sessionTimeoutMs = positive('sessionTimeout', options.sessionTimeout, DEFAULT_GROUP.sessionTimeoutMs);
+  const heartbeatIntervalMs = positive('heartbeatInterval', options.heartbeatInterval, Math.min(DEFAULT_GROUP.heartbeatIntervalMs, Math.floor(sessionTimeoutMs / 3)));
+  if (heartbeatIntervalMs >= sessionTimeoutMs) {
+    throw new RangeError(`heartbeatInterval (${heartbeatIntervalMs} ms) must be below sessionTimeout (${sessionTimeoutMs} ms)`);
+  }
+  const assignors = options.partitionAssigners ?? [PartitionAssigners.roundRobin];
+  if (assignors.length === 0) throw new RangeError('partitionAssigners must name at least one assignor');
+  if (options.groupInstanceId !== undefined && (typeof options.groupInstanceId !== 'string' || options.groupInstanceId === '')) {
+    throw new TypeError('groupInstanceId must be a non-empty string');
+  }
+  return {
+    groupId: options.groupId,
+    sessionTimeoutMs,
+    rebalanceTimeoutMs: positive('rebalanceTimeout', options.rebalanceTimeout, DEFAULT_GROUP.rebalanceTimeoutMs),
+    heartbeatIntervalMs,
+    maxPollIntervalMs: positive('maxPollIntervalMs', options.maxPollIntervalMs, DEFAULT_GROUP.maxPollIntervalMs),
+    groupInstanceId: options.groupInstanceId,
+    assignors,
+  };
 }

@@ -1,13 +1,18 @@
 export { Consumer } from './consumer.js';
 export { Fetcher, type FetchIsolationLevel, type FetchedPartition, type FetcherOptions } from './fetcher.js';
+export { OffsetTracker } from './offset-tracker.js';
 export { SubscriptionState, parseOffsetSpec, type PartitionState } from './subscription-state.js';
 export {
   ConsumerEventNames,
   type AutoOffsetReset,
+  type Batch,
   type ConsumedMessage,
   type ConsumerEvents,
   type ConsumerOptions,
   type ConsumerRunConfig,
+  type ConsumerSubscribeTopics,
+  type EachBatchHandler,
+  type EachBatchPayload,
   type EachMessageHandler,
   type EachMessagePayload,
   type OffsetSpec,
@@ -15,4 +20,5 @@ export {
   type ReceivedMessage,
   type TopicPartition,
   type TopicPartitionOffset,
+  type TopicPartitionOffsetCommit,
 } from './types.js';

@@ -43,23 +43,33 @@ export class SubscriptionState {
   assign(assignment: readonly TopicPartitionOffset[]): void {
     const next = new Map<string, PartitionState>();
     for (const { topic, partition, offset } of assignment) {
-      if (typeof topic !== 'string' || topic === '') throw new RangeError(`invalid topic ${JSON.stringify(topic)}`);
-      if (!Number.isInteger(partition) || partition < 0) throw new RangeError(`invalid partition ${partition} of "${topic}"`);
-      const state: PartitionState = this.partitions.get(topicPartitionKey(topic, partition)) ?? {
-        topic,
-        partition,
-        position: undefined,
-        pendingReset: undefined,
-        paused: false,
-        version: 0,
-        retryAtMs: 0,
-        failures: 0,
-      };
+      const state = this.partitions.get(topicPartitionKey(topic, partition)) ?? newPartitionState(topic, partition);
       setOffset(state, parseOffsetSpec(offset));
       next.set(topicPartitionKey(topic, partition), state);
     }
     this.partitions.clear();
     for (const [key, state] of next) this.partitions.set(key, state);
+    this.changed();
+  }
+
+  /**
+   * Adds partitions to the assignment, each at its offset; partitions already assigned keep
+   * their state (a cooperative rebalance adds to what a member reads without touching the rest).
+   */
+  add(partitions: readonly TopicPartitionOffset[]): void {
+    for (const { topic, partition, offset } of partitions) {
+      const key = topicPartitionKey(topic, partition);
+      if (this.partitions.has(key)) continue;
+      const state = newPartitionState(topic, partition);
+      setOffset(state, parseOffsetSpec(offset));
+      this.partitions.set(key, state);
+    }
+    this.changed();
+  }
+
+  /** Drops partitions from the assignment: data fetched or in flight for them is no longer handed out. */
+  remove(partitions: readonly TopicPartition[]): void {
+    for (const { topic, partition } of partitions) this.partitions.delete(topicPartitionKey(topic, partition));
     this.changed();
   }
 
@@ -137,4 +147,10 @@ function setOffset(state: PartitionState, offset: number | 'earliest' | 'latest'
     state.position = undefined;
     state.pendingReset = offset;
   }
+}
+
+function newPartitionState(topic: string, partition: number): PartitionState {
+  if (typeof topic !== 'string' || topic === '') throw new RangeError(`invalid topic ${JSON.stringify(topic)}`);
+  if (!Number.isInteger(partition) || partition < 0) throw new RangeError(`invalid partition ${partition} of "${topic}"`);
+  return { topic, partition, position: undefined, pendingReset: undefined, paused: false, version: 0, retryAtMs: 0, failures: 0 };
 }
