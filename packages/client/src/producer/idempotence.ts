@@ -1,37 +1,41 @@
 import { ErrorCode, QuillError } from '@quill/proto';
 import type { ClientContext } from '../context.js';
 
-/** A producer id and epoch from InitProducerId, and the next sequence per partition. */
+/** A producer id and epoch from InitProducerId. */
 export interface ProducerIdentity {
   producerId: number;
   producerEpoch: number;
 }
 
-const INT32_MAX = 2 ** 31 - 1;
-
 /**
- * An idempotent producer's state (Kafka's): one producer id and epoch, and per partition the
- * sequence number of its next record. Each batch reserves its sequences when it is built, so a
- * retry resends the same sequences and the broker drops it as a duplicate. A batch that finally
- * fails leaves a gap no later batch can fill: the state is then reset and a new id is asked for.
+ * An idempotent producer's id and epoch (Kafka's), asked of any broker on first use. After a
+ * batch failed for good its sequences leave a gap no later batch can fill: the sender then
+ * `reset()`s, and the next batches start at sequence 0 under a new id.
  */
-export class IdempotentState {
+export class ProducerIdentityHolder {
   private identity: ProducerIdentity | undefined;
   private initializing: Promise<ProducerIdentity> | undefined;
-  private readonly sequences = new Map<string, number>();
-  /** Per partition, settles when its latest batch is acknowledged or has failed for good. */
-  private readonly tails = new Map<string, Promise<void>>();
 
   constructor(private readonly context: ClientContext) {}
 
-  /** The producer id, asking any broker for one on first use. */
-  async ensureIdentity(signal?: AbortSignal): Promise<ProducerIdentity> {
+  /** The identity if known. */
+  get current(): ProducerIdentity | undefined {
+    return this.identity;
+  }
+
+  /** The producer id, asking a broker for one when there is none (one request at a time). */
+  async ensure(signal?: AbortSignal): Promise<ProducerIdentity> {
     if (this.identity !== undefined) return this.identity;
     this.initializing ??= this.initProducerId(signal).finally(() => {
       this.initializing = undefined;
     });
     this.identity = await this.initializing;
     return this.identity;
+  }
+
+  /** Forgets the id: the next `ensure()` asks for a new one. */
+  reset(): void {
+    this.identity = undefined;
   }
 
   private async initProducerId(signal?: AbortSignal): Promise<ProducerIdentity> {
@@ -46,34 +50,5 @@ export class IdempotentState {
     }
     this.context.logger.info({ producerId: response.producerId, producerEpoch: response.producerEpoch }, 'idempotent producer id assigned');
     return { producerId: response.producerId, producerEpoch: response.producerEpoch };
-  }
-
-  /**
-   * Reserves `count` sequence numbers for the next batch of a partition. Returns the first, the
-   * promise the batch must wait for before it is sent (its predecessor in the partition is done),
-   * and `done` to call once the batch is acknowledged or has failed for good. One batch per
-   * partition is in flight, so a partition's batches reach the broker in sequence order, while
-   * different partitions go in parallel.
-   */
-  reserve(topic: string, partition: number, count: number): { baseSequence: number; previous: Promise<void>; done: () => void } {
-    const key = `${topic}\u0000${partition}`;
-    const baseSequence = this.sequences.get(key) ?? 0;
-    this.sequences.set(key, (baseSequence + count) % (INT32_MAX + 1));
-    const previous = this.tails.get(key) ?? Promise.resolve();
-    let done!: () => void;
-    const settled = new Promise<void>((resolve) => {
-      done = resolve;
-    });
-    this.tails.set(key, settled);
-    void settled.then(() => {
-      if (this.tails.get(key) === settled) this.tails.delete(key);
-    });
-    return { baseSequence, previous, done };
-  }
-
-  /** After a batch failed for good: forget everything, the next send starts a fresh producer id. */
-  reset(): void {
-    this.identity = undefined;
-    this.sequences.clear();
   }
 }

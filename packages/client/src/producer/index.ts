@@ -1,7 +1,6 @@
 export { murmur2, partitionForKey, toPositive } from './murmur2.js';
 export { Partitioners, createDefaultPartitioner } from './partitioner.js';
-export { Producer } from './producer.js';
-export { sendMessages, validateSendRequest, type SendRequest } from './send-messages.js';
+export { DEFAULT_PRODUCER_SETTINGS, IDEMPOTENT_MAX_IN_FLIGHT, Producer, type ProducerSettings } from './producer.js';
 export {
   CompressionTypes,
   type Acks,

@@ -7,7 +7,9 @@ import type { Partitioner, PartitionerFactory } from './types.js';
  * (over all partitions, available or not, so a key never moves while its leader is down); a
  * null key goes round-robin over the partitions that have a leader (all of them when none has).
  *
- * Sticky partitioning for null keys comes with batching (linger.ms), where it pays off.
+ * The producer does not use it unless passed as `createPartitioner`: by default it places keyed
+ * records the same way and null keys with sticky partitioning (StickyPartitions), which fills
+ * batches. This one stays for KafkaJS code that names it.
  */
 export function createDefaultPartitioner(random?: RandomSource): Partitioner {
   const counters = new Map<string, number>();

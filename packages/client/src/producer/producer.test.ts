@@ -1,6 +1,6 @@
 import * as grpc from '@grpc/grpc-js';
 import { ErrorCode, QuillError, type ProduceRequest__Output } from '@quill/proto';
-import { SeededRandom } from '@quill/random';
+import { SeededRandom, seedFromEnv } from '@quill/random';
 import { decodeBatches, readBatchHeader } from '@quill/records';
 import { afterEach, describe, expect, it } from 'vitest';
 import { QuillStateError } from '../errors.js';
@@ -8,7 +8,9 @@ import { Quill } from '../quill.js';
 import { ScriptedCluster, deadAddress } from '../test-support/scripted-cluster.js';
 import { partitionForKey } from './murmur2.js';
 import type { Producer } from './producer.js';
+import type { ProducerOptions } from './types.js';
 
+const SEED = seedFromEnv(0x9_0d0c);
 const FAST_RETRY = { retries: 4, initialRetryTimeMs: 20, maxRetryTimeMs: 100 };
 
 function quillFor(brokers: string[], seed = 1): Quill {
@@ -30,8 +32,8 @@ describe('Producer against scripted brokers', () => {
   let cluster: ScriptedCluster | undefined;
   const producers: Producer[] = [];
 
-  async function connectedProducer(brokers: string[], seed?: number): Promise<Producer> {
-    const producer = quillFor(brokers, seed).producer();
+  async function connectedProducer(brokers: string[], seed?: number, options: ProducerOptions = {}): Promise<Producer> {
+    const producer = quillFor(brokers, seed).producer(options);
     producers.push(producer);
     await producer.connect();
     return producer;
@@ -83,14 +85,18 @@ describe('Producer against scripted brokers', () => {
     ]);
   });
 
-  it('honours an explicit partition over the key, and spreads null keys round-robin', async () => {
+  it('honours an explicit partition over the key, and sticks null keys to one partition per batch (KIP-480)', async () => {
     cluster = await ScriptedCluster.start([1]);
     cluster.addTopic('t', [1, 1, 1]);
     const producer = await connectedProducer(cluster.addresses());
     await producer.send({ topic: 't', messages: [{ key: 'foobar', value: 'pinned', partition: 2 }] });
     expect(values(cluster, 't', 2)).toEqual(['pinned']);
-    await producer.send({ topic: 't', messages: Array.from({ length: 6 }, (_, i) => ({ value: `n${i}` })) });
-    expect([0, 1, 2].map((p) => values(cluster!, 't', p).filter((v) => v.startsWith('n')).length)).toEqual([2, 2, 2]);
+    const [first] = await producer.send({ topic: 't', messages: Array.from({ length: 6 }, (_, i) => ({ value: `n${i}` })) });
+    // All six in one batch of one partition; the next batch goes to another partition.
+    expect(values(cluster, 't', first!.partition).filter((v) => v.startsWith('n'))).toEqual(['n0', 'n1', 'n2', 'n3', 'n4', 'n5']);
+    const [second] = await producer.send({ topic: 't', messages: [{ value: 'm0' }, { key: null, value: 'm1' }] });
+    expect(second!.partition).not.toBe(first!.partition);
+    expect(values(cluster, 't', second!.partition).filter((v) => v.startsWith('m'))).toEqual(['m0', 'm1']);
   });
 
   it('retries only the partition that failed with NOT_LEADER_OR_FOLLOWER, after a metadata refresh moves its leader', async () => {
@@ -256,6 +262,99 @@ describe('Producer against scripted brokers', () => {
     await expect(producer.send({ topic: 't', messages: [{ value: 'x' }] })).rejects.toBeInstanceOf(QuillStateError);
   });
 
+  describe('batching, backpressure and draining', () => {
+    it('lingers: sends within lingerMs share one request; a full batch goes without waiting', async () => {
+      cluster = await ScriptedCluster.start([1]);
+      cluster.addTopic('t', [1]);
+      const producer = await connectedProducer(cluster.addresses(), 1, { lingerMs: 200, batchSize: 1_000 });
+      const started = Date.now();
+      const first = producer.send({ topic: 't', messages: [{ value: 'a' }] });
+      await new Promise((resolve) => setTimeout(resolve, 20));
+      const second = producer.send({ topic: 't', messages: [{ value: 'b' }] });
+      const [[r1], [r2]] = await Promise.all([first, second]);
+      expect(Date.now() - started).toBeGreaterThanOrEqual(190);
+      expect(cluster.callsTo('Produce')).toHaveLength(1);
+      expect([r1!.baseOffset, r2!.baseOffset]).toEqual([0, 1]);
+
+      // A batch that reaches batchSize does not linger (the rest, in a batch not full, does).
+      const arrivals: number[] = [];
+      cluster.intercept = (_nodeId, method) => void (method === 'Produce' && arrivals.push(Date.now()));
+      const fullAt = Date.now();
+      await producer.send({ topic: 't', messages: Array.from({ length: 30 }, (_, i) => ({ value: `${i}`.padEnd(40, '.') })) });
+      expect(arrivals[0]! - fullAt).toBeLessThan(150);
+      expect(arrivals[arrivals.length - 1]! - fullAt).toBeGreaterThanOrEqual(190);
+    });
+
+    it('splits a broker’s batches over requests of at most maxRequestSize, and compresses with every codec', async () => {
+      cluster = await ScriptedCluster.start([1]);
+      cluster.addTopic('t', [1, 1, 1, 1]);
+      const producer = await connectedProducer(cluster.addresses(), 1, { maxRequestSize: 3_000, batchSize: 2_500 });
+      const value = 'x'.repeat(1_000);
+      await producer.send({ topic: 't', messages: [0, 1, 2, 3].flatMap((partition) => [{ value, partition }, { value, partition }]) });
+      const requests = producedPartitions(cluster, 1);
+      expect(requests.flat().sort()).toEqual(['t-0', 't-1', 't-2', 't-3']);
+      expect(requests.length).toBeGreaterThanOrEqual(4); // one ~2 KiB batch per request
+
+      for (const compression of ['gzip', 'snappy', 'lz4', 'zstd'] as const) {
+        await producer.send({ topic: 't', compression, messages: [{ value: `${compression}-1`, partition: 0 }, { value: `${compression}-2`, partition: 0 }] });
+        const batches = decodeBatches(cluster.log('t', 0));
+        expect(batches[batches.length - 1]!.header.compression).toBe(compression);
+        expect(values(cluster, 't', 0).slice(-2)).toEqual([`${compression}-1`, `${compression}-2`]);
+      }
+    });
+
+    it('makes send wait while the buffer is full, and rejects after maxBlockMs with REQUEST_TIMED_OUT', async () => {
+      cluster = await ScriptedCluster.start([1]);
+      cluster.addTopic('t', [1]);
+      let holdMs = 300;
+      cluster.intercept = (_nodeId, method) => (method === 'Produce' ? holdMs : undefined);
+      const producer = await connectedProducer(cluster.addresses(), 1, { maxBufferedBytes: 3_000, maxBlockMs: 2_000, batchSize: 1_200 });
+      const value = 'v'.repeat(1_000);
+      const started = Date.now();
+      const first = producer.send({ topic: 't', messages: [{ value }, { value }] });
+      // The buffer holds two records: the third waits until the first batch is acknowledged.
+      const third = await producer.send({ topic: 't', messages: [{ value }] });
+      expect(Date.now() - started).toBeGreaterThanOrEqual(250);
+      await first;
+      expect(third[0]!.baseOffset).toBe(2);
+
+      holdMs = 5_000;
+      const blocked = await connectedProducer(cluster.addresses(), 2, { maxBufferedBytes: 3_000, maxBlockMs: 100, batchSize: 1_200 });
+      const filling = blocked.send({ topic: 't', messages: [{ value }, { value }] });
+      const error = await blocked.send({ topic: 't', messages: [{ value }] }).catch((e: unknown) => e);
+      expect(error).toMatchObject({ code: ErrorCode.REQUEST_TIMED_OUT });
+      expect((error as Error).message).toMatch(/maxBufferedBytes 3000.*maxBlockMs 100/);
+      // A message that could never fit is refused at once.
+      await expect(blocked.send({ topic: 't', messages: [{ value: 'z'.repeat(4_000) }] })).rejects.toMatchObject({ code: ErrorCode.MESSAGE_TOO_LARGE });
+      holdMs = 0;
+      await filling;
+    });
+
+    it('disconnect() sends what is buffered first; flush() waits for everything sent so far', async () => {
+      cluster = await ScriptedCluster.start([1]);
+      cluster.addTopic('t', [1]);
+      const producer = quillFor(cluster.addresses()).producer({ lingerMs: 60_000 });
+      await producer.connect();
+      const pending = producer.send({ topic: 't', messages: [{ value: 'a' }] });
+      await producer.flush();
+      expect(values(cluster, 't', 0)).toEqual(['a']);
+      await pending;
+      const late = producer.send({ topic: 't', messages: [{ value: 'b' }] });
+      await producer.disconnect();
+      await expect(late).resolves.toEqual([expect.objectContaining({ baseOffset: 1 })]);
+      expect(values(cluster, 't', 0)).toEqual(['a', 'b']);
+      await expect(producer.send({ topic: 't', messages: [{ value: 'c' }] })).rejects.toBeInstanceOf(QuillStateError);
+    });
+
+    it('refuses options that make no sense, and more than 5 in flight with idempotence', () => {
+      const quill = quillFor(['127.0.0.1:1']);
+      expect(() => quill.producer({ maxInFlightRequests: 6 })).toThrow(/at most 5 maxInFlightRequests/);
+      expect(() => quill.producer({ maxInFlightRequests: 6, idempotent: false })).not.toThrow();
+      expect(() => quill.producer({ batchSize: 0 })).toThrow(QuillError);
+      expect(() => quill.producer({ lingerMs: -1 })).toThrow(/lingerMs/);
+    });
+  });
+
   describe('idempotence (on by default for acks=-1)', () => {
     /** Producer id, epoch and base sequence of every batch Produce carried, in call order. */
     function stamps(c: ScriptedCluster): Array<{ producerId: number; baseSequence: number; partition: number }> {
@@ -285,39 +384,60 @@ describe('Producer against scripted brokers', () => {
       expect(cluster.callsTo('InitProducerId')).toHaveLength(1);
     });
 
-    it('keeps one batch per partition in flight: a partition waits for its previous batch, others go ahead', async () => {
+    it('pipelines up to maxInFlightRequests requests per broker, and a partition’s batches stay in sequence order', async () => {
       cluster = await ScriptedCluster.start([1]);
       cluster.addTopic('t', [1, 1]);
-      const arrivals: string[] = [];
-      cluster.intercept = (_nodeId, method, request) => {
+      cluster.checkSequences = true;
+      let inFlight = 0;
+      let mostInFlight = 0;
+      cluster.intercept = (_nodeId, method) => {
         if (method !== 'Produce') return undefined;
-        const p = (request as ProduceRequest__Output).topics[0]!.partitions[0]!;
-        arrivals.push(`p${p.partition}:${readBatchHeader(p.records).baseSequence}`);
+        inFlight++;
+        mostInFlight = Math.max(mostInFlight, inFlight);
+        return 30;
+      };
+      cluster.loseResponse = (_nodeId, method) => {
+        if (method === 'Produce') inFlight--;
         return undefined;
       };
-      const producer = await connectedProducer(cluster.addresses());
-      // Hold the first Produce at the broker for 200 ms, so the others show whether they wait for it.
-      const original = cluster.intercept;
-      let held = false;
-      cluster.intercept = (nodeId, method, request) => {
-        const result = original(nodeId, method, request);
-        if (method === 'Produce' && !held) {
-          held = true;
-          return 200;
-        }
-        return result;
+      // A batch per record (batchSize below two records), so every send is its own batch.
+      const producer = await connectedProducer(cluster.addresses(), 1, { batchSize: 80, maxInFlightRequests: 3 });
+      const sends = Array.from({ length: 12 }, (_, i) => producer.send({ topic: 't', messages: [{ value: `${i}`, partition: i % 2 }] }));
+      await Promise.all(sends);
+      expect(mostInFlight).toBe(3);
+      expect(values(cluster, 't', 0)).toEqual(['0', '2', '4', '6', '8', '10']);
+      expect(values(cluster, 't', 1)).toEqual(['1', '3', '5', '7', '9', '11']);
+      expect(decodeBatches(cluster.log('t', 0)).map((batch) => batch.header.baseSequence)).toEqual([0, 1, 2, 3, 4, 5]);
+    });
+
+    it(`ends with every value exactly once and in order under lost requests, lost responses, delays and leader moves (seed ${SEED})`, async () => {
+      const random = new SeededRandom(SEED);
+      cluster = await ScriptedCluster.start([1, 2]);
+      cluster.addTopic('t', [1, 2]);
+      cluster.checkSequences = true;
+      const c = cluster;
+      c.intercept = (_nodeId, method) => {
+        if (method !== 'Produce') return undefined;
+        if (random.chance(0.1)) return { code: grpc.status.UNAVAILABLE, details: 'request lost' };
+        return random.int(0, 15);
       };
-      const a = producer.send({ topic: 't', messages: [{ value: 'a', partition: 0 }] });
-      const b = producer.send({ topic: 't', messages: [{ value: 'b', partition: 0 }] });
-      const c = producer.send({ topic: 't', messages: [{ value: 'c', partition: 1 }] });
-      await Promise.all([a, b, c]);
-      // Partition 1 did not wait for partition 0; partition 0's second batch waited for its first,
-      // so the log holds partition 0's batches in sequence order (concurrent sends have no order
-      // between themselves, as in KafkaJS).
-      expect(arrivals.indexOf('p1:0')).toBeLessThan(arrivals.indexOf('p0:1'));
-      expect(arrivals.indexOf('p0:0')).toBeLessThan(arrivals.indexOf('p0:1'));
-      expect(decodeBatches(cluster.log('t', 0)).map((batch) => batch.header.baseSequence)).toEqual([0, 1]);
-      expect(values(cluster, 't', 0).sort()).toEqual(['a', 'b']);
+      c.loseResponse = (_nodeId, method) => (method === 'Produce' && random.chance(0.1) ? { code: grpc.status.UNAVAILABLE, details: 'response lost' } : undefined);
+      const producer = await connectedProducer(c.addresses(), SEED, { batchSize: 200, maxInFlightRequests: 5, retry: { retries: 30, initialRetryTimeMs: 5, maxRetryTimeMs: 20 } });
+      const total = 600;
+      const sends: Array<Promise<unknown>> = [];
+      for (let i = 0; i < total; i++) {
+        sends.push(producer.send({ topic: 't', messages: [{ value: String(i), partition: i % 2 }] }));
+        if (i % 50 === 25) {
+          await Promise.race([Promise.all(sends), new Promise((resolve) => setTimeout(resolve, 5))]);
+          const partition = random.int(0, 1);
+          c.moveLeader('t', partition, c.partition('t', partition).leader === 1 ? 2 : 1);
+        }
+      }
+      await Promise.all(sends);
+      for (const partition of [0, 1]) {
+        const expected = Array.from({ length: total / 2 }, (_, i) => String(2 * i + partition));
+        expect(values(c, 't', partition), `seed ${SEED}, partition ${partition}`).toEqual(expected);
+      }
     });
 
     it('starts over with a new producer id after a batch fails for good, and leaves acks=1 batches unstamped', async () => {

@@ -12,7 +12,7 @@ export interface MessageHeaders {
 
 /** One message to produce. */
 export interface Message {
-  /** Decides the partition (murmur2, as Kafka) unless `partition` is given. Null keys are spread round-robin. */
+  /** Decides the partition (murmur2, as Kafka) unless `partition` is given. Messages without a key stick to one partition per batch (see `ProducerOptions.createPartitioner`). */
   key?: Buffer | string | null;
   /** The payload; null is a tombstone (deletes the key in a compacted topic). */
   value: Buffer | string | null;
@@ -95,17 +95,23 @@ export type Partitioner = (args: PartitionerArgs) => number;
 /** Makes a partitioner (one per producer, so it may keep state such as round-robin counters). */
 export type PartitionerFactory = () => Partitioner;
 
-/** Options of `quill.producer(...)`. */
+/** Options of `quill.producer(...)`. Names follow KafkaJS where it has them, else Kafka's (in camelCase). */
 export interface ProducerOptions {
   /**
-   * Exactly-once delivery per partition for acks=-1 sends (default true): batches carry a producer
-   * id and sequence numbers, so the broker drops a retried batch it already has. One batch per
-   * partition is in flight at a time, so a partition's batches never reorder.
+   * Exactly-once delivery per partition for acks=-1 sends (Kafka's `enable.idempotence`, default
+   * true): batches carry a producer id and sequence numbers, so the broker drops a retried batch
+   * it already has and refuses one that arrives out of order; up to `maxInFlightRequests` batches
+   * per partition may be in flight without ever reordering. Sends with acks 0 or 1 are not stamped.
    */
   idempotent?: boolean;
-  /** Defaults to the Kafka-compatible partitioner (murmur2 of the key, round-robin for null keys). */
+  /**
+   * Picks the partition of every message without an explicit `partition`. By default keyed
+   * messages go where Kafka puts them (murmur2 of the key) and messages without a key stick to
+   * one partition until its batch is sent, then move to another (Kafka's sticky partitioning,
+   * KIP-480), so they fill batches instead of spreading one record per partition.
+   */
   createPartitioner?: PartitionerFactory;
-  /** Overrides the client's retry options for this producer. */
+  /** Overrides the client's retry options for this producer: a batch is retried `retries` times at most. */
   retry?: Partial<RetryOptions>;
   /** Refresh metadata older than this, in ms. Default 300 000. */
   metadataMaxAgeMs?: number;
@@ -114,4 +120,42 @@ export interface ProducerOptions {
    * `auto.create.topics.enable`, off by default). Default true, as KafkaJS.
    */
   allowAutoTopicCreation?: boolean;
+  /**
+   * Kafka's `batch.size`: a partition's batch is sent once its records reach this many bytes
+   * (estimated before compression). A record larger than this goes in a batch of its own.
+   * Default 16 384, Kafka's.
+   */
+  batchSize?: number;
+  /**
+   * Kafka's `linger.ms`: how long a batch that is not full waits for more records before it is
+   * sent, in ms. Default 0, as KafkaJS (which does not batch) and Kafka before 4.0: a lone
+   * `send` goes at once, and under load batches still fill while earlier requests are in flight.
+   * Raise it (Kafka 4.0 uses 5) to trade latency for fewer, larger requests.
+   */
+  lingerMs?: number;
+  /**
+   * Kafka's `max.request.size`: a Produce request carries batches up to this many bytes, and a
+   * single record larger than this is refused with MESSAGE_TOO_LARGE. Default 1 048 576.
+   */
+  maxRequestSize?: number;
+  /**
+   * Kafka's `max.in.flight.requests.per.connection`: Produce requests sent to one broker and not
+   * yet answered. Default 5. With idempotence at most 5 (the broker remembers a producer's last 5
+   * batches per partition, which is what makes retrying any of them safe); without idempotence,
+   * more than 1 may reorder a partition's batches when one is retried, as in Kafka.
+   */
+  maxInFlightRequests?: number;
+  /**
+   * Kafka's `buffer.memory`: bytes of records accepted by `send` and not yet acknowledged. When
+   * it is full, `send` waits for room (backpressure). Default 33 554 432 (32 MiB).
+   */
+  maxBufferedBytes?: number;
+  /**
+   * Kafka's `max.block.ms`: how long `send` waits for room in a full buffer before it rejects
+   * with REQUEST_TIMED_OUT, in ms. Default 60 000. (Waiting for a topic's metadata is bounded by
+   * `retry`, as in KafkaJS.)
+   */
+  maxBlockMs?: number;
+  /** Compression of sends that do not name one (Kafka's `compression.type`). Default 'none'. */
+  compression?: CompressionType;
 }

@@ -22,6 +22,7 @@ import {
   splitBatches,
   type RecordInput,
 } from '@quill/records';
+import { ScriptedGroups } from './scripted-groups.js';
 
 export interface ScriptedPartition {
   leader: number;
@@ -94,7 +95,22 @@ export class ScriptedCluster {
   /** Called first on every call; a GrpcFailure fails it, a number delays it by that many ms. */
   intercept: ((nodeId: number, method: string, request: unknown) => GrpcFailure | number | undefined) | undefined;
   onProducePartition: ProduceHook | undefined;
+  /**
+   * Called after a call was answered: a GrpcFailure replaces the answer the client gets, while
+   * what the call did stays done (a response lost on the way back).
+   */
+  loseResponse: ((nodeId: number, method: string, request: unknown) => GrpcFailure | undefined) | undefined;
+  /**
+   * Check idempotent producers' sequence numbers as a broker does (off by default): a retried
+   * batch among a producer's last five is answered with its original offset and not appended
+   * again, a batch that does not continue the sequence gets OUT_OF_ORDER_SEQUENCE_NUMBER.
+   */
+  checkSequences = false;
+  /** Per `topic-partition`, per producer id: the last five batches' sequence ranges and offsets. */
+  private readonly sequences = new Map<string, Map<number, Array<{ first: number; last: number; baseOffset: number }>>>();
   onFetchPartition: FetchHook | undefined;
+  /** The group coordinator (on the first node unless moved). */
+  groups!: ScriptedGroups;
   private readonly nodes = new Map<number, Node>();
   private readonly appendWaiters = new Set<() => void>();
   private readonly timers = new Set<NodeJS.Timeout>();
@@ -102,6 +118,7 @@ export class ScriptedCluster {
   /** Starts one server per node id. */
   static async start(nodeIds: readonly number[]): Promise<ScriptedCluster> {
     const cluster = new ScriptedCluster();
+    cluster.groups = new ScriptedGroups(nodeIds[0] ?? -1);
     for (const nodeId of nodeIds) await cluster.startNode(nodeId);
     return cluster;
   }
@@ -173,6 +190,7 @@ export class ScriptedCluster {
   async stop(): Promise<void> {
     for (const timer of this.timers) clearTimeout(timer);
     this.timers.clear();
+    this.groups.stop();
     for (const wake of this.appendWaiters) wake();
     for (const node of this.nodes.values()) node.server.forceShutdown();
     this.nodes.clear();
@@ -224,7 +242,10 @@ export class ScriptedCluster {
           return;
         }
         try {
-          callback(null, await answer(call.request));
+          const response = await answer(call.request);
+          const lost = this.loseResponse?.(nodeId, method, call.request);
+          if (lost) callback({ code: lost.code, details: lost.details });
+          else callback(null, response);
         } catch (error) {
           callback({ code: grpc.status.INTERNAL, details: String(error) });
         }
@@ -246,6 +267,13 @@ export class ScriptedCluster {
       CreateTopics: this.unary(nodeId, 'CreateTopics', (request) => this.createTopics(request)),
       DeleteTopics: this.unary(nodeId, 'DeleteTopics', (request) => this.deleteTopics(request)),
       InitProducerId: this.unary(nodeId, 'InitProducerId', () => ({ producerId: this.nextProducerId++, producerEpoch: 0 })),
+      FindCoordinator: this.unary(nodeId, 'FindCoordinator', (request) => this.groups.findCoordinator(request)),
+      JoinGroup: this.unary(nodeId, 'JoinGroup', (request) => this.groups.joinGroup(nodeId, request)),
+      SyncGroup: this.unary(nodeId, 'SyncGroup', (request) => this.groups.syncGroup(nodeId, request)),
+      Heartbeat: this.unary(nodeId, 'Heartbeat', (request) => this.groups.heartbeat(nodeId, request)),
+      LeaveGroup: this.unary(nodeId, 'LeaveGroup', (request) => this.groups.leaveGroup(nodeId, request)),
+      OffsetCommit: this.unary(nodeId, 'OffsetCommit', (request) => this.groups.offsetCommit(nodeId, request)),
+      OffsetFetch: this.unary(nodeId, 'OffsetFetch', (request) => this.groups.offsetFetch(nodeId, request)),
     };
     return new Proxy(handlers, {
       get: (target, name) => (target as Record<string | symbol, unknown>)[name] ?? unimplemented,
@@ -300,11 +328,41 @@ export class ScriptedCluster {
             currentLeader: { leaderId: p.leader, leaderEpoch: p.leaderEpoch },
           };
         }
+        const sequenced = this.checkSequences ? this.checkSequence(`${t.name}-${pd.partition}`, p, pd.records) : undefined;
+        if (sequenced) return { partition: pd.partition, logAppendTimeMs: -1, logStartOffset: p.logStartOffset, ...sequenced };
         const baseOffset = this.appendBatches(p, pd.records);
         return { partition: pd.partition, errorCode: 'NONE', baseOffset, logAppendTimeMs: -1, logStartOffset: p.logStartOffset };
       }),
     }));
     return request.acks === 0 ? { topics: [] } : { topics };
+  }
+
+  /**
+   * The broker's idempotence check for one batch: an answer for a duplicate or an out-of-order
+   * sequence, or undefined to append (the batch is then remembered).
+   */
+  private checkSequence(
+    key: string,
+    p: ScriptedPartition,
+    records: Buffer,
+  ): { errorCode: ErrorCode; baseOffset: number; errorMessage?: string } | undefined {
+    const header = readBatchHeader(records);
+    if (header.producerId < 0) return undefined;
+    const producers = this.sequences.get(key) ?? new Map<number, Array<{ first: number; last: number; baseOffset: number }>>();
+    this.sequences.set(key, producers);
+    const cached = producers.get(header.producerId) ?? [];
+    const first = header.baseSequence;
+    const last = first + header.lastOffsetDelta;
+    const duplicate = cached.find((b) => b.first === first && b.last === last);
+    if (duplicate) return { errorCode: 'NONE', baseOffset: duplicate.baseOffset };
+    const expected = cached.length === 0 ? 0 : cached[cached.length - 1]!.last + 1;
+    if (first !== expected) {
+      return { errorCode: 'OUT_OF_ORDER_SEQUENCE_NUMBER', baseOffset: -1, errorMessage: `expected sequence ${expected}, got ${first}` };
+    }
+    cached.push({ first, last, baseOffset: p.nextOffset });
+    if (cached.length > 5) cached.shift();
+    producers.set(header.producerId, cached);
+    return undefined;
   }
 
   private async fetch(nodeId: number, request: FetchRequest__Output) {

@@ -1,0 +1,141 @@
+import {
+  BATCH_HEADER_BYTES,
+  partitionKey,
+  sameSettings,
+  type BatchDraft,
+  type BatchSettings,
+} from './record-batch-draft.js';
+import type { RecordInput } from '@quill/records';
+
+export interface AccumulatorOptions {
+  /** A batch is ready once its estimated size reaches this (Kafka's batch.size). */
+  batchSizeBytes: number;
+  /** ... or once its first record has waited this long, in ms (Kafka's linger.ms). */
+  lingerMs: number;
+}
+
+/** Where a record went. */
+export interface Appended {
+  batch: BatchDraft;
+  /** The record's position in its batch (its offset delta). */
+  index: number;
+}
+
+/** Partitions whose first batch may be sent now, and when the next one will be. */
+export interface ReadyPartitions {
+  /** Partition keys, in a rotating order so no partition is always last when requests fill up. */
+  keys: string[];
+  /** When the earliest batch that is not ready yet will be (its linger ends), on the same clock; undefined if none. */
+  nextReadyAtMs: number | undefined;
+}
+
+interface PartitionQueue {
+  topic: string;
+  partition: number;
+  /** Oldest first; only the last one is open for more records. */
+  batches: BatchDraft[];
+}
+
+/**
+ * Kafka's RecordAccumulator, without I/O or clock: per partition a queue of batches, filled up
+ * to `batchSizeBytes`; a partition is ready when its first batch is full, has lingered
+ * `lingerMs`, or the caller says everything must go (flush, or a full buffer someone waits on).
+ * The sender takes first batches of ready partitions; nothing here sends or encodes.
+ */
+export class RecordAccumulator {
+  private readonly queues = new Map<string, PartitionQueue>();
+  private nextBatchId = 0;
+  private rotation = 0;
+
+  constructor(private readonly options: AccumulatorOptions) {
+    if (!(options.batchSizeBytes > 0)) throw new RangeError(`batchSize must be positive, got ${options.batchSizeBytes}`);
+    if (!(options.lingerMs >= 0)) throw new RangeError(`lingerMs must be non-negative, got ${options.lingerMs}`);
+  }
+
+  /** True when no batch is waiting. */
+  get isEmpty(): boolean {
+    return this.queues.size === 0;
+  }
+
+  /**
+   * Whether a record of `recordBytes` for this partition would open a new batch (sticky
+   * partitioning moves on to another partition then).
+   */
+  wouldOpenBatch(topic: string, partition: number, recordBytes: number, settings: BatchSettings): boolean {
+    const open = this.openBatch(partitionKey(topic, partition));
+    return open === undefined || !this.fits(open, recordBytes, settings);
+  }
+
+  /** Adds a record to the partition's open batch, or to a new one when it would not fit. */
+  append(topic: string, partition: number, record: RecordInput, recordBytes: number, settings: BatchSettings, nowMs: number): Appended {
+    const key = partitionKey(topic, partition);
+    let queue = this.queues.get(key);
+    if (queue === undefined) {
+      queue = { topic, partition, batches: [] };
+      this.queues.set(key, queue);
+    }
+    let batch = queue.batches[queue.batches.length - 1];
+    if (batch === undefined || !this.fits(batch, recordBytes, settings)) {
+      batch = { id: this.nextBatchId++, key, topic, partition, settings, createdAtMs: nowMs, records: [], estimatedBytes: BATCH_HEADER_BYTES };
+      queue.batches.push(batch);
+    }
+    batch.records.push(record);
+    batch.estimatedBytes += recordBytes;
+    return { batch, index: batch.records.length - 1 };
+  }
+
+  /**
+   * The partitions whose first batch may go now: it is full (or followed by another), has
+   * lingered, or `sendAll` is set (flush, or a full buffer).
+   */
+  ready(nowMs: number, sendAll: boolean): ReadyPartitions {
+    const keys: string[] = [];
+    let nextReadyAtMs: number | undefined;
+    for (const [key, queue] of this.queues) {
+      const first = queue.batches[0]!;
+      const lingerEndsMs = first.createdAtMs + this.options.lingerMs;
+      if (sendAll || queue.batches.length > 1 || first.estimatedBytes >= this.options.batchSizeBytes || nowMs >= lingerEndsMs) {
+        keys.push(key);
+      } else if (nextReadyAtMs === undefined || lingerEndsMs < nextReadyAtMs) {
+        nextReadyAtMs = lingerEndsMs;
+      }
+    }
+    if (keys.length > 1) {
+      const start = this.rotation++ % keys.length;
+      return { keys: [...keys.slice(start), ...keys.slice(0, start)], nextReadyAtMs };
+    }
+    return { keys, nextReadyAtMs };
+  }
+
+  /** The first batch of a partition, without taking it. */
+  peek(key: string): BatchDraft | undefined {
+    return this.queues.get(key)?.batches[0];
+  }
+
+  /** Takes the first batch of a partition for sending: it is closed to more records. */
+  take(key: string): BatchDraft {
+    const queue = this.queues.get(key);
+    const batch = queue?.batches.shift();
+    if (queue === undefined || batch === undefined) throw new Error(`invariant: no batch to take for ${key.replace('\u0000', '-')}`);
+    if (queue.batches.length === 0) this.queues.delete(key);
+    return batch;
+  }
+
+  /** Removes every batch (the producer is closing for good). */
+  takeAll(): BatchDraft[] {
+    const all = [...this.queues.values()].flatMap((q) => q.batches);
+    this.queues.clear();
+    return all;
+  }
+
+  private openBatch(key: string): BatchDraft | undefined {
+    const batches = this.queues.get(key)?.batches;
+    return batches?.[batches.length - 1];
+  }
+
+  /** A record joins a batch of the same settings while it fits; a first record always does. */
+  private fits(batch: BatchDraft, recordBytes: number, settings: BatchSettings): boolean {
+    if (!sameSettings(batch.settings, settings)) return false;
+    return batch.records.length === 0 || batch.estimatedBytes + recordBytes <= this.options.batchSizeBytes;
+  }
+}

@@ -1,0 +1,390 @@
+import { ErrorCode, QuillError, errorInfo, type ProducePartitionResponse__Output } from '@quill/proto';
+import { encodeBatch } from '@quill/records';
+import type { ClientContext } from '../context.js';
+import { backoffDelay, isStaleMetadataError } from '../retry/index.js';
+import type { RecordAccumulator } from './accumulator.js';
+import type { BatchAck, Delivery } from './delivery.js';
+import type { ProducerIdentityHolder } from './idempotence.js';
+import { partitionKey, type BatchDraft } from './record-batch-draft.js';
+import { Sequencer, type SequencedBatch } from './sequencer.js';
+
+/** Extra deadline over the broker-side produce timeout, so the broker answers before the client gives up. */
+const PRODUCE_DEADLINE_MARGIN_MS = 5_000;
+
+export interface SenderOptions {
+  /** Produce requests per broker not yet answered (max.in.flight.requests.per.connection). */
+  maxInFlightRequests: number;
+  /** A request carries batches up to this many (estimated) bytes; at least one batch. */
+  maxRequestSize: number;
+  /** Set for an idempotent producer: acks=-1 batches carry its id and sequences. */
+  identity: ProducerIdentityHolder | undefined;
+  /** Called once per batch when it is acknowledged or failed for good (its bytes leave the buffer). */
+  onBatchDone: (draft: BatchDraft) => void;
+}
+
+/** A batch taken from the accumulator: encoded once, so every attempt sends the same bytes. */
+interface OutgoingBatch extends SequencedBatch {
+  readonly draft: BatchDraft;
+  readonly bytes: Buffer;
+  /** Retries made so far. */
+  attempts: number;
+}
+
+interface Candidate {
+  key: string;
+  retry: OutgoingBatch | undefined;
+  /** Bytes the batch adds to a request (estimated for a batch not encoded yet). */
+  size: number;
+}
+
+/**
+ * Kafka's Sender: takes ready batches from the accumulator (and batches due for a retry), groups
+ * them by leader into one Produce request per broker of at most `maxRequestSize`, keeps at most
+ * `maxInFlightRequests` requests per broker in flight, and settles each batch's deliveries from
+ * the answer: acknowledged, retried with backoff (in sequence order, see Sequencer), or failed.
+ * Runs in passes, scheduled by appends, answers, flushes and timers (linger ends, retry backoffs).
+ */
+export class Sender {
+  private readonly sequencer: Sequencer<OutgoingBatch>;
+  private readonly deliveries = new Map<BatchDraft, Delivery[]>();
+  private readonly inFlightRequests = new Map<number, number>();
+  private passScheduled = false;
+  private passRunning = false;
+  private passAgain = false;
+  private timer: NodeJS.Timeout | undefined;
+  private timerAtMs = Number.POSITIVE_INFINITY;
+  /** Flushes (and full-buffer waits) in progress: while any, batches go without lingering. */
+  private urgent = 0;
+  private idleWaiters: Array<() => void> = [];
+  private identityWanted = false;
+  private identityFailures = 0;
+  private signal: AbortSignal | undefined;
+
+  constructor(
+    private readonly context: ClientContext,
+    private readonly accumulator: RecordAccumulator,
+    private readonly options: SenderOptions,
+  ) {
+    this.sequencer = new Sequencer(options.maxInFlightRequests);
+  }
+
+  /** The signal that cancels requests (the producer's connection). */
+  start(signal: AbortSignal): void {
+    this.signal = signal;
+  }
+
+  /** `delivery` waits for `draft`. An idempotent acks=-1 draft makes sure a producer id is asked for. */
+  track(draft: BatchDraft, delivery: Delivery): void {
+    const list = this.deliveries.get(draft);
+    if (list === undefined) this.deliveries.set(draft, [delivery]);
+    else list.push(delivery);
+    if (this.options.identity !== undefined && draft.settings.acks === -1) this.identityWanted = true;
+  }
+
+  /** Sends without lingering until `release()` (a flush or a full buffer is waiting). */
+  urge(): void {
+    this.urgent++;
+    this.schedule();
+  }
+
+  release(): void {
+    this.urgent--;
+  }
+
+  /** Resolves once nothing is buffered, in flight or waiting for a retry. */
+  async idle(): Promise<void> {
+    if (this.isIdle()) return;
+    await new Promise<void>((resolve) => this.idleWaiters.push(resolve));
+  }
+
+  /** Runs a pass soon (after the current synchronous appends, so they batch together). */
+  schedule(): void {
+    if (this.passScheduled) return;
+    this.passScheduled = true;
+    setImmediate(() => {
+      this.passScheduled = false;
+      void this.pass();
+    });
+  }
+
+  /** Stops the timer; called after the final flush. */
+  stop(): void {
+    clearTimeout(this.timer);
+    this.timer = undefined;
+    this.timerAtMs = Number.POSITIVE_INFINITY;
+  }
+
+  private isIdle(): boolean {
+    return this.accumulator.isEmpty && this.sequencer.isIdle;
+  }
+
+  private async pass(): Promise<void> {
+    if (this.passRunning) {
+      this.passAgain = true;
+      return;
+    }
+    this.passRunning = true;
+    try {
+      do {
+        this.passAgain = false;
+        await this.prepare();
+        if (this.drain(this.context.now())) this.passAgain = true;
+      } while (this.passAgain);
+    } catch (error) {
+      this.context.logger.error({ err: error }, 'producer sender pass failed');
+    } finally {
+      this.passRunning = false;
+    }
+    this.wakeIdleWaiters();
+  }
+
+  /** Before taking batches: fresh metadata when stale, a producer id when needed (a new one after a poisoned batch). */
+  private async prepare(): Promise<void> {
+    const { cluster, logger } = this.context;
+    if (cluster.isStale()) {
+      try {
+        await cluster.refreshMetadataIfNecessary();
+      } catch (error) {
+        // Batches still go by the cached metadata; leaderless ones back off as failed attempts.
+        logger.debug({ err: (error as Error).message }, 'metadata refresh before sending failed');
+      }
+    }
+    const identity = this.options.identity;
+    if (identity === undefined) return;
+    if (this.sequencer.needsReset && this.sequencer.isIdle) {
+      identity.reset();
+      this.sequencer.reset();
+      logger.warn('a batch failed for good: the producer starts over with a new producer id');
+    }
+    if (identity.current !== undefined || !this.identityWanted) return;
+    try {
+      await identity.ensure(this.signal);
+      this.identityFailures = 0;
+    } catch (error) {
+      const quillError = asQuillError(error);
+      this.identityFailures++;
+      if (quillError.retriable && this.identityFailures <= this.context.retry.retries) {
+        const delayMs = backoffDelay(this.context.retry, this.identityFailures - 1, this.context.random);
+        logger.warn({ err: quillError.message, delayMs }, 'InitProducerId failed, retrying');
+        this.wakeAt(this.context.now() + delayMs);
+        return;
+      }
+      // Nothing idempotent can be sent without an id: fail what waits for one.
+      this.identityFailures = 0;
+      for (const draft of this.accumulator.takeAll()) this.settle(draft, quillError);
+    }
+  }
+
+  /** One round of taking and sending; returns true when a request went out (another round may find more). */
+  private drain(nowMs: number): boolean {
+    const { cluster } = this.context;
+    const identity = this.options.identity;
+    const ready = this.accumulator.ready(nowMs, this.urgent > 0);
+    const retries = this.sequencer.retries(nowMs);
+    const paused = this.sequencer.needsReset;
+    const byBroker = new Map<number, Candidate[]>();
+    const consider = (key: string, retry: OutgoingBatch | undefined): void => {
+      const draft = retry?.draft ?? this.accumulator.peek(key)!;
+      let nodeId: number;
+      try {
+        nodeId = cluster.leaderFor(draft.topic, draft.partition).nodeId;
+      } catch (error) {
+        // No leader known: a failed attempt of this batch, retried after a backoff and a refresh.
+        const batch = retry ?? this.takeNew(key);
+        if (batch === undefined) return;
+        this.sequencer.sent(batch);
+        this.sequencer.answered(batch);
+        this.onFailure(batch, asQuillError(error), nowMs);
+        return;
+      }
+      const list = byBroker.get(nodeId) ?? [];
+      list.push({ key, retry, size: retry?.bytes.length ?? draft.estimatedBytes });
+      byBroker.set(nodeId, list);
+    };
+    for (const key of retries.due) {
+      const retry = this.sequencer.dueRetry(key, nowMs);
+      if (retry !== undefined) consider(key, retry);
+    }
+    if (!paused) {
+      for (const key of ready.keys) {
+        if (retries.due.includes(key) || !this.sequencer.canSendNew(key)) continue;
+        const draft = this.accumulator.peek(key)!;
+        if (identity !== undefined && draft.settings.acks === -1 && identity.current === undefined) continue;
+        consider(key, undefined);
+      }
+    }
+    let sent = false;
+    for (const [nodeId, candidates] of byBroker) {
+      let remaining = candidates;
+      while (remaining.length > 0 && (this.inFlightRequests.get(nodeId) ?? 0) < this.options.maxInFlightRequests) {
+        const { request, rest } = this.fillRequest(remaining);
+        remaining = rest;
+        if (request.length === 0) continue;
+        void this.sendRequest(nodeId, request);
+        sent = true;
+      }
+    }
+    const nextAtMs = Math.min(ready.nextReadyAtMs ?? Number.POSITIVE_INFINITY, retries.nextDueAtMs ?? Number.POSITIVE_INFINITY);
+    if (Number.isFinite(nextAtMs)) this.wakeAt(nextAtMs);
+    return sent;
+  }
+
+  /** Batches for one request: the first candidate's acks and timeout, up to maxRequestSize. */
+  private fillRequest(candidates: Candidate[]): { request: OutgoingBatch[]; rest: Candidate[] } {
+    const request: OutgoingBatch[] = [];
+    const rest: Candidate[] = [];
+    const first = candidates[0]!;
+    const settings = (first.retry?.draft ?? this.accumulator.peek(first.key)!).settings;
+    let size = 0;
+    for (const candidate of candidates) {
+      const candidateSettings = (candidate.retry?.draft ?? this.accumulator.peek(candidate.key)!).settings;
+      const fits = request.length === 0 || size + candidate.size <= this.options.maxRequestSize;
+      if (!fits || candidateSettings.acks !== settings.acks || candidateSettings.timeoutMs !== settings.timeoutMs) {
+        rest.push(candidate);
+        continue;
+      }
+      const batch = candidate.retry ?? this.takeNew(candidate.key);
+      if (batch === undefined) continue;
+      request.push(batch);
+      size += batch.bytes.length;
+    }
+    return { request, rest };
+  }
+
+  /** Takes a partition's first batch and encodes it (with its sequences, when idempotent). */
+  private takeNew(key: string): OutgoingBatch | undefined {
+    const draft = this.accumulator.take(key);
+    const identity = draft.settings.acks === -1 ? this.options.identity?.current : undefined;
+    const baseSequence = identity === undefined ? -1 : this.sequencer.assignSequence(key, draft.records.length);
+    try {
+      const bytes = encodeBatch(draft.records, {
+        compression: draft.settings.compression,
+        ...(identity === undefined ? {} : { producerId: identity.producerId, producerEpoch: identity.producerEpoch, baseSequence }),
+      });
+      return { id: draft.id, key, baseSequence, draft, bytes, attempts: 0 };
+    } catch (error) {
+      // Encoding failed (a codec error): nothing was sent, yet the sequences are spent.
+      const batch: OutgoingBatch = { id: draft.id, key, baseSequence, draft, bytes: Buffer.alloc(0), attempts: 0 };
+      this.fail(batch, new QuillError(ErrorCode.INVALID_RECORD, `encoding a batch for ${describe(draft)} failed: ${(error as Error).message}`, { cause: error }));
+      return undefined;
+    }
+  }
+
+  private async sendRequest(nodeId: number, batches: OutgoingBatch[]): Promise<void> {
+    const { cluster, requestTimeoutMs } = this.context;
+    for (const batch of batches) this.sequencer.sent(batch);
+    this.inFlightRequests.set(nodeId, (this.inFlightRequests.get(nodeId) ?? 0) + 1);
+    const settings = batches[0]!.draft.settings;
+    const topics = new Map<string, Array<{ partition: number; records: Buffer }>>();
+    for (const batch of batches) {
+      const partitions = topics.get(batch.draft.topic) ?? [];
+      partitions.push({ partition: batch.draft.partition, records: batch.bytes });
+      topics.set(batch.draft.topic, partitions);
+    }
+    let answers: Map<string, ProducePartitionResponse__Output> | undefined;
+    let failure: QuillError | undefined;
+    try {
+      const response = await cluster.connectionTo(nodeId).request(
+        'Produce',
+        { acks: settings.acks, timeoutMs: settings.timeoutMs, topics: [...topics].map(([name, partitions]) => ({ name, partitions })) },
+        { timeoutMs: Math.max(requestTimeoutMs, settings.timeoutMs + PRODUCE_DEADLINE_MARGIN_MS), ...(this.signal ? { signal: this.signal } : {}) },
+      );
+      answers = new Map();
+      for (const topic of response.topics) {
+        for (const partition of topic.partitions) answers.set(partitionKey(topic.name, partition.partition), partition);
+      }
+    } catch (error) {
+      failure = asQuillError(error);
+    }
+    this.inFlightRequests.set(nodeId, this.inFlightRequests.get(nodeId)! - 1);
+    const nowMs = this.context.now();
+    for (const batch of batches) this.sequencer.answered(batch);
+    for (const batch of batches) {
+      const outcome = failure ?? toOutcome(nodeId, batch.draft, answers!.get(batch.key));
+      if (outcome instanceof QuillError) this.onFailure(batch, outcome, nowMs);
+      else this.settle(batch.draft, outcome);
+    }
+    this.schedule();
+  }
+
+  /** A failed attempt: retried (in order) while retriable and retries remain, else failed for good. */
+  private onFailure(batch: OutgoingBatch, error: QuillError, nowMs: number): void {
+    const { cluster, logger, retry, random } = this.context;
+    if (isStaleMetadataError(error)) cluster.markStale(error.code);
+    if (error.code === ErrorCode.OUT_OF_ORDER_SEQUENCE_NUMBER && batch.baseSequence >= 0 && this.sequencer.mayHaveOvertaken(batch)) {
+      // It reached the broker before an older batch of its partition: it goes again after that one.
+      this.sequencer.retryLater(batch, nowMs);
+      return;
+    }
+    if (error.retriable && batch.attempts < retry.retries && this.signal?.aborted !== true) {
+      const delayMs = backoffDelay(retry, batch.attempts, random);
+      batch.attempts++;
+      logger.warn({ err: error.message, code: error.code, partition: describe(batch.draft), retryCount: batch.attempts, delayMs }, 'produce failed, retrying');
+      this.sequencer.retryLater(batch, nowMs + delayMs);
+      return;
+    }
+    const message = `producing to ${describe(batch.draft)} failed: ${error.message}${error.retriable ? ` (gave up after ${batch.attempts} retries)` : ''}`;
+    this.fail(batch, new QuillError(error.code, message, { cause: error }));
+  }
+
+  /** Fails a batch for good; with idempotence, its partition's newer waiting batches too (they can never be appended). */
+  private fail(batch: OutgoingBatch, error: QuillError): void {
+    const doomed = this.sequencer.failed(batch);
+    this.settle(batch.draft, error);
+    for (const later of doomed) {
+      this.settle(later.draft, new QuillError(error.code, `an older batch of ${describe(later.draft)} failed for good: ${error.message}`, { cause: error }));
+    }
+    if (batch.baseSequence >= 0) this.context.logger.warn({ partition: describe(batch.draft), code: error.code }, 'idempotent batch failed for good; the producer id will be reset');
+  }
+
+  private settle(draft: BatchDraft, outcome: BatchAck | QuillError): void {
+    const deliveries = this.deliveries.get(draft) ?? [];
+    this.deliveries.delete(draft);
+    this.options.onBatchDone(draft);
+    for (const delivery of deliveries) {
+      if (outcome instanceof QuillError) delivery.failed(outcome);
+      else delivery.acknowledged(draft, outcome);
+    }
+  }
+
+  private wakeAt(atMs: number): void {
+    if (atMs >= this.timerAtMs) return;
+    clearTimeout(this.timer);
+    this.timerAtMs = atMs;
+    this.timer = setTimeout(() => {
+      this.timer = undefined;
+      this.timerAtMs = Number.POSITIVE_INFINITY;
+      this.schedule();
+    }, Math.max(0, atMs - this.context.now()));
+  }
+
+  private wakeIdleWaiters(): void {
+    if (this.idleWaiters.length === 0 || !this.isIdle()) return;
+    const waiters = this.idleWaiters;
+    this.idleWaiters = [];
+    for (const wake of waiters) wake();
+  }
+}
+
+function describe(draft: BatchDraft): string {
+  return `${draft.topic}-${draft.partition}`;
+}
+
+function toOutcome(nodeId: number, draft: BatchDraft, answer: ProducePartitionResponse__Output | undefined): BatchAck | QuillError {
+  if (draft.settings.acks === 0) {
+    // The broker answers at once without results: nothing to read, nothing to retry.
+    return { baseOffset: -1, logAppendTime: -1, logStartOffset: -1 };
+  }
+  if (!answer) {
+    return new QuillError(ErrorCode.UNKNOWN_SERVER_ERROR, `broker ${nodeId} answered without a result for ${describe(draft)}`);
+  }
+  const info = errorInfo(answer.errorCode);
+  if (info.name !== ErrorCode.NONE) return new QuillError(info.name, answer.errorMessage || info.message);
+  return { baseOffset: answer.baseOffset, logAppendTime: answer.logAppendTimeMs, logStartOffset: answer.logStartOffset };
+}
+
+function asQuillError(error: unknown): QuillError {
+  if (error instanceof QuillError) return error;
+  const message = error instanceof Error ? error.message : String(error);
+  return new QuillError(ErrorCode.UNKNOWN_SERVER_ERROR, message, { cause: error });
+}

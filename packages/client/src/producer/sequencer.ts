@@ -1,0 +1,168 @@
+const INT32_MAX = 2 ** 31 - 1;
+
+/** What the sequencer needs of a batch. */
+export interface SequencedBatch {
+  /** Creation order: within a partition, the order batches were taken and sequenced in. */
+  readonly id: number;
+  /** `topic\0partition`. */
+  readonly key: string;
+  /** The first record's sequence number; -1 for a batch without idempotence. */
+  baseSequence: number;
+}
+
+interface PartitionPipeline<B extends SequencedBatch> {
+  nextSequence: number;
+  /** Sent and not answered yet, oldest first. */
+  inFlight: B[];
+  /** Failed retriably, waiting to go again; sorted by id. */
+  retries: Array<{ batch: B; dueAtMs: number }>;
+  /** A sequenced batch failed for good: later sequences can never be appended under this producer id. */
+  poisoned: boolean;
+}
+
+/**
+ * Per partition: the batches in flight, the ones waiting to be retried, and (with idempotence)
+ * the next sequence number. No I/O, no clock: the sender asks it what may go and reports what
+ * happened. The rules that keep a partition's batches in order:
+ * - new batches go while fewer than `maxInFlightPerPartition` are in flight and none waits for a retry;
+ * - retries go one at a time, oldest first, and only when nothing of the partition is in flight,
+ *   so a retried batch never overtakes an older one (the broker rejects an out-of-order sequence
+ *   anyway; this keeps that from happening in a loop).
+ */
+export class Sequencer<B extends SequencedBatch> {
+  private readonly partitions = new Map<string, PartitionPipeline<B>>();
+  /** Batches sent while an older batch of their partition was still unanswered or waiting for a retry. */
+  private readonly sentBehindOlder = new WeakSet<B>();
+
+  constructor(private readonly maxInFlightPerPartition: number) {
+    if (!(maxInFlightPerPartition >= 1)) throw new RangeError(`maxInFlightPerPartition must be at least 1, got ${maxInFlightPerPartition}`);
+  }
+
+  /** May a new batch of this partition be sent now? */
+  canSendNew(key: string): boolean {
+    const p = this.partitions.get(key);
+    if (p === undefined) return true;
+    return !p.poisoned && p.retries.length === 0 && p.inFlight.length < this.maxInFlightPerPartition;
+  }
+
+  /** The retry of this partition that may go now, if any. */
+  dueRetry(key: string, nowMs: number): B | undefined {
+    const p = this.partitions.get(key);
+    if (p === undefined || p.inFlight.length > 0) return undefined;
+    const first = p.retries[0];
+    return first !== undefined && first.dueAtMs <= nowMs ? first.batch : undefined;
+  }
+
+  /** Partitions with a retry due now, and when the next one not yet due will be. */
+  retries(nowMs: number): { due: string[]; nextDueAtMs: number | undefined } {
+    const due: string[] = [];
+    let nextDueAtMs: number | undefined;
+    for (const [key, p] of this.partitions) {
+      const first = p.retries[0];
+      if (first === undefined || p.inFlight.length > 0) continue;
+      if (first.dueAtMs <= nowMs) due.push(key);
+      else if (nextDueAtMs === undefined || first.dueAtMs < nextDueAtMs) nextDueAtMs = first.dueAtMs;
+    }
+    return { due, nextDueAtMs };
+  }
+
+  /** Reserves `count` sequence numbers for a new batch of the partition; returns the first. They wrap at 2^31-1, as Kafka's. */
+  assignSequence(key: string, count: number): number {
+    const p = this.pipeline(key);
+    const first = p.nextSequence;
+    p.nextSequence = (first + count) % (INT32_MAX + 1);
+    return first;
+  }
+
+  /** The batch was sent (first time or retry). */
+  sent(batch: B): void {
+    const p = this.pipeline(batch.key);
+    const retry = p.retries[0];
+    if (retry !== undefined && retry.batch === batch) p.retries.shift();
+    if (p.inFlight.length > 0 || p.retries.some((r) => r.batch.id < batch.id)) this.sentBehindOlder.add(batch);
+    else this.sentBehindOlder.delete(batch);
+    p.inFlight.push(batch);
+  }
+
+  /** The batch is answered (acknowledged, or failed: then `retryLater` or `failed` follows). */
+  answered(batch: B): void {
+    const p = this.partitions.get(batch.key);
+    const index = p?.inFlight.indexOf(batch) ?? -1;
+    if (index < 0) throw new Error(`invariant: batch ${batch.id} of ${batch.key.replace('\u0000', '-')} is not in flight`);
+    p!.inFlight.splice(index, 1);
+    this.forgetIfIdle(batch.key);
+  }
+
+  /**
+   * Whether an OUT_OF_ORDER_SEQUENCE_NUMBER answer for this (answered) batch may only mean it
+   * overtook an older one: an older batch of the partition is still unanswered or waiting for a
+   * retry, or was when this one was sent (requests on one connection may reach the broker in
+   * another order). Otherwise the broker truly lacks the sequences before it.
+   */
+  mayHaveOvertaken(batch: B): boolean {
+    if (this.sentBehindOlder.has(batch)) return true;
+    const p = this.partitions.get(batch.key);
+    if (p === undefined) return false;
+    return p.inFlight.some((b) => b.id < batch.id) || p.retries.some((r) => r.batch.id < batch.id);
+  }
+
+  /** Queues the batch to go again at `dueAtMs`, in id order among the partition's retries. */
+  retryLater(batch: B, dueAtMs: number): void {
+    const p = this.pipeline(batch.key);
+    let at = p.retries.length;
+    while (at > 0 && p.retries[at - 1]!.batch.id > batch.id) at--;
+    p.retries.splice(at, 0, { batch, dueAtMs });
+  }
+
+  /**
+   * The batch failed for good (not in flight any more). With idempotence its partition is
+   * poisoned: the newer retries waiting in it can never be appended under this producer id, so
+   * they are returned to fail too, and no new batch goes until `reset()`.
+   */
+  failed(batch: B): B[] {
+    if (batch.baseSequence < 0) {
+      this.forgetIfIdle(batch.key);
+      return [];
+    }
+    const p = this.pipeline(batch.key);
+    p.poisoned = true;
+    const doomed = p.retries.filter((r) => r.batch.id > batch.id && r.batch.baseSequence >= 0).map((r) => r.batch);
+    p.retries = p.retries.filter((r) => !doomed.includes(r.batch));
+    return doomed;
+  }
+
+  /** True when some partition is poisoned (the producer needs a new id). */
+  get needsReset(): boolean {
+    for (const p of this.partitions.values()) if (p.poisoned) return true;
+    return false;
+  }
+
+  /** Nothing in flight and nothing waiting for a retry anywhere. */
+  get isIdle(): boolean {
+    for (const p of this.partitions.values()) if (p.inFlight.length > 0 || p.retries.length > 0) return false;
+    return true;
+  }
+
+  /** For a new producer id: every partition starts again at sequence 0. Only when idle. */
+  reset(): void {
+    if (!this.isIdle) throw new Error('invariant: the sequencer is reset only when nothing is in flight or waiting');
+    this.partitions.clear();
+  }
+
+  private pipeline(key: string): PartitionPipeline<B> {
+    let p = this.partitions.get(key);
+    if (p === undefined) {
+      p = { nextSequence: 0, inFlight: [], retries: [], poisoned: false };
+      this.partitions.set(key, p);
+    }
+    return p;
+  }
+
+  /** A partition without sequence state worth keeping is dropped, so the map stays as small as the active set. */
+  private forgetIfIdle(key: string): void {
+    const p = this.partitions.get(key);
+    if (p !== undefined && p.nextSequence === 0 && !p.poisoned && p.inFlight.length === 0 && p.retries.length === 0) {
+      this.partitions.delete(key);
+    }
+  }
+}
