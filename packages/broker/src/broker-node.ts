@@ -10,8 +10,10 @@ import {
 } from '@quill/proto';
 import type { Logger } from 'pino';
 import { brokerHandlers } from './api/broker-service.js';
+import { groupHandlers } from './api/group-service.js';
 import { replicaHandlers } from './api/replica-service.js';
 import { resolveBrokerConfig, type BrokerConfig, type BrokerConfigInput } from './config.js';
+import { GroupCoordinator } from './group-coordinator/group-coordinator.js';
 import { BrokerLifecycle } from './lifecycle/broker-lifecycle.js';
 import { LogManager } from './log-manager/log-manager.js';
 import { ProducerIdManager } from './producer-state/producer-id-manager.js';
@@ -34,6 +36,7 @@ export class BrokerNode {
     private readonly fetchers: ReplicaFetcherManager,
     private readonly logs: LogManager,
     private readonly logger: Logger,
+    private readonly groups: GroupCoordinator,
   ) {}
 
   static async start(input: BrokerConfigInput & { logger: Logger }): Promise<BrokerNode> {
@@ -67,6 +70,9 @@ export class BrokerNode {
       alterPartition: (request) => controller.call('AlterPartition', request),
     });
 
+    const groups = new GroupCoordinator({ config, replicas, createTopics: (request) => controller.call('CreateTopics', request), logger });
+    groups.start();
+
     const pkg = loadQuillPackage();
     const server = new Server({
       'grpc.max_send_message_length': GRPC_CHANNEL_OPTIONS['grpc.max_send_message_length'],
@@ -77,7 +83,7 @@ export class BrokerNode {
       if (response.error !== null && response.error.code !== 'NONE') throw new QuillError(response.error.code, response.error.message);
       return { start: response.producerIdStart, length: response.producerIdLen };
     });
-    server.addService(pkg.quill.v1.Broker.service, brokerHandlers({ config, replicas, controller, producerIds, logger }) as BrokerHandlers);
+    server.addService(pkg.quill.v1.Broker.service, { ...brokerHandlers({ config, replicas, controller, producerIds, logger }), ...groupHandlers(groups) } as BrokerHandlers);
     server.addService(pkg.quill.v1.Replica.service, replicaHandlers(replicas) as ReplicaHandlers);
     const port = await new Promise<number>((resolve, reject) =>
       server.bindAsync(`${config.listen.host}:${config.listen.port}`, ServerCredentials.createInsecure(), (error, bound) =>
@@ -108,7 +114,7 @@ export class BrokerNode {
     replicas.start();
     logs.start();
     logger.info({ listen: `${config.listen.host}:${port}`, advertised }, 'broker started');
-    return new BrokerNode(config, port, server, controller, follower, lifecycle, replicas, fetchers, logs, logger);
+    return new BrokerNode(config, port, server, controller, follower, lifecycle, replicas, fetchers, logs, logger, groups);
   }
 
   /** True once the controller has unfenced this broker (it caught up with the metadata log). */
@@ -154,6 +160,7 @@ export class BrokerNode {
     this.follower.stop();
     this.fetchers.stop();
     this.server.forceShutdown();
+    this.groups.stop();
     await this.replicas.stop();
     await this.logs.stop();
     this.controller.close();

@@ -44,6 +44,28 @@ export interface BrokerConfig {
   retentionCheckIntervalMs: number;
   /** How long a controlled shutdown may take before the broker stops anyway. */
   controlledShutdownTimeoutMs: number;
+  /** group.min.session.timeout.ms (Kafka: 6000; ours admits short sessions so a dead consumer's partitions move fast). */
+  groupMinSessionTimeoutMs: number;
+  /** group.max.session.timeout.ms */
+  groupMaxSessionTimeoutMs: number;
+  /**
+   * group.initial.rebalance.delay.ms: how long a group starting from empty waits for more
+   * members before its first generation (Kafka: 3000; ours is short so a fresh group forms in
+   * well under a second, at the cost of an extra rebalance when members trickle in slowly).
+   */
+  groupInitialRebalanceDelayMs: number;
+  /** group.max.size (Kafka: unbounded; ours bounds a group's memory). */
+  groupMaxSize: number;
+  /** offsets.topic.num.partitions: partitions of __consumer_offsets, fixed at its creation. */
+  offsetsTopicNumPartitions: number;
+  /** offsets.topic.replication.factor (capped by the live brokers when the topic is created). */
+  offsetsTopicReplicationFactor: number;
+  /** offsets.commit.timeout.ms: how long a commit or group write waits for replication. */
+  offsetsCommitTimeoutMs: number;
+  /** offset.metadata.max.bytes */
+  offsetMetadataMaxBytes: number;
+  /** offsets.load.buffer.size: bytes read per step when loading a coordinator partition. */
+  offsetsLoadBufferSize: number;
   /**
    * For tests only: the `host:port` to dial for node id N (a broker leading partitions this broker
    * follows, or a controller named in a leader hint), in place of the address the metadata or the
@@ -68,6 +90,15 @@ export const DEFAULT_BROKER_CONFIG = {
   flushPolicy: 'group-commit',
   retentionCheckIntervalMs: 5 * 60 * 1000,
   controlledShutdownTimeoutMs: 30_000,
+  groupMinSessionTimeoutMs: 1000,
+  groupMaxSessionTimeoutMs: 1_800_000,
+  groupInitialRebalanceDelayMs: 100,
+  groupMaxSize: 1000,
+  offsetsTopicNumPartitions: 50,
+  offsetsTopicReplicationFactor: 3,
+  offsetsCommitTimeoutMs: 5000,
+  offsetMetadataMaxBytes: 4096,
+  offsetsLoadBufferSize: 5 * 1024 * 1024,
 } as const satisfies Partial<BrokerConfig>;
 
 export type BrokerConfigInput = Omit<BrokerConfig, keyof typeof DEFAULT_BROKER_CONFIG> & Partial<BrokerConfig>;
