@@ -22,6 +22,7 @@ import {
   splitBatches,
   type RecordInput,
 } from '@quill/records';
+import { ScriptedGroups } from './scripted-groups.js';
 
 export interface ScriptedPartition {
   leader: number;
@@ -108,6 +109,8 @@ export class ScriptedCluster {
   /** Per `topic-partition`, per producer id: the last five batches' sequence ranges and offsets. */
   private readonly sequences = new Map<string, Map<number, Array<{ first: number; last: number; baseOffset: number }>>>();
   onFetchPartition: FetchHook | undefined;
+  /** The group coordinator (on the first node unless moved). */
+  groups!: ScriptedGroups;
   private readonly nodes = new Map<number, Node>();
   private readonly appendWaiters = new Set<() => void>();
   private readonly timers = new Set<NodeJS.Timeout>();
@@ -115,6 +118,7 @@ export class ScriptedCluster {
   /** Starts one server per node id. */
   static async start(nodeIds: readonly number[]): Promise<ScriptedCluster> {
     const cluster = new ScriptedCluster();
+    cluster.groups = new ScriptedGroups(nodeIds[0] ?? -1);
     for (const nodeId of nodeIds) await cluster.startNode(nodeId);
     return cluster;
   }
@@ -186,6 +190,7 @@ export class ScriptedCluster {
   async stop(): Promise<void> {
     for (const timer of this.timers) clearTimeout(timer);
     this.timers.clear();
+    this.groups.stop();
     for (const wake of this.appendWaiters) wake();
     for (const node of this.nodes.values()) node.server.forceShutdown();
     this.nodes.clear();
@@ -262,6 +267,13 @@ export class ScriptedCluster {
       CreateTopics: this.unary(nodeId, 'CreateTopics', (request) => this.createTopics(request)),
       DeleteTopics: this.unary(nodeId, 'DeleteTopics', (request) => this.deleteTopics(request)),
       InitProducerId: this.unary(nodeId, 'InitProducerId', () => ({ producerId: this.nextProducerId++, producerEpoch: 0 })),
+      FindCoordinator: this.unary(nodeId, 'FindCoordinator', (request) => this.groups.findCoordinator(request)),
+      JoinGroup: this.unary(nodeId, 'JoinGroup', (request) => this.groups.joinGroup(nodeId, request)),
+      SyncGroup: this.unary(nodeId, 'SyncGroup', (request) => this.groups.syncGroup(nodeId, request)),
+      Heartbeat: this.unary(nodeId, 'Heartbeat', (request) => this.groups.heartbeat(nodeId, request)),
+      LeaveGroup: this.unary(nodeId, 'LeaveGroup', (request) => this.groups.leaveGroup(nodeId, request)),
+      OffsetCommit: this.unary(nodeId, 'OffsetCommit', (request) => this.groups.offsetCommit(nodeId, request)),
+      OffsetFetch: this.unary(nodeId, 'OffsetFetch', (request) => this.groups.offsetFetch(nodeId, request)),
     };
     return new Proxy(handlers, {
       get: (target, name) => (target as Record<string | symbol, unknown>)[name] ?? unimplemented,

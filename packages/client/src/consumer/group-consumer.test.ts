@@ -1,0 +1,217 @@
+import { SeededRandom } from '@quill/random';
+import { afterEach, describe, expect, it } from 'vitest';
+import { PartitionAssigners } from '../group/index.js';
+import { Quill } from '../quill.js';
+import { ScriptedCluster } from '../test-support/scripted-cluster.js';
+import type { Consumer } from './consumer.js';
+import type { ConsumerEvents, ConsumerOptions, EachMessagePayload, TopicPartition } from './types.js';
+
+const FAST_RETRY = { retries: 3, initialRetryTimeMs: 20, maxRetryTimeMs: 100 };
+const GROUP_TIMING = { sessionTimeout: 2_000, heartbeatInterval: 50, rebalanceTimeout: 3_000, maxWaitTimeInMs: 100 };
+
+async function eventually(predicate: () => boolean, timeoutMs = 10_000, what = 'condition'): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (!predicate()) {
+    if (Date.now() > deadline) throw new Error(`${what} not met in time`);
+    await new Promise((resolve) => setTimeout(resolve, 5));
+  }
+}
+
+function fill(cluster: ScriptedCluster, topic: string, partitions: number, perPartition: number): void {
+  for (let p = 0; p < partitions; p++) {
+    cluster.append(topic, p, Array.from({ length: perPartition }, (_, i) => ({ key: null, value: `${p}:${i}` })));
+  }
+}
+
+const keyOf = (tp: TopicPartition): string => `${tp.topic}-${tp.partition}`;
+
+describe('group consumer against scripted brokers', () => {
+  let cluster: ScriptedCluster | undefined;
+  const consumers: Consumer[] = [];
+
+  async function groupConsumer(options: ConsumerOptions): Promise<Consumer> {
+    const quill = new Quill({ brokers: cluster!.addresses(), logLevel: 'silent', retry: FAST_RETRY, random: new SeededRandom(5) });
+    const consumer = quill.consumer({ ...GROUP_TIMING, ...options });
+    consumers.push(consumer);
+    await consumer.connect();
+    return consumer;
+  }
+
+  afterEach(async () => {
+    for (const c of consumers.splice(0)) await c.disconnect();
+    await cluster?.stop();
+    cluster = undefined;
+  });
+
+  it('joins, reads every partition from the beginning, auto-commits, and commits + leaves on disconnect', async () => {
+    cluster = await ScriptedCluster.start([1, 2]);
+    cluster.addTopic('orders', [1, 2, 1]);
+    fill(cluster, 'orders', 3, 4);
+    const consumer = await groupConsumer({ groupId: 'g1' });
+    const joins: Array<ConsumerEvents['consumer.group_join']> = [];
+    consumer.on(consumer.events.GROUP_JOIN, (e) => joins.push(e));
+    await consumer.subscribe({ topics: ['orders'], fromBeginning: true });
+    const seen: string[] = [];
+    await consumer.run({ autoCommitThreshold: 5, eachMessage: async ({ message }) => void seen.push(message.value!.toString()) });
+    await eventually(() => seen.length === 12, 10_000, 'all 12 messages');
+    expect(joins).toHaveLength(1);
+    expect(joins[0]).toMatchObject({ groupId: 'g1', isLeader: true, groupProtocol: 'roundrobin', memberAssignment: { orders: [0, 1, 2] } });
+    expect(consumer.assignment().map(keyOf).sort()).toEqual(['orders-0', 'orders-1', 'orders-2']);
+    await consumer.disconnect();
+    expect([...cluster.groups.committed.get('g1')!].sort()).toEqual([
+      ['orders/0', 4],
+      ['orders/1', 4],
+      ['orders/2', 4],
+    ]);
+    expect(cluster.callsTo('LeaveGroup')).toHaveLength(1);
+    expect(cluster.groups.group('g1').members.size).toBe(0);
+  });
+
+  it('a new consumer of the group starts at the committed offsets; without one, at the end', async () => {
+    cluster = await ScriptedCluster.start([1]);
+    cluster.addTopic('t', [1, 1]);
+    fill(cluster, 't', 2, 3);
+    cluster.groups.committed.set('g2', new Map([['t/0', 2]]));
+    const consumer = await groupConsumer({ groupId: 'g2' });
+    await consumer.subscribe({ topic: 't' });
+    const seen: string[] = [];
+    await consumer.run({ eachMessage: async ({ message }) => void seen.push(message.value!.toString()) });
+    await eventually(() => consumer.position('t', 1) === 3 && seen.length === 1, 10_000, 'positions resolved');
+    expect(seen).toEqual(['0:2']); // partition 1 starts at its end (latest)
+    cluster.append('t', 1, [{ value: 'new' }]);
+    await eventually(() => seen.includes('new'));
+  });
+
+  it('two members split the partitions; a leaving member hands its partitions over with its commits', async () => {
+    cluster = await ScriptedCluster.start([1]);
+    cluster.addTopic('t', [1, 1, 1, 1]);
+    fill(cluster, 't', 4, 5);
+    const processed = new Map<string, string[]>();
+    const handler = (name: string) => async ({ message, partition }: EachMessagePayload) => {
+      processed.set(name, [...(processed.get(name) ?? []), `${partition}:${message.offset}`]);
+    };
+    const a = await groupConsumer({ groupId: 'g3' });
+    await a.subscribe({ topics: ['t'], fromBeginning: true });
+    await a.run({ autoCommitInterval: 0, eachMessage: handler('a') });
+    await eventually(() => (processed.get('a')?.length ?? 0) === 20, 10_000, 'a read everything');
+    const b = await groupConsumer({ groupId: 'g3' });
+    await b.subscribe({ topics: ['t'], fromBeginning: true });
+    await b.run({ autoCommitInterval: 0, eachMessage: handler('b') });
+    await eventually(() => a.assignment().length === 2 && b.assignment().length === 2, 10_000, 'a 2/2 split');
+    const owned = [...a.assignment(), ...b.assignment()].map(keyOf).sort();
+    expect(owned).toEqual(['t-0', 't-1', 't-2', 't-3']);
+    // b starts at a's committed offsets: nothing is read twice.
+    for (let p = 0; p < 4; p++) cluster.append('t', p, [{ value: `more-${p}` }]);
+    await eventually(() => (processed.get('a')?.length ?? 0) + (processed.get('b')?.length ?? 0) === 24, 10_000, 'the new messages');
+    const all = [...(processed.get('a') ?? []), ...(processed.get('b') ?? [])];
+    expect(new Set(all).size).toBe(all.length);
+    await a.disconnect();
+    await eventually(() => b.assignment().length === 4, 10_000, 'b takes over');
+    for (let p = 0; p < 4; p++) cluster.append('t', p, [{ value: `last-${p}` }]);
+    await eventually(() => (processed.get('b') ?? []).filter((m) => m.endsWith(':6')).length === 4, 10_000, 'b reads the rest');
+    const again = [...(processed.get('a') ?? []), ...(processed.get('b') ?? [])];
+    expect(new Set(again).size).toBe(again.length);
+  });
+
+  it('cooperative-sticky: a joining member takes only its share; the first member never gives up the rest', async () => {
+    cluster = await ScriptedCluster.start([1]);
+    cluster.addTopic('t', [1, 1, 1, 1]);
+    const options = { groupId: 'g4', partitionAssigners: [PartitionAssigners.cooperativeSticky] };
+    const a = await groupConsumer(options);
+    const revokedFromA: TopicPartition[] = [];
+    a.on(a.events.PARTITIONS_REVOKED, (e) => revokedFromA.push(...e.partitions));
+    a.on(a.events.PARTITIONS_LOST, (e) => revokedFromA.push(...e.partitions));
+    await a.subscribe({ topics: ['t'] });
+    await a.run({ eachMessage: async () => undefined });
+    await eventually(() => a.assignment().length === 4, 10_000, 'a owns all');
+    const b = await groupConsumer(options);
+    await b.subscribe({ topics: ['t'] });
+    await b.run({ eachMessage: async () => undefined });
+    await eventually(() => b.assignment().length === 2 && a.assignment().length === 2, 10_000, 'a 2/2 split');
+    expect(revokedFromA).toHaveLength(2);
+    const kept = a.assignment().map(keyOf);
+    expect(revokedFromA.map(keyOf).some((k) => kept.includes(k))).toBe(false);
+    expect(b.assignment().map(keyOf).sort()).toEqual(revokedFromA.map(keyOf).sort());
+  });
+
+  it('manual commits store exactly the offsets given; a moved coordinator is found again', async () => {
+    cluster = await ScriptedCluster.start([1, 2]);
+    cluster.addTopic('t', [1]);
+    fill(cluster, 't', 1, 6);
+    const consumer = await groupConsumer({ groupId: 'g5' });
+    await consumer.subscribe({ topics: ['t'], fromBeginning: true });
+    let handled = 0;
+    await consumer.run({
+      autoCommit: false,
+      eachMessage: async ({ topic, partition, message }) => {
+        handled++;
+        if (message.offset % 2 === 1) await consumer.commitOffsets([{ topic, partition, offset: message.offset + 1 }]);
+      },
+    });
+    await eventually(() => handled === 6, 10_000, 'six messages');
+    expect(cluster.groups.committed.get('g5')!.get('t/0')).toBe(6);
+    // The coordinator moves: the old node says NOT_COORDINATOR, the client asks FindCoordinator again.
+    const finds = cluster.callsTo('FindCoordinator').length;
+    cluster.groups.coordinator = 2;
+    const moved = cluster.groups.groups.get('g5')!;
+    expect(moved.members.size).toBe(1);
+    cluster.append('t', 0, [{ value: 'x' }]);
+    await eventually(() => handled === 7, 10_000, 'the seventh');
+    await consumer.commitOffsets([{ topic: 't', partition: 0, offset: 7 }]).catch(() => undefined);
+    await eventually(() => cluster!.callsTo('FindCoordinator').length > finds, 10_000, 'a new FindCoordinator');
+    await consumer.commitOffsets([{ topic: 't', partition: 0, offset: 7 }]);
+    expect(cluster.groups.committed.get('g5')!.get('t/0')).toBe(7);
+  });
+
+  it('a handler that holds a message past maxPollIntervalMs makes the member leave, and it rejoins afterwards', async () => {
+    cluster = await ScriptedCluster.start([1]);
+    cluster.addTopic('t', [1]);
+    fill(cluster, 't', 1, 2);
+    const consumer = await groupConsumer({ groupId: 'g6', maxPollIntervalMs: 300 });
+    const events: string[] = [];
+    consumer.on(consumer.events.GROUP_LEAVE, () => events.push('leave'));
+    consumer.on(consumer.events.GROUP_JOIN, () => events.push('join'));
+    consumer.on(consumer.events.PARTITIONS_LOST, () => events.push('lost'));
+    await consumer.subscribe({ topics: ['t'], fromBeginning: true });
+    let release: (() => void) | undefined;
+    const seen: number[] = [];
+    await consumer.run({
+      eachMessage: async ({ message }) => {
+        seen.push(message.offset);
+        if (seen.length === 1) await new Promise<void>((resolve) => (release = resolve));
+      },
+    });
+    await eventually(() => events.includes('leave'), 10_000, 'leaving the group');
+    expect(events.slice(0, 3)).toEqual(['join', 'leave', 'lost']);
+    release!();
+    await eventually(() => events.filter((e) => e === 'join').length === 2, 10_000, 'rejoining');
+    // The message held too long was not committed, so it comes again (at-least-once).
+    await eventually(() => seen.length >= 3, 10_000, 'redelivery');
+    expect(seen.slice(0, 2)).toEqual([0, 0]);
+  });
+
+  it('for await in a group: a message counts as processed when the next is asked for', async () => {
+    cluster = await ScriptedCluster.start([1]);
+    cluster.addTopic('t', [1]);
+    fill(cluster, 't', 1, 3);
+    const consumer = await groupConsumer({ groupId: 'g7' });
+    await consumer.subscribe({ topics: ['t'], fromBeginning: true });
+    const seen: number[] = [];
+    for await (const message of consumer) {
+      seen.push(message.offset);
+      if (seen.length === 3) break;
+    }
+    await consumer.disconnect();
+    expect(seen).toEqual([0, 1, 2]);
+    expect(cluster.groups.committed.get('g7')!.get('t/0')).toBe(2);
+  });
+
+  it('refuses group calls without a group, and assign() in a group', async () => {
+    cluster = await ScriptedCluster.start([1]);
+    const plain = await groupConsumer({});
+    await expect(plain.subscribe({ topics: ['t'] })).rejects.toThrow(/groupId/);
+    const grouped = await groupConsumer({ groupId: 'g8' });
+    expect(() => grouped.assign([{ topic: 't', partition: 0, offset: 0 }])).toThrow(/subscribe/);
+    await expect(grouped.run({ eachMessage: async () => undefined })).rejects.toThrow(/subscribe to topics/);
+  });
+});
