@@ -53,7 +53,7 @@ describe('BrokerConnection against a scripted broker', () => {
       method === 'Metadata' ? { code: grpc.status.UNAVAILABLE, details: 'draining' } : undefined;
     const connection = open(cluster.address(1));
     await expect(connection.request('Metadata', {})).rejects.toMatchObject({ code: ErrorCode.NETWORK_EXCEPTION, retriable: true });
-    await expect(connection.request('Heartbeat', {})).rejects.toMatchObject({
+    await expect(connection.request('DescribeQuorum', {})).rejects.toMatchObject({
       code: ErrorCode.UNSUPPORTED_VERSION,
       retriable: false,
     });
