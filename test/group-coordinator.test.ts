@@ -231,4 +231,32 @@ describe('group coordinator on a three-broker cluster', () => {
     expect(commitCodes(await commit(after.address, groupId, rejoined.generationId, rejoined.leader.memberId, [[0, 1300]]))).toEqual(['NONE']);
     expect(offsetsOf(await fetchOffsets(after.address, groupId, [0, 1]))).toEqual([1300, 5678]);
   }, 180_000);
+
+  it('forms a fresh group of 10 members, and rebalances after one leaves, each well under a second', async () => {
+    const groupId = 'fleet';
+    const coordinator = await findCoordinator(groupId, cluster.bootstrap);
+    const started = performance.now();
+    const joined = await Promise.all(Array.from({ length: 10 }, () => join(coordinator.address, groupId)));
+    const leader = joined.find((j) => j.memberId === j.leader)!;
+    await Promise.all(joined.map((j) => sync(coordinator.address, groupId, j, j === leader ? joined.map((m) => ({ memberId: m.memberId, assignment: Buffer.from(m.memberId) })) : [])));
+    const formedMs = performance.now() - started;
+    expect(new Set(joined.map((j) => j.generationId))).toEqual(new Set([1]));
+
+    // One member leaves; the others learn it from their next heartbeat and rejoin.
+    const leaving = joined.find((j) => j !== leader)!;
+    const staying = joined.filter((j) => j !== leaving);
+    const leftAt = performance.now();
+    await rpc(coordinator.address, 'LeaveGroup', { groupId, members: [{ memberId: leaving.memberId, reason: 'test' }] });
+    const heartbeats = await Promise.all(staying.map((j) => rpc<HeartbeatResponse__Output>(coordinator.address, 'Heartbeat', { groupId, generationId: 1, memberId: j.memberId })));
+    expect(heartbeats.map((h) => h.error?.code)).toEqual(staying.map(() => 'REBALANCE_IN_PROGRESS'));
+    const rejoined = await Promise.all(staying.map((j) => join(coordinator.address, groupId, j.memberId)));
+    const newLeader = rejoined.find((j) => j.memberId === j.leader)!;
+    await Promise.all(rejoined.map((j) => sync(coordinator.address, groupId, j, j === newLeader ? rejoined.map((m) => ({ memberId: m.memberId, assignment: Buffer.from(m.memberId) })) : [])));
+    const rebalancedMs = performance.now() - leftAt;
+    expect(new Set(rejoined.map((j) => j.generationId))).toEqual(new Set([2]));
+    expect(newLeader.members).toHaveLength(9);
+    // The target is 500 ms each; the bound here leaves room for a loaded test machine.
+    expect(formedMs).toBeLessThan(2000);
+    expect(rebalancedMs).toBeLessThan(2000);
+  }, 60_000);
 });
