@@ -6,6 +6,7 @@ export { ErrorCode, QuillError, errorInfo, isRetriable, type ErrorInfo } from '@
 
 export {
   CompressionTypes,
+  IDEMPOTENT_MAX_IN_FLIGHT,
   Partitioners,
   Producer,
   createDefaultPartitioner,
@@ -71,7 +72,14 @@ export {
   type ClusterDescription,
   type CreateTopicsOptions,
   type DeleteTopicsOptions,
+  type FetchOffsetsOptions,
+  type GroupDescription,
+  type GroupMemberDescription,
+  type GroupOverview,
+  type GroupPartitionOffset,
   type PartitionOffsets,
+  type ResetOffsetsOptions,
+  type SetOffsetsOptions,
   type TopicConfig,
   type TopicDescription,
 } from './admin/index.js';

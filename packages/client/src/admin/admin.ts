@@ -3,6 +3,15 @@ import { EARLIEST_TIMESTAMP, LATEST_TIMESTAMP, listOffsets, topicPartitionKey, t
 import { retryContext, type ClientContext } from '../context.js';
 import { ClusterSession } from '../cluster/cluster-session.js';
 import { isStaleMetadataError, retry } from '../retry/index.js';
+import { AdminGroups } from './groups.js';
+import type {
+  FetchOffsetsOptions,
+  GroupDescription,
+  GroupOverview,
+  GroupPartitionOffset,
+  ResetOffsetsOptions,
+  SetOffsetsOptions,
+} from './group-types.js';
 import type {
   ClusterDescription,
   CreateTopicsOptions,
@@ -28,11 +37,13 @@ const ADMIN_DEADLINE_MARGIN_MS = 5_000;
 export class Admin {
   private readonly context: ClientContext;
   private readonly session: ClusterSession;
+  private readonly groups: AdminGroups;
 
   /** @internal Use `quill.admin()`. */
   constructor(context: ClientContext) {
     this.context = context;
     this.session = new ClusterSession(context, 'admin client');
+    this.groups = new AdminGroups(context);
   }
 
   /** Connects to the cluster (bootstraps metadata). Retries with backoff; rejects when retries run out. */
@@ -199,6 +210,91 @@ export class Admin {
         brokers: [...metadata.brokers.values()].map(({ nodeId, host, port }) => ({ nodeId, host, port })),
       };
     });
+  }
+
+  /** Every consumer group of the cluster: each broker is asked for the groups it coordinates. */
+  async listGroups(): Promise<{ groups: GroupOverview[] }> {
+    const signal = this.signal();
+    return { groups: await this.withRetry(signal, 'listGroups', () => this.groups.listGroups(signal)) };
+  }
+
+  /**
+   * Describes groups: state, assignor and members with their decoded assignments. A group
+   * that does not exist comes back in state "Dead" with no members, as in Kafka.
+   */
+  async describeGroups(groupIds: string[]): Promise<{ groups: GroupDescription[] }> {
+    const signal = this.signal();
+    const groups = await Promise.all(
+      groupIds.map((groupId) => this.withRetry(signal, 'describeGroups', () => this.groups.describeGroup(groupId, signal))),
+    );
+    return { groups };
+  }
+
+  /**
+   * Deletes groups and their committed offsets. Only groups without members can be deleted:
+   * rejects with NON_EMPTY_GROUP (or GROUP_ID_NOT_FOUND) for the first one that could not be,
+   * after trying them all.
+   */
+  async deleteGroups(groupIds: string[]): Promise<Array<{ groupId: string; errorCode: string }>> {
+    const signal = this.signal();
+    const results = await Promise.all(
+      groupIds.map(async (groupId) => {
+        try {
+          await this.withRetry(signal, 'deleteGroups', () => this.groups.deleteGroup(groupId, signal));
+          return { groupId, errorCode: ErrorCode.NONE as string, error: undefined };
+        } catch (error) {
+          const failure = error instanceof QuillError ? error : new QuillError(ErrorCode.UNKNOWN_SERVER_ERROR, String(error));
+          return { groupId, errorCode: failure.code as string, error: failure };
+        }
+      }),
+    );
+    const failed = results.find((r) => r.error !== undefined);
+    if (failed?.error) throw failed.error;
+    return results.map(({ groupId, errorCode }) => ({ groupId, errorCode }));
+  }
+
+  /**
+   * A group's committed offsets per topic, every partition of each (offset -1 where nothing
+   * is committed), with each partition's high watermark and the lag behind it. Without
+   * `topics`, the topics the group has committed offsets for.
+   */
+  async fetchOffsets(options: FetchOffsetsOptions): Promise<Array<{ topic: string; partitions: GroupPartitionOffset[] }>> {
+    const signal = this.signal();
+    const { groupId } = options;
+    return this.withRetry(signal, 'fetchOffsets', async () => {
+      const topics =
+        options.topics ?? [...new Set([...(await this.groups.committedOffsets(groupId, undefined, signal)).values()].map((o) => o.topic))].sort();
+      return Promise.all(topics.map(async (topic) => ({ topic, partitions: await this.groups.offsetsWithLag(groupId, topic, signal) })));
+    });
+  }
+
+  /**
+   * Moves a group's committed offsets of every partition of `topic` to the log start
+   * (`earliest: true`) or end. The group must have no members (stop its consumers first):
+   * the coordinator refuses commits from outside a live group's generation.
+   */
+  async resetOffsets(options: ResetOffsetsOptions): Promise<void> {
+    const signal = this.signal();
+    const { groupId, topic } = options;
+    await this.withRetry(signal, 'resetOffsets', async () => {
+      const ends = await this.groups.topicEnds(topic, options.earliest ? 'earliest' : 'latest', signal);
+      await this.groups.commitOffsets(groupId, topic, ends, signal);
+    });
+    this.context.logger.info({ groupId, topic, to: options.earliest ? 'earliest' : 'latest' }, 'group offsets reset');
+  }
+
+  /** Sets a group's committed offsets of some partitions of `topic`. The group must have no members. */
+  async setOffsets(options: SetOffsetsOptions): Promise<void> {
+    const signal = this.signal();
+    const { groupId, topic } = options;
+    const offsets = options.partitions.map(({ partition, offset }) => {
+      const value = typeof offset === 'string' ? Number(offset) : offset;
+      if (!Number.isSafeInteger(value) || value < 0) throw new QuillError(ErrorCode.INVALID_REQUEST, `offset must be a non-negative integer, got ${String(offset)}`);
+      if (!Number.isSafeInteger(partition) || partition < 0) throw new QuillError(ErrorCode.INVALID_REQUEST, `invalid partition ${partition}`);
+      return { partition, offset: value };
+    });
+    await this.withRetry(signal, 'setOffsets', () => this.groups.commitOffsets(groupId, topic, offsets, signal));
+    this.context.logger.info({ groupId, topic, offsets }, 'group offsets set');
   }
 
   private async waitForLeaders(topics: string[], signal: AbortSignal): Promise<void> {

@@ -8,3 +8,12 @@ export type {
   TopicConfig,
   TopicDescription,
 } from './types.js';
+export type {
+  FetchOffsetsOptions,
+  GroupDescription,
+  GroupMemberDescription,
+  GroupOverview,
+  GroupPartitionOffset,
+  ResetOffsetsOptions,
+  SetOffsetsOptions,
+} from './group-types.js';

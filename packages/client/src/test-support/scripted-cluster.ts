@@ -274,6 +274,9 @@ export class ScriptedCluster {
       LeaveGroup: this.unary(nodeId, 'LeaveGroup', (request) => this.groups.leaveGroup(nodeId, request)),
       OffsetCommit: this.unary(nodeId, 'OffsetCommit', (request) => this.groups.offsetCommit(nodeId, request)),
       OffsetFetch: this.unary(nodeId, 'OffsetFetch', (request) => this.groups.offsetFetch(nodeId, request)),
+      ListGroups: this.unary(nodeId, 'ListGroups', () => this.groups.listGroups(nodeId)),
+      DescribeGroups: this.unary(nodeId, 'DescribeGroups', (request) => this.groups.describeGroups(nodeId, request)),
+      DeleteGroups: this.unary(nodeId, 'DeleteGroups', (request) => this.groups.deleteGroups(nodeId, request)),
     };
     return new Proxy(handlers, {
       get: (target, name) => (target as Record<string | symbol, unknown>)[name] ?? unimplemented,

@@ -191,8 +191,10 @@ export class ScriptedGroups {
   offsetFetch(nodeId: number, request: { groupId: string; topics: Array<{ topic: string; partitions: number[] }> }) {
     if (nodeId !== this.coordinator) return error('NOT_COORDINATOR' as ErrorCode);
     const offsets = this.committed.get(request.groupId) ?? new Map<string, number>();
+    // No topics asked: every partition the group committed.
+    const asked = request.topics.length > 0 ? request.topics : committedTopics(offsets);
     return {
-      topics: request.topics.map((t) => ({
+      topics: asked.map((t) => ({
         name: t.topic,
         partitions: t.partitions.map((partition) => ({
           partition,
@@ -201,6 +203,49 @@ export class ScriptedGroups {
           errorCode: 'NONE' as ErrorCode,
         })),
       })),
+    };
+  }
+
+  listGroups(nodeId: number) {
+    if (nodeId !== this.coordinator) return { groups: [] };
+    return { groups: [...this.groups].map(([groupId, g]) => ({ groupId, protocolType: 'consumer', groupState: g.state })) };
+  }
+
+  describeGroups(nodeId: number, request: { groupIds: string[] }) {
+    if (nodeId !== this.coordinator) return error('NOT_COORDINATOR' as ErrorCode);
+    return {
+      groups: request.groupIds.map((groupId) => {
+        const g = this.groups.get(groupId);
+        if (!g) return { groupId, errorCode: 'NONE' as ErrorCode, groupState: 'Dead', members: [] };
+        return {
+          groupId,
+          errorCode: 'NONE' as ErrorCode,
+          groupState: g.state,
+          protocolType: 'consumer',
+          protocolName: g.protocolName,
+          members: [...g.members.values()].map((m) => ({
+            memberId: m.memberId,
+            clientId: 'scripted',
+            clientHost: '/127.0.0.1',
+            memberMetadata: m.protocols.find((p) => p.name === g.protocolName)?.metadata ?? Buffer.alloc(0),
+            memberAssignment: g.assignments?.get(m.memberId) ?? Buffer.alloc(0),
+          })),
+        };
+      }),
+    };
+  }
+
+  deleteGroups(nodeId: number, request: { groupIds: string[] }) {
+    if (nodeId !== this.coordinator) return error('NOT_COORDINATOR' as ErrorCode);
+    return {
+      results: request.groupIds.map((groupId) => {
+        const g = this.groups.get(groupId);
+        if (!g) return { groupId, errorCode: 'GROUP_ID_NOT_FOUND' as ErrorCode };
+        if (g.members.size > 0) return { groupId, errorCode: 'NON_EMPTY_GROUP' as ErrorCode };
+        this.groups.delete(groupId);
+        this.committed.delete(groupId);
+        return { groupId, errorCode: 'NONE' as ErrorCode };
+      }),
     };
   }
 
@@ -261,4 +306,14 @@ export class ScriptedGroups {
     this.timers.add(timer);
     return timer;
   }
+}
+
+function committedTopics(offsets: ReadonlyMap<string, number>): Array<{ topic: string; partitions: number[] }> {
+  const topics = new Map<string, number[]>();
+  for (const key of offsets.keys()) {
+    const cut = key.lastIndexOf('/');
+    const topic = key.slice(0, cut);
+    topics.set(topic, [...(topics.get(topic) ?? []), Number(key.slice(cut + 1))]);
+  }
+  return [...topics].map(([topic, partitions]) => ({ topic, partitions }));
 }
