@@ -151,8 +151,6 @@ class Simulation {
     else if (kind === 'heartbeat') this.onError(c, code);
     else if (kind === 'commit') {
       const codes = (reply.response as OffsetCommitResponse).topics!.flatMap((t) => t.partitions!.map((p) => p.errorCode));
-      // A successful commit is from a member of the current generation (or it was one when it committed).
-      if (codes[0] === 'NONE') expect(c.generationId).toBeLessThanOrEqual(this.maxGeneration);
       this.onError(c, codes[0] as ErrorCode);
     }
   }
@@ -169,7 +167,7 @@ class Simulation {
       return;
     }
     const generationId = r.generationId!;
-    expect(generationId, 'generations never go back').toBeGreaterThanOrEqual(this.maxGeneration - 0);
+    expect(generationId, 'generations never go back').toBeGreaterThanOrEqual(this.maxGeneration);
     this.maxGeneration = Math.max(this.maxGeneration, generationId);
     const known = this.generations.get(generationId);
     // Member ids are "<consumer>-<n>": a restarted static leader keeps leading under a new id.
