@@ -5,10 +5,12 @@ import { parse as parseYaml } from 'yaml';
 import yargs from 'yargs';
 import { hideBin } from 'yargs/helpers';
 import { benchCommand } from './commands/bench.js';
+import { chaosCommand } from './commands/chaos.js';
 import { clusterCommand } from './commands/cluster.js';
 import { consumeCommand } from './commands/consume.js';
 import { controllerCommand } from './commands/controller.js';
 import { devCommand } from './commands/dev.js';
+import { groupsCommand } from './commands/groups.js';
 import { nodeCommands } from './commands/node.js';
 import { produceCommand } from './commands/produce.js';
 import { topicsCommand } from './commands/topics.js';
@@ -41,6 +43,8 @@ cli = devCommand(cli);
 cli = topicsCommand(cli);
 cli = produceCommand(cli);
 cli = consumeCommand(cli);
+cli = groupsCommand(cli);
+cli = chaosCommand(cli);
 
 try {
   await cli.parseAsync();
