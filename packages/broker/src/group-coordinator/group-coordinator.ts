@@ -151,8 +151,9 @@ export class GroupCoordinator {
         ],
       });
       const result = response.topics[0];
-      const code = response.error?.code ?? result?.errorCode ?? 'NONE';
-      if (code !== 'NONE' && code !== 'TOPIC_ALREADY_EXISTS') throw new Error(`${code}: ${response.error?.message ?? result?.errorMessage ?? ''}`);
+      const requestFailed = response.error !== null && response.error.code !== 'NONE';
+      const code = requestFailed ? response.error!.code : (result?.errorCode ?? 'NONE');
+      if (code !== 'NONE' && code !== 'TOPIC_ALREADY_EXISTS') throw new Error(`${code}: ${requestFailed ? response.error!.message : (result?.errorMessage ?? '')}`);
       this.deps.logger.info({ partitions: this.deps.config.offsetsTopicNumPartitions, replicationFactor }, `created ${GROUP_METADATA_TOPIC_NAME}`);
     })().finally(() => {
       this.creatingTopic = undefined;

@@ -249,6 +249,14 @@ describe('CoordinatorShard: joining', () => {
     expect(d.reply<JoinGroupResponse>(d.join('g')).error?.code).toBe('GROUP_MAX_SIZE_REACHED');
   });
 
+  it('forgets a member id that never comes back, and the group it alone made', () => {
+    const d = new Driver();
+    expect(d.reply<JoinGroupResponse>(d.join('g')).error?.code).toBe('MEMBER_ID_REQUIRED');
+    expect(d.shard.groupState('g')).toBe('Empty');
+    d.advance(SESSION_MS);
+    expect(d.shard.groupState('g')).toBeUndefined();
+  });
+
   it('selects the protocol every member supports, by the members\' preference votes', () => {
     const d = new Driver();
     const a = d.joinNew('g', { protocols: ['cooperative-sticky', 'range'] });

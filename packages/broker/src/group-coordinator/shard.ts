@@ -576,6 +576,7 @@ export class CoordinatorShard {
         if (deadline > now) continue;
         group.pendingMembers.delete(memberId);
         this.tryCompleteJoin(now, group);
+        this.dropIfUnused(group);
       }
       for (const member of [...group.members.values()]) {
         if (heartbeatCounts(member) && member.heartbeatDeadline <= now && group.members.get(member.memberId) === member) {
