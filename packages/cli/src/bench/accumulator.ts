@@ -47,8 +47,8 @@ interface Batch {
 }
 
 /**
- * A producer's batching, done by the benchmark because the client sends one request per
- * `send()` (linger batching in the client is a later change). As Kafka's accumulator does for
+ * A producer's batching done by the benchmark itself, left for `bench e2e`, which paces records
+ * one by one (`bench produce` uses the client producer's own accumulator). As Kafka's accumulator does for
  * keyless records (sticky partitioning): records fill one partition's batch, then the next
  * partition's; a batch is ready once full (`batchSizeBytes`) or once its first record waited
  * `lingerMs`, and ready batches go out while fewer than `maxInFlight` are being sent. A lingered
@@ -56,9 +56,6 @@ interface Batch {
  * instead of queueing up. Memory stays bounded: besides the batches in flight there is one open
  * batch and at most one full batch waiting for a slot, and `add` asks the caller to wait while
  * there is one.
- *
- * Batches in flight to the same partition may be reordered by the client's retries; a
- * benchmark does not mind, and the client is not idempotent yet anyway.
  */
 export class BatchAccumulator {
   private open: Batch | undefined;

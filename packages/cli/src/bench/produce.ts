@@ -1,5 +1,4 @@
-import type { Acks, CompressionType } from '@quill/client';
-import { BatchAccumulator, type AcknowledgedBatch } from './accumulator.js';
+import { IDEMPOTENT_MAX_IN_FLIGHT, type Acks, type CompressionType } from '@quill/client';
 import { randomPayload, splitEvenly } from './plan.js';
 import { startProgress, type ThroughputFigures } from './report.js';
 import { LatencyHistogram, ProgressWindow, rates } from './stats.js';
@@ -18,7 +17,7 @@ export interface ProduceSettings {
   batchSize: number;
   lingerMs: number;
   compression: CompressionType;
-  /** Batches each producer has in flight at most. */
+  /** Produce requests each producer has in flight per broker at most (max.in.flight.requests.per.connection). */
   maxInFlight: number;
   /** Stop adding records after this many seconds even if not all were sent (js-pub.mjs's --seconds). */
   durationS: number | undefined;
@@ -37,43 +36,50 @@ export interface ProduceReport extends ThroughputFigures {
   lingerMs: number;
   compression: CompressionType;
   maxInFlight: number;
-  /** Produce calls made, and records per call: how well the batches filled. */
+  /** `send` calls made (each about one batch of records), and records per call. */
   sends: number;
   recordsPerSend: number;
 }
 
-/** Records handed out between two checks of the clock against --duration (a check per record would cost more than it saves). */
-const DEADLINE_CHECK_EVERY = 1024;
+/** Estimated bytes a record adds to a batch besides its value (the client's estimate is of the same order). */
+const RECORD_OVERHEAD_BYTES = 21;
+/**
+ * Unacknowledged sends each producer keeps going, in batches' worth: enough to keep
+ * `maxInFlight` requests busy with the next batches ready behind them, few enough that latency
+ * measures the cluster rather than a queue in the client (kafka-producer-perf-test fills its
+ * 32 MiB buffer instead, and reports the wait in it as latency).
+ */
+const SEND_WINDOW_BATCHES_PER_IN_FLIGHT = 2;
 
 /**
  * kafka-producer-perf-test for Quill: `producers` clients (each with its own connections)
- * send `records` records of `recordSize` bytes as fast as the cluster takes them, batched by
- * the benchmark (see BatchAccumulator). Latency is from a record's hand-off to the batcher to
- * the acknowledgement of its batch; the clock stops at the last acknowledgement.
+ * send `records` records of `recordSize` bytes through the real producer (batching by
+ * `batchSize`/`lingerMs`, sticky partitioning, `maxInFlight` requests per broker, compression).
+ * Each `send` carries about one batch of records; latency is from a record's `send` call to its
+ * acknowledgement; the clock stops at the last acknowledgement.
  */
 export async function benchProduce(target: BenchTarget, settings: ProduceSettings, progress: (line: string) => void): Promise<ProduceReport> {
   const partitions = await ensureTopic(benchClient(target), settings.topic, settings.partitions, settings.replicationFactor, progress);
-  const producers = Array.from({ length: settings.producers }, () => benchClient(target).producer({ allowAutoTopicCreation: false }));
+  const producers = Array.from({ length: settings.producers }, () =>
+    benchClient(target).producer({
+      allowAutoTopicCreation: false,
+      batchSize: settings.batchSize,
+      lingerMs: settings.lingerMs,
+      compression: settings.compression,
+      maxInFlightRequests: settings.maxInFlight,
+      // The idempotent default allows 5 in flight at most; a benchmark asking for more measures without it.
+      idempotent: settings.maxInFlight <= IDEMPOTENT_MAX_IN_FLIGHT,
+    }),
+  );
   const now = (): number => performance.now();
   const histogram = new LatencyHistogram();
   const window = new ProgressWindow('sent', true, now);
   let records = 0;
   let bytes = 0;
   let sends = 0;
-  const onAcknowledged = (batch: AcknowledgedBatch): void => {
-    let sum = 0;
-    let max = 0;
-    for (const addedAt of batch.addedAt) {
-      const latency = batch.acknowledgedAt - addedAt;
-      histogram.record(latency);
-      sum += latency;
-      if (latency > max) max = latency;
-    }
-    records += batch.records;
-    bytes += batch.bytes;
-    window.add(batch.records, batch.bytes, sum, max);
-  };
   const payload = randomPayload(settings.recordSize);
+  const recordsPerSend = Math.max(1, Math.floor(settings.batchSize / (settings.recordSize + RECORD_OVERHEAD_BYTES)));
+  const sendWindow = Math.max(1, SEND_WINDOW_BATCHES_PER_IN_FLIGHT * settings.maxInFlight);
   const shares = splitEvenly(settings.records, settings.producers);
   let stopProgress: (() => void) | undefined;
   let started = 0;
@@ -90,28 +96,31 @@ export async function benchProduce(target: BenchTarget, settings: ProduceSetting
     started = now();
     const deadline = settings.durationS === undefined ? Number.POSITIVE_INFINITY : started + settings.durationS * 1000;
     stopProgress = startProgress(window, progress);
+    const messages = Array.from({ length: recordsPerSend }, () => ({ value: payload }));
     await Promise.all(
       producers.map(async (producer, k) => {
-        const accumulator = new BatchAccumulator({
-          partitions,
-          // Producers start on different partitions, so their first batches do not all go to one leader.
-          firstPartitionIndex: Math.floor((k * partitions.length) / settings.producers),
-          batchSizeBytes: settings.batchSize,
-          lingerMs: settings.lingerMs,
-          maxInFlight: settings.maxInFlight,
-          now,
-          send: async (messages) => {
-            await producer.send({ topic: settings.topic, acks: settings.acks, compression: settings.compression, messages });
-          },
-          onAcknowledged,
-        });
-        for (let i = 0; i < shares[k]!; i++) {
-          if (i % DEADLINE_CHECK_EVERY === 0 && now() >= deadline) break;
-          const wait = accumulator.add(payload);
-          if (wait !== undefined) await wait;
+        const outstanding: Array<Promise<void>> = [];
+        let handedOut = 0;
+        while (handedOut < shares[k]!) {
+          if (now() >= deadline) break;
+          const count = Math.min(recordsPerSend, shares[k]! - handedOut);
+          handedOut += count;
+          const sentAt = now();
+          sends++;
+          outstanding.push(
+            producer
+              .send({ topic: settings.topic, acks: settings.acks, messages: count === recordsPerSend ? messages : messages.slice(0, count) })
+              .then(() => {
+                const latency = now() - sentAt;
+                for (let i = 0; i < count; i++) histogram.record(latency);
+                records += count;
+                bytes += count * payload.length;
+                window.add(count, count * payload.length, latency * count, latency);
+              }),
+          );
+          if (outstanding.length >= sendWindow) await outstanding.shift();
         }
-        await accumulator.flush();
-        sends += accumulator.sends;
+        await Promise.all(outstanding);
       }),
     );
     ended = now();

@@ -1,3 +1,4 @@
+import { setMaxListeners } from 'node:events';
 import { ErrorCode, QuillError, errorInfo, type ProducePartitionResponse__Output } from '@quill/proto';
 import { encodeBatch } from '@quill/records';
 import type { ClientContext } from '../context.js';
@@ -8,6 +9,8 @@ import type { ProducerIdentityHolder } from './idempotence.js';
 import { partitionKey, type BatchDraft } from './record-batch-draft.js';
 import { Sequencer, type SequencedBatch } from './sequencer.js';
 
+/** Abort listeners on the producer's signal: one per request in flight, so up to maxInFlightRequests per broker. */
+const SIGNAL_LISTENERS_MAX = 10_000;
 /** Extra deadline over the broker-side produce timeout, so the broker answers before the client gives up. */
 const PRODUCE_DEADLINE_MARGIN_MS = 5_000;
 
@@ -71,6 +74,8 @@ export class Sender {
   /** The signal that cancels requests (the producer's connection). */
   start(signal: AbortSignal): void {
     this.signal = signal;
+    // Every request in flight listens on it (maxInFlightRequests per broker): not a leak.
+    setMaxListeners(SIGNAL_LISTENERS_MAX, signal);
   }
 
   /** `delivery` waits for `draft`. An idempotent acks=-1 draft makes sure a producer id is asked for. */
