@@ -1,3 +1,4 @@
+import type { ServerDuplexStream } from '@grpc/grpc-js';
 import {
   type ReplicaFetchPartitionResponse,
   type ReplicaFetchRequest__Output,
@@ -8,8 +9,9 @@ import { toQuillError } from '../errors.js';
 import type { ReplicaManager } from '../replica-manager/replica-manager.js';
 
 /**
- * The broker-to-broker Replica service, leader side: follower fetches (which also report the
- * follower's position for the ISR and the high watermark) and OffsetForLeaderEpoch.
+ * The broker-to-broker Replica service, leader side: follower fetches, unary or on a long-lived
+ * stream (they also report the follower's position for the ISR and the high watermark), and
+ * OffsetForLeaderEpoch.
  */
 export function replicaHandlers(replicas: ReplicaManager): Partial<ReplicaHandlers> {
   return {
@@ -18,6 +20,22 @@ export function replicaHandlers(replicas: ReplicaManager): Partial<ReplicaHandle
         (response) => callback(null, response),
         (error: unknown) => callback(null, { error: { code: toQuillError(error).code, message: toQuillError(error).message } }),
       );
+    },
+    ReplicaFetchStream: (call: ServerDuplexStream<ReplicaFetchRequest__Output, ReplicaFetchResponse>) => {
+      // A follower sends its next fetch only after the answer to the last, but answers stay in
+      // request order even if one arrives early: each fetch waits for the one before.
+      let previous: Promise<void> = Promise.resolve();
+      call.on('data', (request: ReplicaFetchRequest__Output) => {
+        previous = previous.then(async () => {
+          const response = await replicaFetch(replicas, request).catch((error: unknown) => ({
+            error: { code: toQuillError(error).code, message: toQuillError(error).message },
+          }));
+          if (!call.cancelled) call.write(response);
+        });
+      });
+      call.on('end', () => void previous.then(() => call.end()));
+      // A cancelled stream (the follower went away) emits 'error'; answers in flight are dropped above.
+      call.on('error', () => undefined);
     },
     OffsetForLeaderEpoch: (call, callback) => {
       const topics = call.request.topics.map((topic) => ({

@@ -1,13 +1,9 @@
-import {
-  createServiceClient,
-  type ReplicaClient,
-  type ReplicaFetchPartitionResponse__Output,
-  type ReplicaFetchResponse__Output,
-} from '@quill/proto';
+import { createServiceClient, type ReplicaClient, type ReplicaFetchPartitionResponse__Output } from '@quill/proto';
 import type { Logger } from 'pino';
 import type { BrokerConfig } from '../config.js';
 import type { Partition } from '../replication/partition.js';
 import type { FollowerFetching } from '../replica-manager/replica-manager.js';
+import { ReplicaFetchSession } from './fetch-session.js';
 
 interface Followed {
   partition: Partition;
@@ -15,12 +11,15 @@ interface Followed {
   index: number;
 }
 
+/** How long past its long-poll wait a fetch may go unanswered before the stream is dropped. */
+const ANSWER_GRACE_MS = 10_000;
+
 /** How to reach another broker (from the metadata). */
 export type BrokerAddress = (brokerId: number) => string | undefined;
 
 /**
  * Follower side of replication: one fetch loop per leader broker, each long-polling the leader
- * with every partition it follows there. A partition's fetch carries its log end, last epoch and
+ * with every partition it follows there, over one long-lived ReplicaFetchStream. A partition's fetch carries its log end, last epoch and
  * fsynced offset; the answer is appended, or its divergent tail truncated first. The next fetch
  * waits for the appended data to be durable, so what it reports lets the leader move the high
  * watermark (durable acks).
@@ -70,6 +69,7 @@ export class ReplicaFetcherManager implements FollowerFetching {
 class LeaderFetcher {
   private readonly partitions = new Map<string, Followed>();
   private client: ReplicaClient | undefined;
+  private session: ReplicaFetchSession | undefined;
   private clientAddress: string | undefined;
   private running = false;
 
@@ -100,8 +100,7 @@ class LeaderFetcher {
 
   stop(): void {
     this.running = false;
-    this.client?.close();
-    this.client = undefined;
+    this.disconnect();
   }
 
   private async loop(): Promise<void> {
@@ -118,9 +117,9 @@ class LeaderFetcher {
 
   /** One fetch round; false when the leader could not be asked (back off before the next). */
   private async fetchOnce(): Promise<boolean> {
-    const client = this.connect();
+    const session = this.connect();
     const followed = [...this.partitions.values()];
-    if (client === undefined || followed.length === 0) return false;
+    if (session === undefined || followed.length === 0) return false;
     const byTopic = new Map<string, Followed[]>();
     for (const f of followed) byTopic.set(f.topicId, [...(byTopic.get(f.topicId) ?? []), f]);
     const request = {
@@ -142,11 +141,7 @@ class LeaderFetcher {
         })),
       })),
     };
-    const response = await new Promise<ReplicaFetchResponse__Output>((resolve, reject) =>
-      client.ReplicaFetch(request, { deadline: Date.now() + this.config.replicaFetchWaitMaxMs + 10_000 }, (error, answer) =>
-        error !== null || answer === undefined ? reject(error ?? new Error('empty answer')) : resolve(answer),
-      ),
-    );
+    const response = await session.fetch(request, this.config.replicaFetchWaitMaxMs + ANSWER_GRACE_MS);
     if (response.error !== null && response.error.code !== 'NONE') {
       this.logger.debug({ leader: this.leaderId, error: response.error }, 'replica fetch refused');
       return false;
@@ -185,14 +180,22 @@ class LeaderFetcher {
     return answer.records.length > 0 ? partition.log.waitForDurable(partition.log.logEndOffset) : undefined;
   }
 
-  private connect(): ReplicaClient | undefined {
+  private connect(): ReplicaFetchSession | undefined {
     const address = this.config.peerAddressOverrides?.[this.leaderId] ?? this.address(this.leaderId);
     if (address === undefined) return undefined;
-    if (this.client !== undefined && this.clientAddress === address) return this.client;
-    this.client?.close();
+    if (this.session !== undefined && this.clientAddress === address) return this.session;
+    this.disconnect();
     this.client = createServiceClient('Replica', address);
+    this.session = new ReplicaFetchSession(this.client);
     this.clientAddress = address;
-    return this.client;
+    return this.session;
+  }
+
+  private disconnect(): void {
+    this.session?.close();
+    this.session = undefined;
+    this.client?.close();
+    this.client = undefined;
   }
 }
 

@@ -11,6 +11,14 @@ import { fdatasync } from '../file-sync.js';
  */
 export const INDEX_ENTRY_SIZE = 16;
 
+/**
+ * Entries kept in memory before they are written to the file. Index files are written lazily
+ * (at most one write per this many entries, and before every fdatasync or close), so an append
+ * costs one write syscall for its batches instead of one more per index entry. After a crash the
+ * file may miss the newest entries: recovery rescans the unflushed segments and rebuilds them.
+ */
+export const INDEX_WRITE_BATCH_ENTRIES = 256;
+
 export interface IndexEntry {
   key: number;
   value: number;
@@ -32,6 +40,8 @@ export class SparseIndex {
   private count = 0;
   private fd: number | undefined;
   private readonly syncs = new Set<Promise<void>>();
+  /** Encoded entries not written to the file yet. */
+  private pending: Buffer[] = [];
 
   private constructor(
     readonly filePath: string,
@@ -102,9 +112,19 @@ export class SparseIndex {
   }
 
   append(key: number, value: number): void {
-    this.fd ??= fs.openSync(this.filePath, 'a');
-    fs.writeSync(this.fd, encodeEntry(key, value));
+    this.pending.push(encodeEntry(key, value));
     this.push(key, value);
+    if (this.pending.length >= INDEX_WRITE_BATCH_ENTRIES) this.writePending();
+  }
+
+  /** Writes the entries kept in memory to the file, with one write. */
+  private writePending(): void {
+    if (this.pending.length === 0) return;
+    const bytes = this.pending.length === 1 ? this.pending[0]! : Buffer.concat(this.pending);
+    this.pending = [];
+    this.fd ??= fs.openSync(this.filePath, 'a');
+    let written = 0;
+    while (written < bytes.length) written += fs.writeSync(this.fd, bytes, written, bytes.length - written);
   }
 
   private push(key: number, value: number): void {
@@ -145,11 +165,12 @@ export class SparseIndex {
     while (kept < this.count && keep(this.entry(kept))) kept++;
     if (kept === this.count) return;
     this.count = kept;
-    this.closeFile();
+    this.closeFile(); // writes what is pending first, so the file holds every entry before the cut
     fs.truncateSync(this.filePath, kept * INDEX_ENTRY_SIZE);
   }
 
   async flush(): Promise<void> {
+    this.writePending();
     if (this.fd === undefined) return;
     const sync = fdatasync(this.fd);
     this.syncs.add(sync);
@@ -160,8 +181,12 @@ export class SparseIndex {
     }
   }
 
-  /** Closes the append descriptor; one an fdatasync is still using is closed when that ends. */
+  /**
+   * Writes pending entries and closes the append descriptor; one an fdatasync is still using is
+   * closed when that ends.
+   */
   closeFile(): void {
+    this.writePending();
     const fd = this.fd;
     if (fd === undefined) return;
     this.fd = undefined;

@@ -234,7 +234,8 @@ export class LogSegment {
         lastOffset = readBatchHeader(records, lastBatchStart(records)).lastOffset;
       }
     }
-    return { records: Buffer.from(records), firstOffset, lastOffset };
+    // The window's buffer was allocated for this read alone: hand it out without another copy.
+    return { records, firstOffset, lastOffset };
   }
 
   private headerOrUndefined(window: FileWindow, position: number, expectedOffset: number, exact: boolean): BatchHeader | undefined {
