@@ -259,4 +259,40 @@ describe('group coordinator on a three-broker cluster', () => {
     expect(formedMs).toBeLessThan(2000);
     expect(rebalancedMs).toBeLessThan(2000);
   }, 60_000);
+
+  it('a static member restarting within its session keeps its assignment without a rebalance (KIP-345)', async () => {
+    const groupId = 'static-group';
+    const coordinator = await findCoordinator(groupId, cluster.bootstrap);
+    const staticJoin = (instance: string) =>
+      untilServed('a static join', () => rpc<JoinGroupResponse__Output>(coordinator.address, 'JoinGroup', { ...joinRequest(groupId, ''), groupInstanceId: instance }), (r) => r.error?.code);
+    const [a, b] = await Promise.all([staticJoin('instance-a'), staticJoin('instance-b')]);
+    expect(a.error).toBeNull(); // static members skip MEMBER_ID_REQUIRED
+    const [leader, follower] = a.leader === a.memberId ? [a, b] : [b, a];
+    await Promise.all([
+      sync(coordinator.address, groupId, leader, [
+        { memberId: leader.memberId, assignment: Buffer.from('for the leader') },
+        { memberId: follower.memberId, assignment: Buffer.from('for the follower') },
+      ]),
+      sync(coordinator.address, groupId, follower),
+    ]);
+    const followerInstance = follower === a ? 'instance-a' : 'instance-b';
+
+    // The follower's process restarts: it knows only its instance id.
+    const restarted = await staticJoin(followerInstance);
+    expect(restarted.error).toBeNull();
+    expect(restarted.memberId).not.toBe(follower.memberId);
+    expect(restarted.generationId).toBe(follower.generationId);
+    const resynced = await sync(coordinator.address, groupId, restarted);
+    expect(resynced.assignment.toString()).toBe('for the follower');
+    // No rebalance: the leader's heartbeat is clean; the old incarnation is fenced.
+    const leaderHeartbeat = await rpc<HeartbeatResponse__Output>(coordinator.address, 'Heartbeat', { groupId, generationId: leader.generationId, memberId: leader.memberId });
+    expect(leaderHeartbeat.error).toBeNull();
+    const zombie = await rpc<HeartbeatResponse__Output>(coordinator.address, 'Heartbeat', {
+      groupId,
+      generationId: follower.generationId,
+      memberId: follower.memberId,
+      groupInstanceId: followerInstance,
+    });
+    expect(zombie.error?.code).toBe('FENCED_INSTANCE_ID');
+  }, 60_000);
 });
