@@ -164,7 +164,6 @@ export class CoordinatorShard {
         `Session timeout ${request.sessionTimeoutMs} ms is outside [${this.settings.minSessionTimeoutMs}, ${this.settings.maxSessionTimeoutMs}] (group.min/max.session.timeout.ms).`,
       );
     }
-    if (request.rebalanceTimeoutMs <= 0) return fail('INVALID_REQUEST', 'The rebalance timeout must be positive.');
     let group = this.groups.get(request.groupId);
     if (group === undefined) {
       if (request.memberId !== '') return fail('UNKNOWN_MEMBER_ID', `Group ${request.groupId} does not exist, so member ${request.memberId} is unknown.`);
@@ -181,7 +180,9 @@ export class CoordinatorShard {
       this.dropIfUnused(group);
       return fail('INCONSISTENT_GROUP_PROTOCOL', `The protocol type or protocols of the member do not match those of group ${request.groupId}.`);
     }
-    const input = { ...request, groupInstanceId, protocols };
+    // JoinGroup v0 had no rebalance timeout: Kafka then uses the session timeout.
+    const rebalanceTimeoutMs = request.rebalanceTimeoutMs > 0 ? request.rebalanceTimeoutMs : request.sessionTimeoutMs;
+    const input = { ...request, groupInstanceId, protocols, rebalanceTimeoutMs };
     if (request.memberId === '') this.newMemberJoin(now, requestId, group, input, context);
     else this.currentMemberJoin(now, requestId, group, input, context);
     return this.flush();
