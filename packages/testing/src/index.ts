@@ -5,3 +5,8 @@ export { ProcessCluster, type ClusterNode, type ProcessClusterOptions } from './
 export { startCluster, type ClusterNetwork, type StartClusterOptions, type TestCluster } from './test-cluster.js';
 export { LinkProxy, type Direction, type DirectionMode, type LinkProxyOptions } from './proxy/link-proxy.js';
 export { ProxyNetwork, type PartitionMode } from './proxy/proxy-network.js';
+export { CHAOS_DEFAULTS, runChaos, type ChaosOptions, type ChaosReport } from './chaos/run-chaos.js';
+export { checkHistory, type Anomalies, type CheckOptions, type CheckResult } from './chaos/checker.js';
+export { History, type HistoryEvent } from './chaos/history.js';
+export { FAULT_KINDS, parseFaultKinds, planFaults, type FaultKind, type PlannedFault } from './chaos/nemesis-plan.js';
+export type { InjectedFault } from './chaos/nemesis.js';

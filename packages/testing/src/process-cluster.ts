@@ -5,6 +5,7 @@ import { LogLevel, Quill, type QuillConfig } from '@quill/client';
 import { freePorts } from './free-port.js';
 import { NodeProcess } from './node-process.js';
 import { ProxyNetwork, type PartitionMode } from './proxy/proxy-network.js';
+import { CLIENT_SOURCE } from './proxy/client-source.js';
 
 export interface ProcessClusterOptions {
   /** Brokers (ids 1..n). */
@@ -41,8 +42,6 @@ export interface ClusterNode {
 }
 
 const CONTROLLER_ID_BASE = 100;
-/** The source name of the test's own clients in the proxy network: never part of a partition. */
-const CLIENT_SOURCE = 'client';
 
 /**
  * A real Quill cluster of OS processes on loopback ports, in a temp directory: separate
@@ -140,9 +139,9 @@ export class ProcessCluster {
     return this.node(id).process.name;
   }
 
-  /** Separates node `id` from every other node (clients still reach it). */
-  isolate(id: number, mode: PartitionMode = 'drop'): void {
-    this.network.isolate(this.nameOf(id), mode);
+  /** Separates node `id` from every other node; with `clients`, from the test's clients too. */
+  isolate(id: number, mode: PartitionMode = 'drop', options: { clients?: boolean } = {}): void {
+    this.network.isolate(this.nameOf(id), mode, options.clients ? [CLIENT_SOURCE] : []);
   }
 
   /** No traffic between any node of `groupA` and any of `groupB`. */

@@ -7,6 +7,7 @@ import { ControllerNode } from '@quill/controller';
 import { pino, type Logger } from 'pino';
 import { freePorts } from './free-port.js';
 import { ProcessCluster } from './process-cluster.js';
+import { CLIENT_SOURCE } from './proxy/client-source.js';
 import { ProxyNetwork, type PartitionMode } from './proxy/proxy-network.js';
 
 export interface StartClusterOptions {
@@ -32,8 +33,11 @@ export interface StartClusterOptions {
  * the test's own clients keep reaching every broker unless a link from 'client' is faulted.
  */
 export interface ClusterNetwork {
-  /** Separates a node from every other node (blackhole by default; 'cut' resets connections). */
-  isolate(nodeId: number, mode?: PartitionMode): void;
+  /**
+   * Separates a node from every other node (blackhole by default; 'cut' resets connections);
+   * with `clients`, from the test's clients too.
+   */
+  isolate(nodeId: number, mode?: PartitionMode, options?: { clients?: boolean }): void;
   /** No traffic between any node of groupA and any node of groupB. */
   partition(groupA: readonly number[], groupB: readonly number[], mode?: PartitionMode): void;
   /** Resets every connection between two nodes (both ways) and refuses new ones until healed. */
@@ -86,7 +90,7 @@ function clusterNetwork(proxies: ProxyNetwork | undefined, nameOf: (id: number) 
     return proxies;
   };
   return {
-    isolate: (id, mode) => network().isolate(nameOf(id), mode),
+    isolate: (id, mode, isolateOptions) => network().isolate(nameOf(id), mode, isolateOptions?.clients ? [CLIENT_SOURCE] : []),
     partition: (a, b, mode) => network().partition(a.map(nameOf), b.map(nameOf), mode),
     cut: (a, b) => network().cut(nameOf(a), nameOf(b)),
     drop: (a, b) => network().drop(nameOf(a), nameOf(b)),
@@ -191,7 +195,7 @@ async function startInProcess(options: StartClusterOptions): Promise<TestCluster
   const brokers = new Map<number, BrokerNode>();
   await Promise.all(brokerIds.map(async (id) => brokers.set(id, await startBroker(id))));
   await Promise.all([...brokers.values()].map((b) => b.waitUntilReady()));
-  const clientDials = await dialAll('client', brokerIds);
+  const clientDials = await dialAll(CLIENT_SOURCE, brokerIds);
   const bootstrap = brokerIds.map((id) => clientDials.get(id)!);
   const addressOverrides = Object.fromEntries(brokerIds.map((id) => [realAddresses.get(id)!, clientDials.get(id)!]));
   const client = (config: Partial<QuillConfig>): Quill => fastClient(bootstrap, { ...(proxies === undefined ? {} : { addressOverrides }), ...config });

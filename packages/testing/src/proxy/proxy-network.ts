@@ -69,13 +69,12 @@ export class ProxyNetwork {
     for (const a of groupA) for (const b of groupB) (mode === 'cut' ? this.cut(a, b) : this.drop(a, b));
   }
 
-  /** Separates `node` from every other node of the network. */
-  isolate(node: string, mode: PartitionMode = 'drop'): void {
-    this.partition(
-      [node],
-      this.nodes.filter((n) => n !== node),
-      mode,
-    );
+  /**
+   * Separates `node` from every other node of the network, and from the sources named in
+   * `alsoFrom` (clients, which are sources only: they dial nodes and are never dialled).
+   */
+  isolate(node: string, mode: PartitionMode = 'drop', alsoFrom: readonly string[] = []): void {
+    this.partition([node], [...this.nodes.filter((n) => n !== node), ...alsoFrom], mode);
   }
 
   /** Heals every link: no cuts, blackholes or delays; held bytes flow on. */

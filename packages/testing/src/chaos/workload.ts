@@ -1,0 +1,177 @@
+import type { Consumer, Quill } from '@quill/client';
+import { QuillError } from '@quill/client';
+import type { SeededRandom } from '@quill/random';
+import type { History } from './history.js';
+
+export interface WriterOptions {
+  quill: Quill;
+  topic: string;
+  /** Writers, each with its own idempotent producer, sending one value at a time. */
+  writers: number;
+  /** Keys writers choose from (they spread over the partitions by murmur2). */
+  keys: number;
+  /** Target writes per second over all writers. */
+  rate: number;
+  history: History;
+  random: SeededRandom;
+  /** Writers stop starting sends once this returns true. */
+  done: () => boolean;
+}
+
+/**
+ * Producers writing unique values `w<writer>-<n>` with acks=all, each send recorded as
+ * invoke then ok (partition and offset), fail or info. A writer sends one value at a time, so
+ * its acknowledged values have a defined order.
+ */
+export async function runWriters(options: WriterOptions): Promise<void> {
+  const intervalMs = (1000 * options.writers) / options.rate;
+  await Promise.all(
+    Array.from({ length: options.writers }, (_, writer) => runWriter(options, writer, intervalMs, options.random.fork())),
+  );
+}
+
+async function runWriter(options: WriterOptions, writer: number, intervalMs: number, random: SeededRandom): Promise<void> {
+  const process = `w${writer}`;
+  const producer = options.quill.producer({ idempotent: true });
+  await connectUntilDone(() => producer.connect(), options.done);
+  let next = options.history.now();
+  try {
+    for (let n = 0; !options.done(); n++) {
+      const value = `${process}-${n}`;
+      const key = `k${random.int(0, options.keys - 1)}`;
+      options.history.add({ type: 'invoke', process, value, key });
+      try {
+        const [sent] = await producer.send({ topic: options.topic, acks: -1, messages: [{ key, value }] });
+        if (sent === undefined) throw new Error('send returned no metadata');
+        options.history.add({ type: 'ok', process, value, key, partition: sent.partition, offset: sent.baseOffset });
+      } catch (error) {
+        // The write may or may not be in the log (a timeout, or an error after the leader
+        // appended it): indeterminate, Jepsen's `info`, never counted as lost or failed.
+        options.history.add({ type: 'info', process, value, key, error: describe(error) });
+      }
+      next += intervalMs;
+      const wait = next - options.history.now();
+      if (wait > 0) await sleep(wait);
+      else next = options.history.now();
+    }
+  } finally {
+    await producer.disconnect().catch(() => undefined);
+  }
+}
+
+export interface ReaderOptions {
+  quill: Quill;
+  topic: string;
+  partitions: number;
+  /** Consumers, each assigned every partition from the beginning. */
+  readers: number;
+  history: History;
+  /** Readers stop once this returns true (checked between records and after errors). */
+  done: () => boolean;
+  /** Pause before a crashed reader starts again. */
+  restartBackoffMs: number;
+}
+
+/**
+ * Consumers reading every partition from the start, each record a `poll` event. A reader whose
+ * consumer fails starts a new one at the next offset of each partition, so within one reader
+ * offsets must rise by one (the checker's non-monotonic and skipped polls).
+ */
+export class Readers {
+  private readonly consumers = new Set<Consumer>();
+  private running: Promise<void> | undefined;
+
+  constructor(private readonly options: ReaderOptions) {}
+
+  start(): void {
+    this.running = Promise.all(Array.from({ length: this.options.readers }, (_, i) => this.runReader(`r${i}`))).then(() => undefined);
+  }
+
+  /** Stops every reader (their consumers disconnect) and waits for them to end. */
+  async stop(): Promise<void> {
+    await Promise.all([...this.consumers].map((c) => c.disconnect().catch(() => undefined)));
+    await this.running;
+  }
+
+  private async runReader(process: string): Promise<void> {
+    const positions = new Map<number, number>();
+    while (!this.options.done()) {
+      const consumer = this.options.quill.consumer({ maxWaitTimeInMs: 500 });
+      this.consumers.add(consumer);
+      try {
+        await consumer.connect();
+        consumer.assign(
+          Array.from({ length: this.options.partitions }, (_, partition) => ({
+            topic: this.options.topic,
+            partition,
+            offset: positions.get(partition) ?? 'earliest',
+          })),
+        );
+        for await (const message of consumer.messages()) {
+          positions.set(message.partition, message.offset + 1);
+          this.options.history.add({ type: 'poll', process, partition: message.partition, offset: message.offset, value: message.value?.toString() ?? '' });
+          if (this.options.done()) break;
+        }
+      } catch {
+        // A consumer that gave up (retries exhausted during a fault): start another below.
+      } finally {
+        this.consumers.delete(consumer);
+        await consumer.disconnect().catch(() => undefined);
+      }
+      if (!this.options.done()) await sleep(this.options.restartBackoffMs);
+    }
+  }
+}
+
+/**
+ * After the faults: reads every partition from the start up to `endOffsets` (what the
+ * cluster reports as the high watermarks once healed), as reader `final`.
+ */
+export async function finalRead(options: {
+  quill: Quill;
+  topic: string;
+  endOffsets: ReadonlyMap<number, number>;
+  history: History;
+  timeoutMs: number;
+}): Promise<{ complete: boolean }> {
+  const remaining = new Set([...options.endOffsets].filter(([, end]) => end > 0).map(([partition]) => partition));
+  if (remaining.size === 0) return { complete: true };
+  const consumer = options.quill.consumer({ maxWaitTimeInMs: 500 });
+  const timer = setTimeout(() => void consumer.disconnect().catch(() => undefined), options.timeoutMs);
+  try {
+    await consumer.connect();
+    consumer.assign([...remaining].map((partition) => ({ topic: options.topic, partition, offset: 'earliest' as const })));
+    for await (const message of consumer.messages()) {
+      options.history.add({ type: 'poll', process: 'final', partition: message.partition, offset: message.offset, value: message.value?.toString() ?? '' });
+      if (message.offset >= options.endOffsets.get(message.partition)! - 1) remaining.delete(message.partition);
+      if (remaining.size === 0) break;
+    }
+  } catch {
+    // Timed out or failed: the report says the final read was incomplete.
+  } finally {
+    clearTimeout(timer);
+    await consumer.disconnect().catch(() => undefined);
+  }
+  return { complete: remaining.size === 0 };
+}
+
+async function connectUntilDone(connect: () => Promise<void>, done: () => boolean): Promise<void> {
+  for (;;) {
+    try {
+      await connect();
+      return;
+    } catch (error) {
+      if (done()) throw error;
+      await sleep(200);
+    }
+  }
+}
+
+function describe(error: unknown): string {
+  if (error instanceof QuillError) return `${error.code}: ${error.message}`;
+  return error instanceof Error ? error.message : String(error);
+}
+
+function sleep(ms: number): Promise<void> {
+  return new Promise((resolve) => setTimeout(resolve, ms));
+}
