@@ -1,4 +1,5 @@
 export { BrokerNode } from './broker-node.js';
+export { BROKER_HEAP_GROWING_PERCENT, tuneGarbageCollectionForBroker } from './gc-tuning.js';
 export { DEFAULT_BROKER_CONFIG, resolveBrokerConfig, type BrokerConfig, type BrokerConfigInput, type HostPort } from './config.js';
 export {
   LeaderEpochCache,

@@ -1,5 +1,5 @@
 import path from 'node:path';
-import { BrokerNode } from '@quill/broker';
+import { BrokerNode, tuneGarbageCollectionForBroker } from '@quill/broker';
 import { ControllerNode, DEFAULT_BROKER_SESSION_TIMEOUT_MS } from '@quill/controller';
 import { QuillError } from '@quill/proto';
 import type { Argv } from 'yargs';
@@ -45,6 +45,7 @@ interface BrokerArgs {
 }
 
 function startBroker(args: BrokerArgs, controllers: string[]): Promise<BrokerNode> {
+  tuneGarbageCollectionForBroker();
   return BrokerNode.start({
     nodeId: args.nodeId,
     clusterId: args.clusterId,
