@@ -192,4 +192,74 @@ describe('consumer groups on a 3-broker cluster', () => {
     await admin.disconnect();
     await producer.disconnect();
   }, 300_000);
+
+  it('heartbeats run on their own timer: a handler slower than the session timeout keeps the membership', async () => {
+    cluster = await startCluster({ brokers: 3 });
+    const quill = cluster.client();
+    await createTopic(quill, 'slow', 1);
+    const producer = quill.producer();
+    await producer.connect();
+    await producePerPartition(producer, 'slow', 1, 0, 3);
+    const consumer = quill.consumer({ groupId: 'slow', sessionTimeout: 2_000, heartbeatInterval: 300, maxPollIntervalMs: 60_000, maxWaitTimeInMs: 500 });
+    consumers.push(consumer);
+    const events: string[] = [];
+    let heartbeats = 0;
+    consumer.on(consumer.events.GROUP_JOIN, () => events.push('join'));
+    consumer.on(consumer.events.REBALANCING, () => events.push('rebalancing'));
+    consumer.on(consumer.events.PARTITIONS_LOST, () => events.push('lost'));
+    consumer.on(consumer.events.HEARTBEAT, () => heartbeats++);
+    await consumer.connect();
+    await consumer.subscribe({ topics: ['slow'], fromBeginning: true });
+    const handled: string[] = [];
+    let heartbeatsDuringSlowHandler = 0;
+    await consumer.run({
+      eachMessage: async ({ message }) => {
+        if (handled.length === 0) {
+          const at = heartbeats;
+          await new Promise((resolve) => setTimeout(resolve, 5_000)); // 2.5 session timeouts
+          heartbeatsDuringSlowHandler = heartbeats - at;
+        }
+        handled.push(message.value!.toString());
+      },
+    });
+    await eventually(async () => handled.length === 3, 60_000, 'three messages');
+    expect(handled).toEqual(['0:0', '0:1', '0:2']);
+    expect(events).toEqual(['rebalancing', 'join']);
+    expect(heartbeatsDuringSlowHandler).toBeGreaterThanOrEqual(5);
+    await producer.disconnect();
+  }, 180_000);
+
+  it('static membership: a member restarted within the session timeout gets its partitions back without a rebalance', async () => {
+    cluster = await startCluster({ brokers: 3 });
+    const quill = cluster.client();
+    await createTopic(quill, 'static', 4);
+    const member = async (instance: string): Promise<{ consumer: Consumer; events: string[] }> => {
+      const consumer = quill.consumer({ groupId: 'static', groupInstanceId: instance, sessionTimeout: 15_000, heartbeatInterval: 300, maxWaitTimeInMs: 500 });
+      consumers.push(consumer);
+      const events: string[] = [];
+      consumer.on(consumer.events.REBALANCING, () => events.push('rebalancing'));
+      consumer.on(consumer.events.GROUP_JOIN, () => events.push('join'));
+      consumer.on(consumer.events.PARTITIONS_REVOKED, () => events.push('revoked'));
+      await consumer.connect();
+      await consumer.subscribe({ topics: ['static'] });
+      await consumer.run({ eachMessage: async () => undefined });
+      return { consumer, events };
+    };
+    const owned = (c: Consumer): string => c.assignment().map((tp) => tp.partition).sort().join(',');
+    const a = await member('instance-a');
+    const b = await member('instance-b');
+    await eventually(async () => a.consumer.assignment().length === 2 && b.consumer.assignment().length === 2, 60_000, 'a 2/2 split');
+    await new Promise((resolve) => setTimeout(resolve, 1_000));
+    const aPartitions = owned(a.consumer);
+    const bPartitions = owned(b.consumer);
+    const bEvents = b.events.length;
+    const stoppedAtMs = Date.now();
+    await a.consumer.disconnect(); // a static member does not leave the group
+    const restarted = await member('instance-a');
+    await eventually(async () => owned(restarted.consumer) === aPartitions, 30_000, 'the restarted member getting its partitions');
+    expect(Date.now() - stoppedAtMs).toBeLessThan(15_000);
+    await new Promise((resolve) => setTimeout(resolve, 1_000));
+    expect(b.events.slice(bEvents)).toEqual([]);
+    expect(owned(b.consumer)).toBe(bPartitions);
+  }, 180_000);
 });

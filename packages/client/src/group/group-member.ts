@@ -49,6 +49,8 @@ export class GroupMember {
   private failures = 0;
   private wake: (() => void) | undefined;
   private leftForPollTimeout = false;
+  /** A rebalance was reported and has not completed yet. */
+  private rebalancing = false;
 
   constructor(
     private readonly context: ClientContext,
@@ -225,7 +227,9 @@ export class GroupMember {
       userData: Buffer.alloc(0),
     });
     const { memberId, reason } = membership.beginJoin();
-    this.report({ type: 'rebalancing', memberId, reason });
+    // One event per rebalance, however many JoinGroup attempts it takes (MEMBER_ID_REQUIRED, retries).
+    if (!this.rebalancing) this.report({ type: 'rebalancing', memberId, reason });
+    this.rebalancing = true;
     const joined = await this.coordinator.call(
       'JoinGroup',
       {
@@ -255,7 +259,9 @@ export class GroupMember {
     if (outcome.kind === 'join-again') return;
     if (outcome.kind === 'failed') return this.failed(joinCode, joined.error?.message, outcome.action);
 
-    const assignments = outcome.isLeader ? await this.computeAssignment(joined.protocolName, joined.members, signal) : [];
+    // A static leader that restarted gets skipAssignment: the group keeps the assignment it has.
+    const assignments =
+      outcome.isLeader && !joined.skipAssignment ? await this.computeAssignment(joined.protocolName, joined.members, signal) : [];
     const synced = await this.coordinator.call(
       'SyncGroup',
       {
@@ -288,6 +294,7 @@ export class GroupMember {
       membership.requestRejoin('partitions revoked');
     }
     this.owned = assignment;
+    this.rebalancing = false;
     await this.listener.assigned(added, signal);
     this.report({
       type: 'joined',
