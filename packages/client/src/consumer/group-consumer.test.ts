@@ -214,4 +214,50 @@ describe('group consumer against scripted brokers', () => {
     expect(() => grouped.assign([{ topic: 't', partition: 0, offset: 0 }])).toThrow(/subscribe/);
     await expect(grouped.run({ eachMessage: async () => undefined })).rejects.toThrow(/subscribe to topics/);
   });
+
+  it('subscribes by RegExp; eachBatch redelivers what was not resolved; partitions are handled concurrently', async () => {
+    cluster = await ScriptedCluster.start([1]);
+    cluster.addTopic('audit-a', [1, 1]);
+    cluster.addTopic('audit-b', [1]);
+    cluster.addTopic('other', [1]);
+    fill(cluster, 'audit-a', 2, 4);
+    fill(cluster, 'audit-b', 1, 4);
+    fill(cluster, 'other', 1, 4);
+    const consumer = await groupConsumer({ groupId: 'g9' });
+    await consumer.subscribe({ topics: [/^audit-/], fromBeginning: true });
+    const delivered: string[] = [];
+    let failOnce = true;
+    let inHandler = 0;
+    let maxInHandler = 0;
+    await consumer.run({
+      partitionsConsumedConcurrently: 3,
+      eachBatchAutoResolve: false,
+      eachBatch: async ({ batch, resolveOffset }) => {
+        inHandler++;
+        maxInHandler = Math.max(maxInHandler, inHandler);
+        await new Promise((resolve) => setTimeout(resolve, 20));
+        inHandler--;
+        for (const message of batch.messages) {
+          if (batch.topic === 'audit-b' && message.offset === 2 && failOnce) {
+            failOnce = false;
+            throw new Error('handler failure');
+          }
+          delivered.push(`${batch.topic}-${batch.partition}@${message.offset}`);
+          resolveOffset(message.offset);
+        }
+      },
+    });
+    await eventually(() => delivered.length === 12, 10_000, 'twelve messages');
+    expect(consumer.assignment().map(keyOf).sort()).toEqual(['audit-a-0', 'audit-a-1', 'audit-b-0']);
+    // audit-b: 0 and 1 were resolved before the failure, so only 2 and 3 come again.
+    expect(delivered.filter((d) => d.startsWith('audit-b'))).toEqual(['audit-b-0@0', 'audit-b-0@1', 'audit-b-0@2', 'audit-b-0@3']);
+    expect(new Set(delivered).size).toBe(12);
+    expect(maxInHandler).toBeGreaterThan(1);
+    await consumer.disconnect();
+    expect([...cluster.groups.committed.get('g9')!].sort()).toEqual([
+      ['audit-a/0', 4],
+      ['audit-a/1', 4],
+      ['audit-b/0', 4],
+    ]);
+  });
 });
