@@ -33,9 +33,12 @@ export interface ProducerSettings {
   compression: CompressionType;
 }
 
-/** Kafka's defaults (batch.size, max.request.size, max.in.flight..., buffer.memory, max.block.ms); linger as KafkaJS. */
+/**
+ * Kafka's defaults (max.request.size, max.in.flight..., buffer.memory, max.block.ms), linger as
+ * KafkaJS, and a batch size 8 times Kafka's (measured to pay here: see ProducerOptions.batchSize).
+ */
 export const DEFAULT_PRODUCER_SETTINGS = {
-  batchSize: 16_384,
+  batchSize: 131_072,
   lingerMs: 0,
   maxRequestSize: 1_048_576,
   maxInFlightRequests: 5,

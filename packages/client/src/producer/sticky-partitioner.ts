@@ -15,7 +15,8 @@ export class StickyPartitions {
   /** The topic's sticky partition, picking one on first use (or when it left the topic). */
   partition(topic: string, partitions: readonly PartitionMetadata[]): number {
     const sticky = this.current.get(topic);
-    if (sticky !== undefined && partitions.some((p) => p.partitionId === sticky)) return sticky;
+    // Partitions are sorted by id, so the usual check is one lookup (this runs once per record).
+    if (sticky !== undefined && (partitions[sticky]?.partitionId === sticky || partitions.some((p) => p.partitionId === sticky))) return sticky;
     return this.pick(topic, partitions, undefined);
   }
 

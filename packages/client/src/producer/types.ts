@@ -122,8 +122,12 @@ export interface ProducerOptions {
   allowAutoTopicCreation?: boolean;
   /**
    * Kafka's `batch.size`: a partition's batch is sent once its records reach this many bytes
-   * (estimated before compression). A record larger than this goes in a batch of its own.
-   * Default 16 384, Kafka's.
+   * (estimated before compression), or earlier when `lingerMs` ends. A record larger than this
+   * goes in a batch of its own. Default 131 072 (128 KiB), where Kafka's is 16 384: a Quill
+   * request costs more than a Kafka one (gRPC, and an fsync on every in-sync replica before an
+   * acks=-1 answer), and on a 3-broker cluster 128 KiB batches carried 3 to 5 times more 100-byte
+   * records per second than 16 KiB ones. It costs no latency: batches do not wait to fill
+   * (`lingerMs` 0); the size only bounds how much a request carries per partition under load.
    */
   batchSize?: number;
   /**
