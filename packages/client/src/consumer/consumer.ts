@@ -630,7 +630,7 @@ export class Consumer {
     } catch (error) {
       // Deliver the unresolved rest again: the position already moved past the whole batch.
       if (this.subscriptions.get(topic, partition) === state && state?.version === version) {
-        this.seekTo(topic, partition, resolved === undefined ? messages[0]!.offset : resolved + 1);
+        this.subscriptions.seek(topic, partition, resolved === undefined ? messages[0]!.offset : resolved + 1);
       }
       throw error;
     }
@@ -642,10 +642,6 @@ export class Consumer {
     if (!this.group) return;
     if (!this.subscriptions.get(topic, partition) && !this.revoking.has(topicPartitionKey(topic, partition))) return;
     this.offsets.markProcessed(topic, partition, nextOffset);
-  }
-
-  private seekTo(topic: string, partition: number, offset: number): void {
-    this.subscriptions.seek(topic, partition, offset);
   }
 
   private pauseOne(topic: string, partition: number): () => void {

@@ -40,11 +40,6 @@ export class OffsetTracker {
     return this.processedSinceCommit;
   }
 
-  /** The committed offset of a partition as far as this consumer knows, or undefined. */
-  committedOffset(topic: string, partition: number): number | undefined {
-    return this.committed.get(topicPartitionKey(topic, partition));
-  }
-
   /** Forgets partitions that are no longer this consumer's. */
   forget(partitions: readonly TopicPartition[]): void {
     for (const { topic, partition } of partitions) {

@@ -59,7 +59,7 @@ export class GroupMember {
     private readonly report: (event: GroupMemberEvent) => void,
   ) {
     if (settings.assignors.length === 0) throw new RangeError('partitionAssigners must name at least one assignor');
-    this.membership = new Membership(settings.groupInstanceId);
+    this.membership = new Membership();
     this.coordinator = new GroupCoordinator(context, settings.groupId);
   }
 

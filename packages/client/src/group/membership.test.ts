@@ -12,7 +12,7 @@ const joined = (over: Partial<Parameters<Membership['onJoinResult']>[0]> = {}) =
 });
 
 function stableMember(): Membership {
-  const m = new Membership(undefined);
+  const m = new Membership();
   m.beginJoin();
   m.onJoinResult(joined());
   m.onSyncResult(ErrorCode.NONE);
@@ -21,7 +21,7 @@ function stableMember(): Membership {
 
 describe('Membership (the group protocol state machine)', () => {
   it('joins: MEMBER_ID_REQUIRED hands out the id to join with, then join → sync → stable', () => {
-    const m = new Membership(undefined);
+    const m = new Membership();
     expect(m.pendingRejoin).toBe('initial join');
     expect(m.beginJoin()).toEqual({ memberId: '', reason: 'initial join' });
     expect(m.onJoinResult(joined({ errorCode: ErrorCode.MEMBER_ID_REQUIRED, memberId: 'm-1', generationId: -1 }))).toEqual({ kind: 'join-again' });
@@ -48,7 +48,7 @@ describe('Membership (the group protocol state machine)', () => {
     const b = stableMember();
     expect(b.onHeartbeatResult(ErrorCode.UNKNOWN_MEMBER_ID)).toBe('rejoin-as-new-member');
     expect(b).toMatchObject({ phase: 'unjoined', memberId: '', generationId: -1 });
-    const c = new Membership(undefined);
+    const c = new Membership();
     c.beginJoin();
     expect(c.onJoinResult(joined({ errorCode: ErrorCode.UNKNOWN_MEMBER_ID, memberId: '' }))).toEqual({ kind: 'join-again' });
   });
@@ -60,7 +60,7 @@ describe('Membership (the group protocol state machine)', () => {
     expect(m.onHeartbeatResult(ErrorCode.COORDINATOR_LOAD_IN_PROGRESS)).toBe('retry');
     expect(m.phase).toBe('stable');
 
-    const j = new Membership(undefined);
+    const j = new Membership();
     j.beginJoin();
     expect(j.onJoinResult(joined({ errorCode: ErrorCode.COORDINATOR_NOT_AVAILABLE }))).toEqual({ kind: 'failed', action: 'find-coordinator' });
     expect(j.phase).toBe('unjoined');
@@ -68,13 +68,12 @@ describe('Membership (the group protocol state machine)', () => {
   });
 
   it('a sync that finds a new rebalance goes back to joining', () => {
-    const m = new Membership('instance-a');
+    const m = new Membership();
     m.beginJoin();
     m.onJoinResult(joined());
     expect(m.isLeader).toBe(true);
     expect(m.onSyncResult(ErrorCode.REBALANCE_IN_PROGRESS)).toEqual({ kind: 'failed', action: 'rejoin' });
     expect(m.phase).toBe('unjoined');
-    expect(m.groupInstanceId).toBe('instance-a');
   });
 
   it('fatal codes are fatal; leaving resets the member', () => {
@@ -88,7 +87,7 @@ describe('Membership (the group protocol state machine)', () => {
   });
 
   it('refuses steps out of order', () => {
-    const m = new Membership(undefined);
+    const m = new Membership();
     expect(() => m.onSyncResult(ErrorCode.NONE)).toThrow(/expected phase syncing/);
     expect(() => m.onJoinResult(joined())).toThrow(/expected phase joining/);
     m.beginJoin();

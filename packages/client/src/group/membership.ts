@@ -78,9 +78,6 @@ export class Membership {
   private protocolValue = '';
   private rejoinReason: string | undefined = 'initial join';
 
-  /** A static member keeps its instance id across restarts; its member id still comes from the coordinator. */
-  constructor(readonly groupInstanceId: string | undefined) {}
-
   get phase(): MemberPhase {
     return this.phaseValue;
   }
