@@ -223,6 +223,7 @@ function groupSettings(options: ConsumerOptions): GroupSettings | undefined {
     rebalanceTimeoutMs: positive('rebalanceTimeout', options.rebalanceTimeout, DEFAULT_GROUP.rebalanceTimeoutMs),
     heartbeatIntervalMs,
     maxPollIntervalMs: positive('maxPollIntervalMs', options.maxPollIntervalMs, DEFAULT_GROUP.maxPollIntervalMs),
+    metadataMaxAgeMs: positive('metadataMaxAgeMs', options.metadataMaxAgeMs, DEFAULT_METADATA_MAX_AGE_MS),
     groupInstanceId: options.groupInstanceId,
     assignors,
   };

@@ -260,4 +260,18 @@ describe('group consumer against scripted brokers', () => {
       ['audit-b/0', 4],
     ]);
   });
+
+  it('rejoins when a new topic matches its RegExp or a subscribed topic gains partitions', async () => {
+    cluster = await ScriptedCluster.start([1]);
+    cluster.addTopic('audit-a', [1]);
+    const consumer = await groupConsumer({ groupId: 'g10', metadataMaxAgeMs: 200 });
+    await consumer.subscribe({ topics: [/^audit-/] });
+    await consumer.run({ eachMessage: async () => undefined });
+    await eventually(() => consumer.assignment().length === 1, 10_000, 'audit-a');
+    cluster.addTopic('audit-b', [1, 1]);
+    await eventually(() => consumer.assignment().length === 3, 10_000, 'audit-b assigned');
+    cluster.addTopic('audit-a', [1, 1, 1]);
+    await eventually(() => consumer.assignment().length === 5, 10_000, 'the new partitions of audit-a');
+    expect(consumer.assignment().map(keyOf).sort()).toEqual(['audit-a-0', 'audit-a-1', 'audit-a-2', 'audit-b-0', 'audit-b-1']);
+  });
 });

@@ -151,7 +151,7 @@ export interface ConsumerOptions {
   autoOffsetReset?: AutoOffsetReset;
   /** Overrides the client's retry options for this consumer (also how often a failing `eachMessage` is retried). */
   retry?: Partial<RetryOptions>;
-  /** Refresh metadata older than this, in ms. Default 300 000. */
+  /** Refresh metadata older than this, in ms; also how often a group member looks for new matching topics and partitions. Default 300 000. */
   metadataMaxAgeMs?: number;
 }
 

@@ -51,6 +51,9 @@ export class GroupMember {
   private leftForPollTimeout = false;
   /** A rebalance was reported and has not completed yet. */
   private rebalancing = false;
+  /** The subscribed topics and their partition counts as of the last join. */
+  private joinedSubscription = '';
+  private nextSubscriptionCheckMs = 0;
 
   constructor(
     private readonly context: ClientContext,
@@ -101,6 +104,7 @@ export class GroupMember {
           }
           await this.heartbeat(signal);
           await this.listener.tick();
+          await this.checkSubscription(signal);
         }
         this.failures = 0;
       } catch (error) {
@@ -220,6 +224,8 @@ export class GroupMember {
       await this.listener.revoked(revoked);
     }
     const topics = [...new Set(await this.listener.subscribedTopics(signal))].sort();
+    this.joinedSubscription = await this.subscriptionFingerprint(topics, false);
+    this.nextSubscriptionCheckMs = this.context.now() + settings.metadataMaxAgeMs;
     const metadata = encodeSubscription({
       topics,
       ownedPartitions: this.owned,
@@ -357,6 +363,35 @@ export class GroupMember {
       memberId: m.memberId,
       assignment: encodeAssignment({ partitions: result.get(m.memberId) ?? [], userData: Buffer.alloc(0) }),
     }));
+  }
+
+  /** Rejoins when the subscription resolves differently now: a new topic matches, partitions were added. */
+  private async checkSubscription(signal: AbortSignal): Promise<void> {
+    if (this.context.now() < this.nextSubscriptionCheckMs) return;
+    this.nextSubscriptionCheckMs = this.context.now() + this.settings.metadataMaxAgeMs;
+    const topics = [...new Set(await this.listener.subscribedTopics(signal))].sort();
+    const current = await this.subscriptionFingerprint(topics, true);
+    if (current !== this.joinedSubscription) {
+      this.context.logger.info({ groupId: this.settings.groupId, was: this.joinedSubscription, now: current }, 'subscribed topics changed: rejoining');
+      this.membership.requestRejoin('subscription metadata changed');
+    }
+  }
+
+  /** `topic:partitions,...` of the subscribed topics (0 partitions for a topic not in the metadata). */
+  private async subscriptionFingerprint(topics: readonly string[], refresh: boolean): Promise<string> {
+    const { cluster } = this.context;
+    await cluster.addTargetTopics(topics);
+    if (refresh) await cluster.refreshMetadata();
+    else await cluster.refreshMetadataIfNecessary();
+    return topics
+      .map((topic) => {
+        try {
+          return `${topic}:${cluster.partitionsFor(topic).length}`;
+        } catch {
+          return `${topic}:0`;
+        }
+      })
+      .join(',');
   }
 
   private async heartbeat(signal: AbortSignal): Promise<void> {

@@ -14,6 +14,11 @@ export interface GroupSettings {
   maxPollIntervalMs: number;
   /** Static membership (Kafka's group.instance.id). */
   groupInstanceId: string | undefined;
+  /**
+   * How often the member looks for subscription changes in the metadata (a new topic matching
+   * a RegExp, partitions added), in ms; a change makes it rejoin (Kafka's metadata.max.age.ms).
+   */
+  metadataMaxAgeMs: number;
   /** In preference order; the group uses the first one every member supports. */
   assignors: readonly PartitionAssignor[];
 }
