@@ -83,6 +83,8 @@ export class Consumer {
   private runLoop: Promise<void> | undefined;
   private member: GroupMember | undefined;
   private memberLoop: Promise<void> | undefined;
+  /** Stops the member's loop (on a crash) without disconnecting. */
+  private memberStop: AbortController | undefined;
   private commitPolicy: CommitPolicy = { autoCommit: true, intervalMs: DEFAULT_AUTO_COMMIT_INTERVAL_MS, threshold: undefined };
   private lastCommitMs = 0;
   private commitChain: Promise<void> = Promise.resolve();
@@ -116,16 +118,7 @@ export class Consumer {
   async disconnect(): Promise<void> {
     await this.session.disconnect(async () => {
       await this.runLoop;
-      await this.memberLoop;
-      const member = this.member;
-      if (member) {
-        if (this.commitPolicy.autoCommit) await this.commitPending(undefined).catch((error: unknown) => this.logCommitFailure(error));
-        await this.commitChain;
-        await member.leave('the consumer is disconnecting');
-        this.member = undefined;
-        this.subscriptions.assign([]);
-        this.offsets.clear();
-      }
+      await this.leaveGroup('the consumer is disconnecting');
       // An iterator parked at a yield ends on its next call; it no longer blocks a new reader.
       this.reader = undefined;
       this.fetcher.reset();
@@ -312,12 +305,31 @@ export class Consumer {
     if (!this.group || this.member) return;
     const member = new GroupMember(this.context, this.group, this.assignmentListener(), (event) => this.onMemberEvent(event));
     this.member = member;
-    const sessionSignal = this.session.signal();
-    this.memberLoop = member.run(sessionSignal).catch((error: unknown) => {
-      if (sessionSignal.aborted) return;
+    const stop = new AbortController();
+    this.memberStop = stop;
+    const signal = AbortSignal.any([this.session.signal(), stop.signal]);
+    this.memberLoop = member.run(signal).catch((error: unknown) => {
+      if (signal.aborted) return;
       this.crash(error);
       reader.stop.abort();
     });
+  }
+
+  /**
+   * Ends the group membership: stops heartbeating, commits what was processed (with
+   * autoCommit), sends LeaveGroup (not for static members) and forgets the partitions.
+   */
+  private async leaveGroup(reason: string): Promise<void> {
+    const member = this.member;
+    if (!member) return;
+    this.memberStop?.abort();
+    await this.memberLoop;
+    if (this.commitPolicy.autoCommit) await this.commitPending(undefined).catch((error: unknown) => this.logCommitFailure(error));
+    await this.commitChain;
+    if (this.member === member) this.member = undefined;
+    await member.leave(reason);
+    this.subscriptions.assign([]);
+    this.offsets.clear();
   }
 
   /** What the group driver calls on assignment changes. */
@@ -657,10 +669,14 @@ export class Consumer {
     }
   }
 
+  /** Reports the crash; a group member also leaves the group, so its partitions go to the others. */
   private crash(error: unknown): void {
     const failure = error instanceof Error ? error : new Error(String(error));
     this.context.logger.error({ err: failure.message }, 'consumer crashed');
     this.emit(ConsumerEventNames.CRASH, { error: failure, groupId: this.group?.groupId });
+    void this.leaveGroup('the consumer crashed').catch((leaveError: unknown) =>
+      this.context.logger.warn({ err: errorMessage(leaveError) }, 'leaving the group after a crash failed'),
+    );
   }
 
   /**

@@ -148,8 +148,7 @@ describe('group consumer against scripted brokers', () => {
         if (message.offset % 2 === 1) await consumer.commitOffsets([{ topic, partition, offset: message.offset + 1 }]);
       },
     });
-    await eventually(() => handled === 6, 10_000, 'six messages');
-    expect(cluster.groups.committed.get('g5')!.get('t/0')).toBe(6);
+    await eventually(() => handled === 6 && cluster!.groups.committed.get('g5')?.get('t/0') === 6, 10_000, 'six messages, committed');
     // The coordinator moves: the old node says NOT_COORDINATOR, the client asks FindCoordinator again.
     const finds = cluster.callsTo('FindCoordinator').length;
     cluster.groups.coordinator = 2;
@@ -273,5 +272,27 @@ describe('group consumer against scripted brokers', () => {
     cluster.addTopic('audit-a', [1, 1, 1]);
     await eventually(() => consumer.assignment().length === 5, 10_000, 'the new partitions of audit-a');
     expect(consumer.assignment().map(keyOf).sort()).toEqual(['audit-a-0', 'audit-a-1', 'audit-a-2', 'audit-b-0', 'audit-b-1']);
+  });
+
+  it('a consumer that crashes (a handler failing past its retries) commits what it processed and leaves the group', async () => {
+    cluster = await ScriptedCluster.start([1]);
+    cluster.addTopic('t', [1]);
+    fill(cluster, 't', 1, 3);
+    const consumer = await groupConsumer({ groupId: 'g11' });
+    const crashes: Array<ConsumerEvents['consumer.crash']> = [];
+    consumer.on(consumer.events.CRASH, (e) => crashes.push(e));
+    await consumer.subscribe({ topics: ['t'], fromBeginning: true });
+    await consumer.run({
+      eachMessage: async ({ message }) => {
+        if (message.offset === 1) throw new Error('poison message');
+      },
+    });
+    await eventually(
+      () => crashes.length === 1 && cluster!.groups.group('g11').members.size === 0 && consumer.assignment().length === 0,
+      10_000,
+      'crash and leave',
+    );
+    expect(crashes[0]).toMatchObject({ groupId: 'g11', error: { message: 'poison message' } });
+    expect(cluster.groups.committed.get('g11')!.get('t/0')).toBe(1);
   });
 });
