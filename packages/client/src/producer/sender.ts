@@ -11,6 +11,8 @@ import { Sequencer, type SequencedBatch } from './sequencer.js';
 
 /** Abort listeners on the producer's signal: one per request in flight, so up to maxInFlightRequests per broker. */
 const SIGNAL_LISTENERS_MAX = 10_000;
+/** Kafka's retry.backoff.ms: the least time between two metadata refreshes the sender makes. */
+const METADATA_REFRESH_BACKOFF_MS = 100;
 /** Extra deadline over the broker-side produce timeout, so the broker answers before the client gives up. */
 const PRODUCE_DEADLINE_MARGIN_MS = 5_000;
 
@@ -62,6 +64,7 @@ export class Sender {
   private identityWanted = false;
   private identityFailures = 0;
   private signal: AbortSignal | undefined;
+  private lastRefreshAtMs = Number.NEGATIVE_INFINITY;
 
   constructor(
     private readonly context: ClientContext,
@@ -146,7 +149,10 @@ export class Sender {
   /** Before taking batches: fresh metadata when stale, a producer id when needed (a new one after a poisoned batch). */
   private async prepare(): Promise<void> {
     const { cluster, logger } = this.context;
-    if (cluster.isStale()) {
+    const nowMs = this.context.now();
+    // At most one refresh per backoff: a topic missing from metadata keeps it stale, and passes are frequent.
+    if (cluster.isStale() && nowMs - this.lastRefreshAtMs >= METADATA_REFRESH_BACKOFF_MS) {
+      this.lastRefreshAtMs = nowMs;
       try {
         await cluster.refreshMetadataIfNecessary();
       } catch (error) {
