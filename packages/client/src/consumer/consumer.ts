@@ -394,7 +394,7 @@ export class Consumer {
         return await this.member!.fetchCommitted(partitions, signal);
       } catch (error) {
         if (signal.aborted || !(error instanceof QuillError) || !error.retriable) throw error;
-        const delayMs = backoffDelay(this.context.retry, Math.min(attempt, 10), this.context.random);
+        const delayMs = backoffDelay(this.context.retry, attempt, this.context.random);
         this.context.logger.warn({ code: error.code, err: error.message, delayMs }, 'fetching committed offsets failed, retrying');
         await this.context.sleep(delayMs, signal);
       }

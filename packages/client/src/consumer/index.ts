@@ -1,6 +1,5 @@
 export { Consumer } from './consumer.js';
 export { Fetcher, type FetchIsolationLevel, type FetchedPartition, type FetcherOptions } from './fetcher.js';
-export { OffsetTracker } from './offset-tracker.js';
 export { SubscriptionState, parseOffsetSpec, type PartitionState } from './subscription-state.js';
 export {
   ConsumerEventNames,

@@ -113,7 +113,7 @@ export class GroupMember {
         const action = groupErrorAction(failure.code);
         if (action === 'fatal') throw failure;
         if (action === 'find-coordinator') this.coordinator.forget(failure.code);
-        const delayMs = backoffDelay(this.context.retry, Math.min(this.failures++, 10), this.context.random);
+        const delayMs = backoffDelay(this.context.retry, this.failures++, this.context.random);
         this.context.logger.warn({ groupId: this.settings.groupId, code: failure.code, err: failure.message, delayMs }, 'group call failed, retrying');
         await this.pause(delayMs, signal);
       }
