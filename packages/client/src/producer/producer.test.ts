@@ -440,6 +440,21 @@ describe('Producer against scripted brokers', () => {
       }
     });
 
+    it('fails a batch the broker finds out of order with nothing older pending, and starts over with a new producer id', async () => {
+      cluster = await ScriptedCluster.start([1]);
+      cluster.addTopic('t', [1]);
+      const producer = await connectedProducer(cluster.addresses());
+      await producer.send({ topic: 't', messages: [{ value: 'a' }] });
+      let refusals = 1;
+      cluster.onProducePartition = () => (refusals-- > 0 ? { errorCode: 'OUT_OF_ORDER_SEQUENCE_NUMBER', errorMessage: 'expected 1, got 7' } : undefined);
+      await expect(producer.send({ topic: 't', messages: [{ value: 'gap' }] })).rejects.toMatchObject({ code: ErrorCode.OUT_OF_ORDER_SEQUENCE_NUMBER });
+      await producer.send({ topic: 't', messages: [{ value: 'b' }] });
+      const seen = stamps(cluster);
+      expect(seen.map((x) => x.baseSequence)).toEqual([0, 1, 0]);
+      expect(seen[2]!.producerId).not.toBe(seen[0]!.producerId);
+      expect(values(cluster, 't', 0)).toEqual(['a', 'b']);
+    });
+
     it('starts over with a new producer id after a batch fails for good, and leaves acks=1 batches unstamped', async () => {
       cluster = await ScriptedCluster.start([1]);
       cluster.addTopic('t', [1]);

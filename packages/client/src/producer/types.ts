@@ -46,7 +46,7 @@ export interface SendOptions {
   acks?: Acks;
   /** How long the broker may wait for replication (acks -1) before answering REQUEST_TIMED_OUT, in ms. Default 30 000. */
   timeout?: number;
-  /** Default 'none'. */
+  /** Codec of these messages' batches; defaults to the producer's `compression` ('none' unless set). */
   compression?: CompressionType;
 }
 
