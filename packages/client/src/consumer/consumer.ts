@@ -11,6 +11,7 @@ import { backoffDelay } from '../retry/index.js';
 import { Fetcher, type FetchedPartition, type FetcherOptions } from './fetcher.js';
 import { OffsetTracker } from './offset-tracker.js';
 import { SubscriptionState } from './subscription-state.js';
+import { TopicSubscriptions } from './topic-subscriptions.js';
 import {
   ConsumerEventNames,
   type ConsumedMessage,
@@ -37,12 +38,6 @@ interface CommitPolicy {
   autoCommit: boolean;
   intervalMs: number;
   threshold: number | undefined;
-}
-
-/** One subscribe() call: a topic name or pattern and where partitions without a committed offset start. */
-interface TopicSubscription {
-  topic: string | RegExp;
-  fromBeginning: boolean;
 }
 
 /** Kafka's auto.commit.interval.ms. */
@@ -77,7 +72,7 @@ export class Consumer {
   private readonly session: ClusterSession;
   private readonly group: GroupSettings | undefined;
   private readonly offsets = new OffsetTracker();
-  private readonly topicSubscriptions: TopicSubscription[] = [];
+  private readonly topicSubscriptions = new TopicSubscriptions();
   /** Set while run() or messages() reads; one reader at a time. */
   private reader: Reader | undefined;
   private runLoop: Promise<void> | undefined;
@@ -137,12 +132,7 @@ export class Consumer {
     if (!this.group) throw new QuillStateError('subscribe needs a consumer group: pass groupId to quill.consumer(), or use assign()');
     const topics = [...(subscription.topics ?? []), ...(subscription.topic !== undefined ? [subscription.topic] : [])];
     if (topics.length === 0) throw new RangeError('subscribe needs at least one topic (topics: [...] or topic)');
-    for (const topic of topics) {
-      if (!(topic instanceof RegExp) && (typeof topic !== 'string' || topic === '')) {
-        throw new RangeError(`invalid topic ${JSON.stringify(topic)}: a name or a RegExp`);
-      }
-      this.topicSubscriptions.push({ topic, fromBeginning: subscription.fromBeginning ?? false });
-    }
+    this.topicSubscriptions.add(topics, subscription.fromBeginning ?? false);
     this.member?.requestRejoin('subscription changed');
   }
 
@@ -289,7 +279,7 @@ export class Consumer {
   private claimReader(kind: Reader['kind']): Reader {
     const sessionSignal = this.session.signal();
     if (this.reader) throw new QuillStateError(`the consumer is already reading (${this.reader.kind}); one reader at a time`);
-    if (this.group && this.topicSubscriptions.length === 0) throw new QuillStateError('subscribe to topics before reading');
+    if (this.group && this.topicSubscriptions.isEmpty) throw new QuillStateError('subscribe to topics before reading');
     const stop = new AbortController();
     const reader: Reader = { kind, signal: AbortSignal.any([sessionSignal, stop.signal]), stop };
     this.reader = reader;
@@ -356,22 +346,10 @@ export class Consumer {
 
   /** Subscribed names, and the cluster's (non-internal) topics that the subscribed RegExps match. */
   private async subscribedTopics(signal: AbortSignal): Promise<string[]> {
-    const names = this.topicSubscriptions.flatMap((s) => (typeof s.topic === 'string' ? [s.topic] : []));
-    const patterns = this.topicSubscriptions.flatMap((s) => (s.topic instanceof RegExp ? [s.topic] : []));
-    if (patterns.length === 0) return names;
+    if (!this.topicSubscriptions.hasPatterns) return this.topicSubscriptions.resolve([]);
     const metadata = await this.context.cluster.requestMetadata(null);
     signal.throwIfAborted();
-    const matched = [...metadata.topics.values()]
-      .filter((t) => !t.isInternal && patterns.some((p) => new RegExp(p.source, p.flags.replace('g', '')).test(t.name)))
-      .map((t) => t.name);
-    return [...new Set([...names, ...matched])];
-  }
-
-  private fromBeginning(topic: string): boolean {
-    const match = this.topicSubscriptions.find((s) =>
-      typeof s.topic === 'string' ? s.topic === topic : new RegExp(s.topic.source, s.topic.flags.replace('g', '')).test(topic),
-    );
-    return match?.fromBeginning ?? false;
+    return this.topicSubscriptions.resolve([...metadata.topics.values()].filter((t) => !t.isInternal).map((t) => t.name));
   }
 
   /** New partitions start at the group's committed offset, else at the subscription's end (fromBeginning). */
@@ -380,7 +358,7 @@ export class Consumer {
     const committed = await this.fetchCommittedWithRetry(partitions, signal);
     const start = partitions.map(({ topic, partition }): TopicPartitionOffset => {
       const offset = committed.get(topicPartitionKey(topic, partition)) ?? -1;
-      return { topic, partition, offset: offset >= 0 ? offset : this.fromBeginning(topic) ? 'earliest' : 'latest' };
+      return { topic, partition, offset: offset >= 0 ? offset : this.topicSubscriptions.fromBeginning(topic) ? 'earliest' : 'latest' };
     });
     this.offsets.markCommitted(start.flatMap((p) => (typeof p.offset === 'number' ? [{ topic: p.topic, partition: p.partition, offset: p.offset }] : [])));
     this.subscriptions.add(start);
