@@ -34,7 +34,16 @@ export function chaosCommand(yargs: Argv): Argv {
       if (args.powerLoss && !faults.includes('power-loss')) faults.push('power-loss');
       const seed = args.seed ?? Date.now() % 2 ** 31;
       progress(`chaos: seed ${seed}`);
+      // The first SIGINT/SIGTERM ends the workload early (heal, check, stop the cluster); a second exits at once.
+      const abort = new AbortController();
+      const onSignal = (): void => {
+        if (abort.signal.aborted) process.exit(130);
+        progress('chaos: stopping early (signal again to exit at once)');
+        abort.abort();
+      };
+      process.on('SIGINT', onSignal).on('SIGTERM', onSignal);
       const report = await runChaos({
+        signal: abort.signal,
         durationMs: args.duration * 1000,
         seed,
         faults,

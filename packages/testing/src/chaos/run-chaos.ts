@@ -1,7 +1,9 @@
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
+import { LogLevel } from '@quill/client';
 import { SeededRandom } from '@quill/random';
+import { pino } from 'pino';
 import { ProcessCluster } from '../process-cluster.js';
 import { checkHistory, type CheckResult } from './checker.js';
 import { History } from './history.js';
@@ -26,6 +28,10 @@ export interface ChaosOptions {
   flushPolicy?: 'group-commit' | 'every-batch' | 'os';
   /** Progress lines (faults as they happen, phases). */
   progress?: (line: string) => void;
+  /** A send unanswered this long is recorded as `info` and its producer replaced (default 15 s). */
+  sendDeadlineMs?: number;
+  /** Ends the workload early (then heal, final read and check run as usual). */
+  signal?: AbortSignal;
 }
 
 /** The JSON report of a run: the anomaly counts are what the issue asks; `ok` is their verdict. */
@@ -50,6 +56,10 @@ export const CHAOS_DEFAULTS = {
   replicaLagTimeMaxMs: 2_000,
   /** A produce attempt's deadline; a send gives up (an `info`) after the client's retries. */
   requestTimeoutMs: 3_000,
+  /** Replication wait of an acks=all produce before REQUEST_TIMED_OUT (Kafka's request.timeout.ms is 30 s). */
+  produceTimeoutMs: 3_000,
+  /** A send unanswered this long is `info` and its producer replaced (the client's retries take less). */
+  sendDeadlineMs: 15_000,
   readerRestartBackoffMs: 250,
   /** How long the healed cluster has to come back before the final read starts anyway. */
   recoveryTimeoutMs: 60_000,
@@ -85,7 +95,14 @@ export async function runChaos(options: ChaosOptions): Promise<ChaosReport> {
   });
   const history = new History(options.outDir === undefined ? undefined : path.join(options.outDir, 'history.jsonl'));
   try {
-    const quill = cluster.client({ requestTimeoutMs: settings.requestTimeoutMs, retry: { retries: 5, initialRetryTimeMs: 100, maxRetryTimeMs: 1_000 } });
+    const quill = cluster.client({
+      requestTimeoutMs: settings.requestTimeoutMs,
+      retry: { retries: 5, initialRetryTimeMs: 100, maxRetryTimeMs: 1_000 },
+      // With --out, the workload's client logs go to logs/client.log (retries, metadata refreshes).
+      ...(options.outDir === undefined
+        ? {}
+        : { logLevel: LogLevel.DEBUG, logger: pino({ level: 'debug' }, pino.destination({ dest: path.join(options.outDir, 'logs', 'client.log'), sync: true })) }),
+    });
     const admin = quill.admin();
     await admin.connect();
     await admin.createTopics({ topics: [{ topic: TOPIC, numPartitions: settings.partitions, replicationFactor: 3 }] });
@@ -95,7 +112,7 @@ export async function runChaos(options: ChaosOptions): Promise<ChaosReport> {
     const plan = planFaults({ seed: random.nextUint32(), durationMs: options.durationMs, kinds: options.faults });
     const workloadStart = history.now();
     const workloadEnd = workloadStart + options.durationMs;
-    const done = (): boolean => history.now() >= workloadEnd;
+    const done = (): boolean => history.now() >= workloadEnd || options.signal?.aborted === true;
     const nemesis = new Nemesis(cluster, history, {
       topic: TOPIC,
       partitions: settings.partitions,
@@ -107,12 +124,13 @@ export async function runChaos(options: ChaosOptions): Promise<ChaosReport> {
     readers.start();
     const shifted = plan.map((f) => ({ ...f, startAt: f.startAt + workloadStart, endAt: f.endAt + workloadStart }));
     const nemesisRun = nemesis.run(shifted).then(() => undefined);
+    options.signal?.addEventListener('abort', () => nemesis.stop(), { once: true });
     const reportFaults = setInterval(() => {
       const last = nemesis.injected.at(-1);
       if (last !== undefined && last.endAt < 0) progress(`${(history.now() / 1000).toFixed(1)} s: ${last.detail}`);
     }, 5_000);
     try {
-      await runWriters({ quill, topic: TOPIC, writers: settings.writers, keys: settings.keys, rate: options.rate, history, random: random.fork(), done });
+      await runWriters({ quill, topic: TOPIC, writers: settings.writers, keys: settings.keys, rate: options.rate, produceTimeoutMs: settings.produceTimeoutMs, sendDeadlineMs: settings.sendDeadlineMs, history, random: random.fork(), done });
     } finally {
       clearInterval(reportFaults);
       nemesis.stop();
@@ -175,9 +193,11 @@ export async function runChaos(options: ChaosOptions): Promise<ChaosReport> {
   }
 }
 
-function definedOnly(options: ChaosOptions): Partial<Record<'writers' | 'readers' | 'partitions' | 'keys', number>> {
-  const out: Partial<Record<'writers' | 'readers' | 'partitions' | 'keys', number>> = {};
-  for (const name of ['writers', 'readers', 'partitions', 'keys'] as const) {
+type Tunable = 'writers' | 'readers' | 'partitions' | 'keys' | 'sendDeadlineMs';
+
+function definedOnly(options: ChaosOptions): Partial<Record<Tunable, number>> {
+  const out: Partial<Record<Tunable, number>> = {};
+  for (const name of ['writers', 'readers', 'partitions', 'keys', 'sendDeadlineMs'] as const) {
     const value = options[name];
     if (value !== undefined) out[name] = value;
   }

@@ -1,4 +1,4 @@
-import type { Consumer, Quill } from '@quill/client';
+import type { Consumer, Producer, Quill } from '@quill/client';
 import { QuillError } from '@quill/client';
 import type { SeededRandom } from '@quill/random';
 import type { History } from './history.js';
@@ -14,6 +14,13 @@ export interface WriterOptions {
   rate: number;
   history: History;
   random: SeededRandom;
+  /** How long a leader may wait for replication before answering REQUEST_TIMED_OUT, in ms. */
+  produceTimeoutMs: number;
+  /**
+   * A send still unanswered after this long (the client's own retries included) is recorded
+   * as `info` and its producer abandoned for a new one: a stuck client must not stop the run.
+   */
+  sendDeadlineMs: number;
   /** Writers stop starting sends once this returns true. */
   done: () => boolean;
 }
@@ -32,22 +39,36 @@ export async function runWriters(options: WriterOptions): Promise<void> {
 
 async function runWriter(options: WriterOptions, writer: number, intervalMs: number, random: SeededRandom): Promise<void> {
   const process = `w${writer}`;
-  const producer = options.quill.producer({ idempotent: true });
-  await connectUntilDone(() => producer.connect(), options.done);
+  const newProducer = async (): Promise<Producer> => {
+    const producer = options.quill.producer({ idempotent: true });
+    await connectUntilDone(() => producer.connect(), options.done);
+    return producer;
+  };
+  let producer = await newProducer();
   let next = options.history.now();
   try {
     for (let n = 0; !options.done(); n++) {
       const value = `${process}-${n}`;
       const key = `k${random.int(0, options.keys - 1)}`;
       options.history.add({ type: 'invoke', process, value, key });
-      try {
-        const [sent] = await producer.send({ topic: options.topic, acks: -1, messages: [{ key, value }] });
-        if (sent === undefined) throw new Error('send returned no metadata');
-        options.history.add({ type: 'ok', process, value, key, partition: sent.partition, offset: sent.baseOffset });
-      } catch (error) {
+      const sent = producer.send({ topic: options.topic, acks: -1, timeout: options.produceTimeoutMs, messages: [{ key, value }] });
+      const outcome = await withDeadline(sent, options.sendDeadlineMs).then(
+        (result) => ({ result }),
+        (error: unknown) => ({ error }),
+      );
+      if ('error' in outcome) {
         // The write may or may not be in the log (a timeout, or an error after the leader
         // appended it): indeterminate, Jepsen's `info`, never counted as lost or failed.
-        options.history.add({ type: 'info', process, value, key, error: describe(error) });
+        options.history.add({ type: 'info', process, value, key, error: describe(outcome.error) });
+        if (outcome.error instanceof SendDeadlineError) {
+          sent.catch(() => undefined);
+          void producer.disconnect().catch(() => undefined);
+          producer = await newProducer();
+        }
+      } else {
+        const [metadata] = outcome.result;
+        if (metadata === undefined) options.history.add({ type: 'info', process, value, key, error: 'send returned no metadata' });
+        else options.history.add({ type: 'ok', process, value, key, partition: metadata.partition, offset: metadata.baseOffset });
       }
       next += intervalMs;
       const wait = next - options.history.now();
@@ -55,7 +76,7 @@ async function runWriter(options: WriterOptions, writer: number, intervalMs: num
       else next = options.history.now();
     }
   } finally {
-    await producer.disconnect().catch(() => undefined);
+    await withDeadline(producer.disconnect(), options.sendDeadlineMs).catch(() => undefined);
   }
 }
 
@@ -165,6 +186,17 @@ async function connectUntilDone(connect: () => Promise<void>, done: () => boolea
       await sleep(200);
     }
   }
+}
+
+/** A send the client neither answered nor failed in time. */
+export class SendDeadlineError extends Error {}
+
+function withDeadline<T>(promise: Promise<T>, deadlineMs: number): Promise<T> {
+  let timer: NodeJS.Timeout | undefined;
+  const deadline = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => reject(new SendDeadlineError(`CLIENT_STUCK: no answer from the client within ${deadlineMs} ms`)), deadlineMs);
+  });
+  return Promise.race([promise, deadline]).finally(() => clearTimeout(timer));
 }
 
 function describe(error: unknown): string {
