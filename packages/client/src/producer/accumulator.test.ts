@@ -38,8 +38,8 @@ describe('RecordAccumulator', () => {
     accumulator.append('t', 0, { value: 'b' }, 10, { ...ALL, compression: 'gzip' }, 0);
     accumulator.append('t', 0, { value: 'c' }, 10, { ...ALL, compression: 'gzip' }, 0);
     accumulator.append('t', 0, { value: 'd' }, 10, { ...ALL, acks: 1 }, 0);
-    expect(accumulator.wouldOpenBatch('t', 0, 10, { ...ALL, acks: 1 })).toBe(false);
-    expect(accumulator.wouldOpenBatch('t', 0, 10, ALL)).toBe(true);
+    // Sticky partitioning's probe: a record that would open a batch is not added.
+    expect(accumulator.append('t', 0, { value: 'not-added' }, 10, ALL, 0, true)).toBeUndefined();
     const key = partitionKey('t', 0);
     const batches = [accumulator.take(key), accumulator.take(key), accumulator.take(key)];
     expect(batches.map((b) => b.records.map((r) => r.value).join(''))).toEqual(['a', 'bc', 'd']);
@@ -73,8 +73,8 @@ describe('RecordAccumulator', () => {
         const bytes = random.int(1, 120);
         const settings = random.chance(0.05) ? { ...ALL, acks: 1 as const } : ALL;
         const value = `${round}:${i}`;
-        const { batch, index } = accumulator.append('t', partition, { value }, bytes, settings, now);
-        expect(batch.records[index]!.value).toBe(value);
+        const batch = accumulator.append('t', partition, { value }, bytes, settings, now);
+        expect(batch.records[batch.records.length - 1]!.value).toBe(value);
         const key = partitionKey('t', partition);
         appended.set(key, [...(appended.get(key) ?? []), value]);
         if (random.chance(0.2)) takeReady(false);

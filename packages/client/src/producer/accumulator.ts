@@ -14,13 +14,6 @@ export interface AccumulatorOptions {
   lingerMs: number;
 }
 
-/** Where a record went. */
-export interface Appended {
-  batch: BatchDraft;
-  /** The record's position in its batch (its offset delta). */
-  index: number;
-}
-
 /** Partitions whose first batch may be sent now, and when the next one will be. */
 export interface ReadyPartitions {
   /** Partition keys, in a rotating order so no partition is always last when requests fill up. */
@@ -44,6 +37,8 @@ interface PartitionQueue {
  */
 export class RecordAccumulator {
   private readonly queues = new Map<string, PartitionQueue>();
+  /** Partition keys by topic and partition: built once, as appends look them up per record. */
+  private readonly keys = new Map<string, string[]>();
   private nextBatchId = 0;
   private rotation = 0;
 
@@ -58,30 +53,29 @@ export class RecordAccumulator {
   }
 
   /**
-   * Whether a record of `recordBytes` for this partition would open a new batch (sticky
-   * partitioning moves on to another partition then).
+   * Adds a record to the partition's open batch, or to a new one when it would not fit, and
+   * returns that batch (the record is its last; no object per record is made). With
+   * `abortOnNewBatch` it adds nothing and returns undefined instead of opening a batch (sticky
+   * partitioning then moves on to another partition, as Kafka's append does, KIP-480).
    */
-  wouldOpenBatch(topic: string, partition: number, recordBytes: number, settings: BatchSettings): boolean {
-    const open = this.openBatch(partitionKey(topic, partition));
-    return open === undefined || !this.fits(open, recordBytes, settings);
-  }
-
-  /** Adds a record to the partition's open batch, or to a new one when it would not fit. */
-  append(topic: string, partition: number, record: RecordInput, recordBytes: number, settings: BatchSettings, nowMs: number): Appended {
-    const key = partitionKey(topic, partition);
+  append(topic: string, partition: number, record: RecordInput, recordBytes: number, settings: BatchSettings, nowMs: number, abortOnNewBatch: true): BatchDraft | undefined;
+  append(topic: string, partition: number, record: RecordInput, recordBytes: number, settings: BatchSettings, nowMs: number, abortOnNewBatch?: false): BatchDraft;
+  append(topic: string, partition: number, record: RecordInput, recordBytes: number, settings: BatchSettings, nowMs: number, abortOnNewBatch = false): BatchDraft | undefined {
+    const key = this.keyOf(topic, partition);
     let queue = this.queues.get(key);
-    if (queue === undefined) {
-      queue = { topic, partition, batches: [] };
-      this.queues.set(key, queue);
-    }
-    let batch = queue.batches[queue.batches.length - 1];
+    let batch = queue?.batches[queue.batches.length - 1];
     if (batch === undefined || !this.fits(batch, recordBytes, settings)) {
+      if (abortOnNewBatch) return undefined;
+      if (queue === undefined) {
+        queue = { topic, partition, batches: [] };
+        this.queues.set(key, queue);
+      }
       batch = { id: this.nextBatchId++, key, topic, partition, settings, createdAtMs: nowMs, records: [], estimatedBytes: BATCH_HEADER_BYTES };
       queue.batches.push(batch);
     }
     batch.records.push(record);
     batch.estimatedBytes += recordBytes;
-    return { batch, index: batch.records.length - 1 };
+    return batch;
   }
 
   /**
@@ -128,9 +122,13 @@ export class RecordAccumulator {
     return all;
   }
 
-  private openBatch(key: string): BatchDraft | undefined {
-    const batches = this.queues.get(key)?.batches;
-    return batches?.[batches.length - 1];
+  private keyOf(topic: string, partition: number): string {
+    let keys = this.keys.get(topic);
+    if (keys === undefined) {
+      keys = [];
+      this.keys.set(topic, keys);
+    }
+    return (keys[partition] ??= partitionKey(topic, partition));
   }
 
   /** A record joins a batch of the same settings while it fits; a first record always does. */

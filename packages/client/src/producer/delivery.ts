@@ -30,6 +30,8 @@ export class Delivery {
   private readonly firsts = new Map<string, FirstRecord>();
   private readonly results = new Map<string, RecordMetadata>();
   private readonly pending = new Set<BatchDraft>();
+  /** The batch the previous record went to: consecutive records mostly share one. */
+  private lastBatch: BatchDraft | undefined;
   private sealed = false;
   private settled = false;
 
@@ -42,6 +44,8 @@ export class Delivery {
 
   /** A record of this send went into `batch` at `index`. Returns true the first time this batch is seen. */
   add(batch: BatchDraft, index: number): boolean {
+    if (batch === this.lastBatch) return false;
+    this.lastBatch = batch;
     if (!this.firsts.has(batch.key)) this.firsts.set(batch.key, { topic: batch.topic, partition: batch.partition, batch, index });
     if (this.pending.has(batch)) return false;
     this.pending.add(batch);

@@ -1,4 +1,5 @@
 import { ErrorCode, QuillError } from '@quill/proto';
+import type { RecordInput } from '@quill/records';
 import { ClusterSession } from '../cluster/cluster-session.js';
 import type { PartitionMetadata } from '../cluster/index.js';
 import { retryContext, type ClientContext } from '../context.js';
@@ -169,10 +170,9 @@ export class Producer {
           );
         }
         if (this.bufferedBytes + recordBytes > this.settings.maxBufferedBytes) await this.waitForRoom(recordBytes, signal);
-        const partition = this.partitionOf(topic, partitions, message, recordBytes, settings);
-        const { batch, index } = this.accumulator.append(topic, partition, record, recordBytes, settings, now);
+        const batch = this.appendRecord(topic, partitions, message, record, recordBytes, settings, now);
         this.bufferedBytes += recordBytes;
-        if (delivery.add(batch, index)) this.sender.track(batch, delivery);
+        if (delivery.add(batch, batch.records.length - 1)) this.sender.track(batch, delivery);
       }
     }
     delivery.seal();
@@ -215,20 +215,35 @@ export class Producer {
     );
   }
 
-  /** Explicit partition first; then a custom partitioner; else murmur2 of the key, or the sticky partition for a null key. */
-  private partitionOf(topic: string, partitions: readonly PartitionMetadata[], message: Message, recordBytes: number, settings: BatchSettings): number {
-    if (message.partition !== undefined) return message.partition;
-    if (this.settings.partitioner !== undefined) {
-      const chosen = this.settings.partitioner({ topic, partitionMetadata: partitions, message });
-      if (!partitions.some((p) => p.partitionId === chosen)) {
-        throw new QuillError(ErrorCode.UNKNOWN_TOPIC_OR_PARTITION, `the partitioner chose partition ${chosen} of topic "${topic}", which has ${partitions.length}`);
+  /**
+   * Explicit partition first; then a custom partitioner; else murmur2 of the key; a null key goes
+   * to the sticky partition, or to the next one when the sticky partition's batch is closed.
+   */
+  private appendRecord(
+    topic: string,
+    partitions: readonly PartitionMetadata[],
+    message: Message,
+    record: RecordInput,
+    recordBytes: number,
+    settings: BatchSettings,
+    now: number,
+  ): BatchDraft {
+    // No closure here: this runs once per record (and tsx wraps every closure it creates).
+    let partition: number;
+    if (message.partition !== undefined) partition = message.partition;
+    else if (this.settings.partitioner !== undefined) {
+      partition = this.settings.partitioner({ topic, partitionMetadata: partitions, message });
+      if (!partitions.some((p) => p.partitionId === partition)) {
+        throw new QuillError(ErrorCode.UNKNOWN_TOPIC_OR_PARTITION, `the partitioner chose partition ${partition} of topic "${topic}", which has ${partitions.length}`);
       }
-      return chosen;
+    } else if (message.key !== null && message.key !== undefined) partition = partitionForKey(message.key, partitions.length);
+    else {
+      const sticky = this.sticky.partition(topic, partitions);
+      const appended = this.accumulator.append(topic, sticky, record, recordBytes, settings, now, true);
+      if (appended !== undefined) return appended;
+      partition = this.sticky.next(topic, partitions, sticky);
     }
-    if (message.key !== null && message.key !== undefined) return partitionForKey(message.key, partitions.length);
-    const sticky = this.sticky.partition(topic, partitions);
-    if (!this.accumulator.wouldOpenBatch(topic, sticky, recordBytes, settings)) return sticky;
-    return this.sticky.next(topic, partitions, sticky);
+    return this.accumulator.append(topic, partition, record, recordBytes, settings, now);
   }
 
   private async waitForRoom(bytes: number, signal: AbortSignal): Promise<void> {

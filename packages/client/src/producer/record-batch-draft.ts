@@ -52,7 +52,9 @@ function byteLength(value: Buffer | string | null | undefined): number {
 /** The estimated encoded size of one record (uncompressed). */
 export function estimateRecordBytes(record: RecordInput): number {
   let bytes = RECORD_OVERHEAD_BYTES + byteLength(record.key) + byteLength(record.value);
-  for (const header of record.headers ?? []) bytes += HEADER_OVERHEAD_BYTES + byteLength(header.key) + byteLength(header.value);
+  if (record.headers !== undefined) {
+    for (const header of record.headers) bytes += HEADER_OVERHEAD_BYTES + byteLength(header.key) + byteLength(header.value);
+  }
   return bytes;
 }
 
