@@ -21,6 +21,12 @@ describe('proxied startCluster', () => {
       const p = await describePartition(admin, 'events', 0);
       return p.isr.length === 3 && p.leader > 0 ? p : undefined;
     }, 30_000, 'a full ISR');
+    // Peers really dial each other through their own links: followers fetch from the leader,
+    // brokers talk to the active controller.
+    for (const follower of before.isr.filter((id) => id !== before.leader)) {
+      await eventually(async () => cluster.network.connections(follower, before.leader) > 0, 10_000, `broker ${follower} fetching through its link`);
+    }
+    await eventually(async () => [101, 102, 103].some((c) => cluster.network.connections(before.leader, c) > 0), 10_000, 'the leader talking to a controller');
     const producer = quill.producer();
     await producer.connect();
     for (let i = 0; i < 10; i++) await producer.send({ topic: 'events', acks: -1, messages: [{ value: `v${i}` }] });

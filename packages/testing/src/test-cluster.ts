@@ -50,6 +50,8 @@ export interface ClusterNetwork {
   block(from: number, to: number): void;
   /** Every link back to normal. */
   heal(): void;
+  /** Connections open now from node `from` to node `to` through their link's proxy. */
+  connections(from: number, to: number): number;
 }
 
 /** A running cluster for a service's own tests. Every handle works in both modes unless noted. */
@@ -97,6 +99,7 @@ function clusterNetwork(proxies: ProxyNetwork | undefined, nameOf: (id: number) 
     delay: (a, b, ms) => network().delay(nameOf(a), nameOf(b), ms),
     block: (from, to) => network().block(nameOf(from), nameOf(to)),
     heal: () => network().heal(),
+    connections: (from, to) => network().connections(nameOf(from), nameOf(to)),
   };
 }
 

@@ -77,6 +77,11 @@ export class ProxyNetwork {
     this.partition([node], [...this.nodes.filter((n) => n !== node), ...alsoFrom], mode);
   }
 
+  /** Connections open now on the link from → to (0 for a link never used). */
+  connections(from: string, to: string): number {
+    return this.links.get(linkKey(from, to))?.connections ?? 0;
+  }
+
   /** Heals every link: no cuts, blackholes or delays; held bytes flow on. */
   heal(): void {
     for (const proxy of this.links.values()) proxy.heal();
