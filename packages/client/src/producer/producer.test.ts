@@ -24,6 +24,13 @@ function producedPartitions(cluster: ScriptedCluster, nodeId: number): string[][
     .map((c) => (c.request as ProduceRequest__Output).topics.flatMap((t) => t.partitions.map((p) => `${t.name}-${p.partition}`)));
 }
 
+/** The producer id of every batch Produce carried (-1: not idempotent). */
+function stampsOf(cluster: ScriptedCluster): number[] {
+  return cluster
+    .callsTo('Produce')
+    .flatMap((c) => (c.request as ProduceRequest__Output).topics.flatMap((t) => t.partitions.map((p) => readBatchHeader(p.records).producerId)));
+}
+
 function values(cluster: ScriptedCluster, topic: string, partition: number): string[] {
   return decodeBatches(cluster.log(topic, partition)).flatMap((b) => b.records.map((r) => r.value?.toString() ?? 'null'));
 }
@@ -344,6 +351,22 @@ describe('Producer against scripted brokers', () => {
       await expect(late).resolves.toEqual([expect.objectContaining({ baseOffset: 1 })]);
       expect(values(cluster, 't', 0)).toEqual(['a', 'b']);
       await expect(producer.send({ topic: 't', messages: [{ value: 'c' }] })).rejects.toBeInstanceOf(QuillStateError);
+    });
+
+    it(`without idempotence, maxInFlightRequests 1 keeps a partition in order through retries (seed ${SEED})`, async () => {
+      const random = new SeededRandom(SEED);
+      cluster = await ScriptedCluster.start([1]);
+      cluster.addTopic('t', [1]);
+      cluster.intercept = (_nodeId, method) => (method === 'Produce' && random.chance(0.2) ? { code: grpc.status.UNAVAILABLE, details: 'request lost' } : random.int(0, 5));
+      const producer = await connectedProducer(cluster.addresses(), SEED, {
+        idempotent: false,
+        maxInFlightRequests: 1,
+        batchSize: 100,
+        retry: { retries: 30, initialRetryTimeMs: 2, maxRetryTimeMs: 10 },
+      });
+      await Promise.all(Array.from({ length: 200 }, (_, i) => producer.send({ topic: 't', messages: [{ value: String(i) }] })));
+      expect(values(cluster, 't', 0), `seed ${SEED}`).toEqual(Array.from({ length: 200 }, (_, i) => String(i)));
+      expect(stampsOf(cluster).every((producerId) => producerId === -1)).toBe(true);
     });
 
     it('refuses options that make no sense, and more than 5 in flight with idempotence', () => {
