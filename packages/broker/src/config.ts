@@ -56,6 +56,16 @@ export interface BrokerConfig {
   groupInitialRebalanceDelayMs: number;
   /** group.max.size (Kafka: unbounded; ours bounds a group's memory). */
   groupMaxSize: number;
+  /**
+   * group.heartbeat.max.wait.ms: the longest a long-poll heartbeat (HeartbeatRequest.max_wait_ms)
+   * is held waiting for a rebalance; never more than a third of the member's session either.
+   * Kafka has no long-poll heartbeat (its members learn of a rebalance at their next heartbeat).
+   */
+  groupHeartbeatMaxWaitMs: number;
+  /** group.heartbeat.parked.max.per.group: heartbeats held at once for one group; beyond it they are answered at once. */
+  groupHeartbeatParkedMaxPerGroup: number;
+  /** group.heartbeat.parked.max: heartbeats held at once by this broker; beyond it they are answered at once. */
+  groupHeartbeatParkedMax: number;
   /** offsets.topic.num.partitions: partitions of __consumer_offsets, fixed at its creation. */
   offsetsTopicNumPartitions: number;
   /** offsets.topic.replication.factor (capped by the live brokers when the topic is created). */
@@ -94,6 +104,9 @@ export const DEFAULT_BROKER_CONFIG = {
   groupMaxSessionTimeoutMs: 1_800_000,
   groupInitialRebalanceDelayMs: 100,
   groupMaxSize: 1000,
+  groupHeartbeatMaxWaitMs: 10_000,
+  groupHeartbeatParkedMaxPerGroup: 1000,
+  groupHeartbeatParkedMax: 10_000,
   offsetsTopicNumPartitions: 50,
   offsetsTopicReplicationFactor: 3,
   offsetsCommitTimeoutMs: 5000,

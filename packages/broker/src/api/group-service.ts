@@ -54,7 +54,10 @@ export function groupHandlers(coordinator: GroupCoordinator): Pick<BrokerHandler
       );
     },
     Heartbeat: (call, callback) => {
-      coordinator.heartbeat(call.request).then(
+      // A held (long-poll) heartbeat is released when its caller goes away.
+      const cancelled = new AbortController();
+      call.on('cancelled', () => cancelled.abort());
+      coordinator.heartbeat(call.request, cancelled.signal).then(
         (response) => callback(null, response),
         (error: unknown) => callback(null, failure(error)),
       );

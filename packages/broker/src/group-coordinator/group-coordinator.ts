@@ -27,6 +27,7 @@ import type { Logger } from 'pino';
 import type { BrokerConfig } from '../config.js';
 import { toQuillError } from '../errors.js';
 import type { LeadershipChange, ReplicaManager } from '../replica-manager/replica-manager.js';
+import { HeartbeatParking, heldWaitMs, type HeartbeatParkingLimits } from './heartbeat-parking.js';
 import { decodeCoordinatorRecords, encodeCoordinatorRecords } from './record-codec.js';
 import { CoordinatorShard, type Effects, type GroupCoordinatorSettings, type Write } from './shard.js';
 
@@ -58,6 +59,12 @@ interface Slot {
 
 type Failure = { code: ErrorCode; message: string };
 
+/** A held heartbeat's request and the answer it is waiting for. */
+interface HeldHeartbeat {
+  request: HeartbeatRequest__Output;
+  resolve: (response: HeartbeatResponse) => void;
+}
+
 /**
  * The group coordinator of this broker: the adapter around one CoordinatorShard per
  * __consumer_offsets partition it leads. It loads a shard from the partition's log when
@@ -72,6 +79,10 @@ export class GroupCoordinator {
   private unsubscribe: (() => void) | undefined;
   private creatingTopic: Promise<void> | undefined;
   private readonly settings: GroupCoordinatorSettings;
+  private readonly parkingLimits: HeartbeatParkingLimits;
+  /** Long-poll heartbeats held until their group changes or their wait ends. */
+  private readonly parked: HeartbeatParking<HeldHeartbeat>;
+  private parkedTimer: NodeJS.Timeout | undefined;
   private readonly now: () => number;
 
   constructor(private readonly deps: GroupCoordinatorDeps) {
@@ -83,6 +94,12 @@ export class GroupCoordinator {
       groupMaxSize: deps.config.groupMaxSize,
       offsetMetadataMaxBytes: deps.config.offsetMetadataMaxBytes,
     };
+    this.parkingLimits = {
+      maxWaitMs: deps.config.groupHeartbeatMaxWaitMs,
+      maxPerGroup: deps.config.groupHeartbeatParkedMaxPerGroup,
+      maxTotal: deps.config.groupHeartbeatParkedMax,
+    };
+    this.parked = new HeartbeatParking(this.parkingLimits);
   }
 
   start(): void {
@@ -96,6 +113,8 @@ export class GroupCoordinator {
   stop(): void {
     this.unsubscribe?.();
     for (const partition of [...this.slots.keys()]) this.unload(partition);
+    if (this.parkedTimer !== undefined) clearTimeout(this.parkedTimer);
+    this.parkedTimer = undefined;
   }
 
   // ------------------------------------------------------------------ requests
@@ -171,8 +190,62 @@ export class GroupCoordinator {
     return this.route(request.groupId, (failure) => ({ error: failure }), (shard, requestId, now) => shard.sync(now, requestId, request));
   }
 
-  heartbeat(request: HeartbeatRequest__Output): Promise<HeartbeatResponse> {
-    return this.route(request.groupId, (failure) => ({ error: failure }), (shard, requestId, now) => shard.heartbeat(now, requestId, request));
+  /**
+   * Runs the heartbeat through the shard (which refreshes the member's session). With
+   * `max_wait_ms` > 0 an answer of NONE is held instead (bounded: heldWaitMs and the parking
+   * maximums) until the group changes, when the heartbeat runs again and answers, say,
+   * REBALANCE_IN_PROGRESS; or until the wait ends (NONE); or until this broker stops
+   * coordinating the group (NOT_COORDINATOR). `cancelled` aborts when the caller went away.
+   */
+  heartbeat(request: HeartbeatRequest__Output, cancelled?: AbortSignal): Promise<HeartbeatResponse> {
+    const found = this.shardFor(request.groupId);
+    if ('code' in found) return Promise.resolve({ error: found });
+    const { slot, shard } = found;
+    const sessionTimeoutMs = shard.sessionTimeoutOf(request.groupId, request.memberId) ?? 0;
+    const waitMs = heldWaitMs(request.maxWaitMs, sessionTimeoutMs, this.parkingLimits);
+    if (waitMs === 0) return this.call<HeartbeatResponse>(slot, (s, requestId, now) => s.heartbeat(now, requestId, request));
+    return new Promise<HeartbeatResponse>((resolve) => {
+      const parkId = this.nextRequestId++;
+      const held: HeldHeartbeat = { request, resolve };
+      const deadline = this.now() + waitMs;
+      cancelled?.addEventListener('abort', () => this.parked.remove(parkId), { once: true });
+      this.runHeldHeartbeat(slot, parkId, deadline, held);
+    });
+  }
+
+  /** Runs a (held) heartbeat through the shard; an answer of NONE before its deadline is held (again). */
+  private runHeldHeartbeat(slot: Slot, parkId: number, deadline: number, held: HeldHeartbeat): void {
+    const requestId = this.nextRequestId++;
+    this.waiting.set(requestId, (response) => {
+      const answer = response as HeartbeatResponse;
+      const none = answer.error === null || answer.error === undefined || answer.error.code === 'NONE';
+      const stillHere = this.slots.get(slot.partition) === slot;
+      if (none && stillHere && this.now() < deadline && this.parked.park({ id: parkId, partition: slot.partition, groupId: held.request.groupId, deadline, payload: held })) {
+        this.scheduleParked();
+        return;
+      }
+      held.resolve(answer);
+    });
+    this.apply(slot, slot.shard!.heartbeat(this.now(), requestId, held.request));
+  }
+
+  /** The group changed: its held heartbeats run again, so each answers what the group is now. */
+  private wakeGroup(slot: Slot, groupId: string): void {
+    for (const heartbeat of this.parked.takeGroup(groupId)) this.runHeldHeartbeat(slot, heartbeat.id, heartbeat.deadline, heartbeat.payload);
+    this.scheduleParked();
+  }
+
+  /** One timer for every held heartbeat, at the earliest deadline: those due answer NONE. */
+  private scheduleParked(): void {
+    if (this.parkedTimer !== undefined) clearTimeout(this.parkedTimer);
+    this.parkedTimer = undefined;
+    const deadline = this.parked.nextDeadline();
+    if (deadline === undefined) return;
+    this.parkedTimer = setTimeout(() => {
+      this.parkedTimer = undefined;
+      for (const heartbeat of this.parked.takeExpired(this.now())) heartbeat.payload.resolve({ error: null });
+      this.scheduleParked();
+    }, Math.max(0, deadline - this.now()));
   }
 
   leave(request: LeaveGroupRequest__Output): Promise<LeaveGroupResponse> {
@@ -271,6 +344,7 @@ export class GroupCoordinator {
     }
     for (const write of effects.writes) this.append(slot, write);
     this.schedule(slot);
+    for (const groupId of effects.changedGroups) this.wakeGroup(slot, groupId);
   }
 
   private append(slot: Slot, write: Write): void {
@@ -362,6 +436,9 @@ export class GroupCoordinator {
     if (slot.timer !== undefined) clearTimeout(slot.timer);
     slot.timer = undefined;
     if (slot.shard !== undefined) this.apply(slot, slot.shard.unload());
+    const notCoordinator = { code: 'NOT_COORDINATOR' as const, message: `Broker ${this.deps.config.nodeId} is no longer the coordinator of ${GROUP_METADATA_TOPIC_NAME}-${partition}.` };
+    for (const heartbeat of this.parked.takePartition(partition)) heartbeat.payload.resolve({ error: notCoordinator });
+    this.scheduleParked();
     this.deps.logger.info({ partition, leaderEpoch: slot.leaderEpoch }, 'unloaded groups');
   }
 }

@@ -26,6 +26,8 @@ class Driver {
   readonly log: CoordinatorRecord[] = [];
   held: Write[] = [];
   holdWrites = false;
+  /** Every changedGroups entry, in order (what wakes held long-poll heartbeats in the adapter). */
+  changed: string[] = [];
 
   constructor(public shard = new CoordinatorShard(SETTINGS)) {}
 
@@ -34,6 +36,7 @@ class Driver {
       if (this.replies.has(r.requestId)) throw new Error(`request ${r.requestId} answered twice`);
       this.replies.set(r.requestId, r.response);
     }
+    this.changed.push(...effects.changedGroups);
     for (const w of effects.writes) {
       if (this.holdWrites) this.held.push(w);
       else this.complete(w);
@@ -434,6 +437,48 @@ describe('CoordinatorShard: static membership (KIP-345)', () => {
       d.heartbeat('g', a, 1, 'instance-a');
     }
     expect(d.shard.groupState('g')).toBe('PreparingRebalance');
+  });
+});
+
+describe('CoordinatorShard: group changes (what wakes held heartbeats)', () => {
+  it('reports the group on every state change, and not on heartbeats, commits or fetches', () => {
+    const d = new Driver();
+    const { leader, follower } = stableGroupOfTwo(d);
+    // Empty -> PreparingRebalance -> CompletingRebalance -> Stable.
+    expect(d.changed).toEqual(['g', 'g', 'g']);
+    d.changed = [];
+    expect(d.heartbeat('g', follower, 1)).toBe('NONE');
+    expect(d.commitCodes(d.commit('g', leader, 1, [['t', 0, 5]]))).toEqual(['NONE']);
+    d.fetched('g', 't', [0]);
+    expect(d.changed).toEqual([]);
+    d.leave('g', leader);
+    expect(d.changed).toEqual(['g']);
+    // The rerun of a held heartbeat now tells the member to rejoin.
+    expect(d.heartbeat('g', follower, 1)).toBe('REBALANCE_IN_PROGRESS');
+  });
+
+  it('reports a session expiry and a replaced static member (whose old id is fenced without a state change)', () => {
+    const d = new Driver();
+    const a = d.join('g', { instanceId: 'instance-a' });
+    d.advance(1000);
+    const memberId = d.reply<JoinGroupResponse>(a).memberId!;
+    d.sync('g', memberId, 1, [[memberId, 'A']], 'instance-a');
+    expect(d.shard.groupState('g')).toBe('Stable');
+    d.changed = [];
+    d.join('g', { instanceId: 'instance-a' });
+    expect(d.changed).toEqual(['g']);
+    expect(d.heartbeat('g', memberId, 1, 'instance-a')).toBe('FENCED_INSTANCE_ID');
+    d.changed = [];
+    d.advance(SESSION_MS + 1);
+    expect(d.changed).toContain('g');
+  });
+
+  it('tells the adapter a member\'s session timeout (which bounds how long its heartbeat is held)', () => {
+    const d = new Driver();
+    const { leader } = stableGroupOfTwo(d);
+    expect(d.shard.sessionTimeoutOf('g', leader)).toBe(SESSION_MS);
+    expect(d.shard.sessionTimeoutOf('g', 'nobody')).toBeUndefined();
+    expect(d.shard.sessionTimeoutOf('other', leader)).toBeUndefined();
   });
 });
 

@@ -58,6 +58,11 @@ export interface Write {
 export interface Effects {
   replies: Reply[];
   writes: Write[];
+  /**
+   * Groups whose state, generation or membership changed (a static member replaced included):
+   * a heartbeat the adapter holds for one of them must be run again, as its answer may differ now.
+   */
+  changedGroups: string[];
 }
 
 type Continuation = (now: number, error: { code: ErrorCode; message: string } | undefined) => void;
@@ -76,7 +81,7 @@ export class CoordinatorShard {
   private readonly groups = new Map<string, Group>();
   private readonly continuations = new Map<number, Continuation>();
   private nextWriteId = 1;
-  private out: Effects = { replies: [], writes: [] };
+  private out: Effects = { replies: [], writes: [], changedGroups: [] };
 
   constructor(private readonly settings: GroupCoordinatorSettings) {}
 
@@ -281,6 +286,7 @@ export class CoordinatorShard {
     member.awaitingJoin = member.awaitingSync = undefined;
     const previous = { protocols: member.protocols, sessionTimeoutMs: member.sessionTimeoutMs, rebalanceTimeoutMs: member.rebalanceTimeoutMs };
     group.replaceStaticMember(request.groupInstanceId!, oldMemberId, newMemberId);
+    this.changed(group); // the old member id is fenced now
     member.protocols = request.protocols;
     member.sessionTimeoutMs = request.sessionTimeoutMs;
     member.rebalanceTimeoutMs = request.rebalanceTimeoutMs;
@@ -378,7 +384,7 @@ export class CoordinatorShard {
       group.joinDeadline = now + rebalanceTimeoutMs;
       group.initialDelayRemainingMs = undefined;
     }
-    group.transitionTo('PreparingRebalance', now);
+    this.transition(group, 'PreparingRebalance', now);
   }
 
   private tryCompleteJoin(now: number, group: Group): void {
@@ -403,13 +409,13 @@ export class CoordinatorShard {
     if (group.members.size === 0) {
       group.protocolName = undefined;
       group.leaderId = undefined;
-      group.transitionTo('Empty', now);
+      this.transition(group, 'Empty', now);
       this.write([groupRecord(group, now)], () => undefined);
       this.dropIfUnused(group);
       return;
     }
     group.protocolName = group.selectProtocol();
-    group.transitionTo('CompletingRebalance', now);
+    this.transition(group, 'CompletingRebalance', now);
     for (const member of group.members.values()) {
       if (member.awaitingJoin === undefined) continue;
       const requestId = member.awaitingJoin;
@@ -474,13 +480,14 @@ export class CoordinatorShard {
             m.heartbeatDeadline = at + m.sessionTimeoutMs;
           }
         }
-        g.transitionTo('Stable', at);
+        this.transition(g, 'Stable', at);
       });
     }
     return this.flush();
   }
 
-  heartbeat(now: number, requestId: number, request: HeartbeatRequest__Output): Effects {
+  /** Holding a long-poll heartbeat (`maxWaitMs`) is the adapter's business; the shard answers at once. */
+  heartbeat(now: number, requestId: number, request: Omit<HeartbeatRequest__Output, 'maxWaitMs'>): Effects {
     const group = this.groups.get(request.groupId);
     const checked = this.checkMember(group, request.groupId, request.memberId, instanceIdOf(request.groupInstanceId), request.generationId);
     if (checked !== undefined) {
@@ -753,7 +760,7 @@ export class CoordinatorShard {
         results.push({ groupId, errorCode: 'NON_EMPTY_GROUP', errorMessage: `Group ${groupId} has members (state ${group.state}).` });
         continue;
       }
-      group.transitionTo('Dead', now);
+      this.transition(group, 'Dead', now);
       this.groups.delete(groupId);
       for (const { topic, partition } of group.offsets.values()) records.push({ kind: 'offset', groupId, topic, partition, value: null });
       records.push({ kind: 'group', groupId, value: null });
@@ -770,6 +777,11 @@ export class CoordinatorShard {
       this.reply(requestId, { results });
     });
     return this.flush();
+  }
+
+  /** A member's session timeout, or undefined when it is not a member (for how long its heartbeat may be held). */
+  sessionTimeoutOf(groupId: string, memberId: string): number | undefined {
+    return this.groups.get(groupId)?.members.get(memberId)?.sessionTimeoutMs;
   }
 
   /** States of the groups, for tests and metrics. */
@@ -794,13 +806,22 @@ export class CoordinatorShard {
     this.out.writes.push({ writeId, records });
   }
 
+  private transition(group: Group, next: GroupState, now: number): void {
+    group.transitionTo(next, now);
+    this.changed(group);
+  }
+
+  private changed(group: Group): void {
+    if (!this.out.changedGroups.includes(group.groupId)) this.out.changedGroups.push(group.groupId);
+  }
+
   private reply(requestId: number, response: Reply['response']): void {
     this.out.replies.push({ requestId, response });
   }
 
   private flush(): Effects {
     const effects = this.out;
-    this.out = { replies: [], writes: [] };
+    this.out = { replies: [], writes: [], changedGroups: [] };
     return effects;
   }
 
