@@ -108,12 +108,17 @@ export interface ProducerOptions {
    * Picks the partition of every message without an explicit `partition`. By default keyed
    * messages go where Kafka puts them (murmur2 of the key) and messages without a key stick to
    * one partition until its batch is sent, then move to another (Kafka's sticky partitioning,
-   * KIP-480), so they fill batches instead of spreading one record per partition.
+   * KIP-480), so they fill batches instead of spreading one record per partition. (Kafka's
+   * `partitioner.class`; KafkaJS's option of this name.)
    */
   createPartitioner?: PartitionerFactory;
-  /** Overrides the client's retry options for this producer: a batch is retried `retries` times at most. */
+  /**
+   * Overrides the client's retry options for this producer (KafkaJS's; Kafka's `retries` and
+   * `retry.backoff.ms`): a batch is retried `retries` times at most (default 5), with exponential
+   * backoff from `initialRetryTimeMs` (default 300).
+   */
   retry?: Partial<RetryOptions>;
-  /** Refresh metadata older than this, in ms. Default 300 000. */
+  /** Refresh metadata older than this, in ms (Kafka's `metadata.max.age.ms`). Default 300 000. */
   metadataMaxAgeMs?: number;
   /**
    * Ask brokers to create unknown topics on first use (when the cluster enables
