@@ -260,6 +260,38 @@ describe('group coordinator on a three-broker cluster', () => {
     expect(rebalancedMs).toBeLessThan(2000);
   }, 60_000);
 
+  it('holds a long-poll heartbeat until its wait ends (NONE) or the group rebalances (REBALANCE_IN_PROGRESS at once)', async () => {
+    const groupId = 'long-poll';
+    const coordinator = await findCoordinator(groupId, cluster.bootstrap);
+    const { leader, follower, generationId } = await formGroup(coordinator.address, groupId);
+    const heartbeat = (memberId: string, maxWaitMs: number) =>
+      rpc<HeartbeatResponse__Output>(coordinator.address, 'Heartbeat', { groupId, generationId, memberId, maxWaitMs });
+
+    // A quiet group: the heartbeat is held for its wait, then answered NONE.
+    const sentAt = performance.now();
+    expect((await heartbeat(leader.memberId, 600)).error).toBeNull();
+    expect(performance.now() - sentAt).toBeGreaterThanOrEqual(550);
+    // max_wait_ms 0 keeps Kafka's behaviour: answered without being held.
+    expect((await heartbeat(leader.memberId, 0)).error).toBeNull();
+
+    // A held heartbeat (the coordinator caps it to a third of the 10 s session) is still
+    // pending after another call to the coordinator has come back...
+    let settled = false;
+    const held = heartbeat(follower.memberId, 60_000).finally(() => {
+      settled = true;
+    });
+    await rpc(coordinator.address, 'DescribeGroups', { groupIds: [groupId] });
+    expect(settled).toBe(false);
+    // ...and the leader leaving wakes it: were it answered when its wait ended instead, it
+    // would say NONE, since nothing reruns it; REBALANCE_IN_PROGRESS means the group change did.
+    await rpc(coordinator.address, 'LeaveGroup', { groupId, members: [{ memberId: leader.memberId, reason: 'test' }] });
+    expect((await held).error?.code).toBe('REBALANCE_IN_PROGRESS');
+    // The follower rejoins alone, as the consumer would on that answer.
+    const rejoined = await join(coordinator.address, groupId, follower.memberId);
+    expect(rejoined.error).toBeNull();
+    expect(rejoined.generationId).toBe(generationId + 1);
+  }, 60_000);
+
   it('a static member restarting within its session keeps its assignment without a rebalance (KIP-345)', async () => {
     const groupId = 'static-group';
     const coordinator = await findCoordinator(groupId, cluster.bootstrap);

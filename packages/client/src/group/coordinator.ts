@@ -66,7 +66,7 @@ export class GroupCoordinator {
   /**
    * Sends a group call to the coordinator and resolves with the raw response, whose `error`
    * the caller reads (JoinGroup's MEMBER_ID_REQUIRED carries data). Transport failures and
-   * NOT_COORDINATOR / COORDINATOR_NOT_AVAILABLE make it forget the coordinator; both reject
+   * NOT_COORDINATOR / COORDINATOR_NOT_AVAILABLE make it forget the coordinator (not an aborted call); both reject
    * and resolve as they came.
    */
   async call<M extends GroupMethod>(
@@ -82,7 +82,8 @@ export class GroupCoordinator {
         ...(options.timeoutMs !== undefined ? { timeoutMs: options.timeoutMs } : {}),
       });
     } catch (error) {
-      this.forget(`${method} failed: ${error instanceof Error ? error.message : String(error)}`);
+      // A call its caller aborted says nothing about the coordinator.
+      if (options.signal?.aborted !== true) this.forget(`${method} failed: ${error instanceof Error ? error.message : String(error)}`);
       throw error;
     }
     const code = responseErrorCode(response as { error?: Error__Output | null });

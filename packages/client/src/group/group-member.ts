@@ -54,6 +54,8 @@ export class GroupMember {
   /** The subscribed topics and their partition counts as of the last join. */
   private joinedSubscription = '';
   private nextSubscriptionCheckMs = 0;
+  /** When the last heartbeat was sent; the next goes out a heartbeat interval later at the earliest. */
+  private lastHeartbeatSentMs = Number.NEGATIVE_INFINITY;
 
   constructor(
     private readonly context: ClientContext,
@@ -79,7 +81,10 @@ export class GroupMember {
 
   /**
    * Keeps the member in the group until `signal` aborts: joins, then heartbeats every
-   * heartbeatIntervalMs, rejoining whenever needed. Rejects only with a fatal error
+   * heartbeatIntervalMs, rejoining whenever needed. Heartbeats are long polls: the coordinator
+   * holds each up to heartbeatIntervalMs and answers early when the group rebalances, and the
+   * next one goes out when the previous returns, so a rebalance is noticed within a round trip
+   * at the same rate of calls (a coordinator that answers at once is called once per interval). Rejects only with a fatal error
    * (FENCED_INSTANCE_ID, INCONSISTENT_GROUP_PROTOCOL, ...); everything else is retried.
    */
   async run(signal: AbortSignal): Promise<void> {
@@ -95,7 +100,7 @@ export class GroupMember {
         if (this.membership.phase !== 'stable' || this.membership.pendingRejoin !== undefined) {
           await this.joinGroup(signal);
         } else {
-          await this.pause(this.settings.heartbeatIntervalMs, signal);
+          await this.pause(this.lastHeartbeatSentMs + this.settings.heartbeatIntervalMs - this.context.now(), signal);
           if (signal.aborted) return;
           if (this.membership.pendingRejoin !== undefined) continue;
           if (this.listener.pollOverdue()) {
@@ -301,6 +306,8 @@ export class GroupMember {
     }
     this.owned = assignment;
     this.rebalancing = false;
+    // The first heartbeat of a generation goes out at once, so a rebalance is heard of from the start.
+    this.lastHeartbeatSentMs = Number.NEGATIVE_INFINITY;
     await this.listener.assigned(added, signal);
     this.report({
       type: 'joined',
@@ -394,18 +401,36 @@ export class GroupMember {
       .join(',');
   }
 
+  /**
+   * One heartbeat, held by the coordinator up to heartbeatIntervalMs unless the group changes.
+   * A rejoin asked for meanwhile (interrupt) abandons it.
+   */
   private async heartbeat(signal: AbortSignal): Promise<void> {
     const { membership } = this;
-    const response = await this.coordinator.call(
-      'Heartbeat',
-      {
-        groupId: this.settings.groupId,
-        generationId: membership.generationId,
-        memberId: membership.memberId,
-        ...(this.settings.groupInstanceId !== undefined ? { groupInstanceId: this.settings.groupInstanceId } : {}),
-      },
-      { signal, timeoutMs: Math.min(this.context.requestTimeoutMs, this.settings.sessionTimeoutMs) },
-    );
+    const maxWaitMs = this.settings.heartbeatIntervalMs;
+    const interrupted = new AbortController();
+    this.wake = () => interrupted.abort();
+    this.lastHeartbeatSentMs = this.context.now();
+    let response;
+    try {
+      response = await this.coordinator.call(
+        'Heartbeat',
+        {
+          groupId: this.settings.groupId,
+          generationId: membership.generationId,
+          memberId: membership.memberId,
+          ...(this.settings.groupInstanceId !== undefined ? { groupInstanceId: this.settings.groupInstanceId } : {}),
+          maxWaitMs,
+        },
+        // The coordinator may hold it for maxWaitMs before it even starts to answer.
+        { signal: AbortSignal.any([signal, interrupted.signal]), timeoutMs: Math.min(this.context.requestTimeoutMs, this.settings.sessionTimeoutMs) + maxWaitMs },
+      );
+    } catch (error) {
+      if (interrupted.signal.aborted && !signal.aborted) return;
+      throw error;
+    } finally {
+      this.wake = undefined;
+    }
     const code = responseErrorCode(response);
     if (code === ErrorCode.NONE) {
       this.report({ type: 'heartbeat', memberId: membership.memberId, generationId: membership.generationId });
@@ -456,6 +481,7 @@ export class GroupMember {
 
   /** Waits `ms`, or less when interrupted (a rejoin was asked for) or aborted. */
   private async pause(ms: number, signal: AbortSignal): Promise<void> {
+    if (ms <= 0) return;
     const timer = new AbortController();
     const onAbort = (): void => timer.abort();
     signal.addEventListener('abort', onAbort, { once: true });
