@@ -30,12 +30,11 @@ export function replicaHandlers(replicas: ReplicaManager): Partial<ReplicaHandle
           const response = await replicaFetch(replicas, request).catch((error: unknown) => ({
             error: { code: toQuillError(error).code, message: toQuillError(error).message },
           }));
+          // A follower that went away cancelled the stream: its answer goes nowhere.
           if (!call.cancelled) call.write(response);
         });
       });
       call.on('end', () => void previous.then(() => call.end()));
-      // A cancelled stream (the follower went away) emits 'error'; answers in flight are dropped above.
-      call.on('error', () => undefined);
     },
     OffsetForLeaderEpoch: (call, callback) => {
       const topics = call.request.topics.map((topic) => ({
