@@ -33,6 +33,13 @@ describe('checkHistory', () => {
     expect(result.ok).toBe(false);
   });
 
+  it('a write other readers saw but the final read lacks is lost', () => {
+    const history = [...ok('w0', 'a', 0, 0), ...ok('w0', 'b', 0, 1), ...polls('r0', 0, [[0, 'a'], [1, 'b']]), ...polls('final', 0, [[0, 'a']])];
+    const result = checkHistory(history, window);
+    expect(result.lost).toBe(1);
+    expect(result.examples.lost[0]?.value).toBe('b');
+  });
+
   it('indeterminate writes may be missing without being lost', () => {
     const history: HistoryEvent[] = [
       { type: 'invoke', process: 'w0', value: 'x', key: 'k', time: 0 },
