@@ -5,6 +5,7 @@ import { benchControllerFailover } from '../bench/controller-failover.js';
 import { benchE2e } from '../bench/e2e.js';
 import { benchLeaderFailover } from '../bench/leader-failover.js';
 import { benchProduce, type ProduceSettings } from '../bench/produce.js';
+import { benchRebalance } from '../bench/rebalance.js';
 import { ms, throughputLine } from '../bench/report.js';
 import { FLUSH_POLICIES, openTarget, type BenchTarget, type FlushPolicy, type TargetOptions } from '../bench/target.js';
 import { clientOptions, integer, single } from '../client-options.js';
@@ -123,6 +124,30 @@ export function benchCommand(yargs: Argv): Argv {
         },
       )
       .command(
+        'rebalance',
+        'Consumer group rebalance time: members of a fresh group joining at once, then one leaving (default settings)',
+        (b) =>
+          topicOptions(targetOptions(b))
+            .default('topic', 'bench-rebalance')
+            .option('members', { type: 'number', default: 10, describe: 'consumers in each group (at least 2: one leaves)', coerce: integer('--members', 2) })
+            .option('trials', { type: 'number', default: 10, describe: 'groups to form, each with a fresh group id', coerce: integer('--trials', 1) }),
+        async (args) => {
+          await withTarget(args, async (target) => {
+            const report = await benchRebalance(
+              target,
+              { topic: args.topic, partitions: args.partitions, replicationFactor: args.replicationFactor, members: args.members, trials: args.trials },
+              progress,
+            );
+            if (args.json) return print(JSON.stringify(report));
+            const line = (what: string, s: { p50: number; p99: number; max: number }) => `${what}: ${ms(s.p50)} ms 50th, ${ms(s.p99)} ms 99th, ${ms(s.max)} ms max`;
+            print(
+              `${report.members} members over ${report.partitions} partitions, ${report.trials} trials. ` +
+                `${line('join', report.joinMs)}; ${line('one leaves', report.leaveMs)} (heard of it: ${line('', report.leaveNoticedMs).slice(2)}).`,
+            );
+          });
+        },
+      )
+      .command(
         'cluster',
         'Start 3 controllers and 3 brokers (as --start-cluster does) and keep them until Ctrl-C, to run several benchmarks against',
         (b) =>
@@ -137,7 +162,7 @@ export function benchCommand(yargs: Argv): Argv {
       )
       .command(failoverCommand('controller-failover', 'Controller failover time, on 3 controllers it starts', benchControllerFailover))
       .command(failoverCommand('leader-failover', 'Partition leader failover time, on 3 controllers and 3 brokers it starts', benchLeaderFailover))
-      .demandCommand(1, 'Name a benchmark: produce, consume, e2e, cluster, controller-failover or leader-failover.'),
+      .demandCommand(1, 'Name a benchmark: produce, consume, e2e, rebalance, cluster, controller-failover or leader-failover.'),
   );
 }
 
