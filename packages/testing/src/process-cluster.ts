@@ -119,7 +119,13 @@ export class ProcessCluster {
     );
     for (const node of nodes.values()) node.process.start();
     const cluster = new ProcessCluster(nodes, clusterId, dataRoot, proxies, clientAddresses);
-    await cluster.waitForBrokers(brokerCount);
+    try {
+      await cluster.waitForBrokers(brokerCount);
+    } catch (error) {
+      // Leave no processes or proxies behind a cluster that never came up.
+      await cluster.stop();
+      throw error;
+    }
     return cluster;
   }
 
