@@ -1,5 +1,6 @@
+import { partitionForKey } from '@quill/client';
 import { describe, expect, it } from 'vitest';
-import { settledGeneration, type MemberJoin } from './rebalance-coverage.js';
+import { groupIdsCoveringPartitions, settledGeneration, type MemberJoin } from './rebalance-coverage.js';
 
 const joins = (entries: Array<[number, number, number[]]>) => new Map<number, MemberJoin>(entries.map(([member, generationId, partitions]) => [member, { generationId, partitions }]));
 
@@ -56,5 +57,21 @@ describe('settledGeneration', () => {
       [2, 1, [3]],
     ]);
     expect(settledGeneration(latest, [0, 1], 4, 1)).toBe(2);
+  });
+});
+
+describe('groupIdsCoveringPartitions', () => {
+  it('finds one group id per partition, the first of the prefix landing there', () => {
+    const partitionOf = (groupId: string) => Number(groupId.split('-').at(-1)) % 5;
+    expect(groupIdsCoveringPartitions('probe', 5, partitionOf)).toEqual(['probe-0', 'probe-1', 'probe-2', 'probe-3', 'probe-4']);
+  });
+
+  it('with the brokers\' murmur2 placement, covers all 50 partitions of __consumer_offsets', () => {
+    const ids = groupIdsCoveringPartitions('bench-rebalance-x-probe', 50, (groupId) => partitionForKey(groupId, 50));
+    expect(ids.map((id) => partitionForKey(id, 50))).toEqual(Array.from({ length: 50 }, (_, i) => i));
+  });
+
+  it('gives up, rather than looping, when a partition cannot be reached', () => {
+    expect(() => groupIdsCoveringPartitions('probe', 3, () => 0)).toThrow(/every one of 3 partitions/);
   });
 });

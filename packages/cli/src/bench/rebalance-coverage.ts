@@ -33,3 +33,22 @@ export function settledGeneration(
   return owners.every((count) => count === 1) ? generationId : undefined;
 }
 
+
+/** Candidates tried per partition before giving up (a fair hash needs about ln(partitions) each). */
+const PROBE_CANDIDATES_PER_PARTITION = 1000;
+
+/**
+ * One group id per coordinator partition: `${prefix}-N` for the smallest N landing on each of
+ * the `partitionCount` partitions of __consumer_offsets (`partitionOf` is the group's partition,
+ * murmur2 as the brokers hash). Describing them makes every coordinator load before a timed run.
+ */
+export function groupIdsCoveringPartitions(prefix: string, partitionCount: number, partitionOf: (groupId: string) => number): string[] {
+  const found = new Map<number, string>();
+  for (let n = 0; found.size < partitionCount; n++) {
+    if (n >= partitionCount * PROBE_CANDIDATES_PER_PARTITION) throw new Error(`no group id of ${prefix}-N lands on every one of ${partitionCount} partitions`);
+    const groupId = `${prefix}-${n}`;
+    const partition = partitionOf(groupId);
+    if (!found.has(partition)) found.set(partition, groupId);
+  }
+  return [...found].sort(([a], [b]) => a - b).map(([, groupId]) => groupId);
+}

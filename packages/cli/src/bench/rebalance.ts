@@ -1,8 +1,14 @@
 import { loadavg } from 'node:os';
-import { QuillError, type Consumer, type Quill } from '@quill/client';
+import { QuillError, partitionForKey, type Consumer, type Quill } from '@quill/client';
 import { percentile } from './percentiles.js';
-import { settledGeneration, type MemberJoin } from './rebalance-coverage.js';
+import { groupIdsCoveringPartitions, settledGeneration, type MemberJoin } from './rebalance-coverage.js';
 import { benchClient, ensureTopic, type BenchTarget } from './target.js';
+
+/** The internal topic whose partition leaders coordinate groups. */
+const GROUP_METADATA_TOPIC = '__consumer_offsets';
+
+/** DescribeGroups calls in flight at once while warming the coordinators. */
+const PROBES_IN_FLIGHT = 8;
 
 /** A trial that has not settled by then failed: the group never covered every partition. */
 const SETTLE_DEADLINE_MS = 60_000;
@@ -55,7 +61,8 @@ export interface RebalanceReport {
  * of its own) of a fresh group start at once, timed until all of them have joined one
  * generation whose assignments cover the topic's partitions exactly once; then one member
  * disconnects (LeaveGroup), timed until the rest have joined a newer such generation. The
- * first use of a group creates __consumer_offsets, so a throwaway group goes first, untimed.
+ * first use of a group creates __consumer_offsets, so a throwaway group goes first, untimed,
+ * and every coordinator partition is made to load before the trials (see warmCoordinators).
  */
 export async function benchRebalance(target: BenchTarget, settings: RebalanceSettings, progress: (line: string) => void): Promise<RebalanceReport> {
   if (settings.members < 2) throw new QuillError('INVALID_CONFIG', `--members must be at least 2 (one of them leaves), got ${settings.members}.`);
@@ -72,7 +79,11 @@ export async function benchRebalance(target: BenchTarget, settings: RebalanceSet
   } finally {
     await warmup.stop();
   }
-  progress(`Warm-up group formed in ${(performance.now() - warmupStarted).toFixed(0)} ms (it creates __consumer_offsets; not counted).`);
+  const coordinatorPartitions = await warmCoordinators(target, runId);
+  progress(
+    `Warm-up: a throwaway group (it creates ${GROUP_METADATA_TOPIC}) and all ${coordinatorPartitions} coordinator partitions loaded ` +
+      `in ${(performance.now() - warmupStarted).toFixed(0)} ms (not counted).`,
+  );
 
   const trialResults: RebalanceTrial[] = [];
   for (let trial = 0; trial < settings.trials; trial++) {
@@ -95,6 +106,28 @@ export async function benchRebalance(target: BenchTarget, settings: RebalanceSet
     trialResults,
     loadAverage: { start: loadAtStart, end: loadavg() },
   };
+}
+
+/**
+ * Right after __consumer_offsets is created its partitions get leaders and load over a few
+ * seconds; a trial group whose coordinator is not ready would time the client's retry backoff.
+ * Describing one group id per partition waits (the admin client retries NOT_COORDINATOR and
+ * COORDINATOR_LOAD_IN_PROGRESS) until every coordinator answers. Returns the partition count.
+ */
+async function warmCoordinators(target: BenchTarget, runId: string): Promise<number> {
+  const admin = benchClient(target).admin();
+  try {
+    await admin.connect();
+    const { topics } = await admin.fetchTopicMetadata({ topics: [GROUP_METADATA_TOPIC] });
+    const partitionCount = topics[0]?.partitions.length ?? 0;
+    if (partitionCount === 0) throw new QuillError('COORDINATOR_NOT_AVAILABLE', `${GROUP_METADATA_TOPIC} has no partitions.`);
+    const probes = groupIdsCoveringPartitions(`${runId}-probe`, partitionCount, (groupId) => partitionForKey(groupId, partitionCount));
+    // A few at a time: each call in flight listens on the admin client's one abort signal.
+    for (let i = 0; i < probes.length; i += PROBES_IN_FLIGHT) await admin.describeGroups(probes.slice(i, i + PROBES_IN_FLIGHT));
+    return partitionCount;
+  } finally {
+    await admin.disconnect();
+  }
 }
 
 async function runTrial(target: BenchTarget, groupId: string, topic: string, partitionCount: number, memberCount: number): Promise<RebalanceTrial> {

@@ -141,7 +141,7 @@ export function benchCommand(yargs: Argv): Argv {
             if (args.json) return print(JSON.stringify(report));
             const line = (what: string, s: { p50: number; p99: number; max: number }) => `${what}: ${ms(s.p50)} ms 50th, ${ms(s.p99)} ms 99th, ${ms(s.max)} ms max`;
             print(
-              `${report.members} members over ${report.partitions} partitions, ${report.trials} trials. ` +
+              `${report.members} members over ${report.partitions} partitions, ${report.trials} trial${report.trials === 1 ? '' : 's'}. ` +
                 `${line('join', report.joinMs)}; ${line('one leaves', report.leaveMs)} (heard of it: ${line('', report.leaveNoticedMs).slice(2)}).`,
             );
           });
