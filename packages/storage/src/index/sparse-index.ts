@@ -117,6 +117,11 @@ export class SparseIndex {
     if (this.pending.length >= INDEX_WRITE_BATCH_ENTRIES) this.writePending();
   }
 
+  /** Forgets the entries not written yet (their file was deleted). */
+  discardPending(): void {
+    this.pending = [];
+  }
+
   /** Writes the entries kept in memory to the file, with one write. */
   private writePending(): void {
     if (this.pending.length === 0) return;

@@ -141,6 +141,18 @@ describe('PartitionLog', () => {
     expect(log.append(batchOf(['x']), { assignOffsets: true }).firstOffset).toBe(500);
   });
 
+  it('a segment deleted with index entries still unwritten leaves no index behind for its successor', async () => {
+    const dir = tempDir();
+    const log = await open(dir, { indexIntervalBytes: 64 });
+    for (let i = 0; i < 10; i++) log.append(batchOf([`v${i}`.padEnd(100, '.')]), { assignOffsets: true });
+    // Restarts the log at the same base offset 0: the new segment gets fresh, empty index files.
+    log.truncateFullyAndStartAt(0);
+    await log.close();
+    for (const suffix of [OFFSET_INDEX_SUFFIX, TIME_INDEX_SUFFIX]) {
+      expect(fs.statSync(path.join(dir, `${'0'.padStart(20, '0')}${suffix}`)).size).toBe(0);
+    }
+  });
+
   it('acknowledges by flush policy: group commit and every-batch wait for fsync, os does not', async () => {
     for (const flushPolicy of ['group-commit', 'every-batch'] as const) {
       const log = await open(tempDir(), { flushPolicy });

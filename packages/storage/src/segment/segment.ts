@@ -396,6 +396,10 @@ export class LogSegment {
    */
   async delete(): Promise<void> {
     LogSegment.removeFiles(this.dir, this.baseOffset);
+    // Unwritten index entries belong to files that are gone: writing them on close would recreate
+    // the files, possibly under a new segment with the same base offset.
+    this.offsetIndex.discardPending();
+    this.timeIndex.discardPending();
     await this.close();
   }
 
