@@ -126,7 +126,11 @@ export interface ConsumerOptions {
   sessionTimeout?: number;
   /** How long a rebalance waits for members to rejoin, in ms. Default 60 000. */
   rebalanceTimeout?: number;
-  /** Time between heartbeats, in ms. Default 3000. */
+  /**
+   * Time between heartbeats, in ms. Default 3000. Each heartbeat is a long poll: the coordinator
+   * holds it up to this long and answers at once when the group starts rebalancing, so the
+   * member hears of a rebalance within a round trip, not a heartbeat interval later.
+   */
   heartbeatInterval?: number;
   /**
    * Longest time a handler may hold one message (or batch) before this member leaves the
