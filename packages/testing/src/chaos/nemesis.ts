@@ -27,6 +27,8 @@ export interface InjectedFault {
 }
 
 const DEFAULT_LOOKUP_TIMEOUT_MS = 3_000;
+/** One DescribeQuorum attempt: a paused controller must not hold the lookup long. */
+const LOOKUP_ATTEMPT_TIMEOUT_MS = 1_000;
 
 /**
  * Runs a fault plan against a proxied process cluster: kills (SIGKILL) and restarts, pauses
@@ -206,7 +208,7 @@ export class Nemesis {
   private async activeController(): Promise<number | undefined> {
     const addresses = [...this.cluster.nodes.values()].flatMap((n) => (n.controllerAddress === undefined || !n.process.running ? [] : [n.controllerAddress]));
     if (addresses.length === 0) return undefined;
-    const client = new ControllerClient({ controllers: addresses, timeoutMs: this.options.lookupTimeoutMs ?? DEFAULT_LOOKUP_TIMEOUT_MS, attemptTimeoutMs: 1_000 });
+    const client = new ControllerClient({ controllers: addresses, timeoutMs: this.options.lookupTimeoutMs ?? DEFAULT_LOOKUP_TIMEOUT_MS, attemptTimeoutMs: LOOKUP_ATTEMPT_TIMEOUT_MS });
     try {
       const quorum = await client.call<DescribeQuorumResponse__Output>('DescribeQuorum', {});
       return quorum.leaderId > 0 ? quorum.leaderId : undefined;

@@ -68,6 +68,8 @@ export const CHAOS_DEFAULTS = {
 
 const TOPIC = 'chaos';
 const MIN_INSYNC_REPLICAS = 2;
+/** How often the high watermarks are asked for while waiting for them to cover every acknowledgement. */
+const END_OFFSETS_POLL_MS = 250;
 
 /**
  * A Jepsen-style run: a proxied 3-controller, 3-broker process cluster; idempotent acks=all
@@ -185,7 +187,7 @@ export async function runChaos(options: ChaosOptions): Promise<ChaosReport> {
           // A partition without a leader yet: ask again.
         }
         if (Date.now() > deadline) return offsets;
-        await new Promise((resolve) => setTimeout(resolve, 250));
+        await new Promise((resolve) => setTimeout(resolve, END_OFFSETS_POLL_MS));
       }
     } finally {
       await admin.disconnect().catch(() => undefined);

@@ -176,6 +176,9 @@ export async function finalRead(options: {
   return { complete: remaining.size === 0 };
 }
 
+/** Pause between attempts to connect a client while the cluster is down. */
+const CONNECT_RETRY_MS = 200;
+
 async function connectUntilDone(connect: () => Promise<void>, done: () => boolean): Promise<void> {
   for (;;) {
     try {
@@ -183,7 +186,7 @@ async function connectUntilDone(connect: () => Promise<void>, done: () => boolea
       return;
     } catch (error) {
       if (done()) throw error;
-      await sleep(200);
+      await sleep(CONNECT_RETRY_MS);
     }
   }
 }
