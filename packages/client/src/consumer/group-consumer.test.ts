@@ -67,6 +67,23 @@ describe('group consumer against scripted brokers', () => {
     expect(cluster.groups.group('g1').members.size).toBe(0);
   });
 
+  it('heartbeats ask to be held for heartbeatInterval; a coordinator that answers at once still gets one per interval', async () => {
+    cluster = await ScriptedCluster.start([1]);
+    cluster.addTopic('beats', [1]);
+    const consumer = await groupConsumer({ groupId: 'g-beats', heartbeatInterval: 200 });
+    await consumer.subscribe({ topic: 'beats' });
+    const joinedAt: number[] = [];
+    consumer.on(consumer.events.GROUP_JOIN, () => joinedAt.push(performance.now()));
+    await consumer.run({ eachMessage: async () => undefined });
+    await eventually(() => cluster!.callsTo('Heartbeat').length >= 5, 10_000, 'five heartbeats');
+    const elapsedMs = performance.now() - joinedAt[0]!;
+    const heartbeats = cluster.callsTo('Heartbeat');
+    expect(heartbeats.every((c) => (c.request as { maxWaitMs?: number }).maxWaitMs === 200)).toBe(true);
+    // The first goes out right after the join, then one per interval: not a loop of calls
+    // (this scripted coordinator answers at once, as one that ignores max_wait_ms would).
+    expect(heartbeats.length).toBeLessThanOrEqual(Math.floor(elapsedMs / 200) + 2);
+  });
+
   it('a new consumer of the group starts at the committed offsets; without one, at the end', async () => {
     cluster = await ScriptedCluster.start([1]);
     cluster.addTopic('t', [1, 1]);
