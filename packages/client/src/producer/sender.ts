@@ -312,8 +312,12 @@ export class Sender {
     for (const batch of batches) this.sequencer.answered(batch);
     for (const batch of batches) {
       const outcome = failure ?? toOutcome(nodeId, batch.draft, answers!.get(batch.key));
-      if (outcome instanceof QuillError) this.onFailure(batch, outcome, nowMs);
-      else this.settle(batch.draft, outcome);
+      if (outcome instanceof QuillError) {
+        this.onFailure(batch, outcome, nowMs);
+      } else {
+        this.sequencer.acknowledged(batch);
+        this.settle(batch.draft, outcome);
+      }
     }
     this.schedule();
   }

@@ -21,6 +21,7 @@ describe('Sequencer', () => {
     expect(sequencer.canSendNew('p')).toBe(false);
     expect(sequencer.canSendNew('other')).toBe(true);
     sequencer.answered(a);
+    sequencer.acknowledged(a);
     expect(sequencer.canSendNew('p')).toBe(true);
 
     const wrapping = new Sequencer<SequencedBatch>(1);
@@ -46,6 +47,26 @@ describe('Sequencer', () => {
     expect(sequencer.dueRetry('p', 10)).toBeUndefined();
     sequencer.answered(batches[1]!);
     expect(sequencer.dueRetry('p', 10)).toBe(batches[2]);
+  });
+
+  it('counts the window from the oldest unsettled batch: answers that come back out of order do not let more go', () => {
+    const sequencer = new Sequencer<SequencedBatch>(3);
+    const [a, b, c, d] = [batch(0), batch(1), batch(2), batch(3)];
+    for (const x of [a, b, c]) sequencer.sent(x);
+    // b and c are acknowledged before a's answer: a is still unsettled, so b and c still count
+    // (the broker appended them after a; one more would push a out of its last batches).
+    for (const x of [b, c]) {
+      sequencer.answered(x);
+      sequencer.acknowledged(x);
+    }
+    expect(sequencer.canSendNew('p')).toBe(false);
+    sequencer.answered(a);
+    sequencer.acknowledged(a);
+    expect(sequencer.canSendNew('p')).toBe(true);
+    sequencer.sent(d);
+    sequencer.answered(d);
+    sequencer.acknowledged(d);
+    expect(sequencer.isIdle).toBe(true);
   });
 
   it('says an out-of-order answer may be an overtaking only when an older batch was pending at send or still is', () => {
@@ -75,6 +96,8 @@ describe('Sequencer', () => {
     expect(() => sequencer.reset()).toThrow(/invariant/);
     sequencer.sent(a);
     sequencer.answered(a);
+    expect(sequencer.isIdle).toBe(false); // answered, not acknowledged yet
+    sequencer.acknowledged(a);
     expect(sequencer.isIdle).toBe(true);
     sequencer.reset();
     expect(sequencer.needsReset).toBe(false);
@@ -128,13 +151,19 @@ describe('Sequencer', () => {
         const lost = random.chance(0.15);
         let outcome: 'ok' | 'retriable' | 'out-of-order';
         if (random.chance(0.15)) outcome = 'retriable'; // never reached the broker
-        else if (b.baseSequence < expected.get(b.key)!) outcome = 'ok'; // a duplicate, answered with its offset
+        else if (b.baseSequence < expected.get(b.key)!) {
+          // A duplicate: the broker recognises it only among the producer's last five batches.
+          const recent = log.get(b.key)!.slice(-5);
+          expect(recent, `seed ${SEED} round ${round}: a retry of ${b.baseSequence} older than the broker's last five batches`).toContain(b.baseSequence);
+          outcome = 'ok';
+        }
         else if (b.baseSequence === expected.get(b.key)!) {
           expected.set(b.key, b.baseSequence + b.count);
           log.get(b.key)!.push(b.baseSequence);
           outcome = lost ? 'retriable' : 'ok';
         } else outcome = 'out-of-order';
         sequencer.answered(b);
+        if (outcome === 'ok') sequencer.acknowledged(b);
         if (outcome === 'out-of-order') {
           expect(sequencer.mayHaveOvertaken(b), `seed ${SEED} round ${round}: a gap no older batch explains`).toBe(true);
           sequencer.retryLater(b, now);

@@ -12,6 +12,13 @@ export interface SequencedBatch {
 
 interface PartitionPipeline<B extends SequencedBatch> {
   nextSequence: number;
+  /**
+   * Every batch sent since the oldest one not yet acknowledged or failed, in id order (answered
+   * ones included): the broker appended at most these after that one, so keeping them at most
+   * `maxInFlightPerPartition` keeps its retry among the producer's last batches the broker
+   * remembers (5), even when answers come back in another order than the requests went.
+   */
+  window: B[];
   /** Sent and not answered yet, oldest first. */
   inFlight: B[];
   /** Failed retriably, waiting to go again; sorted by id. */
@@ -24,7 +31,8 @@ interface PartitionPipeline<B extends SequencedBatch> {
  * Per partition: the batches in flight, the ones waiting to be retried, and (with idempotence)
  * the next sequence number. No I/O, no clock: the sender asks it what may go and reports what
  * happened. The rules that keep a partition's batches in order:
- * - new batches go while fewer than `maxInFlightPerPartition` are in flight and none waits for a retry;
+ * - new batches go while none waits for a retry and fewer than `maxInFlightPerPartition` were
+ *   sent since the oldest batch not settled yet (acknowledged or failed for good);
  * - retries go one at a time, oldest first, and only when nothing of the partition is in flight,
  *   so a retried batch never overtakes an older one (the broker rejects an out-of-order sequence
  *   anyway; this keeps that from happening in a loop).
@@ -33,6 +41,8 @@ export class Sequencer<B extends SequencedBatch> {
   private readonly partitions = new Map<string, PartitionPipeline<B>>();
   /** Batches sent while an older batch of their partition was still unanswered or waiting for a retry. */
   private readonly sentBehindOlder = new WeakSet<B>();
+  /** Batches acknowledged or failed for good. */
+  private readonly settledBatches = new WeakSet<B>();
 
   constructor(private readonly maxInFlightPerPartition: number) {
     if (!(maxInFlightPerPartition >= 1)) throw new RangeError(`maxInFlightPerPartition must be at least 1, got ${maxInFlightPerPartition}`);
@@ -42,7 +52,7 @@ export class Sequencer<B extends SequencedBatch> {
   canSendNew(key: string): boolean {
     const p = this.partitions.get(key);
     if (p === undefined) return true;
-    return !p.poisoned && p.retries.length === 0 && p.inFlight.length < this.maxInFlightPerPartition;
+    return !p.poisoned && p.retries.length === 0 && p.window.length < this.maxInFlightPerPartition;
   }
 
   /** The retry of this partition that may go now, if any. */
@@ -82,6 +92,7 @@ export class Sequencer<B extends SequencedBatch> {
     if (p.inFlight.length > 0 || p.retries.some((r) => r.batch.id < batch.id)) this.sentBehindOlder.add(batch);
     else this.sentBehindOlder.delete(batch);
     p.inFlight.push(batch);
+    if (!p.window.includes(batch)) p.window.push(batch);
   }
 
   /** The batch is answered (acknowledged, or failed: then `retryLater` or `failed` follows). */
@@ -90,6 +101,12 @@ export class Sequencer<B extends SequencedBatch> {
     const index = p?.inFlight.indexOf(batch) ?? -1;
     if (index < 0) throw new Error(`invariant: batch ${batch.id} of ${batch.key.replace('\u0000', '-')} is not in flight`);
     p!.inFlight.splice(index, 1);
+    this.forgetIfIdle(batch.key);
+  }
+
+  /** The (answered) batch is acknowledged: it leaves the partition's window. */
+  acknowledged(batch: B): void {
+    this.leaveWindow(batch);
     this.forgetIfIdle(batch.key);
   }
 
@@ -120,6 +137,7 @@ export class Sequencer<B extends SequencedBatch> {
    * they are returned to fail too, and no new batch goes until `reset()`.
    */
   failed(batch: B): B[] {
+    this.leaveWindow(batch);
     if (batch.baseSequence < 0) {
       this.forgetIfIdle(batch.key);
       return [];
@@ -128,6 +146,7 @@ export class Sequencer<B extends SequencedBatch> {
     p.poisoned = true;
     const doomed = p.retries.filter((r) => r.batch.id > batch.id && r.batch.baseSequence >= 0).map((r) => r.batch);
     p.retries = p.retries.filter((r) => !doomed.includes(r.batch));
+    for (const later of doomed) this.leaveWindow(later);
     return doomed;
   }
 
@@ -137,9 +156,9 @@ export class Sequencer<B extends SequencedBatch> {
     return false;
   }
 
-  /** Nothing in flight and nothing waiting for a retry anywhere. */
+  /** Nothing in flight, unsettled or waiting for a retry anywhere. */
   get isIdle(): boolean {
-    for (const p of this.partitions.values()) if (p.inFlight.length > 0 || p.retries.length > 0) return false;
+    for (const p of this.partitions.values()) if (p.inFlight.length > 0 || p.retries.length > 0 || p.window.length > 0) return false;
     return true;
   }
 
@@ -149,10 +168,18 @@ export class Sequencer<B extends SequencedBatch> {
     this.partitions.clear();
   }
 
+  /** Marks the batch settled; the window keeps only what follows the oldest unsettled batch. */
+  private leaveWindow(batch: B): void {
+    const p = this.partitions.get(batch.key);
+    if (p === undefined) return;
+    this.settledBatches.add(batch);
+    while (p.window.length > 0 && this.settledBatches.has(p.window[0]!)) p.window.shift();
+  }
+
   private pipeline(key: string): PartitionPipeline<B> {
     let p = this.partitions.get(key);
     if (p === undefined) {
-      p = { nextSequence: 0, inFlight: [], retries: [], poisoned: false };
+      p = { nextSequence: 0, window: [], inFlight: [], retries: [], poisoned: false };
       this.partitions.set(key, p);
     }
     return p;
@@ -161,7 +188,7 @@ export class Sequencer<B extends SequencedBatch> {
   /** A partition without sequence state worth keeping is dropped, so the map stays as small as the active set. */
   private forgetIfIdle(key: string): void {
     const p = this.partitions.get(key);
-    if (p !== undefined && p.nextSequence === 0 && !p.poisoned && p.inFlight.length === 0 && p.retries.length === 0) {
+    if (p !== undefined && p.nextSequence === 0 && !p.poisoned && p.window.length === 0 && p.inFlight.length === 0 && p.retries.length === 0) {
       this.partitions.delete(key);
     }
   }
