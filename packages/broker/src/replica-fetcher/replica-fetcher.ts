@@ -120,8 +120,14 @@ class LeaderFetcher {
     const session = this.connect();
     const followed = [...this.partitions.values()];
     if (session === undefined || followed.length === 0) return false;
-    const byTopic = new Map<string, Followed[]>();
-    for (const f of followed) byTopic.set(f.topicId, [...(byTopic.get(f.topicId) ?? []), f]);
+    // Linear in the partitions followed (a leader may lead hundreds of them): grouped by topic
+    // here, answers matched back through a map below.
+    const byTopic = new Map<string, Map<number, Followed>>();
+    for (const f of followed) {
+      let partitions = byTopic.get(f.topicId);
+      if (partitions === undefined) byTopic.set(f.topicId, (partitions = new Map()));
+      partitions.set(f.index, f);
+    }
     const request = {
       replicaId: this.config.nodeId,
       brokerEpoch: this.brokerEpoch(),
@@ -130,7 +136,7 @@ class LeaderFetcher {
       maxBytes: this.config.replicaFetchResponseMaxBytes,
       topics: [...byTopic].map(([topicId, list]) => ({
         topicId,
-        partitions: list.map(({ partition, index }) => ({
+        partitions: [...list.values()].map(({ partition, index }) => ({
           partition: index,
           currentLeaderEpoch: partition.leaderEpoch,
           fetchOffset: partition.log.logEndOffset,
@@ -149,7 +155,7 @@ class LeaderFetcher {
     const durable: Array<Promise<void>> = [];
     for (const topic of response.topics) {
       for (const answer of topic.partitions) {
-        const target = followed.find((f) => f.topicId === topic.topicId && f.index === answer.partition);
+        const target = byTopic.get(topic.topicId)?.get(answer.partition);
         // Skip answers for partitions unfollowed while the fetch was in flight.
         if (target === undefined || this.partitions.get(target.partition.key) !== target) continue;
         const wait = this.handle(target.partition, answer);
