@@ -4,6 +4,9 @@ import { QuillError, type BrokerHeartbeatResponse__Output, type RegisterBrokerRe
 import type { Logger } from 'pino';
 import type { BrokerConfig, HostPort } from '../config.js';
 
+/** A heartbeat attempt's deadline, in heartbeat intervals (150 ms each by default). */
+const HEARTBEAT_ATTEMPT_INTERVALS = 2;
+
 export interface LifecycleState {
   brokerEpoch: number;
   fenced: boolean;
@@ -79,12 +82,14 @@ export class BrokerLifecycle {
     if (this.beating) return;
     this.beating = true;
     try {
-      const response = await this.controller.call<BrokerHeartbeatResponse__Output>('BrokerHeartbeat', {
-        brokerId: this.config.nodeId,
-        brokerEpoch: this.state.brokerEpoch,
-        metadataOffset: this.metadataOffset(),
-        wantShutdown: this.wantShutdown,
-      });
+      // An attempt on a paused or cut-off controller must give up within a few heartbeat intervals,
+      // well inside the broker session (750 ms), so the next attempt reaches the new active controller
+      // before it fences this broker.
+      const response = await this.controller.call<BrokerHeartbeatResponse__Output>(
+        'BrokerHeartbeat',
+        { brokerId: this.config.nodeId, brokerEpoch: this.state.brokerEpoch, metadataOffset: this.metadataOffset(), wantShutdown: this.wantShutdown },
+        { attemptTimeoutMs: this.config.heartbeatIntervalMs * HEARTBEAT_ATTEMPT_INTERVALS },
+      );
       if (response.error !== null && response.error.code !== 'NONE') {
         if (response.error.code === 'STALE_BROKER_EPOCH' || response.error.code === 'BROKER_ID_NOT_REGISTERED') {
           this.logger.warn({ error: response.error.code }, 'the controller lost this registration; registering again');

@@ -183,6 +183,19 @@ describe('Producer against scripted brokers', () => {
     expect(values(cluster, 't', 0)).toEqual(['before', 'after']);
   });
 
+  it('waits out a partition without a leader, retrying after a backoff until one is elected', async () => {
+    cluster = await ScriptedCluster.start([1, 2]);
+    cluster.addTopic('t', [1]);
+    const producer = await connectedProducer([cluster.address(2)]);
+    await producer.send({ topic: 't', messages: [{ value: 'before' }] });
+    cluster.stopNode(1);
+    cluster.moveLeader('t', 0, -1);
+    setTimeout(() => cluster!.moveLeader('t', 0, 2), 150);
+    const [result] = await producer.send({ topic: 't', messages: [{ value: 'after' }] });
+    expect(result).toMatchObject({ partition: 0, baseOffset: 1 });
+    expect(values(cluster, 't', 0)).toEqual(['before', 'after']);
+  });
+
   it('waits for a topic that is not in metadata yet (UNKNOWN_TOPIC_OR_PARTITION is retriable)', async () => {
     cluster = await ScriptedCluster.start([1]);
     const producer = await connectedProducer(cluster.addresses());

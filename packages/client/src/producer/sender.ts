@@ -329,6 +329,7 @@ export class Sender {
     if (error.code === ErrorCode.OUT_OF_ORDER_SEQUENCE_NUMBER && batch.baseSequence >= 0 && this.sequencer.mayHaveOvertaken(batch)) {
       // It reached the broker before an older batch of its partition: it goes again after that one.
       this.sequencer.retryLater(batch, nowMs);
+      this.wakeAt(nowMs);
       return;
     }
     if (error.retriable && batch.attempts < retry.retries && this.signal?.aborted !== true) {
@@ -336,6 +337,8 @@ export class Sender {
       batch.attempts++;
       logger.warn({ err: error.message, code: error.code, partition: describe(batch.draft), retryCount: batch.attempts, delayMs }, 'produce failed, retrying');
       this.sequencer.retryLater(batch, nowMs + delayMs);
+      // A failure found while draining (no leader known) comes after drain's own wake-up time was taken.
+      this.wakeAt(nowMs + delayMs);
       return;
     }
     const message = `producing to ${describe(batch.draft)} failed: ${error.message}${error.retriable ? ` (gave up after ${batch.attempts} retries)` : ''}`;

@@ -193,10 +193,10 @@ describe('stale metadata', () => {
       ErrorCode.UNKNOWN_TOPIC_OR_PARTITION,
       ErrorCode.NETWORK_EXCEPTION,
       ErrorCode.NOT_CONTROLLER,
+      ErrorCode.REQUEST_TIMED_OUT,
     ]) {
       expect(isStaleMetadataError(new QuillError(code))).toBe(true);
     }
-    expect(isStaleMetadataError(new QuillError(ErrorCode.REQUEST_TIMED_OUT))).toBe(false);
     expect(isStaleMetadataError(new QuillError(ErrorCode.MESSAGE_TOO_LARGE))).toBe(false);
     expect(isStaleMetadataError(new Error('NOT_LEADER_OR_FOLLOWER'))).toBe(false);
   });

@@ -19,6 +19,9 @@ export const STALE_METADATA_CODES: ReadonlySet<ErrorCode> = new Set<ErrorCode>([
   ErrorCode.NETWORK_EXCEPTION,
   ErrorCode.BROKER_NOT_AVAILABLE,
   ErrorCode.NOT_CONTROLLER,
+  // A leader cut off from the cluster holds requests until they time out while others already
+  // elected a new one; Kafka's NetworkClient likewise refreshes metadata after a request timeout.
+  ErrorCode.REQUEST_TIMED_OUT,
 ]);
 
 /** True when `error` is a QuillError whose code calls for a metadata refresh before retrying. */

@@ -65,14 +65,16 @@ export class ControllerClient {
     return this.leaderAddress;
   }
 
-  async call<R extends ControllerAnswer>(method: UnaryMethod, request: object): Promise<R> {
+  /** `options.attemptTimeoutMs` overrides the client's for this call (a heartbeat must move on sooner than an admin call). */
+  async call<R extends ControllerAnswer>(method: UnaryMethod, request: object, options: { attemptTimeoutMs?: number } = {}): Promise<R> {
     const deadline = Date.now() + this.timeoutMs;
+    const attemptTimeoutMs = options.attemptTimeoutMs ?? this.attemptTimeoutMs;
     let lastProblem = 'no controller answered';
     while (Date.now() < deadline) {
       const address = this.leaderAddress ?? this.options.controllers[this.next++ % this.options.controllers.length]!;
       let response: R;
       try {
-        response = await this.attempt<R>(address, method, request);
+        response = await this.attempt<R>(address, method, request, attemptTimeoutMs);
       } catch (error) {
         lastProblem = `${address}: ${(error as Error).message}`;
         this.leaderAddress = undefined;
@@ -97,11 +99,11 @@ export class ControllerClient {
     throw new QuillError('NOT_CONTROLLER', `No active controller within ${this.timeoutMs} ms (${lastProblem}).`);
   }
 
-  private attempt<R>(address: string, method: UnaryMethod, request: object): Promise<R> {
+  private attempt<R>(address: string, method: UnaryMethod, request: object, attemptTimeoutMs: number): Promise<R> {
     const client = this.client(address);
     return new Promise((resolve, reject) => {
       const invoke = client[method] as unknown as (request: object, options: object, callback: (error: ServiceError | null, response?: R) => void) => unknown;
-      invoke.call(client, request, { deadline: Date.now() + this.attemptTimeoutMs }, (error, response) => {
+      invoke.call(client, request, { deadline: Date.now() + attemptTimeoutMs }, (error, response) => {
         if (error !== null || response === undefined) reject(error ?? new Error('empty response'));
         else resolve(response);
       });
