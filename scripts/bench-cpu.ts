@@ -4,6 +4,7 @@
 // /proc/<pid>/stat, startup excluded) divided by the MB acknowledged, next to the throughput.
 //   node --conditions=source --import tsx scripts/bench-cpu.ts [--record-size 1024] [--records 3000000]
 //     [--duration 8] [--partitions 12] [--runs 3] [--flush-policy group-commit] [--producers 1] [--json]
+// QUILL_NODE_ARGS passes node options to the cluster's nodes, BENCH_NODE_ARGS to the benchmark client.
 import { spawn } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
@@ -26,7 +27,9 @@ function cpuSeconds(pid: number | 'self', children = false): number {
 
 function runBench(args: string[]): Promise<{ code: number | null; stdout: string; stderr: string }> {
   return new Promise((resolve) => {
-    const child = spawn(process.execPath, ['--conditions=source', '--import', 'tsx', path.join(REPO_ROOT, 'packages/cli/src/main.ts'), ...args], {
+    // BENCH_NODE_ARGS: node options for the benchmark client process (e.g. --cpu-prof), as QUILL_NODE_ARGS is for the nodes.
+    const nodeArgs = (process.env['BENCH_NODE_ARGS'] ?? '').split(' ').filter((a) => a.length > 0);
+    const child = spawn(process.execPath, [...nodeArgs, '--conditions=source', '--import', 'tsx', path.join(REPO_ROOT, 'packages/cli/src/main.ts'), ...args], {
       cwd: REPO_ROOT,
       stdio: ['ignore', 'pipe', 'pipe'],
     });
