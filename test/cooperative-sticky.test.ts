@@ -109,13 +109,18 @@ describe('cooperative-sticky rebalancing', () => {
       expect(m.lost, `${m.name} lost`).toEqual([]);
     });
 
-    // The kept partitions were consumed during the rebalance and never stalled.
+    // The kept partitions were never revoked (above), and their records kept arriving through the
+    // rebalance: the window itself can be shorter than the gap between two records (long-poll
+    // heartbeats make it tens of ms), so the check is that no gap around it is long.
     const windowStartMs = Math.min(...first.map((m) => m.rebalancingAtMs.find((t) => t >= rebalanceStartMs) ?? rebalanceEndMs));
-    await new Promise((resolve) => setTimeout(resolve, 1_000));
+    await eventually(
+      async () => first.every((m) => owned(m).every((p) => m.received.get(p)!.some((t) => t > rebalanceEndMs + 1_000))),
+      30_000,
+      'records of every kept partition after the rebalance',
+    );
     for (const m of first) {
       for (const p of owned(m)) {
         const times = m.received.get(p)!;
-        expect(times.some((t) => t >= windowStartMs && t <= rebalanceEndMs), `${m.name} consumed ${p} during the rebalance`).toBe(true);
         const around = times.filter((t) => t >= rebalanceStartMs - 1_000);
         const gaps = around.slice(1).map((t, i) => t - around[i]!);
         expect(Math.max(...gaps), `${m.name}'s partition ${p} stalled`).toBeLessThan(3_000);

@@ -66,8 +66,10 @@ describe('loadQuillPackage', () => {
   it('finds every proto file', () => {
     expect(protoFiles()).toEqual([
       'quill/v1/broker.proto',
+      'quill/v1/consumer_protocol.proto',
       'quill/v1/controller.proto',
       'quill/v1/errors.proto',
+      'quill/v1/group_metadata.proto',
       'quill/v1/metadata.proto',
       'quill/v1/raft.proto',
       'quill/v1/replica.proto',
