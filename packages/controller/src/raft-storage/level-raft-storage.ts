@@ -85,6 +85,9 @@ export class LevelRaftStorage implements RaftStorage {
 
   /** Persists a Ready's snapshot, entries and hard state in one batch (synced if `mustSync`). */
   async persist(ready: Ready): Promise<void> {
+    // Most Readies of an idle quorum carry only heartbeats and their answers: nothing to write,
+    // and a level write would cost a thread-pool round trip each.
+    if (ready.snapshot === undefined && ready.entries.length === 0 && ready.hardState === undefined) return;
     const batch = this.db.batch();
     if (ready.snapshot !== undefined) {
       this.putSnapshot(batch, ready.snapshot);
