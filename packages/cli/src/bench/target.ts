@@ -1,3 +1,4 @@
+import { tuneGarbageCollectionForBroker } from '@quill/broker';
 import { QuillError, type LogLevel, type Quill } from '@quill/client';
 import { ProcessCluster } from '@quill/testing';
 import { findTopic, openQuill } from '../client-options.js';
@@ -27,8 +28,14 @@ export interface TargetOptions {
  * The cluster to measure. With `startCluster`, three controllers and three brokers as separate
  * processes on loopback (the docker-compose layout), brokers with `flushPolicy` (their default,
  * group-commit, when unset); its data lives in a temp directory that `stop()` deletes.
+ *
+ * Gives this process (the `quill bench` CLI) the brokers' GC setting: a benchmark client streams
+ * large buffers through a small live heap just as a broker does, and with V8's default growing
+ * factor GC took 26% of its busy time (docs/BENCHMARKS.md). Only the CLI calls this, so no host
+ * of the client library gets its GC changed.
  */
 export async function openTarget(options: TargetOptions, progress: (line: string) => void): Promise<BenchTarget> {
+  tuneGarbageCollectionForBroker();
   if (!options.startCluster) return { bootstrap: options.bootstrap, logLevel: options.logLevel, stop: async () => undefined };
   const started = performance.now();
   const cluster = await ProcessCluster.start({
