@@ -1,5 +1,6 @@
-import type { Admin, Producer, Quill } from '@quill/client';
-import { startCluster, type TestCluster } from '@quill/testing';
+import type { Admin, Producer, Quill, RecordMetadata } from '@quill/client';
+import { SeededRandom, seedFromEnv } from '@quill/random';
+import { LinkProxy, startCluster, type TestCluster } from '@quill/testing';
 import { pino } from 'pino';
 import { afterEach, describe, expect, it } from 'vitest';
 import { describePartition, eventually, readPartition } from './support/cluster-helpers.js';
@@ -10,8 +11,9 @@ import { describePartition, eventually, readPartition } from './support/cluster-
 // requests and answers held until healed). Batches in flight at a fault are lost, or appended
 // with their answer lost; the producer retries them in sequence order, and a leader, which
 // rebuilds the producer's sequences from its log, drops the ones it has. Every value must end up
-// in the partition exactly once, in order. (A one-way fault that drops only answers needs the
-// proxy's client links to be addressable one way; not done here.)
+// in the partition exactly once, in order. A third run drops only the leader's answers to the
+// producer: its requests are appended, the answers are held and then lost when the connections
+// are cut, so the retried batches are duplicates the leader must answer with their first offsets.
 
 const TOTAL = 100_000;
 const PER_SEND = 500;
@@ -20,6 +22,12 @@ const SENDS_OUTSTANDING = 8;
 const KILLS = 3;
 /** Values of the network-fault run: fewer, as a blackholed request costs a request deadline. */
 const NETWORK_TOTAL = 30_000;
+/** Values of the dropped-answers run. */
+const DROPS_TOTAL = 30_000;
+/** Times the leader's answers to the producer are blackholed and its connections then cut. */
+const ANSWER_DROPS = 4;
+/** Longest hold of a cut after dropped answers (seeded below it): reconnects are refused meanwhile. */
+const CUT_HOLD_MAX_MS = 1_000;
 
 let cluster: TestCluster | undefined;
 let quill: Quill | undefined;
@@ -34,12 +42,20 @@ afterEach(async () => {
  * Sends `total` sequential values to partition 0 of `topic`, `PER_SEND` per send with
  * `SENDS_OUTSTANDING` sends at once; before each value at `pauseAt(k)` it waits until `faultsDone() >= k`.
  */
-async function sendSequence(producer: Producer, topic: string, total: number, pauseAt: (next: number) => number, faultsDone: () => number, wait: () => Promise<void>, onSent: (count: number) => void): Promise<void> {
+async function sendSequence(
+  producer: Producer,
+  topic: string,
+  total: number,
+  pauseAt: (next: number) => number,
+  faultsDone: () => number,
+  wait: () => Promise<void>,
+  onSent: (count: number, first: number, results: RecordMetadata[]) => void,
+): Promise<void> {
   const outstanding: Array<Promise<unknown>> = [];
   for (let next = 0; next < total; next += PER_SEND) {
     while (faultsDone() < pauseAt(next)) await wait();
     const messages = Array.from({ length: PER_SEND }, (_, i) => ({ value: String(next + i), partition: 0 }));
-    outstanding.push(producer.send({ topic, messages }).then(() => onSent(PER_SEND)));
+    outstanding.push(producer.send({ topic, messages }).then((results) => onSent(PER_SEND, next, results)));
     if (outstanding.length >= SENDS_OUTSTANDING) await outstanding.shift();
   }
   await Promise.all(outstanding);
@@ -169,5 +185,105 @@ describe('idempotent producer under faults', () => {
     await sending;
     expect(retries.length, 'batches were retried across the faults').toBeGreaterThan(0);
     await expectExactlyOnceInOrder(quill, admin, 'through-faults', NETWORK_TOTAL);
+  });
+
+  it(`writes ${DROPS_TOTAL} pipelined sequential values exactly once, in order, while the leader's answers to the producer are dropped ${ANSWER_DROPS} times`, async () => {
+    const seed = seedFromEnv(5);
+    const random = new SeededRandom(seed);
+    const context = `seed ${seed} (QUILL_SEED=${seed} replays it)`;
+    cluster = await startCluster({ brokers: 3, controllers: 3 });
+    quill = cluster.client();
+    const admin = quill.admin();
+    await admin.connect();
+    closers.push(() => admin.disconnect());
+    const topic = 'answers-dropped';
+    await admin.createTopics({ topics: [{ topic, numPartitions: 1, replicationFactor: 3 }] });
+    await eventually(async () => (await describePartition(admin, topic, 0)).isr.length === 3, 30_000, 'a full ISR');
+    // The producer reaches each broker through a link of its own, so the faults hit only the
+    // producer's connections: the admin that watches the partition keeps its answers.
+    const { brokers } = await admin.describeCluster();
+    const links = new Map<number, LinkProxy>();
+    for (const broker of brokers) {
+      const link = new LinkProxy({ target: `${broker.host}:${broker.port}` });
+      await link.start();
+      closers.push(() => link.stop());
+      links.set(broker.nodeId, link);
+    }
+    const addressOverrides = Object.fromEntries(brokers.map((b) => [`${b.host}:${b.port}`, links.get(b.nodeId)!.address]));
+    const { logger, retries } = retryCollector();
+    const producer: Producer = cluster
+      .client({ brokers: [...links.values()].map((l) => l.address), addressOverrides, logger, logLevel: 'warn' })
+      // Kafka's default batch size: a batch fits in the HTTP/2 window the connection has left when
+      // its answers (and so its window updates) stop.
+      .producer({ lingerMs: 2, batchSize: 16_384 });
+    await producer.connect();
+    closers.push(() => producer.disconnect());
+    // Runs before the disconnect: a test failing mid-drop must not leave the producer's sends hanging.
+    closers.push(async () => {
+      for (const link of links.values()) link.heal();
+    });
+
+    // Seeded schedule: the sender stops before value starts[k] until drop k has begun. Each drop
+    // starts on an idle connection (every send answered, so every HTTP/2 window update has
+    // arrived): with the answers blocked the client can still send a window's worth, and the
+    // first batches after the block reach the leader whole.
+    const share = DROPS_TOTAL / (ANSWER_DROPS + 1);
+    const starts = Array.from({ length: ANSWER_DROPS }, (_, k) => (k + 1) * share + PER_SEND * random.int(-2, 2));
+    const cutHoldsMs = starts.map(() => random.int(0, CUT_HOLD_MAX_MS));
+    const leader = await cluster.leaderOf(topic, 0);
+    const leaderLink = links.get(leader)!;
+    let sent = 0;
+    let dropsBegun = 0;
+    let wakeSender: (() => void) | undefined;
+    const answered = new Set<number>();
+    const misplaced: string[] = [];
+    const sending = sendSequence(
+      producer,
+      topic,
+      DROPS_TOTAL,
+      (next) => starts.filter((start) => start <= next).length,
+      () => dropsBegun,
+      () => new Promise<void>((resolve) => (wakeSender = resolve)),
+      (count, first, results) => {
+        sent += count;
+        answered.add(first);
+        const offset = results.find((r) => r.partition === 0)?.baseOffset;
+        if (offset !== first) misplaced.push(`send of ${first}..${first + count - 1} acknowledged at offset ${offset}`);
+      },
+    );
+    // Sends whose every value the leader has appended (below its high watermark) and whose answer
+    // the producer has not had.
+    const strandedPerDrop: number[] = [];
+    const unanswered = (highWatermark: number): number[] =>
+      Array.from({ length: DROPS_TOTAL / PER_SEND }, (_, i) => i * PER_SEND).filter((first) => first + PER_SEND <= highWatermark && !answered.has(first));
+    for (const [k, start] of starts.entries()) {
+      await eventually(async () => sent === start, 60_000, `the producer idle before value ${start} (${context})`);
+      leaderLink.setMode('backward', 'drop');
+      dropsBegun = k + 1;
+      wakeSender?.();
+      let highWatermark = -1;
+      const stranded = await eventually(async () => {
+        highWatermark = (await admin.fetchTopicOffsets(topic))[0]!.high;
+        const found = unanswered(highWatermark);
+        return found.length > 0 && found;
+      }, 30_000, `the leader appending sends whose answers are blocked (drop ${k + 1}, ${context})`).catch((error: Error) => {
+        throw new Error(`${error.message}; high watermark ${highWatermark}, ${sent} values answered`);
+      });
+      strandedPerDrop.push(stranded.length);
+      // The cut loses the held answers: the producer can only learn of those appends by retrying.
+      const retriesBefore = retries.length;
+      leaderLink.cut();
+      await eventually(async () => retries.length > retriesBefore, 30_000, `the producer retrying after cut ${k + 1} (${context})`);
+      // The cut's seeded length (a fault's duration, not a wait for anything): reconnects are refused.
+      await new Promise((resolve) => setTimeout(resolve, cutHoldsMs[k]));
+      leaderLink.heal();
+    }
+    await sending;
+    expect(await cluster.leaderOf(topic, 0), `the leader stayed (only the producer's links were faulted; ${context})`).toBe(leader);
+    // The stranded sends were appended before their cut, so their acknowledgements came from
+    // retries the leader recognised as duplicates: the original offsets, nothing appended again.
+    const stranded = `sends appended and unanswered at each cut: ${strandedPerDrop.join(', ')}`;
+    expect(misplaced, `every send acknowledged at the offset its first value was appended at (${stranded}; ${context})`).toEqual([]);
+    await expectExactlyOnceInOrder(quill, admin, topic, DROPS_TOTAL);
   });
 });
