@@ -73,10 +73,12 @@ function nullableSize(bytes: Buffer | null): number {
   return bytes === null ? varintSize(-1) : varintSize(bytes.length) + bytes.length;
 }
 
+const NO_HEADERS: PreparedRecord['headers'] = [];
+
 function prepareRecord(input: RecordInput, timestamp: number, baseTimestamp: number, offsetDelta: number): PreparedRecord {
   const key = toBuffer(input.key);
   const value = toBuffer(input.value);
-  const headers = (input.headers ?? []).map((h) => ({ key: Buffer.from(h.key), value: toBuffer(h.value) }));
+  const headers = input.headers === undefined || input.headers.length === 0 ? NO_HEADERS : input.headers.map((h) => ({ key: Buffer.from(h.key), value: toBuffer(h.value) }));
   const timestampDelta = timestamp - baseTimestamp;
   let bodySize = 1 + varintSize(timestampDelta) + varintSize(offsetDelta) + nullableSize(key) + nullableSize(value);
   bodySize += varintSize(headers.length);
@@ -106,12 +108,19 @@ function writeRecord(buf: Buffer, offset: number, r: PreparedRecord): number {
   return offset;
 }
 
+/** The earliest timestamp the records give, if any gives one. */
+function earliestTimestamp(records: readonly RecordInput[]): number | undefined {
+  let earliest: number | undefined;
+  for (const record of records) {
+    if (record.timestamp !== undefined && (earliest === undefined || record.timestamp < earliest)) earliest = record.timestamp;
+  }
+  return earliest;
+}
+
 /** Encodes records into one RecordBatch v2 (magic 2), compressed as asked, with its CRC-32C. */
 export function encodeBatch(records: readonly RecordInput[], options: BatchOptions = {}): Buffer {
   if (records.length === 0) throw new RangeError('a record batch needs at least one record');
-  const timestamps = records.map((r) => r.timestamp);
-  const given = timestamps.filter((t): t is number => t !== undefined);
-  const firstTimestamp = options.baseTimestamp ?? (given.length > 0 ? Math.min(...given) : Date.now());
+  const firstTimestamp = options.baseTimestamp ?? earliestTimestamp(records) ?? Date.now();
   const baseTimestamp = options.deleteHorizonMs ?? firstTimestamp;
   const offsetDeltas = options.offsetDeltas;
   if (offsetDeltas !== undefined && offsetDeltas.length !== records.length) {
@@ -128,14 +137,23 @@ export function encodeBatch(records: readonly RecordInput[], options: BatchOptio
     return record;
   });
 
-  let body: Buffer = Buffer.allocUnsafe(bodySize);
-  let position = 0;
-  for (const record of prepared) position = writeRecord(body, position, record);
+  // Uncompressed records are written in place after the header: one allocation and one copy of
+  // each value per batch (batches are the client's largest allocations, and GC follows their bytes).
   const compression = options.compression ?? 'none';
-  body = compress(compression, body);
-
-  const size = BATCH_HEADER_SIZE + body.length;
-  const batch = Buffer.allocUnsafe(size);
+  let batch: Buffer;
+  if (compression === 'none') {
+    batch = Buffer.allocUnsafe(BATCH_HEADER_SIZE + bodySize);
+    let position = BATCH_HEADER_SIZE;
+    for (const record of prepared) position = writeRecord(batch, position, record);
+  } else {
+    const body = Buffer.allocUnsafe(bodySize);
+    let position = 0;
+    for (const record of prepared) position = writeRecord(body, position, record);
+    const compressed = compress(compression, body);
+    batch = Buffer.allocUnsafe(BATCH_HEADER_SIZE + compressed.length);
+    batch.set(compressed, BATCH_HEADER_SIZE);
+  }
+  const size = batch.length;
   const lastOffsetDelta = Math.max(options.lastOffsetDelta ?? 0, prepared[prepared.length - 1]!.offsetDelta);
   let attributes = COMPRESSION_TYPES.indexOf(compression);
   if (options.timestampType === 'log-append') attributes |= TIMESTAMP_TYPE_MASK;
@@ -155,7 +173,6 @@ export function encodeBatch(records: readonly RecordInput[], options: BatchOptio
   batch.writeInt16BE(options.producerEpoch ?? NO_PRODUCER_EPOCH, PRODUCER_EPOCH_OFFSET);
   batch.writeInt32BE(options.baseSequence ?? NO_SEQUENCE, BASE_SEQUENCE_OFFSET);
   batch.writeInt32BE(records.length, RECORDS_COUNT_OFFSET);
-  batch.set(body, BATCH_HEADER_SIZE);
   batch.writeUInt32BE(computeBatchCrc(batch, 0, size), CRC_OFFSET);
   return batch;
 }
