@@ -10,3 +10,5 @@ export { checkHistory, type Anomalies, type CheckOptions, type CheckResult } fro
 export { History, type HistoryEvent } from './chaos/history.js';
 export { FAULT_KINDS, parseFaultKinds, planFaults, type FaultKind, type PlannedFault } from './chaos/nemesis-plan.js';
 export type { InjectedFault } from './chaos/nemesis.js';
+export { NetnsNetwork, NETNS_STATE_FILE, quillNamespaces, removeNetnsLeftovers, type NetnsNetworkOptions } from './netns/netns-network.js';
+export { netnsUnavailableReason } from './netns/ip-command.js';

@@ -19,6 +19,11 @@ export class NodeProcess {
     readonly name: string,
     private readonly args: readonly string[],
     private readonly env: NodeJS.ProcessEnv = {},
+    /**
+     * Runs the node under this command, e.g. `['ip', 'netns', 'exec', ns]` for a network
+     * namespace (a prefix that execs, so the pid and signals are the node's own).
+     */
+    private readonly commandPrefix: readonly string[] = [],
   ) {}
 
   start(): void {
@@ -27,7 +32,8 @@ export class NodeProcess {
     // QUILL_NODE_ARGS passes options to every node process, e.g. "--cpu-prof --cpu-prof-dir=/tmp/p"
     // for profiling (Node refuses --cpu-prof in NODE_OPTIONS).
     const nodeArgs = (process.env['QUILL_NODE_ARGS'] ?? '').split(' ').filter((a) => a.length > 0);
-    const child = spawn(process.execPath, [...nodeArgs, '--conditions=source', '--import', 'tsx', CLI_MAIN, ...this.args], {
+    const command = [...this.commandPrefix, process.execPath, ...nodeArgs, '--conditions=source', '--import', 'tsx', CLI_MAIN, ...this.args];
+    const child = spawn(command[0]!, command.slice(1), {
       cwd: REPO_ROOT,
       env: { ...process.env, ...this.env },
       stdio: ['ignore', 'pipe', 'pipe'],

@@ -3,6 +3,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { LogLevel, Quill, type QuillConfig } from '@quill/client';
 import { freePorts } from './free-port.js';
+import { NetnsNetwork } from './netns/netns-network.js';
 import { NodeProcess } from './node-process.js';
 import { ProxyNetwork, type PartitionMode } from './proxy/proxy-network.js';
 import { CLIENT_SOURCE } from './proxy/client-source.js';
@@ -27,6 +28,12 @@ export interface ProcessClusterOptions {
    * `isolate`, `partition`, `heal` and link faults work (see {@link ProxyNetwork}).
    */
   proxied?: boolean;
+  /**
+   * `netns`: every node in its own network namespace with its own address on a private subnet
+   * (needs root and `ip netns`; see {@link NetnsNetwork}); `isolate`, `partition` and `heal` then
+   * act in the kernel instead of through proxies. Default `loopback`.
+   */
+  network?: 'loopback' | 'netns';
 }
 
 export interface ClusterNode {
@@ -42,6 +49,9 @@ export interface ClusterNode {
 }
 
 const CONTROLLER_ID_BASE = 100;
+/** In netns mode every node has its own address, so the ports can be Kafka's usual ones. */
+const NETNS_BROKER_PORT = 9092;
+const NETNS_CONTROLLER_PORT = 9093;
 
 /**
  * A real Quill cluster of OS processes on loopback ports, in a temp directory: separate
@@ -56,6 +66,7 @@ export class ProcessCluster {
     private readonly proxies: ProxyNetwork | undefined,
     /** What the test's clients dial: each broker's own address, or its client link's proxy. */
     private readonly clientAddresses: ReadonlyMap<string, string>,
+    private readonly namespaces: NetnsNetwork | undefined,
   ) {}
 
   static async start(options: ProcessClusterOptions = {}): Promise<ProcessCluster> {
@@ -66,13 +77,27 @@ export class ProcessCluster {
     const dataRoot = fs.mkdtempSync(path.join(os.tmpdir(), 'quill-cluster-'));
     const brokerIds = range(1, brokerCount);
     const voterIds = combined ? brokerIds : range(CONTROLLER_ID_BASE + 1, CONTROLLER_ID_BASE + (options.controllers ?? 3));
-    const ports = await freePorts(voterIds.length + brokerCount);
-    const voterAddresses = new Map(voterIds.map((id, i) => [id, `127.0.0.1:${ports[i]!}`]));
-    const brokerAddresses = new Map(brokerIds.map((id) => [id, `127.0.0.1:${ports[voterIds.length + id - 1]!}`]));
     // A combined node listens on two ports, which one name in the proxy network cannot stand for.
     if (options.proxied && combined) throw new Error('proxied clusters need separate controllers and brokers (combined: false)');
-    const proxies = options.proxied ? new ProxyNetwork() : undefined;
+    if (options.proxied && options.network === 'netns') throw new Error('choose proxied or network: netns, not both');
     const controllerNode = (id: number): string => (combined ? nodeName(id) : controllerName(id));
+    let namespaces: NetnsNetwork | undefined;
+    try {
+      namespaces =
+        options.network === 'netns' ? NetnsNetwork.create({ nodes: [...brokerIds.map(nodeName), ...(combined ? [] : voterIds.map(controllerName))], stateDir: dataRoot }) : undefined;
+    } catch (error) {
+      fs.rmSync(dataRoot, { recursive: true, force: true });
+      throw error;
+    }
+    const ports = namespaces === undefined ? await freePorts(voterIds.length + brokerCount) : [];
+    const voterAddresses = new Map(
+      voterIds.map((id, i) => [id, namespaces === undefined ? `127.0.0.1:${ports[i]!}` : `${namespaces.address(controllerNode(id))}:${NETNS_CONTROLLER_PORT}`]),
+    );
+    const brokerAddresses = new Map(
+      brokerIds.map((id) => [id, namespaces === undefined ? `127.0.0.1:${ports[voterIds.length + id - 1]!}` : `${namespaces.address(nodeName(id))}:${NETNS_BROKER_PORT}`]),
+    );
+    const proxies = options.proxied ? new ProxyNetwork() : undefined;
+    const inNamespace = (name: string): string[] => namespaces?.commandPrefix(name) ?? [];
     if (proxies !== undefined) {
       for (const [id, address] of brokerAddresses) proxies.addNode(nodeName(id), address);
       for (const [id, address] of voterAddresses) proxies.addNode(controllerName(id), address);
@@ -103,7 +128,7 @@ export class ProcessCluster {
       const dataDir = path.join(dataRoot, name);
       args.push('--node-id', String(id), '--listen', brokerAddress, '--data-dir', dataDir, '--cluster-id', clusterId, '--log-level', logLevel);
       args.push(...(await peerOverrides(name, id)), ...(options.brokerArgs ?? []));
-      nodes.set(id, { id, roles: combined ? ['broker', 'controller'] : ['broker'], process: new NodeProcess(name, args, env), brokerAddress, controllerAddress: combined ? voterAddresses.get(id) : undefined, dataDir });
+      nodes.set(id, { id, roles: combined ? ['broker', 'controller'] : ['broker'], process: new NodeProcess(name, args, env, inNamespace(name)), brokerAddress, controllerAddress: combined ? voterAddresses.get(id) : undefined, dataDir });
     }
     if (!combined) {
       for (const id of voterIds) {
@@ -111,14 +136,14 @@ export class ProcessCluster {
         const dataDir = path.join(dataRoot, name);
         const args = ['controller', 'start', '--node-id', String(id), '--listen', voterAddresses.get(id)!, '--voters', await votersAsSeenBy(name)];
         args.push('--data-dir', dataDir, '--cluster-id', clusterId, '--log-level', logLevel, ...(options.controllerArgs ?? []));
-        nodes.set(id, { id, roles: ['controller'], process: new NodeProcess(name, args, env), brokerAddress: undefined, controllerAddress: voterAddresses.get(id), dataDir });
+        nodes.set(id, { id, roles: ['controller'], process: new NodeProcess(name, args, env, inNamespace(name)), brokerAddress: undefined, controllerAddress: voterAddresses.get(id), dataDir });
       }
     }
     const clientAddresses = new Map(
       await Promise.all([...brokerAddresses].map(async ([id, address]) => [address, await dial(CLIENT_SOURCE, nodeName(id), address)] as const)),
     );
     for (const node of nodes.values()) node.process.start();
-    const cluster = new ProcessCluster(nodes, clusterId, dataRoot, proxies, clientAddresses);
+    const cluster = new ProcessCluster(nodes, clusterId, dataRoot, proxies, clientAddresses, namespaces);
     try {
       await cluster.waitForBrokers(brokerCount);
     } catch (error) {
@@ -140,6 +165,17 @@ export class ProcessCluster {
     return this.proxies;
   }
 
+  /** The namespaces of a `network: 'netns'` cluster; node names are `node-<id>` and `controller-<id>`. */
+  get netns(): NetnsNetwork {
+    if (this.namespaces === undefined) throw new Error("namespace faults need ProcessCluster.start({ network: 'netns' })");
+    return this.namespaces;
+  }
+
+  /** Whichever network injects this cluster's faults: the namespaces, or else the proxies. */
+  private get faults(): ProxyNetwork | NetnsNetwork {
+    return this.namespaces ?? this.network;
+  }
+
   /** The proxy-network name of node `id`. */
   nameOf(id: number): string {
     return this.node(id).process.name;
@@ -147,21 +183,21 @@ export class ProcessCluster {
 
   /** Separates node `id` from every other node; with `clients`, from the test's clients too. */
   isolate(id: number, mode: PartitionMode = 'drop', options: { clients?: boolean } = {}): void {
-    this.network.isolate(this.nameOf(id), mode, options.clients ? [CLIENT_SOURCE] : []);
+    this.faults.isolate(this.nameOf(id), mode, options.clients ? [CLIENT_SOURCE] : []);
   }
 
   /** No traffic between any node of `groupA` and any of `groupB`. */
   partition(groupA: readonly number[], groupB: readonly number[], mode: PartitionMode = 'drop'): void {
-    this.network.partition(
+    this.faults.partition(
       groupA.map((id) => this.nameOf(id)),
       groupB.map((id) => this.nameOf(id)),
       mode,
     );
   }
 
-  /** Heals every link of the proxy network. */
+  /** Heals every link of the proxy network (every fault rule of the namespaces). */
   heal(): void {
-    this.network.heal();
+    this.faults.heal();
   }
 
   node(id: number): ClusterNode {
@@ -212,11 +248,17 @@ export class ProcessCluster {
   async stop(): Promise<void> {
     // Blackholed links would make the brokers' controlled shutdown wait out its timeout.
     this.proxies?.heal();
-    const nodes = [...this.nodes.values()];
-    await Promise.all(nodes.filter((n) => n.roles.includes('broker')).map((n) => n.process.stop()));
-    await Promise.all(nodes.filter((n) => !n.roles.includes('broker')).map((n) => n.process.stop()));
-    await this.proxies?.stop();
-    fs.rmSync(this.dataRoot, { recursive: true, force: true });
+    try {
+      this.namespaces?.heal();
+      const nodes = [...this.nodes.values()];
+      await Promise.all(nodes.filter((n) => n.roles.includes('broker')).map((n) => n.process.stop()));
+      await Promise.all(nodes.filter((n) => !n.roles.includes('broker')).map((n) => n.process.stop()));
+      await this.proxies?.stop();
+    } finally {
+      // Namespaces, veths and the bridge go even when stopping a node failed.
+      this.namespaces?.destroy();
+      fs.rmSync(this.dataRoot, { recursive: true, force: true });
+    }
   }
 }
 

@@ -8,6 +8,7 @@ import { pino, type Logger } from 'pino';
 import { freePorts } from './free-port.js';
 import { ProcessCluster } from './process-cluster.js';
 import { CLIENT_SOURCE } from './proxy/client-source.js';
+import type { NetnsNetwork } from './netns/netns-network.js';
 import { ProxyNetwork, type PartitionMode } from './proxy/proxy-network.js';
 
 export interface StartClusterOptions {
@@ -26,6 +27,12 @@ export interface StartClusterOptions {
    * clients, so `isolate`, `partition`, `heal` and the link faults work. Off by default.
    */
   proxied?: boolean;
+  /**
+   * `netns` (processes only; needs root and `ip netns`): every node in its own network namespace
+   * with its own address, and `network` faults done by the kernel's routing rules instead of
+   * proxies (no `delay`). See docs/CHAOS.md. Default `loopback`.
+   */
+  network?: 'loopback' | 'netns';
 }
 
 /**
@@ -70,7 +77,7 @@ export interface TestCluster {
   /** Freezes a broker (SIGSTOP). Processes only. */
   pause(brokerId: number): void;
   resume(brokerId: number): void;
-  /** Network faults; throws unless started with `proxied: true`. */
+  /** Network faults; throws unless started with `proxied: true` or `network: 'netns'`. */
   readonly network: ClusterNetwork;
   /** Stops everything and deletes the data. */
   stop(): Promise<void>;
@@ -82,13 +89,14 @@ export interface TestCluster {
  * 2 s to start) or as child processes.
  */
 export async function startCluster(options: StartClusterOptions = {}): Promise<TestCluster> {
+  if (options.network === 'netns' && !options.processes) throw new Error("network: 'netns' runs nodes as processes: startCluster({ processes: true, network: 'netns' })");
   return options.processes ? startProcesses(options) : startInProcess(options);
 }
 
 /** Node-level faults over a proxy network whose nodes are named by id. */
-function clusterNetwork(proxies: ProxyNetwork | undefined, nameOf: (id: number) => string = String): ClusterNetwork {
-  const network = (): ProxyNetwork => {
-    if (proxies === undefined) throw new Error('network faults need startCluster({ proxied: true })');
+function clusterNetwork(proxies: ProxyNetwork | NetnsNetwork | undefined, nameOf: (id: number) => string = String): ClusterNetwork {
+  const network = (): ProxyNetwork | NetnsNetwork => {
+    if (proxies === undefined) throw new Error("network faults need startCluster({ proxied: true }) or startCluster({ processes: true, network: 'netns' })");
     return proxies;
   };
   return {
@@ -134,6 +142,7 @@ async function startProcesses(options: StartClusterOptions): Promise<TestCluster
     combined: options.combined ?? false,
     logLevel: options.logLevel ?? 'warn',
     proxied: options.proxied ?? false,
+    network: options.network ?? 'loopback',
   });
   const brokerIds = [...cluster.nodes.values()].filter((n) => n.roles.includes('broker')).map((n) => n.id);
   return {
@@ -145,7 +154,7 @@ async function startProcesses(options: StartClusterOptions): Promise<TestCluster
     restart: async (id) => cluster.node(id).process.start(),
     pause: (id) => cluster.node(id).process.pause(),
     resume: (id) => cluster.node(id).process.resume(),
-    network: clusterNetwork(options.proxied ? cluster.network : undefined, (id) => cluster.nameOf(id)),
+    network: clusterNetwork(options.network === 'netns' ? cluster.netns : options.proxied ? cluster.network : undefined, (id) => cluster.nameOf(id)),
     stop: () => cluster.stop(),
   };
 }

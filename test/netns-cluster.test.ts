@@ -1,0 +1,94 @@
+// The network-namespace mode of the process cluster: every node in its own namespace with its own
+// address, faults made by routing rules inside the namespaces. Isolating the partition leader
+// moves leadership, healing brings it back into the ISR, and stop() leaves no namespace behind.
+// Needs root and `ip netns`; without them it is skipped (with the reason printed), unless
+// QUILL_NETNS=1 asks for it, and then it fails with the reason.
+import { execFileSync } from 'node:child_process';
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { NETNS_STATE_FILE, NetnsNetwork, netnsUnavailableReason, quillNamespaces, startCluster, type TestCluster } from '@quill/testing';
+import { afterAll, describe, expect, it } from 'vitest';
+import { describePartition, eventually, readPartition } from './support/cluster-helpers.js';
+
+const unavailable = netnsUnavailableReason();
+const required = process.env['QUILL_NETNS'] === '1';
+if (unavailable !== undefined && !required) console.log(`netns-cluster: skipped: ${unavailable} (QUILL_NETNS=1 makes this a failure)`);
+
+const ours = (): string[] => quillNamespaces().filter((name) => name.startsWith(`quill-${process.pid}-`));
+
+describe.skipIf(unavailable !== undefined && !required)("startCluster({ processes: true, network: 'netns' })", () => {
+  let cluster: TestCluster | undefined;
+  afterAll(() => cluster?.stop());
+
+  it('isolating the leader moves leadership; healing brings it back into the ISR; stop removes every namespace', async () => {
+    if (unavailable !== undefined) throw new Error(`QUILL_NETNS=1 but network namespaces are unavailable: ${unavailable}`);
+    cluster = await startCluster({ brokers: 3, controllers: 3, processes: true, network: 'netns' });
+    expect(ours()).toHaveLength(7); // six nodes and the switch
+    // Every node has its own address; the test reaches them through its veth into the switch.
+    for (const address of cluster.bootstrap) expect(address).toMatch(/^10\.231\.\d+\.\d+:9092$/);
+
+    const quill = cluster.client({ requestTimeoutMs: 5_000 });
+    const admin = quill.admin();
+    await admin.connect();
+    await admin.createTopics({ topics: [{ topic: 'events', numPartitions: 1, replicationFactor: 3 }] });
+    const before = await eventually(async () => {
+      const p = await describePartition(admin, 'events', 0);
+      return p.isr.length === 3 && p.leader > 0 ? p : undefined;
+    }, 30_000, 'a full ISR');
+    const network = cluster.network;
+    for (const follower of before.isr.filter((id) => id !== before.leader)) {
+      await eventually(async () => network.connections(follower, before.leader) > 0, 10_000, `broker ${follower} fetching from the leader`);
+    }
+    const producer = quill.producer();
+    await producer.connect();
+    for (let i = 0; i < 10; i++) await producer.send({ topic: 'events', acks: -1, messages: [{ value: `v${i}` }] });
+    await producer.disconnect();
+    await admin.disconnect();
+
+    // Cut: open connections are reset and the isolated node's packets discarded. A client that
+    // dials it now sees its SYNs vanish, as on a real network, and waits out its timeouts; so the
+    // clients from here on bootstrap from the other brokers.
+    network.isolate(before.leader, 'cut', { clients: true });
+    const others = cluster.client({ requestTimeoutMs: 5_000, brokers: cluster.bootstrap.filter((_, i) => cluster!.brokerIds[i] !== before.leader) });
+    const otherAdmin = others.admin();
+    await otherAdmin.connect();
+    const after = await eventually(async () => {
+      const p = await describePartition(otherAdmin, 'events', 0);
+      return p.leader > 0 && p.leader !== before.leader && !p.isr.includes(before.leader) ? p : undefined;
+    }, 60_000, 'a new leader without the isolated broker');
+    expect(after.leaderEpoch).toBeGreaterThan(before.leaderEpoch);
+    const failoverProducer = others.producer();
+    await failoverProducer.connect();
+    for (let i = 10; i < 20; i++) await failoverProducer.send({ topic: 'events', acks: -1, messages: [{ value: `v${i}` }] });
+    await failoverProducer.disconnect();
+
+    network.heal();
+    await eventually(async () => {
+      const p = await describePartition(otherAdmin, 'events', 0);
+      return p.isr.includes(before.leader) && p.isr.length === 3 ? p : undefined;
+    }, 60_000, 'the healed broker back in the ISR');
+    await otherAdmin.disconnect();
+    const values = await readPartition(quill, 'events', 0, 20);
+    expect([...values.values()]).toEqual(Array.from({ length: 20 }, (_, i) => `v${i}`));
+
+    await cluster.stop();
+    cluster = undefined;
+    expect(ours()).toEqual([]);
+    expect(execFileSync('ip', ['-o', 'link', 'show'], { encoding: 'utf8' })).not.toMatch(new RegExp(`\\bqn${process.pid}-`));
+  }, 120_000);
+
+  it('a build that fails half way removes what it had created', () => {
+    if (unavailable !== undefined) throw new Error(`QUILL_NETNS=1 but network namespaces are unavailable: ${unavailable}`);
+    const stateDir = fs.mkdtempSync(path.join(os.tmpdir(), 'quill-netns-test-'));
+    try {
+      // `ip netns add` refuses a name with a slash: the second node's namespace cannot be made.
+      expect(() => NetnsNetwork.create({ nodes: ['node-1', 'bad/name'], stateDir })).toThrow(/ip netns add/);
+      const state = JSON.parse(fs.readFileSync(path.join(stateDir, NETNS_STATE_FILE), 'utf8')) as { namespaces: string[] };
+      expect(state.namespaces).toHaveLength(3);
+      expect(ours()).toEqual([]);
+    } finally {
+      fs.rmSync(stateDir, { recursive: true, force: true });
+    }
+  });
+});
