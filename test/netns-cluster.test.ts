@@ -3,11 +3,11 @@
 // moves leadership, healing brings it back into the ISR, and stop() leaves no namespace behind.
 // Needs root and `ip netns`; without them it is skipped (with the reason printed), unless
 // QUILL_NETNS=1 asks for it, and then it fails with the reason.
-import { execFileSync } from 'node:child_process';
+import { execFileSync, spawnSync } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { NETNS_STATE_FILE, NetnsNetwork, netnsUnavailableReason, quillNamespaces, startCluster, type TestCluster } from '@quill/testing';
+import { NETNS_STATE_FILE, NetnsNetwork, netnsUnavailableReason, quillNamespaces, removeNetnsLeftovers, startCluster, type TestCluster } from '@quill/testing';
 import { afterAll, describe, expect, it } from 'vitest';
 import { describePartition, eventually, readPartition } from './support/cluster-helpers.js';
 
@@ -91,4 +91,31 @@ describe.skipIf(unavailable !== undefined && !required)("startCluster({ processe
       fs.rmSync(stateDir, { recursive: true, force: true });
     }
   });
+
+  it("removes a crashed run's namespaces and root veth", () => {
+    if (unavailable !== undefined) throw new Error(`QUILL_NETNS=1 but network namespaces are unavailable: ${unavailable}`);
+    const stateDir = fs.mkdtempSync(path.join(os.tmpdir(), 'quill-netns-test-'));
+    try {
+      // A process that builds a network and dies by SIGKILL, so no cleanup of its own runs.
+      const crashed = spawnSync(
+        process.execPath,
+        ['--conditions=source', '--import', 'tsx', '--input-type=module', '-e', CRASHING_RUN, stateDir],
+        { cwd: path.dirname(new URL(import.meta.url).pathname), encoding: 'utf8', timeout: 30_000 },
+      );
+      expect(crashed.signal, crashed.stderr).toBe('SIGKILL');
+      const state = JSON.parse(fs.readFileSync(path.join(stateDir, NETNS_STATE_FILE), 'utf8')) as { namespaces: string[]; rootLink: string };
+      expect(quillNamespaces()).toEqual(expect.arrayContaining(state.namespaces));
+      expect(removeNetnsLeftovers()).toEqual(expect.arrayContaining([...state.namespaces, state.rootLink]));
+      expect(quillNamespaces()).not.toEqual(expect.arrayContaining([state.namespaces[0]]));
+      expect(execFileSync('ip', ['-o', 'link', 'show'], { encoding: 'utf8' })).not.toContain(`${state.rootLink}@`);
+    } finally {
+      fs.rmSync(stateDir, { recursive: true, force: true });
+    }
+  }, 60_000);
 });
+
+const CRASHING_RUN = `
+import { NetnsNetwork } from '@quill/testing';
+NetnsNetwork.create({ nodes: ['node-1', 'node-2'], stateDir: process.argv[1] });
+process.kill(process.pid, 'SIGKILL');
+`;
