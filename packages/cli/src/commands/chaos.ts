@@ -23,7 +23,8 @@ export function chaosCommand(yargs: Argv): Argv {
         .option('rate', { type: 'number', default: DEFAULT_RATE, describe: 'target writes per second over all writers', coerce: integer('--rate', 1) })
         .option('flush-policy', { choices: ['group-commit', 'every-batch', 'os'] as const, describe: "the brokers' flush policy (default group-commit)" })
         .option('out', { type: 'string', describe: 'directory for history.jsonl, report.json and node logs', coerce: single<string>('--out') })
-        .option('json', { type: 'boolean', default: false, describe: 'print the report as JSON' }),
+        .option('json', { type: 'boolean', default: false, describe: 'print the report as JSON' })
+        .option('network', { choices: ['proxy', 'netns'] as const, default: 'proxy' as const, describe: 'partitions through per-link proxies, or nodes in network namespaces (root, ip netns)' }),
     async (args) => {
       let faults;
       try {
@@ -50,6 +51,7 @@ export function chaosCommand(yargs: Argv): Argv {
         rate: args.rate,
         ...(args.out === undefined ? {} : { outDir: args.out }),
         ...(args.flushPolicy === undefined ? {} : { flushPolicy: args.flushPolicy }),
+        network: args.network,
         progress,
       });
       process.stdout.write(args.json ? `${JSON.stringify(report)}\n` : summary(report));

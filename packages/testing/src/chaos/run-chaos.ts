@@ -32,6 +32,11 @@ export interface ChaosOptions {
   sendDeadlineMs?: number;
   /** Ends the workload early (then heal, final read and check run as usual). */
   signal?: AbortSignal;
+  /**
+   * How partitions are made: `proxy` (default) puts a fault-injecting proxy on every link;
+   * `netns` runs each node in its own network namespace and drops packets in the kernel (root only).
+   */
+  network?: 'proxy' | 'netns';
 }
 
 /** The JSON report of a run: the anomaly counts are what the issue asks; `ok` is their verdict. */
@@ -86,11 +91,13 @@ export async function runChaos(options: ChaosOptions): Promise<ChaosReport> {
   const ledgerDir = options.faults.includes('power-loss') ? fs.mkdtempSync(path.join(os.tmpdir(), 'quill-fsync-ledger-')) : undefined;
   const brokerArgs = ['--min-insync-replicas', String(MIN_INSYNC_REPLICAS), '--replica-lag-time-max-ms', String(settings.replicaLagTimeMaxMs)];
   if (options.flushPolicy !== undefined) brokerArgs.push('--flush-policy', options.flushPolicy);
-  progress('starting 3 controllers and 3 brokers behind per-link proxies');
+  const netns = options.network === 'netns';
+  progress(`starting 3 controllers and 3 brokers ${netns ? 'in their own network namespaces' : 'behind per-link proxies'}`);
   const cluster = await ProcessCluster.start({
     brokers: 3,
     controllers: 3,
-    proxied: true,
+    proxied: !netns,
+    network: netns ? 'netns' : 'loopback',
     logLevel: 'warn',
     brokerArgs,
     ...(ledgerDir === undefined ? {} : { env: { QUILL_TEST_FSYNC_LEDGER: ledgerDir } }),
