@@ -22,10 +22,10 @@ const SENDS_OUTSTANDING = 8;
 const KILLS = 3;
 /** Values of the network-fault run: fewer, as a blackholed request costs a request deadline. */
 const NETWORK_TOTAL = 30_000;
-/** Values of the dropped-answers run. */
-const DROPS_TOTAL = 30_000;
+/** Values of the dropped-answers run: as many as the kill run (a dropped answer costs no deadline). */
+const DROPS_TOTAL = TOTAL;
 /** Times the leader's answers to the producer are blackholed and its connections then cut. */
-const ANSWER_DROPS = 4;
+const ANSWER_DROPS = 5;
 /** Longest hold of a cut after dropped answers (seeded below it): reconnects are refused meanwhile. */
 const CUT_HOLD_MAX_MS = 1_000;
 
@@ -227,8 +227,8 @@ describe('idempotent producer under faults', () => {
     // starts on an idle connection (every send answered, so every HTTP/2 window update has
     // arrived): with the answers blocked the client can still send a window's worth, and the
     // first batches after the block reach the leader whole.
-    const share = DROPS_TOTAL / (ANSWER_DROPS + 1);
-    const starts = Array.from({ length: ANSWER_DROPS }, (_, k) => (k + 1) * share + PER_SEND * random.int(-2, 2));
+    const sendsPerShare = DROPS_TOTAL / PER_SEND / (ANSWER_DROPS + 1);
+    const starts = Array.from({ length: ANSWER_DROPS }, (_, k) => (Math.round((k + 1) * sendsPerShare) + random.int(-2, 2)) * PER_SEND);
     const cutHoldsMs = starts.map(() => random.int(0, CUT_HOLD_MAX_MS));
     const leader = await cluster.leaderOf(topic, 0);
     const leaderLink = links.get(leader)!;
