@@ -77,7 +77,7 @@ const MIN_INSYNC_REPLICAS = 2;
 const END_OFFSETS_POLL_MS = 250;
 
 /**
- * A Jepsen-style run: a proxied 3-controller, 3-broker process cluster; idempotent acks=all
+ * A Jepsen-style run: a 3-controller, 3-broker process cluster (proxied, or in network namespaces); idempotent acks=all
  * writers and from-the-start readers recording a history; a seeded nemesis; then heal, a final
  * read of every partition, and the checker. Stops the cluster and deletes its data at the end.
  */

@@ -36,15 +36,18 @@ export function ipBatch(namespace: string, commands: readonly string[], force = 
   else run('ip', args, `${commands.join('\n')}\n`);
 }
 
-/** Why network namespaces cannot be used here, or undefined when they can (root and a working `ip netns`). */
+/** Why network namespaces cannot be used here, or undefined when they can (root, `ss`, and an `ip netns add` that works). */
 export function netnsUnavailableReason(): string | undefined {
   if (process.platform !== 'linux') return `network namespaces need Linux (this is ${process.platform})`;
   if (process.getuid?.() !== 0) return 'network namespaces need root (ip netns add)';
+  // Root without CAP_SYS_ADMIN (a container) can list namespaces but not make one: try it.
+  const probe = `quill-${process.pid}-0-probe`;
   try {
-    run('ip', ['netns', 'list']);
     run('ss', ['-V']);
+    run('ip', ['netns', 'add', probe]);
   } catch (error) {
     return `ip netns / ss are not usable: ${(error as Error).message}`;
   }
+  tryRun('ip', ['netns', 'del', probe]);
   return undefined;
 }
