@@ -6,6 +6,7 @@ import {
   type ReplicaHandlers,
 } from '@quill/proto';
 import { toQuillError } from '../errors.js';
+import { FetchStreamSession } from './fetch-stream-session.js';
 import type { ReplicaManager } from '../replica-manager/replica-manager.js';
 
 /**
@@ -25,13 +26,14 @@ export function replicaHandlers(replicas: ReplicaManager): Partial<ReplicaHandle
       // A follower sends its next fetch only after the answer to the last, but answers stay in
       // request order even if one arrives early: each fetch waits for the one before.
       let previous: Promise<void> = Promise.resolve();
+      const session = new FetchStreamSession();
       call.on('data', (request: ReplicaFetchRequest__Output) => {
         previous = previous.then(async () => {
           const response = await replicaFetch(replicas, request).catch((error: unknown) => ({
             error: { code: toQuillError(error).code, message: toQuillError(error).message },
           }));
           // A follower that went away cancelled the stream: its answer goes nowhere.
-          if (!call.cancelled) call.write(response);
+          if (!call.cancelled) call.write(session.trim(response));
         });
       });
       call.on('end', () => void previous.then(() => call.end()));

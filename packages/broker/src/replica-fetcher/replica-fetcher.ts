@@ -19,7 +19,8 @@ export type BrokerAddress = (brokerId: number) => string | undefined;
 
 /**
  * Follower side of replication: one fetch loop per leader broker, each long-polling the leader
- * with every partition it follows there, over one long-lived ReplicaFetchStream. A partition's fetch carries its log end, last epoch and
+ * with every partition it follows there, over one long-lived ReplicaFetchStream (whose answers
+ * name only the partitions with news: what an answer leaves out is unchanged). A partition's fetch carries its log end, last epoch and
  * fsynced offset; the answer is appended, or its divergent tail truncated first. The next fetch
  * waits for the appended data to be durable, so what it reports lets the leader move the high
  * watermark (durable acks).
@@ -72,6 +73,11 @@ class LeaderFetcher {
   private session: ReplicaFetchSession | undefined;
   private clientAddress: string | undefined;
   private running = false;
+  /**
+   * The leader answers on a stream only what it has not told this follower yet (FetchStreamSession),
+   * so after any answer this side may not have applied, the next fetch opens a new stream.
+   */
+  private resync = false;
 
   constructor(
     private readonly leaderId: number,
@@ -87,6 +93,8 @@ class LeaderFetcher {
 
   add(followed: Followed): void {
     this.partitions.set(followed.partition.key, followed);
+    // Answers for its key on the current stream may have been skipped (an earlier follow).
+    this.resync = true;
   }
 
   remove(key: string): void {
@@ -109,6 +117,8 @@ class LeaderFetcher {
         const progressed = await this.fetchOnce();
         if (!progressed) await sleep(this.config.replicaFetchBackoffMs);
       } catch (error) {
+        // The answer may have been applied only in part.
+        this.resync = true;
         this.logger.debug({ leader: this.leaderId, err: (error as Error).message }, 'replica fetch failed');
         await sleep(this.config.replicaFetchBackoffMs);
       }
@@ -117,6 +127,10 @@ class LeaderFetcher {
 
   /** One fetch round; false when the leader could not be asked (back off before the next). */
   private async fetchOnce(): Promise<boolean> {
+    if (this.resync) {
+      this.resync = false;
+      this.session?.close();
+    }
     const session = this.connect();
     const followed = [...this.partitions.values()];
     if (session === undefined || followed.length === 0) return false;
