@@ -1,4 +1,4 @@
-import { IDEMPOTENT_MAX_IN_FLIGHT, type Acks, type CompressionType } from '@quill/client';
+import { IDEMPOTENT_MAX_IN_FLIGHT, QuillError, type Acks, type CompressionType } from '@quill/client';
 import { randomPayload, splitEvenly } from './plan.js';
 import { startProgress, type ThroughputFigures } from './report.js';
 import { LatencyHistogram, ProgressWindow, rates } from './stats.js';
@@ -50,6 +50,12 @@ const RECORD_OVERHEAD_BYTES = 21;
  * 32 MiB buffer instead, and reports the wait in it as latency).
  */
 const SEND_WINDOW_BATCHES_PER_IN_FLIGHT = 2;
+/**
+ * How long the untimed warm-up may keep retrying. A broker answers LEADER_NOT_AVAILABLE while it
+ * is still opening the logs of a new topic's partitions, and with 1,000 partitions on a loaded
+ * machine that outlasts the client's own retries.
+ */
+const WARM_UP_DEADLINE_MS = 120_000;
 
 /**
  * kafka-producer-perf-test for Quill: `producers` clients (each with its own connections)
@@ -88,11 +94,7 @@ export async function benchProduce(target: BenchTarget, settings: ProduceSetting
     await Promise.all(producers.map((p) => p.connect()));
     // Not measured, as js-pub.mjs's warm-up: one record to every partition from each producer, so
     // connections to every leader and the metadata of a new topic are in place before the clock starts.
-    await Promise.all(
-      producers.map((producer) =>
-        producer.send({ topic: settings.topic, acks: settings.acks, messages: partitions.map((partition) => ({ value: payload, partition })) }),
-      ),
-    );
+    await Promise.all(producers.map((producer) => warmUp(() => producer.send({ topic: settings.topic, acks: settings.acks, messages: partitions.map((partition) => ({ value: payload, partition })) }), progress)));
     started = now();
     const deadline = settings.durationS === undefined ? Number.POSITIVE_INFINITY : started + settings.durationS * 1000;
     stopProgress = startProgress(window, progress);
@@ -148,4 +150,18 @@ export async function benchProduce(target: BenchTarget, settings: ProduceSetting
     sends,
     recordsPerSend: sends === 0 ? 0 : records / sends,
   };
+}
+
+/** Runs the warm-up send again while a leader is not ready yet, up to WARM_UP_DEADLINE_MS. */
+async function warmUp(send: () => Promise<unknown>, progress: (line: string) => void): Promise<void> {
+  const deadline = performance.now() + WARM_UP_DEADLINE_MS;
+  for (;;) {
+    try {
+      await send();
+      return;
+    } catch (error) {
+      if (!(error instanceof QuillError) || !error.retriable || performance.now() >= deadline) throw error;
+      progress(`Warm-up: ${error.message}; sending it again.`);
+    }
+  }
 }
