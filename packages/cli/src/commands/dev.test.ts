@@ -1,4 +1,4 @@
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
@@ -59,7 +59,10 @@ describe('quill dev supervision', () => {
     const stopRequested = new Promise<void>((resolve) => (requestStop = resolve));
     const checkReadiness = async (): Promise<Readiness> => {
       checks++;
-      if (checks < 3) return { answering: [1, 2], registered: [1] };
+      // A stand-in node is up once it printed "up" (its SIGTERM handler is set by then): a loaded
+      // machine can take longer than any fixed delay to start three node processes.
+      const up = [1, 2, 3].every((n) => existsSync(path.join(dir, `node-${n}.log`)) && log(n).includes('up'));
+      if (checks < 3 || !up) return { answering: [1, 2], registered: [1] };
       // Stop as a user would, some time after the ready line.
       setTimeout(requestStop, 300);
       return { answering: [1, 2, 3], registered: [1, 2, 3] };
