@@ -39,6 +39,33 @@ function base(): MetadataState {
   );
 }
 
+describe('applyRecords', () => {
+  it('changes in place only maps its own batch made: the state it started from, and one a failed batch started from, stay as they were', () => {
+    const before = base();
+    const partitionsBefore = [...before.topicsById.get(TOPIC_ID)!.partitions.values()];
+    const after = applyRecords(
+      before,
+      [
+        partitionChangeRecord({ topicId: TOPIC_ID, partition: 0, leader: 2, isr: [2, 3], leaderEpoch: 1, partitionEpoch: 1 }),
+        partitionChangeRecord({ topicId: TOPIC_ID, partition: 1, leader: 3, isr: [3, 1], leaderEpoch: 1, partitionEpoch: 1 }),
+        partitionChangeRecord({ topicId: TOPIC_ID, partition: 0, leader: 3, isr: [3], leaderEpoch: 2, partitionEpoch: 2 }),
+      ],
+      2,
+    );
+    expect([...before.topicsById.get(TOPIC_ID)!.partitions.values()]).toEqual(partitionsBefore);
+    expect([...after.topicsById.get(TOPIC_ID)!.partitions.values()].map((p) => [p.leader, p.isr])).toEqual([
+      [3, [3]],
+      [3, [3, 1]],
+    ]);
+    const bad = [
+      partitionChangeRecord({ topicId: TOPIC_ID, partition: 0, leader: 1, isr: [1], leaderEpoch: 3, partitionEpoch: 3 }),
+      partitionChangeRecord({ topicId: TOPIC_ID, partition: 7, leaderEpoch: 1, partitionEpoch: 1 }),
+    ];
+    expect(() => applyRecords(after, bad, 3)).toThrow(MetadataInvariantError);
+    expect(after.topicsById.get(TOPIC_ID)!.partitions.get(0)!.leader).toBe(3);
+  });
+});
+
 describe('applyRecord', () => {
   it('builds brokers, topics and partitions, sharing what a record does not touch', () => {
     const state = base();

@@ -38,10 +38,25 @@ export function applyRecord(state: MetadataState, record: MetadataRecord, offset
   return next.offset === offset ? next : { ...next, offset };
 }
 
+/**
+ * Maps created while applying the current batch: no earlier state refers to them, so the batch's
+ * later records change them in place. Without this, each record of a batch copied its topic's
+ * partition map, and a batch touching every partition of a 1,000-partition topic (its creation,
+ * leaders elected when a broker is unfenced) cost a million entry copies on every node.
+ */
+let ownedByBatch: WeakSet<ReadonlyMap<unknown, unknown>> | undefined;
+
+/** Applies the records of one batch (all at `offset`); the states in between are never exposed. */
 export function applyRecords(state: MetadataState, records: readonly MetadataRecord[], offset: number): MetadataState {
-  let next = state;
-  for (const record of records) next = applyRecord(next, record, offset);
-  return next;
+  const outer = ownedByBatch;
+  ownedByBatch = new WeakSet();
+  try {
+    let next = state;
+    for (const record of records) next = applyRecord(next, record, offset);
+    return next;
+  } finally {
+    ownedByBatch = outer;
+  }
 }
 
 function applyAt(state: MetadataState, record: MetadataRecord, offset: number): MetadataState {
@@ -88,15 +103,23 @@ function fail(offset: number, message: string): never {
   throw new MetadataInvariantError(`record at offset ${offset}: ${message}`);
 }
 
+/** `map` with `key` set: a copy, unless the current batch made `map` (then changed in place). */
 function withEntry<K, V>(map: ReadonlyMap<K, V>, key: K, value: V): ReadonlyMap<K, V> {
-  const copy = new Map(map);
-  copy.set(key, value);
-  return copy;
+  const target = writable(map);
+  target.set(key, value);
+  return target;
 }
 
 function withoutEntry<K, V>(map: ReadonlyMap<K, V>, key: K): ReadonlyMap<K, V> {
+  const target = writable(map);
+  target.delete(key);
+  return target;
+}
+
+function writable<K, V>(map: ReadonlyMap<K, V>): Map<K, V> {
+  if (ownedByBatch?.has(map) === true) return map as Map<K, V>;
   const copy = new Map(map);
-  copy.delete(key);
+  ownedByBatch?.add(copy);
   return copy;
 }
 
