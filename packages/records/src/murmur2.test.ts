@@ -16,14 +16,24 @@ describe('murmur2', () => {
     expect(murmur2(Buffer.from(input, 'utf8'))).toBe(expected);
   });
 
+  it('returns a signed 32-bit integer for every tail length, the empty input included', () => {
+    for (let n = 0; n < 9; n++) {
+      const h = murmur2(Buffer.alloc(n, 0xff));
+      expect(h).toBe(h | 0);
+    }
+  });
+
   it('toPositive clears the sign bit (Math.abs would fail on -2^31)', () => {
     expect(toPositive(-2147483648)).toBe(0);
     expect(toPositive(-1)).toBe(0x7fffffff);
+    expect(toPositive(-790332482)).toBe(-790332482 & 0x7fffffff);
+    expect(toPositive(12)).toBe(12);
   });
 
   it('partitionForKey is toPositive(murmur2(key)) % n, for strings and bytes alike', () => {
     expect(partitionForKey('foobar', 10)).toBe((-790332482 & 0x7fffffff) % 10);
     expect(partitionForKey(Buffer.from('foobar'), 10)).toBe(partitionForKey('foobar', 10));
+    expect(partitionForKey('abc', 7)).toBe(479470107 % 7);
     expect(() => partitionForKey('abc', 0)).toThrow(RangeError);
   });
 });

@@ -1,4 +1,4 @@
-export { murmur2, partitionForKey, toPositive } from './murmur2.js';
+export { murmur2, partitionForKey, toPositive } from '@quill/records';
 export { Partitioners, createDefaultPartitioner } from './partitioner.js';
 export { DEFAULT_PRODUCER_SETTINGS, IDEMPOTENT_MAX_IN_FLIGHT, Producer, type ProducerSettings } from './producer.js';
 export {

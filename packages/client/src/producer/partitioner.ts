@@ -1,5 +1,5 @@
 import type { RandomSource } from '../retry/index.js';
-import { partitionForKey } from './murmur2.js';
+import { partitionForKey } from '@quill/records';
 import type { Partitioner, PartitionerFactory } from './types.js';
 
 /**

@@ -6,7 +6,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { QuillStateError } from '../errors.js';
 import { Quill } from '../quill.js';
 import { ScriptedCluster, deadAddress } from '../test-support/scripted-cluster.js';
-import { partitionForKey } from './murmur2.js';
+import { partitionForKey } from '@quill/records';
 import type { Producer } from './producer.js';
 import type { ProducerOptions } from './types.js';
 

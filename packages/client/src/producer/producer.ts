@@ -8,7 +8,7 @@ import { RecordAccumulator } from './accumulator.js';
 import { Delivery } from './delivery.js';
 import { ProducerIdentityHolder } from './idempotence.js';
 import { toRecordInput, validateSend } from './messages.js';
-import { partitionForKey } from './murmur2.js';
+import { partitionForKey } from '@quill/records';
 import { BATCH_HEADER_BYTES, estimateRecordBytes, type BatchDraft, type BatchSettings } from './record-batch-draft.js';
 import { Sender } from './sender.js';
 import { StickyPartitions } from './sticky-partitioner.js';
