@@ -1,4 +1,4 @@
-import { Quill, QuillError, type LogLevel, type TopicDescription } from '@quill/client';
+import { Quill, QuillError, type Admin, type LogLevel, type TopicDescription } from '@quill/client';
 import { pino } from 'pino';
 import type { Argv } from 'yargs';
 import { parseAddressList } from './parse.js';
@@ -136,4 +136,39 @@ export function findTopic(topics: readonly TopicDescription[], name: string): To
   const topic = topics.find((t) => t.name === name);
   if (topic === undefined) throw new QuillError('UNKNOWN_TOPIC_OR_PARTITION', `Topic '${name}' does not exist.`);
   return topic;
+}
+
+/** The options of commands that use an admin client: the client's, and --timeout-ms for the whole command. */
+export function adminOptions<T>(y: Argv<T>) {
+  return clientOptions(y).option('timeout-ms', {
+    type: 'number',
+    default: DEFAULT_TIMEOUT_MS,
+    describe: 'give up when the cluster has not answered within this, in ms',
+    coerce: integer('--timeout-ms', 1),
+  });
+}
+
+/** Connects an admin client, runs `action` within --timeout-ms, and always disconnects. */
+export async function withAdmin(
+  args: { bootstrap: string; logLevel: LogLevel | undefined; timeoutMs: number },
+  what: string,
+  action: (admin: Admin) => Promise<void>,
+): Promise<void> {
+  const quill = openQuill({ bootstrap: args.bootstrap, logLevel: args.logLevel, requestTimeoutMs: args.timeoutMs });
+  const admin = quill.admin();
+  try {
+    await withDeadline(
+      admin.connect().then(() => action(admin)),
+      args.timeoutMs,
+      what,
+      () => admin.disconnect(),
+    );
+  } finally {
+    await admin.disconnect();
+  }
+}
+
+/** One line of a command's output on stdout. */
+export function writeOut(text: string): void {
+  process.stdout.write(`${text}\n`);
 }

@@ -1,6 +1,6 @@
-import { QuillError, type Admin, type GroupDescription, type GroupPartitionOffset, type LogLevel } from '@quill/client';
+import { QuillError, type Admin, type GroupDescription, type GroupPartitionOffset } from '@quill/client';
 import type { Argv } from 'yargs';
-import { DEFAULT_TIMEOUT_MS, clientOptions, integer, openQuill, single, withDeadline } from '../client-options.js';
+import { adminOptions, integer, single, withAdmin, writeOut } from '../client-options.js';
 
 /** `groups describe --json`: exactly this shape. */
 export interface GroupDescriptionJson {
@@ -32,7 +32,7 @@ export function groupsCommand(yargs: Argv): Argv {
       .command(
         'list',
         'List the consumer groups',
-        (c) => groupOptions(c),
+        (c) => adminOptions(c),
         (args) =>
           withAdmin(args, 'listing groups', async (admin) => {
             const { groups } = await admin.listGroups();
@@ -43,7 +43,7 @@ export function groupsCommand(yargs: Argv): Argv {
       .command(
         'describe <group>',
         'Show a group: members, their partitions, committed offset, log end and lag per partition',
-        (c) => groupOptions(c).positional('group', { type: 'string', demandOption: true, describe: 'the group id' }),
+        (c) => adminOptions(c).positional('group', { type: 'string', demandOption: true, describe: 'the group id' }),
         (args) =>
           withAdmin(args, `describing group ${args.group}`, async (admin) => {
             const description = await describeGroup(admin, args.group);
@@ -54,7 +54,7 @@ export function groupsCommand(yargs: Argv): Argv {
         'reset-offsets <group>',
         "Move a group's committed offsets of a topic (stop the group's consumers first)",
         (c) =>
-          groupOptions(c)
+          adminOptions(c)
             .positional('group', { type: 'string', demandOption: true, describe: 'the group id' })
             .option('topic', { type: 'string', demandOption: true, describe: 'the topic', coerce: single<string>('--topic') })
             .option('to-earliest', { type: 'boolean', describe: 'to the first offset still in the log' })
@@ -157,30 +157,3 @@ function table(rows: string[][]): string {
   return rows.map((row) => row.map((cell, column) => cell.padEnd(widths[column]!)).join('  ').trimEnd()).join('\n');
 }
 
-function groupOptions<T>(y: Argv<T>) {
-  return clientOptions(y).option('timeout-ms', {
-    type: 'number',
-    default: DEFAULT_TIMEOUT_MS,
-    describe: 'give up when the cluster has not answered within this, in ms',
-    coerce: integer('--timeout-ms', 1),
-  });
-}
-
-/** Connects an admin client, runs `action` within --timeout-ms, and always disconnects. */
-async function withAdmin(
-  args: { bootstrap: string; logLevel: LogLevel | undefined; timeoutMs: number },
-  what: string,
-  action: (admin: Admin) => Promise<void>,
-): Promise<void> {
-  const quill = openQuill({ bootstrap: args.bootstrap, logLevel: args.logLevel, requestTimeoutMs: args.timeoutMs });
-  const admin = quill.admin();
-  try {
-    await withDeadline(admin.connect().then(() => action(admin)), args.timeoutMs, what, () => admin.disconnect());
-  } finally {
-    await admin.disconnect();
-  }
-}
-
-function writeOut(text: string): void {
-  process.stdout.write(`${text}\n`);
-}

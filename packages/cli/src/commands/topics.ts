@@ -1,6 +1,6 @@
-import { QuillError, type Admin, type LogLevel, type TopicDescription } from '@quill/client';
+import { QuillError, type TopicDescription } from '@quill/client';
 import type { Argv } from 'yargs';
-import { DEFAULT_TIMEOUT_MS, clientOptions, findTopic, integer, openQuill, withDeadline } from '../client-options.js';
+import { adminOptions, findTopic, integer, withAdmin, writeOut } from '../client-options.js';
 
 /** `topics describe --json`: one object per topic, in this exact shape. */
 export interface TopicDescriptionJson {
@@ -16,7 +16,7 @@ export function topicsCommand(yargs: Argv): Argv {
         'create <name>',
         'Create a topic',
         (c) =>
-          topicOptions(c)
+          adminOptions(c)
             .positional('name', { type: 'string', demandOption: true, describe: 'the topic' })
             .option('partitions', {
               type: 'number',
@@ -58,7 +58,7 @@ export function topicsCommand(yargs: Argv): Argv {
       .command(
         'list',
         'List the topics',
-        (c) => topicOptions(c),
+        (c) => adminOptions(c),
         (args) =>
           withAdmin(args, 'listing topics', async (admin) => {
             const names = (await admin.listTopics()).sort();
@@ -69,7 +69,7 @@ export function topicsCommand(yargs: Argv): Argv {
       .command(
         'describe <name>',
         'Show the partitions of a topic: leader, leader epoch, replicas, in-sync replicas',
-        (c) => topicOptions(c).positional('name', { type: 'string', demandOption: true, describe: 'the topic' }),
+        (c) => adminOptions(c).positional('name', { type: 'string', demandOption: true, describe: 'the topic' }),
         (args) =>
           withAdmin(args, `describing topic ${args.name}`, async (admin) => {
             const description = describeTopic(findTopic((await admin.fetchTopicMetadata()).topics, args.name));
@@ -79,7 +79,7 @@ export function topicsCommand(yargs: Argv): Argv {
       .command(
         'delete <name>',
         'Delete a topic and its data',
-        (c) => topicOptions(c).positional('name', { type: 'string', demandOption: true, describe: 'the topic' }),
+        (c) => adminOptions(c).positional('name', { type: 'string', demandOption: true, describe: 'the topic' }),
         (args) =>
           withAdmin(args, `deleting topic ${args.name}`, async (admin) => {
             await admin.deleteTopics({ topics: [args.name] });
@@ -88,35 +88,6 @@ export function topicsCommand(yargs: Argv): Argv {
       )
       .demandCommand(1, 'Name a topics action: create, list, describe or delete.'),
   );
-}
-
-function topicOptions<T>(y: Argv<T>) {
-  return clientOptions(y).option('timeout-ms', {
-    type: 'number',
-    default: DEFAULT_TIMEOUT_MS,
-    describe: 'give up when the cluster has not answered within this, in ms',
-    coerce: integer('--timeout-ms', 1),
-  });
-}
-
-/** Connects an admin client, runs `action` within --timeout-ms, and always disconnects. */
-async function withAdmin(
-  args: { bootstrap: string; logLevel: LogLevel | undefined; timeoutMs: number },
-  what: string,
-  action: (admin: Admin) => Promise<void>,
-): Promise<void> {
-  const quill = openQuill({ bootstrap: args.bootstrap, logLevel: args.logLevel, requestTimeoutMs: args.timeoutMs });
-  const admin = quill.admin();
-  try {
-    await withDeadline(
-      admin.connect().then(() => action(admin)),
-      args.timeoutMs,
-      what,
-      () => admin.disconnect(),
-    );
-  } finally {
-    await admin.disconnect();
-  }
 }
 
 /**
@@ -176,6 +147,3 @@ export function formatDescription(description: TopicDescriptionJson): string {
   return [header, ...lines].join('\n');
 }
 
-function writeOut(text: string): void {
-  process.stdout.write(`${text}\n`);
-}
