@@ -1,7 +1,6 @@
-import { spawn } from 'node:child_process';
-import path from 'node:path';
-import { REPO_ROOT, startCluster, type TestCluster } from '@quill/testing';
+import { startCluster, type TestCluster } from '@quill/testing';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { runQuill, type QuillRun } from './support/run-quill.js';
 
 // `quill bench rebalance` run briefly against an in-process three-broker cluster: the JSON report
 // has the promised fields and figures that make sense. No speed is asserted here (the machine
@@ -13,20 +12,7 @@ beforeAll(async () => {
 }, 120_000);
 afterAll(async () => cluster?.stop());
 
-function quill(args: readonly string[]): Promise<{ code: number | null; stdout: string; stderr: string }> {
-  const main = path.join(REPO_ROOT, 'packages', 'cli', 'src', 'main.ts');
-  return new Promise((resolve) => {
-    const child = spawn(process.execPath, ['--conditions=source', '--import', 'tsx', main, ...args, '--bootstrap', cluster.bootstrap.join(',')], {
-      cwd: REPO_ROOT,
-      stdio: ['ignore', 'pipe', 'pipe'],
-    });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.on('data', (chunk: Buffer) => (stdout += chunk.toString()));
-    child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
-    child.on('exit', (code) => resolve({ code, stdout, stderr }));
-  });
-}
+const quill = (args: readonly string[]): Promise<QuillRun> => runQuill([...args, '--bootstrap', cluster.bootstrap.join(',')]);
 
 interface Summary {
   p50: number;

@@ -1,16 +1,9 @@
 // `quill chaos` refuses bad options with one clear line and a non-zero exit, before starting anything.
-import { spawn } from 'node:child_process';
-import path from 'node:path';
-import { REPO_ROOT } from '@quill/testing';
-import { describe, expect, it } from 'vitest';
 
-function quill(args: string[]): Promise<{ code: number | null; stderr: string }> {
-  const main = path.join(REPO_ROOT, 'packages', 'cli', 'src', 'main.ts');
-  const child = spawn(process.execPath, ['--conditions=source', '--import', 'tsx', main, ...args], { cwd: REPO_ROOT });
-  let stderr = '';
-  child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
-  return new Promise((resolve) => child.on('exit', (code) => resolve({ code, stderr })));
-}
+import { describe, expect, it } from 'vitest';
+import { runQuill, type QuillRun } from './support/run-quill.js';
+
+const quill = (args: string[]): Promise<QuillRun> => runQuill(args);
 
 describe('quill chaos options', () => {
   it('rejects an unknown fault', async () => {

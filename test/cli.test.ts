@@ -1,7 +1,6 @@
-import { spawn } from 'node:child_process';
-import path from 'node:path';
-import { ProcessCluster, REPO_ROOT } from '@quill/testing';
+import { ProcessCluster } from '@quill/testing';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { runQuill, type QuillRun } from './support/run-quill.js';
 
 // The quill CLI against a real cluster: topics, produce from stdin, consume --json.
 
@@ -11,21 +10,7 @@ beforeAll(async () => {
 }, 120_000);
 afterAll(async () => cluster.stop());
 
-function quill(args: readonly string[], stdin = ''): Promise<{ code: number | null; stdout: string; stderr: string }> {
-  const main = path.join(REPO_ROOT, 'packages', 'cli', 'src', 'main.ts');
-  return new Promise((resolve) => {
-    const child = spawn(process.execPath, ['--conditions=source', '--import', 'tsx', main, ...args, '--bootstrap', cluster.bootstrap.join(',')], {
-      cwd: REPO_ROOT,
-      stdio: ['pipe', 'pipe', 'pipe'],
-    });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.on('data', (chunk: Buffer) => (stdout += chunk.toString()));
-    child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
-    child.on('exit', (code) => resolve({ code, stdout, stderr }));
-    child.stdin.end(stdin);
-  });
-}
+const quill = (args: readonly string[], stdin = ''): Promise<QuillRun> => runQuill([...args, '--bootstrap', cluster.bootstrap.join(',')], stdin);
 
 describe('quill CLI on a real cluster', () => {
   it('creates and describes a topic, produces lines and consumes them back as JSON', async () => {

@@ -4,6 +4,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { REPO_ROOT } from '@quill/testing';
 import { afterEach, describe, expect, it } from 'vitest';
+import { runQuill, type QuillRun } from './support/run-quill.js';
 
 // scripts/compose-local runs deploy/docker-compose.yml's services as local processes: the six
 // nodes come up, the one-shot service creates `demo`, a produce/consume round trip works against
@@ -114,17 +115,7 @@ function processesMentioning(text: string): Map<number, string> {
   return new Map([...processTable()].filter(([pid, info]) => pid !== process.pid && info.cmdline.includes(text)).map(([pid, info]) => [pid, info.cmdline]));
 }
 
-function quill(args: readonly string[], stdin = ''): Promise<{ code: number | null; stdout: string; stderr: string }> {
-  return new Promise((resolve) => {
-    const child = spawn(process.execPath, ['--conditions=source', '--import', 'tsx', CLI_MAIN, ...args], { cwd: REPO_ROOT, stdio: ['pipe', 'pipe', 'pipe'] });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.on('data', (chunk: Buffer) => (stdout += chunk.toString()));
-    child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
-    child.on('close', (code) => resolve({ code, stdout, stderr }));
-    child.stdin.end(stdin);
-  });
-}
+const quill = (args: readonly string[], stdin = ''): Promise<QuillRun> => runQuill(args, stdin);
 
 let run: ComposeLocal | undefined;
 let dataDir: string | undefined;

@@ -1,8 +1,7 @@
-import { spawn } from 'node:child_process';
-import path from 'node:path';
-import { REPO_ROOT, startCluster, type TestCluster } from '@quill/testing';
+import { startCluster, type TestCluster } from '@quill/testing';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { producePerPartition } from './support/consumer-cluster.js';
+import { runQuill, type QuillRun } from './support/run-quill.js';
 
 // `quill consume --group` and `quill groups list|describe|reset-offsets` against a real cluster.
 
@@ -12,20 +11,7 @@ beforeAll(async () => {
 }, 120_000);
 afterAll(async () => cluster?.stop());
 
-function quill(args: readonly string[]): Promise<{ code: number | null; stdout: string; stderr: string }> {
-  const main = path.join(REPO_ROOT, 'packages', 'cli', 'src', 'main.ts');
-  return new Promise((resolve) => {
-    const child = spawn(process.execPath, ['--conditions=source', '--import', 'tsx', main, ...args, '--bootstrap', cluster.bootstrap.join(',')], {
-      cwd: REPO_ROOT,
-      stdio: ['ignore', 'pipe', 'pipe'],
-    });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.on('data', (chunk: Buffer) => (stdout += chunk.toString()));
-    child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
-    child.on('exit', (code) => resolve({ code, stdout, stderr }));
-  });
-}
+const quill = (args: readonly string[]): Promise<QuillRun> => runQuill([...args, '--bootstrap', cluster.bootstrap.join(',')]);
 
 describe('quill groups on a real cluster', () => {
   it('consume --group commits what it printed; describe shows offsets, log end and lag; reset-offsets moves them', async () => {
