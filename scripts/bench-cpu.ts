@@ -25,6 +25,12 @@ function cpuSeconds(pid: number | 'self', children = false): number {
   return (Number(fields[at]) + Number(fields[at + 1])) / CLOCK_TICKS_PER_SECOND;
 }
 
+/** Peak resident set of a process since it started (VmHWM), in MB. */
+function peakRssMb(pid: number): number {
+  const line = fs.readFileSync(`/proc/${pid}/status`, 'utf8').split('\n').find((l) => l.startsWith('VmHWM:'));
+  return Math.round(Number(line?.split(/\s+/)[1] ?? 0) / 1024);
+}
+
 function runBench(args: string[]): Promise<{ code: number | null; stdout: string; stderr: string }> {
   return new Promise((resolve) => {
     // BENCH_NODE_ARGS: node options for the benchmark client process (e.g. --cpu-prof), as QUILL_NODE_ARGS is for the nodes.
@@ -81,13 +87,14 @@ try {
       p99Ms: report.latencyMs.p99,
       cpuMsPerMb: { total: perMb(used.brokers + used.controllers + used.client), brokers: perMb(used.brokers), controllers: perMb(used.controllers), client: perMb(used.client) },
       cpuSeconds: { brokers: Number(used.brokers.toFixed(2)), controllers: Number(used.controllers.toFixed(2)), client: Number(used.client.toFixed(2)), wall: Number(wallSeconds.toFixed(1)) },
+      brokerPeakRssMb: Math.max(...pidsOf('broker').map(peakRssMb)),
       load: fs.readFileSync('/proc/loadavg', 'utf8').split(' ')[0],
     };
     results.push(result);
     if (!json) {
       process.stdout.write(
         `run ${run}: ${result.recordsPerSec} rec/s ${result.mbPerSec} MB/s p99 ${result.p99Ms} ms | CPU-ms/MB total ${result.cpuMsPerMb.total} ` +
-          `(brokers ${result.cpuMsPerMb.brokers}, controllers ${result.cpuMsPerMb.controllers}, client ${result.cpuMsPerMb.client}) | ${result.mb} MB, load ${result.load}\n`,
+          `(brokers ${result.cpuMsPerMb.brokers}, controllers ${result.cpuMsPerMb.controllers}, client ${result.cpuMsPerMb.client}) | broker peak RSS ${result.brokerPeakRssMb} MB | ${result.mb} MB, load ${result.load}\n`,
       );
     }
   }
