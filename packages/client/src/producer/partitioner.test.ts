@@ -1,19 +1,9 @@
 import { murmur2, partitionForKey, toPositive } from '@quill/records';
 import { describe, expect, it } from 'vitest';
-import type { PartitionMetadata } from '../cluster/index.js';
+import { partitionMetadata } from '../test-support/partition-metadata.js';
 import { createDefaultPartitioner } from './partitioner.js';
 
-function partitions(count: number, leaderless: number[] = []): PartitionMetadata[] {
-  return Array.from({ length: count }, (_, i) => ({
-    partitionId: i,
-    leader: leaderless.includes(i) ? -1 : 1,
-    leaderEpoch: 0,
-    replicas: [1],
-    isr: [1],
-    offlineReplicas: [],
-    partitionErrorCode: 'NONE' as const,
-  }));
-}
+const partitions = partitionMetadata;
 
 describe('default partitioner', () => {
   it('puts a key where Kafka would, on every partition count', () => {

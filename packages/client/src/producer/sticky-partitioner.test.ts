@@ -1,19 +1,9 @@
 import { SeededRandom } from '@quill/random';
 import { describe, expect, it } from 'vitest';
-import type { PartitionMetadata } from '../cluster/index.js';
+import { partitionMetadata } from '../test-support/partition-metadata.js';
 import { StickyPartitions } from './sticky-partitioner.js';
 
-function partitions(count: number, leaderless: number[] = []): PartitionMetadata[] {
-  return Array.from({ length: count }, (_, i) => ({
-    partitionId: i,
-    leader: leaderless.includes(i) ? -1 : 1,
-    leaderEpoch: 0,
-    replicas: [1],
-    isr: [1],
-    offlineReplicas: [],
-    partitionErrorCode: 'NONE' as const,
-  }));
-}
+const partitions = partitionMetadata;
 
 describe('StickyPartitions', () => {
   it('sticks to one partition per topic until told its batch closed, then moves to another one with a leader', () => {
