@@ -84,7 +84,7 @@ export class BrokerNode {
       return { start: response.producerIdStart, length: response.producerIdLen };
     });
     server.addService(pkg.quill.v1.Broker.service, { ...brokerHandlers({ config, replicas, controller, producerIds, logger }), ...groupHandlers(groups) } as BrokerHandlers);
-    server.addService(pkg.quill.v1.Replica.service, replicaHandlers(replicas) as ReplicaHandlers);
+    server.addService(pkg.quill.v1.Replica.service, replicaHandlers(replicas, config.queuedMaxRequestsPerStream) as ReplicaHandlers);
     const port = await new Promise<number>((resolve, reject) =>
       server.bindAsync(`${config.listen.host}:${config.listen.port}`, ServerCredentials.createInsecure(), (error, bound) =>
         error ? reject(new QuillError('INVALID_CONFIG', `cannot listen on ${config.listen.host}:${config.listen.port}: ${error.message}`)) : resolve(bound),

@@ -77,6 +77,12 @@ export interface BrokerConfig {
   /** offsets.load.buffer.size: bytes read per step when loading a coordinator partition. */
   offsetsLoadBufferSize: number;
   /**
+   * queued.max.requests, per stream: requests read from one ProduceStream or FetchStream and not
+   * answered yet. Beyond it the broker stops reading that stream until answers go out, so HTTP/2
+   * flow control holds the client back (Kafka: 500 for the whole broker).
+   */
+  queuedMaxRequestsPerStream: number;
+  /**
    * For tests only: the `host:port` to dial for node id N (a broker leading partitions this broker
    * follows, or a controller named in a leader hint), in place of the address the metadata or the
    * hint carries. A fault-injecting proxy gives every node-to-node link its own port this way, so a
@@ -112,6 +118,7 @@ export const DEFAULT_BROKER_CONFIG = {
   offsetsCommitTimeoutMs: 5000,
   offsetMetadataMaxBytes: 4096,
   offsetsLoadBufferSize: 5 * 1024 * 1024,
+  queuedMaxRequestsPerStream: 100,
 } as const satisfies Partial<BrokerConfig>;
 
 export type BrokerConfigInput = Omit<BrokerConfig, keyof typeof DEFAULT_BROKER_CONFIG> & Partial<BrokerConfig>;

@@ -10,12 +10,15 @@ import {
   type MetadataRequest__Output,
   type MetadataResponse,
   type ProducePartitionResponse,
+  type ProduceRequest__Output,
+  type ProduceResponse,
 } from '@quill/proto';
 import type { Logger } from 'pino';
 import type { BrokerConfig } from '../config.js';
 import { brokerError, toQuillError } from '../errors.js';
 import type { ProducerIdManager } from '../producer-state/producer-id-manager.js';
 import { partitionKey, type ReplicaManager } from '../replica-manager/replica-manager.js';
+import { serveInOrder } from './in-order-stream.js';
 
 const LATEST_TIMESTAMP = -1;
 const EARLIEST_TIMESTAMP = -2;
@@ -54,26 +57,11 @@ export function brokerHandlers(ctx: BrokerServiceContext): Partial<BrokerHandler
     },
 
     Produce: (call, callback) => {
-      const request = call.request;
-      if (![-1, 0, 1].includes(request.acks)) {
-        callback(null, { error: { code: 'INVALID_REQUEST', message: `acks must be -1, 0 or 1, got ${request.acks}` } });
-        return;
-      }
-      const timeoutMs = request.timeoutMs > 0 ? request.timeoutMs : DEFAULT_PRODUCE_TIMEOUT_MS;
-      Promise.all(
-        request.topics.map(async (topic) => ({
-          name: topic.name,
-          partitions: await Promise.all(
-            topic.partitions.map(async (p): Promise<ProducePartitionResponse> => {
-              const result = await ctx.replicas.produce(topic.name, p.partition, p.records, request.acks, timeoutMs);
-              return { partition: p.partition, ...codeOf(result.error), baseOffset: result.baseOffset, logAppendTimeMs: -1, logStartOffset: result.logStartOffset };
-            }),
-          ),
-        })),
-      ).then(
-        (topics) => callback(null, { topics }),
-        (error: unknown) => callback(null, { error: { code: toQuillError(error).code, message: toQuillError(error).message } }),
-      );
+      void produce(ctx, call.request).then((response) => callback(null, response));
+    },
+
+    ProduceStream: (call: ServerDuplexStream<ProduceRequest__Output, ProduceResponse>) => {
+      serveInOrder(call, (request) => produce(ctx, request), ctx.config.queuedMaxRequestsPerStream);
     },
 
     Fetch: (call, callback) => {
@@ -84,15 +72,11 @@ export function brokerHandlers(ctx: BrokerServiceContext): Partial<BrokerHandler
     },
 
     FetchStream: (call: ServerDuplexStream<FetchRequest__Output, FetchResponse>) => {
-      // One long-lived stream, answers in request order: each fetch waits for the one before.
-      let previous: Promise<void> = Promise.resolve();
-      call.on('data', (request: FetchRequest__Output) => {
-        previous = previous.then(async () => {
-          const response = await fetch(ctx, request).catch((error: unknown) => ({ error: { code: toQuillError(error).code, message: toQuillError(error).message } }));
-          call.write(response);
-        });
-      });
-      call.on('end', () => void previous.then(() => call.end()));
+      serveInOrder(
+        call,
+        (request) => fetch(ctx, request).catch((error: unknown) => ({ error: { code: toQuillError(error).code, message: toQuillError(error).message } })),
+        ctx.config.queuedMaxRequestsPerStream,
+      );
     },
 
     ListOffsets: (call, callback) => {
@@ -204,6 +188,30 @@ function metadataResponse(ctx: BrokerServiceContext, request: MetadataRequest__O
 }
 
 /** A consumer fetch: long-polls until some partition has data below its high watermark, then reads. */
+/** Appends a Produce request's batches; failures are answered, never thrown. */
+async function produce(ctx: BrokerServiceContext, request: ProduceRequest__Output): Promise<ProduceResponse> {
+  if (![-1, 0, 1].includes(request.acks)) {
+    return { error: { code: 'INVALID_REQUEST', message: `acks must be -1, 0 or 1, got ${request.acks}` } };
+  }
+  const timeoutMs = request.timeoutMs > 0 ? request.timeoutMs : DEFAULT_PRODUCE_TIMEOUT_MS;
+  try {
+    const topics = await Promise.all(
+      request.topics.map(async (topic) => ({
+        name: topic.name,
+        partitions: await Promise.all(
+          topic.partitions.map(async (p): Promise<ProducePartitionResponse> => {
+            const result = await ctx.replicas.produce(topic.name, p.partition, p.records, request.acks, timeoutMs);
+            return { partition: p.partition, ...codeOf(result.error), baseOffset: result.baseOffset, logAppendTimeMs: -1, logStartOffset: result.logStartOffset };
+          }),
+        ),
+      })),
+    );
+    return { topics };
+  } catch (error) {
+    return { error: { code: toQuillError(error).code, message: toQuillError(error).message } };
+  }
+}
+
 async function fetch(ctx: BrokerServiceContext, request: FetchRequest__Output): Promise<FetchResponse> {
   const wanted = request.topics.flatMap((t) => t.partitions.map((p) => ({ topic: t.topic, ...p })));
   const ready = (): boolean =>

@@ -7,6 +7,7 @@ import {
 } from '@quill/proto';
 import { toQuillError } from '../errors.js';
 import { FetchStreamSession } from './fetch-stream-session.js';
+import { serveInOrder } from './in-order-stream.js';
 import type { ReplicaManager } from '../replica-manager/replica-manager.js';
 
 /**
@@ -14,7 +15,7 @@ import type { ReplicaManager } from '../replica-manager/replica-manager.js';
  * stream (they also report the follower's position for the ISR and the high watermark), and
  * OffsetForLeaderEpoch.
  */
-export function replicaHandlers(replicas: ReplicaManager): Partial<ReplicaHandlers> {
+export function replicaHandlers(replicas: ReplicaManager, maxPending: number): Partial<ReplicaHandlers> {
   return {
     ReplicaFetch: (call, callback) => {
       replicaFetch(replicas, call.request).then(
@@ -23,20 +24,15 @@ export function replicaHandlers(replicas: ReplicaManager): Partial<ReplicaHandle
       );
     },
     ReplicaFetchStream: (call: ServerDuplexStream<ReplicaFetchRequest__Output, ReplicaFetchResponse>) => {
-      // A follower sends its next fetch only after the answer to the last, but answers stay in
-      // request order even if one arrives early: each fetch waits for the one before.
-      let previous: Promise<void> = Promise.resolve();
+      // The session trims each answer to what this follower has not been told, in answer order.
       const session = new FetchStreamSession();
-      call.on('data', (request: ReplicaFetchRequest__Output) => {
-        previous = previous.then(async () => {
-          const response = await replicaFetch(replicas, request).catch((error: unknown) => ({
-            error: { code: toQuillError(error).code, message: toQuillError(error).message },
-          }));
-          // A follower that went away cancelled the stream: its answer goes nowhere.
-          if (!call.cancelled) call.write(session.trim(response));
-        });
-      });
-      call.on('end', () => void previous.then(() => call.end()));
+      serveInOrder(
+        call,
+        (request) =>
+          replicaFetch(replicas, request).catch((error: unknown) => ({ error: { code: toQuillError(error).code, message: toQuillError(error).message } })),
+        maxPending,
+        (response) => session.trim(response),
+      );
     },
     OffsetForLeaderEpoch: (call, callback) => {
       const topics = call.request.topics.map((topic) => ({

@@ -1,6 +1,5 @@
 import { setTimeout as sleep } from 'node:timers/promises';
-import { QuillError, type Acks, type CompressionType } from '@quill/client';
-import { BatchAccumulator, type AcknowledgedBatch } from './accumulator.js';
+import { IDEMPOTENT_MAX_IN_FLIGHT, QuillError, type Acks, type CompressionType } from '@quill/client';
 import { readStamp, stampedValue } from './plan.js';
 import { startProgress, type ThroughputFigures } from './report.js';
 import { LatencyHistogram, ProgressWindow } from './stats.js';
@@ -39,7 +38,7 @@ export interface E2eReport extends ThroughputFigures {
 
 /**
  * Publish-to-receive latency at a fixed rate (js-latency.mjs's shape): one producer hands
- * `rate` records a second to the batcher for `durationS` seconds, each value starting with its
+ * `rate` records a second to the client producer for `durationS` seconds, each value starting with its
  * hand-off time, while a consumer in the same process reads the topic from where it ended and
  * measures each record's age on arrival (one clock, so no skew). `records`, `recordsPerSec` and
  * `mbPerSec` are what was received, over the publishing time.
@@ -55,7 +54,13 @@ export async function benchE2e(target: BenchTarget, settings: E2eSettings, progr
   } finally {
     await admin.disconnect();
   }
-  const producer = benchClient(target).producer({ allowAutoTopicCreation: false });
+  const producer = benchClient(target).producer({
+    allowAutoTopicCreation: false,
+    batchSize: settings.batchSize,
+    lingerMs: settings.lingerMs,
+    maxInFlightRequests: settings.maxInFlight,
+    idempotent: settings.maxInFlight <= IDEMPOTENT_MAX_IN_FLIGHT,
+  });
   const consumer = benchClient(target).consumer();
   const now = (): number => performance.now();
   const latency = new LatencyHistogram();
@@ -90,6 +95,7 @@ export async function benchE2e(target: BenchTarget, settings: E2eSettings, progr
   let stopProgress: (() => void) | undefined;
   let receiving: Promise<void> | undefined;
   let receiveFailure: { error: unknown } | undefined;
+  let publishFailure: { error: unknown } | undefined;
   // A function, not inline checks: the failure is set by the receive loop, which TypeScript's narrowing does not see.
   const throwIfReceiveFailed = (): void => {
     if (receiveFailure !== undefined) throw receiveFailure.error;
@@ -114,34 +120,35 @@ export async function benchE2e(target: BenchTarget, settings: E2eSettings, progr
     if (warmUpsReceived < partitions.length) {
       throw new QuillError('REQUEST_TIMED_OUT', `The warm-up records did not reach the consumer within ${settings.drainTimeoutMs} ms (--timeout-ms).`);
     }
-    const accumulator = new BatchAccumulator({
-      partitions,
-      firstPartitionIndex: 0,
-      batchSizeBytes: settings.batchSize,
-      lingerMs: settings.lingerMs,
-      maxInFlight: settings.maxInFlight,
-      now,
-      send: async (messages) => {
-        await producer.send({ topic, acks: settings.acks, compression: settings.compression, messages });
-      },
-      onAcknowledged: (batch: AcknowledgedBatch) => {
-        for (const addedAt of batch.addedAt) ackLatency.record(batch.acknowledgedAt - addedAt);
-      },
-    });
     stopProgress = startProgress(window, progress);
+    // Each record goes to the client producer as it is due, as an application would send it:
+    // batching is the producer's own (lingerMs, and batches filling while requests are in flight).
+    const pending = new Set<Promise<void>>();
+    const publish = (): void => {
+      const addedAt = now();
+      const acknowledged = producer
+        .send({ topic, acks: settings.acks, compression: settings.compression, messages: [{ value: stampedValue(settings.recordSize, addedAt) }] })
+        .then(
+          () => ackLatency.record(now() - addedAt),
+          (error: unknown) => {
+            publishFailure ??= { error };
+          },
+        )
+        .finally(() => pending.delete(acknowledged));
+      pending.add(acknowledged);
+    };
     const started = now();
     // Every millisecond, hand over the records due by now: a steady rate, not bursts once a second.
     while (sent < total) {
       throwIfReceiveFailed();
+      if (publishFailure !== undefined) throw publishFailure.error;
       const due = Math.min(total, Math.floor(((now() - started) / 1000) * settings.rate));
-      for (; sent < due; sent++) {
-        const wait = accumulator.add(stampedValue(settings.recordSize, now()));
-        if (wait !== undefined) await wait;
-      }
+      for (; sent < due; sent++) publish();
       await sleep(1);
     }
     publishSeconds = (now() - started) / 1000;
-    await accumulator.flush();
+    await Promise.all(pending);
+    if (publishFailure !== undefined) throw publishFailure.error;
     await Promise.race([everythingReceived, receiving, drainTimeout()]);
     throwIfReceiveFailed();
     if (received < total) progress(`${total - received} of ${total} records did not arrive within ${settings.drainTimeoutMs} ms (--timeout-ms).`);

@@ -89,7 +89,7 @@ export function benchCommand(yargs: Argv): Argv {
         'e2e',
         'Publish-to-receive latency at a fixed rate',
         (b) =>
-          batchingOptions(recordOptions(topicOptions(targetOptions(b)), { minRecordSize: 8, partitions: 1 }), { lingerMs: 1 })
+          batchingOptions(recordOptions(topicOptions(targetOptions(b)), { minRecordSize: 8, partitions: 1 }), { lingerMs: 0 })
             .option('rate', { type: 'number', default: 5000, describe: 'records per second to publish', coerce: positive('--rate') })
             .option('duration', { type: 'number', default: 10, describe: 'seconds to publish for', coerce: positive('--duration') })
             .option('timeout-ms', { type: 'number', default: 10_000, describe: 'after publishing, wait this long at most for the rest to arrive, in ms', coerce: integer('--timeout-ms', 1) }),

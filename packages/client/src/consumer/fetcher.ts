@@ -234,7 +234,7 @@ export class Fetcher {
     const topics = new Map<string, FetchTarget[]>();
     for (const t of targets) topics.set(t.state.topic, [...(topics.get(t.state.topic) ?? []), t]);
     try {
-      const response = await this.context.cluster.connectionTo(nodeId).request(
+      const response = await this.context.cluster.connectionTo(nodeId).streamRequest(
         'Fetch',
         {
           maxWaitMs: this.options.maxWaitTimeInMs,

@@ -1,7 +1,8 @@
 import * as grpc from '@grpc/grpc-js';
 import { ErrorCode, QuillError, loadQuillPackage } from '@quill/proto';
+import { encodeBatch } from '@quill/records';
 import { pino } from 'pino';
-import { afterEach, describe, expect, it } from 'vitest';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { ScriptedCluster, deadAddress } from '../test-support/scripted-cluster.js';
 import { BrokerConnection } from './connection.js';
 import { ConnectionPool } from './pool.js';
@@ -102,6 +103,97 @@ describe('BrokerConnection against a scripted broker', () => {
       .catch((e: unknown) => e);
     setTimeout(() => abort.abort(), 50);
     expect(await pending).toMatchObject({ code: ErrorCode.NETWORK_EXCEPTION });
+  });
+});
+
+describe('BrokerConnection.streamRequest (ProduceStream, FetchStream)', () => {
+  let cluster: ScriptedCluster;
+  const connections: BrokerConnection[] = [];
+  const open = (): BrokerConnection => {
+    const connection = new BrokerConnection({ address: cluster.address(1), clientId: 'stream-test', logger, requestTimeoutMs: 5_000 });
+    connections.push(connection);
+    return connection;
+  };
+  const produce = (connection: BrokerConnection, value: string, options: { timeoutMs?: number; signal?: AbortSignal } = {}) =>
+    connection.streamRequest(
+      'Produce',
+      { acks: 1, timeoutMs: 1000, topics: [{ name: 't', partitions: [{ partition: 0, records: encodeBatch([{ value: Buffer.from(value) }], { compression: 'none' }) }] }] },
+      options,
+    );
+  const baseOffsetOf = (response: Awaited<ReturnType<typeof produce>>) => Number(response.topics[0]!.partitions[0]!.baseOffset);
+
+  beforeEach(async () => {
+    cluster = await ScriptedCluster.start([1]);
+    cluster.addTopic('t', [1]);
+  });
+
+  afterEach(async () => {
+    for (const c of connections.splice(0)) c.close();
+    await cluster.stop();
+  });
+
+  it('pipelines requests on one stream, answers matched in order, with the client id', async () => {
+    // The first requests are held longest, so they are appended last; each answer still comes
+    // back matched to its own request (by arrival the offsets would read 0 to 4).
+    let delay = 60;
+    cluster.intercept = (_node, method) => (method === 'Produce' ? (delay -= 10) : undefined);
+    const connection = open();
+    const answers = await Promise.all(['a', 'b', 'c', 'd', 'e'].map((v) => produce(connection, v)));
+    expect(answers.map(baseOffsetOf)).toEqual([4, 3, 2, 1, 0]);
+    expect(cluster.streamsOpened).toBe(1);
+    expect(cluster.callsTo('Produce').map((c) => c.clientId)).toEqual(Array(5).fill('stream-test'));
+    const fetched = await connection.streamRequest('Fetch', {
+      maxWaitMs: 0,
+      minBytes: 1,
+      maxBytes: 1 << 20,
+      isolationLevel: 0,
+      topics: [{ topic: 't', topicId: '', partitions: [{ partition: 0, currentLeaderEpoch: 0, fetchOffset: 0, logStartOffset: -1, partitionMaxBytes: 1 << 20 }] }],
+    });
+    expect(Number(fetched.topics[0]!.partitions[0]!.highWatermark)).toBe(5);
+    expect(cluster.streamsOpened).toBe(2);
+  });
+
+  it('a request that times out fails everything outstanding (retriable) and the next request opens a new stream', async () => {
+    cluster.intercept = (_node, method, request) =>
+      method === 'Produce' && (request as { topics: Array<{ partitions: Array<{ records: Buffer }> }> }).topics[0]!.partitions[0]!.records.includes('slow')
+        ? 2_000
+        : undefined;
+    const connection = open();
+    const slow = produce(connection, 'slow', { timeoutMs: 200 }).catch((e: unknown) => e);
+    const behind = produce(connection, 'behind').catch((e: unknown) => e);
+    expect(await slow).toMatchObject({ code: ErrorCode.REQUEST_TIMED_OUT, retriable: true });
+    expect(await behind).toMatchObject({ code: ErrorCode.REQUEST_TIMED_OUT, retriable: true });
+    expect(baseOffsetOf(await produce(connection, 'next'))).toBe(1);
+    expect(cluster.streamsOpened).toBe(2);
+  });
+
+  it('a transport failure fails the outstanding requests with NETWORK_EXCEPTION; a request-level error does not break the stream', async () => {
+    let fail = true;
+    cluster.intercept = (_node, method) => {
+      if (method !== 'Produce' || !fail) return undefined;
+      fail = false;
+      return { code: grpc.status.UNAVAILABLE, details: 'draining' };
+    };
+    const connection = open();
+    await expect(produce(connection, 'x')).rejects.toMatchObject({ code: ErrorCode.NETWORK_EXCEPTION, retriable: true });
+    await expect(
+      connection.streamRequest('Produce', { acks: 7, timeoutMs: 1000, topics: [] }),
+    ).resolves.toMatchObject({ topics: [] });
+    expect(baseOffsetOf(await produce(connection, 'y'))).toBe(0);
+    expect(cluster.streamsOpened).toBe(2);
+  });
+
+  it('an aborted signal and close() fail outstanding requests with NETWORK_EXCEPTION', async () => {
+    cluster.intercept = () => 5_000;
+    const connection = open();
+    const abort = new AbortController();
+    const aborted = produce(connection, 'a', { signal: abort.signal }).catch((e: unknown) => e);
+    setTimeout(() => abort.abort(), 50);
+    expect(await aborted).toMatchObject({ code: ErrorCode.NETWORK_EXCEPTION });
+    const pending = produce(connection, 'b').catch((e: unknown) => e);
+    setTimeout(() => connection.close(), 50);
+    expect(await pending).toMatchObject({ code: ErrorCode.NETWORK_EXCEPTION });
+    await expect(produce(connection, 'c')).rejects.toMatchObject({ code: ErrorCode.NETWORK_EXCEPTION });
   });
 });
 

@@ -10,8 +10,9 @@ import {
 } from '@quill/proto';
 import type { Logger } from 'pino';
 import { fromGrpcError } from './grpc-errors.js';
+import { RequestStream } from './request-stream.js';
 
-/** The unary RPCs of the Broker service (FetchStream, the only streaming one, is not here). */
+/** The unary RPCs of the Broker service (the streams are in `BrokerStreamedMethod`). */
 export type BrokerUnaryMethod =
   | 'Metadata'
   | 'Produce'
@@ -49,6 +50,9 @@ export type BrokerRequest<M extends BrokerUnaryMethod> = UnarySignature<M>[0];
 /** The decoded response of a Broker RPC, e.g. `BrokerResponse<'Produce'>` is `ProduceResponse__Output`. */
 export type BrokerResponse<M extends BrokerUnaryMethod> =
   UnarySignature<M>[1] extends grpc.requestCallback<infer R> ? R : never;
+
+/** Unary RPCs that also have a stream twin (`ProduceStream`, `FetchStream`) with the same messages. */
+export type BrokerStreamedMethod = 'Produce' | 'Fetch';
 
 type UntypedUnary = (
   request: unknown,
@@ -94,6 +98,7 @@ export class BrokerConnection {
   private readonly logger: Logger;
   private readonly requestTimeoutMs: number;
   private readonly inFlight = new Set<grpc.ClientUnaryCall>();
+  private readonly streams = new Map<BrokerStreamedMethod, RequestStream<unknown, unknown>>();
   private closed = false;
 
   constructor(options: BrokerConnectionOptions) {
@@ -169,12 +174,44 @@ export class BrokerConnection {
     });
   }
 
+  /**
+   * As `request`, but on the method's long-lived stream (`ProduceStream`, `FetchStream`) on this
+   * channel, opened on first use: the data path's many small requests cost a message each
+   * instead of a call each. Requests are answered in order; see RequestStream for failures.
+   */
+  async streamRequest<M extends BrokerStreamedMethod>(
+    method: M,
+    request: BrokerRequest<M>,
+    options: RequestOptions = {},
+  ): Promise<BrokerResponse<M>> {
+    if (this.closed) throw new QuillError(ErrorCode.NETWORK_EXCEPTION, `connection to ${this.address} is closed`);
+    const response = (await this.streamFor(method).request(request, {
+      timeoutMs: options.timeoutMs ?? this.requestTimeoutMs,
+      ...(options.signal ? { signal: options.signal } : {}),
+    })) as BrokerResponse<M>;
+    const failure = errorFromResponse((response as { error?: Error__Output | null }).error);
+    if (failure) throw failure;
+    return response;
+  }
+
+  private streamFor(method: BrokerStreamedMethod): RequestStream<unknown, unknown> {
+    let stream = this.streams.get(method);
+    if (stream === undefined) {
+      const open = method === 'Produce' ? () => this.client.ProduceStream(this.metadata) : () => this.client.FetchStream(this.metadata);
+      stream = new RequestStream<unknown, unknown>(open as () => grpc.ClientDuplexStream<unknown, unknown>, { method: `${method}Stream`, address: this.address });
+      this.streams.set(method, stream);
+    }
+    return stream;
+  }
+
   /** Cancels the calls in flight (they fail with NETWORK_EXCEPTION) and closes the channel. */
   close(): void {
     if (this.closed) return;
     this.closed = true;
     for (const call of this.inFlight) call.cancel();
     this.inFlight.clear();
+    for (const stream of this.streams.values()) stream.close();
+    this.streams.clear();
     this.client.close();
   }
 }

@@ -3,6 +3,7 @@ export {
   type BrokerConnectionOptions,
   type BrokerRequest,
   type BrokerResponse,
+  type BrokerStreamedMethod,
   type BrokerUnaryMethod,
   type RequestOptions,
 } from './connection.js';

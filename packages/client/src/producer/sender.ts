@@ -295,7 +295,7 @@ export class Sender {
     let answers: Map<string, ProducePartitionResponse__Output> | undefined;
     let failure: QuillError | undefined;
     try {
-      const response = await cluster.connectionTo(nodeId).request(
+      const response = await cluster.connectionTo(nodeId).streamRequest(
         'Produce',
         { acks: settings.acks, timeoutMs: settings.timeoutMs, topics: [...topics].map(([name, partitions]) => ({ name, partitions })) },
         { timeoutMs: Math.max(requestTimeoutMs, settings.timeoutMs + PRODUCE_DEADLINE_MARGIN_MS), ...(this.signal ? { signal: this.signal } : {}) },

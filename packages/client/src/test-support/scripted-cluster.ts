@@ -109,6 +109,8 @@ export class ScriptedCluster {
   /** Per `topic-partition`, per producer id: the last five batches' sequence ranges and offsets. */
   private readonly sequences = new Map<string, Map<number, Array<{ first: number; last: number; baseOffset: number }>>>();
   onFetchPartition: FetchHook | undefined;
+  /** ProduceStream and FetchStream calls opened, on every node. */
+  streamsOpened = 0;
   /** The group coordinator (on the first node unless moved). */
   groups!: ScriptedGroups;
   private readonly nodes = new Map<number, Node>();
@@ -225,31 +227,72 @@ export class ScriptedCluster {
     });
   }
 
-  /** Wraps a handler: records the call, applies `intercept`, then answers. */
+  /**
+   * Records a call, applies `intercept` and `loseResponse`, and answers: the answer, or the gRPC
+   * failure the client is to get instead.
+   */
+  private async serve<Req, Res>(
+    nodeId: number,
+    method: string,
+    call: { request?: Req; metadata: grpc.Metadata },
+    request: Req,
+    answer: (request: Req) => Res | Promise<Res>,
+  ): Promise<{ response: Res } | { failure: GrpcFailure }> {
+    const clientId = call.metadata.get(CLIENT_ID_METADATA_KEY)[0];
+    this.calls.push({ nodeId, method, request, clientId: clientId === undefined ? undefined : String(clientId) });
+    const intercepted = this.intercept?.(nodeId, method, request);
+    if (typeof intercepted === 'number') await this.sleep(intercepted);
+    else if (intercepted) return { failure: intercepted };
+    try {
+      const response = await answer(request);
+      const lost = this.loseResponse?.(nodeId, method, request);
+      return lost ? { failure: lost } : { response };
+    } catch (error) {
+      return { failure: { code: grpc.status.INTERNAL, details: String(error) } };
+    }
+  }
+
+  /** A unary handler around `serve`. */
   private unary<Req, Res>(
     nodeId: number,
     method: string,
     answer: (request: Req) => Res | Promise<Res>,
   ): grpc.handleUnaryCall<Req, Res> {
     return (call, callback) => {
-      const clientId = call.metadata.get(CLIENT_ID_METADATA_KEY)[0];
-      this.calls.push({ nodeId, method, request: call.request, clientId: clientId === undefined ? undefined : String(clientId) });
-      void (async () => {
-        const intercepted = this.intercept?.(nodeId, method, call.request);
-        if (typeof intercepted === 'number') await this.sleep(intercepted);
-        else if (intercepted) {
-          callback({ code: intercepted.code, details: intercepted.details });
-          return;
-        }
-        try {
-          const response = await answer(call.request);
-          const lost = this.loseResponse?.(nodeId, method, call.request);
-          if (lost) callback({ code: lost.code, details: lost.details });
-          else callback(null, response);
-        } catch (error) {
-          callback({ code: grpc.status.INTERNAL, details: String(error) });
-        }
-      })();
+      void this.serve(nodeId, method, call, call.request, answer).then((outcome) =>
+        'failure' in outcome ? callback({ code: outcome.failure.code, details: outcome.failure.details }) : callback(null, outcome.response),
+      );
+    };
+  }
+
+  /**
+   * A stream handler (ProduceStream, FetchStream) around `serve`, recording its requests under the
+   * unary method's name. Answers go in request order; a failure ends the whole stream with that
+   * status, as a transport failure would.
+   */
+  private stream<Req, Res>(
+    nodeId: number,
+    method: string,
+    answer: (request: Req) => Res | Promise<Res>,
+  ): grpc.handleBidiStreamingCall<Req, Res> {
+    return (call) => {
+      this.streamsOpened++;
+      let previous: Promise<void> = Promise.resolve();
+      let failed = false;
+      call.on('data', (request: Req) => {
+        const outcome = this.serve(nodeId, method, call, request, answer);
+        previous = previous.then(async () => {
+          const settled = await outcome;
+          if (failed || call.cancelled) return;
+          if ('failure' in settled) {
+            failed = true;
+            call.emit('error', { code: settled.failure.code, details: settled.failure.details });
+          } else {
+            call.write(settled.response);
+          }
+        });
+      });
+      call.on('end', () => void previous.then(() => !failed && call.end()));
     };
   }
 
@@ -262,7 +305,9 @@ export class ScriptedCluster {
     const handlers: Partial<BrokerHandlers> = {
       Metadata: this.unary(nodeId, 'Metadata', (request) => this.metadata(request)),
       Produce: this.unary(nodeId, 'Produce', (request) => this.produce(nodeId, request)),
+      ProduceStream: this.stream(nodeId, 'Produce', (request) => this.produce(nodeId, request)),
       Fetch: this.unary(nodeId, 'Fetch', (request) => this.fetch(nodeId, request)),
+      FetchStream: this.stream(nodeId, 'Fetch', (request) => this.fetch(nodeId, request)),
       ListOffsets: this.unary(nodeId, 'ListOffsets', (request) => this.listOffsets(nodeId, request)),
       CreateTopics: this.unary(nodeId, 'CreateTopics', (request) => this.createTopics(request)),
       DeleteTopics: this.unary(nodeId, 'DeleteTopics', (request) => this.deleteTopics(request)),

@@ -1,0 +1,84 @@
+import * as grpc from '@grpc/grpc-js';
+import { afterEach, describe, expect, it } from 'vitest';
+import { serveInOrder } from './in-order-stream.js';
+
+const identity = (b: Buffer): Buffer => b;
+const service: grpc.ServiceDefinition = {
+  Echo: {
+    path: '/test.InOrder/Echo',
+    requestStream: true,
+    responseStream: true,
+    requestSerialize: identity,
+    requestDeserialize: identity,
+    responseSerialize: identity,
+    responseDeserialize: identity,
+  },
+};
+
+describe('serveInOrder', () => {
+  const cleanups: Array<() => void> = [];
+  afterEach(() => {
+    for (const cleanup of cleanups.splice(0)) cleanup();
+  });
+
+  /** A server whose handler answers request n after a delay of its own; returns a client stream. */
+  async function start(maxPending: number, delayOf: (n: number) => number, seen: { concurrent: number; max: number }) {
+    const server = new grpc.Server();
+    server.addService(service, {
+      Echo: (call: grpc.ServerDuplexStream<Buffer, Buffer>) =>
+        serveInOrder(
+          call,
+          async (request) => {
+            seen.max = Math.max(seen.max, ++seen.concurrent);
+            await new Promise((resolve) => setTimeout(resolve, delayOf(request.readUInt32BE(0))));
+            seen.concurrent--;
+            return request;
+          },
+          maxPending,
+        ),
+    });
+    const port = await new Promise<number>((resolve, reject) =>
+      server.bindAsync('127.0.0.1:0', grpc.ServerCredentials.createInsecure(), (e, p) => (e ? reject(e) : resolve(p))),
+    );
+    const Client = grpc.makeGenericClientConstructor(service, 'InOrder');
+    const client = new Client(`127.0.0.1:${port}`, grpc.credentials.createInsecure());
+    cleanups.push(() => {
+      client.close();
+      server.forceShutdown();
+    });
+    return (client as unknown as { Echo: () => grpc.ClientDuplexStream<Buffer, Buffer> }).Echo();
+  }
+
+  const message = (n: number): Buffer => {
+    const b = Buffer.alloc(4);
+    b.writeUInt32BE(n);
+    return b;
+  };
+
+  it('handles requests concurrently but answers in request order, and ends after the last answer', async () => {
+    const seen = { concurrent: 0, max: 0 };
+    // Later requests finish first.
+    const call = await start(100, (n) => 50 - n * 2, seen);
+    const answers: number[] = [];
+    call.on('data', (b: Buffer) => answers.push(b.readUInt32BE(0)));
+    const ended = new Promise((resolve) => call.on('end', resolve));
+    for (let n = 0; n < 20; n++) call.write(message(n));
+    call.end();
+    await ended;
+    expect(answers).toEqual(Array.from({ length: 20 }, (_, n) => n));
+    expect(seen.max).toBeGreaterThan(1);
+  });
+
+  it('reads no more than maxPending unanswered requests at a time', async () => {
+    const seen = { concurrent: 0, max: 0 };
+    const call = await start(3, () => 5, seen);
+    let answered = 0;
+    call.on('data', () => answered++);
+    const ended = new Promise((resolve) => call.on('end', resolve));
+    for (let n = 0; n < 50; n++) call.write(message(n));
+    call.end();
+    await ended;
+    expect(answered).toBe(50);
+    expect(seen.max).toBeLessThanOrEqual(3);
+  });
+});
