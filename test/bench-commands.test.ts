@@ -1,0 +1,65 @@
+import { startCluster, type TestCluster } from '@quill/testing';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { runQuill, type QuillRun } from './support/run-quill.js';
+
+// `quill bench produce`, `consume` and `e2e`, run briefly as a user would against a three-broker
+// cluster: the JSON reports carry the promised fields, and the counts add up (every record sent
+// is acknowledged, read back and received). No speed is asserted: the figures belong in
+// docs/BENCHMARKS.md, measured on a quiet machine.
+
+let cluster: TestCluster;
+beforeAll(async () => {
+  cluster = await startCluster({ brokers: 3 });
+}, 120_000);
+afterAll(async () => cluster?.stop());
+
+const quill = (args: readonly string[]): Promise<QuillRun> => runQuill([...args, '--bootstrap', cluster.bootstrap.join(',')]);
+
+interface Latency {
+  p50: number;
+  p99: number;
+  p999: number;
+  max: number;
+}
+interface Figures {
+  records: number;
+  recordsPerSec: number;
+  mbPerSec: number;
+  latencyMs: Latency;
+}
+
+function expectOrderedLatency(latency: Latency): void {
+  expect(latency.p50).toBeGreaterThan(0);
+  expect(latency.p50).toBeLessThanOrEqual(latency.p99);
+  expect(latency.p99).toBeLessThanOrEqual(latency.p999);
+  expect(latency.p999).toBeLessThanOrEqual(latency.max);
+}
+
+describe('quill bench produce, consume and e2e', () => {
+  it('produce sends every record, consume reads them all back from the start', async () => {
+    const produced = await quill(['bench', 'produce', '--topic', 'bench-t', '--records', '30000', '--record-size', '100', '--partitions', '6', '--json']);
+    expect(produced.code, produced.stderr).toBe(0);
+    const report = JSON.parse(produced.stdout) as Figures & { benchmark: string; partitions: number; acks: number; sends: number };
+    expect(report).toMatchObject({ benchmark: 'produce', records: 30000, partitions: 6, acks: -1 });
+    expect(report.recordsPerSec).toBeGreaterThan(0);
+    expect(report.mbPerSec).toBeCloseTo((report.recordsPerSec * 100) / 1e6, 3);
+    expectOrderedLatency(report.latencyMs);
+
+    const consumed = await quill(['bench', 'consume', '--topic', 'bench-t', '--json']);
+    expect(consumed.code, consumed.stderr).toBe(0);
+    const read = JSON.parse(consumed.stdout) as Figures & { benchmark: string; expected: number; complete: boolean; partitions: number };
+    // The warm-up put one more record in each partition before the clock started.
+    expect(read).toMatchObject({ benchmark: 'consume', records: 30006, expected: 30006, complete: true, partitions: 6 });
+    expect(read.mbPerSec).toBeGreaterThan(0);
+  }, 180_000);
+
+  it('e2e receives every record it publishes at the asked rate, with publish-to-receive and ack latency', async () => {
+    const run = await quill(['bench', 'e2e', '--topic', 'bench-e2e', '--rate', '1000', '--duration', '2', '--json']);
+    expect(run.code, run.stderr).toBe(0);
+    const report = JSON.parse(run.stdout) as Figures & { benchmark: string; sent: number; missing: number; achievedRate: number; ackLatencyMs: Latency };
+    expect(report).toMatchObject({ benchmark: 'e2e', sent: 2000, records: 2000, missing: 0 });
+    expect(report.achievedRate).toBeGreaterThan(500);
+    expectOrderedLatency(report.latencyMs);
+    expectOrderedLatency(report.ackLatencyMs);
+  }, 180_000);
+});
