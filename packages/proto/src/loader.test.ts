@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { decodeMetadataRecordBatch, encodeMetadataRecordBatch, loadQuillPackage, protoFiles } from './index.js';
 
 const EXPECTED: Record<string, string[]> = {
-  Raft: ['Vote', 'Append', 'Heartbeat', 'InstallSnapshot', 'TimeoutNow'],
+  Raft: ['Vote', 'AppendStream', 'HeartbeatStream', 'InstallSnapshot', 'TimeoutNow'],
   Controller: [
     'RegisterBroker',
     'BrokerHeartbeat',
@@ -56,6 +56,8 @@ const EXPECTED: Record<string, string[]> = {
 
 // [requestStream, responseStream] for the streaming methods; every other method is unary.
 const STREAMING: Record<string, [boolean, boolean]> = {
+  'Raft.AppendStream': [true, true],
+  'Raft.HeartbeatStream': [true, true],
   'Raft.InstallSnapshot': [true, false],
   'Controller.FetchMetadata': [false, true],
   'Broker.FetchStream': [true, true],

@@ -1,6 +1,6 @@
 import type { Message, NodeId } from '@quill/raft';
 
-type ResponseType = 'PreVoteResponse' | 'VoteResponse' | 'AppendResponse' | 'HeartbeatResponse' | 'InstallSnapshotResponse';
+type ResponseType = 'PreVoteResponse' | 'VoteResponse' | 'InstallSnapshotResponse';
 
 interface Waiter {
   resolve: (message: Message | undefined) => void;
@@ -8,7 +8,8 @@ interface Waiter {
 }
 
 /**
- * Pairs the core's response messages with the gRPC calls that carried the requests: the core is
+ * Pairs the core's response messages with the unary gRPC calls that carried the requests (votes,
+ * snapshots; appends and heartbeats go on streams that need no pairing): the core is
  * message-driven (a response is just another message), gRPC is request/response. A call whose
  * request the core answered with nothing (a stale term, a vote during a leader lease) is answered
  * empty after `timeoutMs`. Answers go to the oldest waiting call of the same peer and type; the

@@ -1,13 +1,23 @@
 import type { ServiceError } from '@grpc/grpc-js';
 import {
   createServiceClient,
+  type AppendRequest,
+  type AppendRequest__Output,
+  type AppendResponse,
+  type AppendResponse__Output,
   type InstallSnapshotRequest__Output,
   type RaftClient,
   type RaftHandlers,
+  type RaftHeartbeatRequest,
+  type RaftHeartbeatRequest__Output,
+  type RaftHeartbeatResponse,
+  type RaftHeartbeatResponse__Output,
   type Error as WireError,
 } from '@quill/proto';
 import type { Message, NodeId } from '@quill/raft';
 import type { Logger } from 'pino';
+import { InboundStreams } from './inbound-streams.js';
+import { OutboundStream } from './outbound-stream.js';
 import { PendingReplies } from './pending-replies.js';
 import * as wire from './raft-wire.js';
 
@@ -19,13 +29,24 @@ export interface RaftTransportOptions {
   /** Steps a message from a peer into the local Raft node. */
   deliver: (message: Message) => void;
   logger: Logger;
-  /** Deadline of an outgoing Raft RPC. */
+  /**
+   * Deadline of an outgoing unary Raft call (votes, TimeoutNow; snapshots get ten times it), and
+   * how long an append or heartbeat stream may go without an answer after a write before it is
+   * cancelled and reopened: a peer that is blackholed or paused must not hold a stream forever.
+   */
   requestTimeoutMs?: number;
-  /** How long an incoming call waits for the core's answer before answering `dropped`. */
+  /** How long an incoming unary call (vote, snapshot) waits for the core's answer before answering `dropped`. */
   replyTimeoutMs?: number;
   snapshotChunkBytes?: number;
   /** Largest snapshot a follower accepts (bounds the receive buffer). */
   maxSnapshotBytes?: number;
+  /**
+   * Messages one append or heartbeat stream (either way) may hold waiting for the network before
+   * more are dropped, as Raft tolerates. Default 256: the core's window of pipelined appends per
+   * follower (maxInflightMsgs), so a burst of them, or of answers to them, is never cut while a
+   * connection opens; a peer that stops reading holds at most this many until the stream stalls.
+   */
+  maxStreamBufferedMessages?: number;
 }
 
 const DEFAULTS = {
@@ -33,15 +54,27 @@ const DEFAULTS = {
   replyTimeoutMs: 1_000,
   snapshotChunkBytes: 1024 * 1024,
   maxSnapshotBytes: 1024 * 1024 * 1024,
+  maxStreamBufferedMessages: 256,
 };
 
+/** The two long-lived streams to one peer. */
+interface PeerStreams {
+  append: OutboundStream<AppendRequest, AppendResponse__Output>;
+  heartbeat: OutboundStream<RaftHeartbeatRequest, RaftHeartbeatResponse__Output>;
+}
+
 /**
- * Carries Raft messages between controllers over gRPC (raft.proto): requests become calls to the
- * peer, and the core's answers travel back as the calls' responses. Lost or failed calls are only
+ * Carries Raft messages between controllers over gRPC (raft.proto). Appends and heartbeats, the
+ * frequent ones, go on one long-lived stream per peer and kind, and the core's answers come back
+ * on the stream the peer last used. Votes, TimeoutNow and snapshots are calls, and their answers
+ * travel back as the calls' responses. Lost messages, failed calls and dropped streams are only
  * logged: Raft retransmits on its own timers.
  */
 export class RaftTransport {
   private readonly clients = new Map<NodeId, RaftClient>();
+  private readonly streams = new Map<NodeId, PeerStreams>();
+  private readonly appendsIn: InboundStreams<AppendResponse>;
+  private readonly heartbeatsIn: InboundStreams<RaftHeartbeatResponse>;
   private readonly replies: PendingReplies;
   private readonly settings: typeof DEFAULTS;
   private closed = false;
@@ -52,7 +85,10 @@ export class RaftTransport {
       replyTimeoutMs: options.replyTimeoutMs ?? DEFAULTS.replyTimeoutMs,
       snapshotChunkBytes: options.snapshotChunkBytes ?? DEFAULTS.snapshotChunkBytes,
       maxSnapshotBytes: options.maxSnapshotBytes ?? DEFAULTS.maxSnapshotBytes,
+      maxStreamBufferedMessages: options.maxStreamBufferedMessages ?? DEFAULTS.maxStreamBufferedMessages,
     };
+    this.appendsIn = new InboundStreams(this.settings.maxStreamBufferedMessages);
+    this.heartbeatsIn = new InboundStreams(this.settings.maxStreamBufferedMessages);
     this.replies = new PendingReplies(this.settings.replyTimeoutMs);
   }
 
@@ -80,25 +116,25 @@ export class RaftTransport {
           callback(null, answer === undefined ? { dropped: true } : wire.voteResponseToWire(answer as Parameters<typeof wire.voteResponseToWire>[0])),
         );
       },
-      Append: (call, callback) => {
-        const error = this.refusal(call.request.clusterId, call.request.destinationId);
-        if (error !== undefined) return callback(null, { error });
-        const message = wire.appendRequestFromWire(call.request);
-        const reply = this.replies.expect(message.from, 'AppendResponse');
-        this.options.deliver(message);
-        void reply.then((answer) =>
-          callback(null, answer?.type === 'AppendResponse' ? wire.appendResponseToWire(answer) : { dropped: true }),
-        );
+      AppendStream: (call) => {
+        this.appendsIn.attach(call);
+        call.on('data', (request: AppendRequest__Output) => {
+          const error = this.refusal(request.clusterId, request.destinationId);
+          if (error !== undefined) return void this.appendsIn.write(call, { error });
+          const message = wire.appendRequestFromWire(request);
+          this.appendsIn.heardFrom(message.from, call);
+          this.options.deliver(message);
+        });
       },
-      Heartbeat: (call, callback) => {
-        const error = this.refusal(call.request.clusterId, call.request.destinationId);
-        if (error !== undefined) return callback(null, { error });
-        const message = wire.heartbeatFromWire(call.request);
-        const reply = this.replies.expect(message.from, 'HeartbeatResponse');
-        this.options.deliver(message);
-        void reply.then((answer) =>
-          callback(null, answer?.type === 'HeartbeatResponse' ? wire.heartbeatResponseToWire(answer) : { dropped: true }),
-        );
+      HeartbeatStream: (call) => {
+        this.heartbeatsIn.attach(call);
+        call.on('data', (request: RaftHeartbeatRequest__Output) => {
+          const error = this.refusal(request.clusterId, request.destinationId);
+          if (error !== undefined) return void this.heartbeatsIn.write(call, { error });
+          const message = wire.heartbeatFromWire(request);
+          this.heartbeatsIn.heardFrom(message.from, call);
+          this.options.deliver(message);
+        });
       },
       TimeoutNow: (call, callback) => {
         const error = this.refusal(call.request.clusterId, call.request.destinationId);
@@ -155,16 +191,23 @@ export class RaftTransport {
     };
   }
 
-  /** Sends a message the core emitted: a request as a call, an answer as the response to its call. */
+  /**
+   * Sends a message the core emitted: an append or heartbeat on the peer's stream, an answer to
+   * one on the stream the peer last used, another request as a call, its answer as the response.
+   */
   send(message: Message): void {
     if (this.closed) return;
     switch (message.type) {
       case 'PreVoteResponse':
       case 'VoteResponse':
-      case 'AppendResponse':
-      case 'HeartbeatResponse':
       case 'InstallSnapshotResponse':
         this.replies.fulfil(message);
+        return;
+      case 'AppendResponse':
+        this.appendsIn.answer(message.to, wire.appendResponseToWire(message));
+        return;
+      case 'HeartbeatResponse':
+        this.heartbeatsIn.answer(message.to, wire.heartbeatResponseToWire(message));
         return;
       case 'PreVoteRequest':
       case 'VoteRequest':
@@ -173,14 +216,10 @@ export class RaftTransport {
         });
         return;
       case 'AppendRequest':
-        this.client(message.to)?.Append(wire.appendRequestToWire(this.options.clusterId, message), this.deadline(), (error, response) => {
-          if (this.usable(error, response)) this.options.deliver(wire.appendResponseFromWire(response!, this.options.nodeId));
-        });
+        this.peerStreams(message.to)?.append.send(wire.appendRequestToWire(this.options.clusterId, message));
         return;
       case 'HeartbeatRequest':
-        this.client(message.to)?.Heartbeat(wire.heartbeatToWire(this.options.clusterId, message), this.deadline(), (error, response) => {
-          if (this.usable(error, response)) this.options.deliver(wire.heartbeatResponseFromWire(response!, this.options.nodeId));
-        });
+        this.peerStreams(message.to)?.heartbeat.send(wire.heartbeatToWire(this.options.clusterId, message));
         return;
       case 'TimeoutNow':
         this.client(message.to)?.TimeoutNow(wire.timeoutNowToWire(this.options.clusterId, message), this.deadline(), (error) => {
@@ -224,12 +263,45 @@ export class RaftTransport {
       this.options.logger.debug({ err: error.message }, 'raft call failed');
       return false;
     }
-    if (response === undefined || response.dropped === true) return false;
-    if (response.error !== null && response.error !== undefined && response.error.code !== 'NONE') {
-      this.options.logger.warn({ error: response.error }, 'peer refused a raft request');
-      return false;
-    }
+    return response !== undefined && response.dropped !== true && !this.refused(response);
+  }
+
+  /** Logs a refusal (wrong cluster or destination): a misconfiguration someone must see. */
+  private refused(response: { error?: WireError | null }): boolean {
+    if (response.error === null || response.error === undefined || response.error.code === 'NONE') return false;
+    this.options.logger.warn({ error: response.error }, 'peer refused a raft request');
     return true;
+  }
+
+  /** The append and heartbeat streams to `peer`, created on first use. */
+  private peerStreams(peer: NodeId): PeerStreams | undefined {
+    const existing = this.streams.get(peer);
+    if (existing !== undefined) return existing;
+    const client = this.client(peer);
+    if (client === undefined) return undefined;
+    const onDrop = (rpc: string) => (reason: string) => this.options.logger.debug({ peer, rpc, reason }, 'raft stream dropped');
+    const streams: PeerStreams = {
+      append: new OutboundStream({
+        open: () => client.AppendStream(),
+        onAnswer: (response) => {
+          if (!this.refused(response)) this.options.deliver(wire.appendResponseFromWire(response, this.options.nodeId));
+        },
+        stallTimeoutMs: this.settings.requestTimeoutMs,
+        maxBufferedMessages: this.settings.maxStreamBufferedMessages,
+        onDrop: onDrop('AppendStream'),
+      }),
+      heartbeat: new OutboundStream({
+        open: () => client.HeartbeatStream(),
+        onAnswer: (response) => {
+          if (!this.refused(response)) this.options.deliver(wire.heartbeatResponseFromWire(response, this.options.nodeId));
+        },
+        stallTimeoutMs: this.settings.requestTimeoutMs,
+        maxBufferedMessages: this.settings.maxStreamBufferedMessages,
+        onDrop: onDrop('HeartbeatStream'),
+      }),
+    };
+    this.streams.set(peer, streams);
+    return streams;
   }
 
   private deadline(): { deadline: number } {
@@ -252,6 +324,11 @@ export class RaftTransport {
   close(): void {
     this.closed = true;
     this.replies.clear();
+    for (const { append, heartbeat } of this.streams.values()) {
+      append.close();
+      heartbeat.close();
+    }
+    this.streams.clear();
     for (const client of this.clients.values()) client.close();
     this.clients.clear();
   }
