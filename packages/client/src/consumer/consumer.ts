@@ -481,17 +481,21 @@ export class Consumer {
           throw error;
         }
         for (const data of fetched) {
-          const key = topicPartitionKey(data.topic, data.partition);
-          for (const message of this.partitionMessages(data)) {
-            this.handlerStartedAtMs.set(key, this.context.now());
+          const { topic, partition } = data;
+          // Outside a group nothing reads handler times or commits: skip that per-message work.
+          const key = this.group ? topicPartitionKey(topic, partition) : undefined;
+          for (const record of this.partitionRecords(data)) {
+            if (key !== undefined) this.handlerStartedAtMs.set(key, this.context.now());
             try {
-              yield { ...message, topic: data.topic, partition: data.partition };
+              yield toConsumedMessage(record, topic, partition);
             } finally {
-              this.handlerStartedAtMs.delete(key);
+              if (key !== undefined) this.handlerStartedAtMs.delete(key);
             }
             if (signal.aborted) return;
-            this.markProcessed(data.topic, data.partition, message.offset + 1);
-            await this.maybeAutoCommit();
+            if (key === undefined) continue;
+            this.markProcessed(topic, partition, record.offset + 1);
+            // Checked before awaiting: an await per message costs a promise and a microtask turn.
+            if (this.autoCommitDue()) await this.maybeAutoCommit();
           }
         }
       }
@@ -664,6 +668,11 @@ export class Consumer {
    * revoke meanwhile ends the iteration, and data fetched for an older position yields nothing.
    */
   private *partitionMessages(data: FetchedPartition): Generator<ReceivedMessage, void, undefined> {
+    for (const record of this.partitionRecords(data)) yield toReceivedMessage(record);
+  }
+
+  /** The records behind `partitionMessages`, for callers that build their own message objects. */
+  private *partitionRecords(data: FetchedPartition): Generator<BatchRecord, void, undefined> {
     const state = this.subscriptions.get(data.topic, data.partition);
     const version = data.version;
     const current = (): boolean =>
@@ -674,7 +683,7 @@ export class Consumer {
       if (!skip(batch)) {
         for (const record of batch.records) {
           if (record.offset < state.position!) continue;
-          yield toReceivedMessage(record);
+          yield record;
           if (!current()) return;
           state.position = record.offset + 1;
         }
@@ -709,6 +718,15 @@ function abortedBatchFilter(data: FetchedPartition): (batch: DecodedBatch) => bo
 }
 
 function toReceivedMessage(record: BatchRecord): ReceivedMessage {
+  return { offset: record.offset, key: record.key, value: record.value, headers: receivedHeaders(record), timestamp: record.timestamp };
+}
+
+/** Built in one go (not a ReceivedMessage spread with the partition): one object per message. */
+function toConsumedMessage(record: BatchRecord, topic: string, partition: number): ConsumedMessage {
+  return { offset: record.offset, key: record.key, value: record.value, headers: receivedHeaders(record), timestamp: record.timestamp, topic, partition };
+}
+
+function receivedHeaders(record: BatchRecord): ReceivedHeaders {
   const headers: ReceivedHeaders = {};
   for (const { key, value } of record.headers) {
     const existing = headers[key];
@@ -716,7 +734,7 @@ function toReceivedMessage(record: BatchRecord): ReceivedMessage {
     else if (Array.isArray(existing)) existing.push(value);
     else headers[key] = [existing, value];
   }
-  return { offset: record.offset, key: record.key, value: record.value, headers, timestamp: record.timestamp };
+  return headers;
 }
 
 function errorMessage(error: unknown): string {
