@@ -35,17 +35,15 @@ export class InboundStreams<Res> {
     this.newest.set(peer, call);
   }
 
-  /** Writes the core's answer on `peer`'s newest stream; false when it had to be dropped. */
-  answer(peer: NodeId, response: Res): boolean {
+  /** Writes the core's answer on `peer`'s newest stream, if it has one. */
+  answer(peer: NodeId, response: Res): void {
     const call = this.newest.get(peer);
-    return call !== undefined && this.write(call, response);
+    if (call !== undefined) this.write(call, response);
   }
 
   /** Writes on `call` unless it is gone or its buffer is full (then drops: the buffer is the bound). */
-  write(call: Stream<Res>, response: Res): boolean {
+  write(call: Stream<Res>, response: Res): void {
     // Object mode: the writable length counts answers not yet handed to HTTP/2.
-    if (call.cancelled || call.writableLength >= this.maxBufferedMessages) return false;
-    call.write(response);
-    return true;
+    if (!call.cancelled && call.writableLength < this.maxBufferedMessages) call.write(response);
   }
 }

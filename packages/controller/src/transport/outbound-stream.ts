@@ -30,19 +30,18 @@ export class OutboundStream<Req, Res> {
 
   constructor(private readonly options: OutboundStreamOptions<Req, Res>) {}
 
-  /** Writes `message` on the stream (opening one if needed); false when it was dropped instead. */
-  send(message: Req): boolean {
+  /** Writes `message` on the stream (opening one if needed), or drops it if the buffer is full. */
+  send(message: Req): void {
     const call = this.call ?? this.start();
     // In object mode the writable length counts messages not yet handed to HTTP/2. A write past
     // grpc-js's high-water mark (16) is still buffered; this bound is the one that drops.
     if (call.writableLength >= this.options.maxBufferedMessages) {
       this.options.onDrop('write buffer full');
-      return false;
+      return;
     }
     this.unansweredSinceMs ??= Date.now();
     this.stallTimer ??= this.armStallTimer(this.options.stallTimeoutMs);
     call.write(message);
-    return true;
   }
 
   /** Cancels the stream; a later send opens a new one. */

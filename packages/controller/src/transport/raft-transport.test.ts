@@ -197,13 +197,13 @@ describe('RaftTransport streams (real gRPC on loopback)', () => {
   it('keeps a stream that is answered steadily, however long it lives', async () => {
     const peer = scriptedAppends((request, call) => call.write(appendAnswer(2, request.prevLogIndex)));
     const { address } = await serve(peer.handlers);
-    const leader = transport({ nodeId: 1, peers: new Map([[2, address]]), requestTimeoutMs: 200 });
+    const leader = transport({ nodeId: 1, peers: new Map([[2, address]]), requestTimeoutMs: 400 });
 
-    // Four times the timeout, one message every 50 ms, each answered.
-    for (let i = 1; i <= 16; i++) {
+    // Three times the timeout, one message every 60 ms, each answered.
+    for (let i = 1; i <= 20; i++) {
       leader.transport.send(append(2, i));
       await eventually(() => leader.received.length === i);
-      await new Promise((resolve) => setTimeout(resolve, 50));
+      await new Promise((resolve) => setTimeout(resolve, 60));
     }
     expect(peer.streams).toHaveLength(1);
     expect(peer.streams[0]!.cancelled).toBe(false);

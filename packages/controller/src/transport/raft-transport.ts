@@ -120,7 +120,7 @@ export class RaftTransport {
         this.appendsIn.attach(call);
         call.on('data', (request: AppendRequest__Output) => {
           const error = this.refusal(request.clusterId, request.destinationId);
-          if (error !== undefined) return void this.appendsIn.write(call, { error });
+          if (error !== undefined) return this.appendsIn.write(call, { error });
           const message = wire.appendRequestFromWire(request);
           this.appendsIn.heardFrom(message.from, call);
           this.options.deliver(message);
@@ -130,7 +130,7 @@ export class RaftTransport {
         this.heartbeatsIn.attach(call);
         call.on('data', (request: RaftHeartbeatRequest__Output) => {
           const error = this.refusal(request.clusterId, request.destinationId);
-          if (error !== undefined) return void this.heartbeatsIn.write(call, { error });
+          if (error !== undefined) return this.heartbeatsIn.write(call, { error });
           const message = wire.heartbeatFromWire(request);
           this.heartbeatsIn.heardFrom(message.from, call);
           this.options.deliver(message);
