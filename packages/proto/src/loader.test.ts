@@ -23,6 +23,7 @@ const EXPECTED: Record<string, string[]> = {
   Broker: [
     'Metadata',
     'Produce',
+    'ProduceStream',
     'Fetch',
     'FetchStream',
     'ListOffsets',
@@ -60,6 +61,7 @@ const STREAMING: Record<string, [boolean, boolean]> = {
   'Raft.HeartbeatStream': [true, true],
   'Raft.InstallSnapshot': [true, false],
   'Controller.FetchMetadata': [false, true],
+  'Broker.ProduceStream': [true, true],
   'Broker.FetchStream': [true, true],
   'Replica.ReplicaFetchStream': [true, true],
 };
