@@ -10,6 +10,12 @@ export interface E2eSettings {
   /** Records per second to publish. */
   rate: number;
   durationS: number;
+  /**
+   * Seconds of publishing at `rate` before the measured `durationS`, not counted: JIT compilation
+   * and first-time allocations in the client and in freshly started brokers otherwise set the
+   * first seconds' latency (steady state is what a long-running service sees).
+   */
+  warmUpS: number;
   recordSize: number;
   partitions: number;
   replicationFactor: number;
@@ -29,6 +35,8 @@ export interface E2eReport extends ThroughputFigures {
   rate: number;
   achievedRate: number;
   sent: number;
+  /** Seconds published before the measurement, not counted. */
+  warmUpS: number;
   /** Sent but not received before the drain timeout. */
   missing: number;
   recordSize: number;
@@ -75,14 +83,17 @@ export async function benchE2e(target: BenchTarget, settings: E2eSettings, progr
   let warmedUp: () => void = () => undefined;
   const warmUpReceived = new Promise<void>((resolve) => (warmedUp = resolve));
 
+  // Records stamped before this were published during the warm-up and are not counted.
+  let measuredFrom = Number.POSITIVE_INFINITY;
   const receive = async (): Promise<void> => {
     for await (const message of consumer.messages()) {
       const sentAt = readStamp(message.value);
-      // Warm-up records are empty: measured records are at least a timestamp long.
+      // The first records are empty: measured records are at least a timestamp long.
       if (sentAt === undefined) {
         if (++warmUpsReceived === partitions.length) warmedUp();
         continue;
       }
+      if (sentAt < measuredFrom) continue;
       const age = now() - sentAt;
       latency.record(age);
       received++;
@@ -120,16 +131,17 @@ export async function benchE2e(target: BenchTarget, settings: E2eSettings, progr
     if (warmUpsReceived < partitions.length) {
       throw new QuillError('REQUEST_TIMED_OUT', `The warm-up records did not reach the consumer within ${settings.drainTimeoutMs} ms (--timeout-ms).`);
     }
-    stopProgress = startProgress(window, progress);
     // Each record goes to the client producer as it is due, as an application would send it:
     // batching is the producer's own (lingerMs, and batches filling while requests are in flight).
     const pending = new Set<Promise<void>>();
-    const publish = (): void => {
+    const publish = (measured: boolean): void => {
       const addedAt = now();
       const acknowledged = producer
         .send({ topic, acks: settings.acks, compression: settings.compression, messages: [{ value: stampedValue(settings.recordSize, addedAt) }] })
         .then(
-          () => ackLatency.record(now() - addedAt),
+          () => {
+            if (measured) ackLatency.record(now() - addedAt);
+          },
           (error: unknown) => {
             publishFailure ??= { error };
           },
@@ -137,16 +149,24 @@ export async function benchE2e(target: BenchTarget, settings: E2eSettings, progr
         .finally(() => pending.delete(acknowledged));
       pending.add(acknowledged);
     };
-    const started = now();
     // Every millisecond, hand over the records due by now: a steady rate, not bursts once a second.
-    while (sent < total) {
-      throwIfReceiveFailed();
-      if (publishFailure !== undefined) throw publishFailure.error;
-      const due = Math.min(total, Math.floor(((now() - started) / 1000) * settings.rate));
-      for (; sent < due; sent++) publish();
-      await sleep(1);
-    }
-    publishSeconds = (now() - started) / 1000;
+    const paced = async (count: number, measured: boolean): Promise<number> => {
+      const started = now();
+      let handed = 0;
+      while (handed < count) {
+        throwIfReceiveFailed();
+        if (publishFailure !== undefined) throw publishFailure.error;
+        const due = Math.min(count, Math.floor(((now() - started) / 1000) * settings.rate));
+        for (; handed < due; handed++) publish(measured);
+        await sleep(1);
+      }
+      return (now() - started) / 1000;
+    };
+    await paced(Math.round(settings.rate * settings.warmUpS), false);
+    measuredFrom = now();
+    stopProgress = startProgress(window, progress);
+    publishSeconds = await paced(total, true);
+    sent = total;
     await Promise.all(pending);
     if (publishFailure !== undefined) throw publishFailure.error;
     await Promise.race([everythingReceived, receiving, drainTimeout()]);
@@ -170,6 +190,7 @@ export async function benchE2e(target: BenchTarget, settings: E2eSettings, progr
     rate: settings.rate,
     achievedRate,
     sent,
+    warmUpS: settings.warmUpS,
     missing: Math.max(0, sent - received),
     recordSize: settings.recordSize,
     ackLatencyMs: ackLatency.summary(),

@@ -17,6 +17,11 @@ const COMPRESSIONS = ['none', 'gzip', 'snappy', 'lz4', 'zstd'] as const satisfie
 const DEFAULT_BATCH_SIZE = 128 * 1024;
 /** Kafka's max.in.flight.requests.per.connection. */
 const DEFAULT_MAX_IN_FLIGHT = 5;
+/**
+ * `bench e2e` publishes this long at the asked rate before measuring: the first seconds after a
+ * Node process starts (client and freshly started brokers alike) run cold code and set the tail.
+ */
+const DEFAULT_E2E_WARM_UP_S = 2;
 /** Kafka's linger.ms default since 4.0. */
 const DEFAULT_LINGER_MS = 5;
 
@@ -92,6 +97,12 @@ export function benchCommand(yargs: Argv): Argv {
           batchingOptions(recordOptions(topicOptions(targetOptions(b)), { minRecordSize: 8, partitions: 1 }), { lingerMs: 0 })
             .option('rate', { type: 'number', default: 5000, describe: 'records per second to publish', coerce: positive('--rate') })
             .option('duration', { type: 'number', default: 10, describe: 'seconds to publish for', coerce: positive('--duration') })
+            .option('warm-up', {
+              type: 'number',
+              default: DEFAULT_E2E_WARM_UP_S,
+              describe: 'seconds to publish at the same rate first, not measured (JIT and first allocations in client and brokers)',
+              coerce: nonNegative('--warm-up'),
+            })
             .option('timeout-ms', { type: 'number', default: 10_000, describe: 'after publishing, wait this long at most for the rest to arrive, in ms', coerce: integer('--timeout-ms', 1) }),
         async (args) => {
           await withTarget(args, async (target) => {
@@ -101,6 +112,7 @@ export function benchCommand(yargs: Argv): Argv {
                 topic: args.topic,
                 rate: args.rate,
                 durationS: args.duration,
+                warmUpS: args.warmUp,
                 recordSize: args.recordSize,
                 partitions: args.partitions,
                 replicationFactor: args.replicationFactor,
@@ -252,6 +264,15 @@ function batchingOptions<T>(y: Argv<T>, defaults: { lingerMs?: number } = {}) {
 }
 
 /** A yargs `coerce` for a number > 0 that may have a fraction (seconds, rates). */
+function nonNegative(flag: string): (value: number | number[]) => number {
+  const one = single<number>(flag);
+  return (value) => {
+    const n = one(value);
+    if (!Number.isFinite(n) || n < 0) throw new QuillError('INVALID_CONFIG', `${flag} must be a number of at least 0, got '${Number.isNaN(n) ? 'not a number' : n}'.`);
+    return n;
+  };
+}
+
 function positive(flag: string): (value: number | number[]) => number {
   const one = single<number>(flag);
   return (value) => {
