@@ -1,5 +1,6 @@
 import type { ServerDuplexStream } from '@grpc/grpc-js';
 import {
+  type ReplicaFetchPartition__Output,
   type ReplicaFetchPartitionResponse,
   type ReplicaFetchRequest__Output,
   type ReplicaFetchResponse,
@@ -24,12 +25,16 @@ export function replicaHandlers(replicas: ReplicaManager, maxPending: number): P
       );
     },
     ReplicaFetchStream: (call: ServerDuplexStream<ReplicaFetchRequest__Output, ReplicaFetchResponse>) => {
-      // The session trims each answer to what this follower has not been told, in answer order.
-      const session = new FetchStreamSession();
+      const session = new FetchStreamSession({
+        resolve: (topicId, index) => safePartition(replicas, topicId, index),
+        hosts: (partition) => replicas.hosts(partition),
+        onChange: (key, listener) => replicas.onChange(key, listener),
+      });
+      call.on('close', () => session.close());
       serveInOrder(
         call,
         (request) =>
-          replicaFetch(replicas, request).catch((error: unknown) => ({ error: { code: toQuillError(error).code, message: toQuillError(error).message } })),
+          streamFetch(replicas, session, request).catch((error: unknown) => ({ error: { code: toQuillError(error).code, message: toQuillError(error).message } })),
         maxPending,
         (response) => session.trim(response),
       );
@@ -52,35 +57,43 @@ export function replicaHandlers(replicas: ReplicaManager, maxPending: number): P
   };
 }
 
+/** One partition of a follower's fetch: its records from `fetchOffset`, or why not. */
+function readPartition(replicas: ReplicaManager, replicaId: number, topicId: string, p: ReplicaFetchPartition__Output): ReplicaFetchPartitionResponse {
+  try {
+    const { partition } = replicas.byTopicId(topicId, p.partition);
+    const fenced = partition.checkLeaderEpoch(p.currentLeaderEpoch);
+    if (fenced !== undefined) throw fenced;
+    const result = partition.readForFollower(replicaId, p.fetchOffset, p.lastFetchedEpoch, p.flushedOffset, p.partitionMaxBytes);
+    return {
+      partition: p.partition,
+      errorCode: 'NONE',
+      highWatermark: result.highWatermark,
+      logStartOffset: result.logStartOffset,
+      records: result.records,
+      ...(result.divergingEpoch === undefined ? {} : { divergingEpoch: result.divergingEpoch }),
+    };
+  } catch (error) {
+    const quill = toQuillError(error);
+    const partition = safePartition(replicas, topicId, p.partition);
+    return { partition: p.partition, errorCode: quill.code, errorMessage: quill.message, highWatermark: -1, logStartOffset: partition?.log.logStartOffset ?? -1 };
+  }
+}
+
+/** Records, a divergence or an error for some partition: answer now rather than long-poll. */
+function hasNews(response: ReplicaFetchResponse): boolean {
+  return (response.topics ?? []).some((t) => (t.partitions ?? []).some((p) => (p.records?.length ?? 0) > 0 || p.divergingEpoch !== undefined || p.errorCode !== 'NONE'));
+}
+
+/** A unary follower fetch: every partition it names, long-polling while none has news. */
 async function replicaFetch(replicas: ReplicaManager, request: ReplicaFetchRequest__Output): Promise<ReplicaFetchResponse> {
   const read = (): ReplicaFetchResponse => ({
     topics: request.topics.map((topic) => ({
       topicId: topic.topicId,
-      partitions: topic.partitions.map((p): ReplicaFetchPartitionResponse => {
-        try {
-          const { partition } = replicas.byTopicId(topic.topicId, p.partition);
-          const fenced = partition.checkLeaderEpoch(p.currentLeaderEpoch);
-          if (fenced !== undefined) throw fenced;
-          const result = partition.readForFollower(request.replicaId, p.fetchOffset, p.lastFetchedEpoch, p.flushedOffset, p.partitionMaxBytes);
-          return {
-            partition: p.partition,
-            errorCode: 'NONE',
-            highWatermark: result.highWatermark,
-            logStartOffset: result.logStartOffset,
-            records: result.records,
-            ...(result.divergingEpoch === undefined ? {} : { divergingEpoch: result.divergingEpoch }),
-          };
-        } catch (error) {
-          const quill = toQuillError(error);
-          const partition = safePartition(replicas, topic.topicId, p.partition);
-          return { partition: p.partition, errorCode: quill.code, errorMessage: quill.message, highWatermark: -1, logStartOffset: partition?.log.logStartOffset ?? -1 };
-        }
-      }),
+      partitions: topic.partitions.map((p) => readPartition(replicas, request.replicaId, topic.topicId, p)),
     })),
   });
   const first = read();
-  const hasNews = (first.topics ?? []).some((t) => (t.partitions ?? []).some((p) => (p.records?.length ?? 0) > 0 || p.divergingEpoch !== undefined || p.errorCode !== 'NONE'));
-  if (hasNews || request.maxWaitMs <= 0) return first;
+  if (hasNews(first) || request.maxWaitMs <= 0) return first;
   // Nothing new: long-poll until the leader appends to one of these partitions.
   const keys: string[] = [];
   const waiting: Array<() => boolean> = [];
@@ -94,6 +107,42 @@ async function replicaFetch(replicas: ReplicaManager, request: ReplicaFetchReque
   }
   await replicas.waitForData(keys, () => waiting.some((w) => w()), request.maxWaitMs);
   return read();
+}
+
+/**
+ * A fetch on a ReplicaFetchStream: of the session's partitions it reads only those the request
+ * named or that changed since the last fetch (all of them once a second). A caught-up partition
+ * with nothing new costs a few field reads; the follower is still caught up.
+ */
+async function streamFetch(replicas: ReplicaManager, session: FetchStreamSession, request: ReplicaFetchRequest__Output): Promise<ReplicaFetchResponse> {
+  const named = session.update(request);
+  const read = (): ReplicaFetchResponse => {
+    const byTopic = new Map<string, ReplicaFetchPartitionResponse[]>();
+    const { entries } = session.takeVisits(performance.now());
+    for (const entry of entries) {
+      const partition = session.leaderReplica(entry);
+      if (!named.has(entry) && partition !== undefined && partition.log.logEndOffset <= entry.fetch.fetchOffset && FetchStreamSession.toldCurrent(entry, partition)) {
+        partition.followerStillCaughtUp(request.replicaId, entry.fetch.fetchOffset, entry.fetch.flushedOffset);
+        continue;
+      }
+      let answers = byTopic.get(entry.topicId);
+      if (answers === undefined) byTopic.set(entry.topicId, (answers = []));
+      answers.push(readPartition(replicas, request.replicaId, entry.topicId, entry.fetch));
+    }
+    // Named partitions were read (their fetch state recorded) once; what is left is news.
+    named.clear();
+    return { topics: [...byTopic].map(([topicId, partitions]) => ({ topicId, partitions })) };
+  };
+  const first = read();
+  if (hasNews(first) || request.maxWaitMs <= 0) return first;
+  await session.waitForData(request.maxWaitMs);
+  const second = read();
+  // What only the first read found (a new high watermark, say) is still to be told.
+  const answered = new Set((second.topics ?? []).flatMap((t) => (t.partitions ?? []).map((p) => `${t.topicId}/${p.partition}`)));
+  const earlier = (first.topics ?? [])
+    .map((t) => ({ ...t, partitions: (t.partitions ?? []).filter((p) => !answered.has(`${t.topicId}/${p.partition}`)) }))
+    .filter((t) => t.partitions.length > 0);
+  return { topics: [...earlier, ...(second.topics ?? [])] };
 }
 
 function safePartition(replicas: ReplicaManager, topicId: string, index: number) {

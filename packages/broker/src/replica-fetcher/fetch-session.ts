@@ -21,6 +21,11 @@ export class ReplicaFetchSession {
 
   constructor(private readonly client: ReplicaClient) {}
 
+  /** False until the next fetch opens a stream (at first, and after any failure). */
+  get isOpen(): boolean {
+    return this.stream !== undefined;
+  }
+
   /** Sends `request` and resolves with its answer; fails if none arrives within `timeoutMs`. */
   fetch(request: ReplicaFetchRequest, timeoutMs: number): Promise<ReplicaFetchResponse__Output> {
     if (this.waiting !== undefined) return Promise.reject(new Error('a replica fetch is already in flight on this stream'));

@@ -11,6 +11,13 @@ interface Followed {
   index: number;
 }
 
+/**
+ * How often a follower compares every followed partition's fetch state with what it last sent,
+ * rather than only the partitions answered since (which is where appends and truncations
+ * happen): picks up what changes otherwise, such as a log start moved by retention.
+ */
+const FOLLOWER_FULL_SCAN_INTERVAL_MS = 1000;
+
 /** How long past its long-poll wait a fetch may go unanswered before the stream is dropped. */
 const ANSWER_GRACE_MS = 10_000;
 
@@ -19,8 +26,9 @@ export type BrokerAddress = (brokerId: number) => string | undefined;
 
 /**
  * Follower side of replication: one fetch loop per leader broker, each long-polling the leader
- * with every partition it follows there, over one long-lived ReplicaFetchStream (whose answers
- * name only the partitions with news: what an answer leaves out is unchanged). A partition's fetch carries its log end, last epoch and
+ * for every partition it follows there, over one long-lived ReplicaFetchStream. Both directions
+ * are incremental (KIP-227): a request names only the partitions whose fetch state changed since
+ * the last one on the stream, an answer only those with news. A partition's fetch carries its log end, last epoch and
  * fsynced offset; the answer is appended, or its divergent tail truncated first. The next fetch
  * waits for the appended data to be durable, so what it reports lets the leader move the high
  * watermark (durable acks).
@@ -67,8 +75,24 @@ export class ReplicaFetcherManager implements FollowerFetching {
   }
 }
 
+/** The fetch state a follower last sent for a partition on the current stream. */
+interface SentFetchState {
+  currentLeaderEpoch: number;
+  fetchOffset: number;
+  lastFetchedEpoch: number;
+  logStartOffset: number;
+  flushedOffset: number;
+}
+
 class LeaderFetcher {
   private readonly partitions = new Map<string, Followed>();
+  /** The followed partitions by topic id and index, rebuilt when the set changes. */
+  private byTopic: Map<string, Map<number, Followed>> | undefined;
+  /** What the current stream's requests last said per partition: later requests name only changes. */
+  private readonly sent = new Map<string, SentFetchState>();
+  /** Partitions answered since the last request: their fetch state may have changed. */
+  private readonly dirty = new Set<Followed>();
+  private lastFullScanMs = Number.NEGATIVE_INFINITY;
   private client: ReplicaClient | undefined;
   private session: ReplicaFetchSession | undefined;
   private clientAddress: string | undefined;
@@ -93,12 +117,16 @@ class LeaderFetcher {
 
   add(followed: Followed): void {
     this.partitions.set(followed.partition.key, followed);
+    this.byTopic = undefined;
     // Answers for its key on the current stream may have been skipped (an earlier follow).
     this.resync = true;
   }
 
   remove(key: string): void {
     this.partitions.delete(key);
+    this.byTopic = undefined;
+    // The leader's session still fetches it: a new stream starts with the new set.
+    this.resync = true;
   }
 
   start(): void {
@@ -132,46 +160,57 @@ class LeaderFetcher {
       this.session?.close();
     }
     const session = this.connect();
-    const followed = [...this.partitions.values()];
-    if (session === undefined || followed.length === 0) return false;
-    // Linear in the partitions followed (a leader may lead hundreds of them): grouped by topic
-    // here, answers matched back through a map below.
-    const byTopic = new Map<string, Map<number, Followed>>();
-    for (const f of followed) {
-      let partitions = byTopic.get(f.topicId);
-      if (partitions === undefined) byTopic.set(f.topicId, (partitions = new Map()));
-      partitions.set(f.index, f);
+    if (session === undefined || this.partitions.size === 0) return false;
+    // A new stream starts with every partition; later requests name only what changed (KIP-227):
+    // the partitions answered last time, and once per interval all of them (a log start moved by retention).
+    const full = !session.isOpen;
+    if (full) this.sent.clear();
+    const now = performance.now();
+    const scanAll = full || now - this.lastFullScanMs >= FOLLOWER_FULL_SCAN_INTERVAL_MS;
+    if (scanAll) this.lastFullScanMs = now;
+    const candidates = scanAll ? this.partitions.values() : this.dirty.values();
+    const byTopic = new Map<string, Array<SentFetchState & { partition: number; partitionMaxBytes: number }>>();
+    for (const { partition, topicId, index } of candidates) {
+      const state: SentFetchState = {
+        currentLeaderEpoch: partition.leaderEpoch,
+        fetchOffset: partition.log.logEndOffset,
+        lastFetchedEpoch: partition.lastFetchedEpoch,
+        logStartOffset: partition.log.logStartOffset,
+        flushedOffset: partition.log.durableEndOffset,
+      };
+      const last = this.sent.get(partition.key);
+      if (!full && last !== undefined && sameFetchState(last, state)) continue;
+      this.sent.set(partition.key, state);
+      let partitions = byTopic.get(topicId);
+      if (partitions === undefined) byTopic.set(topicId, (partitions = []));
+      partitions.push({ partition: index, ...state, partitionMaxBytes: this.config.replicaFetchMaxBytes });
     }
+    this.dirty.clear();
+    const topics = [...byTopic].map(([topicId, partitions]) => ({ topicId, partitions }));
     const request = {
       replicaId: this.config.nodeId,
       brokerEpoch: this.brokerEpoch(),
       maxWaitMs: this.config.replicaFetchWaitMaxMs,
       minBytes: 1,
       maxBytes: this.config.replicaFetchResponseMaxBytes,
-      topics: [...byTopic].map(([topicId, list]) => ({
-        topicId,
-        partitions: [...list.values()].map(({ partition, index }) => ({
-          partition: index,
-          currentLeaderEpoch: partition.leaderEpoch,
-          fetchOffset: partition.log.logEndOffset,
-          lastFetchedEpoch: partition.lastFetchedEpoch,
-          logStartOffset: partition.log.logStartOffset,
-          flushedOffset: partition.log.durableEndOffset,
-          partitionMaxBytes: this.config.replicaFetchMaxBytes,
-        })),
-      })),
+      topics,
+      incremental: !full,
     };
     const response = await session.fetch(request, this.config.replicaFetchWaitMaxMs + ANSWER_GRACE_MS);
     if (response.error !== null && response.error.code !== 'NONE') {
       this.logger.debug({ leader: this.leaderId, error: response.error }, 'replica fetch refused');
+      // The leader's session may not hold what this request said: start over with a full one.
+      this.resync = true;
       return false;
     }
     const durable: Array<Promise<void>> = [];
+    const followed = (this.byTopic ??= groupByTopic(this.partitions.values()));
     for (const topic of response.topics) {
       for (const answer of topic.partitions) {
-        const target = byTopic.get(topic.topicId)?.get(answer.partition);
+        const target = followed.get(topic.topicId)?.get(answer.partition);
         // Skip answers for partitions unfollowed while the fetch was in flight.
         if (target === undefined || this.partitions.get(target.partition.key) !== target) continue;
+        this.dirty.add(target);
         const wait = this.handle(target.partition, answer);
         if (wait !== undefined) durable.push(wait);
       }
@@ -217,6 +256,26 @@ class LeaderFetcher {
     this.client?.close();
     this.client = undefined;
   }
+}
+
+function groupByTopic(followed: Iterable<Followed>): Map<string, Map<number, Followed>> {
+  const byTopic = new Map<string, Map<number, Followed>>();
+  for (const f of followed) {
+    let partitions = byTopic.get(f.topicId);
+    if (partitions === undefined) byTopic.set(f.topicId, (partitions = new Map()));
+    partitions.set(f.index, f);
+  }
+  return byTopic;
+}
+
+function sameFetchState(a: SentFetchState, b: SentFetchState): boolean {
+  return (
+    a.currentLeaderEpoch === b.currentLeaderEpoch &&
+    a.fetchOffset === b.fetchOffset &&
+    a.lastFetchedEpoch === b.lastFetchedEpoch &&
+    a.logStartOffset === b.logStartOffset &&
+    a.flushedOffset === b.flushedOffset
+  );
 }
 
 function sleep(ms: number): Promise<void> {

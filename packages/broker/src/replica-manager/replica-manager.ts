@@ -60,6 +60,7 @@ export class ReplicaManager {
   private readonly hosted = new Map<string, Hosted>();
   private readonly producePurgatory: Purgatory;
   private readonly fetchPurgatory: Purgatory;
+  private readonly changeListeners = new Map<string, Set<() => void>>();
   private metadata: MetadataState | undefined;
   private applying: Promise<void> = Promise.resolve();
   private readonly alterInFlight = new Set<string>();
@@ -131,7 +132,7 @@ export class ReplicaManager {
       if (wanted.has(key)) continue;
       this.deps.fetching.unfollow(key);
       this.hosted.delete(key);
-      this.producePurgatory.checkAndComplete(key);
+      this.changed(key);
       if (hosted.partition.isLeader) this.notifyLeadership({ topic: hosted.topic, partition: hosted.index, isLeader: false, leaderEpoch: hosted.partition.leaderEpoch });
       await this.deps.logManager.delete(hosted.partition.log);
       this.deps.logger.info({ partition: key }, 'replica removed');
@@ -179,6 +180,22 @@ export class ReplicaManager {
   private changed(key: string): void {
     this.producePurgatory.checkAndComplete(key);
     this.fetchPurgatory.checkAndComplete(key);
+    for (const listener of this.changeListeners.get(key) ?? []) listener();
+  }
+
+  /**
+   * Calls `listener` whenever the replica under `key` changes (appends, high watermark, role) or
+   * is removed, until the returned function is called: how a follower's fetch session learns
+   * which of its many partitions to look at, without looking at all of them on every fetch.
+   */
+  onChange(key: string, listener: () => void): () => void {
+    let listeners = this.changeListeners.get(key);
+    if (listeners === undefined) this.changeListeners.set(key, (listeners = new Set()));
+    listeners.add(listener);
+    return () => {
+      listeners.delete(listener);
+      if (listeners.size === 0 && this.changeListeners.get(key) === listeners) this.changeListeners.delete(key);
+    };
   }
 
   private minInsyncReplicas(topic: string): number {
@@ -237,6 +254,11 @@ export class ReplicaManager {
     const fenced = partition.checkLeaderEpoch(currentLeaderEpoch);
     if (fenced !== undefined) throw fenced;
     return partition.endOffsetForEpoch(epoch);
+  }
+
+  /** Whether `partition` is still the replica hosted here for its key (not removed or replaced). */
+  hosts(partition: Partition): boolean {
+    return this.hosted.get(partition.key)?.partition === partition;
   }
 
   byTopicId(topicId: string, index: number): Hosted {

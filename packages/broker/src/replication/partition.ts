@@ -243,6 +243,16 @@ export class Partition {
     return { records, highWatermark: this.highWatermarkValue, logStartOffset, divergingEpoch: undefined };
   }
 
+  /**
+   * A follower fetched again with the state it fetched with before, and this leader has nothing
+   * new for it: it is still caught up (keeps it in the ISR) without a read. An incremental
+   * ReplicaFetchStream request leaves such partitions out.
+   */
+  followerStillCaughtUp(followerId: number, fetchOffset: number, durableOffset: number): void {
+    if (this.role !== 'leader' || this.leaderState === undefined) return;
+    this.leaderState.onFollowerFetch(followerId, fetchOffset, durableOffset, this.settings.now(), this.log.logEndOffset);
+  }
+
   /** Where `epoch` ends in this log (OffsetForLeaderEpoch). */
   endOffsetForEpoch(epoch: number): EpochEndOffset {
     return this.epochs.endOffsetFor(epoch, this.log.logEndOffset);
