@@ -12,6 +12,7 @@ import type { Logger } from 'pino';
 import { brokerHandlers } from './api/broker-service.js';
 import { groupHandlers } from './api/group-service.js';
 import { replicaHandlers } from './api/replica-service.js';
+import { sessionFullVisitIntervalMs } from './api/fetch-stream-session.js';
 import { resolveBrokerConfig, type BrokerConfig, type BrokerConfigInput } from './config.js';
 import { GroupCoordinator } from './group-coordinator/group-coordinator.js';
 import { BrokerLifecycle } from './lifecycle/broker-lifecycle.js';
@@ -77,6 +78,8 @@ export class BrokerNode {
     const server = new Server({
       'grpc.max_send_message_length': GRPC_CHANNEL_OPTIONS['grpc.max_send_message_length'],
       'grpc.max_receive_message_length': GRPC_CHANNEL_OPTIONS['grpc.max_receive_message_length'],
+      'grpc.keepalive_time_ms': config.serverKeepaliveTimeMs,
+      'grpc.keepalive_timeout_ms': config.serverKeepaliveTimeoutMs,
     });
     const producerIds = new ProducerIdManager(async () => {
       const response = await controller.call<AllocateProducerIdsResponse__Output>('AllocateProducerIds', { brokerId: config.nodeId, brokerEpoch: lifecycle?.brokerEpoch ?? -1 });
@@ -84,7 +87,7 @@ export class BrokerNode {
       return { start: response.producerIdStart, length: response.producerIdLen };
     });
     server.addService(pkg.quill.v1.Broker.service, { ...brokerHandlers({ config, replicas, controller, producerIds, logger }), ...groupHandlers(groups) } as BrokerHandlers);
-    server.addService(pkg.quill.v1.Replica.service, replicaHandlers(replicas, config.queuedMaxRequestsPerStream) as ReplicaHandlers);
+    server.addService(pkg.quill.v1.Replica.service, replicaHandlers(replicas, sessionFullVisitIntervalMs(config.replicaLagTimeMaxMs)) as ReplicaHandlers);
     const port = await new Promise<number>((resolve, reject) =>
       server.bindAsync(`${config.listen.host}:${config.listen.port}`, ServerCredentials.createInsecure(), (error, bound) =>
         error ? reject(new QuillError('INVALID_CONFIG', `cannot listen on ${config.listen.host}:${config.listen.port}: ${error.message}`)) : resolve(bound),

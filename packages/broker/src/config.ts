@@ -83,6 +83,14 @@ export interface BrokerConfig {
    */
   queuedMaxRequestsPerStream: number;
   /**
+   * HTTP/2 keepalive of the broker's server: a PING after this long without traffic on a
+   * connection, and the connection closed if no answer comes within `serverKeepaliveTimeoutMs`.
+   * A peer that vanished without closing (power loss, a cut cable) would otherwise hold its
+   * streams, and a follower's fetch session with its change listeners, until TCP gives up (hours).
+   */
+  serverKeepaliveTimeMs: number;
+  serverKeepaliveTimeoutMs: number;
+  /**
    * For tests only: the `host:port` to dial for node id N (a broker leading partitions this broker
    * follows, or a controller named in a leader hint), in place of the address the metadata or the
    * hint carries. A fault-injecting proxy gives every node-to-node link its own port this way, so a
@@ -119,6 +127,8 @@ export const DEFAULT_BROKER_CONFIG = {
   offsetMetadataMaxBytes: 4096,
   offsetsLoadBufferSize: 5 * 1024 * 1024,
   queuedMaxRequestsPerStream: 100,
+  serverKeepaliveTimeMs: 30_000,
+  serverKeepaliveTimeoutMs: 10_000,
 } as const satisfies Partial<BrokerConfig>;
 
 export type BrokerConfigInput = Omit<BrokerConfig, keyof typeof DEFAULT_BROKER_CONFIG> & Partial<BrokerConfig>;

@@ -32,6 +32,9 @@ export interface BrokerServiceContext {
   logger: Logger;
 }
 
+/** A whole request's failure as its answer's `error`. */
+const errorResponse = (error: unknown) => ({ error: { code: toQuillError(error).code, message: toQuillError(error).message } });
+
 const codeOf = (error: QuillError | undefined) => ({ errorCode: error?.code ?? ('NONE' as const), errorMessage: error?.message ?? '' });
 
 /**
@@ -61,7 +64,7 @@ export function brokerHandlers(ctx: BrokerServiceContext): Partial<BrokerHandler
     },
 
     ProduceStream: (call: ServerDuplexStream<ProduceRequest__Output, ProduceResponse>) => {
-      serveInOrder(call, (request) => produce(ctx, request), ctx.config.queuedMaxRequestsPerStream);
+      serveInOrder(call, (request) => produce(ctx, request), { maxPending: ctx.config.queuedMaxRequestsPerStream, failed: errorResponse });
     },
 
     Fetch: (call, callback) => {
@@ -72,11 +75,7 @@ export function brokerHandlers(ctx: BrokerServiceContext): Partial<BrokerHandler
     },
 
     FetchStream: (call: ServerDuplexStream<FetchRequest__Output, FetchResponse>) => {
-      serveInOrder(
-        call,
-        (request) => fetch(ctx, request).catch((error: unknown) => ({ error: { code: toQuillError(error).code, message: toQuillError(error).message } })),
-        ctx.config.queuedMaxRequestsPerStream,
-      );
+      serveInOrder(call, (request) => fetch(ctx, request), { maxPending: ctx.config.queuedMaxRequestsPerStream, failed: errorResponse });
     },
 
     ListOffsets: (call, callback) => {

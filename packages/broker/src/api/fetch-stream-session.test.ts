@@ -1,7 +1,7 @@
 import type { ReplicaFetchRequest__Output } from '@quill/proto';
 import { describe, expect, it } from 'vitest';
 import type { Partition } from '../replication/partition.js';
-import { FetchStreamSession, SESSION_FULL_VISIT_INTERVAL_MS } from './fetch-stream-session.js';
+import { FetchStreamSession, sessionFullVisitIntervalMs } from './fetch-stream-session.js';
 
 const answer = (partition: number, highWatermark: number, extra: Record<string, unknown> = {}) => ({
   partition,
@@ -31,7 +31,7 @@ const sessionOf = (...partitions: number[]) => {
   session.update(request(false, [['t', partitions.map((p) => fetch(p))]]));
   return session;
 };
-const keysOf = (session: FetchStreamSession) => [...session.takeVisits(Number.MAX_SAFE_INTEGER).entries].map((e) => [e.key, Number(e.fetch.fetchOffset)]);
+const keysOf = (session: FetchStreamSession) => [...session.takeVisits(Number.MAX_SAFE_INTEGER, 1000).entries].map((e) => [e.key, Number(e.fetch.fetchOffset)]);
 
 describe('FetchStreamSession', () => {
   it('keeps the partitions of a full request and updates only those an incremental request names', () => {
@@ -72,7 +72,8 @@ describe('FetchStreamSession', () => {
     const session = sessionOf(0, 1);
     session.trim(response(answer(0, 5), answer(1, 5)));
     expect(named(session.trim(response(answer(0, 5, { divergingEpoch: { epoch: 1, endOffset: 3 } }), answer(1, 5, { errorCode: 'NOT_LEADER_OR_FOLLOWER' }))))).toEqual([0, 1]);
-    expect(named(session.trim(response(answer(0, 5), answer(1, 5))))).toEqual([1]);
+    // Told afresh after a divergence or an error.
+    expect(named(session.trim(response(answer(0, 5), answer(1, 5))))).toEqual([0, 1]);
   });
 
   it('keeps partitions of different topics apart and passes a whole-fetch error through', () => {
@@ -96,7 +97,7 @@ describe('FetchStreamSession', () => {
         return () => listeners.delete(key);
       },
     });
-    const visited = (nowMs: number) => [...session.takeVisits(nowMs).entries].map((e) => (session.leaderReplica(e), e.key));
+    const visited = (nowMs: number) => [...session.takeVisits(nowMs, 1000).entries].map((e) => (session.leaderReplica(e), e.key));
     session.update(request(false, [['t', [fetch(0), fetch(1), fetch(2), fetch(3)]]]));
     expect(visited(0)).toEqual(['t/0', 't/1', 't/2', 't/3']);
     expect(listeners.size).toBe(4);
@@ -105,7 +106,7 @@ describe('FetchStreamSession', () => {
     replicas[1]!.highWatermark = 5;
     listeners.get('t-1')!();
     expect(visited(2)).toEqual(['t/2', 't/1']);
-    expect(visited(SESSION_FULL_VISIT_INTERVAL_MS)).toEqual(['t/0', 't/1', 't/2', 't/3']);
+    expect(visited(1000)).toEqual(['t/0', 't/1', 't/2', 't/3']);
 
     // A high watermark alone does not end a wait; records do.
     let woken = false;
@@ -120,5 +121,11 @@ describe('FetchStreamSession', () => {
     expect(woken).toBe(true);
     session.close();
     expect(listeners.size).toBe(0);
+  });
+
+  it('visits every partition often enough for the ISR: at most once a second, four times per replica.lag.time.max.ms', () => {
+    expect(sessionFullVisitIntervalMs(30_000)).toBe(1000);
+    expect(sessionFullVisitIntervalMs(2_000)).toBe(500);
+    expect(sessionFullVisitIntervalMs(1)).toBe(1);
   });
 });

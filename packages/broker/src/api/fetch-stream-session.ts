@@ -32,17 +32,21 @@ export interface SessionReplicas {
 }
 
 /**
- * How often a session looks at all its partitions even without news, to keep an idle but
- * caught-up follower in the ISR (well inside replica.lag.time.max.ms) and to pick up what changes
- * without a notification (a log start moved by retention).
+ * How often a session looks at all its partitions even without news: to keep an idle but
+ * caught-up follower in the ISR and to pick up what changes without a notification (a log start
+ * moved by retention). At most once a second, and often enough for four visits per
+ * replica.lag.time.max.ms (a follower's long poll adds up to replica.fetch.wait.max.ms).
  */
-export const SESSION_FULL_VISIT_INTERVAL_MS = 1000;
+export function sessionFullVisitIntervalMs(replicaLagTimeMaxMs: number): number {
+  return Math.max(1, Math.min(1000, Math.floor(replicaLagTimeMaxMs / 4)));
+}
 
 type AnsweredPartition = NonNullable<NonNullable<ReplicaFetchResponse['topics']>[number]['partitions']>[number];
 
 /**
- * A leader's state for one follower's ReplicaFetchStream: both halves of Kafka's incremental
- * fetch sessions (KIP-227), and which partitions a fetch needs to look at.
+ * A leader's state for one follower's ReplicaFetchStream, which serves one fetch at a time: both
+ * halves of Kafka's incremental fetch sessions (KIP-227), and which partitions a fetch needs to
+ * look at.
  * - Requests: an incremental request names only the partitions whose fetch state changed, and
  *   the session keeps the last state of the others.
  * - Work: a fetch looks at the partitions it named and those that changed since the last fetch
@@ -94,10 +98,10 @@ export class FetchStreamSession {
 
   /**
    * The partitions to look at now: those named or changed since the last call, or all of them
-   * once per SESSION_FULL_VISIT_INTERVAL_MS (`all`).
+   * once per `fullVisitIntervalMs` (`all`).
    */
-  takeVisits(nowMs: number): { entries: Iterable<SessionPartition>; all: boolean } {
-    const all = nowMs - this.lastFullVisitMs >= SESSION_FULL_VISIT_INTERVAL_MS;
+  takeVisits(nowMs: number, fullVisitIntervalMs: number): { entries: Iterable<SessionPartition>; all: boolean } {
+    const all = nowMs - this.lastFullVisitMs >= fullVisitIntervalMs;
     if (all) this.lastFullVisitMs = nowMs;
     const entries = all ? [...this.partitions.values()] : [...this.dirty];
     this.dirty.clear();
@@ -179,14 +183,14 @@ export class FetchStreamSession {
     const highWatermark = Number(answer.highWatermark ?? -1);
     const logStartOffset = Number(answer.logStartOffset ?? -1);
     if (entry === undefined) return true;
-    if ((answer.errorCode ?? 'NONE') !== 'NONE') {
+    // An error or a divergence is answered every time, and the state is told afresh after it.
+    if ((answer.errorCode ?? 'NONE') !== 'NONE' || (answer.divergingEpoch !== undefined && answer.divergingEpoch !== null)) {
       entry.told = undefined;
       return true;
     }
     const told = entry.told;
     const news =
       (answer.records?.length ?? 0) > 0 ||
-      (answer.divergingEpoch !== undefined && answer.divergingEpoch !== null) ||
       told === undefined ||
       told.highWatermark !== highWatermark ||
       told.logStartOffset !== logStartOffset;

@@ -15,6 +15,8 @@ const service: grpc.ServiceDefinition = {
   },
 };
 
+const FAILED = Buffer.from([0xff, 0xff, 0xff, 0xff]);
+
 describe('serveInOrder', () => {
   const cleanups: Array<() => void> = [];
   afterEach(() => {
@@ -30,11 +32,14 @@ describe('serveInOrder', () => {
           call,
           async (request) => {
             seen.max = Math.max(seen.max, ++seen.concurrent);
-            await new Promise((resolve) => setTimeout(resolve, delayOf(request.readUInt32BE(0))));
+            const delay = delayOf(request.readUInt32BE(0));
+            await new Promise((resolve) => setTimeout(resolve, Math.abs(delay)));
             seen.concurrent--;
+            // A negative delay: this request's handling fails.
+            if (delay < 0) throw new Error('handler failed');
             return request;
           },
-          maxPending,
+          { maxPending, failed: () => FAILED },
         ),
     });
     const port = await new Promise<number>((resolve, reject) =>
@@ -80,5 +85,17 @@ describe('serveInOrder', () => {
     await ended;
     expect(answered).toBe(50);
     expect(seen.max).toBeLessThanOrEqual(3);
+  });
+
+  it('answers a request whose handling fails with the failed answer, in its place, and goes on', async () => {
+    const seen = { concurrent: 0, max: 0 };
+    const call = await start(10, (n) => (n === 1 ? -5 : 5), seen);
+    const answers: number[] = [];
+    call.on('data', (b: Buffer) => answers.push(b.readUInt32BE(0)));
+    const ended = new Promise((resolve) => call.on('end', resolve));
+    for (let n = 0; n < 3; n++) call.write(message(n));
+    call.end();
+    await ended;
+    expect(answers).toEqual([0, FAILED.readUInt32BE(0), 2]);
   });
 });

@@ -1,29 +1,52 @@
 import type { ServerDuplexStream } from '@grpc/grpc-js';
 
+export interface InOrderOptions<Res> {
+  /** Requests read and not answered yet, at most: beyond it the stream is paused. */
+  maxPending: number;
+  /** The answer for a request whose handling failed (an error response, never a transport error). */
+  failed: (error: unknown) => Res;
+  /** Applied to each answer just before it is written, in request order. */
+  answer?: (response: Res) => Res;
+}
+
 /**
  * Serves a bidirectional stream of requests that each get exactly one answer, in request order
  * (ProduceStream, FetchStream, ReplicaFetchStream). Each request is handled as soon as it is
- * read, so a client may pipeline; answers wait for the ones before them. At most
- * `maxPending` requests are read and unanswered at a time: beyond that the stream is paused, and
- * HTTP/2 flow control holds the client back. `handle` must not reject (it answers failures).
+ * read, so a client may pipeline; answers wait for the ones before them. A request counts as
+ * pending until its answer has left the write buffer: with `maxPending` pending the stream is
+ * paused, so HTTP/2 flow control holds back a client that sends faster than it reads answers.
  */
-export function serveInOrder<Req, Res>(
-  call: ServerDuplexStream<Req, Res>,
-  handle: (request: Req) => Promise<Res>,
-  maxPending: number,
-  answer: (response: Res) => Res = (response) => response,
-): void {
+export function serveInOrder<Req, Res>(call: ServerDuplexStream<Req, Res>, handle: (request: Req) => Promise<Res>, options: InOrderOptions<Res>): void {
   let previous: Promise<void> = Promise.resolve();
   let pending = 0;
   call.on('data', (request: Req) => {
-    const response = handle(request);
-    if (++pending >= maxPending) call.pause();
+    const response = handle(request).catch(options.failed);
+    if (++pending >= options.maxPending) call.pause();
     previous = previous.then(async () => {
-      const value = await response;
+      let value: Res;
+      try {
+        value = await response;
+        if (options.answer !== undefined) value = options.answer(value);
+      } catch (error) {
+        value = options.failed(error);
+      }
       // A client that went away cancelled the stream: its answer goes nowhere.
-      if (!call.cancelled) call.write(answer(value));
-      if (--pending < maxPending && call.isPaused()) call.resume();
+      if (!call.cancelled && !call.write(value)) await drained(call);
+      if (--pending < options.maxPending && call.isPaused()) call.resume();
     });
   });
   call.on('end', () => void previous.then(() => call.end()));
+}
+
+/** Resolves once the call's write buffer has drained, or the call is gone. */
+function drained(call: ServerDuplexStream<unknown, unknown>): Promise<void> {
+  return new Promise((resolve) => {
+    const done = (): void => {
+      call.off('drain', done);
+      call.off('close', done);
+      resolve();
+    };
+    call.on('drain', done);
+    call.on('close', done);
+  });
 }

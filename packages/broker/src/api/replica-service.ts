@@ -16,7 +16,7 @@ import type { ReplicaManager } from '../replica-manager/replica-manager.js';
  * stream (they also report the follower's position for the ISR and the high watermark), and
  * OffsetForLeaderEpoch.
  */
-export function replicaHandlers(replicas: ReplicaManager, maxPending: number): Partial<ReplicaHandlers> {
+export function replicaHandlers(replicas: ReplicaManager, fullVisitIntervalMs: number): Partial<ReplicaHandlers> {
   return {
     ReplicaFetch: (call, callback) => {
       replicaFetch(replicas, call.request).then(
@@ -31,13 +31,12 @@ export function replicaHandlers(replicas: ReplicaManager, maxPending: number): P
         onChange: (key, listener) => replicas.onChange(key, listener),
       });
       call.on('close', () => session.close());
-      serveInOrder(
-        call,
-        (request) =>
-          streamFetch(replicas, session, request).catch((error: unknown) => ({ error: { code: toQuillError(error).code, message: toQuillError(error).message } })),
-        maxPending,
-        (response) => session.trim(response),
-      );
+      // One fetch at a time: a follower waits for each answer, and the session serves one fetch.
+      serveInOrder(call, (request) => streamFetch(replicas, session, request, fullVisitIntervalMs), {
+        maxPending: 1,
+        failed: (error) => ({ error: { code: toQuillError(error).code, message: toQuillError(error).message } }),
+        answer: (response) => session.trim(response),
+      });
     },
     OffsetForLeaderEpoch: (call, callback) => {
       const topics = call.request.topics.map((topic) => ({
@@ -114,11 +113,16 @@ async function replicaFetch(replicas: ReplicaManager, request: ReplicaFetchReque
  * named or that changed since the last fetch (all of them once a second). A caught-up partition
  * with nothing new costs a few field reads; the follower is still caught up.
  */
-async function streamFetch(replicas: ReplicaManager, session: FetchStreamSession, request: ReplicaFetchRequest__Output): Promise<ReplicaFetchResponse> {
+async function streamFetch(
+  replicas: ReplicaManager,
+  session: FetchStreamSession,
+  request: ReplicaFetchRequest__Output,
+  fullVisitIntervalMs: number,
+): Promise<ReplicaFetchResponse> {
   const named = session.update(request);
   const read = (): ReplicaFetchResponse => {
     const byTopic = new Map<string, ReplicaFetchPartitionResponse[]>();
-    const { entries } = session.takeVisits(performance.now());
+    const { entries } = session.takeVisits(performance.now(), fullVisitIntervalMs);
     for (const entry of entries) {
       const partition = session.leaderReplica(entry);
       if (!named.has(entry) && partition !== undefined && partition.log.logEndOffset <= entry.fetch.fetchOffset && FetchStreamSession.toldCurrent(entry, partition)) {

@@ -196,6 +196,8 @@ class LeaderFetcher {
       topics,
       incremental: !full,
     };
+    // Answers are matched against the partitions followed when the fetch went out.
+    const followed = (this.byTopic ??= groupByTopic(this.partitions.values()));
     const response = await session.fetch(request, this.config.replicaFetchWaitMaxMs + ANSWER_GRACE_MS);
     if (response.error !== null && response.error.code !== 'NONE') {
       this.logger.debug({ leader: this.leaderId, error: response.error }, 'replica fetch refused');
@@ -204,7 +206,6 @@ class LeaderFetcher {
       return false;
     }
     const durable: Array<Promise<void>> = [];
-    const followed = (this.byTopic ??= groupByTopic(this.partitions.values()));
     for (const topic of response.topics) {
       for (const answer of topic.partitions) {
         const target = followed.get(topic.topicId)?.get(answer.partition);
