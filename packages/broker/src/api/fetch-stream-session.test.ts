@@ -68,12 +68,17 @@ describe('FetchStreamSession', () => {
     expect(named(session.trim(response(answer(1, 5))))).toEqual([]);
   });
 
-  it('always answers a divergence or an error, and re-sends the state after an error', () => {
+  it('always answers a divergence, an error once until it changes, and re-sends the state after either', () => {
     const session = sessionOf(0, 1);
     session.trim(response(answer(0, 5), answer(1, 5)));
-    expect(named(session.trim(response(answer(0, 5, { divergingEpoch: { epoch: 1, endOffset: 3 } }), answer(1, 5, { errorCode: 'NOT_LEADER_OR_FOLLOWER' }))))).toEqual([0, 1]);
+    const notLeader = { errorCode: 'NOT_LEADER_OR_FOLLOWER' };
+    const divergence = { divergingEpoch: { epoch: 1, endOffset: 3 } };
+    expect(named(session.trim(response(answer(0, 5, divergence), answer(1, 5, notLeader))))).toEqual([0, 1]);
+    expect(named(session.trim(response(answer(0, 5, divergence), answer(1, 5, notLeader))))).toEqual([0]);
+    expect(named(session.trim(response(answer(1, 5, { errorCode: 'FENCED_LEADER_EPOCH' }))))).toEqual([1]);
     // Told afresh after a divergence or an error.
     expect(named(session.trim(response(answer(0, 5), answer(1, 5))))).toEqual([0, 1]);
+    expect(named(session.trim(response(answer(1, 5, notLeader))))).toEqual([1]);
   });
 
   it('keeps partitions of different topics apart and passes a whole-fetch error through', () => {

@@ -17,6 +17,8 @@ export interface SessionPartition {
   partition: Partition | undefined;
   /** What the leader last told the follower about it. */
   told: Told | undefined;
+  /** The error the follower was last told for it, while the answer stays that error. */
+  toldError: string | undefined;
   /** Ends the change notifications for `partition`. */
   unsubscribe: (() => void) | undefined;
 }
@@ -52,9 +54,9 @@ type AnsweredPartition = NonNullable<NonNullable<ReplicaFetchResponse['topics']>
  * - Work: a fetch looks at the partitions it named and those that changed since the last fetch
  *   (change notifications from the replicas), and at all of them once a second. With hundreds of
  *   partitions per leader most fetches concern a few.
- * - Answers (`trim`): only partitions with something new (records, a divergence, an error, or a
- *   high watermark or log start the follower has not heard yet); the follower applies only what
- *   an answer names.
+ * - Answers (`trim`): only partitions with something new (records, a divergence, an error it
+ *   was not told yet, or a high watermark or log start the follower has not heard yet); the
+ *   follower applies only what an answer names.
  *
  * The state lives as long as the stream (`close` when it ends). A follower that may have missed
  * an answer, or whose set of partitions changed, opens a new stream, which starts from nothing.
@@ -85,7 +87,7 @@ export class FetchStreamSession {
         const key = `${topic.topicId}/${fetch.partition}`;
         const old = previous.get(key) ?? this.partitions.get(key);
         previous.delete(key);
-        const entry: SessionPartition = old ?? { key, topicId: topic.topicId, fetch, partition: undefined, told: undefined, unsubscribe: undefined };
+        const entry: SessionPartition = old ?? { key, topicId: topic.topicId, fetch, partition: undefined, told: undefined, toldError: undefined, unsubscribe: undefined };
         entry.fetch = fetch;
         this.partitions.set(key, entry);
         this.dirty.add(entry);
@@ -117,11 +119,9 @@ export class FetchStreamSession {
       if (entry.partition !== undefined) entry.unsubscribe = this.replicas.onChange(entry.partition.key, () => this.changed(entry));
     }
     const partition = entry.partition;
-    // Not led here (or not in this epoch): stays a partition to look at, and to answer with an error.
-    if (partition === undefined || !partition.isLeader || partition.leaderEpoch !== entry.fetch.currentLeaderEpoch) {
-      this.dirty.add(entry);
-      return undefined;
-    }
+    // Not led here (or not in this epoch): read, it answers with an error, told once. A change of
+    // the replica, or the next full visit, looks at it again.
+    if (partition === undefined || !partition.isLeader || partition.leaderEpoch !== entry.fetch.currentLeaderEpoch) return undefined;
     return partition;
   }
 
@@ -183,8 +183,18 @@ export class FetchStreamSession {
     const highWatermark = Number(answer.highWatermark ?? -1);
     const logStartOffset = Number(answer.logStartOffset ?? -1);
     if (entry === undefined) return true;
-    // An error or a divergence is answered every time, and the state is told afresh after it.
-    if ((answer.errorCode ?? 'NONE') !== 'NONE' || (answer.divergingEpoch !== undefined && answer.divergingEpoch !== null)) {
+    const errorCode = String(answer.errorCode ?? 'NONE');
+    if (errorCode !== 'NONE') {
+      // An error is told once: the follower keeps the partition until its metadata moves it, and
+      // repeating the error would make every fetch return at once. The state is told afresh after.
+      const news = entry.toldError !== errorCode;
+      entry.toldError = errorCode;
+      entry.told = undefined;
+      return news;
+    }
+    entry.toldError = undefined;
+    // A divergence is answered every time (the follower's truncation renames the partition).
+    if (answer.divergingEpoch !== undefined && answer.divergingEpoch !== null) {
       entry.told = undefined;
       return true;
     }

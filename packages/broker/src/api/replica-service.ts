@@ -35,7 +35,6 @@ export function replicaHandlers(replicas: ReplicaManager, fullVisitIntervalMs: n
       serveInOrder(call, (request) => streamFetch(replicas, session, request, fullVisitIntervalMs), {
         maxPending: 1,
         failed: (error) => ({ error: { code: toQuillError(error).code, message: toQuillError(error).message } }),
-        answer: (response) => session.trim(response),
       });
     },
     OffsetForLeaderEpoch: (call, callback) => {
@@ -135,7 +134,8 @@ async function streamFetch(
     }
     // Named partitions were read (their fetch state recorded) once; what is left is news.
     named.clear();
-    return { topics: [...byTopic].map(([topicId, partitions]) => ({ topicId, partitions })) };
+    // Only what the follower has not been told: a repeated error must not end the long poll.
+    return session.trim({ topics: [...byTopic].map(([topicId, partitions]) => ({ topicId, partitions })) });
   };
   const first = read();
   if (hasNews(first) || request.maxWaitMs <= 0) return first;
