@@ -1,19 +1,12 @@
-import { startCluster, type TestCluster } from '@quill/testing';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { runQuill, type QuillRun } from './support/run-quill.js';
+import { describe, expect, it } from 'vitest';
+import { quillAgainstCluster } from './support/run-quill.js';
 
 // `quill bench produce`, `consume` and `e2e`, run briefly as a user would against a three-broker
 // cluster: the JSON reports carry the promised fields, and the counts add up (every record sent
 // is acknowledged, read back and received). No speed is asserted: the figures belong in
 // docs/BENCHMARKS.md, measured on a quiet machine.
 
-let cluster: TestCluster;
-beforeAll(async () => {
-  cluster = await startCluster({ brokers: 3 });
-}, 120_000);
-afterAll(async () => cluster?.stop());
-
-const quill = (args: readonly string[]): Promise<QuillRun> => runQuill([...args, '--bootstrap', cluster.bootstrap.join(',')]);
+const { quill } = quillAgainstCluster();
 
 interface Latency {
   p50: number;

@@ -1,18 +1,11 @@
-import { startCluster, type TestCluster } from '@quill/testing';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { runQuill, type QuillRun } from './support/run-quill.js';
+import { describe, expect, it } from 'vitest';
+import { quillAgainstCluster } from './support/run-quill.js';
 
 // `quill bench rebalance` run briefly against an in-process three-broker cluster: the JSON report
 // has the promised fields and figures that make sense. No speed is asserted here (the machine
 // may be loaded); the figures belong in docs/BENCHMARKS.md.
 
-let cluster: TestCluster;
-beforeAll(async () => {
-  cluster = await startCluster({ brokers: 3 });
-}, 120_000);
-afterAll(async () => cluster?.stop());
-
-const quill = (args: readonly string[]): Promise<QuillRun> => runQuill([...args, '--bootstrap', cluster.bootstrap.join(',')]);
+const { quill } = quillAgainstCluster();
 
 interface Summary {
   p50: number;

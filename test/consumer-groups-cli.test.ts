@@ -1,21 +1,14 @@
-import { startCluster, type TestCluster } from '@quill/testing';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { producePerPartition } from './support/consumer-cluster.js';
-import { runQuill, type QuillRun } from './support/run-quill.js';
+import { quillAgainstCluster } from './support/run-quill.js';
 
 // `quill consume --group` and `quill groups list|describe|reset-offsets` against a real cluster.
 
-let cluster: TestCluster;
-beforeAll(async () => {
-  cluster = await startCluster({ brokers: 3 });
-}, 120_000);
-afterAll(async () => cluster?.stop());
-
-const quill = (args: readonly string[]): Promise<QuillRun> => runQuill([...args, '--bootstrap', cluster.bootstrap.join(',')]);
+const { cluster, quill } = quillAgainstCluster();
 
 describe('quill groups on a real cluster', () => {
   it('consume --group commits what it printed; describe shows offsets, log end and lag; reset-offsets moves them', async () => {
-    const client = cluster.client();
+    const client = cluster().client();
     const admin = client.admin();
     await admin.connect();
     await admin.createTopics({ topics: [{ topic: 'cli-events', numPartitions: 2, replicationFactor: 3 }] });

@@ -1,6 +1,7 @@
 import { spawn } from 'node:child_process';
 import path from 'node:path';
-import { REPO_ROOT } from '@quill/testing';
+import { REPO_ROOT, startCluster, type TestCluster } from '@quill/testing';
+import { afterAll, beforeAll } from 'vitest';
 
 export interface QuillRun {
   code: number | null;
@@ -21,4 +22,21 @@ export function runQuill(args: readonly string[], stdin = ''): Promise<QuillRun>
     child.on('close', (code) => resolve({ code, stdout, stderr }));
     child.stdin.end(stdin);
   });
+}
+
+/**
+ * A three-broker in-process cluster for the whole test file (started before its tests, stopped
+ * after), and `quill` to run the CLI as a process against it (`--bootstrap` added).
+ */
+export function quillAgainstCluster(): { cluster: () => TestCluster; quill: (args: readonly string[]) => Promise<QuillRun> } {
+  let cluster: TestCluster | undefined;
+  beforeAll(async () => {
+    cluster = await startCluster({ brokers: 3 });
+  }, 120_000);
+  afterAll(async () => cluster?.stop());
+  const started = (): TestCluster => {
+    if (cluster === undefined) throw new Error('the cluster is not started (yet)');
+    return cluster;
+  };
+  return { cluster: started, quill: (args) => runQuill([...args, '--bootstrap', started().bootstrap.join(',')]) };
 }

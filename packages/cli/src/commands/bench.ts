@@ -263,23 +263,24 @@ function batchingOptions<T>(y: Argv<T>, defaults: { lingerMs?: number } = {}) {
     .option('max-in-flight', { type: 'number', default: DEFAULT_MAX_IN_FLIGHT, describe: 'batches each producer has in flight at most', coerce: integer('--max-in-flight', 1) });
 }
 
-/** A yargs `coerce` for a number > 0 that may have a fraction (seconds, rates). */
-function nonNegative(flag: string): (value: number | number[]) => number {
+/** A number option that must satisfy `ok`, else INVALID_CONFIG saying it must be `what`. */
+function checkedNumber(flag: string, ok: (n: number) => boolean, what: string): (value: number | number[]) => number {
   const one = single<number>(flag);
   return (value) => {
     const n = one(value);
-    if (!Number.isFinite(n) || n < 0) throw new QuillError('INVALID_CONFIG', `${flag} must be a number of at least 0, got '${Number.isNaN(n) ? 'not a number' : n}'.`);
+    if (!Number.isFinite(n) || !ok(n)) throw new QuillError('INVALID_CONFIG', `${flag} must be ${what}, got '${Number.isNaN(n) ? 'not a number' : n}'.`);
     return n;
   };
 }
 
+/** A yargs `coerce` for a number >= 0 that may have a fraction (seconds). */
+function nonNegative(flag: string): (value: number | number[]) => number {
+  return checkedNumber(flag, (n) => n >= 0, 'a number of at least 0');
+}
+
+/** A yargs `coerce` for a number > 0 that may have a fraction (seconds, rates). */
 function positive(flag: string): (value: number | number[]) => number {
-  const one = single<number>(flag);
-  return (value) => {
-    const n = one(value);
-    if (!Number.isFinite(n) || n <= 0) throw new QuillError('INVALID_CONFIG', `${flag} must be a positive number, got '${Number.isNaN(n) ? 'not a number' : n}'.`);
-    return n;
-  };
+  return checkedNumber(flag, (n) => n > 0, 'a positive number');
 }
 
 /**

@@ -1,4 +1,4 @@
-import type { ServiceError } from '@grpc/grpc-js';
+import type { ServerDuplexStream, ServiceError } from '@grpc/grpc-js';
 import {
   createServiceClient,
   type AppendRequest,
@@ -92,6 +92,26 @@ export class RaftTransport {
     this.replies = new PendingReplies(this.settings.replyTimeoutMs);
   }
 
+  /**
+   * A peer's inbound Raft stream of one kind: each request, unless refused (answered with the
+   * error on the stream), goes to the core, and the core's answers to that peer go back on the
+   * newest stream it sent on.
+   */
+  private serveInbound<Req extends { clusterId: string; destinationId: number }, Res extends { error?: WireError | null }>(
+    call: ServerDuplexStream<Req, Res>,
+    streams: InboundStreams<Res>,
+    fromWire: (request: Req) => Message,
+  ): void {
+    streams.attach(call);
+    call.on('data', (request: Req) => {
+      const error = this.refusal(request.clusterId, request.destinationId);
+      if (error !== undefined) return streams.write(call, { error } as Res);
+      const message = fromWire(request);
+      streams.heardFrom(message.from, call);
+      this.options.deliver(message);
+    });
+  }
+
   /** Refuses requests for another cluster or node; undefined when the request is ours. */
   private refusal(clusterId: string, destinationId: number): WireError | undefined {
     if (clusterId !== this.options.clusterId) {
@@ -116,26 +136,8 @@ export class RaftTransport {
           callback(null, answer === undefined ? { dropped: true } : wire.voteResponseToWire(answer as Parameters<typeof wire.voteResponseToWire>[0])),
         );
       },
-      AppendStream: (call) => {
-        this.appendsIn.attach(call);
-        call.on('data', (request: AppendRequest__Output) => {
-          const error = this.refusal(request.clusterId, request.destinationId);
-          if (error !== undefined) return this.appendsIn.write(call, { error });
-          const message = wire.appendRequestFromWire(request);
-          this.appendsIn.heardFrom(message.from, call);
-          this.options.deliver(message);
-        });
-      },
-      HeartbeatStream: (call) => {
-        this.heartbeatsIn.attach(call);
-        call.on('data', (request: RaftHeartbeatRequest__Output) => {
-          const error = this.refusal(request.clusterId, request.destinationId);
-          if (error !== undefined) return this.heartbeatsIn.write(call, { error });
-          const message = wire.heartbeatFromWire(request);
-          this.heartbeatsIn.heardFrom(message.from, call);
-          this.options.deliver(message);
-        });
-      },
+      AppendStream: (call) => this.serveInbound(call, this.appendsIn, (request: AppendRequest__Output) => wire.appendRequestFromWire(request)),
+      HeartbeatStream: (call) => this.serveInbound(call, this.heartbeatsIn, (request: RaftHeartbeatRequest__Output) => wire.heartbeatFromWire(request)),
       TimeoutNow: (call, callback) => {
         const error = this.refusal(call.request.clusterId, call.request.destinationId);
         if (error !== undefined) return callback(null, { error });
