@@ -1,0 +1,108 @@
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import * as grpc from '@grpc/grpc-js';
+import { loadQuillPackage, type ReplicaFetchRequest__Output, type ReplicaFetchResponse } from '@quill/proto';
+import { encodeBatch, setBaseOffset, setPartitionLeaderEpoch } from '@quill/records';
+import { PartitionLog } from '@quill/storage';
+import { pino } from 'pino';
+import { afterEach, describe, expect, it } from 'vitest';
+import { resolveBrokerConfig } from '../config.js';
+import { Partition } from '../replication/partition.js';
+import { ReplicaFetcherManager } from './replica-fetcher.js';
+
+// The follower side of incremental fetch sessions (KIP-227), against a real gRPC server standing in
+// for the leader: it records each ReplicaFetchStream request and answers from a script.
+
+const logger = pino({ level: 'silent' });
+const LEADER = 1;
+const cleanups: Array<() => Promise<void> | void> = [];
+afterEach(async () => {
+  for (const cleanup of cleanups.splice(0).reverse()) await cleanup();
+});
+
+/** A leader that answers the first fetch of each stream with one batch for partition 0, and later fetches with nothing (after a short wait). */
+async function startLeader(): Promise<{ address: string; requests: ReplicaFetchRequest__Output[] }> {
+  const requests: ReplicaFetchRequest__Output[] = [];
+  const server = new grpc.Server();
+  server.addService(loadQuillPackage().quill.v1.Replica.service, {
+    ReplicaFetchStream: (call: grpc.ServerDuplexStream<ReplicaFetchRequest__Output, ReplicaFetchResponse>) => {
+      let first = true;
+      call.on('data', (request: ReplicaFetchRequest__Output) => {
+        requests.push(request);
+        const batch = encodeBatch([{ value: Buffer.from('x') }], { compression: 'none' });
+        setBaseOffset(batch, 0);
+        setPartitionLeaderEpoch(batch, 1);
+        const answer: ReplicaFetchResponse = first
+          ? { topics: [{ topicId: 'tid', partitions: [{ partition: 0, errorCode: 'NONE', highWatermark: 0, logStartOffset: 0, records: batch }] }] }
+          : { topics: [] };
+        setTimeout(() => !call.cancelled && call.write(answer), first ? 0 : 20);
+        first = false;
+      });
+      call.on('end', () => call.end());
+    },
+  } as unknown as grpc.UntypedServiceImplementation);
+  const port = await new Promise<number>((resolve, reject) =>
+    server.bindAsync('127.0.0.1:0', grpc.ServerCredentials.createInsecure(), (e, p) => (e ? reject(e) : resolve(p))),
+  );
+  cleanups.push(() => server.forceShutdown());
+  return { address: `127.0.0.1:${port}`, requests };
+}
+
+async function follower(index: number, dir: string): Promise<Partition> {
+  const log = await PartitionLog.open(path.join(dir, `t-${index}`), { logger, config: { flushPolicy: 'os' } });
+  const partition = new Partition(`t-${index}`, log, { brokerId: 2, replicaLagTimeMaxMs: 10_000, now: () => Date.now(), onChange: () => undefined });
+  partition.applyAssignment({ leader: LEADER, leaderEpoch: 1, partitionEpoch: 1, replicas: [1, 2], isr: [1, 2] });
+  cleanups.push(() => partition.close());
+  return partition;
+}
+
+async function until(condition: () => boolean, what: string): Promise<void> {
+  const deadline = Date.now() + 10_000;
+  while (!condition()) {
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((resolve) => setTimeout(resolve, 10));
+  }
+}
+
+const named = (request: ReplicaFetchRequest__Output) => request.topics.flatMap((t) => t.partitions.map((p) => [p.partition, Number(p.fetchOffset)]));
+
+describe('ReplicaFetcherManager', () => {
+  it('names every partition on a new stream, then only those whose fetch state changed; a changed set starts a new stream', async () => {
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'quill-fetcher-'));
+    cleanups.push(() => fs.rmSync(dir, { recursive: true, force: true }));
+    const leader = await startLeader();
+    const partitions = await Promise.all([0, 1, 2].map((i) => follower(i, dir)));
+    const config = resolveBrokerConfig({ nodeId: 2, clusterId: 'c', listen: { host: '127.0.0.1', port: 0 }, controllers: [], dataDir: dir, flushPolicy: 'os' });
+    const fetchers = new ReplicaFetcherManager(config, () => 1, () => leader.address, logger);
+    cleanups.push(() => fetchers.stop());
+    for (const [i, partition] of partitions.entries()) fetchers.follow(partition, 'tid', i, LEADER);
+
+    await until(() => leader.requests.length >= 4, 'four fetches');
+    const [full, afterAppend, ...idle] = leader.requests;
+    expect(full!.incremental).toBe(false);
+    expect(named(full!)).toEqual([
+      [0, 0],
+      [1, 0],
+      [2, 0],
+    ]);
+    // Partition 0 appended the answer's record: only it is named, with its new log end.
+    expect(partitions[0]!.log.logEndOffset).toBe(1);
+    expect(afterAppend!.incremental).toBe(true);
+    expect(named(afterAppend!)).toEqual([[0, 1]]);
+    for (const request of idle) {
+      expect(request.incremental).toBe(true);
+      expect(named(request)).toEqual([]);
+    }
+
+    // Unfollowing one starts a new stream whose first request names the rest.
+    const before = leader.requests.length;
+    fetchers.unfollow('t-2');
+    await until(() => leader.requests.slice(before).some((r) => !r.incremental), 'a full request');
+    const fresh = leader.requests.slice(before).find((r) => !r.incremental)!;
+    expect(named(fresh)).toEqual([
+      [0, 1],
+      [1, 0],
+    ]);
+  });
+});
