@@ -17,12 +17,15 @@ function option(name: string, fallback: string): string {
   return at >= 0 && process.argv[at + 1] !== undefined ? process.argv[at + 1]! : fallback;
 }
 
-/** utime + stime of a process (fields 14 and 15) or, with `children`, cutime + cstime (16, 17), in seconds. */
-function cpuSeconds(pid: number | 'self', children = false): number {
+/**
+ * utime + stime of a process (fields 14 and 15) or, with `children`, cutime + cstime (16, 17), in
+ * seconds; with `kernelOnly`, stime (or cstime) alone.
+ */
+function cpuSeconds(pid: number | 'self', children = false, kernelOnly = false): number {
   const stat = fs.readFileSync(`/proc/${pid}/stat`, 'utf8');
   const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
   const at = children ? 13 : 11;
-  return (Number(fields[at]) + Number(fields[at + 1])) / CLOCK_TICKS_PER_SECOND;
+  return ((kernelOnly ? 0 : Number(fields[at])) + Number(fields[at + 1])) / CLOCK_TICKS_PER_SECOND;
 }
 
 /** Peak resident set of a process since it started (VmHWM), in MB. */
@@ -61,9 +64,9 @@ const results = [];
 try {
   const nodes = [...cluster.nodes.values()];
   const pidsOf = (role: 'broker' | 'controller') => nodes.filter((n) => n.roles.includes(role)).map((n) => n.process.pid!);
-  const sum = (pids: number[]) => pids.reduce((total, pid) => total + cpuSeconds(pid), 0);
+  const sum = (pids: number[], kernelOnly = false) => pids.reduce((total, pid) => total + cpuSeconds(pid, false, kernelOnly), 0);
   for (let run = 0; run < runs; run++) {
-    const before = { brokers: sum(pidsOf('broker')), controllers: sum(pidsOf('controller')), client: cpuSeconds('self', true) };
+    const before = { brokers: sum(pidsOf('broker')), brokersKernel: sum(pidsOf('broker'), true), controllers: sum(pidsOf('controller')), client: cpuSeconds('self', true) };
     const wallStart = performance.now();
     const bench = await runBench([
       'bench', 'produce', '--bootstrap', cluster.bootstrap.join(','), '--json', '--topic', `cpu-${run}`,
@@ -74,6 +77,7 @@ try {
     const report = JSON.parse(bench.stdout) as { bytes: number; records: number; recordsPerSec: number; mbPerSec: number; latencyMs: { p50: number; p99: number } };
     const used = {
       brokers: sum(pidsOf('broker')) - before.brokers,
+      brokersKernel: sum(pidsOf('broker'), true) - before.brokersKernel,
       controllers: sum(pidsOf('controller')) - before.controllers,
       client: cpuSeconds('self', true) - before.client,
     };
@@ -85,7 +89,7 @@ try {
       recordsPerSec: Math.round(report.recordsPerSec),
       mbPerSec: Number(report.mbPerSec.toFixed(1)),
       p99Ms: report.latencyMs.p99,
-      cpuMsPerMb: { total: perMb(used.brokers + used.controllers + used.client), brokers: perMb(used.brokers), controllers: perMb(used.controllers), client: perMb(used.client) },
+      cpuMsPerMb: { total: perMb(used.brokers + used.controllers + used.client), brokers: perMb(used.brokers), brokersKernel: perMb(used.brokersKernel), controllers: perMb(used.controllers), client: perMb(used.client) },
       cpuSeconds: { brokers: Number(used.brokers.toFixed(2)), controllers: Number(used.controllers.toFixed(2)), client: Number(used.client.toFixed(2)), wall: Number(wallSeconds.toFixed(1)) },
       brokerPeakRssMb: Math.max(...pidsOf('broker').map(peakRssMb)),
       load: fs.readFileSync('/proc/loadavg', 'utf8').split(' ')[0],
@@ -94,7 +98,7 @@ try {
     if (!json) {
       process.stdout.write(
         `run ${run}: ${result.recordsPerSec} rec/s ${result.mbPerSec} MB/s p99 ${result.p99Ms} ms | CPU-ms/MB total ${result.cpuMsPerMb.total} ` +
-          `(brokers ${result.cpuMsPerMb.brokers}, controllers ${result.cpuMsPerMb.controllers}, client ${result.cpuMsPerMb.client}) | broker peak RSS ${result.brokerPeakRssMb} MB | ${result.mb} MB, load ${result.load}\n`,
+          `(brokers ${result.cpuMsPerMb.brokers} of which kernel ${result.cpuMsPerMb.brokersKernel}, controllers ${result.cpuMsPerMb.controllers}, client ${result.cpuMsPerMb.client}) | broker peak RSS ${result.brokerPeakRssMb} MB | ${result.mb} MB, load ${result.load}\n`,
       );
     }
   }
