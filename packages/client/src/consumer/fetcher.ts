@@ -39,6 +39,8 @@ interface FetchTarget {
   version: number;
   fetchOffset: number;
   leaderEpoch: number;
+  /** Fetched from the end of data handed out but maybe not read yet, not from the position. */
+  prefetch: boolean;
 }
 
 /**
@@ -46,6 +48,10 @@ interface FetchTarget {
  * a time, brokers independent of each other; positions are resolved with ListOffsets first when
  * they are 'earliest'/'latest' or out of range. Errors are handled per partition (metadata
  * refresh, backoff, offset reset); only a non-retriable one reaches the caller.
+ *
+ * As Kafka's consumer pipelines its fetches, handing data out also sends the next fetch of those
+ * partitions, from the end of that data, so the brokers read and send while the caller reads. A
+ * partition has at most one answer waiting and one fetch in flight besides the data being read.
  *
  * It reads the SubscriptionState and never moves positions itself (except resets): the consumer
  * does, as it hands messages out. Whoever drives the assignment (assign() now, a group
@@ -81,7 +87,11 @@ export class Fetcher {
         this.failure = undefined;
         throw failure;
       }
-      if (this.ready.length > 0) return this.ready.splice(0);
+      if (this.ready.length > 0) {
+        const handedOut = this.ready.splice(0);
+        this.prefetch(handedOut, signal);
+        return handedOut;
+      }
       await this.prepare(signal);
       if (this.failure || signal.aborted) continue;
       this.sendFetches(signal);
@@ -222,7 +232,34 @@ export class Fetcher {
       }
       if (this.inFlightNodes.has(leader.nodeId)) continue;
       const targets = byLeader.get(leader.nodeId) ?? [];
-      targets.push({ state, version: state.version, fetchOffset: state.position, leaderEpoch: leader.leaderEpoch });
+      targets.push({ state, version: state.version, fetchOffset: state.position, leaderEpoch: leader.leaderEpoch, prefetch: false });
+      byLeader.set(leader.nodeId, targets);
+    }
+    for (const [nodeId, targets] of byLeader) void this.fetchFrom(nodeId, targets, signal);
+  }
+
+  /**
+   * Fetches what follows the data being handed out, for the partitions whose data will be read
+   * from the position on (data that will not, after a seek or an abandoned read, is dropped by the
+   * reader, and the partition is then fetched from its position again).
+   */
+  private prefetch(handedOut: readonly FetchedPartition[], signal: AbortSignal): void {
+    const { cluster } = this.context;
+    if (!cluster.isConnected) return;
+    const byLeader = new Map<number, FetchTarget[]>();
+    for (const data of handedOut) {
+      const state = this.subscriptions.get(data.topic, data.partition);
+      const last = data.batches[data.batches.length - 1];
+      if (state === undefined || last === undefined || state.paused || state.version !== data.version || state.position !== data.fetchOffset) continue;
+      let leader;
+      try {
+        leader = cluster.leaderFor(state.topic, state.partition);
+      } catch {
+        continue; // the next poll finds the partition without a leader and handles it
+      }
+      if (this.inFlightNodes.has(leader.nodeId) || this.inFlightPartitions.has(topicPartitionKey(state.topic, state.partition))) continue;
+      const targets = byLeader.get(leader.nodeId) ?? [];
+      targets.push({ state, version: state.version, fetchOffset: last.header.lastOffset + 1, leaderEpoch: leader.leaderEpoch, prefetch: true });
       byLeader.set(leader.nodeId, targets);
     }
     for (const [nodeId, targets] of byLeader) void this.fetchFrom(nodeId, targets, signal);
@@ -274,13 +311,14 @@ export class Fetcher {
     }
   }
 
-  /** Still assigned, not moved since the fetch was sent. */
+  /** Still assigned, not moved since the fetch was sent (a prefetch: not read past where it starts). */
   private isCurrent(target: FetchTarget): boolean {
     const { state } = target;
     return (
       this.subscriptions.get(state.topic, state.partition) === state &&
       state.version === target.version &&
-      state.position === target.fetchOffset
+      state.position !== undefined &&
+      (target.prefetch ? state.position <= target.fetchOffset : state.position === target.fetchOffset)
     );
   }
 
