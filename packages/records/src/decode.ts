@@ -46,35 +46,40 @@ function decodeBatchUnchecked(buf: Buffer, offset: number, options: DecodeOption
   return { header, records };
 }
 
+/** The headers of every record without any: one shared, frozen array instead of one per record. */
+const NO_HEADERS = Object.freeze([]) as unknown as RecordHeader[];
+
 function readRecord(reader: ByteReader, header: BatchHeader): Record {
   const length = reader.varint('record length');
   if (length < 0 || length > reader.remaining()) {
     throw new RecordsError('CORRUPT_MESSAGE', `record length ${length} exceeds the ${reader.remaining()} bytes left`);
   }
   const end = reader.offset + length;
-  const recordReader = new ByteReader(reader.buf, reader.offset, end);
-  recordReader.int8(); // record attributes: unused in v2
-  const timestampDelta = recordReader.varlong('timestamp delta');
-  const offsetDelta = recordReader.varint('offset delta');
+  const batchEnd = reader.end;
+  // The batch's reader, bounded to this record while it is read.
+  reader.end = end;
+  reader.int8(); // record attributes: unused in v2
+  const timestampDelta = reader.varlong('timestamp delta');
+  const offsetDelta = reader.varint('offset delta');
   if (offsetDelta < 0 || offsetDelta > header.lastOffsetDelta) {
     throw new RecordsError('CORRUPT_MESSAGE', `offset delta ${offsetDelta} is outside the batch`);
   }
-  const key = recordReader.bytesOrNull('key');
-  const value = recordReader.bytesOrNull('value');
-  const headerCount = recordReader.varint('header count');
-  if (headerCount < 0 || headerCount > recordReader.remaining()) {
+  const key = reader.bytesOrNull('key');
+  const value = reader.bytesOrNull('value');
+  const headerCount = reader.varint('header count');
+  if (headerCount < 0 || headerCount > reader.remaining()) {
     throw new RecordsError('CORRUPT_MESSAGE', `header count ${headerCount} is invalid`);
   }
-  const headers: RecordHeader[] = [];
+  const headers: RecordHeader[] = headerCount === 0 ? NO_HEADERS : [];
   for (let i = 0; i < headerCount; i++) {
-    const headerKey = recordReader.bytesOrNull('header key');
+    const headerKey = reader.bytesOrNull('header key');
     if (headerKey === null) throw new RecordsError('CORRUPT_MESSAGE', 'record header with a null key');
-    headers.push({ key: headerKey.toString('utf8'), value: recordReader.bytesOrNull('header value') });
+    headers.push({ key: headerKey.toString('utf8'), value: reader.bytesOrNull('header value') });
   }
-  if (recordReader.remaining() !== 0) {
+  if (reader.remaining() !== 0) {
     throw new RecordsError('CORRUPT_MESSAGE', `record declares ${length} bytes but its fields use fewer`);
   }
-  reader.offset = end;
+  reader.end = batchEnd;
   // With a delete horizon, baseTimestamp is the horizon, and record timestamps stay relative to it.
   return {
     key,

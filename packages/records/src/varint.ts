@@ -40,16 +40,18 @@ export class ByteReader {
   constructor(
     readonly buf: Buffer,
     public offset: number,
-    readonly end: number,
+    /** Settable, so a record is read within its bounds without a reader object per record. */
+    public end: number,
   ) {}
 
   remaining(): number {
     return this.end - this.offset;
   }
 
-  private need(count: number, what: string): void {
+  /** `suffix` is joined to `what` only for an error: labels cost no string per read. */
+  private need(count: number, what: string, suffix = ''): void {
     if (count < 0 || this.offset + count > this.end) {
-      throw new RecordsError('CORRUPT_MESSAGE', `truncated ${what} at byte ${this.offset}`);
+      throw new RecordsError('CORRUPT_MESSAGE', `truncated ${what}${suffix} at byte ${this.offset}`);
     }
   }
 
@@ -66,27 +68,27 @@ export class ByteReader {
     return this.varNumber(what, MAX_VARLONG_BYTES);
   }
 
-  private varNumber(what: string, maxBytes: number): number {
+  private varNumber(what: string, maxBytes: number, suffix = ''): number {
     let result = 0;
     let multiplier = 1;
     for (let i = 0; i < maxBytes; i++) {
-      this.need(1, what);
+      this.need(1, what, suffix);
       const byte = this.buf[this.offset++]!;
       result += (byte & 0x7f) * multiplier;
       if ((byte & 0x80) === 0) {
         if (!Number.isSafeInteger(result)) {
-          throw new RecordsError('CORRUPT_MESSAGE', `${what} out of range`);
+          throw new RecordsError('CORRUPT_MESSAGE', `${what}${suffix} out of range`);
         }
         return zigzagDecode(result);
       }
       multiplier *= 128;
     }
-    throw new RecordsError('CORRUPT_MESSAGE', `${what} varint longer than ${maxBytes} bytes`);
+    throw new RecordsError('CORRUPT_MESSAGE', `${what}${suffix} varint longer than ${maxBytes} bytes`);
   }
 
   /** A length-prefixed byte string; -1 means null. Returns a view, not a copy. */
   bytesOrNull(what: string): Buffer | null {
-    const length = this.varint(`${what} length`);
+    const length = this.varNumber(what, MAX_VARINT_BYTES, ' length');
     if (length === -1) return null;
     if (length < -1) throw new RecordsError('CORRUPT_MESSAGE', `negative ${what} length ${length}`);
     this.need(length, what);

@@ -29,9 +29,9 @@ export interface ConsumeReport extends ThroughputFigures {
 }
 
 /**
- * A next() that takes longer than this waited for a fetch; records already fetched come out in
- * microseconds. The consumer does not say where its fetches begin and end, so the benchmark's
- * per-fetch latency is the time the reader stood waiting for data, one sample per wait.
+ * A gap between two `eachBatch` calls longer than this waited for a fetch; data already fetched
+ * comes out in microseconds. The consumer does not say where its fetches begin and end, so the
+ * benchmark's per-fetch latency is the time the reader stood waiting for data, one sample per wait.
  */
 const FETCH_WAIT_THRESHOLD_MS = 0.1;
 
@@ -39,7 +39,8 @@ const FETCH_WAIT_THRESHOLD_MS = 0.1;
  * kafka-consumer-perf-test for Quill: `consumers` clients, each assigned a share of the
  * partitions (no group), read from the log start, until `records` records or, by default,
  * every record there was when the benchmark started. The clock runs from the start of reading
- * to the last record.
+ * to the last record. Like the perf test's poll loop, it reads a fetched partition's messages
+ * at a time (`eachBatch`, as KafkaJS users do for throughput), not one awaited call per message.
  */
 export async function benchConsume(target: BenchTarget, settings: ConsumeSettings, progress: (line: string) => void): Promise<ConsumeReport> {
   const { topic } = settings;
@@ -71,40 +72,57 @@ export async function benchConsume(target: BenchTarget, settings: ConsumeSetting
   let firstAt: number | undefined;
   let lastAt = 0;
   let finished = false;
-  // Disconnecting ends every consumer's messages() loop: how the run stops once done or idle.
+  const stoppers: Array<() => void> = [];
+  // Disconnecting ends every consumer's run loop: how the run stops once done or idle.
   const finish = (): void => {
     finished = true;
     for (const consumer of consumers) void consumer.disconnect();
+    for (const stop of stoppers) stop();
   };
 
-  const read = async (consumer: Consumer, partitions: number[]): Promise<void> => {
-    const unfinished = new Set(partitions);
-    consumer.assign(partitions.map((partition) => ({ topic, partition, offset: 'earliest' as const })));
-    const messages = consumer.messages();
-    // A consumer's first wait is its start-up (offset lookups, connections), not a fetch.
-    let first = true;
-    for (;;) {
-      const before = now();
-      const next = await messages.next();
-      const at = now();
-      if (next.done === true || finished) return;
-      const message = next.value;
-      if (!first && at - before > FETCH_WAIT_THRESHOLD_MS) waits.record(at - before);
-      first = false;
-      firstAt ??= at;
-      lastAt = at;
-      const size = (message.key?.length ?? 0) + (message.value?.length ?? 0);
-      records++;
-      bytes += size;
-      window.add(1, size);
-      if (records >= expected) return finish();
-      if (settings.records === undefined && message.offset + 1 >= endOf.get(message.partition)!) {
-        unfinished.delete(message.partition);
-        // Its partitions are read to the end: stop fetching while the others finish.
-        if (unfinished.size === 0) return consumer.disconnect();
-      }
-    }
-  };
+  const read = (consumer: Consumer, partitions: number[]): Promise<void> =>
+    new Promise<void>((resolve, reject) => {
+      const unfinished = new Set(partitions);
+      // A consumer's first wait is its start-up (offset lookups, connections), not a fetch.
+      let batchEndedAt: number | undefined;
+      const stop = consumer.on('consumer.crash', ({ error }) => reject(error));
+      const done = (): void => {
+        stop();
+        resolve();
+      };
+      stoppers.push(done);
+      consumer.assign(partitions.map((partition) => ({ topic, partition, offset: 'earliest' as const })));
+      void consumer.run({
+        eachBatch: async ({ batch }) => {
+          const at = now();
+          if (finished) return;
+          if (batchEndedAt !== undefined && at - batchEndedAt > FETCH_WAIT_THRESHOLD_MS) waits.record(at - batchEndedAt);
+          firstAt ??= at;
+          lastAt = at;
+          let size = 0;
+          let count = 0;
+          for (const message of batch.messages) {
+            size += (message.key?.length ?? 0) + (message.value?.length ?? 0);
+            count++;
+            if (records + count >= expected) break;
+          }
+          records += count;
+          bytes += size;
+          window.add(count, size);
+          batchEndedAt = now();
+          if (records >= expected) return finish();
+          const last = batch.lastOffset();
+          if (settings.records === undefined && last + 1 >= endOf.get(batch.partition)!) {
+            unfinished.delete(batch.partition);
+            // Its partitions are read to the end: stop fetching while the others finish.
+            if (unfinished.size === 0) {
+              void consumer.disconnect();
+              done();
+            }
+          }
+        },
+      }).catch(reject);
+    });
 
   let stopProgress: (() => void) | undefined;
   let idleTimer: NodeJS.Timeout | undefined;

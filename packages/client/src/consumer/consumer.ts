@@ -726,7 +726,11 @@ function toConsumedMessage(record: BatchRecord, topic: string, partition: number
   return { offset: record.offset, key: record.key, value: record.value, headers: receivedHeaders(record), timestamp: record.timestamp, topic, partition };
 }
 
+/** The headers of every message without any: one shared, frozen object instead of one per message. */
+const NO_HEADERS: ReceivedHeaders = Object.freeze({});
+
 function receivedHeaders(record: BatchRecord): ReceivedHeaders {
+  if (record.headers.length === 0) return NO_HEADERS;
   const headers: ReceivedHeaders = {};
   for (const { key, value } of record.headers) {
     const existing = headers[key];
