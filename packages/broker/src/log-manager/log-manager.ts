@@ -1,17 +1,18 @@
 import fs from 'node:fs';
 import path from 'node:path';
-import { GroupCommitScheduler, LogMaintenance, PartitionLog, type FlushPolicy, type LogConfig } from '@quill/storage';
+import { DEFAULT_LOG_CONFIG, GroupCommitScheduler, LogMaintenance, PartitionLog, type FlushPolicy, type LogConfig } from '@quill/storage';
 import type { Logger } from 'pino';
 
 const TOPIC_ID_FILE = 'partition.metadata';
 
 /**
  * The logs of this broker's replicas, one directory `<topic>-<partition>` each (Kafka's layout).
- * Every log shares one group-commit scheduler, so a single fsync round covers all partitions,
- * and one background retention/compaction loop.
+ * Logs with the same `flush.interval.ms` share one group-commit scheduler, so a single fsync
+ * round covers all their partitions; all share one background retention/compaction loop.
  */
 export class LogManager {
-  private readonly scheduler: GroupCommitScheduler;
+  /** By flush interval in ms. */
+  private readonly schedulers = new Map<number, GroupCommitScheduler>();
   readonly maintenance: LogMaintenance;
 
   constructor(
@@ -20,7 +21,6 @@ export class LogManager {
     retentionCheckIntervalMs: number,
   ) {
     fs.mkdirSync(dataDir, { recursive: true });
-    this.scheduler = new GroupCommitScheduler(0);
     this.maintenance = new LogMaintenance({ logger, retentionCheckIntervalMs });
   }
 
@@ -43,10 +43,19 @@ export class LogManager {
       this.logger.warn({ dir }, 'removing the log of an earlier topic with the same name');
       fs.rmSync(dir, { recursive: true, force: true });
     }
-    const log = await PartitionLog.open(dir, { config, logger: this.logger, flushScheduler: this.scheduler });
+    const log = await PartitionLog.open(dir, { config, logger: this.logger, flushScheduler: this.schedulerFor(config.flushIntervalMs ?? DEFAULT_LOG_CONFIG.flushIntervalMs) });
     if (!fs.existsSync(idFile)) fs.writeFileSync(idFile, `${topicId}\n`);
     this.maintenance.add(log, upperBound);
     return log;
+  }
+
+  private schedulerFor(intervalMs: number): GroupCommitScheduler {
+    let scheduler = this.schedulers.get(intervalMs);
+    if (scheduler === undefined) {
+      scheduler = new GroupCommitScheduler(intervalMs);
+      this.schedulers.set(intervalMs, scheduler);
+    }
+    return scheduler;
   }
 
   /** Closes and deletes a replica's log (topic deleted, or replica moved away). */
@@ -61,7 +70,7 @@ export class LogManager {
 
   async stop(): Promise<void> {
     await this.maintenance.stop();
-    await this.scheduler.drain();
+    await Promise.all([...this.schedulers.values()].map((scheduler) => scheduler.drain()));
   }
 }
 
