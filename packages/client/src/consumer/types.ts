@@ -26,7 +26,10 @@ export interface TopicPartitionOffsetCommit extends TopicPartition {
   offset: number | `${number}`;
 }
 
-/** Record headers as received: a header sent several times comes as an array, in order. */
+/**
+ * Record headers as received: a header sent several times comes as an array, in order. A message
+ * without headers shares one frozen empty object (no allocation per message): copy it to add to it.
+ */
 export interface ReceivedHeaders {
   [key: string]: Buffer | null | Array<Buffer | null>;
 }
