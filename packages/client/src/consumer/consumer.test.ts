@@ -24,6 +24,17 @@ async function eventually(predicate: () => boolean, timeoutMs = 5_000): Promise<
   }
 }
 
+/** `promise`, or a rejection once `timeoutMs` passed without it settling. */
+async function within<T>(promise: Promise<T>, timeoutMs: number): Promise<T> {
+  let timer: NodeJS.Timeout | undefined;
+  const late = new Promise<never>((_, reject) => (timer = setTimeout(() => reject(new Error(`not settled within ${timeoutMs} ms`)), timeoutMs)));
+  try {
+    return await Promise.race([promise, late]);
+  } finally {
+    clearTimeout(timer);
+  }
+}
+
 describe('Consumer against scripted brokers', () => {
   let cluster: ScriptedCluster | undefined;
   const consumers: Consumer[] = [];
@@ -222,6 +233,54 @@ describe('Consumer against scripted brokers', () => {
     }
     // Offset 1 was not marked read (leaving early delivers it again), and nothing is skipped.
     expect(again).toEqual([1, 2, 3, 4, 5]);
+  });
+
+  it('fetches the other partitions with the fetch ahead: one without data last time is not left waiting', async () => {
+    cluster = await ScriptedCluster.start([1]);
+    cluster.addTopic('t', [1, 1]);
+    cluster.append('t', 0, records('a', 3)); // partition 0: offsets 0-2; partition 1 empty
+    const consumer = await connectedConsumer({ maxWaitTimeInMs: 60_000 });
+    consumer.assign([
+      { topic: 't', partition: 0, offset: 0 },
+      { topic: 't', partition: 1, offset: 0 },
+    ]);
+    const iterator = consumer.messages();
+    expect((await iterator.next()).value).toMatchObject({ partition: 0, offset: 0 });
+    // Partition 0 is fetched ahead (from 3) and waits at the broker; partition 1 must be in that fetch.
+    cluster.append('t', 1, records('b', 1));
+    const seen: string[] = [];
+    for (let i = 0; i < 3; i++) {
+      const message = (await within(iterator.next(), 10_000)).value!;
+      seen.push(`${message.partition}:${message.offset}`);
+    }
+    expect(seen).toEqual(['0:1', '0:2', '1:0']);
+    await iterator.return?.();
+  });
+
+  it('resolves a position while fetched-ahead data waits, and fetches it with the next fetch ahead', async () => {
+    cluster = await ScriptedCluster.start([1]);
+    cluster.addTopic('t', [1, 1]);
+    cluster.append('t', 0, records('a', 2)); // partition 0: offsets 0-1
+    cluster.append('t', 1, records('b', 2)); // partition 1: offsets 0-1
+    const consumer = await connectedConsumer({ maxWaitTimeInMs: 60_000 });
+    consumer.assign([
+      { topic: 't', partition: 0, offset: 0 },
+      { topic: 't', partition: 1, offset: 'latest' },
+    ]);
+    const iterator = consumer.messages();
+    expect((await iterator.next()).value).toMatchObject({ partition: 0, offset: 0 });
+    cluster.append('t', 0, records('c', 2)); // offsets 2-3, the answer to the fetch ahead
+    // White-box: wait until that answer is buffered, so the poll after offset 1 finds data ready.
+    const fetcher = consumer['fetcher'];
+    await eventually(() => fetcher['ready'].length > 0);
+    consumer.seek({ topic: 't', partition: 1, offset: 'earliest' });
+    const seen: string[] = [];
+    for (let i = 0; i < 5; i++) {
+      const message = (await within(iterator.next(), 10_000)).value!;
+      seen.push(`${message.partition}:${message.offset}`);
+    }
+    expect(seen).toEqual(['0:1', '0:2', '0:3', '1:0', '1:1']);
+    await iterator.return?.();
   });
 
   it('delivers a message again after its handler throws, and crashes after the retries', async () => {

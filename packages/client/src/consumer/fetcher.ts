@@ -87,13 +87,14 @@ export class Fetcher {
         this.failure = undefined;
         throw failure;
       }
-      if (this.ready.length > 0) {
-        const handedOut = this.ready.splice(0);
-        this.prefetch(handedOut, signal);
-        return handedOut;
-      }
+      // Also while data is ready: a pipeline kept busy must not hold back resets and metadata.
       await this.prepare(signal);
       if (this.failure || signal.aborted) continue;
+      if (this.ready.length > 0) {
+        const handedOut = this.ready.splice(0);
+        this.sendFetches(signal, handedOut);
+        return handedOut;
+      }
       this.sendFetches(signal);
       if (this.ready.length > 0 || this.failure) continue;
       await this.idle(this.nextRetryAtMs(), signal);
@@ -214,15 +215,28 @@ export class Fetcher {
     }
   }
 
-  /** Starts a Fetch to every leader that has fetchable partitions and no fetch in flight. */
-  private sendFetches(signal: AbortSignal): void {
+  /**
+   * Starts a Fetch to every leader that has fetchable partitions and no fetch in flight. A partition
+   * whose data is being handed out and will be read from the position on is fetched from the end of
+   * that data (ahead of the reader); any other from its position, so a partition left out of the
+   * data (no data last time, backed off, reset, seeked, added) is not held back by the others' pipeline.
+   */
+  private sendFetches(signal: AbortSignal, handedOut: readonly FetchedPartition[] = []): void {
     const { cluster } = this.context;
     if (!cluster.isConnected) return;
+    const ahead = new Map<string, number>();
+    for (const data of handedOut) {
+      const state = this.subscriptions.get(data.topic, data.partition);
+      const last = data.batches[data.batches.length - 1];
+      if (state === undefined || last === undefined || state.version !== data.version || state.position !== data.fetchOffset) continue;
+      ahead.set(topicPartitionKey(data.topic, data.partition), last.header.lastOffset + 1);
+    }
     const now = this.context.now();
     const byLeader = new Map<number, FetchTarget[]>();
     for (const state of this.subscriptions.all()) {
       if (state.position === undefined || state.paused || state.retryAtMs > now) continue;
-      if (this.inFlightPartitions.has(topicPartitionKey(state.topic, state.partition))) continue;
+      const key = topicPartitionKey(state.topic, state.partition);
+      if (this.inFlightPartitions.has(key)) continue;
       let leader;
       try {
         leader = cluster.leaderFor(state.topic, state.partition);
@@ -232,34 +246,14 @@ export class Fetcher {
       }
       if (this.inFlightNodes.has(leader.nodeId)) continue;
       const targets = byLeader.get(leader.nodeId) ?? [];
-      targets.push({ state, version: state.version, fetchOffset: state.position, leaderEpoch: leader.leaderEpoch, prefetch: false });
-      byLeader.set(leader.nodeId, targets);
-    }
-    for (const [nodeId, targets] of byLeader) void this.fetchFrom(nodeId, targets, signal);
-  }
-
-  /**
-   * Fetches what follows the data being handed out, for the partitions whose data will be read
-   * from the position on (data that will not, after a seek or an abandoned read, is dropped by the
-   * reader, and the partition is then fetched from its position again).
-   */
-  private prefetch(handedOut: readonly FetchedPartition[], signal: AbortSignal): void {
-    const { cluster } = this.context;
-    if (!cluster.isConnected) return;
-    const byLeader = new Map<number, FetchTarget[]>();
-    for (const data of handedOut) {
-      const state = this.subscriptions.get(data.topic, data.partition);
-      const last = data.batches[data.batches.length - 1];
-      if (state === undefined || last === undefined || state.paused || state.version !== data.version || state.position !== data.fetchOffset) continue;
-      let leader;
-      try {
-        leader = cluster.leaderFor(state.topic, state.partition);
-      } catch {
-        continue; // the next poll finds the partition without a leader and handles it
-      }
-      if (this.inFlightNodes.has(leader.nodeId) || this.inFlightPartitions.has(topicPartitionKey(state.topic, state.partition))) continue;
-      const targets = byLeader.get(leader.nodeId) ?? [];
-      targets.push({ state, version: state.version, fetchOffset: last.header.lastOffset + 1, leaderEpoch: leader.leaderEpoch, prefetch: true });
+      const aheadOffset = ahead.get(key);
+      targets.push({
+        state,
+        version: state.version,
+        fetchOffset: aheadOffset ?? state.position,
+        leaderEpoch: leader.leaderEpoch,
+        prefetch: aheadOffset !== undefined,
+      });
       byLeader.set(leader.nodeId, targets);
     }
     for (const [nodeId, targets] of byLeader) void this.fetchFrom(nodeId, targets, signal);
