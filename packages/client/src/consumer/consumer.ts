@@ -169,7 +169,11 @@ export class Consumer {
     return this.subscriptions.get(topic, partition)?.position;
   }
 
-  /** Stops fetching these partitions (data already fetched is still handed out). */
+  /**
+   * Stops fetching these partitions. Messages already handed to the reader (the rest of the
+   * current fetch answer) still come; data fetched ahead and not handed out yet is dropped and
+   * fetched again from the position after `resume`.
+   */
   pause(partitions: readonly TopicPartition[]): void {
     this.subscriptions.pause(partitions);
   }

@@ -91,9 +91,12 @@ export class Fetcher {
       await this.prepare(signal);
       if (this.failure || signal.aborted) continue;
       if (this.ready.length > 0) {
-        const handedOut = this.ready.splice(0);
+        // As Kafka's poll returns nothing of a paused partition: its data (a fetch ahead that
+        // landed after the pause) is dropped, and fetched again from the position on resume.
+        const handedOut = this.ready.splice(0).filter((data) => this.subscriptions.get(data.topic, data.partition)?.paused !== true);
         this.sendFetches(signal, handedOut);
-        return handedOut;
+        if (handedOut.length > 0) return handedOut;
+        continue;
       }
       this.sendFetches(signal);
       if (this.ready.length > 0 || this.failure) continue;
