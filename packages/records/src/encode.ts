@@ -60,7 +60,8 @@ function toBuffer(value: Buffer | string | null | undefined): Buffer | null {
   return typeof value === 'string' ? Buffer.from(value) : value;
 }
 
-interface PreparedRecord {
+/** A record with its sizes worked out, ready to write. */
+export interface PreparedRecord {
   key: Buffer | null;
   value: Buffer | null;
   headers: Array<{ key: Buffer; value: Buffer | null }>;
@@ -75,7 +76,7 @@ function nullableSize(bytes: Buffer | null): number {
 
 const NO_HEADERS: PreparedRecord['headers'] = [];
 
-function prepareRecord(input: RecordInput, timestamp: number, baseTimestamp: number, offsetDelta: number): PreparedRecord {
+export function prepareRecord(input: RecordInput, timestamp: number, baseTimestamp: number, offsetDelta: number): PreparedRecord {
   const key = toBuffer(input.key);
   const value = toBuffer(input.value);
   const headers = input.headers === undefined || input.headers.length === 0 ? NO_HEADERS : input.headers.map((h) => ({ key: Buffer.from(h.key), value: toBuffer(h.value) }));
@@ -93,7 +94,8 @@ function writeNullable(buf: Buffer, offset: number, bytes: Buffer | null): numbe
   return offset + bytes.length;
 }
 
-function writeRecord(buf: Buffer, offset: number, r: PreparedRecord): number {
+/** Writes a prepared record at `offset` (its length varint first) and returns the offset after it. */
+export function writeRecord(buf: Buffer, offset: number, r: PreparedRecord): number {
   offset = writeVarint(buf, offset, r.bodySize);
   buf[offset++] = 0; // record attributes: unused in v2
   offset = writeVarint(buf, offset, r.timestampDelta);
@@ -153,9 +155,22 @@ export function encodeBatch(records: readonly RecordInput[], options: BatchOptio
     batch = Buffer.allocUnsafe(BATCH_HEADER_SIZE + compressed.length);
     batch.set(compressed, BATCH_HEADER_SIZE);
   }
-  const size = batch.length;
   const lastOffsetDelta = Math.max(options.lastOffsetDelta ?? 0, prepared[prepared.length - 1]!.offsetDelta);
-  let attributes = COMPRESSION_TYPES.indexOf(compression);
+  writeBatchHeader(batch, options, { compression, lastOffsetDelta, baseTimestamp, maxTimestamp, recordCount: records.length });
+  return batch;
+}
+
+/**
+ * Fills the 61-byte header of a batch whose records are already in place after it (the whole
+ * buffer is the batch), CRC last.
+ */
+export function writeBatchHeader(
+  batch: Buffer,
+  options: BatchOptions,
+  fields: { compression: CompressionType; lastOffsetDelta: number; baseTimestamp: number; maxTimestamp: number; recordCount: number },
+): void {
+  const size = batch.length;
+  let attributes = COMPRESSION_TYPES.indexOf(fields.compression);
   if (options.timestampType === 'log-append') attributes |= TIMESTAMP_TYPE_MASK;
   if (options.isTransactional) attributes |= TRANSACTIONAL_MASK;
   if (options.isControl) attributes |= CONTROL_MASK;
@@ -166,13 +181,12 @@ export function encodeBatch(records: readonly RecordInput[], options: BatchOptio
   batch.writeInt32BE(options.partitionLeaderEpoch ?? NO_PARTITION_LEADER_EPOCH, PARTITION_LEADER_EPOCH_OFFSET);
   batch.writeInt8(CURRENT_MAGIC, MAGIC_OFFSET);
   batch.writeInt16BE(attributes, ATTRIBUTES_OFFSET);
-  batch.writeInt32BE(lastOffsetDelta, LAST_OFFSET_DELTA_OFFSET);
-  batch.writeBigInt64BE(BigInt(baseTimestamp), BASE_TIMESTAMP_OFFSET);
-  batch.writeBigInt64BE(BigInt(maxTimestamp), MAX_TIMESTAMP_OFFSET);
+  batch.writeInt32BE(fields.lastOffsetDelta, LAST_OFFSET_DELTA_OFFSET);
+  batch.writeBigInt64BE(BigInt(fields.baseTimestamp), BASE_TIMESTAMP_OFFSET);
+  batch.writeBigInt64BE(BigInt(fields.maxTimestamp), MAX_TIMESTAMP_OFFSET);
   batch.writeBigInt64BE(BigInt(options.producerId ?? NO_PRODUCER_ID), PRODUCER_ID_OFFSET);
   batch.writeInt16BE(options.producerEpoch ?? NO_PRODUCER_EPOCH, PRODUCER_EPOCH_OFFSET);
   batch.writeInt32BE(options.baseSequence ?? NO_SEQUENCE, BASE_SEQUENCE_OFFSET);
-  batch.writeInt32BE(records.length, RECORDS_COUNT_OFFSET);
+  batch.writeInt32BE(fields.recordCount, RECORDS_COUNT_OFFSET);
   batch.writeUInt32BE(computeBatchCrc(batch, 0, size), CRC_OFFSET);
-  return batch;
 }

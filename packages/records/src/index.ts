@@ -1,4 +1,5 @@
 export * from './batch-header.js';
+export { RecordBatchBuilder, type BuildOptions } from './builder.js';
 export { compress, decompress, MAX_DECOMPRESSED_BYTES_DEFAULT } from './compression.js';
 export { crc32c } from './crc32c.js';
 export { decodeBatch, decodeBatches, type DecodeOptions, type DecodedBatch } from './decode.js';

@@ -5,7 +5,7 @@ import {
   type BatchDraft,
   type BatchSettings,
 } from './record-batch-draft.js';
-import type { RecordInput } from '@quill/records';
+import { RecordBatchBuilder, type RecordInput } from '@quill/records';
 
 export interface AccumulatorOptions {
   /** A batch is ready once its estimated size reaches this (Kafka's batch.size). */
@@ -39,6 +39,8 @@ export class RecordAccumulator {
   private readonly queues = new Map<string, PartitionQueue>();
   /** Partition keys by topic and partition: built once, as appends look them up per record. */
   private readonly keys = new Map<string, string[]>();
+  /** Encoded size of each partition's last batch taken: a new batch's builder starts that large. */
+  private readonly lastBatchBytes = new Map<string, number>();
   private nextBatchId = 0;
   private rotation = 0;
 
@@ -53,8 +55,8 @@ export class RecordAccumulator {
   }
 
   /**
-   * Adds a record to the partition's open batch, or to a new one when it would not fit, and
-   * returns that batch (the record is its last; no object per record is made). With
+   * Encodes a record into the partition's open batch, or into a new one when it would not fit,
+   * and returns that batch (the record is its last; no object per record is kept). With
    * `abortOnNewBatch` it adds nothing and returns undefined instead of opening a batch (sticky
    * partitioning then moves on to another partition, as Kafka's append does, KIP-480).
    */
@@ -70,10 +72,19 @@ export class RecordAccumulator {
         queue = { topic, partition, batches: [] };
         this.queues.set(key, queue);
       }
-      batch = { id: this.nextBatchId++, key, topic, partition, settings, createdAtMs: nowMs, records: [], estimatedBytes: BATCH_HEADER_BYTES };
+      batch = {
+        id: this.nextBatchId++,
+        key,
+        topic,
+        partition,
+        settings,
+        createdAtMs: nowMs,
+        builder: new RecordBatchBuilder(this.options.batchSizeBytes, this.lastBatchBytes.get(key)),
+        estimatedBytes: BATCH_HEADER_BYTES,
+      };
       queue.batches.push(batch);
     }
-    batch.records.push(record);
+    batch.builder.append(record, nowMs);
     batch.estimatedBytes += recordBytes;
     return batch;
   }
@@ -112,6 +123,7 @@ export class RecordAccumulator {
     const batch = queue?.batches.shift();
     if (queue === undefined || batch === undefined) throw new Error(`invariant: no batch to take for ${key.replace('\u0000', '-')}`);
     if (queue.batches.length === 0) this.queues.delete(key);
+    this.lastBatchBytes.set(key, batch.builder.sizeInBytes);
     return batch;
   }
 
@@ -134,6 +146,6 @@ export class RecordAccumulator {
   /** A record joins a batch of the same settings while it fits; a first record always does. */
   private fits(batch: BatchDraft, recordBytes: number, settings: BatchSettings): boolean {
     if (!sameSettings(batch.settings, settings)) return false;
-    return batch.records.length === 0 || batch.estimatedBytes + recordBytes <= this.options.batchSizeBytes;
+    return batch.builder.recordCount === 0 || batch.estimatedBytes + recordBytes <= this.options.batchSizeBytes;
   }
 }

@@ -4,6 +4,10 @@ import type { Acks, Message, MessageHeaders, TopicMessages } from './types.js';
 
 const ACKS: ReadonlySet<number> = new Set([-1, 0, 1]);
 
+function isBytes(value: unknown): boolean {
+  return value === null || typeof value === 'string' || Buffer.isBuffer(value);
+}
+
 /** Checks what types cannot: acks, timeout, topics and values. Throws a non-retriable QuillError. */
 export function validateSend(acks: Acks, timeoutMs: number, topicMessages: readonly TopicMessages[]): void {
   if (!ACKS.has(acks)) {
@@ -25,6 +29,10 @@ export function validateSend(acks: Acks, timeoutMs: number, topicMessages: reado
     messages.forEach((message, index) => {
       if (message.value === undefined) {
         throw new QuillError(ErrorCode.INVALID_RECORD, `message ${index} for topic "${topic}" has no value (use null for a tombstone)`);
+      }
+      // Records are encoded as they are appended: a value of another type must fail here, alone.
+      if (!isBytes(message.value) || (message.key !== undefined && !isBytes(message.key))) {
+        throw new QuillError(ErrorCode.INVALID_RECORD, `message ${index} for topic "${topic}": key and value must be a Buffer, a string or null`);
       }
       const partition = message.partition;
       if (partition !== undefined && (!Number.isInteger(partition) || partition < 0)) {

@@ -260,6 +260,13 @@ describe('Producer against scripted brokers', () => {
     await expect(producer.send({ topic: 't', messages: [{} as { value: null }] })).rejects.toMatchObject({
       code: ErrorCode.INVALID_RECORD,
     });
+    await expect(producer.send({ topic: 't', messages: [{ value: 42 as unknown as string }] })).rejects.toMatchObject({
+      code: ErrorCode.INVALID_RECORD,
+      message: expect.stringMatching(/key and value must be a Buffer, a string or null/),
+    });
+    await expect(producer.send({ topic: 't', messages: [{ key: {} as unknown as string, value: 'v' }] })).rejects.toMatchObject({
+      code: ErrorCode.INVALID_RECORD,
+    });
     expect(cluster.callsTo('Produce')).toHaveLength(0);
   });
 

@@ -172,7 +172,7 @@ export class Producer {
         if (this.bufferedBytes + recordBytes > this.settings.maxBufferedBytes) await this.waitForRoom(recordBytes, signal);
         const batch = this.appendRecord(topic, partitions, message, record, recordBytes, settings, now);
         this.bufferedBytes += recordBytes;
-        if (delivery.add(batch, batch.records.length - 1)) this.sender.track(batch, delivery);
+        if (delivery.add(batch, batch.builder.recordCount - 1)) this.sender.track(batch, delivery);
       }
     }
     delivery.seal();

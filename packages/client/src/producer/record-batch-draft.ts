@@ -1,4 +1,4 @@
-import type { CompressionType, RecordInput } from '@quill/records';
+import type { CompressionType, RecordBatchBuilder, RecordInput } from '@quill/records';
 import type { Acks } from './types.js';
 
 /** What every record of one batch shares: a Produce request carries one acks and timeout. */
@@ -10,8 +10,8 @@ export interface BatchSettings {
 }
 
 /**
- * The records of one partition gathered into one RecordBatch: open while the accumulator adds
- * to it, then taken by the sender, encoded once (so a retry sends the very same bytes) and kept
+ * The records of one partition gathered into one RecordBatch: encoded as the accumulator adds
+ * them, then taken by the sender, built once (so a retry sends the very same bytes) and kept
  * until the broker acknowledges it or it fails for good.
  */
 export interface BatchDraft {
@@ -23,7 +23,8 @@ export interface BatchDraft {
   readonly partition: number;
   readonly settings: BatchSettings;
   readonly createdAtMs: number;
-  readonly records: RecordInput[];
+  /** The records so far, already encoded. */
+  readonly builder: RecordBatchBuilder;
   /** Estimated encoded size before compression, the batch header included (what `batchSize` bounds). */
   estimatedBytes: number;
 }

@@ -1,6 +1,5 @@
 import { setMaxListeners } from 'node:events';
 import { ErrorCode, QuillError, errorInfo, type ProducePartitionResponse__Output } from '@quill/proto';
-import { encodeBatch } from '@quill/records';
 import type { ClientContext } from '../context.js';
 import { backoffDelay, isStaleMetadataError } from '../retry/index.js';
 import type { RecordAccumulator } from './accumulator.js';
@@ -266,9 +265,9 @@ export class Sender {
   private takeNew(key: string): OutgoingBatch | undefined {
     const draft = this.accumulator.take(key);
     const identity = draft.settings.acks === -1 ? this.options.identity?.current : undefined;
-    const baseSequence = identity === undefined ? -1 : this.sequencer.assignSequence(key, draft.records.length);
+    const baseSequence = identity === undefined ? -1 : this.sequencer.assignSequence(key, draft.builder.recordCount);
     try {
-      const bytes = encodeBatch(draft.records, {
+      const bytes = draft.builder.build({
         compression: draft.settings.compression,
         ...(identity === undefined ? {} : { producerId: identity.producerId, producerEpoch: identity.producerEpoch, baseSequence }),
       });
