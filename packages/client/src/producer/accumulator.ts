@@ -66,27 +66,30 @@ export class RecordAccumulator {
     const key = this.keyOf(topic, partition);
     let queue = this.queues.get(key);
     let batch = queue?.batches[queue.batches.length - 1];
-    if (batch === undefined || !this.fits(batch, recordBytes, settings)) {
-      if (abortOnNewBatch) return undefined;
-      if (queue === undefined) {
-        queue = { topic, partition, batches: [] };
-        this.queues.set(key, queue);
-      }
-      batch = {
-        id: this.nextBatchId++,
-        key,
-        topic,
-        partition,
-        settings,
-        createdAtMs: nowMs,
-        builder: new RecordBatchBuilder(this.options.batchSizeBytes, this.lastBatchBytes.get(key)),
-        estimatedBytes: BATCH_HEADER_BYTES,
-      };
-      queue.batches.push(batch);
+    if (batch !== undefined && this.fits(batch, recordBytes, settings)) {
+      batch.builder.append(record, nowMs);
+      batch.estimatedBytes += recordBytes;
+      return batch;
     }
-    batch.builder.append(record, nowMs);
-    batch.estimatedBytes += recordBytes;
-    return batch;
+    if (abortOnNewBatch) return undefined;
+    const opened: BatchDraft = {
+      id: this.nextBatchId++,
+      key,
+      topic,
+      partition,
+      settings,
+      createdAtMs: nowMs,
+      builder: new RecordBatchBuilder(this.options.batchSizeBytes, this.lastBatchBytes.get(key)),
+      estimatedBytes: BATCH_HEADER_BYTES + recordBytes,
+    };
+    // Encoded before the batch is queued: a record that cannot be encoded leaves no empty batch behind.
+    opened.builder.append(record, nowMs);
+    if (queue === undefined) {
+      queue = { topic, partition, batches: [] };
+      this.queues.set(key, queue);
+    }
+    queue.batches.push(opened);
+    return opened;
   }
 
   /**

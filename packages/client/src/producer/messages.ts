@@ -8,6 +8,15 @@ function isBytes(value: unknown): boolean {
   return value === null || typeof value === 'string' || Buffer.isBuffer(value);
 }
 
+function validHeaders(headers: MessageHeaders): boolean {
+  if (typeof headers !== 'object' || headers === null) return false;
+  for (const value of Object.values(headers)) {
+    if (value === undefined) continue;
+    if (Array.isArray(value) ? !value.every(isBytes) : !isBytes(value)) return false;
+  }
+  return true;
+}
+
 /** Checks what types cannot: acks, timeout, topics and values. Throws a non-retriable QuillError. */
 export function validateSend(acks: Acks, timeoutMs: number, topicMessages: readonly TopicMessages[]): void {
   if (!ACKS.has(acks)) {
@@ -33,6 +42,9 @@ export function validateSend(acks: Acks, timeoutMs: number, topicMessages: reado
       // Records are encoded as they are appended: a value of another type must fail here, alone.
       if (!isBytes(message.value) || (message.key !== undefined && !isBytes(message.key))) {
         throw new QuillError(ErrorCode.INVALID_RECORD, `message ${index} for topic "${topic}": key and value must be a Buffer, a string or null`);
+      }
+      if (message.headers !== undefined && !validHeaders(message.headers)) {
+        throw new QuillError(ErrorCode.INVALID_RECORD, `message ${index} for topic "${topic}": header values must be a Buffer, a string, null or an array of those`);
       }
       const partition = message.partition;
       if (partition !== undefined && (!Number.isInteger(partition) || partition < 0)) {

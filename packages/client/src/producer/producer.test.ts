@@ -267,6 +267,10 @@ describe('Producer against scripted brokers', () => {
     await expect(producer.send({ topic: 't', messages: [{ key: {} as unknown as string, value: 'v' }] })).rejects.toMatchObject({
       code: ErrorCode.INVALID_RECORD,
     });
+    await expect(producer.send({ topic: 't', messages: [{ value: 'v', headers: { h: 7 as unknown as string } }] })).rejects.toMatchObject({
+      code: ErrorCode.INVALID_RECORD,
+      message: expect.stringMatching(/header values/),
+    });
     expect(cluster.callsTo('Produce')).toHaveLength(0);
   });
 
