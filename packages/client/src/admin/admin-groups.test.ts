@@ -4,14 +4,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import type { Consumer } from '../consumer/consumer.js';
 import { Quill } from '../quill.js';
 import { ScriptedCluster } from '../test-support/scripted-cluster.js';
-
-async function eventually(predicate: () => boolean, timeoutMs = 10_000): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!predicate()) {
-    if (Date.now() > deadline) throw new Error('condition not met in time');
-    await new Promise((resolve) => setTimeout(resolve, 5));
-  }
-}
+import { eventually } from '../test-support/eventually.js';
 
 describe('Admin group calls against scripted brokers', () => {
   let cluster: ScriptedCluster | undefined;

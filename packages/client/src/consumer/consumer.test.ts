@@ -8,20 +8,12 @@ import { Quill } from '../quill.js';
 import { ScriptedCluster } from '../test-support/scripted-cluster.js';
 import type { Consumer } from './consumer.js';
 import type { ConsumerOptions, EachMessagePayload } from './types.js';
+import { eventually } from '../test-support/eventually.js';
 
 const FAST_RETRY = { retries: 3, initialRetryTimeMs: 20, maxRetryTimeMs: 100 };
 
 function records(prefix: string, count: number): Array<{ key: string; value: string }> {
   return Array.from({ length: count }, (_, i) => ({ key: `${prefix}-k${i}`, value: `${prefix}-${i}` }));
-}
-
-/** Resolves once `predicate` holds, polling; fails after `timeoutMs`. */
-async function eventually(predicate: () => boolean, timeoutMs = 5_000): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!predicate()) {
-    if (Date.now() > deadline) throw new Error('condition not met in time');
-    await new Promise((resolve) => setTimeout(resolve, 5));
-  }
 }
 
 /** `promise`, or a rejection once `timeoutMs` passed without it settling. */

@@ -5,17 +5,10 @@ import { Quill } from '../quill.js';
 import { ScriptedCluster } from '../test-support/scripted-cluster.js';
 import type { Consumer } from './consumer.js';
 import type { ConsumerEvents, ConsumerOptions, EachMessagePayload, TopicPartition } from './types.js';
+import { eventually } from '../test-support/eventually.js';
 
 const FAST_RETRY = { retries: 3, initialRetryTimeMs: 20, maxRetryTimeMs: 100 };
 const GROUP_TIMING = { sessionTimeout: 2_000, heartbeatInterval: 50, rebalanceTimeout: 3_000, maxWaitTimeInMs: 100 };
-
-async function eventually(predicate: () => boolean, timeoutMs = 10_000, what = 'condition'): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!predicate()) {
-    if (Date.now() > deadline) throw new Error(`${what} not met in time`);
-    await new Promise((resolve) => setTimeout(resolve, 5));
-  }
-}
 
 function fill(cluster: ScriptedCluster, topic: string, partitions: number, perPartition: number): void {
   for (let p = 0; p < partitions; p++) {

@@ -8,6 +8,7 @@ import { afterAll, afterEach, describe, expect, it } from 'vitest';
 import { ControllerClient } from '../client/controller-client.js';
 import { topicByName } from '../metadata/queries.js';
 import { ControllerNode, type HostPort } from './controller-node.js';
+import { eventually } from '../test-support/eventually.js';
 
 const logger = pino({ level: process.env['QUILL_LOG_LEVEL'] ?? 'silent' });
 const CLUSTER = 'test-cluster';
@@ -31,16 +32,6 @@ async function freePort(): Promise<number> {
       server.close(() => resolve(port));
     });
   });
-}
-
-async function eventually<T>(probe: () => T | undefined, timeoutMs = 10_000): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const value = probe();
-    if (value !== undefined && value !== false) return value;
-    if (Date.now() > deadline) throw new Error('condition not reached in time');
-    await new Promise((resolve) => setTimeout(resolve, 10));
-  }
 }
 
 async function startNode(id: number, voters: Map<number, HostPort>, snapshotAfterEntries = 10_000): Promise<ControllerNode> {

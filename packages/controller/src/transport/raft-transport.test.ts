@@ -11,6 +11,7 @@ import type { Message } from '@quill/raft';
 import { pino } from 'pino';
 import { afterEach, describe, expect, it } from 'vitest';
 import { RaftTransport, type RaftTransportOptions } from './raft-transport.js';
+import { eventually } from '../test-support/eventually.js';
 
 // Real gRPC servers on loopback. A peer is either another RaftTransport's handlers or a scripted
 // Raft server that misbehaves on purpose (never answers, ends its streams, stops reading).
@@ -51,16 +52,6 @@ function transport(options: Partial<RaftTransportOptions> & Pick<RaftTransportOp
   });
   transports.push(created);
   return { transport: created, received };
-}
-
-async function eventually<T>(probe: () => T | undefined | false, timeoutMs = 10_000): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const value = probe();
-    if (value !== undefined && value !== false) return value;
-    if (Date.now() > deadline) throw new Error('condition not reached in time');
-    await new Promise((resolve) => setTimeout(resolve, 10));
-  }
 }
 
 const append = (to: number, prevLogIndex = 0, data?: Buffer): Message => ({
