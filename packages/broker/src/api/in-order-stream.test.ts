@@ -60,42 +60,35 @@ describe('serveInOrder', () => {
     return b;
   };
 
-  it('handles requests concurrently but answers in request order, and ends after the last answer', async () => {
-    const seen = { concurrent: 0, max: 0 };
-    // Later requests finish first.
-    const call = await start(100, (n) => 50 - n * 2, seen);
+  /** Writes requests 0..count-1, ends the stream, and resolves with the answers once it ends. */
+  async function exchange(call: grpc.ClientDuplexStream<Buffer, Buffer>, count: number): Promise<number[]> {
     const answers: number[] = [];
     call.on('data', (b: Buffer) => answers.push(b.readUInt32BE(0)));
     const ended = new Promise((resolve) => call.on('end', resolve));
-    for (let n = 0; n < 20; n++) call.write(message(n));
+    for (let n = 0; n < count; n++) call.write(message(n));
     call.end();
     await ended;
+    return answers;
+  }
+
+  it('handles requests concurrently but answers in request order, and ends after the last answer', async () => {
+    const seen = { concurrent: 0, max: 0 };
+    // Later requests finish first.
+    const answers = await exchange(await start(100, (n) => 50 - n * 2, seen), 20);
     expect(answers).toEqual(Array.from({ length: 20 }, (_, n) => n));
     expect(seen.max).toBeGreaterThan(1);
   });
 
   it('reads no more than maxPending unanswered requests at a time', async () => {
     const seen = { concurrent: 0, max: 0 };
-    const call = await start(3, () => 5, seen);
-    let answered = 0;
-    call.on('data', () => answered++);
-    const ended = new Promise((resolve) => call.on('end', resolve));
-    for (let n = 0; n < 50; n++) call.write(message(n));
-    call.end();
-    await ended;
-    expect(answered).toBe(50);
+    const answers = await exchange(await start(3, () => 5, seen), 50);
+    expect(answers).toHaveLength(50);
     expect(seen.max).toBeLessThanOrEqual(3);
   });
 
   it('answers a request whose handling fails with the failed answer, in its place, and goes on', async () => {
     const seen = { concurrent: 0, max: 0 };
-    const call = await start(10, (n) => (n === 1 ? -5 : 5), seen);
-    const answers: number[] = [];
-    call.on('data', (b: Buffer) => answers.push(b.readUInt32BE(0)));
-    const ended = new Promise((resolve) => call.on('end', resolve));
-    for (let n = 0; n < 3; n++) call.write(message(n));
-    call.end();
-    await ended;
+    const answers = await exchange(await start(10, (n) => (n === 1 ? -5 : 5), seen), 3);
     expect(answers).toEqual([0, FAILED.readUInt32BE(0), 2]);
   });
 });

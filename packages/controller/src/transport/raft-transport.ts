@@ -1,4 +1,4 @@
-import type { ServerDuplexStream, ServiceError } from '@grpc/grpc-js';
+import type { ClientDuplexStream, ServerDuplexStream, ServiceError } from '@grpc/grpc-js';
 import {
   createServiceClient,
   type AppendRequest,
@@ -281,26 +281,23 @@ export class RaftTransport {
     if (existing !== undefined) return existing;
     const client = this.client(peer);
     if (client === undefined) return undefined;
-    const onDrop = (rpc: string) => (reason: string) => this.options.logger.debug({ peer, rpc, reason }, 'raft stream dropped');
+    const outbound = <Req, Res extends { error?: WireError | null }>(
+      rpc: string,
+      open: () => ClientDuplexStream<Req, Res>,
+      fromWire: (response: Res, nodeId: NodeId) => Message,
+    ) =>
+      new OutboundStream<Req, Res>({
+        open,
+        onAnswer: (response) => {
+          if (!this.refused(response)) this.options.deliver(fromWire(response, this.options.nodeId));
+        },
+        stallTimeoutMs: this.settings.requestTimeoutMs,
+        maxBufferedMessages: this.settings.maxStreamBufferedMessages,
+        onDrop: (reason) => this.options.logger.debug({ peer, rpc, reason }, 'raft stream dropped'),
+      });
     const streams: PeerStreams = {
-      append: new OutboundStream({
-        open: () => client.AppendStream(),
-        onAnswer: (response) => {
-          if (!this.refused(response)) this.options.deliver(wire.appendResponseFromWire(response, this.options.nodeId));
-        },
-        stallTimeoutMs: this.settings.requestTimeoutMs,
-        maxBufferedMessages: this.settings.maxStreamBufferedMessages,
-        onDrop: onDrop('AppendStream'),
-      }),
-      heartbeat: new OutboundStream({
-        open: () => client.HeartbeatStream(),
-        onAnswer: (response) => {
-          if (!this.refused(response)) this.options.deliver(wire.heartbeatResponseFromWire(response, this.options.nodeId));
-        },
-        stallTimeoutMs: this.settings.requestTimeoutMs,
-        maxBufferedMessages: this.settings.maxStreamBufferedMessages,
-        onDrop: onDrop('HeartbeatStream'),
-      }),
+      append: outbound('AppendStream', () => client.AppendStream(), wire.appendResponseFromWire),
+      heartbeat: outbound('HeartbeatStream', () => client.HeartbeatStream(), wire.heartbeatResponseFromWire),
     };
     this.streams.set(peer, streams);
     return streams;
