@@ -44,6 +44,14 @@ export interface BrokerConfig {
   retentionCheckIntervalMs: number;
   /** How long a controlled shutdown may take before the broker stops anyway. */
   controlledShutdownTimeoutMs: number;
+  /**
+   * How long a controlled shutdown keeps asking while no active controller answers (ours; Kafka
+   * has no such bound). Without a controller quorum, as when a whole cluster stops at once,
+   * nothing can move the leaderships, so the broker stops rather than wait out
+   * controlledShutdownTimeoutMs; its partitions then fail over as after a crash. The default
+   * leaves room for a controller election (a few hundred ms).
+   */
+  controlledShutdownNoControllerMs: number;
   /** group.min.session.timeout.ms (Kafka: 6000; ours admits short sessions so a dead consumer's partitions move fast). */
   groupMinSessionTimeoutMs: number;
   /** group.max.session.timeout.ms */
@@ -114,6 +122,7 @@ export const DEFAULT_BROKER_CONFIG = {
   flushPolicy: 'group-commit',
   retentionCheckIntervalMs: 5 * 60 * 1000,
   controlledShutdownTimeoutMs: 30_000,
+  controlledShutdownNoControllerMs: 2_000,
   groupMinSessionTimeoutMs: 1000,
   groupMaxSessionTimeoutMs: 1_800_000,
   groupInitialRebalanceDelayMs: 100,

@@ -26,6 +26,8 @@ export class BrokerLifecycle {
   private beating = false;
   private wantShutdown = false;
   private shutdownAllowed = false;
+  /** When an active controller last answered a heartbeat (Date.now()). */
+  private lastAnsweredAt = Date.now();
   private readonly listeners = new Set<() => void>();
 
   constructor(
@@ -78,7 +80,8 @@ export class BrokerLifecycle {
     return () => this.listeners.delete(listener);
   }
 
-  private async heartbeat(): Promise<void> {
+  /** `timeoutMs` bounds the retries through elections (the controller client's own bound if absent). */
+  private async heartbeat(timeoutMs?: number): Promise<void> {
     if (this.beating) return;
     this.beating = true;
     try {
@@ -88,7 +91,7 @@ export class BrokerLifecycle {
       const response = await this.controller.call<BrokerHeartbeatResponse__Output>(
         'BrokerHeartbeat',
         { brokerId: this.config.nodeId, brokerEpoch: this.state.brokerEpoch, metadataOffset: this.metadataOffset(), wantShutdown: this.wantShutdown },
-        { attemptTimeoutMs: this.config.heartbeatIntervalMs * HEARTBEAT_ATTEMPT_INTERVALS },
+        { attemptTimeoutMs: this.config.heartbeatIntervalMs * HEARTBEAT_ATTEMPT_INTERVALS, ...(timeoutMs === undefined ? {} : { timeoutMs }) },
       );
       if (response.error !== null && response.error.code !== 'NONE') {
         if (response.error.code === 'STALE_BROKER_EPOCH' || response.error.code === 'BROKER_ID_NOT_REGISTERED') {
@@ -99,6 +102,7 @@ export class BrokerLifecycle {
         }
         return;
       }
+      this.lastAnsweredAt = Date.now();
       const before = this.state;
       this.state = { ...this.state, fenced: response.isFenced, caughtUp: response.isCaughtUp };
       if (before.fenced !== this.state.fenced) this.logger.info({ fenced: this.state.fenced }, 'fencing changed');
@@ -117,8 +121,14 @@ export class BrokerLifecycle {
     this.wantShutdown = true;
     const deadline = Date.now() + this.config.controlledShutdownTimeoutMs;
     while (!this.shutdownAllowed && Date.now() < deadline) {
-      await this.heartbeat();
-      if (!this.shutdownAllowed) await new Promise((resolve) => setTimeout(resolve, this.config.heartbeatIntervalMs));
+      await this.heartbeat(this.config.controlledShutdownNoControllerMs);
+      if (this.shutdownAllowed) return;
+      const unansweredMs = Date.now() - this.lastAnsweredAt;
+      if (unansweredMs > this.config.controlledShutdownNoControllerMs) {
+        this.logger.warn({ unansweredMs }, 'no active controller answers; stopping without a controlled shutdown');
+        return;
+      }
+      await new Promise((resolve) => setTimeout(resolve, this.config.heartbeatIntervalMs));
     }
     if (!this.shutdownAllowed) this.logger.warn('controlled shutdown timed out; stopping anyway');
   }

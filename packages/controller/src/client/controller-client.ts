@@ -65,9 +65,13 @@ export class ControllerClient {
     return this.leaderAddress;
   }
 
-  /** `options.attemptTimeoutMs` overrides the client's for this call (a heartbeat must move on sooner than an admin call). */
-  async call<R extends ControllerAnswer>(method: UnaryMethod, request: object, options: { attemptTimeoutMs?: number } = {}): Promise<R> {
-    const deadline = Date.now() + this.timeoutMs;
+  /**
+   * `options.attemptTimeoutMs` and `options.timeoutMs` override the client's for this call (a
+   * heartbeat must move on sooner than an admin call).
+   */
+  async call<R extends ControllerAnswer>(method: UnaryMethod, request: object, options: { attemptTimeoutMs?: number; timeoutMs?: number } = {}): Promise<R> {
+    const timeoutMs = options.timeoutMs ?? this.timeoutMs;
+    const deadline = Date.now() + timeoutMs;
     const attemptTimeoutMs = options.attemptTimeoutMs ?? this.attemptTimeoutMs;
     let lastProblem = 'no controller answered';
     while (Date.now() < deadline) {
@@ -96,7 +100,7 @@ export class ControllerClient {
         await sleep(this.retryBackoffMs);
       }
     }
-    throw new QuillError('NOT_CONTROLLER', `No active controller within ${this.timeoutMs} ms (${lastProblem}).`);
+    throw new QuillError('NOT_CONTROLLER', `No active controller within ${timeoutMs} ms (${lastProblem}).`);
   }
 
   private attempt<R>(address: string, method: UnaryMethod, request: object, attemptTimeoutMs: number): Promise<R> {

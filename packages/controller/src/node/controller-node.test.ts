@@ -1,5 +1,4 @@
 import fs from 'node:fs';
-import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import type { BrokerHeartbeatResponse__Output, CreateTopicsResponse__Output, RegisterBrokerResponse__Output } from '@quill/proto';
@@ -9,6 +8,7 @@ import { ControllerClient } from '../client/controller-client.js';
 import { topicByName } from '../metadata/queries.js';
 import { ControllerNode, type HostPort } from './controller-node.js';
 import { eventually } from '../test-support/eventually.js';
+import { freePort } from '../test-support/free-port.js';
 
 const logger = pino({ level: process.env['QUILL_LOG_LEVEL'] ?? 'silent' });
 const CLUSTER = 'test-cluster';
@@ -24,15 +24,6 @@ afterEach(async () => {
   fs.mkdirSync(root);
 });
 afterAll(() => fs.rmSync(root, { recursive: true, force: true }));
-
-async function freePort(): Promise<number> {
-  return new Promise((resolve) => {
-    const server = net.createServer().listen(0, '127.0.0.1', () => {
-      const { port } = server.address() as net.AddressInfo;
-      server.close(() => resolve(port));
-    });
-  });
-}
 
 async function startNode(id: number, voters: Map<number, HostPort>, snapshotAfterEntries = 10_000): Promise<ControllerNode> {
   const node = await ControllerNode.start({
