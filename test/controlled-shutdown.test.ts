@@ -4,7 +4,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 // A broker's controlled shutdown needs a controller quorum to move its leaderships. With the
 // quorum gone (here two of three controllers killed; in `quill dev`, every node stopping at once)
 // nothing can move them, so the broker stops without one once no active controller has answered
-// for controlledShutdownNoControllerMs (2 s), instead of waiting out controlledShutdownTimeoutMs
+// for controlledShutdownNoControllerMs (5 s), instead of waiting out controlledShutdownTimeoutMs
 // (30 s), and still closes its logs cleanly.
 
 let cluster: ProcessCluster | undefined;

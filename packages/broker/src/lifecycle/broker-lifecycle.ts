@@ -93,16 +93,22 @@ export class BrokerLifecycle {
         { brokerId: this.config.nodeId, brokerEpoch: this.state.brokerEpoch, metadataOffset: this.metadataOffset(), wantShutdown: this.wantShutdown },
         { attemptTimeoutMs: this.config.heartbeatIntervalMs * HEARTBEAT_ATTEMPT_INTERVALS, ...(timeoutMs === undefined ? {} : { timeoutMs }) },
       );
+      // The client returns only the active controller's answers (it retries NOT_CONTROLLER itself).
+      this.lastAnsweredAt = Date.now();
       if (response.error !== null && response.error.code !== 'NONE') {
         if (response.error.code === 'STALE_BROKER_EPOCH' || response.error.code === 'BROKER_ID_NOT_REGISTERED') {
-          this.logger.warn({ error: response.error.code }, 'the controller lost this registration; registering again');
-          await this.register();
+          if (this.wantShutdown) {
+            // Stopping, and the controller has already dropped this registration: nothing to hand over.
+            this.shutdownAllowed = true;
+          } else {
+            this.logger.warn({ error: response.error.code }, 'the controller lost this registration; registering again');
+            await this.register();
+          }
         } else {
           this.logger.debug({ error: response.error }, 'heartbeat refused');
         }
         return;
       }
-      this.lastAnsweredAt = Date.now();
       const before = this.state;
       this.state = { ...this.state, fenced: response.isFenced, caughtUp: response.isCaughtUp };
       if (before.fenced !== this.state.fenced) this.logger.info({ fenced: this.state.fenced }, 'fencing changed');

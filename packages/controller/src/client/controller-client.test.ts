@@ -15,4 +15,11 @@ describe('ControllerClient', () => {
     const call = client.call('DescribeQuorum', {}, { timeoutMs: 300 });
     await expect(call).rejects.toMatchObject({ code: 'NOT_CONTROLLER', message: expect.stringContaining('No active controller within 300 ms') });
   });
+
+  it('ends a call that is still retrying when the client is closed', async () => {
+    client = new ControllerClient({ controllers: [`127.0.0.1:${await freePort()}`], timeoutMs: 60_000 });
+    const call = client.call('DescribeQuorum', {});
+    client.close();
+    await expect(call).rejects.toMatchObject({ code: 'NOT_CONTROLLER', message: expect.stringContaining('closed during DescribeQuorum') });
+  });
 });

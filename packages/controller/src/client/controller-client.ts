@@ -49,6 +49,8 @@ export class ControllerClient {
   private readonly clients = new Map<string, GrpcControllerClient>();
   private leaderAddress: string | undefined;
   private next = 0;
+  /** Set by close(): calls still retrying give up instead of opening new channels. */
+  private closed = false;
   private readonly timeoutMs: number;
   private readonly attemptTimeoutMs: number;
   private readonly retryBackoffMs: number;
@@ -74,7 +76,7 @@ export class ControllerClient {
     const deadline = Date.now() + timeoutMs;
     const attemptTimeoutMs = options.attemptTimeoutMs ?? this.attemptTimeoutMs;
     let lastProblem = 'no controller answered';
-    while (Date.now() < deadline) {
+    while (!this.closed && Date.now() < deadline) {
       const address = this.leaderAddress ?? this.options.controllers[this.next++ % this.options.controllers.length]!;
       let response: R;
       try {
@@ -100,6 +102,7 @@ export class ControllerClient {
         await sleep(this.retryBackoffMs);
       }
     }
+    if (this.closed) throw new QuillError('NOT_CONTROLLER', `The controller client was closed during ${method}.`);
     throw new QuillError('NOT_CONTROLLER', `No active controller within ${timeoutMs} ms (${lastProblem}).`);
   }
 
@@ -125,6 +128,7 @@ export class ControllerClient {
   }
 
   close(): void {
+    this.closed = true;
     for (const client of this.clients.values()) client.close();
     this.clients.clear();
   }
