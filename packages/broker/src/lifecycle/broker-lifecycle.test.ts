@@ -1,0 +1,91 @@
+import fs from 'node:fs';
+import net from 'node:net';
+import os from 'node:os';
+import path from 'node:path';
+import { ControllerClient, ControllerNode } from '@quill/controller';
+import type { BrokerHeartbeatResponse__Output, RegisterBrokerResponse__Output } from '@quill/proto';
+import { pino } from 'pino';
+import { afterEach, describe, expect, it } from 'vitest';
+import { resolveBrokerConfig } from '../config.js';
+import { BrokerLifecycle } from './broker-lifecycle.js';
+
+// The broker lifecycle against a real single-voter controller (in process, real gRPC and level).
+
+const CLUSTER = 'lifecycle-test';
+const SESSION_TIMEOUT_MS = 300;
+const logger = pino({ level: 'silent' });
+
+let root: string | undefined;
+let controller: ControllerNode | undefined;
+const clients: ControllerClient[] = [];
+afterEach(async () => {
+  for (const client of clients.splice(0)) client.close();
+  await controller?.stop();
+  if (root !== undefined) fs.rmSync(root, { recursive: true, force: true });
+  controller = root = undefined;
+});
+
+async function freePort(): Promise<number> {
+  return new Promise((resolve) => {
+    const server = net.createServer().listen(0, '127.0.0.1', () => {
+      const { port } = server.address() as net.AddressInfo;
+      server.close(() => resolve(port));
+    });
+  });
+}
+
+async function startController(): Promise<string> {
+  root = fs.mkdtempSync(path.join(os.tmpdir(), 'quill-lifecycle-'));
+  const listen = { host: '127.0.0.1', port: await freePort() };
+  controller = await ControllerNode.start({
+    nodeId: 1,
+    clusterId: CLUSTER,
+    listen,
+    voters: new Map([[1, listen]]),
+    dataDir: path.join(root, 'controller'),
+    logger,
+    brokerSessionTimeoutMs: SESSION_TIMEOUT_MS,
+  });
+  return `${listen.host}:${listen.port}`;
+}
+
+function controllerClient(address: string): ControllerClient {
+  const client = new ControllerClient({ controllers: [address], timeoutMs: 10_000 });
+  clients.push(client);
+  return client;
+}
+
+describe('BrokerLifecycle', () => {
+  it('stops at once when, during a controlled shutdown, the controller has already dropped its registration', async () => {
+    const address = await startController();
+    const config = resolveBrokerConfig({ nodeId: 7, clusterId: CLUSTER, listen: { host: '127.0.0.1', port: 9999 }, controllers: [address], dataDir: root! });
+    const lifecycle = new BrokerLifecycle(config, config.listen, controllerClient(address), () => 0, logger);
+    await lifecycle.register();
+    const staleEpoch = lifecycle.brokerEpoch;
+
+    // The lifecycle never heartbeats (not started), so its session ends and another incarnation
+    // of broker 7 takes the id: the controller now answers the first with STALE_BROKER_EPOCH.
+    const other = controllerClient(address);
+    let newer: RegisterBrokerResponse__Output | undefined;
+    const deadline = Date.now() + 30_000;
+    while (newer === undefined) {
+      const response = await other.call<RegisterBrokerResponse__Output>('RegisterBroker', {
+        clusterId: CLUSTER,
+        brokerId: 7,
+        incarnationId: 'another-incarnation',
+        listeners: [{ listenerName: 'PLAINTEXT', host: '127.0.0.1', port: 9998 }],
+      });
+      if (response.error === null || response.error.code === 'NONE') newer = response;
+      else if (response.error.code !== 'DUPLICATE_BROKER_REGISTRATION' || Date.now() > deadline) throw new Error(`registration refused: ${response.error.code}`);
+      else await new Promise((resolve) => setTimeout(resolve, 50));
+    }
+    expect(newer.brokerEpoch).not.toBe(staleEpoch);
+
+    await lifecycle.controlledShutdown();
+
+    // It did not register again, which would have taken broker 7 back from the newer incarnation.
+    expect(lifecycle.brokerEpoch).toBe(staleEpoch);
+    const beat = await other.call<BrokerHeartbeatResponse__Output>('BrokerHeartbeat', { brokerId: 7, brokerEpoch: newer.brokerEpoch, metadataOffset: 0 });
+    expect(beat.error?.code ?? 'NONE').toBe('NONE');
+  });
+});
