@@ -1,16 +1,38 @@
 import fs from 'node:fs';
 import path from 'node:path';
 
-/**
- * Test mode for power-loss simulation (off unless the variable is set): the directory where every
- * fdatasync of this process records the file and the length it made durable, so a test can kill
- * every node and truncate each file back to that length, as a power loss would.
+/*
+ * Every fsync Quill issues goes through this module. Three test-only switches, each read once at
+ * load (nothing to pay when unset), documented in docs/DESIGN.md "Test hooks":
+ * - QUILL_TEST_FSYNC_LEDGER=<dir>: every fdatasync records the file and the length it made durable
+ *   in <dir>/fsync-ledger.jsonl, so a test can cut each file back to it, as a power loss would.
+ * - QUILL_TEST_FSYNC_FAULTS=<dir>: while a file named `fail-fsync` exists in <dir>, every fsync of
+ *   this process (segment data, indexes, checkpoints, directories) fails with EIO, as a failing disk
+ *   reports it.
+ * - QUILL_TEST_SKIP_SEGMENT_FSYNC=1: the fdatasync of segment data on the ack path is skipped but
+ *   reported as done. A deliberately broken build: it proves a power-loss test can see lost writes.
  */
 const FSYNC_LEDGER_DIR = process.env['QUILL_TEST_FSYNC_LEDGER'];
+const FSYNC_FAULTS_DIR = process.env['QUILL_TEST_FSYNC_FAULTS'];
+const SKIP_SEGMENT_FSYNC = process.env['QUILL_TEST_SKIP_SEGMENT_FSYNC'] === '1';
 /** One ledger for every process: appends of one short line with O_APPEND keep a global order. */
 export const FSYNC_LEDGER_FILE = 'fsync-ledger.jsonl';
+/** The file whose presence in the QUILL_TEST_FSYNC_FAULTS directory makes fsyncs fail. */
+export const FSYNC_FAULT_FILE = 'fail-fsync';
+
+/** The error a failing disk gives: callers must treat it exactly like a real EIO. */
+function injectedFault(syscall: string): NodeJS.ErrnoException | undefined {
+  if (FSYNC_FAULTS_DIR === undefined || !fs.existsSync(path.join(FSYNC_FAULTS_DIR, FSYNC_FAULT_FILE))) return undefined;
+  const error: NodeJS.ErrnoException = new Error(`EIO: i/o error, ${syscall} (injected by QUILL_TEST_FSYNC_FAULTS)`);
+  error.code = 'EIO';
+  error.errno = -5;
+  error.syscall = syscall;
+  return error;
+}
 
 export function fdatasync(fd: number): Promise<void> {
+  const fault = injectedFault('fdatasync');
+  if (fault !== undefined) return Promise.reject(fault);
   const sync = new Promise<void>((resolve, reject) => fs.fdatasync(fd, (error) => (error ? reject(error) : resolve())));
   if (FSYNC_LEDGER_DIR === undefined) return sync;
   // Bytes in the file when the sync starts are durable once it ends.
@@ -19,12 +41,85 @@ export function fdatasync(fd: number): Promise<void> {
   return sync.then(() => fs.appendFileSync(path.join(FSYNC_LEDGER_DIR, FSYNC_LEDGER_FILE), `${JSON.stringify({ file, length })}\n`));
 }
 
-/** Makes file creations and renames in `dir` durable (POSIX does not promise it without this). */
+/** fdatasync of segment data on the ack path: the one QUILL_TEST_SKIP_SEGMENT_FSYNC breaks on purpose. */
+export function fdatasyncSegmentData(fd: number): Promise<void> {
+  if (SKIP_SEGMENT_FSYNC) return Promise.resolve();
+  return fdatasync(fd);
+}
+
+/** Makes file creations, renames and removals in `dir` durable (POSIX does not promise it without this). */
 export async function fsyncDirectory(dir: string): Promise<void> {
+  const fault = injectedFault('fsync');
+  if (fault !== undefined) throw fault;
   const handle = await fs.promises.open(dir, 'r');
   try {
     await handle.sync();
   } finally {
     await handle.close();
   }
+}
+
+/** Synchronous fsyncDirectory, for the few writers that must finish before returning. */
+export function fsyncDirectorySync(dir: string): void {
+  const fault = injectedFault('fsync');
+  if (fault !== undefined) throw fault;
+  const fd = fs.openSync(dir, 'r');
+  try {
+    fs.fsyncSync(fd);
+  } finally {
+    fs.closeSync(fd);
+  }
+}
+
+let temporaryCounter = 0;
+/** Unique per write, so two writers of one file never share a temporary; `.tmp` so recovery removes leftovers. */
+function temporaryPathFor(file: string): string {
+  temporaryCounter++;
+  return `${file}.${process.pid}-${temporaryCounter}.tmp`;
+}
+
+/**
+ * Replaces `file` so that a power loss leaves either the old or the new content, never a mix or
+ * nothing: write a temporary file, fsync it, rename it over the target, fsync the directory. Every
+ * checkpoint, identity and metadata file goes through here (or writeFileDurablySync).
+ */
+export async function writeFileDurably(file: string, data: string | Buffer): Promise<void> {
+  const temporary = temporaryPathFor(file);
+  try {
+    const handle = await fs.promises.open(temporary, 'w');
+    try {
+      await handle.writeFile(data);
+      const fault = injectedFault('fsync');
+      if (fault !== undefined) throw fault;
+      await handle.sync();
+    } finally {
+      await handle.close();
+    }
+    await fs.promises.rename(temporary, file);
+  } catch (error) {
+    await fs.promises.rm(temporary, { force: true });
+    throw error;
+  }
+  await fsyncDirectory(path.dirname(file));
+}
+
+/** writeFileDurably without yielding: for small files written where the caller cannot await. */
+export function writeFileDurablySync(file: string, data: string | Buffer): void {
+  const temporary = temporaryPathFor(file);
+  try {
+    const fd = fs.openSync(temporary, 'w');
+    try {
+      fs.writeFileSync(fd, data);
+      const fault = injectedFault('fsync');
+      if (fault !== undefined) throw fault;
+      fs.fsyncSync(fd);
+    } finally {
+      fs.closeSync(fd);
+    }
+    fs.renameSync(temporary, file);
+  } catch (error) {
+    fs.rmSync(temporary, { force: true });
+    throw error;
+  }
+  fsyncDirectorySync(path.dirname(file));
 }

@@ -14,4 +14,11 @@ export {
   type ReadOptions,
 } from './log/partition-log.js';
 export { segmentsToDelete, type SegmentSummary } from './log/retention.js';
-export { FSYNC_LEDGER_FILE } from './file-sync.js';
+export {
+  FSYNC_FAULT_FILE,
+  FSYNC_LEDGER_FILE,
+  fsyncDirectory,
+  fsyncDirectorySync,
+  writeFileDurably,
+  writeFileDurablySync,
+} from './file-sync.js';

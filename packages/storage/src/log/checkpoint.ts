@@ -1,4 +1,5 @@
 import fs from 'node:fs';
+import { writeFileDurablySync } from '../file-sync.js';
 
 /** Reads a small integer checkpoint file; undefined when absent or unreadable (then recovery is broader). */
 export function readOffsetCheckpoint(filePath: string): number | undefined {
@@ -13,9 +14,7 @@ export function readOffsetCheckpoint(filePath: string): number | undefined {
   return Number.isSafeInteger(value) && value >= 0 ? value : undefined;
 }
 
-/** Replaces a checkpoint atomically (write a temporary file, then rename). */
+/** Replaces a checkpoint atomically and durably (see writeFileDurably). */
 export function writeOffsetCheckpoint(filePath: string, value: number): void {
-  const temporary = `${filePath}.tmp`;
-  fs.writeFileSync(temporary, `${value}\n`);
-  fs.renameSync(temporary, filePath);
+  writeFileDurablySync(filePath, `${value}\n`);
 }

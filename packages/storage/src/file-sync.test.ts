@@ -1,0 +1,77 @@
+import fs from 'node:fs';
+import path from 'node:path';
+import { afterEach, describe, expect, it, vi } from 'vitest';
+import { makeTempDir } from './test-support/temp-log.js';
+
+const dirs: string[] = [];
+function tempDir(): string {
+  const dir = makeTempDir('quill-file-sync-');
+  dirs.push(dir);
+  return dir;
+}
+
+afterEach(() => {
+  vi.unstubAllEnvs();
+  vi.resetModules();
+  for (const dir of dirs.splice(0)) fs.rmSync(dir, { recursive: true, force: true });
+});
+
+/** The switches are read once at load: a fresh copy of the module sees the stubbed environment. */
+async function loadFileSync(env: Record<string, string>): Promise<typeof import('./file-sync.js')> {
+  for (const [name, value] of Object.entries(env)) vi.stubEnv(name, value);
+  vi.resetModules();
+  return import('./file-sync.js');
+}
+
+describe('writeFileDurably', () => {
+  it('replaces the content and leaves no temporary file behind', async () => {
+    const { writeFileDurably, writeFileDurablySync } = await loadFileSync({});
+    const dir = tempDir();
+    const file = path.join(dir, 'checkpoint');
+    await writeFileDurably(file, 'one\n');
+    expect(fs.readFileSync(file, 'utf8')).toBe('one\n');
+    writeFileDurablySync(file, 'two\n');
+    expect(fs.readFileSync(file, 'utf8')).toBe('two\n');
+    expect(fs.readdirSync(dir)).toEqual(['checkpoint']);
+  });
+});
+
+describe('QUILL_TEST_FSYNC_FAULTS', () => {
+  it('fails every fsync with EIO while the fault file exists, and keeps the old content', async () => {
+    const faults = tempDir();
+    const sync = await loadFileSync({ QUILL_TEST_FSYNC_FAULTS: faults });
+    const dir = tempDir();
+    const file = path.join(dir, 'checkpoint');
+    sync.writeFileDurablySync(file, 'before\n');
+    const fd = fs.openSync(path.join(dir, 'data'), 'w');
+    try {
+      fs.writeFileSync(path.join(faults, sync.FSYNC_FAULT_FILE), '');
+      const eio = expect.objectContaining({ code: 'EIO' });
+      await expect(sync.fdatasync(fd)).rejects.toEqual(eio);
+      await expect(sync.fdatasyncSegmentData(fd)).rejects.toEqual(eio);
+      await expect(sync.fsyncDirectory(dir)).rejects.toEqual(eio);
+      await expect(sync.writeFileDurably(file, 'after\n')).rejects.toEqual(eio);
+      expect(() => sync.writeFileDurablySync(file, 'after\n')).toThrowError(eio);
+      expect(fs.readFileSync(file, 'utf8')).toBe('before\n');
+      expect(fs.readdirSync(dir).sort()).toEqual(['checkpoint', 'data']);
+
+      fs.rmSync(path.join(faults, sync.FSYNC_FAULT_FILE));
+      await sync.fdatasync(fd);
+      await sync.writeFileDurably(file, 'after\n');
+      expect(fs.readFileSync(file, 'utf8')).toBe('after\n');
+    } finally {
+      fs.closeSync(fd);
+    }
+  });
+});
+
+describe('QUILL_TEST_SKIP_SEGMENT_FSYNC', () => {
+  it('reports the ack-path segment sync as done without issuing it', async () => {
+    const sync = await loadFileSync({ QUILL_TEST_SKIP_SEGMENT_FSYNC: '1' });
+    // A closed descriptor makes a real fdatasync fail with EBADF: success proves it was skipped.
+    const fd = fs.openSync(path.join(tempDir(), 'data'), 'w');
+    fs.closeSync(fd);
+    await expect(sync.fdatasyncSegmentData(fd)).resolves.toBeUndefined();
+    await expect(sync.fdatasync(fd)).rejects.toEqual(expect.objectContaining({ code: 'EBADF' }));
+  });
+});
