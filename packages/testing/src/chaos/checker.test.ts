@@ -3,15 +3,23 @@ import { checkHistory, longestGap } from './checker.js';
 import type { HistoryEvent } from './history.js';
 
 /** A compact history builder: writes acknowledged at offsets, and polls as [offset, value] lists. */
-function ok(process: string, value: string, partition: number, offset: number, time = 0): HistoryEvent[] {
+function ok(process: string, value: string, partition: number, offset: number, time = 0, topic = 't'): HistoryEvent[] {
   return [
-    { type: 'invoke', process, value, key: 'k', time },
-    { type: 'ok', process, value, key: 'k', partition, offset, time },
+    { type: 'invoke', process, topic, value, key: 'k', time },
+    { type: 'ok', process, topic, value, key: 'k', partition, offset, time },
   ];
 }
 
-function polls(process: string, partition: number, records: Array<[number, string]>): HistoryEvent[] {
-  return records.map(([offset, value]) => ({ type: 'poll', process, partition, offset, value, time: 0 }));
+function polls(process: string, partition: number, records: Array<[number, string]>, topic = 't'): HistoryEvent[] {
+  return records.map(([offset, value]) => ({ type: 'poll', process, topic, partition, offset, value, time: 0 }));
+}
+
+function churnPolls(process: string, records: Array<[number, string]>): HistoryEvent[] {
+  return records.map(([offset, value]) => ({ type: 'churn-poll', process, topic: 'churn', partition: 0, offset, value, time: 0 }));
+}
+
+function created(incarnation: number): HistoryEvent {
+  return { type: 'topic-created', topic: 'churn', incarnation, time: 0 };
 }
 
 const window = { workloadStart: 0, workloadEnd: 100 };
@@ -29,7 +37,7 @@ describe('checkHistory', () => {
     const history = [...ok('w0', 'a', 0, 0), ...ok('w0', 'b', 0, 1), ...polls('final', 0, [[0, 'a']])];
     const result = checkHistory(history, window);
     expect(result.lost).toBe(1);
-    expect(result.examples.lost).toEqual([{ value: 'b', partition: 0, offset: 1 }]);
+    expect(result.examples.lost).toEqual([{ value: 'b', topic: 't', partition: 0, offset: 1 }]);
     expect(result.ok).toBe(false);
   });
 
@@ -42,8 +50,8 @@ describe('checkHistory', () => {
 
   it('indeterminate writes may be missing without being lost', () => {
     const history: HistoryEvent[] = [
-      { type: 'invoke', process: 'w0', value: 'x', key: 'k', time: 0 },
-      { type: 'info', process: 'w0', value: 'x', key: 'k', error: 'REQUEST_TIMED_OUT', time: 5 },
+      { type: 'invoke', process: 'w0', topic: 't', value: 'x', key: 'k', time: 0 },
+      { type: 'info', process: 'w0', topic: 't', value: 'x', key: 'k', error: 'REQUEST_TIMED_OUT', time: 5 },
     ];
     const result = checkHistory(history, window);
     expect(result).toMatchObject({ lost: 0, indeterminate: 1, ok: true });
@@ -53,14 +61,14 @@ describe('checkHistory', () => {
     const history = [...ok('w0', 'a', 0, 0), ...polls('final', 0, [[0, 'a'], [1, 'a']])];
     const result = checkHistory(history, window);
     expect(result.duplicates).toBe(1);
-    expect(result.examples.duplicates[0]).toEqual({ value: 'a', at: [{ partition: 0, offset: 0 }, { partition: 0, offset: 1 }] });
+    expect(result.examples.duplicates[0]).toEqual({ value: 'a', at: [{ topic: 't', partition: 0, offset: 0 }, { topic: 't', partition: 0, offset: 1 }] });
   });
 
   it('two readers disagreeing on an offset is an inconsistent offset', () => {
     const history = [...polls('r0', 1, [[5, 'a']]), ...polls('r1', 1, [[5, 'b']])];
     const result = checkHistory(history, window);
     expect(result.inconsistentOffsets).toBe(1);
-    expect(result.examples.inconsistentOffsets[0]).toEqual({ partition: 1, offset: 5, values: ['a', 'b'] });
+    expect(result.examples.inconsistentOffsets[0]).toEqual({ topic: 't', partition: 1, offset: 5, values: ['a', 'b'] });
   });
 
   it('an ack at one offset and a read of another value there is an inconsistent offset', () => {
@@ -77,7 +85,7 @@ describe('checkHistory', () => {
     ];
     const result = checkHistory(history, window);
     expect(result.nonMonotonicPolls).toBe(1);
-    expect(result.examples.nonMonotonicPolls[0]).toEqual({ process: 'r0', partition: 0, previous: 1, offset: 1 });
+    expect(result.examples.nonMonotonicPolls[0]).toEqual({ process: 'r0', topic: 't', partition: 0, previous: 1, offset: 1 });
   });
 
   it('jumping over an offset someone else read is a skipped poll; a gap nobody knows is not', () => {
@@ -91,13 +99,13 @@ describe('checkHistory', () => {
     const history = [...ok('w0', 'first', 0, 7), ...ok('w0', 'second', 0, 6), ...ok('w1', 'other', 0, 5), ...polls('final', 0, [[5, 'other'], [6, 'second'], [7, 'first']])];
     const result = checkHistory(history, window);
     expect(result.orderViolations).toBe(1);
-    expect(result.examples.orderViolations[0]).toEqual({ process: 'w0', partition: 0, earlier: 'first', earlierOffset: 7, later: 'second', laterOffset: 6 });
+    expect(result.examples.orderViolations[0]).toEqual({ process: 'w0', topic: 't', partition: 0, earlier: 'first', earlierOffset: 7, later: 'second', laterOffset: 6 });
   });
 
   it('a definitely failed write that shows up is reported', () => {
     const history: HistoryEvent[] = [
-      { type: 'invoke', process: 'w0', value: 'x', key: 'k', time: 0 },
-      { type: 'fail', process: 'w0', value: 'x', key: 'k', error: 'INVALID_RECORD', time: 1 },
+      { type: 'invoke', process: 'w0', topic: 't', value: 'x', key: 'k', time: 0 },
+      { type: 'fail', process: 'w0', topic: 't', value: 'x', key: 'k', error: 'INVALID_RECORD', time: 1 },
       ...polls('final', 0, [[0, 'x']]),
     ];
     expect(checkHistory(history, window).failedButRead).toBe(1);
@@ -108,6 +116,42 @@ describe('checkHistory', () => {
     const result = checkHistory(history, window);
     expect(result.longestUnavailableMs).toBe(50);
     expect(result.unavailableWindow).toEqual({ from: 20, to: 70 });
+  });
+
+  it('topics are separate logs: the same partition and offset in two topics is no conflict', () => {
+    const history = [
+      ...ok('w0', 'a', 0, 0, 0, 't1'),
+      ...ok('w0', 'b', 0, 0, 0, 't2'),
+      ...polls('final', 0, [[0, 'a']], 't1'),
+      ...polls('final', 0, [[0, 'b']], 't2'),
+    ];
+    expect(checkHistory(history, window).ok).toBe(true);
+    const crossed = [...ok('w0', 'a', 0, 0, 0, 't1'), ...polls('final', 0, [[0, 'a']], 't2'), ...polls('final', 0, [[0, 'x']], 't1')];
+    const result = checkHistory(crossed, window);
+    expect(result).toMatchObject({ lost: 0, inconsistentOffsets: 1 });
+    expect(result.examples.inconsistentOffsets[0]).toEqual({ topic: 't1', partition: 0, offset: 0, values: ['a', 'x'] });
+  });
+
+  it('a re-created topic serving an older incarnation after a newer one is a stale incarnation read', () => {
+    const clean = [created(0), ...churnPolls('c0', [[0, 'i0-0']]), created(1), ...churnPolls('c1', [[0, 'i0-0'], [0, 'i1-0']]), ...churnPolls('churn-final', [[0, 'i1-0']])];
+    expect(checkHistory(clean, window)).toMatchObject({ staleIncarnationReads: 0, ok: true });
+    const goingBack = [created(0), created(1), ...churnPolls('c1', [[0, 'i1-0'], [1, 'i0-1']])];
+    const result = checkHistory(goingBack, window);
+    expect(result.staleIncarnationReads).toBe(1);
+    expect(result.examples.staleIncarnationReads[0]).toEqual({ process: 'c1', topic: 'churn', partition: 0, offset: 1, value: 'i0-1', incarnation: 0, after: 1 });
+    expect(result.ok).toBe(false);
+  });
+
+  it('the final read of the churned topic may hold only its last incarnation', () => {
+    const history = [created(0), created(1), created(2), ...churnPolls('churn-final', [[0, 'i1-0'], [1, 'i2-0']])];
+    const result = checkHistory(history, window);
+    expect(result.staleIncarnationReads).toBe(1);
+    expect(result.examples.staleIncarnationReads[0]).toMatchObject({ value: 'i1-0', incarnation: 1, after: 2 });
+  });
+
+  it('churn reads stay out of the checked topics\' accounting', () => {
+    const history = [...ok('w0', 'a', 0, 0), ...polls('final', 0, [[0, 'a']]), created(0), ...churnPolls('c0', [[0, 'i0-0'], [0, 'i0-0']])];
+    expect(checkHistory(history, window)).toMatchObject({ ok: true, valuesRead: 1, duplicates: 0, nonMonotonicPolls: 0 });
   });
 
   it('examples are bounded while counts are not', () => {

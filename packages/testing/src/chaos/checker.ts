@@ -4,6 +4,7 @@ import type { HistoryEvent } from './history.js';
 export const ANOMALY_EXAMPLES_MAX = 20;
 
 export interface PartitionOffset {
+  topic: string;
   partition: number;
   offset: number;
 }
@@ -17,13 +18,18 @@ export interface Anomalies {
   /** Offsets holding different values for different observers (readers, or a reader and the ack). */
   inconsistentOffsets: Array<PartitionOffset & { values: string[] }>;
   /** A consumer read an offset at or before one it had already read in that partition. */
-  nonMonotonicPolls: Array<{ process: string; partition: number; previous: number; offset: number }>;
+  nonMonotonicPolls: Array<{ process: string; topic: string; partition: number; previous: number; offset: number }>;
   /** A consumer jumped over offsets that exist (someone read or was acknowledged there). */
-  skippedPolls: Array<{ process: string; partition: number; previous: number; offset: number; skipped: number }>;
+  skippedPolls: Array<{ process: string; topic: string; partition: number; previous: number; offset: number; skipped: number }>;
   /** A writer's later acknowledged write sits before its earlier one in the same partition. */
-  orderViolations: Array<{ process: string; partition: number; earlier: string; earlierOffset: number; later: string; laterOffset: number }>;
+  orderViolations: Array<{ process: string; topic: string; partition: number; earlier: string; earlierOffset: number; later: string; laterOffset: number }>;
   /** Writes reported definitely failed that were read anyway. */
   failedButRead: Array<{ value: string } & PartitionOffset>;
+  /**
+   * A re-created topic served a record of an earlier incarnation: a reader that had already read
+   * incarnation `after` (or the final read, after the last re-creation) read one of `incarnation`.
+   */
+  staleIncarnationReads: Array<{ process: string; value: string; incarnation: number; after: number } & PartitionOffset>;
 }
 
 export interface CheckResult {
@@ -40,6 +46,7 @@ export interface CheckResult {
   skippedPolls: number;
   orderViolations: number;
   failedButRead: number;
+  staleIncarnationReads: number;
   /** Longest stretch of the workload with no acknowledged write. */
   longestUnavailableMs: number;
   unavailableWindow: { from: number; to: number };
@@ -58,6 +65,8 @@ export interface CheckOptions {
    * Default 'final'; without its polls, any read counts.
    */
   finalReader?: string;
+  /** The reader of the churned topic after healing: it may see only the last incarnation. Default 'churn-final'. */
+  churnFinalReader?: string;
 }
 
 /** Checks a history (pure: the same history always gives the same result). */
@@ -72,6 +81,7 @@ export function checkHistory(events: readonly HistoryEvent[], options: CheckOpti
     skippedPolls: [],
     orderViolations: [],
     failedButRead: [],
+    staleIncarnationReads: [],
   };
   const counts = {
     lost: 0,
@@ -81,6 +91,7 @@ export function checkHistory(events: readonly HistoryEvent[], options: CheckOpti
     skippedPolls: 0,
     orderViolations: 0,
     failedButRead: 0,
+    staleIncarnationReads: 0,
   };
   const note = <K extends keyof Anomalies>(kind: K, example: Anomalies[K][number]): void => {
     counts[kind]++;
@@ -90,25 +101,25 @@ export function checkHistory(events: readonly HistoryEvent[], options: CheckOpti
   // Where each value was read, and every value observed at each offset (reads and acks).
   const readAt = new Map<string, PartitionOffset[]>();
   const valuesAt = new Map<string, Set<string>>();
-  const observe = (partition: number, offset: number, value: string): void => {
-    const key = offsetKey(partition, offset);
+  const observe = (topic: string, partition: number, offset: number, value: string): void => {
+    const key = offsetKey({ topic, partition, offset });
     let values = valuesAt.get(key);
     if (values === undefined) valuesAt.set(key, (values = new Set()));
     values.add(value);
   };
   for (const read of reads) {
-    observe(read.partition, read.offset, read.value);
+    observe(read.topic, read.partition, read.offset, read.value);
     const places = readAt.get(read.value) ?? [];
-    if (!places.some((p) => p.partition === read.partition && p.offset === read.offset)) places.push({ partition: read.partition, offset: read.offset });
+    if (!places.some((p) => p.topic === read.topic && p.partition === read.partition && p.offset === read.offset)) places.push({ topic: read.topic, partition: read.partition, offset: read.offset });
     readAt.set(read.value, places);
   }
-  for (const ack of sends.acknowledged) observe(ack.partition, ack.offset, ack.value);
+  for (const ack of sends.acknowledged) observe(ack.topic, ack.partition, ack.offset, ack.value);
 
   const finalReader = options.finalReader ?? 'final';
   const finalValues = new Set(reads.filter((r) => r.process === finalReader).map((r) => r.value));
   const survived = (value: string): boolean => (finalValues.size > 0 ? finalValues.has(value) : readAt.has(value));
   for (const ack of sends.acknowledged) {
-    if (!survived(ack.value)) note('lost', { value: ack.value, partition: ack.partition, offset: ack.offset });
+    if (!survived(ack.value)) note('lost', { value: ack.value, topic: ack.topic, partition: ack.partition, offset: ack.offset });
   }
   for (const [value, places] of readAt) {
     if (places.length > 1) note('duplicates', { value, at: [...places].sort(byPartitionOffset) });
@@ -122,6 +133,7 @@ export function checkHistory(events: readonly HistoryEvent[], options: CheckOpti
   }
   checkPolls(reads, valuesAt, note);
   checkOrder(sends.acknowledgedByWriter, note);
+  checkIncarnations(events, options.churnFinalReader ?? 'churn-final', note);
 
   const unavailable = longestGap(
     sends.acknowledged.map((a) => a.time),
@@ -163,7 +175,7 @@ function collectSends(events: readonly HistoryEvent[]): {
   let indeterminate = 0;
   for (const event of events) {
     if (event.type === 'ok') {
-      const ack = { value: event.value, partition: event.partition, offset: event.offset, time: event.time };
+      const ack = { value: event.value, topic: event.topic, partition: event.partition, offset: event.offset, time: event.time };
       acknowledged.push(ack);
       // Writers send one value at a time, so completion order is the writer's own order.
       const list = acknowledgedByWriter.get(event.process) ?? [];
@@ -178,7 +190,7 @@ function collectSends(events: readonly HistoryEvent[]): {
 function collectReads(events: readonly HistoryEvent[]): Read[] {
   const reads: Read[] = [];
   for (const event of events) {
-    if (event.type === 'poll') reads.push({ process: event.process, partition: event.partition, offset: event.offset, value: event.value });
+    if (event.type === 'poll') reads.push({ process: event.process, topic: event.topic, partition: event.partition, offset: event.offset, value: event.value });
   }
   return reads;
 }
@@ -187,39 +199,41 @@ type Note = <K extends keyof Anomalies>(kind: K, example: Anomalies[K][number]) 
 
 /** Within each consumer and partition, offsets must rise one existing offset at a time. */
 function checkPolls(reads: readonly Read[], valuesAt: ReadonlyMap<string, Set<string>>, note: Note): void {
-  const known = new Map<number, number[]>();
+  const known = new Map<string, number[]>();
   for (const key of valuesAt.keys()) {
-    const { partition, offset } = parseOffsetKey(key);
-    const list = known.get(partition) ?? [];
+    const { topic, partition, offset } = parseOffsetKey(key);
+    const list = known.get(partitionKey(topic, partition)) ?? [];
     list.push(offset);
-    known.set(partition, list);
+    known.set(partitionKey(topic, partition), list);
   }
   for (const list of known.values()) list.sort((a, b) => a - b);
   const last = new Map<string, number>();
   for (const read of reads) {
-    const key = `${read.process}\u0000${read.partition}`;
+    const key = `${read.process}\u0000${partitionKey(read.topic, read.partition)}`;
     const previous = last.get(key);
     last.set(key, read.offset);
     if (previous === undefined) continue;
+    const where = { process: read.process, topic: read.topic, partition: read.partition, previous, offset: read.offset };
     if (read.offset <= previous) {
-      note('nonMonotonicPolls', { process: read.process, partition: read.partition, previous, offset: read.offset });
+      note('nonMonotonicPolls', where);
       continue;
     }
-    const skipped = countBetween(known.get(read.partition) ?? [], previous, read.offset);
-    if (skipped > 0) note('skippedPolls', { process: read.process, partition: read.partition, previous, offset: read.offset, skipped });
+    const skipped = countBetween(known.get(partitionKey(read.topic, read.partition)) ?? [], previous, read.offset);
+    if (skipped > 0) note('skippedPolls', { ...where, skipped });
   }
 }
 
 /** A writer's acknowledged writes to one partition must sit at increasing offsets. */
 function checkOrder(byWriter: ReadonlyMap<string, readonly Ack[]>, note: Note): void {
   for (const [process, acks] of byWriter) {
-    const lastInPartition = new Map<number, Ack>();
+    const lastInPartition = new Map<string, Ack>();
     for (const ack of acks) {
-      const earlier = lastInPartition.get(ack.partition);
-      lastInPartition.set(ack.partition, ack);
+      const earlier = lastInPartition.get(partitionKey(ack.topic, ack.partition));
+      lastInPartition.set(partitionKey(ack.topic, ack.partition), ack);
       if (earlier !== undefined && ack.offset <= earlier.offset) {
         note('orderViolations', {
           process,
+          topic: ack.topic,
           partition: ack.partition,
           earlier: earlier.value,
           earlierOffset: earlier.offset,
@@ -229,6 +243,34 @@ function checkOrder(byWriter: ReadonlyMap<string, readonly Ack[]>, note: Note): 
       }
     }
   }
+}
+
+/**
+ * The churned topic's values name their incarnation (`i<k>-<n>`). A reader that has read
+ * incarnation k must never read an older one afterwards, and the final read (after the last
+ * re-creation, with every node healed) must find only the last one: a re-created topic never
+ * serves records from before its creation. A reader may start on an older incarnation (its
+ * metadata can be a moment behind), so only going back counts.
+ */
+function checkIncarnations(events: readonly HistoryEvent[], finalReader: string, note: Note): void {
+  let latest = -1;
+  for (const event of events) if (event.type === 'topic-created') latest = Math.max(latest, event.incarnation);
+  const seen = new Map<string, number>();
+  for (const event of events) {
+    if (event.type !== 'churn-poll') continue;
+    const incarnation = incarnationOf(event.value);
+    const floor = event.process === finalReader ? latest : (seen.get(event.process) ?? -1);
+    if (incarnation < floor) {
+      note('staleIncarnationReads', { process: event.process, topic: event.topic, partition: event.partition, offset: event.offset, value: event.value, incarnation, after: floor });
+    }
+    seen.set(event.process, Math.max(floor, incarnation));
+  }
+}
+
+/** The incarnation a churn value was written to (`i<k>-<n>`); -1 for a value not in that form. */
+export function incarnationOf(value: string): number {
+  const match = /^i(\d+)-/.exec(value);
+  return match === null ? -1 : Number(match[1]);
 }
 
 /** Longest interval in [start, end] containing none of `times` (which may be unsorted). */
@@ -257,13 +299,17 @@ function lowerBound(sorted: readonly number[], value: number): number {
   return lo;
 }
 
-function offsetKey(partition: number, offset: number): string {
-  return `${partition}:${offset}`;
+function partitionKey(topic: string, partition: number): string {
+  return `${topic}\u0000${partition}`;
+}
+
+function offsetKey(at: PartitionOffset): string {
+  return `${at.topic}\u0000${at.partition}\u0000${at.offset}`;
 }
 
 function parseOffsetKey(key: string): PartitionOffset {
-  const [partition, offset] = key.split(':').map(Number);
-  return { partition: partition!, offset: offset! };
+  const [topic, partition, offset] = key.split('\u0000');
+  return { topic: topic!, partition: Number(partition), offset: Number(offset) };
 }
 
 function compareOffsetKeys(a: string, b: string): number {
@@ -271,5 +317,5 @@ function compareOffsetKeys(a: string, b: string): number {
 }
 
 function byPartitionOffset(a: PartitionOffset, b: PartitionOffset): number {
-  return a.partition - b.partition || a.offset - b.offset;
+  return (a.topic < b.topic ? -1 : a.topic > b.topic ? 1 : 0) || a.partition - b.partition || a.offset - b.offset;
 }

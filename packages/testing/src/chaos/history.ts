@@ -5,13 +5,19 @@ import fs from 'node:fs';
  * (acknowledged, with the partition and offset), `fail` (definitely not written) or `info`
  * (indeterminate: a timeout or an error after which the write may or may not be in the log).
  * Every record a consumer reads is a `poll`. `time` is ms since the start of the run.
+ *
+ * The topic-churn side workload is outside that accounting: `topic-created` marks each incarnation
+ * of its topic (deleted and re-created under the same name), and its reads are `churn-poll`s of
+ * values `i<incarnation>-<n>`.
  */
 export type HistoryEvent =
-  | { type: 'invoke'; process: string; value: string; key: string; time: number }
-  | { type: 'ok'; process: string; value: string; key: string; partition: number; offset: number; time: number }
-  | { type: 'fail' | 'info'; process: string; value: string; key: string; error: string; time: number }
-  | { type: 'poll'; process: string; partition: number; offset: number; value: string; time: number }
-  | { type: 'nemesis'; fault: string; phase: 'start' | 'end'; detail: string; time: number };
+  | { type: 'invoke'; process: string; topic: string; value: string; key: string; time: number }
+  | { type: 'ok'; process: string; topic: string; value: string; key: string; partition: number; offset: number; time: number }
+  | { type: 'fail' | 'info'; process: string; topic: string; value: string; key: string; error: string; time: number }
+  | { type: 'poll'; process: string; topic: string; partition: number; offset: number; value: string; time: number }
+  | { type: 'nemesis'; fault: string; phase: 'start' | 'end'; detail: string; time: number }
+  | { type: 'topic-created'; topic: string; incarnation: number; time: number }
+  | { type: 'churn-poll'; process: string; topic: string; partition: number; offset: number; value: string; time: number };
 
 /**
  * The history of a run, in memory for the checker and appended to a JSON-lines file as it grows

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { FAULT_KINDS, parseFaultKinds, planFaults } from './nemesis-plan.js';
+import { FAULT_KINDS, parseFaultKinds, planFaults, type FaultKind } from './nemesis-plan.js';
 
 describe('planFaults', () => {
   it('is the same for the same seed and differs across seeds', () => {
@@ -22,6 +22,20 @@ describe('planFaults', () => {
     }
   });
 
+  it('plans every kind it is given, the new membership and leadership faults included', () => {
+    const kinds: FaultKind[] = ['rolling-restart', 'leader-move', 'isr-churn', 'topic-churn', 'fsync-fail'];
+    const planned = new Set<string>();
+    for (let seed = 1; seed <= 20; seed++) {
+      for (const fault of planFaults({ seed, durationMs: 60_000, kinds })) {
+        expect(kinds).toContain(fault.kind);
+        expect(fault.pick).toBeGreaterThanOrEqual(0);
+        expect(fault.pick).toBeLessThan(1);
+        planned.add(fault.kind);
+      }
+    }
+    expect([...planned].sort()).toEqual([...kinds].sort());
+  });
+
   it('plans nothing without fault kinds', () => {
     expect(planFaults({ seed: 1, durationMs: 60_000, kinds: [] })).toEqual([]);
   });
@@ -31,5 +45,11 @@ describe('parseFaultKinds', () => {
   it('reads a comma list and refuses unknown names', () => {
     expect(parseFaultKinds('kill, pause,controller')).toEqual(['kill', 'pause', 'controller']);
     expect(() => parseFaultKinds('kill,meteor')).toThrow(/unknown fault 'meteor'/);
+  });
+
+  it("reads the new kinds, and 'all' as every kind once", () => {
+    expect(parseFaultKinds('rolling-restart,leader-move,isr-churn,topic-churn,fsync-fail')).toEqual(['rolling-restart', 'leader-move', 'isr-churn', 'topic-churn', 'fsync-fail']);
+    expect(parseFaultKinds('all')).toEqual([...FAULT_KINDS]);
+    expect(parseFaultKinds('kill,all')).toHaveLength(FAULT_KINDS.length);
   });
 });

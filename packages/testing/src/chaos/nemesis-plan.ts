@@ -1,8 +1,10 @@
 import { SeededRandom } from '@quill/random';
 
-/** The fault families `quill chaos --faults` accepts. */
-export const FAULT_KINDS = ['kill', 'pause', 'partition', 'controller', 'power-loss'] as const;
+/** The fault families `quill chaos --faults` accepts (`all` stands for every one). */
+export const FAULT_KINDS = ['kill', 'pause', 'partition', 'controller', 'power-loss', 'rolling-restart', 'leader-move', 'isr-churn', 'topic-churn', 'fsync-fail'] as const;
 export type FaultKind = (typeof FAULT_KINDS)[number];
+/** The `--faults` name for every kind. */
+export const ALL_FAULTS = 'all';
 
 /**
  * One fault as planned. Targets that depend on the live cluster (the leader of a partition, the
@@ -14,7 +16,8 @@ export type PlannedFault =
   | { kind: 'pause'; startAt: number; endAt: number; pick: number }
   | { kind: 'partition'; variant: 'halves' | 'isolate-leader'; startAt: number; endAt: number; pick: number }
   | { kind: 'controller'; variant: 'kill' | 'pause' | 'isolate'; startAt: number; endAt: number; pick: number }
-  | { kind: 'power-loss'; startAt: number; endAt: number; pick: number };
+  | { kind: 'power-loss'; startAt: number; endAt: number; pick: number }
+  | { kind: 'rolling-restart' | 'leader-move' | 'isr-churn' | 'topic-churn' | 'fsync-fail'; startAt: number; endAt: number; pick: number };
 
 export interface NemesisPlanOptions {
   seed: number;
@@ -54,6 +57,11 @@ export function planFaults(options: NemesisPlanOptions): PlannedFault[] {
       case 'kill':
       case 'pause':
       case 'power-loss':
+      case 'rolling-restart':
+      case 'leader-move':
+      case 'isr-churn':
+      case 'topic-churn':
+      case 'fsync-fail':
         plan.push({ kind, ...window });
         break;
       case 'partition':
@@ -68,13 +76,16 @@ export function planFaults(options: NemesisPlanOptions): PlannedFault[] {
   return plan;
 }
 
-/** Parses `kill,pause,partition`; throws on an unknown name. */
+/** Parses `kill,pause,partition` (`all` is every kind); throws on an unknown name. */
 export function parseFaultKinds(text: string): FaultKind[] {
   const names = text.split(',').map((n) => n.trim()).filter((n) => n.length > 0);
+  const kinds: FaultKind[] = [];
   for (const name of names) {
-    if (!(FAULT_KINDS as readonly string[]).includes(name)) throw new RangeError(`unknown fault '${name}' (known: ${FAULT_KINDS.join(', ')})`);
+    if (name === ALL_FAULTS) kinds.push(...FAULT_KINDS);
+    else if ((FAULT_KINDS as readonly string[]).includes(name)) kinds.push(name as FaultKind);
+    else throw new RangeError(`unknown fault '${name}' (known: ${FAULT_KINDS.join(', ')}, ${ALL_FAULTS})`);
   }
-  return names as FaultKind[];
+  return [...new Set(kinds)];
 }
 
 function definedOnly(options: NemesisPlanOptions): Partial<typeof DEFAULT_NEMESIS_TIMING> {
