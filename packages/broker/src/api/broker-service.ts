@@ -17,7 +17,7 @@ import type { Logger } from 'pino';
 import type { BrokerConfig } from '../config.js';
 import { brokerError, toQuillError } from '../errors.js';
 import type { ProducerIdManager } from '../producer-state/producer-id-manager.js';
-import { partitionKey, type ReplicaManager } from '../replica-manager/replica-manager.js';
+import type { ReplicaManager } from '../replica-manager/replica-manager.js';
 import { serveInOrder } from './in-order-stream.js';
 
 const LATEST_TIMESTAMP = -1;
@@ -221,7 +221,9 @@ async function fetch(ctx: BrokerServiceContext, request: FetchRequest__Output): 
       const log = partition.log;
       return partition.highWatermark > w.fetchOffset || w.fetchOffset > log.logEndOffset || w.fetchOffset < log.logStartOffset;
     });
-  await ctx.replicas.waitForData(wanted.map((w) => partitionKey(w.topic, w.partition)), ready, request.maxWaitMs);
+  // Only hosted replicas can change the answer; a missing one makes `ready` hold at once.
+  const keys = wanted.flatMap((w) => ctx.replicas.partition(w.topic, w.partition)?.key ?? []);
+  await ctx.replicas.waitForData(keys, ready, request.maxWaitMs);
   let budget = request.maxBytes > 0 ? request.maxBytes : Number.MAX_SAFE_INTEGER;
   const topics = request.topics.map((topic) => ({
     topic: topic.topic,

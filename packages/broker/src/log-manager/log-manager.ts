@@ -1,18 +1,34 @@
+import { randomUUID } from 'node:crypto';
 import fs from 'node:fs';
 import path from 'node:path';
-import { DEFAULT_LOG_CONFIG, GroupCommitScheduler, LogMaintenance, PartitionLog, type FlushPolicy, type LogConfig } from '@quill/storage';
+import {
+  DEFAULT_LOG_CONFIG,
+  GroupCommitScheduler,
+  LogMaintenance,
+  PartitionLog,
+  fsyncDirectory,
+  writeFileDurably,
+  type FlushPolicy,
+  type LogConfig,
+} from '@quill/storage';
 import type { Logger } from 'pino';
 
+/** Names the topic id a partition directory belongs to (Kafka's `partition.metadata`). */
 const TOPIC_ID_FILE = 'partition.metadata';
+/** A directory renamed with this suffix is being removed; what is left of it after a crash goes at the next start. */
+const DELETE_SUFFIX = '-delete';
+const PARTITION_DIR = /^(.+)-(\d+)$/;
 
 /**
- * The logs of this broker's replicas, one directory `<topic>-<partition>` each (Kafka's layout).
- * Logs with the same `flush.interval.ms` share one group-commit scheduler, so a single fsync
- * round covers all their partitions; all share one background retention/compaction loop.
+ * The logs of this broker's replicas, one directory `<topic>-<partition>` each (Kafka's layout),
+ * each naming its topic id, so that a deleted topic's data is never opened for a new topic of
+ * the same name. Logs with the same `flush.interval.ms` share one group-commit scheduler, so a
+ * single fsync round covers all their partitions; all share one background retention/compaction loop.
  */
 export class LogManager {
   /** By flush interval in ms. */
   private readonly schedulers = new Map<number, GroupCommitScheduler>();
+  private readonly removals = new Set<Promise<void>>();
   readonly maintenance: LogMaintenance;
 
   constructor(
@@ -33,20 +49,70 @@ export class LogManager {
   }
 
   /**
-   * Opens (creating if needed) the log of a replica. A directory left by an earlier topic of the
-   * same name (another topic id) is removed first: its data belongs to a deleted topic.
+   * Opens (creating if needed) the log of a replica of topic `topicId`. A directory that does not
+   * name that id (an earlier topic of the same name, or a creation cut short) is removed first:
+   * it is never served under this topic.
    */
   async open(topic: string, topicId: string, partition: number, config: Partial<LogConfig>, upperBound: () => number): Promise<PartitionLog> {
     const dir = this.dirFor(topic, partition);
-    const idFile = path.join(dir, TOPIC_ID_FILE);
-    if (fs.existsSync(idFile) && fs.readFileSync(idFile, 'utf8').trim() !== topicId) {
-      this.logger.warn({ dir }, 'removing the log of an earlier topic with the same name');
-      fs.rmSync(dir, { recursive: true, force: true });
+    if (readTopicId(dir) !== topicId) {
+      if (fs.existsSync(dir)) {
+        this.logger.warn({ dir, topicId }, 'removing a log directory that does not belong to this topic id');
+        await this.remove(dir);
+      }
+      await this.create(dir, topicId);
     }
     const log = await PartitionLog.open(dir, { config, logger: this.logger, flushScheduler: this.schedulerFor(config.flushIntervalMs ?? DEFAULT_LOG_CONFIG.flushIntervalMs) });
-    if (!fs.existsSync(idFile)) fs.writeFileSync(idFile, `${topicId}\n`);
     this.maintenance.add(log, upperBound);
     return log;
+  }
+
+  /** The directory and its topic id file are durable before any record is written in it. */
+  private async create(dir: string, topicId: string): Promise<void> {
+    await fs.promises.mkdir(dir);
+    await writeFileDurably(path.join(dir, TOPIC_ID_FILE), `${topicId}\n`);
+    await fsyncDirectory(this.dataDir);
+  }
+
+  /**
+   * Takes a directory out of the log layout at once and durably (a rename, as Kafka does), then
+   * deletes its files in the background.
+   */
+  private async remove(dir: string): Promise<void> {
+    const doomed = `${dir}.${randomUUID().replaceAll('-', '')}${DELETE_SUFFIX}`;
+    await fs.promises.rename(dir, doomed);
+    await fsyncDirectory(this.dataDir);
+    this.removeInBackground(doomed);
+  }
+
+  private removeInBackground(dir: string): void {
+    const removal = fs.promises
+      .rm(dir, { recursive: true, force: true })
+      .catch((error: unknown) => this.logger.warn({ dir, err: (error as Error).message }, 'removing a deleted log directory failed'))
+      .finally(() => this.removals.delete(removal));
+    this.removals.add(removal);
+  }
+
+  /**
+   * At startup, once the metadata is known: removes every log directory this broker should not
+   * host (`wanted` says no for its topic, partition and topic id: a topic deleted or re-created
+   * while it was away, a replica moved elsewhere), and what is left of interrupted removals.
+   */
+  async removeStrayLogs(wanted: (topic: string, partition: number, topicId: string) => boolean): Promise<void> {
+    for (const entry of await fs.promises.readdir(this.dataDir, { withFileTypes: true })) {
+      if (!entry.isDirectory()) continue;
+      const dir = path.join(this.dataDir, entry.name);
+      if (entry.name.endsWith(DELETE_SUFFIX)) {
+        this.removeInBackground(dir);
+        continue;
+      }
+      const topicId = readTopicId(dir);
+      if (topicId === undefined) continue; // not a partition directory
+      const match = PARTITION_DIR.exec(entry.name);
+      if (match !== null && wanted(match[1]!, Number(match[2]), topicId)) continue;
+      this.logger.info({ dir, topicId }, 'removing a stray log (its topic or replica is not in the metadata)');
+      await this.remove(dir);
+    }
   }
 
   private schedulerFor(intervalMs: number): GroupCommitScheduler {
@@ -58,10 +124,11 @@ export class LogManager {
     return scheduler;
   }
 
-  /** Closes and deletes a replica's log (topic deleted, or replica moved away). */
+  /** Closes and deletes a replica's log (topic deleted, or replica moved away), durably. */
   async delete(log: PartitionLog): Promise<void> {
     this.maintenance.remove(log);
     await log.delete();
+    await fsyncDirectory(this.dataDir);
   }
 
   forget(log: PartitionLog): void {
@@ -71,6 +138,17 @@ export class LogManager {
   async stop(): Promise<void> {
     await this.maintenance.stop();
     await Promise.all([...this.schedulers.values()].map((scheduler) => scheduler.drain()));
+    await Promise.all([...this.removals]);
+  }
+}
+
+/** The topic id a partition directory names; undefined when it names none (or does not exist). */
+function readTopicId(dir: string): string | undefined {
+  try {
+    return fs.readFileSync(path.join(dir, TOPIC_ID_FILE), 'utf8').trim();
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code === 'ENOENT' || (error as NodeJS.ErrnoException).code === 'ENOTDIR') return undefined;
+    throw error;
   }
 }
 

@@ -31,7 +31,12 @@ export interface ProduceResult {
   logStartOffset: number;
 }
 
-export const partitionKey = (topic: string, partition: number): string => `${topic}-${partition}`;
+/**
+ * A replica's key everywhere on a broker (hosted replicas, purgatories, fetchers, change
+ * listeners): by topic id, so a topic re-created under the same name is another replica (Kafka's
+ * TopicIdPartition, printed the same way).
+ */
+export const replicaKey = (topicId: string, topic: string, partition: number): string => `${topicId}:${topic}-${partition}`;
 
 /** Logs of new replicas opened at once when metadata adds many (a bound on open files and fsyncs in flight). */
 const LOG_OPEN_CONCURRENCY = 32;
@@ -63,6 +68,7 @@ export class ReplicaManager {
   private readonly changeListeners = new Map<string, Set<() => void>>();
   private metadata: MetadataState | undefined;
   private applying: Promise<void> = Promise.resolve();
+  private strayLogsRemoved = false;
   private readonly alterInFlight = new Set<string>();
   private isrTimer: NodeJS.Timeout | undefined;
   private readonly now: () => number;
@@ -93,8 +99,10 @@ export class ReplicaManager {
     return this.metadata;
   }
 
+  /** The replica of the topic that has this name now (never one of an earlier topic of the same name). */
   partition(topic: string, index: number): Partition | undefined {
-    return this.hosted.get(partitionKey(topic, index))?.partition;
+    const topicId = this.metadata?.topicIdsByName.get(topic);
+    return topicId === undefined ? undefined : this.hosted.get(replicaKey(topicId, topic, index))?.partition;
   }
 
   /** Applies a new committed metadata state; calls are serialized (opening logs is asynchronous). */
@@ -114,20 +122,20 @@ export class ReplicaManager {
     for (const topic of state.topicsById.values()) {
       for (const metadata of partitionsOf(topic)) {
         if (!metadata.replicas.includes(me)) continue;
-        const key = partitionKey(topic.name, metadata.partition);
+        const key = replicaKey(topic.topicId, topic.name, metadata.partition);
         wanted.add(key);
         const hosted = this.hosted.get(key);
         if (hosted === undefined) toOpen.push({ topic, metadata });
         else this.assign(hosted, metadata);
       }
     }
-    // New replicas open a group at a time: each open waits for directory fsyncs, which then overlap
-    // in the thread pool instead of queueing one after another (a topic of 1,000 partitions).
-    for (let i = 0; i < toOpen.length; i += LOG_OPEN_CONCURRENCY) {
-      const group = toOpen.slice(i, i + LOG_OPEN_CONCURRENCY);
-      const opened = await Promise.all(group.map(({ topic, metadata }) => this.host(state, topic, metadata)));
-      opened.forEach((hosted, j) => this.assign(hosted, group[j]!.metadata));
+    if (!this.strayLogsRemoved) {
+      // The first state is the metadata caught up at startup: logs it does not name are stale.
+      await this.deps.logManager.removeStrayLogs((topic, index, topicId) => wanted.has(replicaKey(topicId, topic, index)));
+      this.strayLogsRemoved = true;
     }
+    // Removed replicas go first: a topic deleted and re-created under the same name needs its
+    // directory, and the old log must be closed and gone before the new one opens there.
     for (const [key, hosted] of this.hosted) {
       if (wanted.has(key)) continue;
       this.deps.fetching.unfollow(key);
@@ -137,10 +145,17 @@ export class ReplicaManager {
       await this.deps.logManager.delete(hosted.partition.log);
       this.deps.logger.info({ partition: key }, 'replica removed');
     }
+    // New replicas open a group at a time: each open waits for directory fsyncs, which then overlap
+    // in the thread pool instead of queueing one after another (a topic of 1,000 partitions).
+    for (let i = 0; i < toOpen.length; i += LOG_OPEN_CONCURRENCY) {
+      const group = toOpen.slice(i, i + LOG_OPEN_CONCURRENCY);
+      const opened = await Promise.all(group.map(({ topic, metadata }) => this.host(state, topic, metadata)));
+      opened.forEach((hosted, j) => this.assign(hosted, group[j]!.metadata));
+    }
   }
 
   private async host(state: MetadataState, topic: TopicMetadata, metadata: PartitionMetadata): Promise<Hosted> {
-    const key = partitionKey(topic.name, metadata.partition);
+    const key = replicaKey(topic.topicId, topic.name, metadata.partition);
     let partition: Partition | undefined;
     const config = logConfigFor((k) => effectiveTopicConfig(state, topic.name, k), this.deps.config.flushPolicy);
     const log = await this.deps.logManager.open(topic.name, topic.topicId, metadata.partition, config, () => partition?.highWatermark ?? 0);
@@ -204,10 +219,14 @@ export class ReplicaManager {
   }
 
   private hostedOrError(topic: string, index: number): Hosted {
-    const hosted = this.hosted.get(partitionKey(topic, index));
+    const topicId = this.metadata?.topicIdsByName.get(topic);
+    return this.hostedByIdOrError(topicId, topic, index);
+  }
+
+  private hostedByIdOrError(topicId: string | undefined, topic: string, index: number): Hosted {
+    const hosted = topicId === undefined ? undefined : this.hosted.get(replicaKey(topicId, topic, index));
     if (hosted !== undefined) return hosted;
-    const known = this.metadata?.topicIdsByName.has(topic) === true;
-    const exists = known && this.metadata!.topicsById.get(this.metadata!.topicIdsByName.get(topic)!)!.partitions.has(index);
+    const exists = topicId !== undefined && this.metadata?.topicsById.get(topicId)?.partitions.has(index) === true;
     if (!exists) throw brokerError('UNKNOWN_TOPIC_OR_PARTITION', `This server does not host ${topic}-${index}, and it does not exist.`);
     throw brokerError('NOT_LEADER_OR_FOLLOWER', `Broker ${this.deps.config.nodeId} is not a replica of ${topic}-${index}.`);
   }
@@ -264,7 +283,7 @@ export class ReplicaManager {
   byTopicId(topicId: string, index: number): Hosted {
     const topic = this.metadata?.topicsById.get(topicId);
     if (topic === undefined) throw brokerError('UNKNOWN_TOPIC_ID', `Topic id ${topicId} is not known here (yet).`);
-    return this.hostedOrError(topic.name, index);
+    return this.hostedByIdOrError(topicId, topic.name, index);
   }
 
   /** Leaders propose ISR changes (shrinks for lagging followers, expansions for caught-up ones). */
@@ -288,8 +307,13 @@ export class ReplicaManager {
           if (response.error !== null && response.error.code !== 'NONE') throw new QuillError(response.error.code, response.error.message);
           if (result === undefined || result.errorCode !== 'NONE') {
             this.deps.logger.warn({ partition: partition.key, error: result?.errorCode, message: result?.errorMessage }, 'ISR change refused');
+            // INVALID_REQUEST comes after the partition-epoch check passed: the proposal was not
+            // applied and never will be. Other refusals keep it pending (its additions still
+            // bound the high watermark) until newer metadata settles it; it is retried meanwhile.
+            if (result?.errorCode === 'INVALID_REQUEST') partition.abandonIsrProposal();
             return;
           }
+          // Older than the partition epoch already applied (metadata overtook it): ignored there.
           partition.applyAssignment({ leader: result.leaderId, leaderEpoch: result.leaderEpoch, partitionEpoch: result.partitionEpoch, replicas: partition.replicas, isr: result.isr });
           this.changed(partition.key);
         })
