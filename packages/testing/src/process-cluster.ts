@@ -22,6 +22,8 @@ export interface ProcessClusterOptions {
   controllerArgs?: readonly string[];
   /** Environment for every node process (e.g. QUILL_TEST_FSYNC_LEDGER). */
   env?: NodeJS.ProcessEnv;
+  /** More environment for node `id` alone (e.g. its own QUILL_TEST_FSYNC_FAULTS directory). */
+  envFor?: (id: number) => NodeJS.ProcessEnv;
   logLevel?: string;
   /**
    * Put a fault-injecting proxy on every node-to-node link and on the test's client links, so
@@ -128,7 +130,8 @@ export class ProcessCluster {
       const dataDir = path.join(dataRoot, name);
       args.push('--node-id', String(id), '--listen', brokerAddress, '--data-dir', dataDir, '--cluster-id', clusterId, '--log-level', logLevel);
       args.push(...(await peerOverrides(name, id)), ...(options.brokerArgs ?? []));
-      nodes.set(id, { id, roles: combined ? ['broker', 'controller'] : ['broker'], process: new NodeProcess(name, args, env, inNamespace(name)), brokerAddress, controllerAddress: combined ? voterAddresses.get(id) : undefined, dataDir });
+      const nodeEnv = { ...env, ...options.envFor?.(id) };
+      nodes.set(id, { id, roles: combined ? ['broker', 'controller'] : ['broker'], process: new NodeProcess(name, args, nodeEnv, inNamespace(name)), brokerAddress, controllerAddress: combined ? voterAddresses.get(id) : undefined, dataDir });
     }
     if (!combined) {
       for (const id of voterIds) {
@@ -136,7 +139,7 @@ export class ProcessCluster {
         const dataDir = path.join(dataRoot, name);
         const args = ['controller', 'start', '--node-id', String(id), '--listen', voterAddresses.get(id)!, '--voters', await votersAsSeenBy(name)];
         args.push('--data-dir', dataDir, '--cluster-id', clusterId, '--log-level', logLevel, ...(options.controllerArgs ?? []));
-        nodes.set(id, { id, roles: ['controller'], process: new NodeProcess(name, args, env, inNamespace(name)), brokerAddress: undefined, controllerAddress: voterAddresses.get(id), dataDir });
+        nodes.set(id, { id, roles: ['controller'], process: new NodeProcess(name, args, { ...env, ...options.envFor?.(id) }, inNamespace(name)), brokerAddress: undefined, controllerAddress: voterAddresses.get(id), dataDir });
       }
     }
     const clientAddresses = new Map(

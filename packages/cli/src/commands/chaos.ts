@@ -1,9 +1,10 @@
 import { QuillError } from '@quill/client';
-import { FAULT_KINDS, parseFaultKinds, runChaos, type ChaosReport } from '@quill/testing';
+import { CHAOS_DEFAULTS, FAULT_KINDS, parseFaultKinds, runChaos, type ChaosReport } from '@quill/testing';
 import type { Argv } from 'yargs';
 import { integer, single } from '../client-options.js';
 
-const DEFAULT_FAULTS = 'kill,pause,partition,controller';
+/** Every kind but power loss, which stays opt-in (`--power-loss`, or `all`). */
+const DEFAULT_FAULTS = FAULT_KINDS.filter((kind) => kind !== 'power-loss').join(',');
 /** Writes per second over all writers: enough history to find anomalies, light enough for 2 cores. */
 const DEFAULT_RATE = 50;
 
@@ -18,8 +19,10 @@ export function chaosCommand(yargs: Argv): Argv {
       y
         .option('duration', { type: 'number', default: 60, describe: 'seconds of workload and faults', coerce: integer('--duration', 1) })
         .option('seed', { type: 'number', describe: 'seed of the fault schedule and the workload (default: from the clock; printed)', coerce: integer('--seed', 0) })
-        .option('faults', { type: 'string', default: DEFAULT_FAULTS, describe: `comma list of ${FAULT_KINDS.join(', ')}`, coerce: single<string>('--faults') })
+        .option('faults', { type: 'string', default: DEFAULT_FAULTS, describe: `comma list of ${FAULT_KINDS.join(', ')}; all for every kind`, coerce: single<string>('--faults') })
         .option('power-loss', { type: 'boolean', default: false, describe: 'add power-loss to --faults (kill every node after dropping unsynced writes)' })
+        .option('topics', { type: 'number', default: CHAOS_DEFAULTS.topics, describe: 'checked topics (chaos-0, chaos-1, ...), 3 partitions each, replication factor 3', coerce: integer('--topics', 1) })
+        .option('min-insync-replicas', { type: 'number', default: CHAOS_DEFAULTS.minInsyncReplicas, describe: "the brokers' min.insync.replicas (1-3)", coerce: integer('--min-insync-replicas', 1) })
         .option('rate', { type: 'number', default: DEFAULT_RATE, describe: 'target writes per second over all writers', coerce: integer('--rate', 1) })
         .option('flush-policy', { choices: ['group-commit', 'every-batch', 'os'] as const, describe: "the brokers' flush policy (default group-commit)" })
         .option('out', { type: 'string', describe: 'directory for history.jsonl, report.json and node logs', coerce: single<string>('--out') })
@@ -33,6 +36,7 @@ export function chaosCommand(yargs: Argv): Argv {
         throw new QuillError('INVALID_CONFIG', `--faults: ${(error as Error).message}.`);
       }
       if (args.powerLoss && !faults.includes('power-loss')) faults.push('power-loss');
+      if (args.minInsyncReplicas > 3) throw new QuillError('INVALID_CONFIG', `--min-insync-replicas must be at most 3 (the replication factor), got '${args.minInsyncReplicas}'.`);
       const seed = args.seed ?? Date.now() % 2 ** 31;
       progress(`chaos: seed ${seed}`);
       // The first SIGINT/SIGTERM ends the workload early (heal, check, stop the cluster); a second exits at once.
@@ -49,6 +53,8 @@ export function chaosCommand(yargs: Argv): Argv {
         seed,
         faults,
         rate: args.rate,
+        topics: args.topics,
+        minInsyncReplicas: args.minInsyncReplicas,
         ...(args.out === undefined ? {} : { outDir: args.out }),
         ...(args.flushPolicy === undefined ? {} : { flushPolicy: args.flushPolicy }),
         network: args.network,
@@ -68,7 +74,8 @@ function summary(report: ChaosReport): string {
     `acknowledged ${report.acknowledged}, indeterminate ${report.indeterminate}, values read ${report.valuesRead}`,
     `lost ${report.lost}, duplicates ${report.duplicates}, inconsistent offsets ${report.inconsistentOffsets}, ` +
       `non-monotonic polls ${report.nonMonotonicPolls}, skipped polls ${report.skippedPolls}, order violations ${report.orderViolations}, ` +
-      `failed but read ${report.failedButRead}`,
+      `failed but read ${report.failedButRead}, stale incarnation reads ${report.staleIncarnationReads}`,
+    ...(report.churn === undefined ? [] : [`churned topic at incarnation ${report.churn.incarnation}${report.churn.finalReadComplete ? '' : ' (its final read did not reach the high watermarks)'}`]),
     `longest unavailable ${report.longestUnavailableMs} ms (${report.unavailableWindow.from}–${report.unavailableWindow.to} ms)`,
     ...(report.finalReadComplete ? [] : ['final read did not reach every high watermark']),
     report.ok ? 'ok' : 'ANOMALIES FOUND',

@@ -1,13 +1,31 @@
+import fs from 'node:fs';
+import path from 'node:path';
 import { ControllerClient } from '@quill/controller';
 import type { DescribeQuorumResponse__Output } from '@quill/proto';
+import { FSYNC_FAULT_FILE } from '@quill/storage';
 import type { ProcessCluster } from '../process-cluster.js';
 import type { History } from './history.js';
 import type { PlannedFault } from './nemesis-plan.js';
 import { rollBackUnsyncedWrites } from './power-loss.js';
+import type { TopicChurn } from './topic-churn.js';
 
 export interface NemesisOptions {
-  topic: string;
+  /** The checked topics, whose partition leaders targeted faults aim at. */
+  topics: readonly string[];
   partitions: number;
+  /** The topic-churn side workload (needed by `topic-churn`). */
+  churn?: TopicChurn;
+  /**
+   * Per broker, the directory its process watches for QUILL_TEST_FSYNC_FAULTS (needed by
+   * `fsync-fail`: while `<dir>/fail-fsync` exists, its fsyncs fail with EIO).
+   */
+  fsyncFaultDirs?: ReadonlyMap<number, string>;
+  /** One-way delay `isr-churn` puts on a leader–follower link: above replica.lag.time.max.ms, so the follower drops out. */
+  isrChurnDelayMs: number;
+  /** How long a node restarted by `rolling-restart` or `leader-move` has to be back before the nemesis moves on. */
+  restartTimeoutMs: number;
+  /** SIGTERM grace: a controlled shutdown still running after this is ended with SIGKILL. */
+  shutdownGraceMs: number;
   /** Set when nodes record their fsyncs (QUILL_TEST_FSYNC_LEDGER): power loss needs it. */
   fsyncLedgerDir?: string;
   /** Keeps a node's output before it is restarted (a restart starts a fresh output buffer). */
@@ -27,6 +45,14 @@ export interface InjectedFault {
 }
 
 const DEFAULT_LOOKUP_TIMEOUT_MS = 3_000;
+/** How often a restarted node is asked whether it is back. */
+const BACK_POLL_MS = 500;
+
+interface FaultEffect {
+  targets: number[];
+  detail: string;
+  undo: () => Promise<void>;
+}
 /** One DescribeQuorum attempt: a paused controller must not hold the lookup long. */
 const LOOKUP_ATTEMPT_TIMEOUT_MS = 1_000;
 
@@ -39,6 +65,7 @@ export class Nemesis {
   readonly injected: InjectedFault[] = [];
   private readonly killed = new Set<number>();
   private readonly paused = new Set<number>();
+  private readonly failingFsync = new Set<number>();
   private stopped = false;
   private wake: (() => void) | undefined;
 
@@ -48,13 +75,19 @@ export class Nemesis {
     private readonly options: NemesisOptions,
   ) {}
 
-  /** Runs the plan (times relative to the history's start); returns early once `stop()` is called. */
+  /**
+   * Runs the plan (times relative to the history's start); returns early once `stop()` is called.
+   * A fault that overruns its window (a rolling restart waits for every node) pushes the rest of
+   * the plan back by as much, so the quiet time between faults stays.
+   */
   async run(plan: readonly PlannedFault[]): Promise<void> {
+    let overrun = 0;
     for (const fault of plan) {
-      await this.sleepUntil(fault.startAt);
+      await this.sleepUntil(fault.startAt + overrun);
       if (this.stopped) return;
       const undo = await this.inject(fault);
-      await this.sleepUntil(fault.endAt);
+      overrun = Math.max(overrun, this.history.now() - fault.endAt);
+      await this.sleepUntil(fault.endAt + overrun);
       await undo();
       this.history.add({ type: 'nemesis', fault: fault.kind, phase: 'end', detail: '' });
       this.injected[this.injected.length - 1]!.endAt = this.history.now();
@@ -67,9 +100,10 @@ export class Nemesis {
     this.wake?.();
   }
 
-  /** Heals the network, resumes paused nodes and restarts killed ones. */
+  /** Heals the network and the disks, resumes paused nodes and restarts killed ones. */
   async healAll(): Promise<void> {
     this.cluster.heal();
+    for (const id of this.failingFsync) await this.endFsyncFailure(id);
     for (const id of this.paused) this.cluster.node(id).process.resume();
     this.paused.clear();
     for (const id of this.killed) this.restart(id);
@@ -77,6 +111,7 @@ export class Nemesis {
   }
 
   private async inject(fault: PlannedFault): Promise<() => Promise<void>> {
+    const began = this.history.now();
     const nodes = [...this.cluster.nodes.keys()].sort((a, b) => a - b);
     let targets: number[];
     let detail: string;
@@ -101,11 +136,10 @@ export class Nemesis {
           targets = a;
           detail = `partition ${a.join(',')} | ${b.join(',')}`;
         } else {
-          const partition = Math.floor(fault.pick * this.options.partitions);
-          const leader = (await this.leaderOf(partition)) ?? pickOne(this.brokers(), fault.pick);
+          const { leader, name } = await this.leaderFor(fault.pick);
           this.cluster.isolate(leader);
           targets = [leader];
-          detail = `isolate ${leader} (leader of ${this.options.topic}-${partition})`;
+          detail = `isolate ${leader} (leader of ${name})`;
         }
         undo = async () => this.cluster.heal();
         break;
@@ -123,6 +157,21 @@ export class Nemesis {
         detail += ' (active controller)';
         break;
       }
+      case 'rolling-restart':
+        ({ targets, detail, undo } = await this.rollingRestart());
+        break;
+      case 'leader-move':
+        ({ targets, detail, undo } = await this.moveLeader(fault.pick));
+        break;
+      case 'isr-churn':
+        ({ targets, detail, undo } = await this.slowFollower(fault.pick));
+        break;
+      case 'topic-churn':
+        ({ targets, detail, undo } = await this.churnTopic());
+        break;
+      case 'fsync-fail':
+        ({ targets, detail, undo } = await this.failFsync(fault.pick));
+        break;
       case 'power-loss': {
         ({ targets, detail } = await this.powerLoss(nodes));
         undo = async () => undefined;
@@ -131,8 +180,138 @@ export class Nemesis {
     }
     const variant = 'variant' in fault ? fault.variant : undefined;
     this.history.add({ type: 'nemesis', fault: fault.kind, phase: 'start', detail });
-    this.injected.push({ kind: fault.kind, ...(variant === undefined ? {} : { variant }), targets, detail, startAt: this.history.now(), endAt: -1 });
+    this.injected.push({ kind: fault.kind, ...(variant === undefined ? {} : { variant }), targets, detail, startAt: began, endAt: -1 });
     return undo;
+  }
+
+  /**
+   * Every broker, then every controller, in turn: SIGTERM (a broker's controlled shutdown moves
+   * its leaderships away first), start again on its data, and wait until it is back (a broker
+   * unfenced and in the ISR of its partitions again, a controller caught up with the quorum)
+   * before the next, as an operator rolls a cluster. Stops between nodes once the run ends.
+   */
+  private async rollingRestart(): Promise<FaultEffect> {
+    const order = [...this.brokers(), ...this.controllers().filter((id) => !this.brokers().includes(id))];
+    const restarted: number[] = [];
+    const late: number[] = [];
+    for (const id of order) {
+      if (this.stopped) break;
+      await this.gracefulRestart(id);
+      restarted.push(id);
+      if (!(await this.waitUntilBack(id))) late.push(id);
+    }
+    const lateNote = late.length === 0 ? '' : `; not back within ${this.options.restartTimeoutMs} ms: ${late.join(',')}`;
+    return { targets: restarted, detail: `rolling restart (SIGTERM) of ${restarted.join(',')}${lateNote}`, undo: async () => undefined };
+  }
+
+  /**
+   * Moves leaderships away from a partition's leader: its broker's controlled shutdown (SIGTERM)
+   * hands each partition it leads to another ISR member, then it starts again at once and rejoins
+   * as a follower (Quill has no explicit leader-election request yet, see docs/CHAOS.md).
+   */
+  private async moveLeader(pick: number): Promise<FaultEffect> {
+    const { leader, name } = await this.leaderFor(pick);
+    await this.gracefulRestart(leader);
+    return {
+      targets: [leader],
+      detail: `controlled shutdown of ${leader} (leader of ${name}) and restart`,
+      undo: async () => void (await this.waitUntilBack(leader)),
+    };
+  }
+
+  /** Slows the link between a partition's leader and one follower until the follower drops out of the ISR; healed at the end, it rejoins. */
+  private async slowFollower(pick: number): Promise<FaultEffect> {
+    const { leader, name, replicas } = await this.leaderFor(pick);
+    const followers = replicas.filter((id) => id !== leader);
+    const follower = pickOne(followers.length > 0 ? followers : this.brokers().filter((id) => id !== leader), (pick * 7919) % 1);
+    const network = this.cluster.network;
+    network.delay(this.cluster.nameOf(leader), this.cluster.nameOf(follower), this.options.isrChurnDelayMs);
+    return {
+      targets: [leader, follower],
+      detail: `link ${leader}<->${follower} delayed ${this.options.isrChurnDelayMs} ms each way (leader and follower of ${name})`,
+      undo: async () => network.delay(this.cluster.nameOf(leader), this.cluster.nameOf(follower), 0),
+    };
+  }
+
+  private async churnTopic(): Promise<FaultEffect> {
+    const churn = this.options.churn;
+    if (churn === undefined) throw new Error('topic-churn needs the churn workload (NemesisOptions.churn)');
+    const { incarnation, created } = await churn.recreate();
+    return {
+      targets: [],
+      detail: created ? `topic deleted and re-created (incarnation ${incarnation})` : `topic delete and re-create did not complete (still incarnation ${incarnation})`,
+      undo: async () => undefined,
+    };
+  }
+
+  /** Makes every fsync of a partition leader's broker fail with EIO until the end of the fault. */
+  private async failFsync(pick: number): Promise<FaultEffect> {
+    const { leader, name } = await this.leaderFor(pick);
+    const dir = this.fsyncFaultDir(leader);
+    fs.writeFileSync(path.join(dir, FSYNC_FAULT_FILE), '');
+    this.failingFsync.add(leader);
+    return {
+      targets: [leader],
+      detail: `fsync fails (EIO) on ${leader} (leader of ${name}), then restart`,
+      undo: async () => this.endFsyncFailure(leader),
+    };
+  }
+
+  /** Disks heal, but a broker that saw a failed fsync has taken replicas offline: it restarts. */
+  private async endFsyncFailure(id: number): Promise<void> {
+    fs.rmSync(path.join(this.fsyncFaultDir(id), FSYNC_FAULT_FILE), { force: true });
+    this.failingFsync.delete(id);
+    await this.gracefulRestart(id);
+  }
+
+  private fsyncFaultDir(id: number): string {
+    const dir = this.options.fsyncFaultDirs?.get(id);
+    if (dir === undefined) throw new Error(`fsync-fail needs node ${id} started with QUILL_TEST_FSYNC_FAULTS`);
+    return dir;
+  }
+
+  /** SIGTERM (SIGKILL after the grace), then start again on the same data. */
+  private async gracefulRestart(id: number): Promise<void> {
+    const process = this.cluster.node(id).process;
+    if (this.paused.delete(id)) process.resume();
+    await process.stop(this.options.shutdownGraceMs);
+    this.killed.delete(id);
+    this.restart(id);
+  }
+
+  /** Whether node `id` came back within the restart timeout (see {@link rollingRestart}). */
+  private async waitUntilBack(id: number): Promise<boolean> {
+    const deadline = Date.now() + this.options.restartTimeoutMs;
+    const node = this.cluster.node(id);
+    const since = Date.now();
+    while (Date.now() < deadline && !this.stopped) {
+      const back = node.roles.includes('broker') ? await this.brokerInSync(id) : await this.controllerCaughtUp(id, since);
+      if (back) return true;
+      await new Promise((resolve) => setTimeout(resolve, BACK_POLL_MS));
+    }
+    return false;
+  }
+
+  /** The broker is registered, unfenced and in the ISR of every checked partition it replicates. */
+  private async brokerInSync(id: number): Promise<boolean> {
+    const admin = this.cluster.client({ retry: { retries: 0 }, requestTimeoutMs: this.options.lookupTimeoutMs ?? DEFAULT_LOOKUP_TIMEOUT_MS }).admin();
+    try {
+      await admin.connect();
+      if (!(await admin.describeCluster()).brokers.some((b) => b.nodeId === id)) return false;
+      const { topics } = await admin.fetchTopicMetadata({ topics: [...this.options.topics] });
+      return topics.every((t) => t.partitions.every((p) => !p.replicas.includes(id) || p.isr.includes(id)));
+    } catch {
+      return false;
+    } finally {
+      await admin.disconnect().catch(() => undefined);
+    }
+  }
+
+  /** The active controller sees voter `id` fetching again since `since` and fully caught up. */
+  private async controllerCaughtUp(id: number, since: number): Promise<boolean> {
+    const quorum = await this.describeQuorum();
+    const voter = quorum?.voters.find((v) => v.replicaId === id);
+    return voter !== undefined && quorum!.leaderId > 0 && (quorum!.leaderId === id || (Number(voter.lastFetchTimestampMs) >= since && Number(voter.lag) === 0));
   }
 
   private async kill(id: number): Promise<{ targets: number[]; detail: string; undo: () => Promise<void> }> {
@@ -189,29 +368,43 @@ export class Nemesis {
     return [...this.cluster.nodes.values()].filter((n) => n.controllerAddress !== undefined).map((n) => n.id).sort((a, b) => a - b);
   }
 
-  /** The partition's leader as a broker's metadata says (a stale broker may name an old one). */
-  private async leaderOf(partition: number): Promise<number | undefined> {
+  /**
+   * A checked partition chosen by `pick`, its leader (a random broker when there is none or the
+   * lookup fails) and its replicas, as a broker's metadata says (a stale broker may name an old one).
+   */
+  private async leaderFor(pick: number): Promise<{ leader: number; name: string; replicas: number[] }> {
+    const slots = this.options.topics.length * this.options.partitions;
+    const slot = Math.min(slots - 1, Math.floor(pick * slots));
+    const topic = this.options.topics[Math.floor(slot / this.options.partitions)]!;
+    const partition = slot % this.options.partitions;
+    const name = `${topic}-${partition}`;
     const admin = this.cluster.client({ retry: { retries: 1 }, requestTimeoutMs: this.options.lookupTimeoutMs ?? DEFAULT_LOOKUP_TIMEOUT_MS }).admin();
     try {
       await admin.connect();
-      const metadata = await admin.fetchTopicMetadata({ topics: [this.options.topic] });
-      const leader = metadata.topics[0]?.partitions.find((p) => p.partitionId === partition)?.leader;
-      return leader !== undefined && leader > 0 ? leader : undefined;
+      const metadata = await admin.fetchTopicMetadata({ topics: [topic] });
+      const found = metadata.topics[0]?.partitions.find((p) => p.partitionId === partition);
+      if (found !== undefined && found.leader > 0) return { leader: found.leader, name, replicas: found.replicas };
     } catch {
-      return undefined;
+      // No answer during another node's trouble: aim at a random broker instead.
     } finally {
       await admin.disconnect().catch(() => undefined);
     }
+    return { leader: pickOne(this.brokers(), pick), name, replicas: this.brokers() };
   }
 
   /** The active controller, asked directly (not through the proxies, which may be faulted). */
   private async activeController(): Promise<number | undefined> {
+    const quorum = await this.describeQuorum();
+    return quorum !== undefined && quorum.leaderId > 0 ? quorum.leaderId : undefined;
+  }
+
+  /** The quorum as the active controller describes it, asked directly (not through the proxies). */
+  private async describeQuorum(): Promise<DescribeQuorumResponse__Output | undefined> {
     const addresses = [...this.cluster.nodes.values()].flatMap((n) => (n.controllerAddress === undefined || !n.process.running ? [] : [n.controllerAddress]));
     if (addresses.length === 0) return undefined;
     const client = new ControllerClient({ controllers: addresses, timeoutMs: this.options.lookupTimeoutMs ?? DEFAULT_LOOKUP_TIMEOUT_MS, attemptTimeoutMs: LOOKUP_ATTEMPT_TIMEOUT_MS });
     try {
-      const quorum = await client.call<DescribeQuorumResponse__Output>('DescribeQuorum', {});
-      return quorum.leaderId > 0 ? quorum.leaderId : undefined;
+      return await client.call<DescribeQuorumResponse__Output>('DescribeQuorum', {});
     } catch {
       return undefined;
     } finally {

@@ -9,7 +9,8 @@ import { checkHistory, type CheckResult } from './checker.js';
 import { History } from './history.js';
 import { Nemesis, type InjectedFault } from './nemesis.js';
 import { planFaults, type FaultKind } from './nemesis-plan.js';
-import { Readers, finalRead, runWriters } from './workload.js';
+import { TopicChurn } from './topic-churn.js';
+import { Readers, finalRead, runWriters, type EndOffsets } from './workload.js';
 
 export interface ChaosOptions {
   /** How long the workload and the faults run, in ms. */
@@ -22,8 +23,12 @@ export interface ChaosOptions {
   outDir?: string;
   writers?: number;
   readers?: number;
+  /** Checked topics (`chaos-0`, `chaos-1`, ...), each with `partitions` partitions. */
+  topics?: number;
   partitions?: number;
   keys?: number;
+  /** The brokers' min.insync.replicas (replication factor 3). */
+  minInsyncReplicas?: number;
   /** The brokers' flush policy (group-commit by default; `os` acknowledges before fsync). */
   flushPolicy?: 'group-commit' | 'every-batch' | 'os';
   /** Progress lines (faults as they happen, phases). */
@@ -46,8 +51,10 @@ export interface ChaosReport extends Omit<CheckResult, 'examples'> {
   faults: InjectedFault[];
   /** The final read reached every partition's high watermark. */
   finalReadComplete: boolean;
-  /** High watermarks after healing, per partition. */
-  endOffsets: Record<number, number>;
+  /** High watermarks after healing, per topic and partition. */
+  endOffsets: Record<string, Record<number, number>>;
+  /** With `topic-churn`: the churned topic's last incarnation, and whether its final read reached its high watermarks. */
+  churn?: { incarnation: number; finalReadComplete: boolean };
   examples: CheckResult['examples'];
 }
 
@@ -55,8 +62,11 @@ export interface ChaosReport extends Omit<CheckResult, 'examples'> {
 export const CHAOS_DEFAULTS = {
   writers: 4,
   readers: 2,
+  topics: 2,
   partitions: 3,
   keys: 8,
+  /** acks=all needs two in-sync replicas of three, so one replica may be out while writes go on. */
+  minInsyncReplicas: 2,
   /** Followers out of touch this long leave the ISR, so acks=all writes resume during faults. */
   replicaLagTimeMaxMs: 2_000,
   /** A produce attempt's deadline; a send gives up (an `info`) after the client's retries. */
@@ -69,10 +79,23 @@ export const CHAOS_DEFAULTS = {
   /** How long the healed cluster has to come back before the final read starts anyway. */
   recoveryTimeoutMs: 60_000,
   finalReadTimeoutMs: 60_000,
+  /** `isr-churn`'s one-way delay on a leader–follower link: 1.5 x the lag limit, so the follower drops out. */
+  isrChurnDelayMs: 3_000,
+  /** How long a node restarted by `rolling-restart` or `leader-move` has to be back (unfenced and in sync). */
+  restartTimeoutMs: 30_000,
+  /** A SIGTERMed node still in its controlled shutdown after this is SIGKILLed (Kafka's shutdown has no such bound). */
+  shutdownGraceMs: 10_000,
+  /** The topic-churn side producer's writes per second. */
+  churnRate: 5,
+  churnPartitions: 2,
+  /** How long one delete-and-re-create of the churned topic may take. */
+  churnRecreateTimeoutMs: 20_000,
+  churnRetryBackoffMs: 250,
 } as const;
 
-const TOPIC = 'chaos';
-const MIN_INSYNC_REPLICAS = 2;
+const TOPIC_PREFIX = 'chaos';
+const CHURN_TOPIC = 'chaos-churn';
+const REPLICATION_FACTOR = 3;
 /** How often the high watermarks are asked for while waiting for them to cover every acknowledgement. */
 const END_OFFSETS_POLL_MS = 250;
 
@@ -88,10 +111,14 @@ export async function runChaos(options: ChaosOptions): Promise<ChaosReport> {
   const saveLogs = (name: string, text: string): void => {
     if (options.outDir !== undefined) fs.appendFileSync(path.join(options.outDir, 'logs', `${name}.log`), text);
   };
-  const ledgerDir = options.faults.includes('power-loss') ? fs.mkdtempSync(path.join(os.tmpdir(), 'quill-fsync-ledger-')) : undefined;
-  const brokerArgs = ['--min-insync-replicas', String(MIN_INSYNC_REPLICAS), '--replica-lag-time-max-ms', String(settings.replicaLagTimeMaxMs)];
-  if (options.flushPolicy !== undefined) brokerArgs.push('--flush-policy', options.flushPolicy);
   const netns = options.network === 'netns';
+  if (netns && options.faults.includes('isr-churn')) throw new RangeError('isr-churn slows links through the proxies: it needs --network proxy');
+  const topics = Array.from({ length: settings.topics }, (_, i) => `${TOPIC_PREFIX}-${i}`);
+  const ledgerDir = options.faults.includes('power-loss') ? fs.mkdtempSync(path.join(os.tmpdir(), 'quill-fsync-ledger-')) : undefined;
+  // Each broker watches its own directory, so an fsync fault hits one node.
+  const fsyncFaultsDir = options.faults.includes('fsync-fail') ? fs.mkdtempSync(path.join(os.tmpdir(), 'quill-fsync-faults-')) : undefined;
+  const brokerArgs = ['--min-insync-replicas', String(settings.minInsyncReplicas), '--replica-lag-time-max-ms', String(settings.replicaLagTimeMaxMs)];
+  if (options.flushPolicy !== undefined) brokerArgs.push('--flush-policy', options.flushPolicy);
   progress(`starting 3 controllers and 3 brokers ${netns ? 'in their own network namespaces' : 'behind per-link proxies'}`);
   const cluster = await ProcessCluster.start({
     brokers: 3,
@@ -101,6 +128,7 @@ export async function runChaos(options: ChaosOptions): Promise<ChaosReport> {
     logLevel: 'warn',
     brokerArgs,
     ...(ledgerDir === undefined ? {} : { env: { QUILL_TEST_FSYNC_LEDGER: ledgerDir } }),
+    ...(fsyncFaultsDir === undefined ? {} : { envFor: (id: number) => ({ QUILL_TEST_FSYNC_FAULTS: fsyncFaultDir(fsyncFaultsDir, id) }) }),
   });
   const history = new History(options.outDir === undefined ? undefined : path.join(options.outDir, 'history.jsonl'));
   try {
@@ -114,7 +142,7 @@ export async function runChaos(options: ChaosOptions): Promise<ChaosReport> {
     });
     const admin = quill.admin();
     await admin.connect();
-    await admin.createTopics({ topics: [{ topic: TOPIC, numPartitions: settings.partitions, replicationFactor: 3 }] });
+    await admin.createTopics({ topics: topics.map((topic) => ({ topic, numPartitions: settings.partitions, replicationFactor: REPLICATION_FACTOR })) });
     await admin.disconnect();
 
     const random = new SeededRandom(options.seed);
@@ -122,13 +150,33 @@ export async function runChaos(options: ChaosOptions): Promise<ChaosReport> {
     const workloadStart = history.now();
     const workloadEnd = workloadStart + options.durationMs;
     const done = (): boolean => history.now() >= workloadEnd || options.signal?.aborted === true;
+    const churn = options.faults.includes('topic-churn')
+      ? new TopicChurn({
+          quill,
+          topic: CHURN_TOPIC,
+          partitions: settings.churnPartitions,
+          replicationFactor: REPLICATION_FACTOR,
+          history,
+          rate: settings.churnRate,
+          produceTimeoutMs: settings.produceTimeoutMs,
+          recreateTimeoutMs: settings.churnRecreateTimeoutMs,
+          retryBackoffMs: settings.churnRetryBackoffMs,
+          done,
+        })
+      : undefined;
+    await churn?.start();
     const nemesis = new Nemesis(cluster, history, {
-      topic: TOPIC,
+      topics,
       partitions: settings.partitions,
+      isrChurnDelayMs: settings.isrChurnDelayMs,
+      restartTimeoutMs: settings.restartTimeoutMs,
+      shutdownGraceMs: settings.shutdownGraceMs,
+      ...(churn === undefined ? {} : { churn }),
+      ...(fsyncFaultsDir === undefined ? {} : { fsyncFaultDirs: new Map(brokerIds(cluster).map((id) => [id, fsyncFaultDir(fsyncFaultsDir, id)])) }),
       saveLogs,
       ...(ledgerDir === undefined ? {} : { fsyncLedgerDir: ledgerDir }),
     });
-    const readers = new Readers({ quill, topic: TOPIC, partitions: settings.partitions, readers: settings.readers, history, done, restartBackoffMs: settings.readerRestartBackoffMs });
+    const readers = new Readers({ quill, topics, partitions: settings.partitions, readers: settings.readers, history, done, restartBackoffMs: settings.readerRestartBackoffMs });
     progress(`workload for ${options.durationMs} ms at ${options.rate} writes/s; ${plan.length} faults planned (${options.faults.join(',') || 'none'})`);
     readers.start();
     const shifted = plan.map((f) => ({ ...f, startAt: f.startAt + workloadStart, endAt: f.endAt + workloadStart }));
@@ -139,7 +187,7 @@ export async function runChaos(options: ChaosOptions): Promise<ChaosReport> {
       if (last !== undefined && last.endAt < 0) progress(`${(history.now() / 1000).toFixed(1)} s: ${last.detail}`);
     }, 5_000);
     try {
-      await runWriters({ quill, topic: TOPIC, writers: settings.writers, keys: settings.keys, rate: options.rate, produceTimeoutMs: settings.produceTimeoutMs, sendDeadlineMs: settings.sendDeadlineMs, history, random: random.fork(), done });
+      await runWriters({ quill, topics, writers: settings.writers, keys: settings.keys, rate: options.rate, produceTimeoutMs: settings.produceTimeoutMs, sendDeadlineMs: settings.sendDeadlineMs, history, random: random.fork(), done });
     } finally {
       clearInterval(reportFaults);
       nemesis.stop();
@@ -150,9 +198,12 @@ export async function runChaos(options: ChaosOptions): Promise<ChaosReport> {
     progress('healed; waiting for the cluster to recover');
     await cluster.waitForBrokers(3, settings.recoveryTimeoutMs).catch((error: unknown) => progress(`not every broker is back: ${String(error)}`));
     await readers.stop();
+    await churn?.stop();
     const endOffsets = await settledEndOffsets(quill, history, settings.recoveryTimeoutMs);
-    progress(`final read up to ${JSON.stringify(Object.fromEntries(endOffsets))}`);
-    const { complete } = await finalRead({ quill, topic: TOPIC, endOffsets, history, timeoutMs: settings.finalReadTimeoutMs });
+    const endOffsetsRecord = Object.fromEntries([...endOffsets].map(([topic, ends]) => [topic, Object.fromEntries(ends)]));
+    progress(`final read up to ${JSON.stringify(endOffsetsRecord)}`);
+    const { complete } = await finalRead({ quill, endOffsets, history, timeoutMs: settings.finalReadTimeoutMs });
+    const churnRead = churn === undefined ? undefined : await churn.finalRead(settings.finalReadTimeoutMs);
     const result = checkHistory(history.events, { workloadStart, workloadEnd: Math.min(workloadEnd, writesEnded) });
     const report: ChaosReport = {
       seed: options.seed,
@@ -160,8 +211,9 @@ export async function runChaos(options: ChaosOptions): Promise<ChaosReport> {
       faults: nemesis.injected,
       ...result,
       finalReadComplete: complete,
-      ok: result.ok && complete,
-      endOffsets: Object.fromEntries(endOffsets),
+      ok: result.ok && complete && (churnRead?.complete ?? true),
+      endOffsets: endOffsetsRecord,
+      ...(churn === undefined || churnRead === undefined ? {} : { churn: { incarnation: churn.current, finalReadComplete: churnRead.complete } }),
     };
     if (options.outDir !== undefined) {
       fs.writeFileSync(path.join(options.outDir, 'report.json'), `${JSON.stringify(report, null, 2)}\n`);
@@ -172,24 +224,32 @@ export async function runChaos(options: ChaosOptions): Promise<ChaosReport> {
     history.close();
     await cluster.stop();
     if (ledgerDir !== undefined) fs.rmSync(ledgerDir, { recursive: true, force: true });
+    if (fsyncFaultsDir !== undefined) fs.rmSync(fsyncFaultsDir, { recursive: true, force: true });
   }
 
   /**
    * The high watermarks once every acknowledged write is below them (a new leader's high
    * watermark catches up only after its followers fetch), or whatever they are at the deadline.
    */
-  async function settledEndOffsets(quill: ReturnType<ProcessCluster['client']>, events: History, timeoutMs: number): Promise<Map<number, number>> {
-    const acked = new Map<number, number>();
-    for (const event of events.events) if (event.type === 'ok') acked.set(event.partition, Math.max(acked.get(event.partition) ?? 0, event.offset + 1));
+  async function settledEndOffsets(quill: ReturnType<ProcessCluster['client']>, events: History, timeoutMs: number): Promise<EndOffsets> {
+    const acked = new Map<string, number>();
+    for (const event of events.events) {
+      if (event.type === 'ok') acked.set(`${event.topic}/${event.partition}`, Math.max(acked.get(`${event.topic}/${event.partition}`) ?? 0, event.offset + 1));
+    }
     const deadline = Date.now() + timeoutMs;
     const admin = quill.admin();
-    let offsets = new Map<number, number>();
+    let offsets: EndOffsets = new Map();
     try {
       await admin.connect();
       for (;;) {
         try {
-          offsets = new Map((await admin.fetchTopicOffsets(TOPIC)).map((p) => [p.partition, p.high]));
-          if ([...acked].every(([partition, end]) => (offsets.get(partition) ?? 0) >= end)) return offsets;
+          const asked = await Promise.all(topics.map(async (topic) => [topic, new Map((await admin.fetchTopicOffsets(topic)).map((p) => [p.partition, p.high]))] as const));
+          offsets = new Map(asked);
+          const high = (key: string): number => {
+            const [topic, partition] = key.split('/');
+            return offsets.get(topic!)?.get(Number(partition)) ?? 0;
+          };
+          if ([...acked].every(([key, end]) => high(key) >= end)) return offsets;
         } catch {
           // A partition without a leader yet: ask again.
         }
@@ -202,11 +262,22 @@ export async function runChaos(options: ChaosOptions): Promise<ChaosReport> {
   }
 }
 
-type Tunable = 'writers' | 'readers' | 'partitions' | 'keys' | 'sendDeadlineMs';
+type Tunable = 'writers' | 'readers' | 'topics' | 'partitions' | 'keys' | 'minInsyncReplicas' | 'sendDeadlineMs';
+
+function brokerIds(cluster: ProcessCluster): number[] {
+  return [...cluster.nodes.values()].filter((n) => n.roles.includes('broker')).map((n) => n.id);
+}
+
+/** Broker `id`'s own QUILL_TEST_FSYNC_FAULTS directory under the run's. */
+function fsyncFaultDir(root: string, id: number): string {
+  const dir = path.join(root, `node-${id}`);
+  fs.mkdirSync(dir, { recursive: true });
+  return dir;
+}
 
 function definedOnly(options: ChaosOptions): Partial<Record<Tunable, number>> {
   const out: Partial<Record<Tunable, number>> = {};
-  for (const name of ['writers', 'readers', 'partitions', 'keys', 'sendDeadlineMs'] as const) {
+  for (const name of ['writers', 'readers', 'topics', 'partitions', 'keys', 'minInsyncReplicas', 'sendDeadlineMs'] as const) {
     const value = options[name];
     if (value !== undefined) out[name] = value;
   }

@@ -5,7 +5,8 @@ import type { History } from './history.js';
 
 export interface WriterOptions {
   quill: Quill;
-  topic: string;
+  /** Topics each send picks from (seeded), so every checked topic gets writes. */
+  topics: readonly string[];
   /** Writers, each with its own idempotent producer, sending one value at a time. */
   writers: number;
   /** Keys writers choose from (they spread over the partitions by murmur2). */
@@ -26,9 +27,9 @@ export interface WriterOptions {
 }
 
 /**
- * Producers writing unique values `w<writer>-<n>` with acks=all, each send recorded as
- * invoke then ok (partition and offset), fail or info. A writer sends one value at a time, so
- * its acknowledged values have a defined order.
+ * Producers writing unique values `w<writer>-<n>` with acks=all to one of the topics, each send
+ * recorded as invoke then ok (partition and offset), fail or info. A writer sends one value at a
+ * time, so its acknowledged values have a defined order.
  */
 export async function runWriters(options: WriterOptions): Promise<void> {
   const intervalMs = (1000 * options.writers) / options.rate;
@@ -50,8 +51,9 @@ async function runWriter(options: WriterOptions, writer: number, intervalMs: num
     for (let n = 0; !options.done(); n++) {
       const value = `${process}-${n}`;
       const key = `k${random.int(0, options.keys - 1)}`;
-      options.history.add({ type: 'invoke', process, value, key });
-      const sent = producer.send({ topic: options.topic, acks: -1, timeout: options.produceTimeoutMs, messages: [{ key, value }] });
+      const topic = random.pick(options.topics);
+      options.history.add({ type: 'invoke', process, topic, value, key });
+      const sent = producer.send({ topic, acks: -1, timeout: options.produceTimeoutMs, messages: [{ key, value }] });
       const outcome = await withDeadline(sent, options.sendDeadlineMs).then(
         (result) => ({ result }),
         (error: unknown) => ({ error }),
@@ -59,7 +61,7 @@ async function runWriter(options: WriterOptions, writer: number, intervalMs: num
       if ('error' in outcome) {
         // The write may or may not be in the log (a timeout, or an error after the leader
         // appended it): indeterminate, Jepsen's `info`, never counted as lost or failed.
-        options.history.add({ type: 'info', process, value, key, error: describe(outcome.error) });
+        options.history.add({ type: 'info', process, topic, value, key, error: describe(outcome.error) });
         if (outcome.error instanceof SendDeadlineError) {
           sent.catch(() => undefined);
           void producer.disconnect().catch(() => undefined);
@@ -67,8 +69,8 @@ async function runWriter(options: WriterOptions, writer: number, intervalMs: num
         }
       } else {
         const [metadata] = outcome.result;
-        if (metadata === undefined) options.history.add({ type: 'info', process, value, key, error: 'send returned no metadata' });
-        else options.history.add({ type: 'ok', process, value, key, partition: metadata.partition, offset: metadata.baseOffset });
+        if (metadata === undefined) options.history.add({ type: 'info', process, topic, value, key, error: 'send returned no metadata' });
+        else options.history.add({ type: 'ok', process, topic, value, key, partition: metadata.partition, offset: metadata.baseOffset });
       }
       next += intervalMs;
       const wait = next - options.history.now();
@@ -82,9 +84,10 @@ async function runWriter(options: WriterOptions, writer: number, intervalMs: num
 
 export interface ReaderOptions {
   quill: Quill;
-  topic: string;
+  topics: readonly string[];
+  /** Partitions of each topic. */
   partitions: number;
-  /** Consumers, each assigned every partition from the beginning. */
+  /** Consumers, each assigned every partition of every topic from the beginning. */
   readers: number;
   history: History;
   /** Readers stop once this returns true (checked between records and after errors). */
@@ -115,22 +118,24 @@ export class Readers {
   }
 
   private async runReader(process: string): Promise<void> {
-    const positions = new Map<number, number>();
+    const positions = new Map<string, number>();
     while (!this.options.done()) {
       const consumer = this.options.quill.consumer({ maxWaitTimeInMs: 500 });
       this.consumers.add(consumer);
       try {
         await consumer.connect();
         consumer.assign(
-          Array.from({ length: this.options.partitions }, (_, partition) => ({
-            topic: this.options.topic,
-            partition,
-            offset: positions.get(partition) ?? 'earliest',
-          })),
+          this.options.topics.flatMap((topic) =>
+            Array.from({ length: this.options.partitions }, (_, partition) => ({
+              topic,
+              partition,
+              offset: positions.get(`${topic}/${partition}`) ?? ('earliest' as const),
+            })),
+          ),
         );
         for await (const message of consumer.messages()) {
-          positions.set(message.partition, message.offset + 1);
-          this.options.history.add({ type: 'poll', process, partition: message.partition, offset: message.offset, value: message.value?.toString() ?? '' });
+          positions.set(`${message.topic}/${message.partition}`, message.offset + 1);
+          this.options.history.add({ type: 'poll', process, topic: message.topic, partition: message.partition, offset: message.offset, value: message.value?.toString() ?? '' });
           if (this.options.done()) break;
         }
       } catch {
@@ -144,27 +149,44 @@ export class Readers {
   }
 }
 
+/** High watermarks by topic, then partition. */
+export type EndOffsets = ReadonlyMap<string, ReadonlyMap<number, number>>;
+
+/** A record the final read saw. */
+export interface ReadRecord {
+  topic: string;
+  partition: number;
+  offset: number;
+  value: string;
+}
+
 /**
  * After the faults: reads every partition from the start up to `endOffsets` (what the
- * cluster reports as the high watermarks once healed), as reader `final`.
+ * cluster reports as the high watermarks once healed); `record` keeps each record (by default a
+ * `poll` of reader `final`).
  */
 export async function finalRead(options: {
   quill: Quill;
-  topic: string;
-  endOffsets: ReadonlyMap<number, number>;
+  endOffsets: EndOffsets;
   history: History;
   timeoutMs: number;
+  record?: (read: ReadRecord) => void;
 }): Promise<{ complete: boolean }> {
-  const remaining = new Set([...options.endOffsets].filter(([, end]) => end > 0).map(([partition]) => partition));
+  const record = options.record ?? ((read: ReadRecord): void => options.history.add({ type: 'poll', process: 'final', ...read }));
+  const remaining = new Map<string, { topic: string; partition: number; end: number }>();
+  for (const [topic, ends] of options.endOffsets) {
+    for (const [partition, end] of ends) if (end > 0) remaining.set(`${topic}/${partition}`, { topic, partition, end });
+  }
   if (remaining.size === 0) return { complete: true };
   const consumer = options.quill.consumer({ maxWaitTimeInMs: 500 });
   const timer = setTimeout(() => void consumer.disconnect().catch(() => undefined), options.timeoutMs);
   try {
     await consumer.connect();
-    consumer.assign([...remaining].map((partition) => ({ topic: options.topic, partition, offset: 'earliest' as const })));
+    consumer.assign([...remaining.values()].map(({ topic, partition }) => ({ topic, partition, offset: 'earliest' as const })));
     for await (const message of consumer.messages()) {
-      options.history.add({ type: 'poll', process: 'final', partition: message.partition, offset: message.offset, value: message.value?.toString() ?? '' });
-      if (message.offset >= options.endOffsets.get(message.partition)! - 1) remaining.delete(message.partition);
+      record({ topic: message.topic, partition: message.partition, offset: message.offset, value: message.value?.toString() ?? '' });
+      const key = `${message.topic}/${message.partition}`;
+      if (message.offset >= (remaining.get(key)?.end ?? 0) - 1) remaining.delete(key);
       if (remaining.size === 0) break;
     }
   } catch {
