@@ -57,6 +57,17 @@ describe('DelayedProduce', () => {
     expect(outcomes[0]!.error?.code).toBe('NOT_ENOUGH_REPLICAS_AFTER_APPEND');
   });
 
+  it('answers NOT_ENOUGH_REPLICAS_AFTER_APPEND when the high watermark passes the batch only because the ISR shrank below the minimum', async () => {
+    const partition = await leader([1, 2]);
+    const { op, outcomes } = waiting(partition, 2);
+    expect(op.tryComplete()).toBe(false);
+    // Follower 2 never fetched: the committed shrink to {1} lets the high watermark pass the batch.
+    partition.applyAssignment({ leader: 1, leaderEpoch: 3, partitionEpoch: 2, replicas: [1, 2, 3], isr: [1] });
+    expect(partition.highWatermark).toBe(1);
+    expect(op.tryComplete()).toBe(true);
+    expect(outcomes).toEqual([{ error: expect.objectContaining({ code: 'NOT_ENOUGH_REPLICAS_AFTER_APPEND', retriable: true }), baseOffset: -1 }]);
+  });
+
   it('times out with REQUEST_TIMED_OUT', async () => {
     const partition = await leader([1, 2]);
     const { op, outcomes } = waiting(partition, 1);

@@ -29,16 +29,18 @@ export class DelayedProduce implements DelayedOperation {
       this.respond({ error: brokerError('NOT_LEADER_OR_FOLLOWER', `${this.partition.key}: leadership moved before the write was replicated`), baseOffset: -1 });
       return true;
     }
-    if (this.partition.highWatermark >= this.requiredOffset) {
-      this.respond({ error: undefined, baseOffset: this.baseOffset });
-      return true;
-    }
     // The ISR shrank below the minimum after the append: Kafka's answer, so the producer retries.
-    if (this.partition.isr.length < this.minInsyncReplicas) {
+    // Checked before the high watermark, which a shrink lets pass the batch on fewer replicas
+    // than the minimum (invariant 6). The maximal ISR is the set the high watermark counted.
+    if (this.partition.maximalIsr.length < this.minInsyncReplicas) {
       this.respond({
         error: brokerError('NOT_ENOUGH_REPLICAS_AFTER_APPEND', `${this.partition.key}: the ISR fell below min.insync.replicas ${this.minInsyncReplicas} after the append`),
         baseOffset: -1,
       });
+      return true;
+    }
+    if (this.partition.highWatermark >= this.requiredOffset) {
+      this.respond({ error: undefined, baseOffset: this.baseOffset });
       return true;
     }
     return false;

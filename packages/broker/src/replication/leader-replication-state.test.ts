@@ -55,6 +55,40 @@ describe('LeaderReplicationState', () => {
     expect(state.proposeIsrChange(2_000, LAG_MS)).toEqual({ isr: [1, 2], removed: [], added: [2] });
   });
 
+  it('counts a replica in the high watermark from the moment its addition is proposed (maximal ISR, KIP-497)', () => {
+    const state = new LeaderReplicationState(1, [1, 2, 3], [1, 2], 0, 0, 0);
+    state.onFollowerFetch(2, 10, 10, 1_000, 10);
+    // Follower 3 has fetched everything but fsynced only up to 4.
+    state.onFollowerFetch(3, 10, 4, 1_000, 10);
+    expect(state.proposeIsrChange(1_000, LAG_MS)).toEqual({ isr: [1, 2, 3], removed: [], added: [3] });
+    expect(state.maximalIsr).toEqual([1, 2, 3]);
+    expect(state.updateHighWatermark(10)).toBe(4);
+    state.onFollowerFetch(3, 10, 10, 1_100, 10);
+    expect(state.updateHighWatermark(10)).toBe(10);
+  });
+
+  it('keeps counting a replica proposed for removal until the removal is committed', () => {
+    const state = new LeaderReplicationState(1, [1, 2, 3], [1, 2, 3], 0, 0, 0);
+    state.onFollowerFetch(2, 10, 10, 11_500, 10);
+    state.onFollowerFetch(3, 2, 2, 500, 2);
+    expect(state.proposeIsrChange(11_500, LAG_MS)).toEqual({ isr: [1, 2], removed: [3], added: [] });
+    expect(state.updateHighWatermark(10)).toBe(2);
+    state.setIsr([1, 2]);
+    expect(state.updateHighWatermark(10)).toBe(10);
+  });
+
+  it('retries an unanswered proposal as it was, and forgets an addition the controller refused', () => {
+    const state = new LeaderReplicationState(1, [1, 2], [1], 0, 0, 0);
+    state.onFollowerFetch(2, 10, 3, 1_000, 10);
+    const proposal = state.proposeIsrChange(1_000, LAG_MS);
+    expect(proposal).toEqual({ isr: [1, 2], removed: [], added: [2] });
+    expect(state.proposeIsrChange(1_500, LAG_MS)).toEqual(proposal);
+    expect(state.updateHighWatermark(10)).toBe(3);
+    state.abandonProposal();
+    expect(state.maximalIsr).toEqual([1]);
+    expect(state.updateHighWatermark(10)).toBe(10);
+  });
+
   it('does not shrink the ISR of a new leader before followers had time to fetch', () => {
     const state = new LeaderReplicationState(1, [1, 2, 3], [1, 2, 3], 0, 0, 50_000);
     expect(state.proposeIsrChange(55_000, LAG_MS)).toBeUndefined();

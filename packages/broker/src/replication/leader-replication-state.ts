@@ -22,10 +22,18 @@ export interface IsrChange {
  * The leader's side of replicating one partition, as a pure state machine: it is fed follower
  * fetches and the time, and answers the high watermark and ISR changes to propose. No clock, no
  * I/O, so every rule here is tested directly.
+ *
+ * The high watermark is computed over the "maximal ISR" (Kafka's KIP-497): the committed ISR plus
+ * the replicas this leader has proposed to add. The controller may commit an addition at any
+ * moment after the proposal, and from then on the added replica may be elected leader; so its
+ * durable offset must bound the high watermark from the proposal on. A removal counts only once
+ * committed, for the same reason the other way round.
  */
 export class LeaderReplicationState {
   private readonly followers = new Map<number, FollowerProgress>();
   private isrMembers: number[];
+  /** The ISR change proposed and not yet settled by a committed state or a refusal. */
+  private proposal: IsrChange | undefined;
   private watermark: number;
 
   constructor(
@@ -52,17 +60,35 @@ export class LeaderReplicationState {
     }
   }
 
+  /** The committed ISR. */
   get isr(): readonly number[] {
     return this.isrMembers;
+  }
+
+  /** The committed ISR plus pending additions: the replicas the high watermark waits for. */
+  get maximalIsr(): readonly number[] {
+    const added = this.proposal?.added ?? [];
+    if (added.length === 0) return this.isrMembers;
+    return this.replicas.filter((id) => this.isrMembers.includes(id) || added.includes(id));
   }
 
   get highWatermark(): number {
     return this.watermark;
   }
 
-  /** The ISR as the controller committed it (after our proposal, or its own fencing). */
+  /**
+   * The ISR as the controller committed it at a newer partition epoch (after our proposal, or its
+   * own fencing). A pending proposal is settled by it: it either went into this state or, being a
+   * compare-and-set on an older partition epoch, can no longer apply.
+   */
   setIsr(isr: readonly number[]): void {
     this.isrMembers = [...isr];
+    this.proposal = undefined;
+  }
+
+  /** The controller refused the pending proposal at the current partition epoch: it was not applied. */
+  abandonProposal(): void {
+    this.proposal = undefined;
   }
 
   isReplica(id: number): boolean {
@@ -89,12 +115,12 @@ export class LeaderReplicationState {
   }
 
   /**
-   * Advances the high watermark to the lowest durable offset over the ISR (the leader's own
-   * included) and returns it. It never moves back: a lower bound from a new ISR member just holds it.
+   * Advances the high watermark to the lowest durable offset over the maximal ISR (the leader's
+   * own included) and returns it. It never moves back: a lower bound from a new member just holds it.
    */
   updateHighWatermark(leaderDurableOffset: number): number {
     let candidate = leaderDurableOffset;
-    for (const id of this.isrMembers) {
+    for (const id of this.maximalIsr) {
       if (id === this.leaderId) continue;
       const follower = this.followers.get(id);
       candidate = Math.min(candidate, follower?.durableOffset ?? -1);
@@ -106,9 +132,12 @@ export class LeaderReplicationState {
   /**
    * The ISR to propose, if it should change: followers that have not caught up within
    * `replicaLagTimeMaxMs` leave; followers outside that reached the high watermark and this
-   * epoch's start join. The leader always stays.
+   * epoch's start join. The leader always stays. The answer counts as proposed from now on
+   * (its additions join the maximal ISR); while it is unsettled it is answered again, unchanged,
+   * as the retry of a request whose outcome is unknown.
    */
   proposeIsrChange(nowMs: number, replicaLagTimeMaxMs: number): IsrChange | undefined {
+    if (this.proposal !== undefined) return this.proposal;
     const removed: number[] = [];
     const added: number[] = [];
     for (const [id, follower] of this.followers) {
@@ -119,6 +148,7 @@ export class LeaderReplicationState {
     }
     if (removed.length === 0 && added.length === 0) return undefined;
     const isr = this.replicas.filter((id) => id === this.leaderId || (this.isrMembers.includes(id) && !removed.includes(id)) || added.includes(id));
-    return { isr, removed, added };
+    this.proposal = { isr, removed, added };
+    return this.proposal;
   }
 }

@@ -142,6 +142,50 @@ describe('Partition replication', () => {
     expect(p1.isrChangeToPropose()).toMatchObject({ isr: [1, 2, 3], added: [3] });
   });
 
+  it('never lets the high watermark pass what a replica proposed for the ISR has fsynced, even when the proposal commits', async () => {
+    const [p1, p3] = [await replica(1), await replica(3)];
+    // Broker 3 lags outside the ISR; it catches up in the log, but on disk only partly (flush=os
+    // reports it all durable, so the durable offset it reports is set by hand).
+    p1.applyAssignment({ ...assign(1, 1, [1]), partitionEpoch: 5 });
+    p3.applyAssignment({ ...assign(1, 1, [1]), partitionEpoch: 5 });
+    produce(p1, 'a', 'b', 'c');
+    expect(p1.highWatermark).toBe(3);
+    fetchOnce(p1, p3, 3);
+    fetchOnce(p1, p3, 3);
+    expect(p1.isrChangeToPropose()).toMatchObject({ isr: [1, 3], added: [3] });
+    // From here on broker 3 counts: it has 'd' and 'e' in its log but fsynced only up to 3.
+    produce(p1, 'd', 'e');
+    fetchOnce(p1, p3, 3);
+    p1.readForFollower(3, p3.log.logEndOffset, p3.lastFetchedEpoch, 3, 1 << 20);
+    expect(p1.highWatermark).toBe(3);
+    // Metadata at the same partition epoch comes again (every reconcile re-applies it): the
+    // pending addition still counts.
+    p1.applyAssignment({ ...assign(1, 1, [1]), partitionEpoch: 5 });
+    expect(p1.highWatermark).toBe(3);
+    // The controller commits the addition: broker 3 may now be elected, and holds offsets < 3 durably.
+    p1.applyAssignment({ ...assign(1, 1, [1, 3]), partitionEpoch: 6 });
+    expect(p1.highWatermark).toBe(3);
+    p1.readForFollower(3, p3.log.logEndOffset, p3.lastFetchedEpoch, 5, 1 << 20);
+    expect(p1.highWatermark).toBe(5);
+  });
+
+  it('ignores metadata and AlterPartition answers older than the partition epoch it applied', async () => {
+    const [p1, p2] = [await replica(1), await replica(2)];
+    p1.applyAssignment({ ...assign(1, 1, [1, 2]), partitionEpoch: 7 });
+    produce(p1, 'a');
+    // A stale answer (epoch 6, ISR {1}) arriving after epoch 7 must not drop broker 2 from the ISR.
+    expect(p1.applyAssignment({ ...assign(1, 1, [1]), partitionEpoch: 6 })).toBe(false);
+    expect(p1.isr).toEqual([1, 2]);
+    expect(p1.highWatermark).toBe(0);
+    // Nor may stale metadata with an older leader epoch take leadership away.
+    expect(p1.applyAssignment({ ...assign(2, 0, [1, 2]), partitionEpoch: 3 })).toBe(false);
+    expect(p1.isLeader).toBe(true);
+    expect(p1.leaderEpoch).toBe(1);
+    fetchOnce(p1, p2, 2);
+    fetchOnce(p1, p2, 2);
+    expect(p1.highWatermark).toBe(1);
+  });
+
   it('keeps idempotent producers exactly-once across a retry, a leader change and a restart', async () => {
     const [p1, p2, p3] = [await replica(1), await replica(2), await replica(3)];
     for (const p of [p1, p2, p3]) p.applyAssignment(assign(1, 1));

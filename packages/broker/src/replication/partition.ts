@@ -113,8 +113,14 @@ export class Partition {
     return this.assignment?.replicas ?? [];
   }
 
+  /** The committed ISR (as this leader last applied it, or as metadata says on a follower). */
   get isr(): readonly number[] {
     return this.leaderState?.isr ?? this.assignment?.isr ?? [];
+  }
+
+  /** The replicas the high watermark waits for: the committed ISR plus this leader's pending additions. */
+  get maximalIsr(): readonly number[] {
+    return this.leaderState?.maximalIsr ?? this.isr;
   }
 
   /** The epoch of the last batch in the log, for a follower's fetch (-1 for an empty log). */
@@ -122,9 +128,15 @@ export class Partition {
     return this.epochs.latestEpoch;
   }
 
-  /** Applies a committed metadata change. Returns true if the role or epoch changed. */
+  /**
+   * Applies a committed state, from the metadata log or an AlterPartition answer. Returns true if
+   * the role or epoch changed. The partition epoch orders them: an older one than applied is stale
+   * (an answer overtaken by metadata, or the reverse) and is ignored, and the same one again (every
+   * metadata reconcile re-applies each partition) changes nothing, so a pending ISR proposal stays.
+   */
   applyAssignment(next: PartitionAssignment): boolean {
     const previous = this.assignment;
+    if (previous !== undefined && next.partitionEpoch <= previous.partitionEpoch) return false;
     this.assignment = next;
     const isLeader = next.leader === this.settings.brokerId;
     const newEpoch = previous === undefined || previous.leaderEpoch !== next.leaderEpoch;
@@ -319,9 +331,15 @@ export class Partition {
     this.highWatermarkValue = offset;
   }
 
-  /** The ISR change to propose to the controller now, if any (leader only). */
+  /** The ISR change to propose to the controller now, if any (leader only); it counts as proposed from here. */
   isrChangeToPropose(): IsrChange | undefined {
     return this.leaderState?.proposeIsrChange(this.settings.now(), this.settings.replicaLagTimeMaxMs);
+  }
+
+  /** The controller refused the pending ISR proposal at the current partition epoch, so it never applies. */
+  abandonIsrProposal(): void {
+    this.leaderState?.abandonProposal();
+    this.updateHighWatermark();
   }
 
   private updateHighWatermark(): void {
