@@ -1,0 +1,2 @@
+export { unsyncedFsBinary, unsyncedFsUnavailableReason } from './build.js';
+export { CONTROL_FILE, UnsyncedFs, type CrashSummary, type UnsyncedStats } from './unsynced-fs.js';
