@@ -59,6 +59,19 @@ export async function fsyncDirectory(dir: string): Promise<void> {
   }
 }
 
+/**
+ * The fsyncs a partition log's durability depends on. Injectable (PartitionLogOptions.sync) so
+ * tests can hold or observe them; production uses REAL_LOG_SYNC.
+ */
+export interface LogSync {
+  /** fdatasync of a segment's data (the ack path). */
+  segmentData(fd: number): Promise<void>;
+  /** fsync of the partition directory, making segment files created or removed in it durable. */
+  directory(dir: string): Promise<void>;
+}
+
+export const REAL_LOG_SYNC: LogSync = Object.freeze({ segmentData: fdatasyncSegmentData, directory: fsyncDirectory });
+
 /** Synchronous fsyncDirectory, for the few writers that must finish before returning. */
 export function fsyncDirectorySync(dir: string): void {
   const fault = injectedFault('fsync');

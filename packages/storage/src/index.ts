@@ -17,8 +17,10 @@ export { segmentsToDelete, type SegmentSummary } from './log/retention.js';
 export {
   FSYNC_FAULT_FILE,
   FSYNC_LEDGER_FILE,
+  REAL_LOG_SYNC,
   fsyncDirectory,
   fsyncDirectorySync,
   writeFileDurably,
   writeFileDurablySync,
+  type LogSync,
 } from './file-sync.js';

@@ -18,9 +18,9 @@ import {
   RECOVERY_POINT_FILE,
   parseSegmentFileName,
 } from '../file-names.js';
-import { fsyncDirectory } from '../file-sync.js';
+import { REAL_LOG_SYNC, writeFileDurablySync, type LogSync } from '../file-sync.js';
 import { GroupCommitScheduler } from '../flush/group-commit.js';
-import { LogSegment, type AppendedBatch } from '../segment/segment.js';
+import { LogSegment, type AppendedBatch, type SegmentOptions } from '../segment/segment.js';
 import { readOffsetCheckpoint, writeOffsetCheckpoint } from './checkpoint.js';
 import { segmentsToDelete } from './retention.js';
 
@@ -34,6 +34,8 @@ export interface PartitionLogOptions {
   flushScheduler?: GroupCommitScheduler;
   /** Milliseconds since the epoch; injected so tests control segment age and retention. */
   now?: () => number;
+  /** The fsyncs acks depend on; injected so tests can hold them or observe their order. */
+  sync?: LogSync;
 }
 
 export interface AppendOptions {
@@ -88,6 +90,15 @@ export class PartitionLog {
   private readonly durableListeners = new Set<(offset: number) => void>();
   private readonly background = new Set<Promise<unknown>>();
   private everyBatchChain: Promise<void> = Promise.resolve();
+  /**
+   * Offsets each in-flight flush may raise `flushed` to. A truncation lowers them to the new log
+   * end: bytes past it are new, and a sync that began before the truncation did not cover them.
+   */
+  private readonly flushTargets = new Set<{ offset: number }>();
+  /** A segment file was created or removed since the last directory fsync began. */
+  private directoryDirty = false;
+  /** The latest directory fsync; every flush waits for it (see syncDirectoryIfDirty). */
+  private directorySync: Promise<void> = Promise.resolve();
   private rollSyncs: Promise<void> = Promise.resolve();
   private failure: StorageError | undefined;
   private closed = false;
@@ -101,6 +112,7 @@ export class PartitionLog {
     private readonly logger: Logger,
     private readonly scheduler: GroupCommitScheduler,
     private readonly now: () => number,
+    private readonly sync: LogSync,
     segments: LogSegment[],
     compacted: boolean,
     readonly openReport: OpenReport,
@@ -115,6 +127,8 @@ export class PartitionLog {
     const config = resolveLogConfig(options.config);
     const logger = options.logger ?? pino({ level: process.env['QUILL_LOG_LEVEL'] ?? 'warn' });
     const now = options.now ?? Date.now;
+    const sync = options.sync ?? REAL_LOG_SYNC;
+    const segmentOptions = { indexIntervalBytes: config.indexIntervalBytes, sync };
     fs.mkdirSync(dir, { recursive: true });
     const names = fs.readdirSync(dir);
     for (const name of names) {
@@ -138,7 +152,7 @@ export class PartitionLog {
       const base = bases[i]!;
       const recover = !cleanShutdown && base >= firstUnsafe;
       const { segment, report: segmentReport } = LogSegment.open(dir, base, {
-        indexIntervalBytes: config.indexIntervalBytes,
+        ...segmentOptions,
         recover,
         rules: { dense: !compacted, offsetLimit: bases[i + 1] },
         nowMs: now(),
@@ -162,16 +176,20 @@ export class PartitionLog {
       }
     }
     if (segments.length === 0) {
-      segments.push(LogSegment.create(dir, 0, { indexIntervalBytes: config.indexIntervalBytes }, now()));
+      segments.push(LogSegment.create(dir, 0, segmentOptions, now()));
     }
     // After a crash the recovered bytes may exist only in the page cache: sync them before they
     // count as durable, and before the recovery point moves past them.
     if (!cleanShutdown) await Promise.all(segments.map((s) => s.flush()));
-    await fsyncDirectory(dir);
+    await sync.directory(dir);
     const scheduler = options.flushScheduler ?? new GroupCommitScheduler(config.flushIntervalMs);
-    const log = new PartitionLog(dir, config, logger, scheduler, now, segments, compacted, report);
+    const log = new PartitionLog(dir, config, logger, scheduler, now, sync, segments, compacted, report);
     writeOffsetCheckpoint(path.join(dir, RECOVERY_POINT_FILE), log.activeSegment.baseOffset);
     return log;
+  }
+
+  private get segmentOptions(): SegmentOptions {
+    return { indexIntervalBytes: this.config.indexIntervalBytes, sync: this.sync };
   }
 
   private get activeSegment(): LogSegment {
@@ -287,14 +305,15 @@ export class PartitionLog {
   /** Starts a new active segment at `baseOffset` and makes the previous one durable in the background. */
   private roll(baseOffset: number): void {
     const previous = this.activeSegment;
-    const next = LogSegment.create(this.dir, baseOffset, { indexIntervalBytes: this.config.indexIntervalBytes }, this.now());
+    const next = LogSegment.create(this.dir, baseOffset, this.segmentOptions, this.now());
     this.segments.push(next);
     // Once the sealed segment and the new file's directory entry are on disk, recovery after a
     // crash can start at the new segment. Rolls sync in order, so the recovery point never goes back.
+    this.directoryDirty = true;
     this.rollSyncs = this.rollSyncs.then(async () => {
       try {
         await Promise.all([previous.flush(), previous.flushIndexes()]);
-        await fsyncDirectory(this.dir);
+        await this.syncDirectoryIfDirty();
         if (!this.closed) writeOffsetCheckpoint(path.join(this.dir, RECOVERY_POINT_FILE), baseOffset);
       } catch (error) {
         this.fail(error);
@@ -314,28 +333,55 @@ export class PartitionLog {
         this.unflushed.add(segment);
         this.scheduler.request(this);
         return;
-      case 'every-batch':
-        this.everyBatchChain = this.everyBatchChain.then(
-          () => segment.flush().then(() => this.advanceFlushed(end)),
-          () => undefined,
-        ).catch((error: unknown) => this.fail(error));
+      case 'every-batch': {
+        const target = this.startFlush(end);
+        this.everyBatchChain = this.everyBatchChain
+          .then(
+            () => Promise.all([segment.flush(), this.syncDirectoryIfDirty()]).then(() => this.advanceFlushed(target.offset)),
+            () => undefined,
+          )
+          .catch((error: unknown) => this.fail(error))
+          .finally(() => this.flushTargets.delete(target));
         return;
+      }
     }
   }
 
   /** Syncs every segment written since the last flush and advances the flushed offset (group commit). */
   async flushDirty(): Promise<void> {
     if (this.failure !== undefined || this.closed) return;
-    const target = this.logEndOffset;
+    const target = this.startFlush(this.logEndOffset);
     const segments = [...this.unflushed];
     this.unflushed.clear();
     try {
-      await Promise.all(segments.map((s) => s.flush()));
+      await Promise.all([...segments.map((s) => s.flush()), this.syncDirectoryIfDirty()]);
     } catch (error) {
       this.fail(error);
       return;
+    } finally {
+      this.flushTargets.delete(target);
     }
-    this.advanceFlushed(target);
+    this.advanceFlushed(target.offset);
+  }
+
+  /** Registers a flush that will cover the log up to `offset`, unless a truncation lowers it meanwhile. */
+  private startFlush(offset: number): { offset: number } {
+    const target = { offset };
+    this.flushTargets.add(target);
+    return target;
+  }
+
+  /**
+   * A segment's data counts as durable only once its directory entry is (a power loss drops a file
+   * created, or brings back one removed, since the directory's last fsync). Concurrent flushes
+   * share one directory fsync, and each waits for the latest one to end.
+   */
+  private syncDirectoryIfDirty(): Promise<void> {
+    if (this.directoryDirty) {
+      this.directoryDirty = false;
+      this.directorySync = this.sync.directory(this.dir);
+    }
+    return this.directorySync;
   }
 
   /** Forces everything appended so far to disk, whatever the policy. */
@@ -444,6 +490,8 @@ export class PartitionLog {
       const removed = this.segments.pop()!;
       this.unflushed.delete(removed);
       this.track(removed.delete());
+      // Brought back by a power loss, the file would make recovery cut the log at its base offset.
+      this.directoryDirty = true;
     }
     this.activeSegment.truncateTo(offset);
     this.afterTruncation();
@@ -456,13 +504,15 @@ export class PartitionLog {
       this.unflushed.delete(segment);
       this.track(segment.delete());
     }
-    this.segments = [LogSegment.create(this.dir, offset, { indexIntervalBytes: this.config.indexIntervalBytes }, this.now())];
+    this.segments = [LogSegment.create(this.dir, offset, this.segmentOptions, this.now())];
+    this.directoryDirty = true;
     this.afterTruncation();
   }
 
   private afterTruncation(): void {
     const end = this.logEndOffset;
     if (this.flushed > end) this.flushed = end;
+    for (const target of this.flushTargets) target.offset = Math.min(target.offset, end);
     if (this.cleanedUpTo > end) this.cleanedUpTo = end;
     const recoveryPointFile = path.join(this.dir, RECOVERY_POINT_FILE);
     const recoveryPoint = readOffsetCheckpoint(recoveryPointFile) ?? 0;
@@ -525,10 +575,13 @@ export class PartitionLog {
     return !this.closed && this.segments.includes(segment) && segment.generation === generation;
   }
 
-  /** Records that offsets may now have gaps; must happen before the first compacted segment is swapped in. */
+  /**
+   * Records that offsets may now have gaps; must be durable before the first compacted segment is
+   * swapped in, or recovery would take the gaps for damage and cut the log there.
+   */
   markCompacted(): void {
     if (this.compacted) return;
-    fs.writeFileSync(path.join(this.dir, COMPACTED_MARKER_FILE), '');
+    writeFileDurablySync(path.join(this.dir, COMPACTED_MARKER_FILE), '');
     this.compacted = true;
   }
 
@@ -550,7 +603,7 @@ export class PartitionLog {
     if (this.failure === undefined) {
       await Promise.all(this.segments.map((s) => s.flushIndexes()));
       writeOffsetCheckpoint(path.join(this.dir, RECOVERY_POINT_FILE), this.activeSegment.baseOffset);
-      fs.writeFileSync(path.join(this.dir, CLEAN_SHUTDOWN_FILE), '');
+      writeFileDurablySync(path.join(this.dir, CLEAN_SHUTDOWN_FILE), '');
     }
     await Promise.all(this.segments.map((s) => s.close()));
     this.rejectWaiters(new StorageError('KAFKA_STORAGE_ERROR', `log ${this.dir} is closed`));

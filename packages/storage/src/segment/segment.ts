@@ -2,13 +2,14 @@ import fs from 'node:fs';
 import { BATCH_HEADER_SIZE, decodeBatch, isBatchCrcValid, readBatchHeader, RecordsError, type BatchHeader } from '@quill/records';
 import { StorageError } from '../errors.js';
 import { LOG_SUFFIX, OFFSET_INDEX_SUFFIX, TIME_INDEX_SUFFIX, segmentPath } from '../file-names.js';
-import { fdatasyncSegmentData } from '../file-sync.js';
+import type { LogSync } from '../file-sync.js';
 import { SparseIndex, type IndexEntry } from '../index/sparse-index.js';
 import { scanSegment, type ScanRules, type ScannedBatch } from './batch-scan.js';
 import { FileWindow } from './file-window.js';
 
 export interface SegmentOptions {
   indexIntervalBytes: number;
+  sync: LogSync;
 }
 
 export interface OpenSegmentOptions extends SegmentOptions {
@@ -355,7 +356,7 @@ export class LogSegment {
   /** fdatasync of the log file. A closed (deleted) segment has nothing left to sync. */
   async flush(): Promise<void> {
     if (this.closed) return;
-    const sync = fdatasyncSegmentData(this.fd);
+    const sync = this.options.sync.segmentData(this.fd);
     this.syncs.add(sync);
     try {
       await sync;
