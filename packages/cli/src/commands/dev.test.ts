@@ -1,10 +1,16 @@
 import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import net from 'node:net';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
-import { devNodeArgs, runDev, type NodeSpec, type Readiness } from './dev.js';
+import { devStatePath, requestRestart, type DevState } from './dev-control.js';
+import { devNodeArgs, restartNodeCommand, runDev, type NodeSpec, type Readiness } from './dev.js';
 
 describe('quill dev node arguments', () => {
+  it('tells how to start a dead node again from another terminal', () => {
+    expect(restartNodeCommand(2, '/data/dev')).toBe('pnpm quill dev restart-node 2 --data-dir /data/dev');
+  });
+
   it('starts node I in combined mode on P+I-1, its controller on P+10+I-1, all three as voters', () => {
     expect(devNodeArgs(2, 9092, '/data/dev')).toEqual([
       'node', 'start',
@@ -49,9 +55,17 @@ describe('quill dev supervision', () => {
   });
 
   const nodes = (...scripts: string[]): NodeSpec[] =>
-    scripts.map((script, i) => ({ name: `node-${i + 1}`, args: ['-e', script], logFile: path.join(dir, `node-${i + 1}.log`) }));
-  const log = (n: number): string => readFileSync(path.join(dir, `node-${n}.log`), 'utf8');
-  const settings = { cwd: process.cwd(), bootstrap: '127.0.0.1:9092', pollMs: 10, graceMs: 5_000 };
+    scripts.map((script, i) => ({ id: i + 1, name: `node-${i + 1}`, args: ['-e', script], logFile: path.join(dir, `node-${i + 1}.log`) }));
+  const log = (n: number): string => (existsSync(path.join(dir, `node-${n}.log`)) ? readFileSync(path.join(dir, `node-${n}.log`), 'utf8') : '');
+  const settings = { cwd: process.cwd(), bootstrap: '127.0.0.1:9092', pollMs: 10, graceMs: 5_000, restartCommand: (node: NodeSpec) => `restart ${node.name}` };
+  const notReady = async (): Promise<Readiness> => ({ answering: [], registered: [] });
+  /** A stop request the test makes, as Ctrl-C would. */
+  const stopper = () => {
+    let stop!: () => void;
+    const requested = new Promise<void>((resolve) => (stop = resolve));
+    return { requested, stop };
+  };
+  const state = (): DevState => JSON.parse(readFileSync(devStatePath(dir), 'utf8')) as DevState;
 
   it('prints "ready <bootstrap>" once every broker is up, and stops the nodes with SIGTERM when asked', async () => {
     let checks = 0;
@@ -73,16 +87,84 @@ describe('quill dev supervision', () => {
     expect(stderr).toContain('Stopped.');
   });
 
-  it('reports a node that exits by itself with its last log lines, stops the others and fails', async () => {
-    const never = new Promise<void>(() => undefined);
-    const notReady = async (): Promise<Readiness> => ({ answering: [], registered: [] });
-    await expect(
-      runDev({ ...settings, nodes: nodes(STEADY, CRASHING, STEADY), checkReadiness: notReady, stopRequested: never }),
-    ).rejects.toThrow('node-2 exited unexpectedly (exit code 3); the other nodes were stopped.');
-    expect(stderr).toContain(`node-2 exited unexpectedly (exit code 3). Last lines of ${path.join(dir, 'node-2.log')}:\n  starting\n  boom: disk full\n`);
+  it('reports a node that exits by itself with its last lines and how to restart it, and keeps the others running', async () => {
+    const { requested, stop } = stopper();
+    const running = runDev({ ...settings, nodes: nodes(STEADY, CRASHING, STEADY), checkReadiness: notReady, stopRequested: requested });
+    await vi.waitFor(() => expect(stderr).toContain('boom: disk full'), { timeout: 30_000 });
+    expect(stderr).toContain(
+      `node-2 exited unexpectedly (exit code 3); node-1 and node-3 keep serving. Start it again on its data: restart node-2\n` +
+        `Last lines of ${path.join(dir, 'node-2.log')}:\n  starting\n  boom: disk full\n`,
+    );
+    await vi.waitFor(() => expect(log(1) + log(3)).toBe('up\nup\n'), { timeout: 30_000 });
+    stop();
+    await running;
     expect(stdout).toBe('');
     expect(log(1)).toBe('up\nbye\n');
     expect(log(3)).toBe('up\nbye\n');
+  });
+
+  it('gives up once every node has exited', async () => {
+    await expect(
+      runDev({ ...settings, nodes: nodes(CRASHING, CRASHING), checkReadiness: notReady, stopRequested: new Promise<void>(() => undefined) }),
+    ).rejects.toThrow('every node has exited');
+    expect(stderr).toMatch(/node-\d exited unexpectedly \(exit code 3\); no node is left\./);
+  });
+
+  it('starts a killed node again on request through the control port, under its supervision, and stops it on Ctrl-C', async () => {
+    const { requested, stop } = stopper();
+    const running = runDev({ ...settings, nodes: nodes(STEADY, STEADY), checkReadiness: notReady, stopRequested: requested, stateFile: devStatePath(dir) });
+    await vi.waitFor(() => expect(log(1) + log(2)).toBe('up\nup\n'), { timeout: 30_000 });
+    const first = state();
+    expect(first.pid).toBe(process.pid);
+    expect(first.nodes.map((n) => n.command.slice(1))).toEqual([['-e', STEADY], ['-e', STEADY]]);
+    await expect(requestRestart(dir, 2)).rejects.toThrow(`node-2 is running (pid ${first.nodes[1]!.pid})`);
+    await expect(requestRestart(dir, 7)).rejects.toThrow('There is no node 7: the nodes are 1, 2.');
+
+    process.kill(first.nodes[1]!.pid!, 'SIGKILL');
+    await vi.waitFor(() => expect(stderr).toContain('node-2 exited unexpectedly (killed by SIGKILL); node-1 keeps serving. Start it again on its data: restart node-2\n'), { timeout: 30_000 });
+    expect(stderr).not.toContain('Last lines');
+    expect(state().nodes[1]!.pid).toBeNull();
+
+    await expect(requestRestart(dir, 2)).resolves.toMatch(/^node-2 started again on its data \(pid \d+\)/);
+    const restarted = state().nodes[1]!.pid;
+    expect(restarted).not.toBeNull();
+    expect(restarted).not.toBe(first.nodes[1]!.pid);
+    await vi.waitFor(() => expect(log(2)).toBe('up\nup\n'), { timeout: 30_000 });
+
+    stop();
+    await running;
+    expect(log(1)).toBe('up\nbye\n');
+    expect(log(2)).toBe('up\nup\nbye\n');
+    expect(existsSync(devStatePath(dir))).toBe(false);
+    await expect(requestRestart(dir, 2)).rejects.toThrow('No quill dev is running');
+  });
+
+  it('answers a malformed control request with an error and keeps running', async () => {
+    const { requested, stop } = stopper();
+    const running = runDev({ ...settings, nodes: nodes(STEADY), checkReadiness: notReady, stopRequested: requested, stateFile: devStatePath(dir) });
+    await vi.waitFor(() => expect(existsSync(devStatePath(dir))).toBe(true), { timeout: 30_000 });
+    const answer = await new Promise<string>((resolve) => {
+      const socket = net.connect({ host: '127.0.0.1', port: state().controlPort });
+      let received = '';
+      socket.on('data', (chunk: Buffer) => (received += chunk.toString()));
+      socket.on('close', () => resolve(received));
+      socket.write('x'.repeat(4096));
+    });
+    expect(JSON.parse(answer)).toEqual({ ok: false, code: 'INVALID_REQUEST', message: 'not a restart request' });
+    stop();
+    await running;
+  });
+
+  it('resumes a paused node before stopping it, so it stops cleanly rather than by SIGKILL', async () => {
+    const { requested, stop } = stopper();
+    const running = runDev({ ...settings, graceMs: 60_000, nodes: nodes(STEADY), checkReadiness: notReady, stopRequested: requested, stateFile: devStatePath(dir) });
+    await vi.waitFor(() => expect(log(1)).toBe('up\n'), { timeout: 30_000 });
+    const pid = state().nodes[0]!.pid!;
+    process.kill(pid, 'SIGSTOP');
+    stop();
+    await running;
+    expect(log(1)).toBe('up\nbye\n');
+    expect(stderr).not.toContain('exited unexpectedly');
   });
 
   it('kills a node that does not stop within the grace period', async () => {
@@ -91,7 +173,7 @@ describe('quill dev supervision', () => {
       ...settings,
       graceMs: 300,
       nodes: nodes(STUBBORN),
-      checkReadiness: async () => ({ answering: [], registered: [] }),
+      checkReadiness: notReady,
       stopRequested: new Promise((resolve) => setTimeout(resolve, 500)),
     });
     expect(Date.now() - started).toBeGreaterThanOrEqual(800);

@@ -1,0 +1,277 @@
+import { spawn, type ChildProcess } from 'node:child_process';
+import { createWriteStream, type WriteStream } from 'node:fs';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { ErrorCode } from '@quill/client';
+import { removeDevState, serveDevControl, writeDevState, type ControlAnswer, type DevNodeState } from './dev-control.js';
+
+/** How often a still-starting cluster says what it waits for. */
+const PROGRESS_EVERY_MS = 10_000;
+/** Lines of a failed node's log shown on the terminal. */
+const FAILURE_LOG_LINES = 20;
+
+/** One node to run: a Node.js process with these arguments, its output appended to `logFile`. */
+export interface NodeSpec {
+  id: number;
+  name: string;
+  args: string[];
+  logFile: string;
+}
+
+/** How far the cluster got: the nodes whose broker answers, and the brokers it lists as unfenced. */
+export interface Readiness {
+  answering: number[];
+  registered: number[];
+}
+
+/** What `runDev` runs and how it learns about readiness and the request to stop. */
+export interface DevRun {
+  nodes: readonly NodeSpec[];
+  cwd: string;
+  bootstrap: string;
+  /** Never rejects: a node that does not answer is simply not ready yet. */
+  checkReadiness: () => Promise<Readiness>;
+  /** Settles when the user asks to stop (SIGINT/SIGTERM). */
+  stopRequested: Promise<void>;
+  pollMs: number;
+  graceMs: number;
+  /** The command a user runs (in another terminal) to start a dead node again. */
+  restartCommand: (node: NodeSpec) => string;
+  /** Where to publish the state `quill dev restart-node` reads; without it, no control port. */
+  stateFile?: string;
+  /** Runs once the cluster is ready (the --demo round trip); a failure is reported, the cluster keeps running. */
+  onReady?: (bootstrap: string) => Promise<void>;
+}
+
+/**
+ * Starts the nodes, prints `ready <bootstrap>` to stdout once every broker answers and is
+ * registered, and runs until a stop is requested (then stops every node and resolves). A node
+ * that exits by itself leaves the others running: dev says so and how to start it again, which
+ * `quill dev restart-node` asks of it through the control port. Only when no node is left does
+ * dev give up (and reject).
+ */
+export async function runDev(run: DevRun): Promise<void> {
+  const cluster = new DevCluster(run);
+  cluster.startAll();
+  const control = run.stateFile === undefined ? undefined : await serveDevControl((id) => cluster.restart(id));
+  const publish = (): void => {
+    if (control !== undefined && run.stateFile !== undefined) {
+      writeDevState(run.stateFile, { pid: process.pid, bootstrap: run.bootstrap, controlPort: control.port, nodes: cluster.state() });
+    }
+  };
+  cluster.onChange = publish;
+  publish();
+  const started = Date.now();
+  void waitUntilReady(run, (r) => r.answering.length === run.nodes.length && r.registered.length === run.nodes.length, cluster.done).then((ready) => {
+    if (!ready) return;
+    process.stdout.write(`ready ${run.bootstrap}\n`);
+    process.stderr.write(
+      `Cluster ready in ${((Date.now() - started) / 1000).toFixed(1)} s (${cluster.pids()}). ` +
+        'Kill or pause a node to watch failover; Ctrl-C stops them all.\n',
+    );
+    run.onReady?.(run.bootstrap).catch((error: unknown) => process.stderr.write(`demo failed: ${(error as Error).message}\n`));
+  });
+  const allDown = await Promise.race([cluster.allDown.then(() => true), run.stopRequested.then(() => false)]);
+  if (!allDown) process.stderr.write('Stopping the cluster...\n');
+  try {
+    await cluster.stopAll();
+  } finally {
+    await control?.close();
+    if (run.stateFile !== undefined) removeDevState(run.stateFile);
+  }
+  if (allDown) throw new Error('every node has exited, so quill dev stopped; run it again to start them on their data.');
+  process.stderr.write('Stopped.\n');
+}
+
+/** Polls until `isReady` (true) or `signal` aborts (false), saying now and then what it still waits for. */
+async function waitUntilReady(run: DevRun, isReady: (r: Readiness) => boolean, signal: AbortSignal): Promise<boolean> {
+  let lastProgress = Date.now();
+  for (;;) {
+    const readiness = await run.checkReadiness();
+    if (signal.aborted) return false;
+    if (isReady(readiness)) return true;
+    if (Date.now() - lastProgress >= PROGRESS_EVERY_MS) {
+      lastProgress = Date.now();
+      process.stderr.write(
+        `Still waiting: brokers answering [${readiness.answering.join(',')}], registered and unfenced [${readiness.registered.join(',')}], of ${run.nodes.length}.\n`,
+      );
+    }
+    try {
+      await sleep(run.pollMs, undefined, { signal });
+    } catch {
+      return false; // aborted
+    }
+  }
+}
+
+interface NodeExit {
+  code: number | null;
+  signal: NodeJS.Signals | null;
+}
+
+/** The supervised nodes: a dead one stays down until restarted; `allDown` settles when none runs. */
+class DevCluster {
+  private readonly nodes: DevNode[];
+  private stopping = false;
+  private readonly aborter = new AbortController();
+  private resolveAllDown!: () => void;
+  readonly allDown = new Promise<void>((resolve) => (this.resolveAllDown = resolve));
+  /** Called whenever a node starts or exits (dev republishes its state file). */
+  onChange: () => void = () => undefined;
+
+  constructor(private readonly run: DevRun) {
+    this.nodes = run.nodes.map((spec) => new DevNode(spec, run.cwd, (exit) => this.exited(spec, exit)));
+  }
+
+  /** Aborted once dev stops or gives up: ends readiness polling. */
+  get done(): AbortSignal {
+    return this.aborter.signal;
+  }
+
+  startAll(): void {
+    for (const node of this.nodes) node.start();
+  }
+
+  restart(id: number): ControlAnswer {
+    const node = this.nodes.find((n) => n.spec.id === id);
+    if (node === undefined) {
+      return { ok: false, code: ErrorCode.INVALID_REQUEST, message: `There is no node ${id}: the nodes are ${this.nodes.map((n) => n.spec.id).join(', ')}.` };
+    }
+    if (this.stopping) return { ok: false, code: ErrorCode.INVALID_REQUEST, message: 'quill dev is stopping.' };
+    if (node.pid !== undefined) {
+      return { ok: false, code: ErrorCode.INVALID_REQUEST, message: `${node.spec.name} is running (pid ${node.pid}); only a node that exited can be started again.` };
+    }
+    node.start();
+    const message = `${node.spec.name} started again on its data (pid ${node.pid ?? '?'}); its output is appended to ${node.spec.logFile}.`;
+    process.stderr.write(`${message}\n`);
+    this.onChange();
+    void this.announceReturn(node);
+    return { ok: true, message };
+  }
+
+  state(): DevNodeState[] {
+    return this.nodes.map((n) => ({
+      id: n.spec.id,
+      name: n.spec.name,
+      pid: n.pid ?? null,
+      command: [process.execPath, ...n.spec.args],
+      cwd: this.run.cwd,
+      logFile: n.spec.logFile,
+    }));
+  }
+
+  pids(): string {
+    return this.nodes.map((n) => `${n.spec.name} pid ${n.pid ?? '-'}`).join(', ');
+  }
+
+  /** Stops every node; a paused (SIGSTOPped) one is resumed first so it can stop cleanly. */
+  async stopAll(): Promise<void> {
+    this.stopping = true;
+    this.aborter.abort();
+    await Promise.all(this.nodes.map((n) => n.stop(this.run.graceMs)));
+  }
+
+  private exited(spec: NodeSpec, exit: NodeExit): void {
+    const node = this.nodes.find((n) => n.spec === spec)!;
+    const others = this.nodes.filter((n) => n.pid !== undefined).map((n) => n.spec.name);
+    const how = exit.signal === null ? `exit code ${exit.code}` : `killed by ${exit.signal}`;
+    const serving = others.length === 0 ? 'no node is left' : `${others.join(' and ')} keep${others.length === 1 ? 's' : ''} serving`;
+    process.stderr.write(`${spec.name} exited unexpectedly (${how}); ${serving}. Start it again on its data: ${this.run.restartCommand(spec)}\n`);
+    // A node that ended by itself says why in its log; one killed by a signal has nothing to add.
+    if (exit.signal === null) {
+      process.stderr.write(`Last lines of ${spec.logFile}:\n${node.lastLines().map((line) => `  ${line}\n`).join('')}`);
+    }
+    this.onChange();
+    if (others.length === 0) this.resolveAllDown();
+  }
+
+  /** Says on dev's terminal when a restarted node is back in the cluster (its broker answers, unfenced). */
+  private async announceReturn(node: DevNode): Promise<void> {
+    const until = AbortSignal.any([this.aborter.signal, node.lifetime]);
+    const back = await waitUntilReady(this.run, (r) => r.answering.includes(node.spec.id) && r.registered.includes(node.spec.id), until);
+    if (back) process.stderr.write(`${node.spec.name} is back: its broker answers and is registered.\n`);
+  }
+}
+
+/**
+ * One node slot: its process (started again on demand), output appended to its log file (the tail
+ * kept for a failure report), stopped with SIGTERM then SIGKILL.
+ */
+class DevNode {
+  private child: ChildProcess | undefined;
+  private life = new AbortController();
+  private exitedPromise: Promise<void> = Promise.resolve();
+  private readonly log: WriteStream;
+  private tail = '';
+  private stopping = false;
+
+  constructor(
+    readonly spec: NodeSpec,
+    private readonly cwd: string,
+    private readonly onUnexpectedExit: (exit: NodeExit) => void,
+  ) {
+    this.log = createWriteStream(spec.logFile, { flags: 'a' });
+  }
+
+  /** The running process's pid; undefined while the node is down. */
+  get pid(): number | undefined {
+    return this.child?.pid;
+  }
+
+  /** Aborted when the current process ends. */
+  get lifetime(): AbortSignal {
+    return this.life.signal;
+  }
+
+  start(): void {
+    this.tail = '';
+    this.life = new AbortController();
+    const life = this.life;
+    const child = spawn(process.execPath, this.spec.args, { cwd: this.cwd, stdio: ['ignore', 'pipe', 'pipe'] });
+    this.child = child;
+    child.stdout!.on('data', (chunk: Buffer) => this.keep(chunk));
+    child.stderr!.on('data', (chunk: Buffer) => this.keep(chunk));
+    // 'close' rather than 'exit': it comes once the output is read, so the tail is complete.
+    this.exitedPromise = new Promise((resolve) => {
+      const ended = (exit: NodeExit): void => {
+        if (this.child !== child) return;
+        this.child = undefined;
+        life.abort();
+        resolve();
+        if (!this.stopping) this.onUnexpectedExit(exit);
+      };
+      child.once('close', (code, signal) => ended({ code, signal }));
+      child.once('error', (error) => {
+        this.keep(Buffer.from(`cannot start: ${error.message}\n`));
+        ended({ code: null, signal: null });
+      });
+    });
+  }
+
+  /** SIGCONT and SIGTERM, then SIGKILL if the node still runs after `graceMs`; closes the log file. */
+  async stop(graceMs: number): Promise<void> {
+    this.stopping = true;
+    const child = this.child;
+    if (child !== undefined) {
+      // A paused process would hold SIGTERM pending until the grace period ends in SIGKILL.
+      child.kill('SIGCONT');
+      child.kill('SIGTERM');
+      const timer = setTimeout(() => child.kill('SIGKILL'), graceMs);
+      await this.exitedPromise;
+      clearTimeout(timer);
+    }
+    await new Promise<void>((resolve) => this.log.end(resolve));
+  }
+
+  lastLines(): string[] {
+    return this.tail
+      .split('\n')
+      .filter((line) => line.trim() !== '')
+      .slice(-FAILURE_LOG_LINES);
+  }
+
+  private keep(chunk: Buffer): void {
+    this.log.write(chunk);
+    // Enough for the last lines of a failure report, bounded for long runs.
+    this.tail = (this.tail + chunk.toString('utf8')).slice(-64 * 1024);
+  }
+}
