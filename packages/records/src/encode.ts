@@ -161,6 +161,25 @@ export function encodeBatch(records: readonly RecordInput[], options: BatchOptio
 }
 
 /**
+ * A batch with no records that still covers `lastOffsetDelta + 1` offsets and carries its producer
+ * fields (Kafka writes the same): compaction leaves one where it removed every record of a
+ * producer's last batch, so the producer's sequence survives a rebuild from the log.
+ */
+export function encodeEmptyBatch(
+  options: Omit<BatchOptions, 'baseTimestamp' | 'compression' | 'offsetDeltas' | 'deleteHorizonMs'> & { lastOffsetDelta: number; timestamp: number },
+): Buffer {
+  const batch = Buffer.alloc(BATCH_HEADER_SIZE);
+  writeBatchHeader(batch, options, {
+    compression: 'none',
+    lastOffsetDelta: options.lastOffsetDelta,
+    baseTimestamp: options.timestamp,
+    maxTimestamp: options.timestamp,
+    recordCount: 0,
+  });
+  return batch;
+}
+
+/**
  * Fills the 61-byte header of a batch whose records are already in place after it (the whole
  * buffer is the batch), CRC last.
  */

@@ -3,7 +3,7 @@ export { RecordBatchBuilder, type BuildOptions } from './builder.js';
 export { compress, decompress, MAX_DECOMPRESSED_BYTES_DEFAULT } from './compression.js';
 export { crc32c } from './crc32c.js';
 export { decodeBatch, decodeBatches, type DecodeOptions, type DecodedBatch } from './decode.js';
-export { encodeBatch, type BatchOptions } from './encode.js';
+export { encodeBatch, encodeEmptyBatch, type BatchOptions } from './encode.js';
 export { RecordsError, isRecordsError, type RecordsErrorCode } from './errors.js';
 export type { Record, RecordHeader, RecordInput } from './record.js';
 export { varintSize, writeVarint, zigzagDecode, zigzagEncode } from './varint.js';

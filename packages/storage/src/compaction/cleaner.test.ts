@@ -1,5 +1,5 @@
 import fs from 'node:fs';
-import { decodeBatches, encodeBatch } from '@quill/records';
+import { decodeBatches, encodeBatch, type BatchHeader } from '@quill/records';
 import { SeededRandom, seedFromEnv } from '@quill/random';
 import { afterEach, describe, expect, it } from 'vitest';
 import type { PartitionLog } from '../log/partition-log.js';
@@ -156,4 +156,57 @@ describe('log compaction', () => {
     const live = readAll(log).filter((e) => e.key === 'live');
     expect(live.length).toBeGreaterThan(0);
   });
+
+  it("keeps each producer's last batch, emptied if need be, so its sequence survives a rebuild from the log", async () => {
+    const clock = new ManualClock();
+    const dir = makeTempDir();
+    dirs.push(dir);
+    const log = await open(dir, clock);
+    const idempotent = (producerId: number, baseSequence: number, keys: string[]): Buffer =>
+      encodeBatch(
+        keys.map((key) => ({ key, value: `${producerId}:${baseSequence}:${key}` })),
+        { producerId, producerEpoch: 3, baseSequence },
+      );
+    log.append(idempotent(7, 0, ['a', 'b']), { assignOffsets: true });
+    // Producer 7's last batch: every record in it is superseded below.
+    log.append(idempotent(7, 2, ['a', 'b', 'c']), { assignOffsets: true });
+    // Producer 8's first batch goes entirely: its last batch is in the active segment.
+    log.append(idempotent(8, 0, ['c']), { assignOffsets: true });
+    log.append(encodeBatch(['a', 'b', 'c'].map((key) => ({ key, value: `plain:${key}` }))), { assignOffsets: true });
+    clock.advance(SEGMENT_MS);
+    log.append(idempotent(8, 1, ['d']), { assignOffsets: true });
+    const before = producerSequences(log);
+    expect(before).toEqual(new Map([[7, { epoch: 3, lastSequence: 4 }], [8, { epoch: 3, lastSequence: 1 }]]));
+
+    const result = await log.compact();
+    expect(result.recordsRemoved).toBe(6);
+    expect(readAll(log).map((e) => e.value)).toEqual(['plain:a', 'plain:b', 'plain:c', '8:1:d']);
+    expect(producerSequences(log)).toEqual(before);
+    const kept = headers(log).filter((h) => h.producerId === 7);
+    expect(kept.map((h) => [h.baseOffset, h.lastOffset, h.recordCount])).toEqual([[2, 4, 0]]);
+    expect(headers(log).filter((h) => h.producerId === 8).map((h) => h.baseSequence)).toEqual([1]);
+
+    // The broker rebuilds producer state from the log on restart: the emptied batch must survive it.
+    await log.close();
+    logs.splice(logs.indexOf(log), 1);
+    const reopened = await open(dir, clock);
+    expect(producerSequences(reopened)).toEqual(before);
+    expect(reopened.logEndOffset).toBe(10);
+  });
 });
+
+function headers(log: PartitionLog): BatchHeader[] {
+  const out: BatchHeader[] = [];
+  log.forEachBatchHeader((header) => out.push(header));
+  return out;
+}
+
+/** What a broker rebuilds from the log for idempotence: each producer's epoch and last sequence. */
+function producerSequences(log: PartitionLog): Map<number, { epoch: number; lastSequence: number }> {
+  const out = new Map<number, { epoch: number; lastSequence: number }>();
+  for (const header of headers(log)) {
+    if (header.producerId < 0) continue;
+    out.set(header.producerId, { epoch: header.producerEpoch, lastSequence: header.baseSequence + header.lastOffsetDelta });
+  }
+  return out;
+}

@@ -1,5 +1,5 @@
 import fs from 'node:fs';
-import { decodeBatch, encodeBatch, readBatchHeader, type BatchHeader, type Record } from '@quill/records';
+import { decodeBatch, encodeBatch, encodeEmptyBatch, readBatchHeader, type BatchHeader, type Record } from '@quill/records';
 import { CLEANED_SUFFIX, LOG_SUFFIX, segmentPath } from '../file-names.js';
 import { fdatasync } from '../file-sync.js';
 import type { PartitionLog } from '../log/partition-log.js';
@@ -27,22 +27,27 @@ const keyOf = (key: Buffer): string => key.toString('latin1');
  * segments below `upperBoundOffset`, plus every record without a key. A tombstone (null value) is
  * kept until its delete horizon — stamped when a pass first keeps it, `deleteRetentionMs` later
  * (KIP-534) — has passed. Segments are rewritten one for one at their base offsets, so offsets never
- * change; the active segment is never touched, so appends go on.
+ * change; the active segment is never touched, so appends go on. Each producer's last batch stays,
+ * emptied of records if need be (as Kafka does): the broker rebuilds producer sequences from the
+ * log, and without it an idempotent producer's next batch would be out of order after a restart.
  */
 export async function compactLog(log: PartitionLog, nowMs: number, upperBoundOffset: number): Promise<CompactionResult> {
   const result: CompactionResult = { segmentsCleaned: 0, bytesBefore: 0, bytesAfter: 0, recordsRemoved: 0, tombstonesRemoved: 0 };
   const candidates = log.sealedSegmentsBelow(upperBoundOffset);
   const { latest, mappedSegments } = await buildOffsetMap(candidates, log.config.cleanerMaxKeys);
   if (mappedSegments.length === 0) return result;
+  const truncations = log.truncationCount;
+  const lastOfProducer = await lastBatchOfEachProducer(log);
   log.markCompacted();
   for (const segment of mappedSegments) {
     const generation = segment.generation;
-    const cleaned = await cleanSegment(segment, latest, nowMs, log.config.deleteRetentionMs, result);
+    const cleaned = await cleanSegment(segment, { latest, lastOfProducer, nowMs, deleteRetentionMs: log.config.deleteRetentionMs }, result);
     if (cleaned === undefined) continue;
     const cleanedPath = `${segmentPath(segment.dir, segment.baseOffset, LOG_SUFFIX)}${CLEANED_SUFFIX}`;
     await writeDurably(cleanedPath, cleaned.bytes);
-    // Truncation or retention may have changed the log while this pass yielded.
-    if (!log.holdsSegment(segment, generation)) {
+    // Truncation or retention may have changed the log while this pass yielded; a truncation may
+    // also have removed the later batch that made a producer's batch here not its last.
+    if (!log.holdsSegment(segment, generation) || log.truncationCount !== truncations) {
       fs.rmSync(cleanedPath, { force: true });
       continue;
     }
@@ -88,19 +93,39 @@ async function buildOffsetMap(
   return { latest, mappedSegments };
 }
 
+/**
+ * The base offset of each producer's last data batch in the log (control batches are kept anyway).
+ * Headers only; yields between segments.
+ */
+async function lastBatchOfEachProducer(log: PartitionLog): Promise<Map<number, number>> {
+  const last = new Map<number, number>();
+  for (const segment of log.allSegments()) {
+    // Removed while this pass yielded (retention, truncation): its batches are gone.
+    if (!log.holdsSegment(segment, segment.generation)) continue;
+    for (const { header } of segment.batches()) {
+      if (header.producerId >= 0 && !header.isControl) last.set(header.producerId, header.baseOffset);
+    }
+    await yieldToEventLoop();
+  }
+  return last;
+}
+
+interface CleanRules {
+  /** The latest offset of each key. */
+  latest: ReadonlyMap<string, number>;
+  /** Base offset of each producer's last batch: that batch is never removed entirely. */
+  lastOfProducer: ReadonlyMap<number, number>;
+  nowMs: number;
+  deleteRetentionMs: number;
+}
+
 interface CleanedSegment {
   bytes: Buffer;
   batches: ScannedBatch[];
 }
 
 /** The segment's batches with superseded records and expired tombstones removed; undefined if unchanged. */
-async function cleanSegment(
-  segment: LogSegment,
-  latest: ReadonlyMap<string, number>,
-  nowMs: number,
-  deleteRetentionMs: number,
-  result: CompactionResult,
-): Promise<CleanedSegment | undefined> {
+async function cleanSegment(segment: LogSegment, rules: CleanRules, result: CompactionResult): Promise<CleanedSegment | undefined> {
   const parts: Buffer[] = [];
   const batches: ScannedBatch[] = [];
   let size = 0;
@@ -108,7 +133,7 @@ async function cleanSegment(
   let sinceYield = 0;
   for (const { header, position } of segment.batches()) {
     const original = segment.readBytes(position, header.sizeInBytes);
-    const output = header.isControl ? original : cleanBatch(original, header, latest, nowMs, deleteRetentionMs, result);
+    const output = header.isControl ? original : cleanBatch(original, header, rules, result);
     if (output !== original) changed = true;
     if (output !== undefined) {
       batches.push({ header: readBatchHeader(output, 0), position: size });
@@ -124,15 +149,12 @@ async function cleanSegment(
   return changed ? { bytes: Buffer.concat(parts, size), batches } : undefined;
 }
 
-/** The batch unchanged (same Buffer), rewritten, or undefined when nothing in it survives. */
-function cleanBatch(
-  original: Buffer,
-  header: BatchHeader,
-  latest: ReadonlyMap<string, number>,
-  nowMs: number,
-  deleteRetentionMs: number,
-  result: CompactionResult,
-): Buffer | undefined {
+/**
+ * The batch unchanged (same Buffer), rewritten, emptied (a producer's last batch keeps its header),
+ * or undefined when nothing in it survives.
+ */
+function cleanBatch(original: Buffer, header: BatchHeader, rules: CleanRules, result: CompactionResult): Buffer | undefined {
+  const { latest, nowMs, deleteRetentionMs } = rules;
   const { records } = decodeBatch(original);
   const horizon = header.hasDeleteHorizon ? header.baseTimestamp : undefined;
   const kept: Record[] = [];
@@ -153,7 +175,21 @@ function cleanBatch(
     }
     kept.push(record);
   }
-  if (kept.length === 0) return undefined;
+  if (kept.length === 0) {
+    if (rules.lastOfProducer.get(header.producerId) !== header.baseOffset) return undefined;
+    if (records.length === 0) return original;
+    return encodeEmptyBatch({
+      baseOffset: header.baseOffset,
+      lastOffsetDelta: header.lastOffsetDelta,
+      timestamp: header.maxTimestamp,
+      partitionLeaderEpoch: header.partitionLeaderEpoch,
+      timestampType: header.timestampType,
+      producerId: header.producerId,
+      producerEpoch: header.producerEpoch,
+      baseSequence: header.baseSequence,
+      isTransactional: header.isTransactional,
+    });
+  }
   const needsHorizon = hasTombstone && horizon === undefined;
   if (kept.length === records.length && !needsHorizon) return original;
   return encodeBatch(

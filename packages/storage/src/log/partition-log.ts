@@ -105,6 +105,7 @@ export class PartitionLog {
   private compacted: boolean;
   /** Offsets below this were cleaned by the last compaction pass. */
   cleanedUpTo = 0;
+  private truncations = 0;
 
   private constructor(
     readonly dir: string,
@@ -510,6 +511,7 @@ export class PartitionLog {
   }
 
   private afterTruncation(): void {
+    this.truncations++;
     const end = this.logEndOffset;
     if (this.flushed > end) this.flushed = end;
     for (const target of this.flushTargets) target.offset = Math.min(target.offset, end);
@@ -563,6 +565,16 @@ export class PartitionLog {
   forEachBatchHeader(visit: (header: BatchHeader) => void): void {
     this.throwIfClosed();
     for (const segment of this.segments) for (const { header } of segment.batches()) visit(header);
+  }
+
+  /** Grows with every truncation, so a background pass can tell the log's tail changed under it. */
+  get truncationCount(): number {
+    return this.truncations;
+  }
+
+  /** Every segment, oldest first, the active one last (a snapshot: the log may roll meanwhile). */
+  allSegments(): LogSegment[] {
+    return [...this.segments];
   }
 
   /** Sealed segments entirely below `upperBoundOffset`: what the cleaner may rewrite. */
