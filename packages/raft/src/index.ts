@@ -50,4 +50,5 @@ export {
   type SimulationOptions,
   type SimulationReport,
 } from './sim/simulation.js';
+export { memoryStorageFactory, type SimStorage, type SimStorageFactory } from './sim/sim-storage.js';
 export { SafetyChecker, SafetyViolation, type DurableState, type LogView, type SafetyProperty } from './sim/safety-checker.js';

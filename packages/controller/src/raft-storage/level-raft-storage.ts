@@ -1,5 +1,5 @@
 import { ClassicLevel } from 'classic-level';
-import { MemoryStorage, type Entry, type EntryType, type HardState, type Membership, type RaftStorage, type Ready, type Snapshot } from '@quill/raft';
+import { CompactedError, MemoryStorage, type Entry, type EntryType, type HardState, type Membership, type RaftStorage, type Ready, type Snapshot } from '@quill/raft';
 
 const HARD_STATE_KEY = 'h';
 const SNAPSHOT_META_KEY = 's:meta';
@@ -27,10 +27,18 @@ function decodeEntry(index: number, bytes: Buffer): Entry {
   };
 }
 
+type Batch = ReturnType<ClassicLevel<string, Buffer>['batch']>;
+
+/** Deletes the entry keys of indexes from..to (none if from > to). */
+function deleteEntries(batch: Batch, from: number, to: number): void {
+  for (let index = from; index <= to; index++) batch.del(entryKey(index));
+}
+
 /**
  * The controller's durable Raft storage: term, vote, commit, log entries and the latest snapshot
  * in classic-level (LevelDB), mirrored in memory for the core's reads. Each Ready is written as one
  * atomic batch, fsynced when the Ready says it must be, before anything is sent (persist before send).
+ * The entry keys on disk are always exactly the mirror's log, so a reopen finds the log it left.
  */
 export class LevelRaftStorage implements RaftStorage {
   private constructor(
@@ -49,11 +57,16 @@ export class LevelRaftStorage implements RaftStorage {
       const data = (await db.get(SNAPSHOT_DATA_KEY)) ?? Buffer.alloc(0);
       memory.applySnapshot({ ...parsed, data: new Uint8Array(data) });
     }
+    // The log is the run of entries right after the snapshot. Keys outside it (left by versions
+    // that cleared the log in a second, unsynced step) belong to no log: drop them.
     const entries: Entry[] = [];
+    const strays: string[] = [];
     for await (const [key, value] of db.iterator({ gte: ENTRY_PREFIX, lt: `${ENTRY_PREFIX}~` })) {
       const index = parseInt(key.slice(ENTRY_PREFIX.length), 16);
-      if (index > memory.snapshot().index) entries.push(decodeEntry(index, value));
+      if (index === memory.snapshot().index + entries.length + 1) entries.push(decodeEntry(index, value));
+      else strays.push(key);
     }
+    if (strays.length > 0) await db.batch(strays.map((key) => ({ type: 'del' as const, key })), { sync: true });
     memory.append(entries);
     const hardStateBytes = await db.get(HARD_STATE_KEY);
     const hardState = hardStateBytes === undefined ? { term: 0, vote: 0, commit: 0 } : (JSON.parse(hardStateBytes.toString('utf8')) as HardState);
@@ -88,23 +101,31 @@ export class LevelRaftStorage implements RaftStorage {
     // Most Readies of an idle quorum carry only heartbeats and their answers: nothing to write,
     // and a level write would cost a thread-pool round trip each.
     if (ready.snapshot === undefined && ready.entries.length === 0 && ready.hardState === undefined) return;
+    // The batch brings the disk to what the mirror holds once the same Ready is applied to it:
+    // its log spans (snapshotIndex, lastIndex] as each step below leaves it.
     const batch = this.db.batch();
-    if (ready.snapshot !== undefined) {
-      this.putSnapshot(batch, ready.snapshot);
+    let snapshotIndex = this.memory.snapshot().index;
+    let lastIndex = this.memory.lastIndex();
+    const snapshot = ready.snapshot;
+    if (snapshot !== undefined) {
+      this.putSnapshot(batch, snapshot);
+      // Raft, Figure 13: a log holding the snapshot's last entry keeps what follows it; any other log goes whole.
+      if (!this.memory.holds(snapshot.index, snapshot.term)) lastIndex = snapshot.index;
+      deleteEntries(batch, snapshotIndex + 1, Math.min(snapshot.index, this.memory.lastIndex()));
+      deleteEntries(batch, lastIndex + 1, this.memory.lastIndex());
+      snapshotIndex = snapshot.index;
     }
-    const first = ready.entries[0];
-    if (first !== undefined) {
-      for (const entry of ready.entries) batch.put(entryKey(entry.index), encodeEntry(entry));
+    // Entries the snapshot covers are skipped, as the mirror skips them.
+    const entries = ready.entries.filter((entry) => entry.index > snapshotIndex);
+    const last = entries[entries.length - 1];
+    if (last !== undefined) {
+      for (const entry of entries) batch.put(entryKey(entry.index), encodeEntry(entry));
       // A new leader may replace our uncommitted tail: drop what lies beyond the new entries.
-      const newLast = first.index + ready.entries.length - 1;
-      for (let index = newLast + 1; index <= this.memory.lastIndex(); index++) batch.del(entryKey(index));
+      deleteEntries(batch, last.index + 1, lastIndex);
     }
     if (ready.hardState !== undefined) batch.put(HARD_STATE_KEY, Buffer.from(JSON.stringify(ready.hardState)));
     await batch.write({ sync: ready.mustSync });
-    if (ready.snapshot !== undefined) {
-      this.memory.applySnapshot(ready.snapshot);
-      await this.clearEntriesThrough(ready.snapshot.index);
-    }
+    if (snapshot !== undefined) this.memory.applySnapshot(snapshot);
     this.memory.append(ready.entries);
     if (ready.hardState !== undefined) {
       this.hardStateValue = ready.hardState;
@@ -114,21 +135,21 @@ export class LevelRaftStorage implements RaftStorage {
 
   /** Takes a snapshot at `index` (already applied; `data` is the state there) and drops the log up to it. */
   async compact(index: number, data: Uint8Array): Promise<void> {
-    this.memory.compact(index, data);
+    const current = this.memory.snapshot();
+    if (index <= current.index) throw new CompactedError(index, current.index + 1);
+    // term() also rejects an index beyond the log.
+    const snapshot: Snapshot = { index, term: this.memory.term(index), voters: current.voters, observers: current.observers, data };
     const batch = this.db.batch();
-    this.putSnapshot(batch, this.memory.snapshot());
+    this.putSnapshot(batch, snapshot);
+    deleteEntries(batch, current.index + 1, index);
     await batch.write({ sync: true });
-    await this.clearEntriesThrough(index);
+    this.memory.compact(index, data);
   }
 
-  private putSnapshot(batch: ReturnType<ClassicLevel<string, Buffer>['batch']>, snapshot: Snapshot): void {
+  private putSnapshot(batch: Batch, snapshot: Snapshot): void {
     const { data, ...meta } = snapshot;
     batch.put(SNAPSHOT_META_KEY, Buffer.from(JSON.stringify(meta)));
     batch.put(SNAPSHOT_DATA_KEY, Buffer.from(data));
-  }
-
-  private async clearEntriesThrough(index: number): Promise<void> {
-    await this.db.clear({ gte: ENTRY_PREFIX, lte: entryKey(index) });
   }
 
   async close(): Promise<void> {

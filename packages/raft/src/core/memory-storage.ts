@@ -73,11 +73,20 @@ export class MemoryStorage implements RaftStorage {
     for (let i = skip; i < entries.length; i++) this.log.push(entries[i] as Entry);
   }
 
-  /** Replaces the whole log with a snapshot received from the leader. */
+  /** Whether the log holds the entry (index, term) after the snapshot. */
+  holds(index: number, term: number): boolean {
+    return index > this.latestSnapshot.index && index <= this.lastIndex() && this.term(index) === term;
+  }
+
+  /**
+   * Installs a snapshot received from the leader (Raft, Figure 13): if the log holds the
+   * snapshot's last entry, the entries after it stay (log matching makes them a valid
+   * follower tail); otherwise nothing in the log is known to match the leader's, and it all goes.
+   */
   applySnapshot(snapshot: Snapshot): void {
     invariant(snapshot.index > this.latestSnapshot.index, 'storage.applySnapshot: snapshot is older than the current one');
+    this.log = this.holds(snapshot.index, snapshot.term) ? this.log.slice(snapshot.index - this.latestSnapshot.index) : [];
     this.latestSnapshot = snapshot;
-    this.log = [];
   }
 
   /**

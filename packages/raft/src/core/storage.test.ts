@@ -64,6 +64,15 @@ describe('MemoryStorage', () => {
     expect(storage.lastIndex()).toBe(10);
     expect(storage.term(10)).toBe(4);
   });
+
+  it('keeps the entries after an installed snapshot whose last entry it holds, and only then', () => {
+    const matching = storageWithTerms([1, 1, 2, 2]);
+    matching.applySnapshot({ index: 2, term: 1, voters: [1, 2, 3], observers: [], data: new Uint8Array(0) });
+    expect([matching.firstIndex(), matching.lastIndex(), matching.term(4)]).toEqual([3, 4, 2]);
+    const diverged = storageWithTerms([1, 1, 2, 2]);
+    diverged.applySnapshot({ index: 2, term: 3, voters: [1, 2, 3], observers: [], data: new Uint8Array(0) });
+    expect([diverged.firstIndex(), diverged.lastIndex(), diverged.term(2)]).toEqual([3, 2, 3]);
+  });
 });
 
 describe('UnstableLog', () => {

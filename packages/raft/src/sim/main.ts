@@ -90,7 +90,7 @@ function add(totals: Totals, report: SimulationReport): void {
 
 const USAGE = 'usage: pnpm sim [--seeds N] [--start S] [--seed S] [--steps N] [--voters 3|5] [--observers N] [--trace]';
 
-function main(): number {
+async function main(): Promise<number> {
   let cli: CliOptions;
   try {
     cli = parseCli(process.argv.slice(2));
@@ -117,7 +117,7 @@ function main(): number {
   process.stdout.write(`raft simulation: seeds ${cli.firstSeed}..${lastSeed}, ${cli.steps} fault-phase events each\n`);
   for (let seed = cli.firstSeed; seed <= lastSeed; seed++) {
     try {
-      const report = runSimulation({
+      const report = await runSimulation({
         seed,
         steps: cli.steps,
         ...(cli.voters === undefined ? {} : { voters: cli.voters }),
@@ -152,4 +152,4 @@ function main(): number {
   return 0;
 }
 
-process.exitCode = main();
+process.exitCode = await main();

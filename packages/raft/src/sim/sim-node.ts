@@ -1,18 +1,18 @@
 import type { RaftConfig } from '../core/config.js';
-import { MemoryStorage } from '../core/memory-storage.js';
+import { RaftInvariantError } from '../core/errors.js';
 import { RaftNode } from '../core/node.js';
 import type { Ready } from '../core/ready.js';
-import type { Membership, NodeId } from '../core/types.js';
+import type { NodeId } from '../core/types.js';
+import type { SimStorage } from './sim-storage.js';
 import type { StateMachineImage } from './state-machine.js';
 
 /**
- * One simulated machine: a disk (MemoryStorage, which survives crashes), the Raft node
- * running on it while it is up, the Ready whose fsync is in progress, and the
- * application state machine.
+ * One simulated machine: its disk while it is up (reopened from what the writes left on
+ * every restart), the Raft node running on it, the Ready whose fsync is in progress, and
+ * the application state machine.
  */
 export class SimNode {
-  /** The disk: holds exactly what completed fsyncs wrote. */
-  readonly storage: MemoryStorage;
+  private openStorage: SimStorage | undefined = undefined;
   raft: RaftNode | undefined = undefined;
   /** Bumped on every crash and restart: events scheduled for an older incarnation are void. */
   incarnation = 0;
@@ -25,26 +25,34 @@ export class SimNode {
   constructor(
     readonly id: NodeId,
     readonly isVoter: boolean,
-    membership: Membership,
-  ) {
-    this.storage = new MemoryStorage(membership);
-  }
+  ) {}
 
   get up(): boolean {
     return this.raft !== undefined;
   }
 
-  boot(config: RaftConfig): RaftNode {
+  /** The disk of a node that is up. */
+  get storage(): SimStorage {
+    if (this.openStorage === undefined) throw new RaftInvariantError(`node ${this.id} is down: no storage open`);
+    return this.openStorage;
+  }
+
+  boot(config: RaftConfig, storage: SimStorage): RaftNode {
     this.incarnation++;
-    this.raft = new RaftNode(config, this.storage);
+    this.openStorage = storage;
+    this.raft = new RaftNode(config, storage);
     this.pendingReady = undefined;
     this.ledTerm = 0;
     return this.raft;
   }
 
-  crash(): void {
+  /** Stops the node, losing its unsynced Ready; returns the storage to close. */
+  crash(): SimStorage | undefined {
+    const storage = this.openStorage;
     this.incarnation++;
     this.raft = undefined;
+    this.openStorage = undefined;
     this.pendingReady = undefined;
+    return storage;
   }
 }

@@ -13,10 +13,10 @@ describe('deterministic simulation', () => {
 
   for (let first = 0; first < SEEDS; first += SEEDS_PER_TEST) {
     const last = first + SEEDS_PER_TEST - 1;
-    it(`keeps every safety property and converges after healing, seeds ${first}..${last}`, () => {
+    it(`keeps every safety property and converges after healing, seeds ${first}..${last}`, async () => {
       // A failure throws SimulationFailure, whose message names the seed and the
       // command that reproduces it.
-      for (let seed = first; seed <= last; seed++) reports.push(runSimulation({ seed, steps: STEPS }));
+      for (let seed = first; seed <= last; seed++) reports.push(await runSimulation({ seed, steps: STEPS }));
     });
   }
 
@@ -35,23 +35,23 @@ describe('deterministic simulation', () => {
     expect(Math.min(...reports.map((report) => report.events))).toBeGreaterThan(STEPS);
   });
 
-  it('replays a seed exactly', () => {
-    const first = runSimulation({ seed: 12345, steps: STEPS });
-    const second = runSimulation({ seed: 12345, steps: STEPS });
+  it('replays a seed exactly', async () => {
+    const first = await runSimulation({ seed: 12345, steps: STEPS });
+    const second = await runSimulation({ seed: 12345, steps: STEPS });
     expect(second).toEqual(first);
-    expect(runSimulation({ seed: 12346, steps: STEPS }).fingerprint).not.toBe(first.fingerprint);
+    expect((await runSimulation({ seed: 12346, steps: STEPS })).fingerprint).not.toBe(first.fingerprint);
   });
 
-  it('reproduces a run when the drawn cluster size is passed explicitly', () => {
-    const drawn = runSimulation({ seed: 77, steps: 500 });
-    expect(runSimulation({ seed: 77, steps: 500, voters: drawn.voters, observers: drawn.observers })).toEqual(drawn);
+  it('reproduces a run when the drawn cluster size is passed explicitly', async () => {
+    const drawn = await runSimulation({ seed: 77, steps: 500 });
+    expect(await runSimulation({ seed: 77, steps: 500, voters: drawn.voters, observers: drawn.observers })).toEqual(drawn);
   });
 
-  it('catches a node that sends before persisting, naming the seed and how to reproduce it', () => {
+  it('catches a node that sends before persisting, naming the seed and how to reproduce it', async () => {
     let failure: SimulationFailure | undefined;
     for (let seed = 0; seed < 50 && failure === undefined; seed++) {
       try {
-        runSimulation({ seed, steps: STEPS, sabotage: 'send-before-persist' });
+        await runSimulation({ seed, steps: STEPS, sabotage: 'send-before-persist' });
       } catch (error) {
         if (!(error instanceof SimulationFailure)) throw error;
         failure = error;
@@ -63,11 +63,11 @@ describe('deterministic simulation', () => {
     expect(failure?.reproduction).toMatch(new RegExp(`^pnpm sim --seed \\d+ --steps ${STEPS} --voters [35] --observers \\d --sabotage send-before-persist$`));
   });
 
-  it('has the safety checker itself catch lost writes (not only the core assertions)', () => {
+  it('has the safety checker itself catch lost writes (not only the core assertions)', async () => {
     const violations: SafetyViolation[] = [];
     for (let seed = 0; seed < 300; seed++) {
       try {
-        runSimulation({ seed, steps: STEPS, sabotage: 'send-before-persist' });
+        await runSimulation({ seed, steps: STEPS, sabotage: 'send-before-persist' });
       } catch (error) {
         if (error instanceof SimulationFailure && error.cause instanceof SafetyViolation) violations.push(error.cause);
       }

@@ -5,8 +5,10 @@
  * that lose unsynced writes, restarts from disk, compactions and leadership transfers,
  * checking Raft's safety properties after every event. A liveness phase then heals the
  * network, restarts every node and requires new proposals to commit everywhere within
- * LIVENESS_TICKS_MAX ticks.
+ * LIVENESS_TICKS_MAX ticks. Disks are MemoryStorage unless a storage factory gives real
+ * ones (a durable store then runs under the same schedules, restarting from what it wrote).
  */
+import type { RaftConfig } from '../core/config.js';
 import { RaftInvariantError } from '../core/errors.js';
 import type { Message } from '../core/messages.js';
 import type { Xoshiro128 } from '../core/random.js';
@@ -18,6 +20,7 @@ import { RELIABLE_NETWORK, SimNetwork, type NetworkStats } from './network.js';
 import { deriveProfile, pickChaosAction, TICK_JITTER_UNITS, TICK_UNITS, type SimulationProfile } from './profile.js';
 import { SafetyChecker, SafetyViolation } from './safety-checker.js';
 import { SimNode } from './sim-node.js';
+import { memoryStorageFactory, type SimStorageFactory } from './sim-storage.js';
 import { chainHash, decodeProposal, decodeSnapshotData, encodeProposal, encodeSnapshotData } from './state-machine.js';
 
 /** Events in the fault phase when `steps` is not given. */
@@ -50,6 +53,8 @@ export interface SimulationOptions {
   /** Observers (the seed chooses 0..2 when absent). */
   readonly observers?: number;
   readonly sabotage?: Sabotage;
+  /** Opens the nodes' disks (memory when absent); the run awaits every write. */
+  readonly storage?: SimStorageFactory;
   /** Receives one line per event, for debugging a seed. */
   readonly trace?: (line: string) => void;
 }
@@ -94,13 +99,16 @@ export class LivenessFailure extends Error {
   override readonly name = 'LivenessFailure';
 }
 
-export function runSimulation(options: SimulationOptions): SimulationReport {
+export function runSimulation(options: SimulationOptions): Promise<SimulationReport> {
   return new Simulation(options).run();
 }
 
 export function reproductionCommand(options: SimulationOptions, profile: SimulationProfile): string {
   const steps = options.steps ?? STEPS_DEFAULT;
   const sabotage = options.sabotage === undefined ? '' : ` --sabotage ${options.sabotage}`;
+  if (options.storage !== undefined) {
+    return `the same storage factory with seed ${options.seed}, steps ${steps}, voters ${profile.voters}, observers ${profile.observers}${sabotage} (pnpm sim runs memory storage)`;
+  }
   return `pnpm sim --seed ${options.seed} --steps ${steps} --voters ${profile.voters} --observers ${profile.observers}${sabotage}`;
 }
 
@@ -111,6 +119,7 @@ class Simulation {
   private readonly checker = new SafetyChecker();
   private readonly queue = new EventQueue<SimEvent>();
   private readonly nodes: SimNode[] = [];
+  private readonly storageFactory: SimStorageFactory;
   private readonly voterIds: NodeId[] = [];
   private readonly observerIds: NodeId[] = [];
   private phase: 'faults' | 'liveness' = 'faults';
@@ -137,32 +146,34 @@ class Simulation {
     this.profile = profile;
     this.random = random;
     for (let id = 1; id <= profile.voters + profile.observers; id++) (id <= profile.voters ? this.voterIds : this.observerIds).push(id);
-    const membership = { voters: this.voterIds, observers: this.observerIds };
-    for (const id of [...this.voterIds, ...this.observerIds]) this.nodes.push(new SimNode(id, id <= profile.voters, membership));
+    for (const id of [...this.voterIds, ...this.observerIds]) this.nodes.push(new SimNode(id, id <= profile.voters));
+    this.storageFactory = options.storage ?? memoryStorageFactory();
     this.network = new SimNetwork(random.fork(), profile.network, [...this.voterIds, ...this.observerIds]);
   }
 
-  run(): SimulationReport {
+  async run(): Promise<SimulationReport> {
     try {
-      for (const node of this.nodes) this.restart(node);
+      for (const node of this.nodes) await this.restart(node);
       this.queue.push(this.random.nextIntBetween(1, this.profile.chaosGapUnitsMax), { kind: 'chaos' });
       this.queue.push(this.random.nextIntBetween(1, this.profile.clientGapUnitsMax), { kind: 'client' });
       const steps = this.options.steps ?? STEPS_DEFAULT;
-      while (this.events < steps) this.processNextEvent();
-      const livenessTicks = this.runLivenessPhase();
+      while (this.events < steps) await this.processNextEvent();
+      const livenessTicks = await this.runLivenessPhase();
       return this.report(livenessTicks);
     } catch (error) {
       throw new SimulationFailure(this.options.seed, reproductionCommand(this.options, this.profile), this.events, error);
+    } finally {
+      for (const node of this.nodes) await node.crash()?.close();
     }
   }
 
-  private runLivenessPhase(): number {
+  private async runLivenessPhase(): Promise<number> {
     this.phase = 'liveness';
     this.network.heal();
     this.network.setFaults(RELIABLE_NETWORK);
     for (const node of this.nodes) {
-      if (node.up) node.crash();
-      this.restart(node);
+      await node.crash()?.close();
+      await this.restart(node);
     }
     for (let i = 0; i < LIVENESS_PROPOSALS; i++) this.livenessProposals.set(LIVENESS_PROPOSAL_ID_BASE + i, undefined);
     const start = this.now;
@@ -171,7 +182,7 @@ class Simulation {
       if ((this.queue.peekTime() ?? Infinity) > deadline) {
         throw new LivenessFailure(`no convergence within ${LIVENESS_TICKS_MAX} ticks after healing: ${this.describeCluster()}`);
       }
-      this.processNextEvent();
+      await this.processNextEvent();
     }
     return Math.ceil((this.now - start) / TICK_UNITS);
   }
@@ -188,7 +199,7 @@ class Simulation {
 
   // ---------------------------------------------------------------- the event loop
 
-  private processNextEvent(): void {
+  private processNextEvent(): Promise<void> {
     const time = this.queue.peekTime();
     const event = this.queue.pop();
     if (time === undefined || event === undefined) throw new RaftInvariantError('simulation ran out of events');
@@ -198,34 +209,28 @@ class Simulation {
     if (this.options.trace !== undefined) this.options.trace(`${(time / TICK_UNITS).toFixed(1)} ${describeEvent(event)}`);
     switch (event.kind) {
       case 'tick':
-        this.onTick(event.node, event.incarnation);
-        return;
+        return this.onTick(event.node, event.incarnation);
       case 'fsync':
-        this.onFsync(event.node, event.incarnation);
-        return;
+        return this.onFsync(event.node, event.incarnation);
       case 'restart':
-        if (event.incarnation === event.node.incarnation) this.restart(event.node);
-        return;
+        return event.incarnation === event.node.incarnation ? this.restart(event.node) : Promise.resolve();
       case 'deliver':
-        this.onDeliver(event.message);
-        return;
+        return this.onDeliver(event.message);
       case 'chaos':
-        this.onChaos();
-        return;
+        return this.onChaos();
       case 'client':
-        this.onClient();
-        return;
+        return this.onClient();
     }
   }
 
-  private onTick(node: SimNode, incarnation: number): void {
+  private async onTick(node: SimNode, incarnation: number): Promise<void> {
     if (node.raft === undefined || incarnation !== node.incarnation) return;
     node.raft.tick();
-    this.settle(node);
+    await this.settle(node);
     this.scheduleTick(node);
   }
 
-  private onDeliver(message: Message): void {
+  private async onDeliver(message: Message): Promise<void> {
     const node = this.node(message.to);
     if (node.raft === undefined) {
       this.network.stats.dropped++;
@@ -234,15 +239,15 @@ class Simulation {
     if (!this.network.canDeliver(message.from, message.to)) return;
     const result = node.raft.step(message);
     if (!result.ok) throw new RaftInvariantError(`node ${node.id} refused a message: ${result.detail}`);
-    this.settle(node);
+    await this.settle(node);
   }
 
-  private onFsync(node: SimNode, incarnation: number): void {
+  private async onFsync(node: SimNode, incarnation: number): Promise<void> {
     const ready = node.pendingReady;
     if (incarnation !== node.incarnation || ready === undefined) return;
     node.pendingReady = undefined;
-    this.complete(node, ready, this.options.sabotage === 'send-before-persist');
-    this.settle(node);
+    await this.complete(node, ready, this.options.sabotage === 'send-before-persist');
+    await this.settle(node);
   }
 
   private scheduleTick(node: SimNode): void {
@@ -253,14 +258,14 @@ class Simulation {
   // ---------------------------------------------------------------- Ready handling
 
   /** Checks the node's state, then carries out its Readies until one must wait for an fsync. */
-  private settle(node: SimNode): void {
+  private async settle(node: SimNode): Promise<void> {
     this.observe(node);
     for (let round = 0; node.raft !== undefined && node.pendingReady === undefined; round++) {
       if (round >= READY_ROUNDS_MAX) throw new RaftInvariantError(`node ${node.id} keeps producing Readies`);
       const ready = node.raft.readyIfAny();
       if (ready === undefined) return;
       if (!ready.mustSync) {
-        this.complete(node, ready, false);
+        await this.complete(node, ready, false);
         continue;
       }
       if (this.options.sabotage === 'send-before-persist') this.send(node, ready.messages, false);
@@ -271,30 +276,26 @@ class Simulation {
   }
 
   /** Persist, send, apply, advance: the Ready contract (see core/ready.ts). */
-  private complete(node: SimNode, ready: Ready, alreadySent: boolean): void {
+  private async complete(node: SimNode, ready: Ready, alreadySent: boolean): Promise<void> {
     const raft = node.raft;
     if (raft === undefined) throw new RaftInvariantError('completing a Ready of a node that is down');
     const storage = node.storage;
-    if (ready.snapshot !== undefined) storage.applySnapshot(ready.snapshot);
-    if (ready.entries.length > 0) {
-      this.checkPersistedEntries(node, ready);
-      storage.append(ready.entries);
-    }
-    if (ready.hardState !== undefined) storage.setHardState(ready.hardState);
+    await storage.persist(ready);
+    this.checkPersistedEntries(node, ready.entries);
     if (!alreadySent) this.send(node, ready.messages, true);
     if (ready.snapshot !== undefined) this.installSnapshotImage(node, ready.snapshot.index, ready.snapshot.term, ready.snapshot.data);
     for (const entry of ready.committedEntries) this.apply(node, entry);
     raft.advance(ready);
-    if (node.image.index - storage.snapshot().index > APPLIED_ENTRIES_KEPT_MAX) this.compact(node);
+    if (node.image.index - storage.snapshot().index > APPLIED_ENTRIES_KEPT_MAX) await this.compact(node);
     this.observe(node);
   }
 
-  private checkPersistedEntries(node: SimNode, ready: Ready): void {
-    const firstIndex = node.storage.firstIndex();
-    const kept = ready.entries.filter((entry) => entry.index >= firstIndex);
-    const first = kept[0];
+  /** Log matching over entries just written (those past the snapshot), read back from the node's storage. */
+  private checkPersistedEntries(node: SimNode, entries: readonly Entry[]): void {
+    const first = entries.find((entry) => entry.index >= node.storage.firstIndex());
     if (first === undefined) return;
-    this.checker.observePersistedEntries(node.id, node.storage.term(first.index - 1), kept);
+    const last = entries[entries.length - 1] as Entry;
+    this.checker.observePersistedEntries(node.id, node.storage.term(first.index - 1), node.storage.entries(first.index, last.index + 1, Infinity));
   }
 
   private send(node: SimNode, messages: readonly Message[], checkDurable: boolean): void {
@@ -347,8 +348,10 @@ class Simulation {
 
   // ---------------------------------------------------------------- faults and clients
 
-  private restart(node: SimNode): void {
-    node.boot({
+  /** Boots a node on its disk as the writes left it, and checks log matching over the log it restarts from. */
+  private async restart(node: SimNode): Promise<void> {
+    const storage = await this.storageFactory.open(node.id, { voters: this.voterIds, observers: this.observerIds });
+    const config: RaftConfig = {
       id: node.id,
       voters: this.voterIds,
       observers: this.observerIds,
@@ -360,22 +363,27 @@ class Simulation {
       maxUncommittedEntriesSize: this.profile.maxUncommittedEntriesSize,
       checkQuorum: this.profile.checkQuorum,
       preVote: this.profile.preVote,
-    });
-    const snapshot = node.storage.snapshot();
+    };
+    node.boot(config, storage);
+    const snapshot = storage.snapshot();
     if (snapshot.index > 0) this.installSnapshotImage(node, snapshot.index, snapshot.term, snapshot.data);
     else node.image = { index: 0, hash: 0 };
-    this.settle(node);
+    const firstIndex = storage.firstIndex();
+    if (storage.lastIndex() >= firstIndex) {
+      this.checker.observePersistedEntries(node.id, snapshot.term, storage.entries(firstIndex, storage.lastIndex() + 1, Infinity));
+    }
+    await this.settle(node);
     this.scheduleTick(node);
   }
 
-  private crash(node: SimNode): void {
-    node.crash();
+  private async crash(node: SimNode): Promise<void> {
+    await node.crash()?.close();
     this.stats.crashes++;
     const downUnits = this.random.nextIntBetween(TICK_UNITS, this.profile.downUnitsMax);
     this.queue.push(this.now + downUnits, { kind: 'restart', node, incarnation: node.incarnation });
   }
 
-  private onChaos(): void {
+  private async onChaos(): Promise<void> {
     this.queue.push(this.now + this.random.nextIntBetween(1, this.profile.chaosGapUnitsMax), { kind: 'chaos' });
     const action = pickChaosAction(this.random, this.profile.chaosWeights);
     if (this.phase === 'liveness' && action !== 'compact') return;
@@ -387,7 +395,7 @@ class Simulation {
         const leader = this.leader();
         const victim = leader !== undefined && this.random.chance(0.5) ? leader : this.random.pick(upNodes);
         this.note(() => `crash ${victim.id}${victim.pendingReady === undefined ? '' : ' (losing an unsynced Ready)'}`);
-        this.crash(victim);
+        await this.crash(victim);
         return;
       }
       case 'partition': {
@@ -420,7 +428,7 @@ class Simulation {
         return;
       case 'compact': {
         const node = upNodes.length > 0 ? this.random.pick(upNodes) : undefined;
-        if (node !== undefined && node.image.index > node.storage.snapshot().index) this.compact(node);
+        if (node !== undefined && node.image.index > node.storage.snapshot().index) await this.compact(node);
         return;
       }
       case 'transfer': {
@@ -430,24 +438,24 @@ class Simulation {
         const result = leader.raft.transferLeadership(to);
         if (result.ok) this.stats.transfers++;
         this.note(() => `transfer leadership ${leader.id} -> ${to}: ${result.ok ? 'started' : result.reason}`);
-        this.settle(leader);
+        await this.settle(leader);
         return;
       }
     }
   }
 
   /** Snapshots a node's state machine at its applied index and drops the log up to it. */
-  private compact(node: SimNode): void {
-    node.storage.compact(node.image.index, encodeSnapshotData(node.image));
+  private async compact(node: SimNode): Promise<void> {
+    await node.storage.compact(node.image.index, encodeSnapshotData(node.image));
     this.stats.compactions++;
     this.note(() => `compact ${node.id} at ${node.image.index}`);
   }
 
-  private onClient(): void {
+  private async onClient(): Promise<void> {
     const gapUnitsMax = this.phase === 'liveness' ? TICK_UNITS : this.profile.clientGapUnitsMax;
     this.queue.push(this.now + this.random.nextIntBetween(1, gapUnitsMax), { kind: 'client' });
     if (this.phase === 'liveness') {
-      this.proposeLivenessEntries();
+      await this.proposeLivenessEntries();
       return;
     }
     // Mostly at a leader, sometimes at any node (which refuses with a hint).
@@ -459,11 +467,11 @@ class Simulation {
     if (result.ok) this.stats.proposalsAccepted++;
     else this.stats.proposalsRefused++;
     this.note(() => `propose at ${target.id}: ${result.ok ? `(${result.index}, ${result.term})` : result.reason}`);
-    this.settle(target);
+    await this.settle(target);
   }
 
   /** A client that retries each liveness proposal with every new leader until it commits. */
-  private proposeLivenessEntries(): void {
+  private async proposeLivenessEntries(): Promise<void> {
     const leader = this.leader();
     if (leader?.raft === undefined) return;
     const leadership = `${leader.id}@${leader.raft.term}`;
@@ -471,7 +479,7 @@ class Simulation {
       if (committedAt !== undefined || this.livenessProposedTo.get(proposalId) === leadership) continue;
       if (leader.raft.propose(encodeProposal(proposalId)).ok) this.livenessProposedTo.set(proposalId, leadership);
     }
-    this.settle(leader);
+    await this.settle(leader);
   }
 
   /** The up node that believes it leads in the highest term, if any. */
