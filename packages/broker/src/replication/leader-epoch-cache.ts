@@ -1,4 +1,6 @@
 import fs from 'node:fs';
+import type { BatchHeader } from '@quill/records';
+import { writeFileDurablySync } from '@quill/storage';
 
 /** Kafka's "no epoch" / "no offset" answers for OffsetForLeaderEpoch. */
 export const UNDEFINED_EPOCH = -1;
@@ -41,10 +43,11 @@ export class LeaderEpochCache {
 
   /**
    * Records that `epoch` starts at `startOffset`. A repeated epoch is a no-op; an older epoch is
-   * ignored (batches of a stale leader never reach here once fenced). Entries that would start at
-   * or after the new one are stale and go.
+   * ignored (batches of a stale leader never reach here once fenced), and so is a batch never
+   * stamped with one (-1). Entries that would start at or after the new one are stale and go.
    */
   assign(epoch: number, startOffset: number): boolean {
+    if (epoch < 0 || startOffset < 0) return false;
     const latest = this.entries.at(-1);
     if (latest !== undefined && epoch <= latest.epoch) return false;
     this.entries = this.entries.filter((e) => e.startOffset < startOffset);
@@ -78,6 +81,27 @@ export class LeaderEpochCache {
   }
 }
 
+/**
+ * The cache a replica starts with: its checkpoint, cut at the log end (a crash may have cut the
+ * log), then completed from the epoch stamped in every batch, as Kafka's recovery does. A missing,
+ * damaged or stale checkpoint so costs nothing; an empty cache would make a follower fetch with no
+ * last epoch, and the leader would never tell it that its tail diverged. `forEachBatchHeader` is
+ * the log's, shared with other state rebuilt from the headers (one pass over the log).
+ */
+export function recoverLeaderEpochCache(
+  checkpoint: readonly EpochEntry[],
+  logEndOffset: number,
+  forEachBatchHeader: (visit: (header: BatchHeader) => void) => void,
+): { cache: LeaderEpochCache; changed: boolean } {
+  const cache = new LeaderEpochCache(checkpoint);
+  cache.truncateFromEnd(logEndOffset);
+  let changed = cache.all.length !== checkpoint.length;
+  forEachBatchHeader((header) => {
+    changed = cache.assign(header.partitionLeaderEpoch, header.baseOffset) || changed;
+  });
+  return { cache, changed };
+}
+
 const CHECKPOINT_VERSION = 0;
 
 /** Reads a leader-epoch-checkpoint (Kafka's text layout: version, count, "epoch offset" lines). */
@@ -91,26 +115,26 @@ export function readEpochCheckpoint(filePath: string): EpochEntry[] {
   }
   const lines = text.split('\n').filter((l) => l.length > 0);
   const count = Number(lines[1]);
-  if (Number(lines[0]) !== CHECKPOINT_VERSION || !Number.isInteger(count) || lines.length !== count + 2) {
-    // A torn checkpoint only costs precision: the broker refetches epochs from the leader's answers.
-    return [];
-  }
-  return lines.slice(2).map((line) => {
-    const [epoch, startOffset] = line.split(' ').map(Number);
-    return { epoch: epoch!, startOffset: startOffset! };
+  // A damaged checkpoint reads as empty: recoverLeaderEpochCache rebuilds it from the log.
+  if (Number(lines[0]) !== CHECKPOINT_VERSION || !Number.isInteger(count) || lines.length !== count + 2) return [];
+  const entries = lines.slice(2).map((line) => {
+    const [epoch, startOffset, ...rest] = line.split(' ').map(Number);
+    return { epoch: epoch ?? NaN, startOffset: startOffset ?? NaN, extra: rest.length };
   });
+  const valid = entries.every(
+    (e, i) =>
+      e.extra === 0 &&
+      Number.isSafeInteger(e.epoch) &&
+      Number.isSafeInteger(e.startOffset) &&
+      e.epoch >= 0 &&
+      e.startOffset >= 0 &&
+      (i === 0 || (e.epoch > entries[i - 1]!.epoch && e.startOffset > entries[i - 1]!.startOffset)),
+  );
+  return valid ? entries.map(({ epoch, startOffset }) => ({ epoch, startOffset })) : [];
 }
 
-/** Writes the checkpoint atomically and durably (temp file, fsync, rename). */
+/** Writes the checkpoint atomically and durably (temp file, fsync, rename, directory fsync). */
 export function writeEpochCheckpoint(filePath: string, entries: readonly EpochEntry[]): void {
   const text = [CHECKPOINT_VERSION, entries.length, ...entries.map((e) => `${e.epoch} ${e.startOffset}`)].join('\n') + '\n';
-  const temporary = `${filePath}.tmp`;
-  const fd = fs.openSync(temporary, 'w');
-  try {
-    fs.writeSync(fd, text);
-    fs.fdatasyncSync(fd);
-  } finally {
-    fs.closeSync(fd);
-  }
-  fs.renameSync(temporary, filePath);
+  writeFileDurablySync(filePath, text);
 }

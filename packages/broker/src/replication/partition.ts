@@ -1,12 +1,13 @@
 import path from 'node:path';
 import type { QuillError } from '@quill/proto';
 import { readBatchHeader } from '@quill/records';
-import { readOffsetCheckpoint, writeOffsetCheckpoint, type AppendInfo, type PartitionLog } from '@quill/storage';
+import { readOffsetCheckpoint, writeOffsetCheckpoint, type AppendInfo, type PartitionLog, type StorageError } from '@quill/storage';
 import { brokerError } from '../errors.js';
 import {
   LeaderEpochCache,
   UNDEFINED_EPOCH,
   readEpochCheckpoint,
+  recoverLeaderEpochCache,
   writeEpochCheckpoint,
   type EpochEndOffset,
 } from './leader-epoch-cache.js';
@@ -32,6 +33,8 @@ export interface PartitionSettings {
   now: () => number;
   /** Called when the high watermark or log end moved, so the purgatory re-checks waiters. */
   onChange: () => void;
+  /** Called once when the replica goes offline because its log failed (see Partition.isOffline). */
+  onOffline?: () => void;
 }
 
 export type PartitionRole = 'leader' | 'follower';
@@ -62,7 +65,10 @@ export class Partition {
   private assignment: PartitionAssignment | undefined;
   private leaderState: LeaderReplicationState | undefined;
   private highWatermarkValue: number;
+  /** Set once the log failed (a failed fsync): the replica is offline until the broker restarts. */
+  private offline: QuillError | undefined;
   private readonly unsubscribe: () => void;
+  private readonly unsubscribeFailure: () => void;
   /** Idempotent producers' sequences, rebuilt from the log so they survive restarts and failovers. */
   private readonly producers = new ProducerStateTable();
 
@@ -71,13 +77,20 @@ export class Partition {
     readonly log: PartitionLog,
     private readonly settings: PartitionSettings,
   ) {
-    this.epochs = new LeaderEpochCache(readEpochCheckpoint(this.epochCheckpointPath));
-    // Epochs may name offsets a crash cut off the log; the log is the truth.
-    this.epochs.truncateFromEnd(log.logEndOffset);
+    // One pass over the log's batch headers rebuilds both the producers' sequences and the epochs.
+    this.producers.clear();
+    const recovered = recoverLeaderEpochCache(readEpochCheckpoint(this.epochCheckpointPath), log.logEndOffset, (visit) =>
+      log.forEachBatchHeader((header) => {
+        this.producers.update(header);
+        visit(header);
+      }),
+    );
+    this.epochs = recovered.cache;
+    if (recovered.changed) writeEpochCheckpoint(this.epochCheckpointPath, this.epochs.all);
     const checkpointed = readOffsetCheckpoint(path.join(log.dir, HIGH_WATERMARK_CHECKPOINT_FILE)) ?? 0;
     this.highWatermarkValue = Math.min(Math.max(checkpointed, log.logStartOffset), log.logEndOffset);
     this.unsubscribe = log.onDurableAdvance(() => this.updateHighWatermark());
-    this.rebuildProducerState();
+    this.unsubscribeFailure = log.onFailure((error) => this.goOffline(error));
   }
 
   private rebuildProducerState(): void {
@@ -91,6 +104,24 @@ export class Partition {
 
   get isLeader(): boolean {
     return this.role === 'leader';
+  }
+
+  /**
+   * The log failed (a failed fsync leaves what is on disk unknown, as Kafka's offline log dir):
+   * the replica neither leads nor follows, serves nothing and accepts nothing until the broker
+   * restarts and recovers the log. If metadata names it leader it resigns (isrChangeToPropose).
+   */
+  get isOffline(): boolean {
+    return this.offline !== undefined;
+  }
+
+  private goOffline(error: StorageError): void {
+    if (this.offline !== undefined) return;
+    this.offline = brokerError('KAFKA_STORAGE_ERROR', `${this.key}: the replica is offline after a storage failure (${error.message})`);
+    this.role = 'follower';
+    this.leaderState = undefined;
+    this.settings.onChange();
+    this.settings.onOffline?.();
   }
 
   get leaderEpoch(): number {
@@ -138,6 +169,7 @@ export class Partition {
     const previous = this.assignment;
     if (previous !== undefined && next.partitionEpoch <= previous.partitionEpoch) return false;
     this.assignment = next;
+    if (this.offline !== undefined) return previous === undefined || previous.leaderEpoch !== next.leaderEpoch;
     const isLeader = next.leader === this.settings.brokerId;
     const newEpoch = previous === undefined || previous.leaderEpoch !== next.leaderEpoch;
     if (isLeader && (newEpoch || this.role !== 'leader')) {
@@ -179,6 +211,7 @@ export class Partition {
   }
 
   private requireLeader(): LeaderReplicationState {
+    if (this.offline !== undefined) throw this.offline;
     if (this.role !== 'leader' || this.leaderState === undefined) {
       throw brokerError('NOT_LEADER_OR_FOLLOWER', `broker ${this.settings.brokerId} is not the leader of ${this.key}`);
     }
@@ -225,6 +258,7 @@ export class Partition {
 
   /** A consumer read: only below the high watermark. */
   readForConsumer(offset: number, maxBytes: number): ConsumerFetchResult {
+    if (this.offline !== undefined) throw this.offline;
     const { records, logStartOffset, logEndOffset } = this.log.read(offset, { maxBytes, maxOffset: this.highWatermarkValue });
     return { records, highWatermark: this.highWatermarkValue, logStartOffset, logEndOffset };
   }
@@ -272,6 +306,7 @@ export class Partition {
 
   /** A follower appends the leader's batches unchanged, recording epochs as they first appear. */
   appendAsFollower(records: Buffer, leaderHighWatermark: number): void {
+    if (this.offline !== undefined) throw this.offline;
     if (records.length > 0) {
       let epochsChanged = false;
       for (let position = 0; position < records.length; ) {
@@ -331,8 +366,17 @@ export class Partition {
     this.highWatermarkValue = offset;
   }
 
-  /** The ISR change to propose to the controller now, if any (leader only); it counts as proposed from here. */
+  /**
+   * The ISR change to propose to the controller now, if any (leader only); it counts as proposed
+   * from here. An offline replica that metadata names leader proposes to leave the ISR: the
+   * controller takes that as a resignation and elects another ISR member.
+   */
   isrChangeToPropose(): IsrChange | undefined {
+    if (this.offline !== undefined) {
+      const me = this.settings.brokerId;
+      if (this.assignment?.leader !== me) return undefined;
+      return { isr: this.assignment.isr.filter((id) => id !== me), removed: [me], added: [] };
+    }
     return this.leaderState?.proposeIsrChange(this.settings.now(), this.settings.replicaLagTimeMaxMs);
   }
 
@@ -356,7 +400,9 @@ export class Partition {
 
   async close(): Promise<void> {
     this.unsubscribe();
-    this.checkpointHighWatermark();
+    this.unsubscribeFailure();
+    // An offline replica's disk state is unknown: restart recovery, not a checkpoint, decides.
+    if (this.offline === undefined) this.checkpointHighWatermark();
     await this.log.close();
   }
 }
