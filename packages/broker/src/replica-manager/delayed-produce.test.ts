@@ -6,6 +6,7 @@ import { PartitionLog } from '@quill/storage';
 import { pino } from 'pino';
 import { afterAll, afterEach, describe, expect, it } from 'vitest';
 import { Partition } from '../replication/partition.js';
+import { FailingSync } from '../test-support/failing-sync.js';
 import { DelayedProduce, type ProduceOutcome } from './delayed-produce.js';
 
 const root = fs.mkdtempSync(path.join(os.tmpdir(), 'quill-delayed-'));
@@ -66,6 +67,23 @@ describe('DelayedProduce', () => {
     expect(partition.highWatermark).toBe(1);
     expect(op.tryComplete()).toBe(true);
     expect(outcomes).toEqual([{ error: expect.objectContaining({ code: 'NOT_ENOUGH_REPLICAS_AFTER_APPEND', retriable: true }), baseOffset: -1 }]);
+  });
+
+  it('fails with KAFKA_STORAGE_ERROR when the leader\'s log fails while it waits', async () => {
+    const sync = new FailingSync();
+    const log = await PartitionLog.open(path.join(root, 'failing'), { logger: pino({ level: 'silent' }), config: { flushPolicy: 'every-batch' }, sync });
+    const outcomes: ProduceOutcome[] = [];
+    let op: DelayedProduce | undefined;
+    const partition = new Partition('t-0', log, { brokerId: 1, replicaLagTimeMaxMs: 10_000, now: Date.now, onChange: () => op?.tryComplete() });
+    open.push(partition);
+    partition.applyAssignment({ leader: 1, leaderEpoch: 3, partitionEpoch: 1, replicas: [1, 2, 3], isr: [1, 2] });
+    sync.failing = true;
+    const info = partition.appendAsLeader(encodeBatch([{ value: 'v' }]), -1, 1);
+    op = new DelayedProduce(partition, 3, info.firstOffset, info.lastOffset + 1, 1, (o) => outcomes.push(o));
+    expect(op.tryComplete()).toBe(false);
+    await expect(log.waitForDurable(1)).rejects.toMatchObject({ code: 'KAFKA_STORAGE_ERROR' });
+    expect(outcomes).toEqual([{ error: expect.objectContaining({ code: 'KAFKA_STORAGE_ERROR', retriable: true }), baseOffset: -1 }]);
+    sync.failing = false;
   });
 
   it('times out with REQUEST_TIMED_OUT', async () => {

@@ -25,6 +25,10 @@ export class DelayedProduce implements DelayedOperation {
   ) {}
 
   tryComplete(): boolean {
+    if (this.partition.isOffline) {
+      this.respond({ error: brokerError('KAFKA_STORAGE_ERROR', `${this.partition.key}: the leader's log failed before the write was durable`), baseOffset: -1 });
+      return true;
+    }
     if (!this.partition.isLeader || this.partition.leaderEpoch !== this.leaderEpoch) {
       this.respond({ error: brokerError('NOT_LEADER_OR_FOLLOWER', `${this.partition.key}: leadership moved before the write was replicated`), baseOffset: -1 });
       return true;

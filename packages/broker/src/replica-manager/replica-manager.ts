@@ -164,6 +164,7 @@ export class ReplicaManager {
       replicaLagTimeMaxMs: this.deps.config.replicaLagTimeMaxMs,
       now: this.now,
       onChange: () => this.changed(key),
+      onOffline: () => this.takeOffline(key),
     });
     const hosted: Hosted = { partition, topic: topic.name, topicId: topic.topicId, index: metadata.partition };
     this.hosted.set(key, hosted);
@@ -180,6 +181,11 @@ export class ReplicaManager {
       isr: metadata.isr,
     });
     if (!changed) return;
+    if (partition.isOffline) {
+      // Elected while offline (it was still in the ISR): resign again at once.
+      if (metadata.leader === this.deps.config.nodeId) this.proposeIsrChange(hosted);
+      return;
+    }
     if (partition.isLeader) {
       this.deps.fetching.unfollow(partition.key);
       this.deps.logger.info({ partition: partition.key, leaderEpoch: metadata.leaderEpoch }, 'leading');
@@ -286,40 +292,59 @@ export class ReplicaManager {
     return this.hostedByIdOrError(topicId, topic.name, index);
   }
 
-  /** Leaders propose ISR changes (shrinks for lagging followers, expansions for caught-up ones). */
+  /**
+   * A replica's log failed (Kafka's offline log dir, per replica here): it stops fetching, stops
+   * coordinating, and if it leads it resigns through AlterPartition so that another ISR member
+   * leads (see docs/DESIGN.md "Storage failures"). Waiting produces already failed on the change.
+   */
+  private takeOffline(key: string): void {
+    const hosted = this.hosted.get(key);
+    if (hosted === undefined) return;
+    this.deps.logger.error({ partition: key }, 'replica offline after a storage failure; resigning leadership, no longer following');
+    this.deps.fetching.unfollow(key);
+    this.notifyLeadership({ topic: hosted.topic, partition: hosted.index, isLeader: false, leaderEpoch: hosted.partition.leaderEpoch });
+    this.proposeIsrChange(hosted);
+  }
+
+  /**
+   * Leaders propose ISR changes (shrinks for lagging followers, expansions for caught-up ones);
+   * offline replicas that metadata still names leader propose their resignation, retried here.
+   */
   private proposeIsrChanges(): void {
-    for (const hosted of this.hosted.values()) {
-      const { partition } = hosted;
-      if (!partition.isLeader || this.alterInFlight.has(partition.key)) continue;
-      const change = partition.isrChangeToPropose();
-      if (change === undefined) continue;
-      this.alterInFlight.add(partition.key);
-      const request = {
-        brokerId: this.deps.config.nodeId,
-        brokerEpoch: this.deps.brokerEpoch(),
-        topics: [{ topicId: hosted.topicId, partitions: [{ partition: hosted.index, leaderEpoch: partition.leaderEpoch, newIsr: change.isr, partitionEpoch: partition.partitionEpoch }] }],
-      };
-      this.deps.logger.info({ partition: partition.key, isr: change.isr, removed: change.removed, added: change.added }, 'proposing ISR change');
-      this.deps
-        .alterPartition(request)
-        .then((response) => {
-          const result = response.topics[0]?.partitions[0];
-          if (response.error !== null && response.error.code !== 'NONE') throw new QuillError(response.error.code, response.error.message);
-          if (result === undefined || result.errorCode !== 'NONE') {
-            this.deps.logger.warn({ partition: partition.key, error: result?.errorCode, message: result?.errorMessage }, 'ISR change refused');
-            // INVALID_REQUEST comes after the partition-epoch check passed: the proposal was not
-            // applied and never will be. Other refusals keep it pending (its additions still
-            // bound the high watermark) until newer metadata settles it; it is retried meanwhile.
-            if (result?.errorCode === 'INVALID_REQUEST') partition.abandonIsrProposal();
-            return;
-          }
-          // Older than the partition epoch already applied (metadata overtook it): ignored there.
-          partition.applyAssignment({ leader: result.leaderId, leaderEpoch: result.leaderEpoch, partitionEpoch: result.partitionEpoch, replicas: partition.replicas, isr: result.isr });
-          this.changed(partition.key);
-        })
-        .catch((error: unknown) => this.deps.logger.warn({ partition: partition.key, err: (error as Error).message }, 'ISR change failed'))
-        .finally(() => this.alterInFlight.delete(partition.key));
-    }
+    for (const hosted of this.hosted.values()) this.proposeIsrChange(hosted);
+  }
+
+  private proposeIsrChange(hosted: Hosted): void {
+    const { partition } = hosted;
+    if ((!partition.isLeader && !partition.isOffline) || this.alterInFlight.has(partition.key)) return;
+    const change = partition.isrChangeToPropose();
+    if (change === undefined) return;
+    this.alterInFlight.add(partition.key);
+    const request = {
+      brokerId: this.deps.config.nodeId,
+      brokerEpoch: this.deps.brokerEpoch(),
+      topics: [{ topicId: hosted.topicId, partitions: [{ partition: hosted.index, leaderEpoch: partition.leaderEpoch, newIsr: change.isr, partitionEpoch: partition.partitionEpoch }] }],
+    };
+    this.deps.logger.info({ partition: partition.key, isr: change.isr, removed: change.removed, added: change.added }, 'proposing ISR change');
+    this.deps
+      .alterPartition(request)
+      .then((response) => {
+        const result = response.topics[0]?.partitions[0];
+        if (response.error !== null && response.error.code !== 'NONE') throw new QuillError(response.error.code, response.error.message);
+        if (result === undefined || result.errorCode !== 'NONE') {
+          this.deps.logger.warn({ partition: partition.key, error: result?.errorCode, message: result?.errorMessage }, 'ISR change refused');
+          // INVALID_REQUEST comes after the partition-epoch check passed: the proposal was not
+          // applied and never will be. Other refusals keep it pending (its additions still
+          // bound the high watermark) until newer metadata settles it; it is retried meanwhile.
+          if (result?.errorCode === 'INVALID_REQUEST') partition.abandonIsrProposal();
+          return;
+        }
+        // Older than the partition epoch already applied (metadata overtook it): ignored there.
+        partition.applyAssignment({ leader: result.leaderId, leaderEpoch: result.leaderEpoch, partitionEpoch: result.partitionEpoch, replicas: partition.replicas, isr: result.isr });
+        this.changed(partition.key);
+      })
+      .catch((error: unknown) => this.deps.logger.warn({ partition: partition.key, err: (error as Error).message }, 'ISR change failed'))
+      .finally(() => this.alterInFlight.delete(partition.key));
   }
 
   async stop(): Promise<void> {

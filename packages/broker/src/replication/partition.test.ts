@@ -5,6 +5,7 @@ import { decodeBatches, encodeBatch } from '@quill/records';
 import { PartitionLog } from '@quill/storage';
 import { pino } from 'pino';
 import { afterAll, afterEach, describe, expect, it } from 'vitest';
+import { FailingSync } from '../test-support/failing-sync.js';
 import { Partition, type PartitionAssignment } from './partition.js';
 
 // Replication between Partition objects on real logs, with fetches done by direct calls: the
@@ -184,6 +185,37 @@ describe('Partition replication', () => {
     fetchOnce(p1, p2, 2);
     fetchOnce(p1, p2, 2);
     expect(p1.highWatermark).toBe(1);
+  });
+
+  it('takes the replica offline when its log fails: it serves and accepts nothing, and as leader proposes to resign', async () => {
+    const sync = new FailingSync();
+    const log = await PartitionLog.open(path.join(root, 'failing', 't-0'), { logger: pino({ level: 'silent' }), config: { flushPolicy: 'every-batch' }, sync });
+    let offline = 0;
+    const p1 = new Partition('t-0', log, { brokerId: 1, replicaLagTimeMaxMs: 10_000, now: () => clockMs, onChange: () => undefined, onOffline: () => offline++ });
+    open.push(p1);
+    p1.applyAssignment({ ...assign(1, 1, [1, 2, 3]), partitionEpoch: 4 });
+    produce(p1, 'a');
+    await log.waitForDurable(1);
+    sync.failing = true;
+    produce(p1, 'b');
+    await expect(log.waitForDurable(2)).rejects.toMatchObject({ code: 'KAFKA_STORAGE_ERROR' });
+    expect(offline).toBe(1);
+    expect(p1.isOffline).toBe(true);
+    expect(p1.isLeader).toBe(false);
+    const storageError = expect.objectContaining({ code: 'KAFKA_STORAGE_ERROR' });
+    expect(() => produce(p1, 'c')).toThrowError(storageError);
+    expect(() => p1.readForConsumer(0, 1 << 20)).toThrowError(storageError);
+    expect(() => p1.readForFollower(2, 0, -1, 0, 1 << 20)).toThrowError(storageError);
+    expect(p1.isrChangeToPropose()).toEqual({ isr: [2, 3], removed: [1], added: [] });
+    // Another leader committed: nothing to propose, nothing to follow with.
+    p1.applyAssignment({ ...assign(2, 2, [2, 3]), partitionEpoch: 5 });
+    expect(p1.isrChangeToPropose()).toBeUndefined();
+    expect(() => p1.appendAsFollower(Buffer.alloc(0), 1)).toThrowError(storageError);
+    // Elected again while offline (say it was still in the ISR): it does not lead, it resigns.
+    expect(p1.applyAssignment({ ...assign(1, 3, [1, 2]), partitionEpoch: 6 })).toBe(true);
+    expect(p1.isLeader).toBe(false);
+    expect(p1.isrChangeToPropose()).toEqual({ isr: [2], removed: [1], added: [] });
+    sync.failing = false;
   });
 
   it('keeps idempotent producers exactly-once across a retry, a leader change and a restart', async () => {

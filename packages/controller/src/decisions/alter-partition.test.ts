@@ -73,15 +73,41 @@ describe('alterPartition', () => {
   });
 
   it.each([
-    [[], 'empty'],
     [[1, 1], 'twice'],
     [[1, 4], 'not a replica'],
-    [[2, 3], 'does not contain the leader'],
+    [[2, 4], 'not a replica'],
   ])('refuses the ISR %j with INVALID_REQUEST', (newIsr, message) => {
     const { c, request } = setup();
     const decision = alterPartition(c.state, request({ newIsr }));
     expect(codeOf(decision)).toBe(ErrorCode.INVALID_REQUEST);
     expect(decision.ok || decision.error.message).toContain(message);
+  });
+
+  it('takes an ISR without the leader as its resignation: the next ISR member leads, with a new leader epoch', () => {
+    const { c, current, request } = setup();
+    const resigned = c.expect(alterPartition(c.state, request({ newIsr: [3, 2] })));
+    expect(resigned).toMatchObject({ leader: 2, isr: [2, 3], leaderEpoch: 1, partitionEpoch: 1 });
+    expect(current()).toEqual(resigned);
+    // The new leader's own ISR changes go on as usual.
+    c.expect(alterPartition(c.state, request({ newIsr: [2] })));
+    expect(current()).toMatchObject({ leader: 2, isr: [2], leaderEpoch: 1, partitionEpoch: 2 });
+  });
+
+  it('leaves a resigning last ISR member in the ISR, without a leader (it may hold acknowledged writes alone)', () => {
+    const { c, current, request } = setup();
+    c.expect(alterPartition(c.state, request({ newIsr: [1] })));
+    const resigned = c.expect(alterPartition(c.state, request({ newIsr: [] })));
+    expect(resigned).toMatchObject({ leader: -1, isr: [1], leaderEpoch: 1, partitionEpoch: 2 });
+    expect(current()).toEqual(resigned);
+  });
+
+  it('passes over an ISR member that may not lead when the leader resigns', () => {
+    const { c, current, request } = setup();
+    // Broker 2 is shutting down: still in the ISR, but it may not lead.
+    c.heartbeat(2, { wantShutdown: true });
+    expect(current().isr).toEqual([1, 2, 3]);
+    c.expect(alterPartition(c.state, request({ newIsr: [2, 3] })));
+    expect(current()).toMatchObject({ leader: 3, isr: [2, 3] });
   });
 
   it('lets only serving brokers join, while a member that is shutting down may stay', () => {

@@ -1,13 +1,16 @@
 // AlterPartition: a partition leader proposes a new ISR (shrink when a follower falls behind,
 // expand when it catches up). The controller's answer is the truth; the request is a
 // compare-and-set on the partition epoch, so a leader acting on stale state loses cleanly.
+// A new ISR without the leader is its resignation: its replica went offline (a failed fsync, see
+// docs/DESIGN.md "Storage failures"), and another ISR member is elected as on a fencing.
 import { ErrorCode } from '@quill/proto';
 import { isUsableBroker, topicById } from '../metadata/queries.js';
 import { partitionChangeRecord } from '../metadata/records.js';
 import type { MetadataState, PartitionMetadata } from '../metadata/state.js';
 import { checkBrokerEpoch, isRejected } from './broker-identity.js';
 import { accept, reject, type Decision } from './decision.js';
-import { inReplicaOrder } from './partition-leadership.js';
+import { uncleanLeaderElectionEnabled } from './leadership-moves.js';
+import { electLeader, inReplicaOrder, partitionChange } from './partition-leadership.js';
 
 export interface AlterPartitionRequest {
   /** The proposing broker, which must lead the partition. */
@@ -25,12 +28,11 @@ export interface AlterPartitionRequest {
 /** The partition after the change (what the response reports back to the leader). */
 export type AlteredPartition = PartitionMetadata;
 
-function checkNewIsr(state: MetadataState, partition: PartitionMetadata, newIsr: readonly number[]): string | undefined {
-  if (newIsr.length === 0) return 'The new ISR is empty.';
+function checkNewIsr(state: MetadataState, partition: PartitionMetadata, newIsr: readonly number[], resigning: boolean): string | undefined {
+  if (newIsr.length === 0 && !resigning) return 'The new ISR is empty.';
   if (new Set(newIsr).size !== newIsr.length) return `The new ISR ${newIsr.join(',')} lists a broker twice.`;
   const stranger = newIsr.find((id) => !partition.replicas.includes(id));
   if (stranger !== undefined) return `Broker ${stranger} is not a replica of the partition (replicas ${partition.replicas.join(',')}).`;
-  if (!newIsr.includes(partition.leader)) return `The new ISR ${newIsr.join(',')} does not contain the leader ${partition.leader}.`;
   // A member may stay while shutting down, but only a serving broker may join.
   const ineligible = newIsr.find((id) => !partition.isr.includes(id) && !isUsableBroker(state, id));
   if (ineligible !== undefined) return `Broker ${ineligible} is fenced or shutting down and cannot join the ISR.`;
@@ -62,8 +64,10 @@ export function alterPartition(state: MetadataState, request: AlterPartitionRequ
       `${where}: partition epoch ${request.partitionEpoch} in the request, the current one is ${partition.partitionEpoch}.`,
     );
   }
-  const problem = checkNewIsr(state, partition, request.newIsr);
+  const resigning = !request.newIsr.includes(partition.leader);
+  const problem = checkNewIsr(state, partition, request.newIsr, resigning);
   if (problem !== undefined) return reject(ErrorCode.INVALID_REQUEST, `${where}: ${problem}`);
+  if (resigning) return resign(state, partition, topic.name, request.newIsr);
 
   const isr = inReplicaOrder(partition, request.newIsr);
   if (isr.length === partition.isr.length && isr.every((id, i) => id === partition.isr[i])) return accept([], partition);
@@ -75,5 +79,26 @@ export function alterPartition(state: MetadataState, request: AlterPartitionRequ
     leaderEpoch: partition.leaderEpoch,
     partitionEpoch: changed.partitionEpoch,
   });
+  return accept([record], changed);
+}
+
+/**
+ * The leader leaves the ISR and the leadership: the first remaining ISR member (replica order)
+ * that may lead takes over, by the same rules as when a broker is fenced. A last ISR member stays
+ * in it without leading, since it may alone hold acknowledged writes (Kafka keeps an ISR non-empty).
+ */
+function resign(state: MetadataState, partition: PartitionMetadata, topicName: string, newIsr: readonly number[]): Decision<AlteredPartition> {
+  const canLead = (id: number): boolean => id !== partition.leader && isUsableBroker(state, id);
+  const outcome = electLeader(partition, inReplicaOrder(partition, newIsr), { canLead, uncleanLeaderElection: uncleanLeaderElectionEnabled(state, topicName) });
+  const record = partitionChange(partition, outcome);
+  if (record === undefined) return accept([], partition);
+  const leaderChanged = outcome.leader !== partition.leader;
+  const changed: PartitionMetadata = {
+    ...partition,
+    leader: outcome.leader,
+    isr: [...outcome.isr],
+    leaderEpoch: partition.leaderEpoch + (leaderChanged ? 1 : 0),
+    partitionEpoch: partition.partitionEpoch + 1,
+  };
   return accept([record], changed);
 }

@@ -88,6 +88,7 @@ export class PartitionLog {
   private readonly unflushed = new Set<LogSegment>();
   private readonly durableWaiters: Array<{ offset: number; resolve: () => void; reject: (e: Error) => void }> = [];
   private readonly durableListeners = new Set<(offset: number) => void>();
+  private readonly failureListeners = new Set<(error: StorageError) => void>();
   private readonly background = new Set<Promise<unknown>>();
   private everyBatchChain: Promise<void> = Promise.resolve();
   /**
@@ -430,6 +431,15 @@ export class PartitionLog {
     return () => this.durableListeners.delete(listener);
   }
 
+  /**
+   * Calls `listener` once if the log fails (a failed fsync: it then accepts no writes and
+   * acknowledges nothing more), so its owner can take the replica offline. Returns an unsubscribe.
+   */
+  onFailure(listener: (error: StorageError) => void): () => void {
+    this.failureListeners.add(listener);
+    return () => this.failureListeners.delete(listener);
+  }
+
   read(offset: number, options: ReadOptions = {}): LogRead {
     this.throwIfClosed();
     const logEndOffset = this.logEndOffset;
@@ -636,6 +646,7 @@ export class PartitionLog {
     this.failure = new StorageError('KAFKA_STORAGE_ERROR', `log ${this.dir} failed: ${(error as Error).message}`, { cause: error });
     this.logger.error({ dir: this.dir, err: error }, 'log failed; it accepts no more writes');
     this.rejectWaiters(this.failure);
+    for (const listener of this.failureListeners) listener(this.failure);
   }
 
   private rejectWaiters(error: StorageError): void {
