@@ -8,7 +8,7 @@ import { ProcessCluster } from '../process-cluster.js';
 import { checkHistory, type CheckResult } from './checker.js';
 import { History } from './history.js';
 import { Nemesis, type InjectedFault } from './nemesis.js';
-import { planFaults, type FaultKind } from './nemesis-plan.js';
+import { planFaults, type FaultKind, type PlannedFault } from './nemesis-plan.js';
 import { TopicChurn } from './topic-churn.js';
 import { Readers, finalRead, runWriters, type EndOffsets } from './workload.js';
 
@@ -17,6 +17,8 @@ export interface ChaosOptions {
   durationMs: number;
   seed: number;
   faults: readonly FaultKind[];
+  /** A fixed schedule instead of the seeded one (times in ms from the workload's start; kinds must be among `faults`). */
+  plan?: readonly PlannedFault[];
   /** Target acknowledged-or-not writes per second over all writers. */
   rate: number;
   /** Where history.jsonl, report.json and node logs go (nothing is kept when unset). */
@@ -35,6 +37,8 @@ export interface ChaosOptions {
   progress?: (line: string) => void;
   /** A send unanswered this long is recorded as `info` and its producer replaced (default 15 s). */
   sendDeadlineMs?: number;
+  /** How far past `durationMs` the workload may run while overrunning faults finish the plan (default 60 s). */
+  faultOverrunMaxMs?: number;
   /** Ends the workload early (then heal, final read and check run as usual). */
   signal?: AbortSignal;
   /**
@@ -91,6 +95,8 @@ export const CHAOS_DEFAULTS = {
   /** How long one delete-and-re-create of the churned topic may take. */
   churnRecreateTimeoutMs: 20_000,
   churnRetryBackoffMs: 250,
+  /** How far past its duration the workload may run while overrunning faults finish the plan. */
+  faultOverrunMaxMs: 60_000,
 } as const;
 
 const TOPIC_PREFIX = 'chaos';
@@ -146,10 +152,15 @@ export async function runChaos(options: ChaosOptions): Promise<ChaosReport> {
     await admin.disconnect();
 
     const random = new SeededRandom(options.seed);
-    const plan = planFaults({ seed: random.nextUint32(), durationMs: options.durationMs, kinds: options.faults });
+    const planSeed = random.nextUint32();
+    const plan = options.plan ?? planFaults({ seed: planSeed, durationMs: options.durationMs, kinds: options.faults });
     const workloadStart = history.now();
     const workloadEnd = workloadStart + options.durationMs;
-    const done = (): boolean => history.now() >= workloadEnd || options.signal?.aborted === true;
+    // The workload runs on past its end while a fault that overran its window (a slow restart)
+    // pushes the rest of the plan back, up to a bound, so every planned fault meets writes.
+    let planDone = false;
+    const done = (): boolean =>
+      options.signal?.aborted === true || history.now() >= workloadEnd + settings.faultOverrunMaxMs || (history.now() >= workloadEnd && planDone);
     const churn = options.faults.includes('topic-churn')
       ? new TopicChurn({
           quill,
@@ -180,7 +191,9 @@ export async function runChaos(options: ChaosOptions): Promise<ChaosReport> {
     progress(`workload for ${options.durationMs} ms at ${options.rate} writes/s; ${plan.length} faults planned (${options.faults.join(',') || 'none'})`);
     readers.start();
     const shifted = plan.map((f) => ({ ...f, startAt: f.startAt + workloadStart, endAt: f.endAt + workloadStart }));
-    const nemesisRun = nemesis.run(shifted).then(() => undefined);
+    const nemesisRun = nemesis.run(shifted).then(() => {
+      planDone = true;
+    });
     options.signal?.addEventListener('abort', () => nemesis.stop(), { once: true });
     const reportFaults = setInterval(() => {
       const last = nemesis.injected.at(-1);
@@ -204,7 +217,7 @@ export async function runChaos(options: ChaosOptions): Promise<ChaosReport> {
     progress(`final read up to ${JSON.stringify(endOffsetsRecord)}`);
     const { complete } = await finalRead({ quill, endOffsets, history, timeoutMs: settings.finalReadTimeoutMs });
     const churnRead = churn === undefined ? undefined : await churn.finalRead(settings.finalReadTimeoutMs);
-    const result = checkHistory(history.events, { workloadStart, workloadEnd: Math.min(workloadEnd, writesEnded) });
+    const result = checkHistory(history.events, { workloadStart, workloadEnd: writesEnded });
     const report: ChaosReport = {
       seed: options.seed,
       durationMs: options.durationMs,
@@ -262,7 +275,7 @@ export async function runChaos(options: ChaosOptions): Promise<ChaosReport> {
   }
 }
 
-type Tunable = 'writers' | 'readers' | 'topics' | 'partitions' | 'keys' | 'minInsyncReplicas' | 'sendDeadlineMs';
+type Tunable = 'writers' | 'readers' | 'topics' | 'partitions' | 'keys' | 'minInsyncReplicas' | 'sendDeadlineMs' | 'faultOverrunMaxMs';
 
 function brokerIds(cluster: ProcessCluster): number[] {
   return [...cluster.nodes.values()].filter((n) => n.roles.includes('broker')).map((n) => n.id);
@@ -277,7 +290,7 @@ function fsyncFaultDir(root: string, id: number): string {
 
 function definedOnly(options: ChaosOptions): Partial<Record<Tunable, number>> {
   const out: Partial<Record<Tunable, number>> = {};
-  for (const name of ['writers', 'readers', 'topics', 'partitions', 'keys', 'minInsyncReplicas', 'sendDeadlineMs'] as const) {
+  for (const name of ['writers', 'readers', 'topics', 'partitions', 'keys', 'minInsyncReplicas', 'sendDeadlineMs', 'faultOverrunMaxMs'] as const) {
     const value = options[name];
     if (value !== undefined) out[name] = value;
   }
