@@ -118,6 +118,15 @@ export async function writeFileDurably(file: string, data: string | Buffer): Pro
 
 /** writeFileDurably without yielding: for small files written where the caller cannot await. */
 export function writeFileDurablySync(file: string, data: string | Buffer): void {
+  replaceFileSync(file, data);
+  fsyncDirectorySync(path.dirname(file));
+}
+
+/**
+ * writeFileDurablySync without the directory fsync, for a caller that fsyncs the directory itself
+ * once after several changes in it: until then the old or the new content survives a power loss.
+ */
+export function replaceFileSync(file: string, data: string | Buffer): void {
   const temporary = temporaryPathFor(file);
   try {
     const fd = fs.openSync(temporary, 'w');
@@ -134,5 +143,4 @@ export function writeFileDurablySync(file: string, data: string | Buffer): void 
     fs.rmSync(temporary, { force: true });
     throw error;
   }
-  fsyncDirectorySync(path.dirname(file));
 }

@@ -1,5 +1,5 @@
 import fs from 'node:fs';
-import { writeFileDurablySync } from '../file-sync.js';
+import { replaceFileSync, writeFileDurablySync } from '../file-sync.js';
 
 /** Reads a small integer checkpoint file; undefined when absent or unreadable (then recovery is broader). */
 export function readOffsetCheckpoint(filePath: string): number | undefined {
@@ -17,4 +17,9 @@ export function readOffsetCheckpoint(filePath: string): number | undefined {
 /** Replaces a checkpoint atomically and durably (see writeFileDurably). */
 export function writeOffsetCheckpoint(filePath: string, value: number): void {
   writeFileDurablySync(filePath, `${value}\n`);
+}
+
+/** Replaces a checkpoint atomically; durable once the caller fsyncs its directory. */
+export function replaceOffsetCheckpoint(filePath: string, value: number): void {
+  replaceFileSync(filePath, `${value}\n`);
 }

@@ -21,7 +21,7 @@ import {
 import { REAL_LOG_SYNC, writeFileDurablySync, type LogSync } from '../file-sync.js';
 import { GroupCommitScheduler } from '../flush/group-commit.js';
 import { LogSegment, type AppendedBatch, type SegmentOptions } from '../segment/segment.js';
-import { readOffsetCheckpoint, writeOffsetCheckpoint } from './checkpoint.js';
+import { readOffsetCheckpoint, replaceOffsetCheckpoint, writeOffsetCheckpoint } from './checkpoint.js';
 import { segmentsToDelete } from './retention.js';
 
 /** Present once the cleaner has rewritten a segment: offsets may have gaps from then on. */
@@ -183,11 +183,12 @@ export class PartitionLog {
     // After a crash the recovered bytes may exist only in the page cache: sync them before they
     // count as durable, and before the recovery point moves past them.
     if (!cleanShutdown) await Promise.all(segments.map((s) => s.flush()));
+    replaceOffsetCheckpoint(path.join(dir, RECOVERY_POINT_FILE), segments[segments.length - 1]!.baseOffset);
+    // One directory fsync, before any append, makes the removals above (the clean-shutdown marker
+    // above all), a created segment and the recovery point durable.
     await sync.directory(dir);
     const scheduler = options.flushScheduler ?? new GroupCommitScheduler(config.flushIntervalMs);
-    const log = new PartitionLog(dir, config, logger, scheduler, now, sync, segments, compacted, report);
-    writeOffsetCheckpoint(path.join(dir, RECOVERY_POINT_FILE), log.activeSegment.baseOffset);
-    return log;
+    return new PartitionLog(dir, config, logger, scheduler, now, sync, segments, compacted, report);
   }
 
   private get segmentOptions(): SegmentOptions {
@@ -623,9 +624,15 @@ export class PartitionLog {
     await Promise.all([...this.background]);
     this.closed = true;
     if (this.failure === undefined) {
-      await Promise.all(this.segments.map((s) => s.flushIndexes()));
-      writeOffsetCheckpoint(path.join(this.dir, RECOVERY_POINT_FILE), this.activeSegment.baseOffset);
-      writeFileDurablySync(path.join(this.dir, CLEAN_SHUTDOWN_FILE), '');
+      try {
+        await Promise.all(this.segments.map((s) => s.flushIndexes()));
+        replaceOffsetCheckpoint(path.join(this.dir, RECOVERY_POINT_FILE), this.activeSegment.baseOffset);
+        // Everything is synced, so the marker may become durable with the checkpoint, in any order.
+        fs.writeFileSync(path.join(this.dir, CLEAN_SHUTDOWN_FILE), '');
+        await this.sync.directory(this.dir);
+      } catch (error) {
+        this.fail(error);
+      }
     }
     await Promise.all(this.segments.map((s) => s.close()));
     this.rejectWaiters(new StorageError('KAFKA_STORAGE_ERROR', `log ${this.dir} is closed`));
