@@ -12,6 +12,12 @@ describe('quill chaos options', () => {
     expect(stderr).toContain("unknown fault 'meteor'");
   }, 60_000);
 
+  it('rejects min.insync.replicas above the replication factor', async () => {
+    const { code, stderr } = await quill(['chaos', '--faults', 'all', '--min-insync-replicas', '4']);
+    expect(code).toBe(1);
+    expect(stderr).toContain('--min-insync-replicas must be at most 3');
+  }, 60_000);
+
   it('rejects a duration that is not a positive integer', async () => {
     const { code, stderr } = await quill(['chaos', '--duration', '0']);
     expect(code).toBe(1);
