@@ -1,7 +1,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { afterEach, describe, expect, it, vi } from 'vitest';
-import { makeTempDir } from './test-support/temp-log.js';
+import { batchOf, makeTempDir, silentLogger } from './test-support/temp-log.js';
 
 const dirs: string[] = [];
 function tempDir(): string {
@@ -61,6 +61,29 @@ describe('QUILL_TEST_FSYNC_FAULTS', () => {
       expect(fs.readFileSync(file, 'utf8')).toBe('after\n');
     } finally {
       fs.closeSync(fd);
+    }
+  });
+});
+
+describe('QUILL_TEST_FSYNC_FAULTS through a partition log', () => {
+  it('fails the ack path as a disk error would: waiters get KAFKA_STORAGE_ERROR, appends stop', async () => {
+    const faults = tempDir();
+    vi.stubEnv('QUILL_TEST_FSYNC_FAULTS', faults);
+    vi.resetModules();
+    const { PartitionLog } = await import('./log/partition-log.js');
+    const log = await PartitionLog.open(path.join(tempDir(), 't-0'), { logger: silentLogger });
+    try {
+      log.append(batchOf(['a']), { assignOffsets: true });
+      await log.waitForDurable(1);
+      fs.writeFileSync(path.join(faults, 'fail-fsync'), '');
+      log.append(batchOf(['b']), { assignOffsets: true });
+      const failure = expect.objectContaining({ name: 'StorageError', code: 'KAFKA_STORAGE_ERROR', message: expect.stringContaining('EIO') });
+      await expect(log.waitForDurable(2)).rejects.toEqual(failure);
+      expect(log.flushedOffset).toBe(1);
+      expect(() => log.append(batchOf(['c']), { assignOffsets: true })).toThrowError(failure);
+    } finally {
+      fs.rmSync(path.join(faults, 'fail-fsync'), { force: true });
+      await log.close();
     }
   });
 });
