@@ -97,4 +97,31 @@ describe('QUILL_TEST_SKIP_SEGMENT_FSYNC', () => {
     await expect(sync.fdatasyncSegmentData(fd)).resolves.toBeUndefined();
     await expect(sync.fdatasync(fd)).rejects.toEqual(expect.objectContaining({ code: 'EBADF' }));
   });
+
+  it('a partition log acknowledges appends whose segment data was never synced (the fsync ledger shows none)', async () => {
+    const ledger = tempDir();
+    const logged = async (skip: boolean): Promise<string[]> => {
+      vi.stubEnv('QUILL_TEST_FSYNC_LEDGER', ledger);
+      vi.stubEnv('QUILL_TEST_SKIP_SEGMENT_FSYNC', skip ? '1' : '');
+      vi.resetModules();
+      const { PartitionLog } = await import('./log/partition-log.js');
+      const { FSYNC_LEDGER_FILE } = await import('./file-sync.js');
+      fs.rmSync(path.join(ledger, FSYNC_LEDGER_FILE), { force: true });
+      const log = await PartitionLog.open(path.join(tempDir(), 't-0'), { logger: silentLogger });
+      try {
+        log.append(batchOf(['a']), { assignOffsets: true });
+        await log.waitForDurable(1);
+      } finally {
+        await log.close();
+      }
+      const lines = fs.existsSync(path.join(ledger, FSYNC_LEDGER_FILE)) ? fs.readFileSync(path.join(ledger, FSYNC_LEDGER_FILE), 'utf8') : '';
+      return lines
+        .split('\n')
+        .filter((l) => l.length > 0)
+        .map((l) => (JSON.parse(l) as { file: string }).file)
+        .filter((f) => f.endsWith('.log'));
+    };
+    expect(await logged(false)).not.toEqual([]);
+    expect(await logged(true)).toEqual([]);
+  });
 });
