@@ -142,8 +142,12 @@ export class ReplicaManager {
       this.hosted.delete(key);
       this.changed(key);
       if (hosted.partition.isLeader) this.notifyLeadership({ topic: hosted.topic, partition: hosted.index, isLeader: false, leaderEpoch: hosted.partition.leaderEpoch });
-      await this.deps.logManager.delete(hosted.partition.log);
-      this.deps.logger.info({ partition: key }, 'replica removed');
+      // A failed removal must not hold up the new replicas: what it leaves names its old topic id
+      // or none, so it is never opened for another topic.
+      await this.deps.logManager.delete(hosted.partition.log).then(
+        () => this.deps.logger.info({ partition: key }, 'replica removed'),
+        (error: unknown) => this.deps.logger.error({ partition: key, err: error }, 'removing a replica log failed'),
+      );
     }
     // New replicas open a group at a time: each open waits for directory fsyncs, which then overlap
     // in the thread pool instead of queueing one after another (a topic of 1,000 partitions).
