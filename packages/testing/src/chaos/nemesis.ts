@@ -58,8 +58,10 @@ const LOOKUP_ATTEMPT_TIMEOUT_MS = 1_000;
 
 /**
  * Runs a fault plan against a proxied process cluster: kills (SIGKILL) and restarts, pauses
- * (SIGSTOP/SIGCONT), network partitions, faults aimed at the active controller, and power loss.
- * Faults run one at a time; `healAll` undoes whatever is still in effect.
+ * (SIGSTOP/SIGCONT), network partitions, faults aimed at the active controller, power loss, and
+ * membership and leadership changes (rolling restarts, leader moves, a slowed follower link, a
+ * topic deleted and re-created, failing fsyncs). Faults run one at a time; `healAll` undoes
+ * whatever is still in effect.
  */
 export class Nemesis {
   readonly injected: InjectedFault[] = [];
@@ -89,6 +91,7 @@ export class Nemesis {
       overrun = Math.max(overrun, this.history.now() - fault.endAt);
       await this.sleepUntil(fault.endAt + overrun);
       await undo();
+      overrun = Math.max(overrun, this.history.now() - fault.endAt);
       this.history.add({ type: 'nemesis', fault: fault.kind, phase: 'end', detail: '' });
       this.injected[this.injected.length - 1]!.endAt = this.history.now();
       if (this.stopped) return;
@@ -223,6 +226,7 @@ export class Nemesis {
   private async slowFollower(pick: number): Promise<FaultEffect> {
     const { leader, name, replicas } = await this.leaderFor(pick);
     const followers = replicas.filter((id) => id !== leader);
+    // A second seeded choice from the same number: which follower.
     const follower = pickOne(followers.length > 0 ? followers : this.brokers().filter((id) => id !== leader), (pick * 7919) % 1);
     const network = this.cluster.network;
     network.delay(this.cluster.nameOf(leader), this.cluster.nameOf(follower), this.options.isrChurnDelayMs);
