@@ -233,7 +233,13 @@ export class Nemesis {
     return {
       targets: [leader, follower],
       detail: `link ${leader}<->${follower} delayed ${this.options.isrChurnDelayMs} ms each way (leader and follower of ${name})`,
-      undo: async () => network.delay(this.cluster.nameOf(leader), this.cluster.nameOf(follower), 0),
+      undo: async () => {
+        // Whether the fault did what it is for, in the report: a fault that never moved the ISR tests little.
+        const isr = await this.isrOf(name);
+        const last = this.injected.at(-1);
+        if (last !== undefined) last.detail += isr === undefined ? '; ISR unknown at the end' : `; ISR at the end [${isr.join(',')}]`;
+        network.delay(this.cluster.nameOf(leader), this.cluster.nameOf(follower), 0);
+      },
     };
   }
 
@@ -394,6 +400,22 @@ export class Nemesis {
       await admin.disconnect().catch(() => undefined);
     }
     return { leader: pickOne(this.brokers(), pick), name, replicas: this.brokers() };
+  }
+
+  /** The ISR of `<topic>-<partition>` as a broker's metadata says, if one answers. */
+  private async isrOf(name: string): Promise<number[] | undefined> {
+    const cut = name.lastIndexOf('-');
+    const [topic, partition] = [name.slice(0, cut), Number(name.slice(cut + 1))];
+    const admin = this.cluster.client({ retry: { retries: 1 }, requestTimeoutMs: this.options.lookupTimeoutMs ?? DEFAULT_LOOKUP_TIMEOUT_MS }).admin();
+    try {
+      await admin.connect();
+      const metadata = await admin.fetchTopicMetadata({ topics: [topic] });
+      return metadata.topics[0]?.partitions.find((p) => p.partitionId === partition)?.isr;
+    } catch {
+      return undefined;
+    } finally {
+      await admin.disconnect().catch(() => undefined);
+    }
   }
 
   /** The active controller, asked directly (not through the proxies, which may be faulted). */
