@@ -12,3 +12,4 @@ export { FAULT_KINDS, parseFaultKinds, planFaults, type FaultKind, type PlannedF
 export type { InjectedFault } from './chaos/nemesis.js';
 export { NetnsNetwork, NETNS_STATE_FILE, quillNamespaces, removeNetnsLeftovers, type NetnsNetworkOptions } from './netns/netns-network.js';
 export { netnsUnavailableReason } from './netns/ip-command.js';
+export { CONTROL_FILE, UnsyncedFs, unsyncedFsBinary, unsyncedFsUnavailableReason, type CrashSummary, type UnsyncedStats } from './power-loss-fs/index.js';

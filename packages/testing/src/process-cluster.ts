@@ -5,6 +5,7 @@ import { LogLevel, Quill, type QuillConfig } from '@quill/client';
 import { freePorts } from './free-port.js';
 import { NetnsNetwork } from './netns/netns-network.js';
 import { NodeProcess } from './node-process.js';
+import { UnsyncedFs, type CrashSummary } from './power-loss-fs/unsynced-fs.js';
 import { ProxyNetwork, type PartitionMode } from './proxy/proxy-network.js';
 import { CLIENT_SOURCE } from './proxy/client-source.js';
 
@@ -36,6 +37,11 @@ export interface ProcessClusterOptions {
    * act in the kernel instead of through proxies. Default `loopback`.
    */
   network?: 'loopback' | 'netns';
+  /**
+   * Every node's data directory on its own unsynced-fs mount (FUSE, see {@link UnsyncedFs}), so
+   * `cutPower` leaves a node exactly what it had fsynced. Check `unsyncedFsUnavailableReason()` first.
+   */
+  unsyncedDisks?: boolean;
 }
 
 export interface ClusterNode {
@@ -69,6 +75,7 @@ export class ProcessCluster {
     /** What the test's clients dial: each broker's own address, or its client link's proxy. */
     private readonly clientAddresses: ReadonlyMap<string, string>,
     private readonly namespaces: NetnsNetwork | undefined,
+    private readonly disks: ReadonlyMap<number, UnsyncedFs>,
   ) {}
 
   static async start(options: ProcessClusterOptions = {}): Promise<ProcessCluster> {
@@ -145,8 +152,21 @@ export class ProcessCluster {
     const clientAddresses = new Map(
       await Promise.all([...brokerAddresses].map(async ([id, address]) => [address, await dial(CLIENT_SOURCE, nodeName(id), address)] as const)),
     );
+    const disks = new Map<number, UnsyncedFs>();
+    try {
+      // The store sits beside the mounts, under the same temp dir, so stop() deletes both.
+      for (const node of options.unsyncedDisks ? nodes.values() : []) {
+        disks.set(node.id, await UnsyncedFs.mount(node.dataDir, path.join(dataRoot, '.disks', node.process.name)));
+      }
+    } catch (error) {
+      await Promise.all([...disks.values()].map((disk) => disk.unmount()));
+      await proxies?.stop();
+      namespaces?.destroy();
+      fs.rmSync(dataRoot, { recursive: true, force: true });
+      throw error;
+    }
     for (const node of nodes.values()) node.process.start();
-    const cluster = new ProcessCluster(nodes, clusterId, dataRoot, proxies, clientAddresses, namespaces);
+    const cluster = new ProcessCluster(nodes, clusterId, dataRoot, proxies, clientAddresses, namespaces, disks);
     try {
       await cluster.waitForBrokers(brokerCount);
     } catch (error) {
@@ -209,6 +229,24 @@ export class ProcessCluster {
     return node;
   }
 
+  /** Node `id`'s power-loss filesystem (a cluster started with `unsyncedDisks`). */
+  disk(id: number): UnsyncedFs {
+    const disk = this.disks.get(id);
+    if (disk === undefined) throw new Error(`node ${id} has no unsynced disk: start the cluster with unsyncedDisks: true`);
+    return disk;
+  }
+
+  /**
+   * A power loss of node `id`: SIGKILL, then its data directory keeps only what the node had
+   * fsynced (content, and directory entries whose directory was fsynced). Start it again with
+   * `node(id).process.start()`.
+   */
+  async cutPower(id: number): Promise<CrashSummary> {
+    const disk = this.disk(id);
+    await this.node(id).process.kill();
+    return disk.crash();
+  }
+
   /** A client for this cluster; fast retries by default so tests measure the cluster, not backoff. */
   client(options: Partial<QuillConfig> = {}): Quill {
     return new Quill({
@@ -260,6 +298,7 @@ export class ProcessCluster {
     } finally {
       // Namespaces, veths and the bridge go even when stopping a node failed.
       this.namespaces?.destroy();
+      await Promise.all([...this.disks.values()].map((disk) => disk.unmount()));
       fs.rmSync(this.dataRoot, { recursive: true, force: true });
     }
   }

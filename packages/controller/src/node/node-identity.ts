@@ -1,6 +1,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { QuillError } from '@quill/proto';
+import { createDirectoryDurably, writeFileDurably } from './durable-files.js';
 
 const META_FILE = 'meta.properties';
 
@@ -9,10 +10,10 @@ const META_FILE = 'meta.properties';
  * another cluster id, or on another node's directory, refuses to start instead of mixing logs.
  */
 export function checkNodeIdentity(dataDir: string, clusterId: string, nodeId: number): void {
-  fs.mkdirSync(dataDir, { recursive: true });
+  createDirectoryDurably(dataDir);
   const file = path.join(dataDir, META_FILE);
   if (!fs.existsSync(file)) {
-    fs.writeFileSync(file, `cluster.id=${clusterId}\nnode.id=${nodeId}\nversion=1\n`);
+    writeFileDurably(file, `cluster.id=${clusterId}\nnode.id=${nodeId}\nversion=1\n`);
     return;
   }
   const properties = new Map(
@@ -29,3 +30,4 @@ export function checkNodeIdentity(dataDir: string, clusterId: string, nodeId: nu
     throw new QuillError('INVALID_REQUEST', `${dataDir} belongs to node ${properties.get('node.id')}, not ${nodeId}.`);
   }
 }
+
