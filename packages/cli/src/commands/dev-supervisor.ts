@@ -51,8 +51,8 @@ export interface DevRun {
  */
 export async function runDev(run: DevRun): Promise<void> {
   const cluster = new DevCluster(run);
-  cluster.startAll();
   const control = run.stateFile === undefined ? undefined : await serveDevControl((id) => cluster.restart(id));
+  cluster.startAll();
   const publish = (): void => {
     if (control !== undefined && run.stateFile !== undefined) {
       writeDevState(run.stateFile, { pid: process.pid, bootstrap: run.bootstrap, controlPort: control.port, nodes: cluster.state() });
