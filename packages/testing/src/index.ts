@@ -10,6 +10,7 @@ export { checkHistory, type Anomalies, type CheckOptions, type CheckResult } fro
 export { History, type HistoryEvent } from './chaos/history.js';
 export { FAULT_KINDS, parseFaultKinds, planFaults, type FaultKind, type PlannedFault } from './chaos/nemesis-plan.js';
 export type { InjectedFault } from './chaos/nemesis.js';
+export { POWER_LOSS_SHAPES, POWER_LOSS_STAGGER_MS, parsePowerLossShapes, planPowerLoss, type PowerCut, type PowerLossShape } from './chaos/power-loss.js';
 export { NetnsNetwork, NETNS_STATE_FILE, quillNamespaces, removeNetnsLeftovers, type NetnsNetworkOptions } from './netns/netns-network.js';
 export { netnsUnavailableReason } from './netns/ip-command.js';
 export { CONTROL_FILE, UnsyncedFs, unsyncedFsBinary, unsyncedFsUnavailableReason, type CrashSummary, type UnsyncedStats } from './power-loss-fs/index.js';

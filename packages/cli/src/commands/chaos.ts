@@ -1,5 +1,5 @@
 import { QuillError } from '@quill/client';
-import { CHAOS_DEFAULTS, FAULT_KINDS, parseFaultKinds, runChaos, type ChaosReport } from '@quill/testing';
+import { CHAOS_DEFAULTS, FAULT_KINDS, POWER_LOSS_SHAPES, parseFaultKinds, parsePowerLossShapes, runChaos, type ChaosReport } from '@quill/testing';
 import type { Argv } from 'yargs';
 import { integer, single } from '../client-options.js';
 
@@ -20,7 +20,8 @@ export function chaosCommand(yargs: Argv): Argv {
         .option('duration', { type: 'number', default: 60, describe: 'seconds of workload and faults', coerce: integer('--duration', 1) })
         .option('seed', { type: 'number', describe: 'seed of the fault schedule and the workload (default: from the clock; printed)', coerce: integer('--seed', 0) })
         .option('faults', { type: 'string', default: DEFAULT_FAULTS, describe: `comma list of ${FAULT_KINDS.join(', ')}; all for every kind`, coerce: single<string>('--faults') })
-        .option('power-loss', { type: 'boolean', default: false, describe: 'add power-loss to --faults (kill every node after dropping unsynced writes)' })
+        .option('power-loss', { type: 'boolean', default: false, describe: 'add power-loss to --faults (nodes lose what they had not fsynced; needs FUSE)' })
+        .option('power-loss-shapes', { type: 'string', default: POWER_LOSS_SHAPES.join(','), describe: `shapes of power-loss faults: comma list of ${POWER_LOSS_SHAPES.join(', ')}`, coerce: single<string>('--power-loss-shapes') })
         .option('topics', { type: 'number', default: CHAOS_DEFAULTS.topics, describe: 'checked topics (chaos-0, chaos-1, ...), 3 partitions each, replication factor 3', coerce: integer('--topics', 1) })
         .option('min-insync-replicas', { type: 'number', default: CHAOS_DEFAULTS.minInsyncReplicas, describe: "the brokers' min.insync.replicas (1-3)", coerce: integer('--min-insync-replicas', 1) })
         .option('rate', { type: 'number', default: DEFAULT_RATE, describe: 'target writes per second over all writers', coerce: integer('--rate', 1) })
@@ -36,6 +37,12 @@ export function chaosCommand(yargs: Argv): Argv {
         throw new QuillError('INVALID_CONFIG', `--faults: ${(error as Error).message}.`);
       }
       if (args.powerLoss && !faults.includes('power-loss')) faults.push('power-loss');
+      let powerLossShapes;
+      try {
+        powerLossShapes = parsePowerLossShapes(args.powerLossShapes);
+      } catch (error) {
+        throw new QuillError('INVALID_CONFIG', `--power-loss-shapes: ${(error as Error).message}.`);
+      }
       if (args.minInsyncReplicas > 3) throw new QuillError('INVALID_CONFIG', `--min-insync-replicas must be at most 3 (the replication factor), got '${args.minInsyncReplicas}'.`);
       const seed = args.seed ?? Date.now() % 2 ** 31;
       progress(`chaos: seed ${seed}`);
@@ -55,6 +62,7 @@ export function chaosCommand(yargs: Argv): Argv {
         rate: args.rate,
         topics: args.topics,
         minInsyncReplicas: args.minInsyncReplicas,
+        powerLossShapes,
         ...(args.out === undefined ? {} : { outDir: args.out }),
         ...(args.flushPolicy === undefined ? {} : { flushPolicy: args.flushPolicy }),
         network: args.network,

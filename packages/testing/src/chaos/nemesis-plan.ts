@@ -1,4 +1,5 @@
 import { SeededRandom } from '@quill/random';
+import { POWER_LOSS_SHAPES, type PowerLossShape } from './power-loss.js';
 
 /** The fault families `quill chaos --faults` accepts (`all` stands for every one). */
 export const FAULT_KINDS = ['kill', 'pause', 'partition', 'controller', 'power-loss', 'rolling-restart', 'leader-move', 'isr-churn', 'topic-churn', 'fsync-fail'] as const;
@@ -16,7 +17,7 @@ export type PlannedFault =
   | { kind: 'pause'; startAt: number; endAt: number; pick: number }
   | { kind: 'partition'; variant: 'halves' | 'isolate-leader'; startAt: number; endAt: number; pick: number }
   | { kind: 'controller'; variant: 'kill' | 'pause' | 'isolate'; startAt: number; endAt: number; pick: number }
-  | { kind: 'power-loss'; startAt: number; endAt: number; pick: number }
+  | { kind: 'power-loss'; variant: PowerLossShape; startAt: number; endAt: number; pick: number }
   | { kind: 'rolling-restart' | 'leader-move' | 'isr-churn' | 'topic-churn' | 'fsync-fail'; startAt: number; endAt: number; pick: number };
 
 export interface NemesisPlanOptions {
@@ -30,6 +31,8 @@ export interface NemesisPlanOptions {
   /** How long a fault lasts before it is healed (uniform in [min, max]). */
   faultMsMin?: number;
   faultMsMax?: number;
+  /** The shapes a `power-loss` fault takes (default: all of them). */
+  powerLossShapes?: readonly PowerLossShape[];
 }
 
 /** Defaults sized for a 60 s run on a small machine: about six faults, each long enough to fail over. */
@@ -56,7 +59,6 @@ export function planFaults(options: NemesisPlanOptions): PlannedFault[] {
     switch (kind) {
       case 'kill':
       case 'pause':
-      case 'power-loss':
       case 'rolling-restart':
       case 'leader-move':
       case 'isr-churn':
@@ -69,6 +71,9 @@ export function planFaults(options: NemesisPlanOptions): PlannedFault[] {
         break;
       case 'controller':
         plan.push({ kind, variant: random.pick(['kill', 'pause', 'isolate'] as const), ...window });
+        break;
+      case 'power-loss':
+        plan.push({ kind, variant: random.pick(options.powerLossShapes ?? POWER_LOSS_SHAPES), ...window });
         break;
     }
     time += length + random.int(timing.quietMsMin, timing.quietMsMax);

@@ -6,7 +6,7 @@ import { FSYNC_FAULT_FILE } from '@quill/storage';
 import type { ProcessCluster } from '../process-cluster.js';
 import type { History } from './history.js';
 import type { PlannedFault } from './nemesis-plan.js';
-import { rollBackUnsyncedWrites } from './power-loss.js';
+import { planPowerLoss } from './power-loss.js';
 import type { TopicChurn } from './topic-churn.js';
 
 export interface NemesisOptions {
@@ -26,8 +26,6 @@ export interface NemesisOptions {
   restartTimeoutMs: number;
   /** SIGTERM grace: a controlled shutdown still running after this is ended with SIGKILL. */
   shutdownGraceMs: number;
-  /** Set when nodes record their fsyncs (QUILL_TEST_FSYNC_LEDGER): power loss needs it. */
-  fsyncLedgerDir?: string;
   /** Keeps a node's output before it is restarted (a restart starts a fresh output buffer). */
   saveLogs?: (name: string, text: string) => void;
   /** How long target lookups (leaders, the active controller) may take. */
@@ -175,11 +173,9 @@ export class Nemesis {
       case 'fsync-fail':
         ({ targets, detail, undo } = await this.failFsync(fault.pick));
         break;
-      case 'power-loss': {
-        ({ targets, detail } = await this.powerLoss(nodes));
-        undo = async () => undefined;
+      case 'power-loss':
+        ({ targets, detail, undo } = await this.powerLoss(fault, nodes));
         break;
-      }
     }
     const variant = 'variant' in fault ? fault.variant : undefined;
     this.history.add({ type: 'nemesis', fault: fault.kind, phase: 'start', detail });
@@ -350,17 +346,37 @@ export class Nemesis {
     };
   }
 
-  /** Every node dies at once; unsynced bytes are dropped; every node starts again. */
-  private async powerLoss(nodes: readonly number[]): Promise<{ targets: number[]; detail: string }> {
-    const ledger = this.options.fsyncLedgerDir;
-    if (ledger === undefined) throw new Error('power loss needs nodes started with QUILL_TEST_FSYNC_LEDGER');
-    await Promise.all(nodes.map((id) => this.cluster.node(id).process.kill()));
-    const dataDirs = nodes.filter((id) => this.cluster.node(id).roles.includes('broker')).map((id) => this.cluster.node(id).dataDir);
-    const summary = rollBackUnsyncedWrites(ledger, dataDirs);
-    for (const id of nodes) this.restart(id);
-    this.paused.clear();
-    this.killed.clear();
-    return { targets: [...nodes], detail: `power loss: ${summary.filesTruncated} files lost ${summary.bytesDropped} unsynced bytes` };
+  /**
+   * The shape's nodes lose power (all at once, one, or a subset a few hundred ms apart): each is
+   * SIGKILLed and its disk keeps only what it had fsynced (a cluster with `unsyncedDisks`). They
+   * start again on that data when the fault ends.
+   */
+  private async powerLoss(fault: Extract<PlannedFault, { kind: 'power-loss' }>, nodes: readonly number[]): Promise<FaultEffect> {
+    const cuts = planPowerLoss(fault.variant, nodes, fault.pick);
+    const start = Date.now();
+    const total = { filesRolledBack: 0, bytesDropped: 0, entriesUndone: 0 };
+    for (const cut of cuts) {
+      const wait = start + cut.atMs - Date.now();
+      if (wait > 0) await new Promise((resolve) => setTimeout(resolve, wait));
+      const summary = await this.cluster.cutPower(cut.id);
+      this.paused.delete(cut.id);
+      this.killed.add(cut.id);
+      total.filesRolledBack += summary.filesRolledBack;
+      total.bytesDropped += summary.bytesDropped;
+      total.entriesUndone += summary.entriesUndone;
+    }
+    const ids = cuts.map((c) => c.id);
+    const when = fault.variant === 'staggered' ? ` at +${cuts.map((c) => c.atMs).join(', +')} ms` : '';
+    return {
+      targets: ids,
+      detail: `power loss (${fault.variant}) of ${ids.join(',')}${when}: ${total.filesRolledBack} files rolled back, ${total.bytesDropped} unsynced bytes dropped, ${total.entriesUndone} directory entries undone`,
+      undo: async () => {
+        for (const id of ids) {
+          this.killed.delete(id);
+          this.restart(id);
+        }
+      },
+    };
   }
 
   private restart(id: number): void {

@@ -1,55 +1,55 @@
-import fs from 'node:fs';
-import path from 'node:path';
-import { FSYNC_LEDGER_FILE } from '@quill/storage';
-
-/** Segment files: their bytes are what a power loss can take back. */
-const SEGMENT_SUFFIX = '.log';
-
-export interface RollBackSummary {
-  /** Files cut back to their last fsynced length. */
-  filesTruncated: number;
-  bytesDropped: number;
-}
+import { SeededRandom } from '@quill/random';
 
 /**
- * What a power loss leaves of the data: each file back to the length its last fdatasync made
- * durable, as recorded by nodes running with QUILL_TEST_FSYNC_LEDGER=<ledgerDir>. Segment files
- * never fsynced lose everything. Call it only after every node is SIGKILLed. Other files
- * (checkpoints, the controllers' LevelDB, which syncs its own writes) keep their page-cache
- * state: the simulation covers partition data, which is where acknowledged writes live.
+ * The shapes of a power loss: the whole cluster at once, one node, or a subset of at least two
+ * nodes losing power one after another (a rack's supplies failing in turn).
  */
-export function rollBackUnsyncedWrites(ledgerDir: string, dataDirs: readonly string[]): RollBackSummary {
-  const durable = readLedger(path.join(ledgerDir, FSYNC_LEDGER_FILE));
-  const summary: RollBackSummary = { filesTruncated: 0, bytesDropped: 0 };
-  for (const file of dataDirs.flatMap((dir) => listFiles(dir))) {
-    const length = durable.get(file) ?? (file.endsWith(SEGMENT_SUFFIX) ? 0 : undefined);
-    if (length === undefined) continue;
-    const size = fs.statSync(file).size;
-    if (size <= length) continue;
-    fs.truncateSync(file, length);
-    summary.filesTruncated++;
-    summary.bytesDropped += size - length;
-  }
-  return summary;
+export const POWER_LOSS_SHAPES = ['all', 'one', 'staggered'] as const;
+export type PowerLossShape = (typeof POWER_LOSS_SHAPES)[number];
+
+/** Time between two nodes of a staggered power loss (uniform in [min, max]). */
+export const POWER_LOSS_STAGGER_MS = { min: 100, max: 500 } as const;
+
+/** One node losing power, `atMs` after the fault starts. */
+export interface PowerCut {
+  id: number;
+  atMs: number;
 }
 
-/** The last durable length recorded per file (later lines win: a file can be truncated and regrow). */
-function readLedger(file: string): Map<string, number> {
-  const durable = new Map<string, number>();
-  if (!fs.existsSync(file)) return durable;
-  for (const line of fs.readFileSync(file, 'utf8').split('\n')) {
-    if (line.length === 0) continue;
-    try {
-      const entry = JSON.parse(line) as { file: string; length: number };
-      durable.set(entry.file, entry.length);
-    } catch {
-      // A line torn by the SIGKILL: the sync it records may not have finished, so ignore it.
+/** Which nodes lose power, in which order and when (pure: `pick`, a seeded number in [0, 1), decides). */
+export function planPowerLoss(shape: PowerLossShape, nodes: readonly number[], pick: number): PowerCut[] {
+  const random = new SeededRandom(Math.floor(pick * 2 ** 31));
+  const sorted = [...nodes].sort((a, b) => a - b);
+  switch (shape) {
+    case 'all':
+      return sorted.map((id) => ({ id, atMs: 0 }));
+    case 'one':
+      return [{ id: random.pick(sorted), atMs: 0 }];
+    case 'staggered': {
+      const order = shuffle(sorted, random).slice(0, random.int(Math.min(2, sorted.length), sorted.length));
+      let atMs = 0;
+      return order.map((id, i) => {
+        if (i > 0) atMs += random.int(POWER_LOSS_STAGGER_MS.min, POWER_LOSS_STAGGER_MS.max);
+        return { id, atMs };
+      });
     }
   }
-  return durable;
 }
 
-function listFiles(dir: string): string[] {
-  if (!fs.existsSync(dir)) return [];
-  return fs.readdirSync(dir, { withFileTypes: true, recursive: true }).filter((e) => e.isFile()).map((e) => path.join(e.parentPath, e.name));
+/** Parses `all,one,staggered`; throws on an unknown shape. */
+export function parsePowerLossShapes(text: string): PowerLossShape[] {
+  const names = text.split(',').map((n) => n.trim()).filter((n) => n.length > 0);
+  for (const name of names) {
+    if (!(POWER_LOSS_SHAPES as readonly string[]).includes(name)) throw new RangeError(`unknown power-loss shape '${name}' (known: ${POWER_LOSS_SHAPES.join(', ')})`);
+  }
+  return names as PowerLossShape[];
+}
+
+function shuffle<T>(items: readonly T[], random: SeededRandom): T[] {
+  const out = [...items];
+  for (let i = out.length - 1; i > 0; i--) {
+    const j = random.int(0, i);
+    [out[i], out[j]] = [out[j]!, out[i]!];
+  }
+  return out;
 }

@@ -4,11 +4,13 @@ import path from 'node:path';
 import { LogLevel } from '@quill/client';
 import { SeededRandom } from '@quill/random';
 import { pino } from 'pino';
+import { unsyncedFsUnavailableReason } from '../power-loss-fs/build.js';
 import { ProcessCluster } from '../process-cluster.js';
 import { checkHistory, type CheckResult } from './checker.js';
 import { History } from './history.js';
 import { Nemesis, type InjectedFault } from './nemesis.js';
 import { planFaults, type FaultKind, type PlannedFault } from './nemesis-plan.js';
+import type { PowerLossShape } from './power-loss.js';
 import { TopicChurn } from './topic-churn.js';
 import { Readers, finalRead, runWriters, type EndOffsets } from './workload.js';
 
@@ -33,6 +35,8 @@ export interface ChaosOptions {
   minInsyncReplicas?: number;
   /** The brokers' flush policy (group-commit by default; `os` acknowledges before fsync). */
   flushPolicy?: 'group-commit' | 'every-batch' | 'os';
+  /** The shapes `power-loss` faults take (default: all, one, staggered). */
+  powerLossShapes?: readonly PowerLossShape[];
   /** Progress lines (faults as they happen, phases). */
   progress?: (line: string) => void;
   /** A send unanswered this long is recorded as `info` and its producer replaced (default 15 s). */
@@ -120,7 +124,10 @@ export async function runChaos(options: ChaosOptions): Promise<ChaosReport> {
   const netns = options.network === 'netns';
   if (netns && options.faults.includes('isr-churn')) throw new RangeError('isr-churn slows links through the proxies: it needs --network proxy');
   const topics = Array.from({ length: settings.topics }, (_, i) => `${TOPIC_PREFIX}-${i}`);
-  const ledgerDir = options.faults.includes('power-loss') ? fs.mkdtempSync(path.join(os.tmpdir(), 'quill-fsync-ledger-')) : undefined;
+  // Power loss needs every node's data on the unsynced-fs FUSE filesystem.
+  const powerLoss = options.faults.includes('power-loss');
+  const noFuse = powerLoss ? unsyncedFsUnavailableReason() : undefined;
+  if (noFuse !== undefined) throw new RangeError(`power-loss needs the unsynced-fs FUSE filesystem: ${noFuse}`);
   // Each broker watches its own directory, so an fsync fault hits one node.
   const fsyncFaultsDir = options.faults.includes('fsync-fail') ? fs.mkdtempSync(path.join(os.tmpdir(), 'quill-fsync-faults-')) : undefined;
   const brokerArgs = ['--min-insync-replicas', String(settings.minInsyncReplicas), '--replica-lag-time-max-ms', String(settings.replicaLagTimeMaxMs)];
@@ -133,7 +140,7 @@ export async function runChaos(options: ChaosOptions): Promise<ChaosReport> {
     network: netns ? 'netns' : 'loopback',
     logLevel: 'warn',
     brokerArgs,
-    ...(ledgerDir === undefined ? {} : { env: { QUILL_TEST_FSYNC_LEDGER: ledgerDir } }),
+    unsyncedDisks: powerLoss,
     ...(fsyncFaultsDir === undefined ? {} : { envFor: (id: number) => ({ QUILL_TEST_FSYNC_FAULTS: fsyncFaultDir(fsyncFaultsDir, id) }) }),
   });
   const history = new History(options.outDir === undefined ? undefined : path.join(options.outDir, 'history.jsonl'));
@@ -153,7 +160,7 @@ export async function runChaos(options: ChaosOptions): Promise<ChaosReport> {
 
     const random = new SeededRandom(options.seed);
     const planSeed = random.nextUint32();
-    const plan = options.plan ?? planFaults({ seed: planSeed, durationMs: options.durationMs, kinds: options.faults });
+    const plan = options.plan ?? planFaults({ seed: planSeed, durationMs: options.durationMs, kinds: options.faults, ...(options.powerLossShapes === undefined ? {} : { powerLossShapes: options.powerLossShapes }) });
     const workloadStart = history.now();
     const workloadEnd = workloadStart + options.durationMs;
     // The workload runs on past its end while a fault that overran its window (a slow restart)
@@ -185,7 +192,6 @@ export async function runChaos(options: ChaosOptions): Promise<ChaosReport> {
       ...(churn === undefined ? {} : { churn }),
       ...(fsyncFaultsDir === undefined ? {} : { fsyncFaultDirs: new Map(brokerIds(cluster).map((id) => [id, fsyncFaultDir(fsyncFaultsDir, id)])) }),
       saveLogs,
-      ...(ledgerDir === undefined ? {} : { fsyncLedgerDir: ledgerDir }),
     });
     const readers = new Readers({ quill, topics, partitions: settings.partitions, readers: settings.readers, history, done, restartBackoffMs: settings.readerRestartBackoffMs });
     progress(`workload for ${options.durationMs} ms at ${options.rate} writes/s; ${plan.length} faults planned (${options.faults.join(',') || 'none'})`);
@@ -236,7 +242,6 @@ export async function runChaos(options: ChaosOptions): Promise<ChaosReport> {
   } finally {
     history.close();
     await cluster.stop();
-    if (ledgerDir !== undefined) fs.rmSync(ledgerDir, { recursive: true, force: true });
     if (fsyncFaultsDir !== undefined) fs.rmSync(fsyncFaultsDir, { recursive: true, force: true });
   }
 
