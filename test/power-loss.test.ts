@@ -63,7 +63,7 @@ async function writeThenLosePower(env: NodeJS.ProcessEnv): Promise<Outcome> {
     const endOffsets = await settledEndOffsets(admin, history);
     await admin.disconnect();
     await readAll(quill, endOffsets, history);
-    return { result: checkHistory(history.events, { workloadStart, workloadEnd }), acknowledged: WRITES, crashes, endOffsets };
+    return { result: checkHistory(history.events, { workloadStart, workloadEnd, finalReadDone: true }), acknowledged: WRITES, crashes, endOffsets };
   } finally {
     history.close();
     await cluster.stop();

@@ -41,6 +41,12 @@ describe('checkHistory', () => {
     expect(result.ok).toBe(false);
   });
 
+  it('every acknowledged write is lost when a completed final read found the partitions empty, even those other readers saw', () => {
+    const history = [...ok('w0', 'a', 0, 0), ...ok('w0', 'b', 0, 1), ...polls('r0', 0, [[0, 'a'], [1, 'b']])];
+    expect(checkHistory(history, { ...window, finalReadDone: true }).lost).toBe(2);
+    expect(checkHistory(history, window).lost).toBe(0);
+  });
+
   it('a write other readers saw but the final read lacks is lost', () => {
     const history = [...ok('w0', 'a', 0, 0), ...ok('w0', 'b', 0, 1), ...polls('r0', 0, [[0, 'a'], [1, 'b']]), ...polls('final', 0, [[0, 'a']])];
     const result = checkHistory(history, window);

@@ -65,6 +65,11 @@ export interface CheckOptions {
    * Default 'final'; without its polls, any read counts.
    */
   finalReader?: string;
+  /**
+   * The final read ran to every high watermark: only what it read survived, even when it read
+   * nothing (a power loss that emptied every partition must not fall back to earlier reads).
+   */
+  finalReadDone?: boolean;
   /** The reader of the churned topic after healing: it may see only the last incarnation. Default 'churn-final'. */
   churnFinalReader?: string;
 }
@@ -117,7 +122,7 @@ export function checkHistory(events: readonly HistoryEvent[], options: CheckOpti
 
   const finalReader = options.finalReader ?? 'final';
   const finalValues = new Set(reads.filter((r) => r.process === finalReader).map((r) => r.value));
-  const survived = (value: string): boolean => (finalValues.size > 0 ? finalValues.has(value) : readAt.has(value));
+  const survived = (value: string): boolean => (finalValues.size > 0 || options.finalReadDone === true ? finalValues.has(value) : readAt.has(value));
   for (const ack of sends.acknowledged) {
     if (!survived(ack.value)) note('lost', { value: ack.value, topic: ack.topic, partition: ack.partition, offset: ack.offset });
   }

@@ -223,7 +223,7 @@ export async function runChaos(options: ChaosOptions): Promise<ChaosReport> {
     progress(`final read up to ${JSON.stringify(endOffsetsRecord)}`);
     const { complete } = await finalRead({ quill, endOffsets, history, timeoutMs: settings.finalReadTimeoutMs });
     const churnRead = churn === undefined ? undefined : await churn.finalRead(settings.finalReadTimeoutMs);
-    const result = checkHistory(history.events, { workloadStart, workloadEnd: writesEnded });
+    const result = checkHistory(history.events, { workloadStart, workloadEnd: writesEnded, finalReadDone: complete });
     const report: ChaosReport = {
       seed: options.seed,
       durationMs: options.durationMs,
