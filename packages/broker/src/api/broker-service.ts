@@ -199,6 +199,12 @@ async function produce(ctx: BrokerServiceContext, request: ProduceRequest__Outpu
         name: topic.name,
         partitions: await Promise.all(
           topic.partitions.map(async (p): Promise<ProducePartitionResponse> => {
+            // Checked in the same tick as the replica lookup in produce(), so no metadata change falls between.
+            const currentId = ctx.replicas.state?.topicIdsByName.get(topic.name);
+            if (topic.topicId !== '' && currentId !== undefined && currentId !== topic.topicId) {
+              const error = brokerError('INCONSISTENT_TOPIC_ID', `Topic ${topic.name} is ${currentId} here, not ${topic.topicId} (deleted and re-created?).`);
+              return { partition: p.partition, ...codeOf(error), baseOffset: -1, logAppendTimeMs: -1, logStartOffset: -1 };
+            }
             const result = await ctx.replicas.produce(topic.name, p.partition, p.records, request.acks, timeoutMs);
             return { partition: p.partition, ...codeOf(result.error), baseOffset: result.baseOffset, logAppendTimeMs: -1, logStartOffset: result.logStartOffset };
           }),

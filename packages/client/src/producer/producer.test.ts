@@ -5,6 +5,7 @@ import { decodeBatches, readBatchHeader } from '@quill/records';
 import { afterEach, describe, expect, it } from 'vitest';
 import { QuillStateError } from '../errors.js';
 import { Quill } from '../quill.js';
+import { eventually } from '../test-support/eventually.js';
 import { ScriptedCluster, deadAddress } from '../test-support/scripted-cluster.js';
 import { partitionForKey } from '@quill/records';
 import type { Producer } from './producer.js';
@@ -500,6 +501,52 @@ describe('Producer against scripted brokers', () => {
       expect(seen.map((x) => x.baseSequence)).toEqual([0, 1, 0]);
       expect(seen[2]!.producerId).not.toBe(seen[0]!.producerId);
       expect(values(cluster, 't', 0)).toEqual(['a', 'b']);
+    });
+
+    it('starts a re-created topic at sequence 0 under the same producer id, with metadata not refreshed since the delete', async () => {
+      cluster = await ScriptedCluster.start([1]);
+      cluster.addTopic('t', [1]);
+      cluster.checkSequences = true;
+      const producer = await connectedProducer(cluster.addresses());
+      for (const value of ['old-0', 'old-1', 'old-2']) await producer.send({ topic: 't', messages: [{ value }] });
+      cluster.deleteTopic('t');
+      cluster.addTopic('t', [1]);
+      await producer.send({ topic: 't', messages: [{ value: 'new-0' }] });
+      await producer.send({ topic: 't', messages: [{ value: 'new-1' }] });
+      expect(values(cluster, 't', 0)).toEqual(['new-0', 'new-1']);
+      expect(decodeBatches(cluster.log('t', 0)).map((batch) => batch.header.baseSequence)).toEqual([0, 1]);
+      const ids = new Set(stamps(cluster).map((s) => s.producerId));
+      expect(ids.size).toBe(1);
+      expect(cluster.callsTo('InitProducerId')).toHaveLength(1);
+    });
+
+    it('re-sequences an unacknowledged batch into the re-created topic only when no attempt of it can have landed in the deleted one', async () => {
+      cluster = await ScriptedCluster.start([1, 2]);
+      cluster.addTopic('t', [1, 2]);
+      cluster.checkSequences = true;
+      const c = cluster;
+      const producer = await connectedProducer(c.addresses(), 1, { retry: { retries: 8, initialRetryTimeMs: 20, maxRetryTimeMs: 50 } });
+      await producer.send({ topic: 't', messages: [{ value: 'old-0', partition: 0 }, { value: 'old-1', partition: 1 }] });
+      // Partition 0 (broker 1): appended to the old topic, the answer lost (it may be there). Partition 1 (broker 2): refused before any append.
+      let recreated = false;
+      c.loseResponse = (nodeId, method) => (method === 'Produce' && nodeId === 1 && !recreated ? { code: grpc.status.UNAVAILABLE, details: 'response lost' } : undefined);
+      c.onProducePartition = ({ partition }) => (!recreated && partition === 1 ? { errorCode: 'LEADER_NOT_AVAILABLE', errorMessage: 'electing' } : undefined);
+      const maybeLanded = producer.send({ topic: 't', messages: [{ value: 'maybe-in-old', partition: 0 }] });
+      const refused = producer.send({ topic: 't', messages: [{ value: 'never-in-old', partition: 1 }] });
+      const settled = Promise.allSettled([maybeLanded, refused]);
+      await eventually(() => c.partition('t', 0).batches.length === 2, 10_000, 'the batch appended to the old topic');
+      c.deleteTopic('t');
+      c.addTopic('t', [1, 2]);
+      recreated = true;
+      const [landed, never] = await settled;
+      expect(landed).toMatchObject({ status: 'rejected', reason: { code: ErrorCode.UNKNOWN_TOPIC_OR_PARTITION } });
+      expect(never).toMatchObject({ status: 'fulfilled' });
+      await producer.send({ topic: 't', messages: [{ value: 'new-0', partition: 0 }] });
+      expect(values(c, 't', 0)).toEqual(['new-0']);
+      expect(values(c, 't', 1)).toEqual(['never-in-old']);
+      expect(decodeBatches(c.log('t', 0)).map((batch) => batch.header.baseSequence)).toEqual([0]);
+      expect(decodeBatches(c.log('t', 1)).map((batch) => batch.header.baseSequence)).toEqual([0]);
+      expect(c.callsTo('InitProducerId')).toHaveLength(1);
     });
 
     it('starts over with a new producer id after a batch fails for good, and leaves acks=1 batches unstamped', async () => {

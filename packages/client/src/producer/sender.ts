@@ -14,6 +14,15 @@ const SIGNAL_LISTENERS_MAX = 10_000;
 const METADATA_REFRESH_BACKOFF_MS = 100;
 /** Extra deadline over the broker-side produce timeout, so the broker answers before the client gives up. */
 const PRODUCE_DEADLINE_MARGIN_MS = 5_000;
+/** Answers that say the broker refused a batch before appending it (any other failed attempt may have landed). */
+const REFUSED_BEFORE_APPEND: ReadonlySet<ErrorCode> = new Set<ErrorCode>([
+  ErrorCode.UNKNOWN_TOPIC_OR_PARTITION,
+  ErrorCode.UNKNOWN_TOPIC_ID,
+  ErrorCode.INCONSISTENT_TOPIC_ID,
+  ErrorCode.LEADER_NOT_AVAILABLE,
+  ErrorCode.NOT_ENOUGH_REPLICAS,
+  ErrorCode.OUT_OF_ORDER_SEQUENCE_NUMBER,
+]);
 
 export interface SenderOptions {
   /** Produce requests per broker not yet answered (max.in.flight.requests.per.connection). */
@@ -26,12 +35,19 @@ export interface SenderOptions {
   onBatchDone: (draft: BatchDraft) => void;
 }
 
-/** A batch taken from the accumulator: encoded once, so every attempt sends the same bytes. */
+/**
+ * A batch taken from the accumulator: encoded once, so every attempt sends the same bytes
+ * (encoded anew only when it moves to a re-created topic of its name, with new sequences).
+ */
 interface OutgoingBatch extends SequencedBatch {
   readonly draft: BatchDraft;
-  readonly bytes: Buffer;
+  /** The topic it is for, from metadata when taken; Produce names it so no other topic of that name appends it. */
+  topicId: string;
+  bytes: Buffer;
   /** Retries made so far. */
   attempts: number;
+  /** Some attempt may have been appended (no answer, or an error that can come after the append). */
+  mayHaveLanded: boolean;
 }
 
 interface Candidate {
@@ -212,13 +228,14 @@ export class Sender {
       byBroker.set(nodeId, list);
     };
     for (const key of retries.due) {
+      this.rebindIfRecreated(key, nowMs);
       const retry = this.sequencer.dueRetry(key, nowMs);
       if (retry !== undefined) consider(key, retry);
     }
     if (!paused) {
       for (const key of ready.keys) {
-        if (retries.due.includes(key) || !this.sequencer.canSendNew(key)) continue;
         const draft = this.accumulator.peek(key)!;
+        if (retries.due.includes(key) || !this.sequencer.canSendNew(key, this.topicIdFor(key, draft.topic))) continue;
         if (identity !== undefined && draft.settings.acks === -1 && identity.current === undefined) continue;
         consider(key, undefined);
       }
@@ -261,22 +278,76 @@ export class Sender {
     return { request, rest };
   }
 
+  /**
+   * The topic id a new batch of the partition is for: the one metadata names now, else (topic
+   * missing from metadata for the moment) the one its sequences belong to, else none yet ("").
+   */
+  private topicIdFor(key: string, topic: string): string {
+    const { cluster } = this.context;
+    const named = cluster.isConnected ? cluster.snapshot().topics.get(topic) : undefined;
+    if (named !== undefined && named.errorCode === ErrorCode.NONE && named.topicId !== '') return named.topicId;
+    return this.sequencer.topicIdOf(key) ?? '';
+  }
+
   /** Takes a partition's first batch and encodes it (with its sequences, when idempotent). */
   private takeNew(key: string): OutgoingBatch | undefined {
     const draft = this.accumulator.take(key);
+    const topicId = this.topicIdFor(key, draft.topic);
+    const previous = this.sequencer.topicIdOf(key);
+    this.sequencer.bind(key, topicId);
+    if (previous !== undefined && previous !== topicId) {
+      this.context.logger.info({ partition: describe(draft), topicId, previous }, 'topic re-created: its sequences start again at 0');
+    }
+    const batch: OutgoingBatch = { id: draft.id, key, topicId, baseSequence: -1, draft, bytes: Buffer.alloc(0), attempts: 0, mayHaveLanded: false };
+    return this.encode(batch) ? batch : undefined;
+  }
+
+  /**
+   * Encodes the batch with new sequences when idempotent; false when encoding failed (a codec
+   * error: the batch failed, its sequences are spent).
+   */
+  private encode(batch: OutgoingBatch): boolean {
+    const { draft } = batch;
     const identity = draft.settings.acks === -1 ? this.options.identity?.current : undefined;
-    const baseSequence = identity === undefined ? -1 : this.sequencer.assignSequence(key, draft.builder.recordCount);
+    batch.baseSequence = identity === undefined ? -1 : this.sequencer.assignSequence(batch.key, draft.builder.recordCount);
     try {
-      const bytes = draft.builder.build({
+      batch.bytes = draft.builder.build({
         compression: draft.settings.compression,
-        ...(identity === undefined ? {} : { producerId: identity.producerId, producerEpoch: identity.producerEpoch, baseSequence }),
+        ...(identity === undefined ? {} : { producerId: identity.producerId, producerEpoch: identity.producerEpoch, baseSequence: batch.baseSequence }),
       });
-      return { id: draft.id, key, baseSequence, draft, bytes, attempts: 0 };
+      return true;
     } catch (error) {
-      // Encoding failed (a codec error): nothing was sent, yet the sequences are spent.
-      const batch: OutgoingBatch = { id: draft.id, key, baseSequence, draft, bytes: Buffer.alloc(0), attempts: 0 };
       this.fail(batch, new QuillError(ErrorCode.INVALID_RECORD, `encoding a batch for ${describe(draft)} failed: ${(error as Error).message}`, { cause: error }));
-      return undefined;
+      return false;
+    }
+  }
+
+  /**
+   * When metadata says the partition's topic name now denotes another topic id than the one its
+   * waiting batches are for (deleted and re-created), those batches are settled by where they can
+   * be: one that may have been appended to the deleted topic fails (writing it to the new topic
+   * too could duplicate what a reader of the old one saw); one every attempt of which was
+   * refused before an append goes to the new topic, with sequences from 0.
+   */
+  private rebindIfRecreated(key: string, nowMs: number): void {
+    const waiting = this.sequencer.dueRetry(key, nowMs);
+    if (waiting === undefined) return;
+    const topicId = this.topicIdFor(key, waiting.draft.topic);
+    if (topicId === waiting.topicId) return;
+    const { logger } = this.context;
+    logger.info({ partition: describe(waiting.draft), topicId, previous: waiting.topicId }, 'topic re-created while batches waited: its sequences start again at 0');
+    for (const batch of this.sequencer.rebind(key, topicId)) {
+      if (batch.mayHaveLanded) {
+        const error = new QuillError(
+          ErrorCode.UNKNOWN_TOPIC_OR_PARTITION,
+          `producing to ${describe(batch.draft)} failed: the topic (id ${batch.topicId}) was deleted before the batch was acknowledged, ` +
+            `and it may have been written to it; it was not written to the topic of that name created since (id ${topicId})`,
+        );
+        this.settle(batch.draft, error);
+        continue;
+      }
+      batch.topicId = topicId;
+      if (this.encode(batch)) this.sequencer.retryLater(batch, nowMs);
     }
   }
 
@@ -285,18 +356,19 @@ export class Sender {
     for (const batch of batches) this.sequencer.sent(batch);
     this.inFlightRequests.set(nodeId, (this.inFlightRequests.get(nodeId) ?? 0) + 1);
     const settings = batches[0]!.draft.settings;
-    const topics = new Map<string, Array<{ partition: number; records: Buffer }>>();
+    const topics = new Map<string, { name: string; topicId: string; partitions: Array<{ partition: number; records: Buffer }> }>();
     for (const batch of batches) {
-      const partitions = topics.get(batch.draft.topic) ?? [];
-      partitions.push({ partition: batch.draft.partition, records: batch.bytes });
-      topics.set(batch.draft.topic, partitions);
+      const topicKey = `${batch.draft.topic}\u0000${batch.topicId}`;
+      let topic = topics.get(topicKey);
+      if (topic === undefined) topics.set(topicKey, (topic = { name: batch.draft.topic, topicId: batch.topicId, partitions: [] }));
+      topic.partitions.push({ partition: batch.draft.partition, records: batch.bytes });
     }
     let answers: Map<string, ProducePartitionResponse__Output> | undefined;
     let failure: QuillError | undefined;
     try {
       const response = await cluster.connectionTo(nodeId).streamRequest(
         'Produce',
-        { acks: settings.acks, timeoutMs: settings.timeoutMs, topics: [...topics].map(([name, partitions]) => ({ name, partitions })) },
+        { acks: settings.acks, timeoutMs: settings.timeoutMs, topics: [...topics.values()] },
         { timeoutMs: Math.max(requestTimeoutMs, settings.timeoutMs + PRODUCE_DEADLINE_MARGIN_MS), ...(this.signal ? { signal: this.signal } : {}) },
       );
       answers = new Map();
@@ -312,6 +384,7 @@ export class Sender {
     for (const batch of batches) {
       const outcome = failure ?? toOutcome(nodeId, batch.draft, answers!.get(batch.key));
       if (outcome instanceof QuillError) {
+        if (failure !== undefined || !REFUSED_BEFORE_APPEND.has(outcome.code)) batch.mayHaveLanded = true;
         this.onFailure(batch, outcome, nowMs);
       } else {
         this.sequencer.acknowledged(batch);

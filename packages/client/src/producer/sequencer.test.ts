@@ -12,17 +12,18 @@ function batch(id: number, key = 'p', baseSequence = id): SequencedBatch {
 describe('Sequencer', () => {
   it('lets up to maxInFlight new batches of a partition go, and assigns consecutive sequences that wrap at 2^31-1', () => {
     const sequencer = new Sequencer<SequencedBatch>(2);
+    sequencer.bind('p', 'A');
     expect(sequencer.assignSequence('p', 3)).toBe(0);
     expect(sequencer.assignSequence('p', 2)).toBe(3);
     const [a, b] = [batch(0, 'p', 0), batch(1, 'p', 3)];
     sequencer.sent(a);
-    expect(sequencer.canSendNew('p')).toBe(true);
+    expect(sequencer.canSendNew('p', 'A')).toBe(true);
     sequencer.sent(b);
-    expect(sequencer.canSendNew('p')).toBe(false);
-    expect(sequencer.canSendNew('other')).toBe(true);
+    expect(sequencer.canSendNew('p', 'A')).toBe(false);
+    expect(sequencer.canSendNew('other', 'A')).toBe(true);
     sequencer.answered(a);
     sequencer.acknowledged(a);
-    expect(sequencer.canSendNew('p')).toBe(true);
+    expect(sequencer.canSendNew('p', 'A')).toBe(true);
 
     const wrapping = new Sequencer<SequencedBatch>(1);
     wrapping.assignSequence('p', 2 ** 31 - 2);
@@ -36,7 +37,7 @@ describe('Sequencer', () => {
     for (const b of batches) sequencer.sent(b);
     sequencer.answered(batches[1]!);
     sequencer.retryLater(batches[1]!, 10);
-    expect(sequencer.canSendNew('p')).toBe(false);
+    expect(sequencer.canSendNew('p', 'A')).toBe(false);
     expect(sequencer.dueRetry('p', 10)).toBeUndefined(); // 0 and 2 still in flight
     sequencer.answered(batches[0]!);
     sequencer.answered(batches[2]!);
@@ -59,10 +60,10 @@ describe('Sequencer', () => {
       sequencer.answered(x);
       sequencer.acknowledged(x);
     }
-    expect(sequencer.canSendNew('p')).toBe(false);
+    expect(sequencer.canSendNew('p', 'A')).toBe(false);
     sequencer.answered(a);
     sequencer.acknowledged(a);
-    expect(sequencer.canSendNew('p')).toBe(true);
+    expect(sequencer.canSendNew('p', 'A')).toBe(true);
     sequencer.sent(d);
     sequencer.answered(d);
     sequencer.acknowledged(d);
@@ -91,7 +92,7 @@ describe('Sequencer', () => {
     sequencer.retryLater(c, 0);
     expect(sequencer.failed(b)).toEqual([c]);
     expect(sequencer.needsReset).toBe(true);
-    expect(sequencer.canSendNew('p')).toBe(false);
+    expect(sequencer.canSendNew('p', 'A')).toBe(false);
     expect(sequencer.isIdle).toBe(false);
     expect(() => sequencer.reset()).toThrow(/invariant/);
     sequencer.sent(a);
@@ -108,6 +109,57 @@ describe('Sequencer', () => {
     sequencer.answered(plain);
     expect(sequencer.failed(plain)).toEqual([]);
     expect(sequencer.needsReset).toBe(false);
+  });
+
+  it('restarts sequences at 0 for a new batch of another topic id (a re-created topic), once nothing of the old one is unsettled', () => {
+    const sequencer = new Sequencer<SequencedBatch>(5);
+    sequencer.bind('p', 'A');
+    expect(sequencer.assignSequence('p', 3)).toBe(0);
+    const a = batch(0, 'p', 0);
+    sequencer.sent(a);
+    // A batch for the re-created topic waits while one for the deleted topic is unsettled.
+    expect(sequencer.canSendNew('p', 'B')).toBe(false);
+    expect(() => sequencer.bind('p', 'B')).toThrow(/invariant/);
+    expect(sequencer.canSendNew('p', 'A')).toBe(true);
+    sequencer.answered(a);
+    sequencer.acknowledged(a);
+    expect(sequencer.topicIdOf('p')).toBe('A');
+    expect(sequencer.canSendNew('p', 'B')).toBe(true);
+    sequencer.bind('p', 'B');
+    expect(sequencer.topicIdOf('p')).toBe('B');
+    expect(sequencer.assignSequence('p', 1)).toBe(0);
+    // The same id keeps counting.
+    sequencer.bind('p', 'B');
+    expect(sequencer.assignSequence('p', 1)).toBe(1);
+  });
+
+  it('rebinds a partition whose waiting batches are for a deleted topic: hands them back in id order, sequences from 0, not poisoned', () => {
+    const sequencer = new Sequencer<SequencedBatch>(5);
+    sequencer.bind('p', 'A');
+    const batches = [0, 1, 2].map((id) => batch(id, 'p', sequencer.assignSequence('p', 1)));
+    for (const b of batches) sequencer.sent(b);
+    sequencer.answered(batches[0]!);
+    sequencer.acknowledged(batches[0]!);
+    sequencer.answered(batches[2]!);
+    sequencer.retryLater(batches[2]!, 0);
+    expect(() => sequencer.rebind('p', 'B')).toThrow(/in flight/);
+    sequencer.answered(batches[1]!);
+    sequencer.retryLater(batches[1]!, 0);
+    // A failed batch of another partition of the old topic poisons only that one.
+    sequencer.bind('q', 'A');
+    const other = batch(3, 'q', sequencer.assignSequence('q', 1));
+    sequencer.sent(other);
+    sequencer.answered(other);
+    sequencer.failed(other);
+    expect(sequencer.rebind('p', 'B')).toEqual([batches[1], batches[2]]);
+    expect(sequencer.topicIdOf('p')).toBe('B');
+    expect(sequencer.dueRetry('p', 0)).toBeUndefined();
+    expect(sequencer.canSendNew('p', 'B')).toBe(true);
+    expect(sequencer.assignSequence('p', 2)).toBe(0);
+    expect(sequencer.canSendNew('q', 'A')).toBe(false);
+    expect(sequencer.rebind('q', 'B')).toEqual([]);
+    expect(sequencer.needsReset).toBe(false);
+    expect(sequencer.canSendNew('q', 'B')).toBe(true);
   });
 
   it(`delivers every partition's batches to a sequence-checking log exactly once and in order, whatever the answers (${ROUNDS} seeded rounds, seed ${SEED})`, () => {
@@ -131,8 +183,9 @@ describe('Sequencer', () => {
           if (retry !== undefined) {
             sequencer.sent(retry);
             inFlight.push(retry);
-          } else if ((toCreate.get(key) ?? 0) > 0 && sequencer.canSendNew(key) && random.chance(0.6)) {
+          } else if ((toCreate.get(key) ?? 0) > 0 && sequencer.canSendNew(key, 'A') && random.chance(0.6)) {
             const count = random.int(1, 3);
+            sequencer.bind(key, 'A');
             const b = { id: nextId++, key, baseSequence: sequencer.assignSequence(key, count), count };
             toCreate.set(key, toCreate.get(key)! - 1);
             sequencer.sent(b);

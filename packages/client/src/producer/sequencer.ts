@@ -11,6 +11,11 @@ export interface SequencedBatch {
 }
 
 interface PartitionPipeline<B extends SequencedBatch> {
+  /**
+   * The id of the topic its sequences and unsettled batches belong to: a topic deleted and
+   * re-created under the same name is another topic, where the producer starts at sequence 0.
+   */
+  topicId: string | undefined;
   nextSequence: number;
   /**
    * Every batch sent since the oldest one not yet acknowledged or failed, in id order (answered
@@ -48,11 +53,52 @@ export class Sequencer<B extends SequencedBatch> {
     if (!(maxInFlightPerPartition >= 1)) throw new RangeError(`maxInFlightPerPartition must be at least 1, got ${maxInFlightPerPartition}`);
   }
 
-  /** May a new batch of this partition be sent now? */
-  canSendNew(key: string): boolean {
+  /**
+   * May a new batch of this partition, for topic `topicId`, be sent now? Not while batches of
+   * another topic of its name are unsettled: they are settled or `rebind`-ed first.
+   */
+  canSendNew(key: string, topicId: string): boolean {
     const p = this.partitions.get(key);
     if (p === undefined) return true;
+    if (p.topicId !== topicId && hasUnsettled(p)) return false;
     return !p.poisoned && p.retries.length === 0 && p.window.length < this.maxInFlightPerPartition;
+  }
+
+  /** The topic id the partition's sequences belong to, if it has any. */
+  topicIdOf(key: string): string | undefined {
+    return this.partitions.get(key)?.topicId;
+  }
+
+  /**
+   * A new batch of the partition is for topic `topicId`: when that is another topic than the
+   * one its sequences belong to, they start again at 0. Only when `canSendNew` allows it.
+   */
+  bind(key: string, topicId: string): void {
+    const p = this.pipeline(key);
+    if (p.topicId === topicId) return;
+    if (hasUnsettled(p)) throw new Error(`invariant: ${describeKey(key)} is bound to another topic id while batches of ${p.topicId} are unsettled`);
+    p.topicId = topicId;
+    p.nextSequence = 0;
+    p.poisoned = false;
+  }
+
+  /**
+   * The partition's name now denotes topic `topicId`, not the one its unsettled batches were
+   * for: they (all waiting for a retry, none in flight) are taken out and returned in id order,
+   * and the partition starts again at sequence 0 under `topicId`, not poisoned (the old
+   * topic's sequence gaps went with it). The caller fails each or `assignSequence`s it anew and
+   * queues it with `retryLater`.
+   */
+  rebind(key: string, topicId: string): B[] {
+    const p = this.pipeline(key);
+    if (p.inFlight.length > 0) throw new Error(`invariant: ${describeKey(key)} is rebound while batches are in flight`);
+    const waiting = p.retries.map((r) => r.batch);
+    p.topicId = topicId;
+    p.nextSequence = 0;
+    p.poisoned = false;
+    p.retries = [];
+    p.window = [];
+    return waiting;
   }
 
   /** The retry of this partition that may go now, if any. */
@@ -99,7 +145,7 @@ export class Sequencer<B extends SequencedBatch> {
   answered(batch: B): void {
     const p = this.partitions.get(batch.key);
     const index = p?.inFlight.indexOf(batch) ?? -1;
-    if (index < 0) throw new Error(`invariant: batch ${batch.id} of ${batch.key.replace('\u0000', '-')} is not in flight`);
+    if (index < 0) throw new Error(`invariant: batch ${batch.id} of ${describeKey(batch.key)} is not in flight`);
     p!.inFlight.splice(index, 1);
     this.forgetIfIdle(batch.key);
   }
@@ -179,7 +225,7 @@ export class Sequencer<B extends SequencedBatch> {
   private pipeline(key: string): PartitionPipeline<B> {
     let p = this.partitions.get(key);
     if (p === undefined) {
-      p = { nextSequence: 0, window: [], inFlight: [], retries: [], poisoned: false };
+      p = { topicId: undefined, nextSequence: 0, window: [], inFlight: [], retries: [], poisoned: false };
       this.partitions.set(key, p);
     }
     return p;
@@ -192,4 +238,12 @@ export class Sequencer<B extends SequencedBatch> {
       this.partitions.delete(key);
     }
   }
+}
+
+function hasUnsettled(p: PartitionPipeline<SequencedBatch>): boolean {
+  return p.inFlight.length > 0 || p.retries.length > 0 || p.window.length > 0;
+}
+
+function describeKey(key: string): string {
+  return key.replace('\u0000', '-');
 }

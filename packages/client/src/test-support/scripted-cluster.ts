@@ -90,6 +90,9 @@ export async function deadAddress(): Promise<string> {
 
 export class ScriptedCluster {
   readonly topics = new Map<string, ScriptedPartition[]>();
+  /** The id of each topic: a new one each time a name is created (after a delete, too). */
+  readonly topicIds = new Map<string, string>();
+  private topicsCreated = 0;
   readonly calls: RecordedCall[] = [];
   metadataOffset = 1;
   /** Called first on every call; a GrpcFailure fails it, a number delays it by that many ms. */
@@ -106,7 +109,7 @@ export class ScriptedCluster {
    * again, a batch that does not continue the sequence gets OUT_OF_ORDER_SEQUENCE_NUMBER.
    */
   checkSequences = false;
-  /** Per `topic-partition`, per producer id: the last five batches' sequence ranges and offsets. */
+  /** Per `topicId-partition`, per producer id: the last five batches' sequence ranges and offsets. */
   private readonly sequences = new Map<string, Map<number, Array<{ first: number; last: number; baseOffset: number }>>>();
   onFetchPartition: FetchHook | undefined;
   /** ProduceStream and FetchStream calls opened, on every node. */
@@ -152,7 +155,19 @@ export class ScriptedCluster {
         return { leader, leaderEpoch: 0, replicas, isr: [...replicas], batches: [], logStartOffset: 0, nextOffset: 0 };
       }),
     );
+    this.topicIds.set(name, `id-${name}-${++this.topicsCreated}`);
     this.metadataOffset++;
+  }
+
+  /** Deletes a topic with its logs and producer state, as a broker does. */
+  deleteTopic(name: string): boolean {
+    const topicId = this.topicIds.get(name);
+    if (topicId === undefined) return false;
+    this.topics.delete(name);
+    this.topicIds.delete(name);
+    for (const key of [...this.sequences.keys()]) if (key.startsWith(`${topicId}-`)) this.sequences.delete(key);
+    this.metadataOffset++;
+    return true;
   }
 
   partition(topic: string, partition: number): ScriptedPartition {
@@ -342,7 +357,7 @@ export class ScriptedCluster {
         }
         return {
           name,
-          topicId: `id-${name}`,
+          topicId: this.topicIds.get(name)!,
           errorCode: 'NONE' as ErrorCode,
           partitions: partitions.map((p, i) => ({
             partition: i,
@@ -359,7 +374,7 @@ export class ScriptedCluster {
 
   private produce(
     nodeId: number,
-    request: { acks: number; topics: Array<{ name: string; partitions: Array<{ partition: number; records: Buffer }> }> },
+    request: { acks: number; topics: Array<{ name: string; topicId?: string; partitions: Array<{ partition: number; records: Buffer }> }> },
   ) {
     const topics = request.topics.map((t) => ({
       name: t.name,
@@ -368,6 +383,10 @@ export class ScriptedCluster {
         if (hooked) return { partition: pd.partition, baseOffset: -1, ...hooked };
         const p = this.topics.get(t.name)?.[pd.partition];
         if (!p) return { partition: pd.partition, errorCode: 'UNKNOWN_TOPIC_OR_PARTITION', baseOffset: -1 };
+        const topicId = this.topicIds.get(t.name)!;
+        if (t.topicId && t.topicId !== topicId) {
+          return { partition: pd.partition, errorCode: 'INCONSISTENT_TOPIC_ID', errorMessage: `${t.name} is ${topicId}, not ${t.topicId}`, baseOffset: -1 };
+        }
         if (p.leader !== nodeId) {
           return {
             partition: pd.partition,
@@ -376,7 +395,7 @@ export class ScriptedCluster {
             currentLeader: { leaderId: p.leader, leaderEpoch: p.leaderEpoch },
           };
         }
-        const sequenced = this.checkSequences ? this.checkSequence(`${t.name}-${pd.partition}`, p, pd.records) : undefined;
+        const sequenced = this.checkSequences ? this.checkSequence(`${topicId}-${pd.partition}`, p, pd.records) : undefined;
         if (sequenced) return { partition: pd.partition, logAppendTimeMs: -1, logStartOffset: p.logStartOffset, ...sequenced };
         const baseOffset = this.appendBatches(p, pd.records);
         return { partition: pd.partition, errorCode: 'NONE', baseOffset, logAppendTimeMs: -1, logStartOffset: p.logStartOffset };
@@ -519,7 +538,7 @@ export class ScriptedCluster {
             Array.from({ length: count }, (_, i) => nodeIds[i % nodeIds.length]!),
           );
         }
-        return { name: t.name, topicId: `id-${t.name}`, errorCode: 'NONE' as ErrorCode, numPartitions: count };
+        return { name: t.name, topicId: this.topicIds.get(t.name) ?? '', errorCode: 'NONE' as ErrorCode, numPartitions: count };
       }),
     };
   }
@@ -527,8 +546,7 @@ export class ScriptedCluster {
   private deleteTopics(request: { names: string[] }) {
     return {
       topics: request.names.map((name) => {
-        if (!this.topics.delete(name)) return { name, errorCode: 'UNKNOWN_TOPIC_OR_PARTITION' as ErrorCode };
-        this.metadataOffset++;
+        if (!this.deleteTopic(name)) return { name, errorCode: 'UNKNOWN_TOPIC_OR_PARTITION' as ErrorCode };
         return { name, errorCode: 'NONE' as ErrorCode };
       }),
     };
