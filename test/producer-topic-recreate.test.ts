@@ -1,0 +1,48 @@
+import type { Quill } from '@quill/client';
+import { ProcessCluster } from '@quill/testing';
+import { afterEach, describe, expect, it } from 'vitest';
+import { describePartition, eventually, readPartition } from './support/cluster-helpers.js';
+
+// An idempotent producer's sequence numbers belong to a topic id: after its topic is deleted and
+// re-created under the same name, the same producer (its metadata still naming the old topic)
+// writes to the new topic from sequence 0, and the new topic holds only what was sent after.
+
+let cluster: ProcessCluster | undefined;
+let quill: Quill | undefined;
+afterEach(async () => {
+  await cluster?.stop();
+  cluster = quill = undefined;
+});
+
+const TOPIC = 't';
+const OLD_VALUES = ['old-0', 'old-1', 'old-2'];
+const NEW_VALUES = ['new-0', 'new-1', 'new-2'];
+
+describe('an idempotent producer and a re-created topic', () => {
+  it('produces to the re-created topic with the same producer, and only the new records land there', async () => {
+    cluster = await ProcessCluster.start({ brokers: 1, controllers: 1 });
+    quill = cluster.client();
+    const admin = quill.admin();
+    await admin.connect();
+    const leaderElected = (what: string) => eventually(async () => (await describePartition(admin, TOPIC, 0)).leader >= 0, 30_000, what);
+
+    await admin.createTopics({ topics: [{ topic: TOPIC, numPartitions: 1, replicationFactor: 1 }] });
+    await leaderElected('a leader of the old topic');
+    const producer = quill.producer();
+    await producer.connect();
+    for (const value of OLD_VALUES) await producer.send({ topic: TOPIC, acks: -1, messages: [{ value, partition: 0 }] });
+
+    await admin.deleteTopics({ topics: [TOPIC] });
+    await eventually(async () => !(await admin.listTopics()).includes(TOPIC), 30_000, 'the old topic gone');
+    await admin.createTopics({ topics: [{ topic: TOPIC, numPartitions: 1, replicationFactor: 1 }] });
+    await leaderElected('a leader of the new topic');
+
+    for (const value of NEW_VALUES) await producer.send({ topic: TOPIC, acks: -1, messages: [{ value, partition: 0 }] });
+
+    const [offsets] = await admin.fetchTopicOffsets(TOPIC);
+    expect(offsets).toMatchObject({ low: 0, high: NEW_VALUES.length });
+    expect([...(await readPartition(quill, TOPIC, 0, NEW_VALUES.length)).values()]).toEqual(NEW_VALUES);
+    await producer.disconnect();
+    await admin.disconnect();
+  });
+});
