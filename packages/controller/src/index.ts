@@ -107,4 +107,6 @@ export { ControllerNode, DEFAULT_BROKER_SESSION_TIMEOUT_MS, type ControllerNodeC
 export { ControllerClient, type ControllerClientOptions, type UnaryMethod } from './client/controller-client.js';
 export { MetadataStateMachine, encodeRecords, type CommittedBatch } from './node/metadata-state-machine.js';
 export { MetadataFollower, type MetadataFollowerOptions } from './client/metadata-follower.js';
+export { DEFAULT_METADATA_FETCH_TIMEOUT_MS } from './client/stream-watch.js';
+export { DEFAULT_METADATA_MAX_IDLE_INTERVAL_MS } from './node/metadata-log-reader.js';
 export { checkNodeIdentity } from './node/node-identity.js';

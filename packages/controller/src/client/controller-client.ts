@@ -48,6 +48,7 @@ export type UnaryMethod =
 export class ControllerClient {
   private readonly clients = new Map<string, GrpcControllerClient>();
   private leaderAddress: string | undefined;
+  private readonly leaderListeners = new Set<(address: string) => void>();
   private next = 0;
   /** Set by close(): calls still retrying give up instead of opening new channels. */
   private closed = false;
@@ -83,27 +84,55 @@ export class ControllerClient {
         response = await this.attempt<R>(address, method, request, attemptTimeoutMs);
       } catch (error) {
         lastProblem = `${address}: ${(error as Error).message}`;
-        this.leaderAddress = undefined;
+        this.setLeader(undefined);
         await sleep(this.retryBackoffMs);
         continue;
       }
       if (response.error?.code !== 'NOT_CONTROLLER') {
-        this.leaderAddress = address;
+        this.setLeader(address);
         return response;
       }
       lastProblem = response.error.message;
-      const hint = response.leaderHint;
-      this.leaderAddress =
-        hint !== null && hint !== undefined && hint.leaderId > 0 && hint.host !== ''
-          ? (this.options.leaderAddressOverrides?.[hint.leaderId] ?? `${hint.host}:${hint.port}`)
-          : undefined;
-      if (this.leaderAddress === undefined || this.leaderAddress === address) {
-        this.leaderAddress = undefined;
+      const hinted = this.hintedAddress(response.leaderHint);
+      this.setLeader(hinted === address ? undefined : hinted);
+      if (this.leaderAddress === undefined) {
         await sleep(this.retryBackoffMs);
       }
     }
     if (this.closed) throw new QuillError('NOT_CONTROLLER', `The controller client was closed during ${method}.`);
     throw new QuillError('NOT_CONTROLLER', `No active controller within ${timeoutMs} ms (${lastProblem}).`);
+  }
+
+  /**
+   * Takes a NOT_CONTROLLER leader hint received elsewhere (a refused metadata stream) as the
+   * controller believed active; returns its address, or undefined when the hint names none.
+   */
+  followHint(hint: LeaderHint__Output | null | undefined): string | undefined {
+    const address = this.hintedAddress(hint);
+    if (address !== undefined) this.setLeader(address);
+    return address;
+  }
+
+  /** `address` stopped answering (a silent metadata stream): stop believing it is active. */
+  forget(address: string): void {
+    if (this.leaderAddress === address) this.setLeader(undefined);
+  }
+
+  /** Calls `listener` whenever the client comes to believe another controller is active; returns an unsubscribe. */
+  onActiveControllerChange(listener: (address: string) => void): () => void {
+    this.leaderListeners.add(listener);
+    return () => void this.leaderListeners.delete(listener);
+  }
+
+  private setLeader(address: string | undefined): void {
+    const changed = address !== undefined && address !== this.leaderAddress;
+    this.leaderAddress = address;
+    if (changed) for (const listener of [...this.leaderListeners]) listener(address);
+  }
+
+  private hintedAddress(hint: LeaderHint__Output | null | undefined): string | undefined {
+    if (hint === null || hint === undefined || hint.leaderId <= 0 || hint.host === '') return undefined;
+    return this.options.leaderAddressOverrides?.[hint.leaderId] ?? `${hint.host}:${hint.port}`;
   }
 
   private attempt<R>(address: string, method: UnaryMethod, request: object, attemptTimeoutMs: number): Promise<R> {

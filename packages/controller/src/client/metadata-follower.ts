@@ -5,6 +5,7 @@ import { applyRecords } from '../metadata/apply-record.js';
 import { restore } from '../metadata/snapshot.js';
 import { EMPTY_METADATA_STATE, type MetadataState } from '../metadata/state.js';
 import type { ControllerClient } from './controller-client.js';
+import { DEFAULT_METADATA_FETCH_TIMEOUT_MS, StreamWatch } from './stream-watch.js';
 
 export interface MetadataFollowerOptions {
   client: ControllerClient;
@@ -16,6 +17,13 @@ export interface MetadataFollowerOptions {
   logger: Logger;
   /** Pause before reconnecting after the stream ended or failed. */
   reconnectBackoffMs?: number;
+  /**
+   * A stream silent this long is left for another controller (Kafka's
+   * controller.quorum.fetch.timeout.ms). Default DEFAULT_METADATA_FETCH_TIMEOUT_MS, 2 s.
+   */
+  fetchTimeoutMs?: number;
+  /** The clock the stream watch reads; tests may pass their own. */
+  now?: () => number;
   /** Called after every change of the local metadata. */
   onChange?: (state: MetadataState) => void;
 }
@@ -23,12 +31,20 @@ export interface MetadataFollowerOptions {
 /**
  * Follows the committed metadata log from the active controller into a local MetadataState (what
  * a broker's metadata cache is built on): a snapshot when far behind, then batches in order,
- * reconnecting through controller failovers from where it left off.
+ * reconnecting through controller failovers from where it left off. A controller that stops dead
+ * (SIGSTOP, a hung host) keeps its stream open without a word: the stream is also left when it was
+ * silent for the fetch timeout (the active controller sends an empty message when idle), or when
+ * the controller client learns of another active controller.
  */
 export class MetadataFollower {
   private current: MetadataState = EMPTY_METADATA_STATE;
   private leaderHighWatermark = 0;
   private stream: ClientReadableStream<FetchMetadataResponse__Output> | undefined;
+  private watch: StreamWatch | undefined;
+  private watchTimer: NodeJS.Timeout | undefined;
+  private unsubscribe: (() => void) | undefined;
+  /** A controller just left for silence: not dialled again next if another can be. */
+  private avoid: string | undefined;
   private snapshotRecords: MetadataRecord__Output[] | undefined;
   private stopped = false;
   private attempt = 0;
@@ -46,6 +62,11 @@ export class MetadataFollower {
   }
 
   start(): void {
+    const fetchTimeoutMs = this.options.fetchTimeoutMs ?? DEFAULT_METADATA_FETCH_TIMEOUT_MS;
+    this.watchTimer = setInterval(() => this.checkIdle(), watchIntervalMs(fetchTimeoutMs));
+    this.unsubscribe = this.options.client.onActiveControllerChange((active) => {
+      if (this.stream !== undefined && this.watch?.moved(active)) this.leave(this.stream, this.watch, 'moved');
+    });
     this.connect();
   }
 
@@ -69,30 +90,71 @@ export class MetadataFollower {
 
   private connect(): void {
     if (this.stopped) return;
-    const controllers = this.options.controllers;
-    const address = this.options.client.activeController ?? controllers[this.attempt++ % controllers.length]!;
-    const stream = this.options.client.client(address).FetchMetadata({
+    const client = this.options.client;
+    const address = this.nextAddress();
+    this.avoid = undefined;
+    const stream = client.client(address).FetchMetadata({
       clusterId: this.options.clusterId,
       brokerId: this.options.brokerId ?? -1,
       brokerEpoch: this.options.brokerEpoch ?? -1,
       fromOffset: this.current.offset + 1,
     });
     this.stream = stream;
-    stream.on('data', (message: FetchMetadataResponse__Output) => this.receive(message, address));
-    const reconnect = (): void => {
-      if (this.stream !== stream) return;
-      this.stream = undefined;
-      this.snapshotRecords = undefined;
-      setTimeout(() => this.connect(), this.options.reconnectBackoffMs ?? 100);
-    };
-    stream.on('error', reconnect);
-    stream.on('end', reconnect);
+    const fetchTimeoutMs = this.options.fetchTimeoutMs ?? DEFAULT_METADATA_FETCH_TIMEOUT_MS;
+    const watch = new StreamWatch(fetchTimeoutMs, watchIntervalMs(fetchTimeoutMs), address, client.activeController, this.now());
+    this.watch = watch;
+    stream.on('data', (message: FetchMetadataResponse__Output) => {
+      watch.heard(this.now());
+      this.receive(message, stream, address);
+    });
+    stream.on('error', () => this.drop(stream));
+    stream.on('end', () => this.drop(stream));
   }
 
-  private receive(message: FetchMetadataResponse__Output, address: string): void {
+  /** The controller believed active, else the next in turn (skipping one just left for silence). */
+  private nextAddress(): string {
+    const active = this.options.client.activeController;
+    if (active !== undefined && active !== this.avoid) return active;
+    const controllers = this.options.controllers;
+    for (let i = 0; i < controllers.length; i++) {
+      const candidate = controllers[this.attempt++ % controllers.length]!;
+      if (candidate !== this.avoid) return candidate;
+    }
+    return controllers[this.attempt++ % controllers.length]!;
+  }
+
+  /** Leaves `stream` (if it is still the current one) and reconnects after the backoff. */
+  private drop(stream: ClientReadableStream<FetchMetadataResponse__Output>): void {
+    if (this.stream !== stream) return;
+    this.stream = undefined;
+    this.watch = undefined;
+    this.snapshotRecords = undefined;
+    stream.cancel();
+    setTimeout(() => this.connect(), this.options.reconnectBackoffMs ?? 100);
+  }
+
+  private checkIdle(): void {
+    if (this.stream !== undefined && this.watch?.idle(this.now())) this.leave(this.stream, this.watch, 'idle');
+  }
+
+  private leave(stream: ClientReadableStream<FetchMetadataResponse__Output>, watch: StreamWatch, reason: 'idle' | 'moved'): void {
+    this.options.logger.info({ address: watch.source, reason, offset: this.current.offset }, 'leaving the metadata stream for another controller');
+    if (reason === 'idle') {
+      this.options.client.forget(watch.source);
+      this.avoid = watch.source;
+    }
+    this.drop(stream);
+  }
+
+  private now(): number {
+    return (this.options.now ?? Date.now)();
+  }
+
+  private receive(message: FetchMetadataResponse__Output, stream: ClientReadableStream<FetchMetadataResponse__Output>, address: string): void {
     if (message.error !== null && message.error.code !== 'NONE') {
       this.options.logger.debug({ address, error: message.error }, 'metadata stream refused');
-      this.stream?.cancel();
+      if (message.error.code === 'NOT_CONTROLLER') this.options.client.followHint(message.leaderHint);
+      this.drop(stream);
       return;
     }
     this.leaderHighWatermark = Math.max(this.leaderHighWatermark, message.highWatermark);
@@ -107,6 +169,7 @@ export class MetadataFollower {
       return;
     }
     const batch = message.batch;
+    // A keepalive from an idle controller carries no payload: hearing it was the point.
     if (batch === null || batch === undefined || batch.offset <= this.current.offset) return;
     const records = batch.records.length === 0 ? [] : decodeMetadataRecordBatch(batch.records).records;
     const next = applyRecords(this.current, records, batch.offset);
@@ -121,7 +184,15 @@ export class MetadataFollower {
 
   stop(): void {
     this.stopped = true;
+    if (this.watchTimer !== undefined) clearInterval(this.watchTimer);
+    this.unsubscribe?.();
     this.stream?.cancel();
     this.stream = undefined;
+    this.watch = undefined;
   }
+}
+
+/** Checked a few times per timeout, so a silent stream is left soon after the timeout passes. */
+function watchIntervalMs(fetchTimeoutMs: number): number {
+  return Math.max(10, Math.floor(fetchTimeoutMs / 4));
 }

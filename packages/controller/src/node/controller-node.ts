@@ -9,7 +9,7 @@ import { controllerHandlers } from '../service/controller-service.js';
 import { RaftTransport } from '../transport/raft-transport.js';
 import { ActiveController } from './active-controller.js';
 import { createDirectoryDurably, syncDirectoryContents } from './durable-files.js';
-import { MetadataLogReader } from './metadata-log-reader.js';
+import { DEFAULT_METADATA_MAX_IDLE_INTERVAL_MS, MetadataLogReader } from './metadata-log-reader.js';
 import { MetadataStateMachine } from './metadata-state-machine.js';
 import { checkNodeIdentity } from './node-identity.js';
 import { RaftDriver } from './raft-driver.js';
@@ -42,6 +42,8 @@ export interface ControllerNodeConfig {
   heartbeatTicks?: number;
   /** broker.session.timeout.ms (Kafka: 9 s; ours is fast on purpose, see docs). Default 750 (brokers heartbeat every 150 ms). */
   brokerSessionTimeoutMs?: number;
+  /** metadata.max.idle.interval.ms: longest a metadata stream stays silent (a keepalive when idle). Default 500. */
+  metadataMaxIdleIntervalMs?: number;
   /** Entries applied between snapshots (then the log is compacted). Default 10,000. */
   snapshotAfterEntries?: number;
   topicPolicy?: TopicCreationPolicy;
@@ -60,6 +62,7 @@ export class ControllerNode {
     readonly metadata: MetadataStateMachine,
     private readonly active: ActiveController,
     private readonly transport: RaftTransport,
+    private readonly reader: MetadataLogReader,
   ) {}
 
   static async start(config: ControllerNodeConfig): Promise<ControllerNode> {
@@ -119,7 +122,7 @@ export class ControllerNode {
       logger,
       leaderHint,
     });
-    reader = new MetadataLogReader(driver, storage, metadata, logger, () => active.notController());
+    reader = new MetadataLogReader(driver, storage, metadata, logger, () => active.notController(), config.metadataMaxIdleIntervalMs ?? DEFAULT_METADATA_MAX_IDLE_INTERVAL_MS);
     const pkg = loadQuillPackage();
     const server = new Server({
       'grpc.max_send_message_length': GRPC_CHANNEL_OPTIONS['grpc.max_send_message_length'],
@@ -148,8 +151,9 @@ export class ControllerNode {
     );
     driver.start();
     active.start();
+    reader.start();
     logger.info({ listen: `${config.listen.host}:${port}`, voters: voterIds }, 'controller started');
-    return new ControllerNode(config, server, port, storage, driver, metadata, active, transport);
+    return new ControllerNode(config, server, port, storage, driver, metadata, active, transport, reader);
   }
 
   get isActive(): boolean {
@@ -158,6 +162,7 @@ export class ControllerNode {
 
   async stop(): Promise<void> {
     this.active.stop();
+    this.reader.stop();
     await this.driver.stop();
     this.transport.close();
     // Metadata streams never end by themselves: cancel them rather than wait.

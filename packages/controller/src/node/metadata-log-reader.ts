@@ -14,6 +14,8 @@ interface Follower {
   /** The next offset to send. */
   next: number;
   lastFetchMs: number;
+  /** When anything (a batch, a chunk, a keepalive) was last written to the stream. */
+  lastSentMs: number;
   fail: (error: QuillError) => void;
   pumping: boolean;
 }
@@ -24,13 +26,22 @@ const READ_MAX_BYTES = 1024 * 1024;
 const SNAPSHOT_CHUNK_BYTES = 1024 * 1024;
 
 /**
+ * Longest an open metadata stream stays silent (Kafka's metadata.max.idle.interval.ms, 500 ms,
+ * where the active controller appends NoOpRecords to the log): an idle stream gets a message with
+ * no payload, so a follower can tell a live controller from a stopped one without growing the log.
+ */
+export const DEFAULT_METADATA_MAX_IDLE_INTERVAL_MS = 500;
+
+/**
  * Streams the committed metadata log to brokers (and tools) that follow it: a snapshot first when
  * they are behind the log start, then every committed entry in order (no-ops as empty batches, so
  * a follower's offset reaches the high watermark), then new commits as they apply. Flow control
  * follows the stream's backpressure; losing leadership ends every stream with NOT_CONTROLLER.
+ * A stream with nothing to send gets a keepalive every `maxIdleIntervalMs`.
  */
 export class MetadataLogReader {
   private readonly followers = new Set<Follower>();
+  private idleTimer: NodeJS.Timeout | undefined;
 
   constructor(
     private readonly driver: RaftDriver,
@@ -38,10 +49,20 @@ export class MetadataLogReader {
     private readonly metadata: MetadataStateMachine,
     private readonly logger: Logger,
     private readonly notController: () => QuillError,
+    private readonly maxIdleIntervalMs = DEFAULT_METADATA_MAX_IDLE_INTERVAL_MS,
   ) {
     metadata.onApplied(() => {
       for (const follower of this.followers) void this.pump(follower);
     });
+  }
+
+  start(): void {
+    // Checked twice per interval, so no stream stays silent much past it.
+    this.idleTimer = setInterval(() => this.keepAlive(), Math.max(5, Math.floor(this.maxIdleIntervalMs / 2)));
+  }
+
+  stop(): void {
+    if (this.idleTimer !== undefined) clearInterval(this.idleTimer);
   }
 
   follow(call: MetadataCall, brokerId: number, fromOffset: number, fail: (error: QuillError) => void): void {
@@ -49,7 +70,7 @@ export class MetadataLogReader {
       fail(this.notController());
       return;
     }
-    const follower: Follower = { call, brokerId, next: Math.max(1, fromOffset), lastFetchMs: Date.now(), fail, pumping: false };
+    const follower: Follower = { call, brokerId, next: Math.max(1, fromOffset), lastFetchMs: Date.now(), lastSentMs: Date.now(), fail, pumping: false };
     this.followers.add(follower);
     const remove = (): void => void this.followers.delete(follower);
     call.on('cancelled', remove);
@@ -68,6 +89,19 @@ export class MetadataLogReader {
     return [...this.followers].filter((f) => f.brokerId >= 0).map((f) => ({ brokerId: f.brokerId, offset: f.next - 1, lastFetchMs: f.lastFetchMs }));
   }
 
+  /** Writes an empty message to every caught-up stream that was silent for the idle interval. */
+  private keepAlive(): void {
+    if (!this.driver.isLeader) return;
+    const now = Date.now();
+    const applied = this.metadata.current.offset;
+    for (const follower of this.followers) {
+      // A pumping stream is sending (or waiting for the reader to drain): it is not idle.
+      if (follower.pumping || follower.next <= applied || now - follower.lastSentMs < this.maxIdleIntervalMs) continue;
+      follower.call.write({ highWatermark: applied });
+      follower.lastSentMs = now;
+    }
+  }
+
   private async pump(follower: Follower): Promise<void> {
     if (follower.pumping) return;
     follower.pumping = true;
@@ -75,7 +109,7 @@ export class MetadataLogReader {
       while (this.followers.has(follower) && follower.next <= this.metadata.current.offset) {
         const applied = this.metadata.current.offset;
         const writable = follower.next < this.storage.firstIndex() ? this.sendSnapshot(follower, applied) : this.sendEntries(follower, applied);
-        follower.lastFetchMs = Date.now();
+        follower.lastFetchMs = follower.lastSentMs = Date.now();
         if (!writable) await new Promise<void>((resolve) => follower.call.once('drain', () => resolve()));
       }
     } catch (error) {
