@@ -104,6 +104,7 @@ export class BrokerNode {
       brokerId: config.nodeId,
       brokerEpoch: lifecycle.brokerEpoch,
       logger,
+      fetchTimeoutMs: config.metadataFetchTimeoutMs,
       onChange: (next) => {
         state = next;
         // Replaying the log from the start passes through old states (this broker leading an old

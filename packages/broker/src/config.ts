@@ -1,3 +1,4 @@
+import { DEFAULT_METADATA_FETCH_TIMEOUT_MS } from '@quill/controller';
 import type { FlushPolicy } from '@quill/storage';
 
 export interface HostPort {
@@ -19,6 +20,11 @@ export interface BrokerConfig {
   rack?: string;
   /** broker.heartbeat.interval.ms (Kafka: 2000; ours is fast so the session timeout can be short). */
   heartbeatIntervalMs: number;
+  /**
+   * controller.quorum.fetch.timeout.ms (Kafka: 2000): a metadata stream silent this long is left
+   * for another controller (the active one sends a keepalive when idle; a paused one sends nothing).
+   */
+  metadataFetchTimeoutMs: number;
   /** replica.lag.time.max.ms (Kafka: 30000; ours drops a stalled follower sooner). */
   replicaLagTimeMaxMs: number;
   /** replica.fetch.wait.max.ms */
@@ -110,6 +116,7 @@ export interface BrokerConfig {
 
 export const DEFAULT_BROKER_CONFIG = {
   heartbeatIntervalMs: 150,
+  metadataFetchTimeoutMs: DEFAULT_METADATA_FETCH_TIMEOUT_MS,
   replicaLagTimeMaxMs: 10_000,
   replicaFetchWaitMaxMs: 500,
   replicaFetchMaxBytes: 8 * 1024 * 1024,
