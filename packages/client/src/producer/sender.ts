@@ -295,7 +295,7 @@ export class Sender {
     const topicId = this.topicIdFor(key, draft.topic);
     const previous = this.sequencer.topicIdOf(key);
     this.sequencer.bind(key, topicId);
-    if (previous !== undefined && previous !== topicId) {
+    if (previous !== undefined && previous !== '' && previous !== topicId) {
       this.context.logger.info({ partition: describe(draft), topicId, previous }, 'topic re-created: its sequences start again at 0');
     }
     const batch: OutgoingBatch = { id: draft.id, key, topicId, baseSequence: -1, draft, bytes: Buffer.alloc(0), attempts: 0, mayHaveLanded: false };
@@ -334,8 +334,10 @@ export class Sender {
     if (waiting === undefined) return;
     const topicId = this.topicIdFor(key, waiting.draft.topic);
     if (topicId === waiting.topicId) return;
-    const { logger } = this.context;
-    logger.info({ partition: describe(waiting.draft), topicId, previous: waiting.topicId }, 'topic re-created while batches waited: its sequences start again at 0');
+    // "" is no topic yet (batches taken while the topic was missing from metadata, never sent).
+    if (waiting.topicId !== '') {
+      this.context.logger.info({ partition: describe(waiting.draft), topicId, previous: waiting.topicId }, 'topic re-created while batches waited: its sequences start again at 0');
+    }
     for (const batch of this.sequencer.rebind(key, topicId)) {
       if (batch.mayHaveLanded) {
         const error = new QuillError(
