@@ -27,6 +27,9 @@ function controllerClient(addresses: string[]): ControllerClient {
   return client;
 }
 
+/** The bound, from the pause, for the shrunk ISR to reach every live broker: election, session, fetch timeout, with room. */
+const SHRINK_DEADLINE_MS = 12_000;
+
 /** Asks one broker (not the cluster) what it knows of `topic`. */
 function brokerMetadata(address: string, topic: string): Promise<MetadataResponse__Output> {
   const broker = createServiceClient('Broker', address);
@@ -70,5 +73,39 @@ describe('metadata streams when the active controller is paused', () => {
     );
     cluster.node(paused).process.resume();
     expect(seenAfterMs.every((ms) => ms >= 0), `ms until each broker saw the topic (-1: not within ${PROPAGATION_DEADLINE_MS} ms): ${seenAfterMs.join(', ')}`).toBe(true);
+  });
+
+  it('in combined mode, the ISR without the paused active controller node reaches the other brokers', async () => {
+    // The case found in `quill dev`: the paused node is the active controller and a broker; the new
+    // controller fences its broker and shrinks the ISR, which the other brokers must apply.
+    cluster = await ProcessCluster.start({ brokers: 3, combined: true });
+    const nodes = [...cluster.nodes.values()];
+    const all = controllerClient(nodes.map((n) => n.controllerAddress!));
+    const created = await all.call<CreateTopicsResponse__Output>('CreateTopics', { topics: [{ name: 'shrinks', numPartitions: 1, replicationFactor: 3 }] });
+    expect(created.topics[0]!.errorCode).toBe('NONE');
+    const isrOn = async (address: string): Promise<number[] | undefined> => {
+      const partition = (await brokerMetadata(address, 'shrinks')).topics[0]?.partitions[0];
+      return partition === undefined || partition.leaderId <= 0 ? undefined : [...partition.isr].sort((a, b) => a - b);
+    };
+    for (const node of nodes) await eventually(async () => (await isrOn(node.brokerAddress!))?.length === 3, 30_000, `node ${node.id} seeing the full ISR`);
+    const paused = (await all.call<DescribeQuorumResponse__Output>('DescribeQuorum', {})).leaderId;
+    expect(paused).toBeGreaterThan(0);
+
+    cluster.node(paused).process.pause();
+    const pausedAt = Date.now();
+    const live = nodes.filter((n) => n.id !== paused);
+    const expected = live.map((n) => n.id).sort((a, b) => a - b);
+    const seenAfterMs = await Promise.all(
+      live.map(async (node) => {
+        try {
+          await eventually(async () => JSON.stringify(await isrOn(node.brokerAddress!)) === JSON.stringify(expected), SHRINK_DEADLINE_MS, `node ${node.id} seeing the shrunk ISR`);
+          return Date.now() - pausedAt;
+        } catch {
+          return -1;
+        }
+      }),
+    );
+    cluster.node(paused).process.resume();
+    expect(seenAfterMs.every((ms) => ms >= 0), `ms from the pause until each live broker saw ISR ${JSON.stringify(expected)} (-1: not within ${SHRINK_DEADLINE_MS} ms): ${seenAfterMs.join(', ')}`).toBe(true);
   });
 });
