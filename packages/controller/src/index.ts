@@ -110,3 +110,4 @@ export { MetadataFollower, type MetadataFollowerOptions } from './client/metadat
 export { DEFAULT_METADATA_FETCH_TIMEOUT_MS } from './client/stream-watch.js';
 export { DEFAULT_METADATA_MAX_IDLE_INTERVAL_MS } from './node/metadata-log-reader.js';
 export { checkNodeIdentity } from './node/node-identity.js';
+export { LevelRaftStorage } from './raft-storage/level-raft-storage.js';

@@ -8,7 +8,6 @@ import { LevelRaftStorage } from '../raft-storage/level-raft-storage.js';
 import { controllerHandlers } from '../service/controller-service.js';
 import { RaftTransport } from '../transport/raft-transport.js';
 import { ActiveController } from './active-controller.js';
-import { createDirectoryDurably, syncDirectoryContents } from './durable-files.js';
 import { DEFAULT_METADATA_MAX_IDLE_INTERVAL_MS, MetadataLogReader } from './metadata-log-reader.js';
 import { MetadataStateMachine } from './metadata-state-machine.js';
 import { checkNodeIdentity } from './node-identity.js';
@@ -71,12 +70,7 @@ export class ControllerNode {
     const logger = config.logger.child({ nodeId: config.nodeId, role: 'controller' });
     const voterIds = [...config.voters.keys()].sort((a, b) => a - b);
     const raftDir = path.join(config.dataDir, 'raft');
-    // LevelDB creates its directory but never fsyncs the parent: without this a power loss can take the whole log.
-    createDirectoryDurably(raftDir);
     const storage = await LevelRaftStorage.open(raftDir, { voters: voterIds, observers: [] });
-    // LevelDB 1.20 (classic-level's) writes a new database's first MANIFEST without fsync and renames CURRENT
-    // without fsyncing the directory: after a power loss CURRENT could name an empty MANIFEST and the open fail.
-    syncDirectoryContents(raftDir);
     const metadata = new MetadataStateMachine();
     const lastContactMs = new Map<number, number>();
     let driver: RaftDriver | undefined;

@@ -1,5 +1,7 @@
+import fs from 'node:fs';
 import { ClassicLevel } from 'classic-level';
 import { CompactedError, MemoryStorage, type Entry, type EntryType, type HardState, type Membership, type RaftStorage, type Ready, type Snapshot } from '@quill/raft';
+import { createDirectoryDurably, fsyncDirectory, syncDirectoryContents } from '../node/durable-files.js';
 
 const HARD_STATE_KEY = 'h';
 const SNAPSHOT_META_KEY = 's:meta';
@@ -39,17 +41,31 @@ function deleteEntries(batch: Batch, from: number, to: number): void {
  * in classic-level (LevelDB), mirrored in memory for the core's reads. Each Ready is written as one
  * atomic batch, fsynced when the Ready says it must be, before anything is sent (persist before send).
  * The entry keys on disk are always exactly the mirror's log, so a reopen finds the log it left.
+ *
+ * LevelDB (1.20, classic-level's) fsyncs its directory only when it syncs a manifest, so a new
+ * write-ahead log (started when the memtable fills) is not durable until the compaction that
+ * follows records it: a power loss in between takes the log back with the synced entries in it.
+ * So before a synced write returns, the directory is fsynced if its mtime moved since the last time.
  */
 export class LevelRaftStorage implements RaftStorage {
+  /** The directory's mtime when it was last fsynced (none yet: the first check syncs). */
+  private syncedDirectoryMtime = -1n;
+
   private constructor(
+    private readonly path: string,
     private readonly db: ClassicLevel<string, Buffer>,
     private readonly memory: MemoryStorage,
     private hardStateValue: HardState,
   ) {}
 
   static async open(path: string, membership: Membership): Promise<LevelRaftStorage> {
+    // LevelDB creates its directory but never fsyncs the parent: without this a power loss can take the whole log.
+    createDirectoryDurably(path);
     const db = new ClassicLevel<string, Buffer>(path, { keyEncoding: 'utf8', valueEncoding: 'buffer' });
     await db.open();
+    // A new database's first MANIFEST is written without fsync and CURRENT renamed without a
+    // directory fsync: after a power loss CURRENT could name an empty MANIFEST and the open fail.
+    syncDirectoryContents(path);
     const memory = new MemoryStorage(membership);
     const meta = await db.get(SNAPSHOT_META_KEY);
     if (meta !== undefined) {
@@ -71,7 +87,7 @@ export class LevelRaftStorage implements RaftStorage {
     const hardStateBytes = await db.get(HARD_STATE_KEY);
     const hardState = hardStateBytes === undefined ? { term: 0, vote: 0, commit: 0 } : (JSON.parse(hardStateBytes.toString('utf8')) as HardState);
     memory.setHardState(hardState);
-    return new LevelRaftStorage(db, memory, hardState);
+    return new LevelRaftStorage(path, db, memory, hardState);
   }
 
   initialState() {
@@ -125,6 +141,7 @@ export class LevelRaftStorage implements RaftStorage {
     }
     if (ready.hardState !== undefined) batch.put(HARD_STATE_KEY, Buffer.from(JSON.stringify(ready.hardState)));
     await batch.write({ sync: ready.mustSync });
+    if (ready.mustSync) this.syncDirectoryIfChanged();
     if (snapshot !== undefined) this.memory.applySnapshot(snapshot);
     this.memory.append(ready.entries);
     if (ready.hardState !== undefined) {
@@ -143,6 +160,7 @@ export class LevelRaftStorage implements RaftStorage {
     this.putSnapshot(batch, snapshot);
     deleteEntries(batch, current.index + 1, index);
     await batch.write({ sync: true });
+    this.syncDirectoryIfChanged();
     this.memory.compact(index, data);
   }
 
@@ -150,6 +168,14 @@ export class LevelRaftStorage implements RaftStorage {
     const { data, ...meta } = snapshot;
     batch.put(SNAPSHOT_META_KEY, Buffer.from(JSON.stringify(meta)));
     batch.put(SNAPSHOT_DATA_KEY, Buffer.from(data));
+  }
+
+  /** The mtime is read before the fsync, so a change racing it is caught by the next call. */
+  private syncDirectoryIfChanged(): void {
+    const mtime = fs.statSync(this.path, { bigint: true }).mtimeNs;
+    if (mtime === this.syncedDirectoryMtime) return;
+    fsyncDirectory(this.path);
+    this.syncedDirectoryMtime = mtime;
   }
 
   async close(): Promise<void> {
