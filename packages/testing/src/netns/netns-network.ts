@@ -236,16 +236,18 @@ export class NetnsNetwork {
  */
 export function removeNetnsLeftovers(): string[] {
   const removed: string[] = [];
+  // Root links first: deleting the namespace that holds a link's peer takes the link with it, at a
+  // moment the kernel chooses, so a link left for later may or may not still be there.
+  for (const link of linkNames()) {
+    const owner = ROOT_LINK_OWNER.exec(link)?.[1];
+    if (owner !== undefined && !alive(Number(owner)) && tryRun('ip', ['link', 'del', link])) removed.push(link);
+  }
   for (const namespace of namespaceNames()) {
     const owner = NAMESPACE_OWNER.exec(namespace)?.[1];
     if (owner !== undefined && !alive(Number(owner))) {
       deleteNamespace(namespace);
       removed.push(namespace);
     }
-  }
-  for (const link of linkNames()) {
-    const owner = ROOT_LINK_OWNER.exec(link)?.[1];
-    if (owner !== undefined && !alive(Number(owner)) && tryRun('ip', ['link', 'del', link])) removed.push(link);
   }
   return removed;
 }
