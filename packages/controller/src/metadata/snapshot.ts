@@ -50,6 +50,8 @@ function configRecordsOf(state: MetadataState, kind: ConfigResourceKind, name?: 
 
 /** The state a snapshot taken at `offset` stands for. */
 export function restore(records: readonly MetadataRecord[], offset: number): MetadataState {
-  return applyRecords(EMPTY_METADATA_STATE, records, offset);
+  // An empty state (every broker and topic gone again) snapshots to no records at all, yet
+  // still stands for `offset`.
+  return { ...applyRecords(EMPTY_METADATA_STATE, records, offset), offset };
 }
 

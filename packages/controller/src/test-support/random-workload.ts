@@ -9,6 +9,7 @@ import { expireBrokerSession } from '../decisions/broker-session.js';
 import { createPartitions } from '../decisions/create-partitions.js';
 import { createTopic } from '../decisions/create-topics.js';
 import { deleteTopic } from '../decisions/delete-topics.js';
+import { electLeaders } from '../decisions/elect-leaders.js';
 import { allocateProducerIds } from '../decisions/producer-ids.js';
 import { allPartitions, brokersSortedById, isUsableBroker, topicsSortedByName } from '../metadata/queries.js';
 import { NO_LEADER } from '../metadata/state.js';
@@ -129,6 +130,15 @@ const changeIsr: Step = (cluster, random) => {
   );
 };
 
+/** An operator's preferred election, of one partition or of all. */
+const electPreferred: Step = (cluster, random) => {
+  const partitions = allPartitions(cluster.state);
+  if (partitions.length === 0) return;
+  const one = random.pick(partitions);
+  const topic = cluster.state.topicsById.get(one.topicId)!.name;
+  cluster.commit(electLeaders(cluster.state, 'preferred', random.chance(0.5) ? undefined : [{ topic, partition: one.partition }]));
+};
+
 const producerIds: Step = (cluster, random) => {
   const brokerId = pickBroker(cluster, random, (fenced) => !fenced);
   if (brokerId === undefined) return;
@@ -146,6 +156,7 @@ const STEPS: readonly (readonly [weight: number, step: Step])[] = [
   [6, changeConfigs],
   [20, changeIsr],
   [3, producerIds],
+  [4, electPreferred],
 ];
 const TOTAL_WEIGHT = STEPS.reduce((sum, [weight]) => sum + weight, 0);
 
