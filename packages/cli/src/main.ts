@@ -11,6 +11,7 @@ import { consumeCommand } from './commands/consume.js';
 import { controllerCommand } from './commands/controller.js';
 import { devCommand } from './commands/dev.js';
 import { groupsCommand } from './commands/groups.js';
+import { leadersCommand } from './commands/leaders.js';
 import { nodeCommands } from './commands/node.js';
 import { produceCommand } from './commands/produce.js';
 import { topicsCommand } from './commands/topics.js';
@@ -44,6 +45,7 @@ cli = topicsCommand(cli);
 cli = produceCommand(cli);
 cli = consumeCommand(cli);
 cli = groupsCommand(cli);
+cli = leadersCommand(cli);
 cli = chaosCommand(cli);
 
 try {

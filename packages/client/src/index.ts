@@ -72,6 +72,8 @@ export {
   type ClusterDescription,
   type CreateTopicsOptions,
   type DeleteTopicsOptions,
+  type ElectLeadersOptions,
+  type ElectionResult,
   type FetchOffsetsOptions,
   type GroupDescription,
   type GroupMemberDescription,

@@ -16,6 +16,8 @@ import type {
   ClusterDescription,
   CreateTopicsOptions,
   DeleteTopicsOptions,
+  ElectLeadersOptions,
+  ElectionResult,
   PartitionOffsets,
   TopicDescription,
 } from './types.js';
@@ -210,6 +212,49 @@ export class Admin {
         brokers: [...metadata.brokers.values()].map(({ nodeId, host, port }) => ({ nodeId, host, port })),
       };
     });
+  }
+
+  /**
+   * Elects leaders, as Kafka's AdminClient.electLeaders: `preferred` gives each partition's
+   * leadership back to its preferred replica (the first of its replicas) where that replica is in
+   * the ISR and serving. Resolves with one result per partition, each with its error code (NONE
+   * when a new leader was elected); without `partitions`, every partition is tried and those
+   * already led by their preferred replica are left out. Rejects only when the whole request
+   * fails (INVALID_REQUEST, or a retriable error once the retries are used up).
+   */
+  async electLeaders(options: ElectLeadersOptions): Promise<ElectionResult[]> {
+    const signal = this.signal();
+    const { type, partitions, timeout = DEFAULT_ADMIN_TIMEOUT_MS } = options;
+    if (partitions?.length === 0) return [];
+    if (type === 'unclean' && partitions === undefined) {
+      throw new QuillError(ErrorCode.INVALID_REQUEST, 'an unclean election needs the partitions listed');
+    }
+    const topics = new Map<string, number[]>();
+    for (const { topic, partition } of partitions ?? []) {
+      if (!Number.isSafeInteger(partition) || partition < 0) throw new QuillError(ErrorCode.INVALID_REQUEST, `invalid partition ${partition} of topic "${topic}"`);
+      topics.set(topic, [...(topics.get(topic) ?? []), partition]);
+    }
+    const response = await this.withRetry(signal, 'electLeaders', () =>
+      this.context.cluster.anyConnection().request(
+        'ElectLeaders',
+        {
+          electionType: type === 'preferred' ? 'ELECTION_TYPE_PREFERRED' : 'ELECTION_TYPE_UNCLEAN',
+          topics: [...topics].map(([topic, ids]) => ({ topic, partitions: ids })),
+          timeoutMs: timeout,
+        },
+        this.requestOptions(timeout, signal),
+      ),
+    );
+    const results = response.topics.flatMap((t) =>
+      t.partitions.map((p) => {
+        const code = errorInfo(p.errorCode).name;
+        return { topic: t.topic, partition: p.partition, errorCode: code, ...(p.errorMessage === '' ? {} : { errorMessage: p.errorMessage }) };
+      }),
+    );
+    const elected = results.filter((r) => r.errorCode === ErrorCode.NONE).map((r) => `${r.topic}-${r.partition}`);
+    if (elected.length > 0) this.context.cluster.markStale('leaders elected');
+    this.context.logger.info({ type, elected }, 'electLeaders done');
+    return results;
   }
 
   /** Every consumer group of the cluster: each broker is asked for the groups it coordinates. */

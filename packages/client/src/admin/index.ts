@@ -4,6 +4,8 @@ export type {
   ClusterDescription,
   CreateTopicsOptions,
   DeleteTopicsOptions,
+  ElectLeadersOptions,
+  ElectionResult,
   PartitionOffsets,
   TopicConfig,
   TopicDescription,

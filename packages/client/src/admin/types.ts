@@ -1,4 +1,6 @@
+import type { ErrorCode } from '@quill/proto';
 import type { PartitionMetadata } from '../cluster/index.js';
+import type { TopicPartition } from '../consumer/index.js';
 import type { RetryOptions } from '../retry/index.js';
 
 /** A topic to create (KafkaJS's ITopicConfig). */
@@ -54,6 +56,33 @@ export interface ClusterDescription {
   /** The active controller's node id. */
   controller: number;
   brokers: Array<{ nodeId: number; host: string; port: number }>;
+}
+
+/** The argument of `admin.electLeaders`. */
+export interface ElectLeadersOptions {
+  /**
+   * `preferred`: each partition's preferred replica (the first of its replicas) takes the
+   * leadership back if it is in the ISR. `unclean`: a leaderless partition gets a leader even
+   * from outside the ISR, which may lose acknowledged writes.
+   */
+  type: 'preferred' | 'unclean';
+  /** Default: every partition (preferred elections only). An empty list elects nothing. */
+  partitions?: TopicPartition[];
+  /** In ms. Default 5000. */
+  timeout?: number;
+}
+
+/** What `electLeaders` reports for one partition. */
+export interface ElectionResult {
+  topic: string;
+  partition: number;
+  /**
+   * NONE when a new leader was elected; else why not: ELECTION_NOT_NEEDED (the preferred replica
+   * already leads), PREFERRED_LEADER_NOT_AVAILABLE (it is out of the ISR, fenced or shutting
+   * down), ELIGIBLE_LEADERS_NOT_AVAILABLE, UNKNOWN_TOPIC_OR_PARTITION.
+   */
+  errorCode: ErrorCode;
+  errorMessage?: string;
 }
 
 /** Options of `quill.admin(...)`. */

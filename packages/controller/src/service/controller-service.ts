@@ -3,6 +3,8 @@ import type { ServerWritableStream } from '@grpc/grpc-js';
 import {
   QuillError,
   type ConfigResourceType__Output,
+  type ElectionType__Output,
+  type ErrorCode,
   type ControllerHandlers,
   type FetchMetadataRequest__Output,
   type FetchMetadataResponse,
@@ -18,6 +20,7 @@ import { createPartitions } from '../decisions/create-partitions.js';
 import { createTopics, type TopicCreationPolicy } from '../decisions/create-topics.js';
 import { accept } from '../decisions/decision.js';
 import { deleteTopic } from '../decisions/delete-topics.js';
+import { electLeaders, type ElectionType } from '../decisions/elect-leaders.js';
 import { allocateProducerIds } from '../decisions/producer-ids.js';
 import { brokersSortedById, configEntries } from '../metadata/queries.js';
 import { configResourceKind } from '../metadata/records.js';
@@ -275,9 +278,21 @@ export function controllerHandlers(ctx: ControllerServiceContext): ControllerHan
         return { results };
       }),
 
-    ElectLeaders: (_call, callback) =>
+    ElectLeaders: (call, callback) =>
       answer(callback, async () => {
-        throw new QuillError('INVALID_REQUEST', 'ElectLeaders is not supported yet: leaders are elected automatically from the ISR.');
+        const request = call.request;
+        const type = electionType(request.electionType);
+        // Empty means every partition (Kafka's null); that makes sense for preferred elections only.
+        const targets = request.topics.length === 0 ? undefined : request.topics.flatMap((t) => t.partitions.map((partition) => ({ topic: t.topic, partition })));
+        if (type === 'unclean' && targets === undefined) throw new QuillError('INVALID_REQUEST', 'An unclean election needs the partitions listed.');
+        const results = await ctx.active.decide((state) => electLeaders(state, type, targets));
+        const byTopic = new Map<string, Array<{ partition: number; errorCode: ErrorCode; errorMessage: string }>>();
+        for (const r of results) {
+          const partitions = byTopic.get(r.topic) ?? [];
+          partitions.push({ partition: r.partition, errorCode: r.errorCode, errorMessage: r.errorMessage ?? '' });
+          byTopic.set(r.topic, partitions);
+        }
+        return { topics: [...byTopic].map(([topic, partitions]) => ({ topic, partitions })) };
       }),
 
     DescribeCluster: (call, callback) =>
@@ -314,6 +329,12 @@ export function controllerHandlers(ctx: ControllerServiceContext): ControllerHan
         return { leaderId: status.leaderId, term: status.term, highWatermark: status.commit, voters, observers };
       }),
   };
+}
+
+function electionType(type: ElectionType__Output): ElectionType {
+  if (type === 'ELECTION_TYPE_PREFERRED') return 'preferred';
+  if (type === 'ELECTION_TYPE_UNCLEAN') return 'unclean';
+  throw new QuillError('INVALID_REQUEST', `Election type ${type} is not one of PREFERRED, UNCLEAN.`);
 }
 
 function configResourceFields(resource: { resourceType: ConfigResourceType__Output; resourceName: string }) {
