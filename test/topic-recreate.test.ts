@@ -4,7 +4,7 @@ import type { Quill } from '@quill/client';
 import { decodeBatches } from '@quill/records';
 import { ProcessCluster } from '@quill/testing';
 import { afterEach, describe, expect, it } from 'vitest';
-import { describePartition, eventually, readPartition } from './support/cluster-helpers.js';
+import { describePartition, eventually, liveBrokersClient, readPartition } from './support/cluster-helpers.js';
 
 // Invariant 7: a replica belongs to one topic id. A broker paused while its topic is deleted and
 // re-created under the same name catches up on both changes at once (a busy reconcile, here the
@@ -70,13 +70,18 @@ describe('a topic deleted and re-created while a broker is away', () => {
     await producer.send({ topic: TOPIC, acks: -1, messages: ['old-0', 'old-1', 'old-2'].map((value) => ({ value, partition: 0 })) });
 
     cluster.node(away!).process.pause();
+    // What follows goes to the live brokers only: a request to the stopped process waits out its deadline.
+    const live = await liveBrokersClient(cluster, [away!]);
+    const liveAdmin = live.admin();
+    await liveAdmin.connect();
     const filler = Array.from({ length: FILLER_PARTITIONS }, (_, partition) => ({ partition, replicas: [first!, away!] }));
-    await admin.createTopics({ topics: [{ topic: 'filler', replicaAssignment: filler }] });
-    await admin.deleteTopics({ topics: [TOPIC] });
-    await eventually(async () => !(await admin.listTopics()).includes(TOPIC), 30_000, 'the old topic gone');
-    await admin.createTopics({ topics: [{ topic: TOPIC, replicaAssignment: assignment }] });
+    await liveAdmin.createTopics({ topics: [{ topic: 'filler', replicaAssignment: filler }] });
+    await liveAdmin.deleteTopics({ topics: [TOPIC] });
+    await eventually(async () => !(await liveAdmin.listTopics()).includes(TOPIC), 30_000, 'the old topic gone');
+    await liveAdmin.createTopics({ topics: [{ topic: TOPIC, replicaAssignment: assignment }] });
+    await liveAdmin.disconnect();
     // A new producer: the first one's sequence numbers belong to the old topic's partition.
-    const fresh = quill.producer();
+    const fresh = live.producer();
     await fresh.connect();
     // acks=all completes once the paused replica has left the ISR.
     for (const value of NEW_VALUES) await fresh.send({ topic: TOPIC, acks: -1, messages: [{ value, partition: 0 }] });
@@ -89,8 +94,12 @@ describe('a topic deleted and re-created while a broker is away', () => {
     // The returning broker leads (the other replicas stop), and a consumer reads from it.
     cluster.node(first!).process.pause();
     cluster.node(third!).process.pause();
-    await eventually(async () => (await describePartition(admin, TOPIC, 0)).leader === away, 60_000, 'the returning broker leading');
-    const read = await readPartition(quill, TOPIC, 0, NEW_VALUES.length);
+    const returning = await liveBrokersClient(cluster, [first!, third!]);
+    const returningAdmin = returning.admin();
+    await returningAdmin.connect();
+    await eventually(async () => (await describePartition(returningAdmin, TOPIC, 0)).leader === away, 60_000, 'the returning broker leading');
+    await returningAdmin.disconnect();
+    const read = await readPartition(returning, TOPIC, 0, NEW_VALUES.length);
     expect([...read.values()]).toEqual(NEW_VALUES);
     cluster.node(first!).process.resume();
     cluster.node(third!).process.resume();

@@ -1,4 +1,6 @@
-import type { Admin, Quill } from '@quill/client';
+import type { Admin, Quill, QuillConfig } from '@quill/client';
+import { createServiceClient, type MetadataResponse__Output } from '@quill/proto';
+import type { ProcessCluster } from '@quill/testing';
 
 /** The partition as metadata says now (leader, epoch, ISR), refreshed from a broker. */
 export async function describePartition(admin: Admin, topic: string, partition: number) {
@@ -40,4 +42,33 @@ export async function readPartition(quill: Quill, topic: string, partition: numb
     await consumer.disconnect();
   }
   return values;
+}
+
+/** Asks one broker (not the cluster) for the brokers it lists as live (unfenced). */
+function liveBrokersSeenBy(address: string): Promise<number[]> {
+  const broker = createServiceClient('Broker', address);
+  return new Promise<MetadataResponse__Output>((resolve, reject) =>
+    broker.Metadata({ topics: [] }, { deadline: Date.now() + 2_000 }, (error, response) => (error !== null || response === undefined ? reject(error ?? new Error('empty response')) : resolve(response))),
+  )
+    .then((response) => response.brokers.map((b) => b.brokerId))
+    .finally(() => broker.close());
+}
+
+/**
+ * A client of the brokers other than `paused` (SIGSTOPped), made once each of them lists the
+ * paused ones as fenced: its metadata then names only live brokers, so no request of its waits
+ * out its deadline on a stopped process (a client made before the pause rotates onto it).
+ */
+export async function liveBrokersClient(cluster: ProcessCluster, paused: readonly number[], config: Partial<QuillConfig> = {}): Promise<Quill> {
+  const brokerIds = [...cluster.nodes.values()].filter((n) => n.brokerAddress !== undefined).map((n) => n.id);
+  const live = brokerIds.filter((id) => !paused.includes(id));
+  for (const id of live) {
+    await eventually(
+      async () => (await liveBrokersSeenBy(cluster.node(id).brokerAddress!)).every((seen) => !paused.includes(seen)),
+      30_000,
+      `broker ${id} listing brokers ${paused.join(', ')} as fenced`,
+    );
+  }
+  // `bootstrap` lists what the test dials for each broker, in broker id order.
+  return cluster.client({ brokers: live.map((id) => cluster.bootstrap[brokerIds.indexOf(id)]!), ...config });
 }
