@@ -1,5 +1,6 @@
 import fs from 'node:fs';
 import path from 'node:path';
+import type { Admin } from '@quill/client';
 import { ControllerClient } from '@quill/controller';
 import type { DescribeQuorumResponse__Output } from '@quill/proto';
 import { FSYNC_FAULT_FILE } from '@quill/storage';
@@ -50,6 +51,8 @@ interface FaultEffect {
   targets: number[];
   detail: string;
   undo: () => Promise<void>;
+  /** How the fault went, when it is chosen at run time (e.g. `leader-move`'s). */
+  variant?: string;
 }
 /** One DescribeQuorum attempt: a paused controller must not hold the lookup long. */
 const LOOKUP_ATTEMPT_TIMEOUT_MS = 1_000;
@@ -117,6 +120,7 @@ export class Nemesis {
     let targets: number[];
     let detail: string;
     let undo: () => Promise<void>;
+    let chosenVariant: string | undefined;
     switch (fault.kind) {
       case 'kill': {
         const id = pickOne(nodes, fault.pick);
@@ -162,7 +166,7 @@ export class Nemesis {
         ({ targets, detail, undo } = await this.rollingRestart());
         break;
       case 'leader-move':
-        ({ targets, detail, undo } = await this.moveLeader(fault.pick));
+        ({ targets, detail, undo, variant: chosenVariant } = await this.moveLeader(fault.pick));
         break;
       case 'isr-churn':
         ({ targets, detail, undo } = await this.slowFollower(fault.pick));
@@ -177,7 +181,7 @@ export class Nemesis {
         ({ targets, detail, undo } = await this.powerLoss(fault, nodes));
         break;
     }
-    const variant = 'variant' in fault ? fault.variant : undefined;
+    const variant = 'variant' in fault ? fault.variant : chosenVariant;
     this.history.add({ type: 'nemesis', fault: fault.kind, phase: 'start', detail });
     this.injected.push({ kind: fault.kind, ...(variant === undefined ? {} : { variant }), targets, detail, startAt: began, endAt: -1 });
     return undo;
@@ -204,18 +208,71 @@ export class Nemesis {
   }
 
   /**
-   * Moves leaderships away from a partition's leader: its broker's controlled shutdown (SIGTERM)
-   * hands each partition it leads to another ISR member, then it starts again at once and rejoins
-   * as a follower (Quill has no explicit leader-election request yet, see docs/CHAOS.md).
+   * Moves one leadership (variant `preferred`): a preferred-leader election for a checked
+   * partition, chosen by `pick`, whose leader is not its preferred replica while that replica is
+   * in the ISR. When there is none (every leader is the preferred one already), variant
+   * `shutdown`: the leader's broker's controlled shutdown (SIGTERM) hands each partition it leads
+   * to another ISR member, then it starts again at once and rejoins as a follower.
    */
   private async moveLeader(pick: number): Promise<FaultEffect> {
+    const candidates = await this.preferredElectionCandidates();
+    if (candidates.length > 0) {
+      const { topic, partition, leader, preferred } = pickOne(candidates, pick);
+      const outcome = await this.electPreferred(topic, partition);
+      return {
+        targets: [leader, preferred],
+        variant: 'preferred',
+        detail: `preferred: election of ${topic}-${partition} (leader ${leader}, preferred replica ${preferred}): ${outcome}`,
+        undo: async () => undefined,
+      };
+    }
     const { leader, name } = await this.leaderFor(pick);
     await this.gracefulRestart(leader);
     return {
       targets: [leader],
-      detail: `controlled shutdown of ${leader} (leader of ${name}) and restart`,
+      variant: 'shutdown',
+      detail: `shutdown: controlled shutdown of ${leader} (leader of ${name}) and restart; no checked leadership to give back to its preferred replica`,
       undo: async () => undefined,
     };
+  }
+
+  /** Checked partitions whose preferred replica (the first) is in the ISR but does not lead, as a broker's metadata says. */
+  private async preferredElectionCandidates(): Promise<Array<{ topic: string; partition: number; leader: number; preferred: number }>> {
+    const admin = this.lookupAdmin();
+    try {
+      await admin.connect();
+      const { topics } = await admin.fetchTopicMetadata({ topics: [...this.options.topics] });
+      return topics.flatMap((t) =>
+        t.partitions
+          .filter((p) => p.partitionId < this.options.partitions && p.leader > 0 && p.replicas[0] !== undefined && p.leader !== p.replicas[0] && p.isr.includes(p.replicas[0]))
+          .map((p) => ({ topic: t.name, partition: p.partitionId, leader: p.leader, preferred: p.replicas[0]! })),
+      );
+    } catch {
+      // No answer during another node's trouble: fall back to a controlled shutdown.
+      return [];
+    } finally {
+      await admin.disconnect().catch(() => undefined);
+    }
+  }
+
+  /** Runs a preferred election of one partition; says how it went (elected, or the code it got). */
+  private async electPreferred(topic: string, partition: number): Promise<string> {
+    const admin = this.lookupAdmin();
+    try {
+      await admin.connect();
+      const [result] = await admin.electLeaders({ type: 'preferred', partitions: [{ topic, partition }], timeout: this.options.lookupTimeoutMs ?? DEFAULT_LOOKUP_TIMEOUT_MS });
+      if (result === undefined) return 'no answer for the partition';
+      return result.errorCode === 'NONE' ? 'elected' : `not elected, ${result.errorCode}`;
+    } catch (error) {
+      return `failed, ${error instanceof Error ? error.message : String(error)}`;
+    } finally {
+      await admin.disconnect().catch(() => undefined);
+    }
+  }
+
+  /** An admin client for the nemesis's own look-ups: one retry, a short deadline. */
+  private lookupAdmin(): Admin {
+    return this.cluster.client({ retry: { retries: 1 }, requestTimeoutMs: this.options.lookupTimeoutMs ?? DEFAULT_LOOKUP_TIMEOUT_MS }).admin();
   }
 
   /** Slows the link between a partition's leader and one follower until the follower drops out of the ISR; healed at the end, it rejoins. */
@@ -404,7 +461,7 @@ export class Nemesis {
     const topic = this.options.topics[Math.floor(slot / this.options.partitions)]!;
     const partition = slot % this.options.partitions;
     const name = `${topic}-${partition}`;
-    const admin = this.cluster.client({ retry: { retries: 1 }, requestTimeoutMs: this.options.lookupTimeoutMs ?? DEFAULT_LOOKUP_TIMEOUT_MS }).admin();
+    const admin = this.lookupAdmin();
     try {
       await admin.connect();
       const metadata = await admin.fetchTopicMetadata({ topics: [topic] });
@@ -422,7 +479,7 @@ export class Nemesis {
   private async isrOf(name: string): Promise<number[] | undefined> {
     const cut = name.lastIndexOf('-');
     const [topic, partition] = [name.slice(0, cut), Number(name.slice(cut + 1))];
-    const admin = this.cluster.client({ retry: { retries: 1 }, requestTimeoutMs: this.options.lookupTimeoutMs ?? DEFAULT_LOOKUP_TIMEOUT_MS }).admin();
+    const admin = this.lookupAdmin();
     try {
       await admin.connect();
       const metadata = await admin.fetchTopicMetadata({ topics: [topic] });
