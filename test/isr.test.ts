@@ -2,7 +2,7 @@ import { QuillError } from '@quill/proto';
 import type { Quill } from '@quill/client';
 import { ProcessCluster } from '@quill/testing';
 import { afterEach, describe, expect, it } from 'vitest';
-import { describePartition, eventually } from './support/cluster-helpers.js';
+import { describePartition, eventually, liveBrokersClient } from './support/cluster-helpers.js';
 
 // A follower paused with SIGSTOP drops out of the ISR; with RF=2 and min.insync.replicas=2,
 // acks=all produce then fails with NOT_ENOUGH_REPLICAS. After SIGCONT the follower catches up
@@ -17,7 +17,7 @@ afterEach(async () => {
 
 describe('in-sync replicas', () => {
   it('shrinks on a stalled follower (NOT_ENOUGH_REPLICAS) and expands once it catches up', async () => {
-    cluster = await ProcessCluster.start({ brokers: 3, controllers: 3, brokerArgs: ['--replica-lag-time-max-ms', '2000'] });
+    cluster = await ProcessCluster.start({ brokers: 3, controllers: 1, brokerArgs: ['--replica-lag-time-max-ms', '2000'] });
     quill = cluster.client();
     const admin = quill.admin();
     await admin.connect();
@@ -35,12 +35,17 @@ describe('in-sync replicas', () => {
     await producer.send({ topic: 'payments', acks: -1, messages: [{ value: 'before', partition: 0 }] });
 
     cluster.node(follower).process.pause();
+    // Clients of the leader alone: a request to the stopped follower would wait out its deadline.
+    const live = await liveBrokersClient(cluster, [follower], { retry: { retries: 1, initialRetryTimeMs: 50 } });
+    const liveAdmin = live.admin();
+    await liveAdmin.connect();
     await eventually(async () => {
-      const p = await describePartition(admin, 'payments', 0);
+      const p = await describePartition(liveAdmin, 'payments', 0);
       return p.isr.length === 1 && p.isr[0] === initial.leader ? p : undefined;
     }, 30_000, 'the stalled follower leaving the ISR');
+    await liveAdmin.disconnect();
 
-    const strict = cluster.client({ retry: { retries: 1, initialRetryTimeMs: 50 } }).producer();
+    const strict = live.producer();
     await strict.connect();
     const failure = await strict.send({ topic: 'payments', acks: -1, messages: [{ value: 'refused', partition: 0 }] }).catch((error: unknown) => error);
     expect(failure).toBeInstanceOf(QuillError);
