@@ -326,6 +326,7 @@ export class ScriptedCluster {
       ListOffsets: this.unary(nodeId, 'ListOffsets', (request) => this.listOffsets(nodeId, request)),
       CreateTopics: this.unary(nodeId, 'CreateTopics', (request) => this.createTopics(request)),
       DeleteTopics: this.unary(nodeId, 'DeleteTopics', (request) => this.deleteTopics(request)),
+      ElectLeaders: this.unary(nodeId, 'ElectLeaders', (request) => this.electPreferredLeaders(request)),
       InitProducerId: this.unary(nodeId, 'InitProducerId', () => ({ producerId: this.nextProducerId++, producerEpoch: 0 })),
       FindCoordinator: this.unary(nodeId, 'FindCoordinator', (request) => this.groups.findCoordinator(request)),
       JoinGroup: this.unary(nodeId, 'JoinGroup', (request) => this.groups.joinGroup(nodeId, request)),
@@ -540,6 +541,29 @@ export class ScriptedCluster {
         }
         return { name: t.name, topicId: this.topicIds.get(t.name) ?? '', errorCode: 'NONE' as ErrorCode, numPartitions: count };
       }),
+    };
+  }
+
+  /** Preferred elections of the listed partitions (the replica list's first takes over when in the ISR). */
+  private electPreferredLeaders(request: { topics: Array<{ topic: string; partitions: number[] }> }) {
+    return {
+      topics: request.topics.map(({ topic, partitions }) => ({
+        topic,
+        partitions: partitions.map((partition) => {
+          const p = this.topics.get(topic)?.[partition];
+          const preferred = p?.replicas[0];
+          const errorCode: ErrorCode =
+            p === undefined || preferred === undefined
+              ? 'UNKNOWN_TOPIC_OR_PARTITION'
+              : p.leader === preferred
+                ? 'ELECTION_NOT_NEEDED'
+                : p.isr.includes(preferred)
+                  ? 'NONE'
+                  : 'PREFERRED_LEADER_NOT_AVAILABLE';
+          if (errorCode === 'NONE') this.moveLeader(topic, partition, preferred!);
+          return { partition, errorCode, errorMessage: errorCode === 'NONE' ? '' : `scripted ${errorCode}` };
+        }),
+      })),
     };
   }
 
