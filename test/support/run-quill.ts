@@ -1,6 +1,5 @@
 import { spawn } from 'node:child_process';
-import path from 'node:path';
-import { REPO_ROOT, startCluster, type TestCluster } from '@quill/testing';
+import { REPO_ROOT, cliNodeArguments, startCluster, type TestCluster } from '@quill/testing';
 import { afterAll, beforeAll } from 'vitest';
 
 export interface QuillRun {
@@ -9,12 +8,10 @@ export interface QuillRun {
   stderr: string;
 }
 
-const CLI_MAIN = path.join(REPO_ROOT, 'packages', 'cli', 'src', 'main.ts');
-
 /** Runs the `quill` command as a user would (a process of its own), with `stdin` as its input. */
 export function runQuill(args: readonly string[], stdin = ''): Promise<QuillRun> {
   return new Promise((resolve) => {
-    const child = spawn(process.execPath, ['--conditions=source', '--import', 'tsx', CLI_MAIN, ...args], { cwd: REPO_ROOT, stdio: ['pipe', 'pipe', 'pipe'] });
+    const child = spawn(process.execPath, [...cliNodeArguments(), ...args], { cwd: REPO_ROOT, stdio: ['pipe', 'pipe', 'pipe'] });
     let stdout = '';
     let stderr = '';
     child.stdout.on('data', (chunk: Buffer) => (stdout += chunk.toString()));

@@ -1,13 +1,10 @@
 import { spawn, type ChildProcess } from 'node:child_process';
-import path from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { REPO_ROOT, cliNodeArguments } from './cli-entry.js';
 
-/** The repository root, from this file's place in packages/testing/src. */
-export const REPO_ROOT = fileURLToPath(new URL('../../../', import.meta.url));
-const CLI_MAIN = path.join(REPO_ROOT, 'packages', 'cli', 'src', 'main.ts');
+export { REPO_ROOT } from './cli-entry.js';
 
 /**
- * One `quill` node as a real OS process (run from sources through tsx, as `pnpm quill` does),
+ * One `quill` node as a real OS process (compiled, or from sources through tsx: see {@link cliNodeArguments}),
  * with its output kept for inspection and signals for kill, pause and resume.
  */
 export class NodeProcess {
@@ -32,7 +29,7 @@ export class NodeProcess {
     // QUILL_NODE_ARGS passes options to every node process, e.g. "--cpu-prof --cpu-prof-dir=/tmp/p"
     // for profiling (Node refuses --cpu-prof in NODE_OPTIONS).
     const nodeArgs = (process.env['QUILL_NODE_ARGS'] ?? '').split(' ').filter((a) => a.length > 0);
-    const command = [...this.commandPrefix, process.execPath, ...nodeArgs, '--conditions=source', '--import', 'tsx', CLI_MAIN, ...this.args];
+    const command = [...this.commandPrefix, process.execPath, ...nodeArgs, ...cliNodeArguments(), ...this.args];
     const child = spawn(command[0]!, command.slice(1), {
       cwd: REPO_ROOT,
       env: { ...process.env, ...this.env },
