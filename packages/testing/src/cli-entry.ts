@@ -20,24 +20,24 @@ let compiledIsFresh: boolean | undefined;
  * what a cluster test spends on two cores.
  */
 export function cliNodeArguments(): string[] {
-  compiledIsFresh ??= process.env[FROM_SOURCE_ENV] !== '1' && compiledOutputIsFresh();
+  compiledIsFresh ??= process.env[FROM_SOURCE_ENV] !== '1' && compiledOutputIsFresh(PACKAGES);
   return compiledIsFresh ? [CLI_COMPILED] : ['--conditions=source', '--import', 'tsx', CLI_SOURCE];
 }
 
 /**
- * True when each package's last `tsc -b` (its tsconfig.tsbuildinfo) is newer than every one of
- * its sources and emitted each one's .js. (tsc -b does not re-emit a source touched without a
- * change, so the .js files' own times would say stale.)
+ * True when each package under `packages` had its last `tsc -b` (its tsconfig.tsbuildinfo) after
+ * every change to its sources, which emitted each one's .js. (tsc -b does not re-emit a source
+ * touched without a change, so the .js files' own times would say stale.)
  */
-function compiledOutputIsFresh(): boolean {
-  for (const name of fs.readdirSync(PACKAGES)) {
-    const src = path.join(PACKAGES, name, 'src');
+export function compiledOutputIsFresh(packages: string): boolean {
+  for (const name of fs.readdirSync(packages)) {
+    const src = path.join(packages, name, 'src');
     if (!fs.existsSync(src)) continue;
-    const built = fs.statSync(path.join(PACKAGES, name, 'tsconfig.tsbuildinfo'), { throwIfNoEntry: false });
+    const built = fs.statSync(path.join(packages, name, 'tsconfig.tsbuildinfo'), { throwIfNoEntry: false });
     if (built === undefined) return false;
     for (const file of sourceFiles(src)) {
       if (fs.statSync(file).mtimeMs > built.mtimeMs) return false;
-      if (!fs.existsSync(path.join(PACKAGES, name, 'dist', path.relative(src, file).replace(/\.ts$/, '.js')))) return false;
+      if (!fs.existsSync(path.join(packages, name, 'dist', path.relative(src, file).replace(/\.ts$/, '.js')))) return false;
     }
   }
   return true;
