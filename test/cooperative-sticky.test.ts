@@ -86,11 +86,19 @@ describe('cooperative-sticky rebalancing', () => {
     const owned = (m: Member): number[] => m.consumer.assignment().map((tp) => tp.partition).sort((a, b) => a - b);
 
     const first = [await join('a'), await join('b'), await join('c')];
+    // On a timeout, what each member owned and received says which half (rebalance or fetch) got stuck.
+    const state = (): string =>
+      JSON.stringify({
+        produced: values.length,
+        members: first.map((m) => ({ name: m.name, owned: owned(m), received: Object.fromEntries([...m.received].map(([p, t]) => [p, t.length])), joins: m.joinedAtMs.length, lost: m.lost })),
+      });
     await eventually(
       async () => first.every((m) => owned(m).length === 4 && owned(m).every((p) => (m.received.get(p)?.length ?? 0) > 0)),
       90_000,
       'three members with four partitions each, all consuming',
-    );
+    ).catch((error: unknown) => {
+      throw new Error(`${(error as Error).message}; ${state()}`);
+    });
     const ownersBefore = new Map(first.flatMap((m) => owned(m).map((p) => [p, m.name] as const)));
     const revokedBefore = first.map((m) => m.revoked.length);
     const rebalanceStartMs = Date.now();
