@@ -48,6 +48,12 @@ export interface BrokerConfig {
   flushPolicy: FlushPolicy;
   /** log.retention.check.interval.ms */
   retentionCheckIntervalMs: number;
+  /**
+   * initial.broker.registration.timeout.ms (Kafka's, same default): how long a starting broker
+   * keeps trying to register while no active controller answers or the controller refuses for now
+   * (a quorum still electing after the whole cluster restarted), before it gives up and exits.
+   */
+  initialBrokerRegistrationTimeoutMs: number;
   /** How long a controlled shutdown may take before the broker stops anyway. */
   controlledShutdownTimeoutMs: number;
   /**
@@ -129,6 +135,7 @@ export const DEFAULT_BROKER_CONFIG = {
   minInsyncReplicas: 1,
   flushPolicy: 'group-commit',
   retentionCheckIntervalMs: 5 * 60 * 1000,
+  initialBrokerRegistrationTimeoutMs: 60_000,
   controlledShutdownTimeoutMs: 30_000,
   controlledShutdownNoControllerMs: 5_000,
   groupMinSessionTimeoutMs: 1000,

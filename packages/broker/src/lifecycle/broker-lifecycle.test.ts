@@ -34,9 +34,9 @@ async function freePort(): Promise<number> {
   });
 }
 
-async function startController(): Promise<string> {
-  root = fs.mkdtempSync(path.join(os.tmpdir(), 'quill-lifecycle-'));
-  const listen = { host: '127.0.0.1', port: await freePort() };
+async function startController(port?: number): Promise<string> {
+  root ??= fs.mkdtempSync(path.join(os.tmpdir(), 'quill-lifecycle-'));
+  const listen = { host: '127.0.0.1', port: port ?? (await freePort()) };
   controller = await ControllerNode.start({
     nodeId: 1,
     clusterId: CLUSTER,
@@ -49,13 +49,44 @@ async function startController(): Promise<string> {
   return `${listen.host}:${listen.port}`;
 }
 
-function controllerClient(address: string): ControllerClient {
-  const client = new ControllerClient({ controllers: [address], timeoutMs: 10_000 });
+function controllerClient(address: string, timeoutMs = 10_000): ControllerClient {
+  const client = new ControllerClient({ controllers: [address], timeoutMs });
   clients.push(client);
   return client;
 }
 
 describe('BrokerLifecycle', () => {
+  it('keeps trying to register while no controller answers yet, as after a whole cluster restarted', async () => {
+    root = fs.mkdtempSync(path.join(os.tmpdir(), 'quill-lifecycle-'));
+    const port = await freePort();
+    const address = `127.0.0.1:${port}`;
+    const config = resolveBrokerConfig({ nodeId: 7, clusterId: CLUSTER, listen: { host: '127.0.0.1', port: 9999 }, controllers: [address], dataDir: root });
+    // A controller call gives up after 300 ms; the registration must outlast that.
+    const lifecycle = new BrokerLifecycle(config, config.listen, controllerClient(address, 300), () => 0, logger);
+    const registered = lifecycle.register();
+    await new Promise((resolve) => setTimeout(resolve, 1_000));
+    await startController(port);
+    await registered;
+    expect(lifecycle.brokerEpoch).toBeGreaterThanOrEqual(0);
+  });
+
+  it('gives up registering after initialBrokerRegistrationTimeoutMs without a controller', async () => {
+    root = fs.mkdtempSync(path.join(os.tmpdir(), 'quill-lifecycle-'));
+    const address = `127.0.0.1:${await freePort()}`;
+    const config = resolveBrokerConfig({
+      nodeId: 7,
+      clusterId: CLUSTER,
+      listen: { host: '127.0.0.1', port: 9999 },
+      controllers: [address],
+      dataDir: root,
+      initialBrokerRegistrationTimeoutMs: 500,
+    });
+    const lifecycle = new BrokerLifecycle(config, config.listen, controllerClient(address), () => 0, logger);
+    const started = Date.now();
+    await expect(lifecycle.register()).rejects.toMatchObject({ code: 'NOT_CONTROLLER' });
+    expect(Date.now() - started).toBeLessThan(5_000);
+  });
+
   it('stops at once when, during a controlled shutdown, the controller has already dropped its registration', async () => {
     const address = await startController();
     const config = resolveBrokerConfig({ nodeId: 7, clusterId: CLUSTER, listen: { host: '127.0.0.1', port: 9999 }, controllers: [address], dataDir: root! });

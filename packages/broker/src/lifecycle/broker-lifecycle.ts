@@ -46,25 +46,40 @@ export class BrokerLifecycle {
     return this.state.fenced;
   }
 
-  /** Registers (retrying until the controller accepts: a previous incarnation's session may still run). */
+  /**
+   * Registers, retrying until the controller accepts (a previous incarnation's session may still
+   * run) and while no active controller answers (the quorum may still be electing), for up to
+   * `initialBrokerRegistrationTimeoutMs`.
+   */
   async register(): Promise<void> {
-    const deadline = Date.now() + 120_000;
+    const deadline = Date.now() + this.config.initialBrokerRegistrationTimeoutMs;
     for (;;) {
-      const response = await this.controller.call<RegisterBrokerResponse__Output>('RegisterBroker', {
-        clusterId: this.config.clusterId,
-        brokerId: this.config.nodeId,
-        incarnationId: this.incarnationId,
-        listeners: [{ listenerName: 'PLAINTEXT', host: this.advertised.host, port: this.advertised.port }],
-        ...(this.config.rack === undefined ? {} : { rack: this.config.rack }),
-      });
-      if (response.error === null || response.error.code === 'NONE') {
-        this.state = { brokerEpoch: response.brokerEpoch, fenced: true, caughtUp: false };
-        this.logger.info({ brokerEpoch: response.brokerEpoch }, 'registered with the controller');
-        return;
+      let problem: QuillError;
+      try {
+        const response = await this.controller.call<RegisterBrokerResponse__Output>(
+          'RegisterBroker',
+          {
+            clusterId: this.config.clusterId,
+            brokerId: this.config.nodeId,
+            incarnationId: this.incarnationId,
+            listeners: [{ listenerName: 'PLAINTEXT', host: this.advertised.host, port: this.advertised.port }],
+            ...(this.config.rack === undefined ? {} : { rack: this.config.rack }),
+          },
+          { timeoutMs: Math.max(1, deadline - Date.now()) },
+        );
+        if (response.error === null || response.error.code === 'NONE') {
+          this.state = { brokerEpoch: response.brokerEpoch, fenced: true, caughtUp: false };
+          this.logger.info({ brokerEpoch: response.brokerEpoch }, 'registered with the controller');
+          return;
+        }
+        problem = new QuillError(response.error.code, response.error.message);
+      } catch (error) {
+        if (!(error instanceof QuillError)) throw error;
+        problem = error;
       }
-      const retriable = response.error.code === 'DUPLICATE_BROKER_REGISTRATION' || new QuillError(response.error.code).retriable;
-      if (!retriable || Date.now() > deadline) throw new QuillError(response.error.code, response.error.message);
-      this.logger.info({ error: response.error.code }, 'registration refused for now; retrying');
+      const retriable = problem.code === 'DUPLICATE_BROKER_REGISTRATION' || problem.retriable;
+      if (!retriable || Date.now() >= deadline) throw problem;
+      this.logger.warn({ error: problem.code, message: problem.message }, 'not registered yet; retrying');
       await new Promise((resolve) => setTimeout(resolve, this.config.heartbeatIntervalMs));
     }
   }

@@ -104,14 +104,19 @@ export class Nemesis {
     this.wake?.();
   }
 
-  /** Heals the network and the disks, resumes paused nodes and restarts killed ones. */
-  async healAll(): Promise<void> {
+  /**
+   * Heals the network and the disks, resumes paused nodes and restarts killed ones, and any node
+   * that exited by itself (returned, so the run can report it: a node should outlive its faults).
+   */
+  async healAll(): Promise<number[]> {
     this.cluster.heal();
     for (const id of this.failingFsync) await this.endFsyncFailure(id);
     for (const id of this.paused) this.cluster.node(id).process.resume();
     this.paused.clear();
-    for (const id of this.killed) this.restart(id);
+    const exited = [...this.cluster.nodes.keys()].filter((id) => !this.killed.has(id) && !this.cluster.node(id).process.running).sort((a, b) => a - b);
+    for (const id of [...this.killed, ...exited]) this.restart(id);
     this.killed.clear();
+    return exited;
   }
 
   private async inject(fault: PlannedFault): Promise<() => Promise<void>> {
@@ -406,7 +411,7 @@ export class Nemesis {
   /**
    * The shape's nodes lose power (all at once, one, or a subset a few hundred ms apart): each is
    * SIGKILLed and its disk keeps only what it had fsynced (a cluster with `unsyncedDisks`). They
-   * start again on that data when the fault ends.
+   * start again on that data when the fault ends, and the fault lasts until they are back.
    */
   private async powerLoss(fault: Extract<PlannedFault, { kind: 'power-loss' }>, nodes: readonly number[]): Promise<FaultEffect> {
     const cuts = planPowerLoss(fault.variant, nodes, fault.pick);
@@ -427,11 +432,14 @@ export class Nemesis {
     return {
       targets: ids,
       detail: `power loss (${fault.variant}) of ${ids.join(',')}${when}: ${total.filesRolledBack} files rolled back, ${total.bytesDropped} unsynced bytes dropped, ${total.entriesUndone} directory entries undone`,
+      // Back on their data, and waited for (as a rolling restart waits), so the next fault hits a
+      // cluster that is serving again rather than one still starting.
       undo: async () => {
         for (const id of ids) {
           this.killed.delete(id);
           this.restart(id);
         }
+        for (const id of ids) await this.waitUntilBack(id);
       },
     };
   }

@@ -211,7 +211,8 @@ export async function runChaos(options: ChaosOptions): Promise<ChaosReport> {
       clearInterval(reportFaults);
       nemesis.stop();
       await nemesisRun;
-      await nemesis.healAll();
+      const exited = await nemesis.healAll();
+      if (exited.length > 0) progress(`nodes ${exited.join(',')} had exited by themselves; restarted them`);
     }
     const writesEnded = history.now();
     progress('healed; waiting for the cluster to recover');
@@ -221,7 +222,12 @@ export async function runChaos(options: ChaosOptions): Promise<ChaosReport> {
     const endOffsets = await settledEndOffsets(quill, history, settings.recoveryTimeoutMs);
     const endOffsetsRecord = Object.fromEntries([...endOffsets].map(([topic, ends]) => [topic, Object.fromEntries(ends)]));
     progress(`final read up to ${JSON.stringify(endOffsetsRecord)}`);
-    const { complete } = await finalRead({ quill, endOffsets, history, timeoutMs: settings.finalReadTimeoutMs });
+    // Without every checked partition's high watermark (brokers that never came back), a final
+    // read proves nothing: it stays incomplete, and the checker does not count unread writes lost.
+    const covered = topics.every((topic) => endOffsets.get(topic)?.size === settings.partitions);
+    if (!covered) progress('the final read is incomplete: not every partition answered its high watermark');
+    const read = await finalRead({ quill, endOffsets, history, timeoutMs: settings.finalReadTimeoutMs });
+    const complete = covered && read.complete;
     const churnRead = churn === undefined ? undefined : await churn.finalRead(settings.finalReadTimeoutMs);
     const result = checkHistory(history.events, { workloadStart, workloadEnd: writesEnded, finalReadDone: complete });
     const report: ChaosReport = {
