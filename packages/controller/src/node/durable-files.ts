@@ -35,11 +35,20 @@ export function createDirectoryDurably(dir: string): void {
   }
 }
 
-/** Makes `dir` durable as it is now: every file in it fsynced, then the directory itself. */
+/**
+ * Makes `dir` durable as it is now: every file in it fsynced, then the directory itself. A file
+ * removed meanwhile (LevelDB deletes obsolete files from a background thread) needs no sync.
+ */
 export function syncDirectoryContents(dir: string): void {
   for (const entry of fs.readdirSync(dir, { withFileTypes: true })) {
     if (!entry.isFile()) continue;
-    const fd = fs.openSync(path.join(dir, entry.name), 'r');
+    let fd: number;
+    try {
+      fd = fs.openSync(path.join(dir, entry.name), 'r');
+    } catch (error) {
+      if ((error as NodeJS.ErrnoException).code === 'ENOENT') continue;
+      throw error;
+    }
     try {
       fs.fsyncSync(fd);
     } finally {
