@@ -1,46 +1,18 @@
 import { ConfigResourceType, ErrorCode } from '@quill/proto';
 import { SeededRandom } from '@quill/random';
 import { describe, expect, it } from 'vitest';
-import { effectiveTopicConfig, isUsableBroker, partitionOf, partitionsOf, topicByName, topicsSortedByName } from '../metadata/queries.js';
+import { effectiveTopicConfig, isUsableBroker, partitionsOf, topicsSortedByName } from '../metadata/queries.js';
 import { NO_LEADER, type MetadataState, type PartitionMetadata } from '../metadata/state.js';
 import { forEachSeed, MetadataCluster, seededUuids } from '../test-support/metadata-cluster.js';
+import { clusterWith as clusterOf, partitionOfT as partition, proposeIsr as shrinkIsr } from '../test-support/topic-fixture.js';
 import { runRandomWorkload } from '../test-support/random-workload.js';
 import { alterConfigs } from './alter-configs.js';
-import { alterPartition } from './alter-partition.js';
 import { brokerHeartbeat } from './broker-heartbeat.js';
 import { registerBroker, unregisterBroker, type BrokerRegistrationRequest } from './broker-registration.js';
 import { expireBrokerSession } from './broker-session.js';
-import { createTopic } from './create-topics.js';
 
-/** Brokers 1..n and topic "t" with the given replica lists. */
-function clusterWith(brokers: number, replicaLists: number[][], configs: Record<string, string> = {}): MetadataCluster {
-  const c = new MetadataCluster(seededUuids(new SeededRandom(5)));
-  for (let id = 1; id <= brokers; id++) c.addBroker(id);
-  const assignments = replicaLists.map((brokerIds, partition) => ({ partition, brokerIds }));
-  c.expect(createTopic(c.state, { name: 't', numPartitions: -1, replicationFactor: -1, assignments, configs }, c.topicContext));
-  return c;
-}
 
-function partition(c: MetadataCluster, index = 0): PartitionMetadata {
-  return partitionOf(c.state, topicByName(c.state, 't')!.topicId, index)!;
-}
-
-/** The leader shrinks the ISR of partition `index` to `isr`. */
-function shrinkIsr(c: MetadataCluster, isr: number[], index = 0): void {
-  const p = partition(c, index);
-  const leader = c.state.brokers.get(p.leader)!;
-  c.expect(
-    alterPartition(c.state, {
-      brokerId: leader.brokerId,
-      brokerEpoch: leader.brokerEpoch,
-      topicId: p.topicId,
-      partition: index,
-      leaderEpoch: p.leaderEpoch,
-      partitionEpoch: p.partitionEpoch,
-      newIsr: isr,
-    }),
-  );
-}
+const clusterWith = (brokers: number, replicaLists: number[][], configs: Record<string, string> = {}): MetadataCluster => clusterOf(brokers, replicaLists, { configs });
 
 const listeners = [{ listenerName: 'PLAINTEXT', host: 'h', port: 9092 }];
 

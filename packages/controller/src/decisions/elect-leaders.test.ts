@@ -1,43 +1,11 @@
 import { ErrorCode } from '@quill/proto';
-import { SeededRandom } from '@quill/random';
 import { describe, expect, it } from 'vitest';
-import { partitionOf, topicByName } from '../metadata/queries.js';
-import { NO_LEADER, type PartitionMetadata } from '../metadata/state.js';
-import { MetadataCluster, seededUuids } from '../test-support/metadata-cluster.js';
-import { alterPartition } from './alter-partition.js';
+import { NO_LEADER } from '../metadata/state.js';
+import type { MetadataCluster } from '../test-support/metadata-cluster.js';
+import { clusterWith as clusterOf, partitionOfT as partition, proposeIsr as setIsr } from '../test-support/topic-fixture.js';
 import { expireBrokerSession } from './broker-session.js';
-import { createTopic } from './create-topics.js';
 import { electLeaders } from './elect-leaders.js';
 
-/** Brokers 1..n and topic "t" with the given replica lists. */
-function clusterWith(brokers: number, replicaLists: number[][]): MetadataCluster {
-  const c = new MetadataCluster(seededUuids(new SeededRandom(17)));
-  for (let id = 1; id <= brokers; id++) c.addBroker(id);
-  const assignments = replicaLists.map((brokerIds, partition) => ({ partition, brokerIds }));
-  c.expect(createTopic(c.state, { name: 't', numPartitions: -1, replicationFactor: -1, assignments, configs: {} }, c.topicContext));
-  return c;
-}
-
-function partition(c: MetadataCluster, index = 0): PartitionMetadata {
-  return partitionOf(c.state, topicByName(c.state, 't')!.topicId, index)!;
-}
-
-/** The partition's leader asks for `isr`. */
-function setIsr(c: MetadataCluster, isr: number[], index = 0): void {
-  const p = partition(c, index);
-  const leader = c.state.brokers.get(p.leader)!;
-  c.expect(
-    alterPartition(c.state, {
-      brokerId: leader.brokerId,
-      brokerEpoch: leader.brokerEpoch,
-      topicId: p.topicId,
-      partition: index,
-      leaderEpoch: p.leaderEpoch,
-      partitionEpoch: p.partitionEpoch,
-      newIsr: isr,
-    }),
-  );
-}
 
 /** Broker 1 loses its session (its leaderships move away) and comes back, unfenced but out of the ISRs. */
 function bounceBrokerOne(c: MetadataCluster): void {
@@ -46,6 +14,8 @@ function bounceBrokerOne(c: MetadataCluster): void {
 }
 
 const codes = (results: ReadonlyArray<{ errorCode: string }>): string[] => results.map((r) => r.errorCode);
+
+const clusterWith = (brokers: number, replicaLists: number[][]): MetadataCluster => clusterOf(brokers, replicaLists, { seed: 17 });
 
 describe('preferred leader election', () => {
   it('gives the leadership back to the preferred replica once it is in the ISR, with new leader and partition epochs', () => {
