@@ -1,0 +1,2 @@
+export { systemClock, type Clock, type Timer } from './clock.js';
+export { ManualClock } from './manual-clock.js';
