@@ -1,0 +1,62 @@
+import type { ServerDuplexStream } from '@grpc/grpc-js';
+import type { BrokerHandlers, FetchPartitionResponse, FetchRequest__Output, FetchResponse } from '@quill/proto';
+import { brokerError, toQuillError } from '../../errors.js';
+import { serveInOrder } from '../in-order-stream.js';
+import { errorResponse, unary } from '../unary.js';
+import type { BrokerServiceContext } from './context.js';
+import { codeOf, unknownPartition } from './partition-errors.js';
+
+/** A consumer's Fetch, one request per call. */
+export function fetchHandler(ctx: BrokerServiceContext): BrokerHandlers['Fetch'] {
+  return unary((call) => fetch(ctx, call.request));
+}
+
+/** A consumer's Fetch on one long-lived stream: one answer per request, in order. */
+export function fetchStreamHandler(ctx: BrokerServiceContext): BrokerHandlers['FetchStream'] {
+  return (call: ServerDuplexStream<FetchRequest__Output, FetchResponse>) => {
+    serveInOrder(call, (request) => fetch(ctx, request), { maxPending: ctx.config.queuedMaxRequestsPerStream, failed: errorResponse });
+  };
+}
+
+/** A consumer fetch: long-polls until some partition has data below its high watermark, then reads. */
+async function fetch(ctx: BrokerServiceContext, request: FetchRequest__Output): Promise<FetchResponse> {
+  const wanted = request.topics.flatMap((t) => t.partitions.map((p) => ({ topic: t.topic, ...p })));
+  const ready = (): boolean =>
+    wanted.some((w) => {
+      const partition = ctx.replicas.partition(w.topic, w.partition);
+      // Errors (no replica, not leader, offset outside the log) are answered at once, not after the wait.
+      if (partition === undefined || !partition.isLeader) return true;
+      const log = partition.log;
+      return partition.highWatermark > w.fetchOffset || w.fetchOffset > log.logEndOffset || w.fetchOffset < log.logStartOffset;
+    });
+  // Only hosted replicas can change the answer; a missing one makes `ready` hold at once.
+  const keys = wanted.flatMap((w) => ctx.replicas.partition(w.topic, w.partition)?.key ?? []);
+  await ctx.replicas.waitForData(keys, ready, request.maxWaitMs);
+  let budget = request.maxBytes > 0 ? request.maxBytes : Number.MAX_SAFE_INTEGER;
+  const topics = request.topics.map((topic) => ({
+    topic: topic.topic,
+    partitions: topic.partitions.map((p): FetchPartitionResponse => {
+      try {
+        const partition = ctx.replicas.partition(topic.topic, p.partition);
+        if (partition === undefined) throw unknownPartition(ctx.replicas.state, topic.topic, p.partition);
+        if (!partition.isLeader) throw brokerError('NOT_LEADER_OR_FOLLOWER', `${partition.key} is not led by broker ${ctx.config.nodeId}`);
+        const fenced = partition.checkLeaderEpoch(p.currentLeaderEpoch);
+        if (fenced !== undefined) throw fenced;
+        const maxBytes = Math.max(1, Math.min(p.partitionMaxBytes > 0 ? p.partitionMaxBytes : budget, budget));
+        const read = partition.readForConsumer(p.fetchOffset, maxBytes);
+        budget = Math.max(0, budget - read.records.length);
+        return {
+          partition: p.partition,
+          errorCode: 'NONE',
+          highWatermark: read.highWatermark,
+          lastStableOffset: read.highWatermark,
+          logStartOffset: read.logStartOffset,
+          records: read.records,
+        };
+      } catch (error) {
+        return { partition: p.partition, ...codeOf(toQuillError(error)), highWatermark: -1, lastStableOffset: -1, logStartOffset: -1 };
+      }
+    }),
+  }));
+  return { topics };
+}

@@ -1,0 +1,13 @@
+import type { BrokerHandlers } from '@quill/proto';
+import { unary } from '../unary.js';
+import type { BrokerServiceContext } from './context.js';
+
+/** InitProducerId: a fresh id for an idempotent producer (epoch 0); transactional ids are refused. */
+export function initProducerIdHandler(ctx: BrokerServiceContext): BrokerHandlers['InitProducerId'] {
+  return unary(async (call) => {
+    if (call.request.transactionalId !== undefined && call.request.transactionalId !== '') {
+      return { error: { code: 'INVALID_REQUEST', message: 'Transactions are not supported yet: leave transactionalId unset for an idempotent producer.' } };
+    }
+    return { producerId: await ctx.producerIds.nextId(), producerEpoch: 0 };
+  });
+}
