@@ -9,7 +9,7 @@ import v8 from 'node:v8';
  * a few MB above the live heap, below the young generation's capacity, so the next full GC
  * (Mark-Compact) starts almost at once: 14 to 42 of them per broker in an 8 s run of the 1 KiB
  * produce benchmark, each freeing about 1.5 MB, a fifth of the broker's CPU. At 300 the same run
- * has 2 per broker, and RSS stays under 200 MB (docs/BENCHMARKS.md, "Where the time goes").
+ * has 2 per broker, and RSS stays under 200 MB (docs/benchmarks/round-1.md, "Where the time goes").
  */
 export const BROKER_HEAP_GROWING_PERCENT = 300;
 

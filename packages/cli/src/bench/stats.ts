@@ -142,7 +142,7 @@ export class ProgressWindow {
   }
 }
 
-/** Throughput over a run; MB are 10^6 bytes, as in ../shared/peers and docs/BENCHMARKS.md. */
+/** Throughput over a run; MB are 10^6 bytes, as JetStream's benchmark scripts and docs/BENCHMARKS.md count them. */
 export function rates(records: number, bytes: number, seconds: number): { recordsPerSec: number; mbPerSec: number } {
   if (seconds <= 0) return { recordsPerSec: Number.NaN, mbPerSec: Number.NaN };
   return { recordsPerSec: records / seconds, mbPerSec: bytes / seconds / 1e6 };

@@ -31,7 +31,7 @@ export interface TargetOptions {
  *
  * Gives this process (the `quill bench` CLI) the brokers' GC setting: a benchmark client streams
  * large buffers through a small live heap just as a broker does, and with V8's default growing
- * factor GC took 26% of its busy time (docs/BENCHMARKS.md). Only the CLI calls this, so no host
+ * factor GC took 26% of its busy time (docs/benchmarks/round-1.md). Only the CLI calls this, so no host
  * of the client library gets its GC changed.
  */
 export async function openTarget(options: TargetOptions, progress: (line: string) => void): Promise<BenchTarget> {

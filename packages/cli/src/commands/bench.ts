@@ -17,7 +17,7 @@ const COMPRESSIONS = ['none', 'gzip', 'snappy', 'lz4', 'zstd'] as const satisfie
  * Kafka's batch.size default is 16 KiB and the client's is 128 KiB. A benchmark defaults to 512 KiB:
  * each batch costs an append, an fdatasync and a fetch round on every replica, whatever its size, so
  * at 100 B records 512 KiB batches sent 1.9x the records/s of 128 KiB ones here, and 1 MiB no more
- * (docs/BENCHMARKS.md, "batch size").
+ * (docs/benchmarks/round-4.md, "What changed in round 4").
  */
 const DEFAULT_BATCH_SIZE = 512 * 1024;
 /** Kafka's max.in.flight.requests.per.connection. */
