@@ -7,10 +7,13 @@ import {
   ErrorCode,
   PROTO_DIR,
   QuillError,
+  asQuillError,
   errorFromResponse,
   errorInfo,
+  errorMessage,
   isRetriable,
   loadQuillPackage,
+  toWireError,
 } from './index.js';
 
 interface ParsedCode {
@@ -165,5 +168,41 @@ describe('QuillError', () => {
     expect(errorFromResponse(undefined)).toBeUndefined();
     expect(errorFromResponse({ code: 'NONE', message: '' })).toBeUndefined();
     expect(errorFromResponse({ code: 'NOT_COORDINATOR', message: 'm' })?.code).toBe('NOT_COORDINATOR');
+  });
+});
+
+describe('anything thrown as a QuillError', () => {
+  it('keeps a QuillError as it is', () => {
+    const err = new QuillError('NOT_LEADER_OR_FOLLOWER', 'moved');
+    expect(asQuillError(err)).toBe(err);
+    expect(asQuillError(err, 'INVALID_REQUEST')).toBe(err);
+    expect(toWireError(err)).toEqual({ code: 'NOT_LEADER_OR_FOLLOWER', message: 'moved' });
+  });
+
+  it('wraps any other Error with its message and the original as cause', () => {
+    const cause = new TypeError('bad input');
+    const err = asQuillError(cause);
+    expect(err).toBeInstanceOf(QuillError);
+    expect(err.code).toBe('UNKNOWN_SERVER_ERROR');
+    expect(err.retriable).toBe(false);
+    expect(err.message).toBe('bad input');
+    expect(err.cause).toBe(cause);
+    expect(toWireError(cause)).toEqual({ code: 'UNKNOWN_SERVER_ERROR', message: 'bad input' });
+  });
+
+  it('wraps thrown non-Errors with their string form, under the fallback code when given', () => {
+    const err = asQuillError('socket closed', 'NETWORK_EXCEPTION');
+    expect(err.code).toBe('NETWORK_EXCEPTION');
+    expect(err.retriable).toBe(true);
+    expect(err.message).toBe('socket closed');
+    expect(err.cause).toBe('socket closed');
+    expect(toWireError(42)).toEqual({ code: 'UNKNOWN_SERVER_ERROR', message: '42' });
+  });
+
+  it('errorMessage reads an Error\'s message, else the string form', () => {
+    expect(errorMessage(new Error('boom'))).toBe('boom');
+    expect(errorMessage(new QuillError('REQUEST_TIMED_OUT', 'slow'))).toBe('slow');
+    expect(errorMessage(undefined)).toBe('undefined');
+    expect(errorMessage({ toString: () => 'custom' })).toBe('custom');
   });
 });

@@ -80,6 +80,25 @@ export class QuillError extends Error {
   }
 }
 
+/** The message of anything thrown: an Error's message, else its string form. */
+export function errorMessage(error: unknown): string {
+  return error instanceof Error ? error.message : String(error);
+}
+
+/**
+ * Anything thrown as a QuillError: a QuillError as it is, anything else under `fallbackCode`
+ * with its message, keeping the original as `cause`.
+ */
+export function asQuillError(error: unknown, fallbackCode: ErrorCode = ErrorCode.UNKNOWN_SERVER_ERROR): QuillError {
+  if (error instanceof QuillError) return error;
+  return new QuillError(fallbackCode, errorMessage(error), { cause: error });
+}
+
+/** Anything thrown as the `quill.v1.Error` of a response (UNKNOWN_SERVER_ERROR unless it is a QuillError). */
+export function toWireError(error: unknown): WireError {
+  return asQuillError(error).toWire();
+}
+
 /**
  * The QuillError a response's request-level `error` stands for, or undefined when it is
  * absent (null after decoding) or NONE.

@@ -6,9 +6,12 @@ export {
   ERROR_TABLE,
   ErrorCode,
   QuillError,
+  asQuillError,
   errorFromResponse,
   errorInfo,
+  errorMessage,
   isRetriable,
+  toWireError,
   type ErrorInfo,
   type QuillErrorOptions,
   type WireError,
@@ -23,3 +26,4 @@ export {
 } from './loader.js';
 export { CLIENT_ID_METADATA_KEY, FLOW_CONTROL_WINDOW_BYTES, GRPC_CHANNEL_OPTIONS, MAX_MESSAGE_BYTES } from './options.js';
 export { createServiceClient } from './clients.js';
+export type { BidiStreamingMethods, UnaryMethods } from './service-methods.js';
