@@ -2,9 +2,9 @@ import * as grpc from '@grpc/grpc-js';
 import { ErrorCode, QuillError, loadQuillPackage } from '@quill/proto';
 import { encodeBatch } from '@quill/records';
 import { pino } from 'pino';
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { afterEach, beforeEach, describe, expect, expectTypeOf, it } from 'vitest';
 import { ScriptedCluster, deadAddress } from '../test-support/scripted-cluster.js';
-import { BrokerConnection } from './connection.js';
+import { BrokerConnection, type BrokerStreamedMethod, type BrokerUnaryMethod } from './connection.js';
 import { ConnectionPool } from './pool.js';
 
 const logger = pino({ level: 'silent' });
@@ -130,6 +130,12 @@ describe('BrokerConnection.streamRequest (ProduceStream, FetchStream)', () => {
   afterEach(async () => {
     for (const c of connections.splice(0)) c.close();
     await cluster.stop();
+  });
+
+  it('streams the unary RPCs that have a stream twin in the Broker service, read off the generated types', () => {
+    expectTypeOf<BrokerStreamedMethod>().toEqualTypeOf<'Produce' | 'Fetch'>();
+    expectTypeOf<'ProduceStream'>().not.toMatchTypeOf<BrokerUnaryMethod>();
+    expectTypeOf<'Metadata'>().toMatchTypeOf<BrokerUnaryMethod>();
   });
 
   it('pipelines requests on one stream, answers matched in order, with the client id', async () => {

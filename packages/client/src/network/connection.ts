@@ -5,43 +5,18 @@ import {
   QuillError,
   createServiceClient,
   errorFromResponse,
+  type BidiStreamingMethods,
   type BrokerClient,
+  type BrokerHandlers,
   type Error__Output,
+  type UnaryMethods,
 } from '@quill/proto';
 import type { Logger } from 'pino';
 import { fromGrpcError } from './grpc-errors.js';
 import { RequestStream } from './request-stream.js';
 
-/** The unary RPCs of the Broker service (the streams are in `BrokerStreamedMethod`). */
-export type BrokerUnaryMethod =
-  | 'Metadata'
-  | 'Produce'
-  | 'Fetch'
-  | 'ListOffsets'
-  | 'CreateTopics'
-  | 'DeleteTopics'
-  | 'CreatePartitions'
-  | 'DescribeConfigs'
-  | 'AlterConfigs'
-  | 'IncrementalAlterConfigs'
-  | 'ElectLeaders'
-  | 'DescribeCluster'
-  | 'DescribeQuorum'
-  | 'FindCoordinator'
-  | 'JoinGroup'
-  | 'SyncGroup'
-  | 'Heartbeat'
-  | 'LeaveGroup'
-  | 'OffsetCommit'
-  | 'OffsetFetch'
-  | 'ListGroups'
-  | 'DescribeGroups'
-  | 'DeleteGroups'
-  | 'InitProducerId'
-  | 'AddPartitionsToTxn'
-  | 'AddOffsetsToTxn'
-  | 'EndTxn'
-  | 'TxnOffsetCommit';
+/** The unary RPCs of the Broker service, read off the generated handlers (the streams are in `BrokerStreamedMethod`). */
+export type BrokerUnaryMethod = UnaryMethods<BrokerHandlers>;
 
 // The last overload of each generated method is `(argument, callback)`: read both types off it.
 type UnarySignature<M extends BrokerUnaryMethod> = Parameters<BrokerClient[M]>;
@@ -52,7 +27,9 @@ export type BrokerResponse<M extends BrokerUnaryMethod> =
   UnarySignature<M>[1] extends grpc.requestCallback<infer R> ? R : never;
 
 /** Unary RPCs that also have a stream twin (`ProduceStream`, `FetchStream`) with the same messages. */
-export type BrokerStreamedMethod = 'Produce' | 'Fetch';
+export type BrokerStreamedMethod = {
+  [M in BrokerUnaryMethod]: `${M}Stream` extends BidiStreamingMethods<BrokerHandlers> ? M : never;
+}[BrokerUnaryMethod];
 
 type UntypedUnary = (
   request: unknown,
@@ -197,8 +174,10 @@ export class BrokerConnection {
   private streamFor(method: BrokerStreamedMethod): RequestStream<unknown, unknown> {
     let stream = this.streams.get(method);
     if (stream === undefined) {
-      const open = method === 'Produce' ? () => this.client.ProduceStream(this.metadata) : () => this.client.FetchStream(this.metadata);
-      stream = new RequestStream<unknown, unknown>(open as () => grpc.ClientDuplexStream<unknown, unknown>, { method: `${method}Stream`, address: this.address });
+      const streamMethod = `${method}Stream` as const;
+      const openStream = this.client[streamMethod] as unknown as (metadata: grpc.Metadata) => grpc.ClientDuplexStream<unknown, unknown>;
+      const open = (): grpc.ClientDuplexStream<unknown, unknown> => openStream.call(this.client, this.metadata);
+      stream = new RequestStream<unknown, unknown>(open, { method: streamMethod, address: this.address });
       this.streams.set(method, stream);
     }
     return stream;
