@@ -4,15 +4,14 @@ export { StorageError, type StorageErrorCode } from './errors.js';
 export { GroupCommitScheduler, type Flushable } from './flush/group-commit.js';
 export { readOffsetCheckpoint, writeOffsetCheckpoint } from './log/checkpoint.js';
 export { LogMaintenance, type LogMaintenanceOptions } from './log/maintenance.js';
+export { type AppendInfo, type AppendOptions } from './log/append-batches.js';
 export {
   PartitionLog,
-  type AppendInfo,
-  type AppendOptions,
   type LogRead,
-  type OpenReport,
   type PartitionLogOptions,
   type ReadOptions,
 } from './log/partition-log.js';
+export { type OpenReport } from './log/recovery.js';
 export { segmentsToDelete, type SegmentSummary } from './log/retention.js';
 export {
   FSYNC_FAULT_FILE,

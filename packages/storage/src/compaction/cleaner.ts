@@ -2,7 +2,7 @@ import fs from 'node:fs';
 import { decodeBatch, encodeBatch, encodeEmptyBatch, readBatchHeader, type BatchHeader, type Record } from '@quill/records';
 import { CLEANED_SUFFIX, LOG_SUFFIX, segmentPath } from '../file-names.js';
 import { fdatasync } from '../file-sync.js';
-import type { PartitionLog } from '../log/partition-log.js';
+import type { LogConfig } from '../config.js';
 import type { ScannedBatch } from '../segment/batch-scan.js';
 import type { LogSegment } from '../segment/segment.js';
 
@@ -12,6 +12,18 @@ export interface CompactionResult {
   bytesAfter: number;
   recordsRemoved: number;
   tombstonesRemoved: number;
+}
+
+/** What a compaction pass needs of the partition log it cleans. */
+export interface CompactableLog {
+  readonly config: Pick<LogConfig, 'cleanerMaxKeys' | 'deleteRetentionMs'>;
+  /** Offsets below this were cleaned by an earlier pass. */
+  cleanedUpTo: number;
+  readonly truncationCount: number;
+  sealedSegmentsBelow(upperBoundOffset: number): LogSegment[];
+  allSegments(): LogSegment[];
+  holdsSegment(segment: LogSegment, generation: number): boolean;
+  markCompacted(): void;
 }
 
 /** Bytes of work between two yields to the event loop, so appends and reads go on during a clean. */
@@ -31,7 +43,7 @@ const keyOf = (key: Buffer): string => key.toString('latin1');
  * emptied of records if need be (as Kafka does): the broker rebuilds producer sequences from the
  * log, and without it an idempotent producer's next batch would be out of order after a restart.
  */
-export async function compactLog(log: PartitionLog, nowMs: number, upperBoundOffset: number): Promise<CompactionResult> {
+export async function compactLog(log: CompactableLog, nowMs: number, upperBoundOffset: number): Promise<CompactionResult> {
   const result: CompactionResult = { segmentsCleaned: 0, bytesBefore: 0, bytesAfter: 0, recordsRemoved: 0, tombstonesRemoved: 0 };
   const candidates = log.sealedSegmentsBelow(upperBoundOffset);
   const { latest, mappedSegments } = await buildOffsetMap(candidates, log.config.cleanerMaxKeys);
@@ -97,7 +109,7 @@ async function buildOffsetMap(
  * The base offset of each producer's last data batch in the log (control batches are kept anyway).
  * Headers only; yields between segments.
  */
-async function lastBatchOfEachProducer(log: PartitionLog): Promise<Map<number, number>> {
+async function lastBatchOfEachProducer(log: CompactableLog): Promise<Map<number, number>> {
   const last = new Map<number, number>();
   for (const segment of log.allSegments()) {
     // Removed while this pass yielded (retention, truncation): its batches are gone.

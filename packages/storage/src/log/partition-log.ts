@@ -1,31 +1,18 @@
 import fs from 'node:fs';
-import path from 'node:path';
-import {
-  RecordsError,
-  setBaseOffset,
-  setPartitionLeaderEpoch,
-  splitBatches,
-  type BatchHeader,
-} from '@quill/records';
+import type { BatchHeader } from '@quill/records';
 import { pino, type Logger } from 'pino';
 import { compactLog, type CompactionResult } from '../compaction/cleaner.js';
 import { resolveLogConfig, type LogConfig } from '../config.js';
 import { StorageError } from '../errors.js';
-import {
-  CLEANED_SUFFIX,
-  CLEAN_SHUTDOWN_FILE,
-  LOG_SUFFIX,
-  RECOVERY_POINT_FILE,
-  parseSegmentFileName,
-} from '../file-names.js';
-import { REAL_LOG_SYNC, writeFileDurablySync, type LogSync } from '../file-sync.js';
+import { REAL_LOG_SYNC, type LogSync } from '../file-sync.js';
 import { GroupCommitScheduler } from '../flush/group-commit.js';
-import { LogSegment, type AppendedBatch, type SegmentOptions } from '../segment/segment.js';
-import { readOffsetCheckpoint, replaceOffsetCheckpoint, writeOffsetCheckpoint } from './checkpoint.js';
+import { LogSegment, type SegmentOptions } from '../segment/segment.js';
+import { describeAppend, placeBatches, splitForAppend, type AppendInfo, type AppendOptions } from './append-batches.js';
+import { DurabilityTracker } from './durability-tracker.js';
+import { LogFlusher, type FlushedLog } from './log-flusher.js';
+import { lowerRecoveryPoint, replaceRecoveryPoint, writeCleanShutdownMarker, writeCompactedMarker } from './recovery-files.js';
+import { recoverLog, type OpenReport, type RecoveredLog } from './recovery.js';
 import { segmentsToDelete } from './retention.js';
-
-/** Present once the cleaner has rewritten a segment: offsets may have gaps from then on. */
-export const COMPACTED_MARKER_FILE = '.compacted';
 
 export interface PartitionLogOptions {
   config?: Partial<LogConfig>;
@@ -36,23 +23,6 @@ export interface PartitionLogOptions {
   now?: () => number;
   /** The fsyncs acks depend on; injected so tests can hold them or observe their order. */
   sync?: LogSync;
-}
-
-export interface AppendOptions {
-  /** Leader appends get offsets assigned from the log end; followers keep the leader's offsets. */
-  assignOffsets: boolean;
-  /** Stamped into each batch's partitionLeaderEpoch when assigning offsets. */
-  leaderEpoch?: number;
-}
-
-export interface AppendInfo {
-  firstOffset: number;
-  lastOffset: number;
-  maxTimestamp: number;
-  batchCount: number;
-  recordCount: number;
-  /** The batches as written (offsets stamped), for callers that track producer state. */
-  batches: readonly BatchHeader[];
 }
 
 export interface ReadOptions {
@@ -69,13 +39,6 @@ export interface LogRead {
   logEndOffset: number;
 }
 
-export interface OpenReport {
-  recoveredSegments: number;
-  truncatedBytes: number;
-  removedSegments: number;
-  cleanShutdown: boolean;
-}
-
 const DEFAULT_READ_MAX_BYTES = 1024 * 1024;
 
 /**
@@ -84,45 +47,40 @@ const DEFAULT_READ_MAX_BYTES = 1024 * 1024;
  */
 export class PartitionLog {
   private segments: LogSegment[];
-  private flushed: number;
-  private readonly unflushed = new Set<LogSegment>();
-  private readonly durableWaiters: Array<{ offset: number; resolve: () => void; reject: (e: Error) => void }> = [];
-  private readonly durableListeners = new Set<(offset: number) => void>();
+  private readonly durability: DurabilityTracker;
+  private readonly flusher: LogFlusher;
   private readonly failureListeners = new Set<(error: StorageError) => void>();
   private readonly background = new Set<Promise<unknown>>();
-  private everyBatchChain: Promise<void> = Promise.resolve();
-  /**
-   * Offsets each in-flight flush may raise `flushed` to. A truncation lowers them to the new log
-   * end: bytes past it are new, and a sync that began before the truncation did not cover them.
-   */
-  private readonly flushTargets = new Set<{ offset: number }>();
-  /** A segment file was created or removed since the last directory fsync began. */
-  private directoryDirty = false;
-  /** The latest directory fsync; every flush waits for it (see syncDirectoryIfDirty). */
-  private directorySync: Promise<void> = Promise.resolve();
-  private rollSyncs: Promise<void> = Promise.resolve();
   private failure: StorageError | undefined;
   private closed = false;
   private compacted: boolean;
   /** Offsets below this were cleaned by the last compaction pass. */
   cleanedUpTo = 0;
   private truncations = 0;
+  readonly openReport: OpenReport;
 
   private constructor(
     readonly dir: string,
     readonly config: LogConfig,
     private readonly logger: Logger,
-    private readonly scheduler: GroupCommitScheduler,
+    scheduler: GroupCommitScheduler,
     private readonly now: () => number,
     private readonly sync: LogSync,
-    segments: LogSegment[],
-    compacted: boolean,
-    readonly openReport: OpenReport,
+    recovered: RecoveredLog,
   ) {
-    this.segments = segments;
-    this.compacted = compacted;
+    this.segments = recovered.segments;
+    this.compacted = recovered.compacted;
+    this.openReport = recovered.report;
     // open() synced everything it recovered before building the log.
-    this.flushed = this.logEndOffset;
+    this.durability = new DurabilityTracker(config.flushPolicy, () => this.logEndOffset, this.logEndOffset);
+    const flushedLog: FlushedLog = {
+      dir,
+      logEndOffset: () => this.logEndOffset,
+      isClosed: () => this.closed,
+      hasFailed: () => this.failure !== undefined,
+      fail: (error) => this.fail(error),
+    };
+    this.flusher = new LogFlusher(flushedLog, config.flushPolicy, sync, scheduler, this.durability);
   }
 
   static async open(dir: string, options: PartitionLogOptions = {}): Promise<PartitionLog> {
@@ -130,65 +88,9 @@ export class PartitionLog {
     const logger = options.logger ?? pino({ level: process.env['QUILL_LOG_LEVEL'] ?? 'warn' });
     const now = options.now ?? Date.now;
     const sync = options.sync ?? REAL_LOG_SYNC;
-    const segmentOptions = { indexIntervalBytes: config.indexIntervalBytes, sync };
-    fs.mkdirSync(dir, { recursive: true });
-    const names = fs.readdirSync(dir);
-    for (const name of names) {
-      // Leftovers of an interrupted compaction or checkpoint write: the originals are intact.
-      if (name.endsWith(CLEANED_SUFFIX) || name.endsWith('.tmp')) fs.rmSync(path.join(dir, name), { force: true });
-    }
-    const cleanShutdown = fs.existsSync(path.join(dir, CLEAN_SHUTDOWN_FILE));
-    fs.rmSync(path.join(dir, CLEAN_SHUTDOWN_FILE), { force: true });
-    const compacted = fs.existsSync(path.join(dir, COMPACTED_MARKER_FILE));
-    const recoveryPoint = readOffsetCheckpoint(path.join(dir, RECOVERY_POINT_FILE)) ?? 0;
-    const bases = names
-      .map((name) => parseSegmentFileName(name, LOG_SUFFIX))
-      .filter((base): base is number => base !== undefined)
-      .sort((a, b) => a - b);
-
-    const report: OpenReport = { recoveredSegments: 0, truncatedBytes: 0, removedSegments: 0, cleanShutdown };
-    const segments: LogSegment[] = [];
-    // Segments from the one holding the recovery point onwards may hold unsynced writes.
-    const firstUnsafe = bases.filter((b) => b <= recoveryPoint).pop() ?? 0;
-    for (let i = 0; i < bases.length; i++) {
-      const base = bases[i]!;
-      const recover = !cleanShutdown && base >= firstUnsafe;
-      const { segment, report: segmentReport } = LogSegment.open(dir, base, {
-        ...segmentOptions,
-        recover,
-        rules: { dense: !compacted, offsetLimit: bases[i + 1] },
-        nowMs: now(),
-      });
-      segments.push(segment);
-      if (recover) report.recoveredSegments++;
-      report.truncatedBytes += segmentReport.truncatedBytes;
-      if (segmentReport.damage !== undefined) {
-        logger.warn({ dir, segment: base, damage: segmentReport.damage, truncatedBytes: segmentReport.truncatedBytes }, 'truncated damaged log tail');
-      }
-      const next = bases[i + 1];
-      // Offsets must continue where this segment ends; later segments are unreachable otherwise.
-      const broken = segmentReport.truncatedBytes > 0 || (!compacted && next !== undefined && segment.endOffset !== next);
-      if (broken && next !== undefined) {
-        for (const later of bases.slice(i + 1)) {
-          LogSegment.removeFiles(dir, later);
-          report.removedSegments++;
-        }
-        logger.error({ dir, segment: base, removed: report.removedSegments }, 'removed segments after a damaged one');
-        break;
-      }
-    }
-    if (segments.length === 0) {
-      segments.push(LogSegment.create(dir, 0, segmentOptions, now()));
-    }
-    // After a crash the recovered bytes may exist only in the page cache: sync them before they
-    // count as durable, and before the recovery point moves past them.
-    if (!cleanShutdown) await Promise.all(segments.map((s) => s.flush()));
-    replaceOffsetCheckpoint(path.join(dir, RECOVERY_POINT_FILE), segments[segments.length - 1]!.baseOffset);
-    // One directory fsync, before any append, makes the removals above (the clean-shutdown marker
-    // above all), a created segment and the recovery point durable.
-    await sync.directory(dir);
+    const recovered = await recoverLog(dir, { indexIntervalBytes: config.indexIntervalBytes, sync, logger, nowMs: now });
     const scheduler = options.flushScheduler ?? new GroupCommitScheduler(config.flushIntervalMs);
-    return new PartitionLog(dir, config, logger, scheduler, now, sync, segments, compacted, report);
+    return new PartitionLog(dir, config, logger, scheduler, now, sync, recovered);
   }
 
   private get segmentOptions(): SegmentOptions {
@@ -209,15 +111,12 @@ export class PartitionLog {
 
   /** End of what has really been fsynced. */
   get flushedOffset(): number {
-    return this.flushed;
+    return this.durability.flushedOffset;
   }
 
-  /**
-   * End of what this log promises to keep across a crash, and so may acknowledge: the fsynced end
-   * under the durable policies, the log end under flush=os (the OS decides).
-   */
+  /** End of what this log may acknowledge under its flush policy (see DurabilityTracker.durableEndOffset). */
   get durableEndOffset(): number {
-    return this.config.flushPolicy === 'os' ? this.logEndOffset : this.flushed;
+    return this.durability.durableEndOffset;
   }
 
   get sizeInBytes(): number {
@@ -238,63 +137,13 @@ export class PartitionLog {
    */
   append(buffer: Buffer, options: AppendOptions): AppendInfo {
     this.throwIfUnusable();
-    const batches = this.validate(buffer);
-    let expected = this.logEndOffset;
-    for (const { header, position } of batches) {
-      if (options.assignOffsets) {
-        setBaseOffset(buffer, expected, position);
-        header.baseOffset = expected;
-        header.lastOffset = expected + header.lastOffsetDelta;
-        if (options.leaderEpoch !== undefined) {
-          setPartitionLeaderEpoch(buffer, options.leaderEpoch, position);
-          header.partitionLeaderEpoch = options.leaderEpoch;
-        }
-      } else if (this.compacted ? header.baseOffset < expected : header.baseOffset !== expected) {
-        throw new StorageError('INVALID_RECORD', `batch base offset ${header.baseOffset} does not follow the log end ${expected}`);
-      }
-      expected = header.lastOffset + 1;
-    }
+    const batches = splitForAppend(buffer, this.config.maxMessageBytes);
+    placeBatches(buffer, batches, this.logEndOffset, options, this.compacted);
     this.maybeRoll(buffer.length, batches[0]!.header.baseOffset);
     const segment = this.activeSegment;
     segment.append(buffer, batches);
-    this.afterAppend(segment);
-    let recordCount = 0;
-    let maxTimestamp = -1;
-    for (const { header } of batches) {
-      recordCount += header.recordCount;
-      if (header.maxTimestamp > maxTimestamp) maxTimestamp = header.maxTimestamp;
-    }
-    return {
-      firstOffset: batches[0]!.header.baseOffset,
-      lastOffset: batches[batches.length - 1]!.header.lastOffset,
-      maxTimestamp,
-      batchCount: batches.length,
-      recordCount,
-      batches: batches.map((b) => b.header),
-    };
-  }
-
-  private validate(buffer: Buffer): AppendedBatch[] {
-    if (buffer.length === 0) throw new StorageError('INVALID_RECORD', 'append of an empty buffer');
-    let batches: AppendedBatch[];
-    try {
-      batches = splitBatches(buffer, { verifyCrc: true });
-    } catch (error) {
-      if (error instanceof RecordsError) {
-        const code = error.code === 'MESSAGE_TOO_LARGE' ? 'MESSAGE_TOO_LARGE' : 'CORRUPT_MESSAGE';
-        throw new StorageError(code, error.message, { cause: error });
-      }
-      throw error;
-    }
-    for (const { header } of batches) {
-      if (header.sizeInBytes > this.config.maxMessageBytes) {
-        throw new StorageError(
-          'MESSAGE_TOO_LARGE',
-          `batch of ${header.sizeInBytes} bytes exceeds max.message.bytes ${this.config.maxMessageBytes}`,
-        );
-      }
-    }
-    return batches;
+    this.flusher.appended(segment);
+    return describeAppend(batches);
   }
 
   private maybeRoll(incomingBytes: number, nextOffset: number): void {
@@ -310,126 +159,31 @@ export class PartitionLog {
     const previous = this.activeSegment;
     const next = LogSegment.create(this.dir, baseOffset, this.segmentOptions, this.now());
     this.segments.push(next);
-    // Once the sealed segment and the new file's directory entry are on disk, recovery after a
-    // crash can start at the new segment. Rolls sync in order, so the recovery point never goes back.
-    this.directoryDirty = true;
-    this.rollSyncs = this.rollSyncs.then(async () => {
-      try {
-        await Promise.all([previous.flush(), previous.flushIndexes()]);
-        await this.syncDirectoryIfDirty();
-        if (!this.closed) writeOffsetCheckpoint(path.join(this.dir, RECOVERY_POINT_FILE), baseOffset);
-      } catch (error) {
-        this.fail(error);
-      }
-    });
-    this.track(this.rollSyncs);
+    this.track(this.flusher.rolled(previous, baseOffset));
     this.logger.debug({ dir: this.dir, baseOffset }, 'rolled segment');
   }
 
-  private afterAppend(segment: LogSegment): void {
-    const end = this.logEndOffset;
-    switch (this.config.flushPolicy) {
-      case 'os':
-        this.notifyDurable();
-        return;
-      case 'group-commit':
-        this.unflushed.add(segment);
-        this.scheduler.request(this);
-        return;
-      case 'every-batch': {
-        const target = this.startFlush(end);
-        this.everyBatchChain = this.everyBatchChain
-          .then(
-            () => Promise.all([segment.flush(), this.syncDirectoryIfDirty()]).then(() => this.advanceFlushed(target.offset)),
-            () => undefined,
-          )
-          .catch((error: unknown) => this.fail(error))
-          .finally(() => this.flushTargets.delete(target));
-        return;
-      }
-    }
-  }
-
   /** Syncs every segment written since the last flush and advances the flushed offset (group commit). */
-  async flushDirty(): Promise<void> {
-    if (this.failure !== undefined || this.closed) return;
-    const target = this.startFlush(this.logEndOffset);
-    const segments = [...this.unflushed];
-    this.unflushed.clear();
-    try {
-      await Promise.all([...segments.map((s) => s.flush()), this.syncDirectoryIfDirty()]);
-    } catch (error) {
-      this.fail(error);
-      return;
-    } finally {
-      this.flushTargets.delete(target);
-    }
-    this.advanceFlushed(target.offset);
-  }
-
-  /** Registers a flush that will cover the log up to `offset`, unless a truncation lowers it meanwhile. */
-  private startFlush(offset: number): { offset: number } {
-    const target = { offset };
-    this.flushTargets.add(target);
-    return target;
-  }
-
-  /**
-   * A segment's data counts as durable only once its directory entry is (a power loss drops a file
-   * created, or brings back one removed, since the directory's last fsync). Concurrent flushes
-   * share one directory fsync, and each waits for the latest one to end.
-   */
-  private syncDirectoryIfDirty(): Promise<void> {
-    if (this.directoryDirty) {
-      this.directoryDirty = false;
-      this.directorySync = this.sync.directory(this.dir);
-    }
-    return this.directorySync;
+  flushDirty(): Promise<void> {
+    return this.flusher.flushDirty();
   }
 
   /** Forces everything appended so far to disk, whatever the policy. */
   async flush(): Promise<void> {
     this.throwIfUnusable();
-    for (const segment of this.segments) this.unflushed.add(segment);
-    await this.everyBatchChain;
-    await this.flushDirty();
+    await this.flusher.flushAll(this.segments);
     this.throwIfUnusable();
-  }
-
-  private advanceFlushed(target: number): void {
-    if (target <= this.flushed) return;
-    this.flushed = target;
-    this.notifyDurable();
-  }
-
-  private notifyDurable(): void {
-    const durable = this.durableEndOffset;
-    let resolved = 0;
-    while (resolved < this.durableWaiters.length && this.durableWaiters[resolved]!.offset <= durable) {
-      this.durableWaiters[resolved]!.resolve();
-      resolved++;
-    }
-    if (resolved > 0) this.durableWaiters.splice(0, resolved);
-    for (const listener of this.durableListeners) listener(durable);
   }
 
   /** Resolves once everything below `offset` is durable under the flush policy. */
   waitForDurable(offset: number): Promise<void> {
     if (this.failure !== undefined) return Promise.reject(this.failure);
-    if (offset <= this.durableEndOffset) return Promise.resolve();
-    return new Promise((resolve, reject) => {
-      const waiter = { offset, resolve, reject };
-      // Appends finish in offset order, so waiters almost always go at the end.
-      let at = this.durableWaiters.length;
-      while (at > 0 && this.durableWaiters[at - 1]!.offset > offset) at--;
-      this.durableWaiters.splice(at, 0, waiter);
-    });
+    return this.durability.waitFor(offset);
   }
 
   /** Calls `listener` with the new durable end offset whenever it advances. Returns an unsubscribe. */
   onDurableAdvance(listener: (offset: number) => void): () => void {
-    this.durableListeners.add(listener);
-    return () => this.durableListeners.delete(listener);
+    return this.durability.onAdvance(listener);
   }
 
   /**
@@ -500,10 +254,9 @@ export class PartitionLog {
     }
     while (this.segments.length > 1 && this.activeSegment.baseOffset >= offset) {
       const removed = this.segments.pop()!;
-      this.unflushed.delete(removed);
+      this.flusher.forget(removed);
       this.track(removed.delete());
-      // Brought back by a power loss, the file would make recovery cut the log at its base offset.
-      this.directoryDirty = true;
+      this.flusher.directoryChanged();
     }
     this.activeSegment.truncateTo(offset);
     this.afterTruncation();
@@ -513,23 +266,20 @@ export class PartitionLog {
   truncateFullyAndStartAt(offset: number): void {
     this.throwIfUnusable();
     for (const segment of this.segments) {
-      this.unflushed.delete(segment);
+      this.flusher.forget(segment);
       this.track(segment.delete());
     }
     this.segments = [LogSegment.create(this.dir, offset, this.segmentOptions, this.now())];
-    this.directoryDirty = true;
+    this.flusher.directoryChanged();
     this.afterTruncation();
   }
 
   private afterTruncation(): void {
     this.truncations++;
     const end = this.logEndOffset;
-    if (this.flushed > end) this.flushed = end;
-    for (const target of this.flushTargets) target.offset = Math.min(target.offset, end);
+    this.durability.truncated(end);
     if (this.cleanedUpTo > end) this.cleanedUpTo = end;
-    const recoveryPointFile = path.join(this.dir, RECOVERY_POINT_FILE);
-    const recoveryPoint = readOffsetCheckpoint(recoveryPointFile) ?? 0;
-    if (recoveryPoint > this.activeSegment.baseOffset) writeOffsetCheckpoint(recoveryPointFile, this.activeSegment.baseOffset);
+    lowerRecoveryPoint(this.dir, this.activeSegment.baseOffset);
   }
 
   /**
@@ -561,7 +311,7 @@ export class PartitionLog {
     const removed = this.segments.splice(0, count);
     await Promise.all(
       removed.map((segment) => {
-        this.unflushed.delete(segment);
+        this.flusher.forget(segment);
         return segment.delete();
       }),
     );
@@ -604,7 +354,7 @@ export class PartitionLog {
    */
   markCompacted(): void {
     if (this.compacted) return;
-    writeFileDurablySync(path.join(this.dir, COMPACTED_MARKER_FILE), '');
+    writeCompactedMarker(this.dir);
     this.compacted = true;
   }
 
@@ -626,16 +376,16 @@ export class PartitionLog {
     if (this.failure === undefined) {
       try {
         await Promise.all(this.segments.map((s) => s.flushIndexes()));
-        replaceOffsetCheckpoint(path.join(this.dir, RECOVERY_POINT_FILE), this.activeSegment.baseOffset);
+        replaceRecoveryPoint(this.dir, this.activeSegment.baseOffset);
         // Everything is synced, so the marker may become durable with the checkpoint, in any order.
-        fs.writeFileSync(path.join(this.dir, CLEAN_SHUTDOWN_FILE), '');
+        writeCleanShutdownMarker(this.dir);
         await this.sync.directory(this.dir);
       } catch (error) {
         this.fail(error);
       }
     }
     await Promise.all(this.segments.map((s) => s.close()));
-    this.rejectWaiters(new StorageError('KAFKA_STORAGE_ERROR', `log ${this.dir} is closed`));
+    this.durability.rejectWaiters(new StorageError('KAFKA_STORAGE_ERROR', `log ${this.dir} is closed`));
   }
 
   /** Closes the log and removes its directory (topic deletion). */
@@ -643,7 +393,7 @@ export class PartitionLog {
     this.closed = true;
     await Promise.all([...this.background]);
     await Promise.all(this.segments.map((s) => s.close()));
-    this.rejectWaiters(new StorageError('KAFKA_STORAGE_ERROR', `log ${this.dir} was deleted`));
+    this.durability.rejectWaiters(new StorageError('KAFKA_STORAGE_ERROR', `log ${this.dir} was deleted`));
     fs.rmSync(this.dir, { recursive: true, force: true });
   }
 
@@ -652,12 +402,8 @@ export class PartitionLog {
     if (this.failure !== undefined) return;
     this.failure = new StorageError('KAFKA_STORAGE_ERROR', `log ${this.dir} failed: ${(error as Error).message}`, { cause: error });
     this.logger.error({ dir: this.dir, err: error }, 'log failed; it accepts no more writes');
-    this.rejectWaiters(this.failure);
+    this.durability.rejectWaiters(this.failure);
     for (const listener of this.failureListeners) listener(this.failure);
-  }
-
-  private rejectWaiters(error: StorageError): void {
-    for (const waiter of this.durableWaiters.splice(0)) waiter.reject(error);
   }
 
   private track(promise: Promise<unknown>): void {
