@@ -1,6 +1,7 @@
 import type { Logger } from 'pino';
 import type { Cluster } from './cluster/index.js';
-import type { RandomSource, RetryContext, RetryOptions, Sleep } from './retry/index.js';
+import type { Random } from '@quill/random';
+import type { RetryContext, RetryOptions, Sleep } from './retry/index.js';
 
 /**
  * What a producer, consumer or admin client is built with. Each has its own Cluster (metadata
@@ -12,7 +13,7 @@ export interface ClientContext {
   cluster: Cluster;
   logger: Logger;
   retry: RetryOptions;
-  random: RandomSource;
+  random: Random;
   sleep: Sleep;
   /** Milliseconds clock. */
   now: () => number;

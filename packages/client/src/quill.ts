@@ -1,4 +1,4 @@
-import { SeededRandom } from '@quill/random';
+import { SeededRandom, type Random } from '@quill/random';
 import type { Logger } from 'pino';
 import { Admin, type AdminOptions } from './admin/index.js';
 import { Cluster } from './cluster/index.js';
@@ -8,7 +8,7 @@ import { PartitionAssigners, type GroupSettings } from './group/index.js';
 import { createLogger, type LogLevel } from './logger.js';
 import { ConnectionPool } from './network/index.js';
 import { DEFAULT_PRODUCER_SETTINGS, Producer, type ProducerOptions } from './producer/index.js';
-import { DEFAULT_RETRY, sleep, type RandomSource, type RetryOptions } from './retry/index.js';
+import { DEFAULT_RETRY, sleep, type RetryOptions } from './retry/index.js';
 
 /** Options of `new Quill(...)`. Names and defaults follow KafkaJS where it has them. */
 export interface QuillConfig {
@@ -25,7 +25,7 @@ export interface QuillConfig {
   /** Deadline of a request, in ms. Default 30 000. */
   requestTimeoutMs?: number;
   /** Randomness for backoff jitter and partition choice. Default: seeded from the clock; pass a `SeededRandom` to reproduce a run. */
-  random?: RandomSource;
+  random?: Random;
   /**
    * For tests only: `host:port` to dial in place of a broker address the cluster advertises, e.g.
    * `{ '127.0.0.1:9092': '127.0.0.1:40001' }` to reach that broker through a fault-injecting proxy.
@@ -79,7 +79,7 @@ export class Quill {
   private readonly rootLogger: Logger;
   private readonly retryOptions: RetryOptions;
   private readonly requestTimeoutMs: number;
-  private readonly random: RandomSource;
+  private readonly random: Random;
   private readonly addressOverrides: Readonly<Record<string, string>> | undefined;
 
   constructor(config: QuillConfig) {

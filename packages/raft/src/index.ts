@@ -37,7 +37,6 @@ export {
 export type { InitialState, RaftStorage } from './core/storage.js';
 export { MemoryStorage } from './core/memory-storage.js';
 export { CompactedError, RaftConfigError, RaftInvariantError, UnavailableError } from './core/errors.js';
-export { Xoshiro128, type Random } from './core/random.js';
 
 // The deterministic simulator, for this package's tests and for later users (pnpm sim).
 export {

@@ -1,7 +1,8 @@
 import { ErrorCode, QuillError } from '@quill/proto';
+import type { Random } from '@quill/random';
 import type { Logger } from 'pino';
 import type { BrokerConnection, ConnectionPool } from '../network/index.js';
-import { retry, type RandomSource, type RetryOptions, type Sleep } from '../retry/index.js';
+import { retry, type RetryOptions, type Sleep } from '../retry/index.js';
 import { parseMetadataResponse, type ClusterMetadata, type PartitionMetadata, type TopicMetadata } from './metadata.js';
 
 export interface ClusterOptions {
@@ -10,7 +11,7 @@ export interface ClusterOptions {
   pool: ConnectionPool;
   logger: Logger;
   retry: RetryOptions;
-  random: RandomSource;
+  random: Random;
   sleep?: Sleep;
   /** Metadata older than this is refreshed before use, in ms (KafkaJS's `metadataMaxAge`). */
   metadataMaxAgeMs: number;

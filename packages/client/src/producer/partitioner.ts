@@ -1,4 +1,4 @@
-import type { RandomSource } from '../retry/index.js';
+import type { Random } from '@quill/random';
 import { partitionForKey } from '@quill/records';
 import type { Partitioner, PartitionerFactory } from './types.js';
 
@@ -11,7 +11,7 @@ import type { Partitioner, PartitionerFactory } from './types.js';
  * records the same way and null keys with sticky partitioning (StickyPartitions), which fills
  * batches. This one stays for KafkaJS code that names it.
  */
-export function createDefaultPartitioner(random?: RandomSource): Partitioner {
+export function createDefaultPartitioner(random?: Pick<Random, 'next'>): Partitioner {
   const counters = new Map<string, number>();
   return ({ topic, partitionMetadata, message }) => {
     if (partitionMetadata.length === 0) throw new RangeError(`topic "${topic}" has no partitions`);

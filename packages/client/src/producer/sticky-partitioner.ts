@@ -1,5 +1,5 @@
 import type { PartitionMetadata } from '../cluster/index.js';
-import type { RandomSource } from '../retry/index.js';
+import type { Random } from '@quill/random';
 
 /**
  * Kafka's sticky partitioning for records without a key (KIP-480): all of them go to one
@@ -10,7 +10,7 @@ import type { RandomSource } from '../retry/index.js';
 export class StickyPartitions {
   private readonly current = new Map<string, number>();
 
-  constructor(private readonly random: RandomSource) {}
+  constructor(private readonly random: Random) {}
 
   /** The topic's sticky partition, picking one on first use (or when it left the topic). */
   partition(topic: string, partitions: readonly PartitionMetadata[]): number {

@@ -6,7 +6,6 @@ export {
   retry,
   sleep,
   type AttemptInfo,
-  type RandomSource,
   type RetryContext,
   type RetryEvent,
   type RetryOptions,

@@ -1,4 +1,5 @@
 import { QuillError } from '@quill/proto';
+import type { Random } from '@quill/random';
 
 /**
  * How a failed request is retried: exponential backoff with jitter, KafkaJS's scheme and names
@@ -30,11 +31,6 @@ export const DEFAULT_RETRY: Readonly<RetryOptions> = Object.freeze({
   multiplier: 2,
 });
 
-/** A source of uniform numbers in [0, 1): `SeededRandom` from @quill/random fits. */
-export interface RandomSource {
-  next(): number;
-}
-
 /** Waits `ms` milliseconds; rejects with the signal's reason when it is aborted first. */
 export type Sleep = (ms: number, signal?: AbortSignal) => Promise<void>;
 
@@ -62,7 +58,7 @@ function abortReason(signal: AbortSignal): unknown {
 
 /** What `retry` needs from its caller: randomness and time are injected, never global. */
 export interface RetryContext {
-  random: RandomSource;
+  random: Random;
   sleep?: Sleep;
   /** Stops waiting and retrying; the pending wait rejects with the signal's reason. */
   signal?: AbortSignal;
@@ -89,7 +85,7 @@ export interface AttemptInfo {
 }
 
 /** Uniform in [base·(1−factor), base·(1+factor)], rounded up, as KafkaJS's `randomFromRetryTime`. */
-function jitter(baseMs: number, factor: number, random: RandomSource): number {
+function jitter(baseMs: number, factor: number, random: Random): number {
   const delta = factor * baseMs;
   return Math.ceil(baseMs - delta + random.next() * 2 * delta);
 }
@@ -99,7 +95,7 @@ function jitter(baseMs: number, factor: number, random: RandomSource): number {
  * retry time with jitter, each next one the previous with jitter times the multiplier, all
  * capped at `maxRetryTimeMs`.
  */
-export function* backoffDelays(options: RetryOptions, random: RandomSource): Generator<number, void, undefined> {
+export function* backoffDelays(options: RetryOptions, random: Random): Generator<number, void, undefined> {
   let delayMs = Math.min(jitter(options.initialRetryTimeMs, options.factor, random), options.maxRetryTimeMs);
   for (let i = 0; i < options.retries; i++) {
     yield delayMs;
@@ -112,7 +108,7 @@ export function* backoffDelays(options: RetryOptions, random: RandomSource): Gen
  * looped over (a consumer backing off one partition): `initialRetryTimeMs · multiplier^retryCount`
  * with jitter, capped at `maxRetryTimeMs`.
  */
-export function backoffDelay(options: RetryOptions, retryCount: number, random: RandomSource): number {
+export function backoffDelay(options: RetryOptions, retryCount: number, random: Random): number {
   const base = Math.min(options.initialRetryTimeMs * options.multiplier ** retryCount, options.maxRetryTimeMs);
   return Math.min(jitter(base, options.factor, random), options.maxRetryTimeMs);
 }

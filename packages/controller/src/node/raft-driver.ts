@@ -1,5 +1,6 @@
 import { QuillError } from '@quill/proto';
-import { RaftNode, Xoshiro128, type Entry, type Message, type NodeId, type RaftStatus, type Ready } from '@quill/raft';
+import { RaftNode, type Entry, type Message, type NodeId, type RaftStatus, type Ready } from '@quill/raft';
+import { SeededRandom } from '@quill/random';
 import type { Logger } from 'pino';
 import type { LevelRaftStorage } from '../raft-storage/level-raft-storage.js';
 
@@ -63,7 +64,7 @@ export class RaftDriver {
         id: options.nodeId,
         voters: options.voters,
         observers: options.observers ?? [],
-        random: new Xoshiro128(options.seed),
+        random: new SeededRandom(options.seed),
         electionTick: options.electionTick,
         heartbeatTick: options.heartbeatTick,
       },

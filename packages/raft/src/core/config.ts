@@ -1,5 +1,5 @@
 import { RaftConfigError } from './errors.js';
-import type { Random } from './random.js';
+import type { Random } from '@quill/random';
 import type { Membership, NodeId } from './types.js';
 
 /** Configuration of one Raft node. Times are logical ticks: the caller decides how long a tick is. */

@@ -3,12 +3,12 @@ import { TestCluster } from '../test-support/cluster.js';
 import { RaftConfigError, RaftInvariantError } from './errors.js';
 import { MemoryStorage } from './memory-storage.js';
 import { RaftNode } from './node.js';
-import { Xoshiro128 } from './random.js';
+import { SeededRandom } from '@quill/random';
 
 const membership = { voters: [1, 2, 3], observers: [] };
 
 function newNode(overrides: Partial<ConstructorParameters<typeof RaftNode>[0]> = {}): RaftNode {
-  return new RaftNode({ id: 1, voters: [1, 2, 3], random: new Xoshiro128(1), ...overrides }, new MemoryStorage(membership));
+  return new RaftNode({ id: 1, voters: [1, 2, 3], random: new SeededRandom(1), ...overrides }, new MemoryStorage(membership));
 }
 
 describe('RaftNode', () => {
@@ -19,7 +19,7 @@ describe('RaftNode', () => {
     expect(() => newNode({ observers: [3] })).toThrow(/distinct/);
     expect(() => newNode({ electionTick: 2, heartbeatTick: 2 })).toThrow(/electionTick/);
     expect(() => newNode({ maxInflightMsgs: 0 })).toThrow(/maxInflightMsgs/);
-    expect(() => new RaftNode({ id: 1, voters: [1, 2], random: new Xoshiro128(1) }, new MemoryStorage(membership))).toThrow(
+    expect(() => new RaftNode({ id: 1, voters: [1, 2], random: new SeededRandom(1) }, new MemoryStorage(membership))).toThrow(
       /membership differs/,
     );
   });

@@ -1,7 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { Inflights } from './inflights.js';
 import { majorityMatchedIndex, voteOutcome } from './quorum.js';
-import { Xoshiro128 } from './random.js';
 
 describe('quorum', () => {
   it('finds the index a majority has matched', () => {
@@ -37,27 +36,5 @@ describe('Inflights', () => {
     inflights.freeFirst();
     inflights.freeUpTo(9);
     expect(inflights.size).toBe(1);
-  });
-});
-
-describe('Xoshiro128', () => {
-  it('is deterministic per seed and differs across seeds', () => {
-    const draw = (seed: number): number[] => {
-      const random = new Xoshiro128(seed);
-      return Array.from({ length: 5 }, () => random.nextUint32());
-    };
-    expect(draw(7)).toEqual(draw(7));
-    expect(draw(7)).not.toEqual(draw(8));
-    expect(draw(2 ** 40)).not.toEqual(draw(0));
-  });
-
-  it('draws integers within bounds', () => {
-    const random = new Xoshiro128(3);
-    for (let i = 0; i < 1000; i++) {
-      const value = random.nextIntBetween(5, 9);
-      expect(value).toBeGreaterThanOrEqual(5);
-      expect(value).toBeLessThanOrEqual(9);
-    }
-    expect(() => new Xoshiro128(-1)).toThrow(RangeError);
   });
 });

@@ -287,7 +287,7 @@ export class Raft {
     this.leaderId = NO_NODE;
     this.electionElapsed = 0;
     this.heartbeatElapsed = 0;
-    this.randomizedElectionTimeout = this.config.electionTick + this.config.random.nextInt(this.config.electionTick);
+    this.randomizedElectionTimeout = this.config.electionTick + this.config.random.int(0, this.config.electionTick - 1);
     this.leadTransferee = NO_NODE;
     this.uncommittedSize = 0;
     this.tracker.resetVotes();

@@ -3,7 +3,7 @@
  * time units, sometimes far longer, which reorders it behind later ones), or cut by a
  * partition while in flight. Links are directed, so partitions can be one-way.
  */
-import type { Xoshiro128 } from '../core/random.js';
+import type { Random } from '@quill/random';
 import type { NodeId } from '../core/types.js';
 
 export interface NetworkFaults {
@@ -39,7 +39,7 @@ export class SimNetwork {
   private readonly blocked: boolean[][];
 
   constructor(
-    private readonly random: Xoshiro128,
+    private readonly random: Random,
     faults: NetworkFaults,
     private readonly nodeIds: readonly NodeId[],
   ) {
@@ -97,7 +97,7 @@ export class SimNetwork {
 
   private delay(): number {
     const faults = this.faults;
-    if (this.random.chance(faults.longDelayProbability)) return this.random.nextIntBetween(1, faults.longDelayUnitsMax);
-    return this.random.nextIntBetween(1, faults.delayUnitsMax);
+    if (this.random.chance(faults.longDelayProbability)) return this.random.int(1, faults.longDelayUnitsMax);
+    return this.random.int(1, faults.delayUnitsMax);
   }
 }

@@ -3,7 +3,7 @@
  * settings, network faults and the pace of crashes, partitions, proposals,
  * compactions and leadership transfers.
  */
-import { Xoshiro128 } from '../core/random.js';
+import { SeededRandom, type Random } from '@quill/random';
 import { ENTRY_HEADER_BYTES } from '../core/types.js';
 import type { NetworkFaults } from './network.js';
 
@@ -48,14 +48,14 @@ export interface ProfileOverrides {
  * profile's draws, that drives the rest of the run. Overrides replace a drawn value
  * without changing the draws, so `--voters` equal to the drawn count reproduces exactly.
  */
-export function deriveProfile(seed: number, overrides: ProfileOverrides): { profile: SimulationProfile; random: Xoshiro128 } {
-  const random = new Xoshiro128(seed);
+export function deriveProfile(seed: number, overrides: ProfileOverrides): { profile: SimulationProfile; random: Random } {
+  const random = new SeededRandom(seed);
   const drawnVoters = random.chance(0.5) ? 3 : 5;
-  const drawnObservers = random.nextInt(3);
+  const drawnObservers = random.int(0, 2);
   const profile: SimulationProfile = {
     voters: overrides.voters ?? drawnVoters,
     observers: overrides.observers ?? drawnObservers,
-    electionTick: random.nextIntBetween(5, 12),
+    electionTick: random.int(5, 12),
     heartbeatTick: random.chance(0.8) ? 1 : 2,
     preVote: random.chance(0.85),
     checkQuorum: random.chance(0.85),
@@ -66,24 +66,24 @@ export function deriveProfile(seed: number, overrides: ProfileOverrides): { prof
     // backlog a healed cluster must replicate within the liveness budget.
     maxUncommittedEntriesSize: random.pick([64, 256, 1024]),
     network: {
-      dropProbability: random.nextFloat() * 0.2,
-      duplicateProbability: random.nextFloat() * 0.1,
-      delayUnitsMax: random.nextIntBetween(2, 20),
-      longDelayProbability: random.nextFloat() * 0.05,
-      longDelayUnitsMax: random.nextIntBetween(20, 300),
+      dropProbability: random.next() * 0.2,
+      duplicateProbability: random.next() * 0.1,
+      delayUnitsMax: random.int(2, 20),
+      longDelayProbability: random.next() * 0.05,
+      longDelayUnitsMax: random.int(20, 300),
     },
-    fsyncUnitsMax: random.nextIntBetween(1, 20),
-    clientGapUnitsMax: random.nextIntBetween(2, 20),
-    chaosGapUnitsMax: random.nextIntBetween(20, 300),
-    downUnitsMax: random.nextIntBetween(20, 300),
+    fsyncUnitsMax: random.int(1, 20),
+    clientGapUnitsMax: random.int(2, 20),
+    chaosGapUnitsMax: random.int(20, 300),
+    downUnitsMax: random.int(20, 300),
     chaosWeights: {
-      crash: random.nextIntBetween(1, 4),
-      partition: random.nextIntBetween(0, 3),
-      'isolate-leader': random.nextIntBetween(0, 2),
-      'one-way-cut': random.nextIntBetween(0, 2),
-      heal: random.nextIntBetween(1, 4),
-      compact: random.nextIntBetween(1, 5),
-      transfer: random.nextIntBetween(0, 2),
+      crash: random.int(1, 4),
+      partition: random.int(0, 3),
+      'isolate-leader': random.int(0, 2),
+      'one-way-cut': random.int(0, 2),
+      heal: random.int(1, 4),
+      compact: random.int(1, 5),
+      transfer: random.int(0, 2),
     },
   };
   return { profile: withUsableFlowControl(profile), random };
@@ -102,11 +102,11 @@ function withUsableFlowControl(profile: SimulationProfile): SimulationProfile {
   return profile.maxInflightMsgs >= inflightMin ? profile : { ...profile, maxInflightMsgs: inflightMin };
 }
 
-export function pickChaosAction(random: Xoshiro128, weights: Readonly<Record<ChaosAction, number>>): ChaosAction {
+export function pickChaosAction(random: Random, weights: Readonly<Record<ChaosAction, number>>): ChaosAction {
   const actions = Object.keys(weights) as ChaosAction[];
   let total = 0;
   for (const action of actions) total += weights[action];
-  let roll = random.nextInt(total);
+  let roll = random.int(0, total - 1);
   for (const action of actions) {
     roll -= weights[action];
     if (roll < 0) return action;

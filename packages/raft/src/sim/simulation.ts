@@ -11,7 +11,7 @@
 import type { RaftConfig } from '../core/config.js';
 import { RaftInvariantError } from '../core/errors.js';
 import type { Message } from '../core/messages.js';
-import type { Xoshiro128 } from '../core/random.js';
+import type { Random } from '@quill/random';
 import type { Ready } from '../core/ready.js';
 import type { Entry, NodeId } from '../core/types.js';
 import { EventQueue } from './event-queue.js';
@@ -114,7 +114,7 @@ export function reproductionCommand(options: SimulationOptions, profile: Simulat
 
 class Simulation {
   private readonly profile: SimulationProfile;
-  private readonly random: Xoshiro128;
+  private readonly random: Random;
   private readonly network: SimNetwork;
   private readonly checker = new SafetyChecker();
   private readonly queue = new EventQueue<SimEvent>();
@@ -154,8 +154,8 @@ class Simulation {
   async run(): Promise<SimulationReport> {
     try {
       for (const node of this.nodes) await this.restart(node);
-      this.queue.push(this.random.nextIntBetween(1, this.profile.chaosGapUnitsMax), { kind: 'chaos' });
-      this.queue.push(this.random.nextIntBetween(1, this.profile.clientGapUnitsMax), { kind: 'client' });
+      this.queue.push(this.random.int(1, this.profile.chaosGapUnitsMax), { kind: 'chaos' });
+      this.queue.push(this.random.int(1, this.profile.clientGapUnitsMax), { kind: 'client' });
       const steps = this.options.steps ?? STEPS_DEFAULT;
       while (this.events < steps) await this.processNextEvent();
       const livenessTicks = await this.runLivenessPhase();
@@ -251,7 +251,7 @@ class Simulation {
   }
 
   private scheduleTick(node: SimNode): void {
-    const interval = this.random.nextIntBetween(TICK_UNITS - TICK_JITTER_UNITS, TICK_UNITS + TICK_JITTER_UNITS);
+    const interval = this.random.int(TICK_UNITS - TICK_JITTER_UNITS, TICK_UNITS + TICK_JITTER_UNITS);
     this.queue.push(this.now + interval, { kind: 'tick', node, incarnation: node.incarnation });
   }
 
@@ -270,7 +270,7 @@ class Simulation {
       }
       if (this.options.sabotage === 'send-before-persist') this.send(node, ready.messages, false);
       node.pendingReady = ready;
-      const fsyncDelay = this.random.nextIntBetween(1, this.profile.fsyncUnitsMax);
+      const fsyncDelay = this.random.int(1, this.profile.fsyncUnitsMax);
       this.queue.push(this.now + fsyncDelay, { kind: 'fsync', node, incarnation: node.incarnation });
     }
   }
@@ -379,12 +379,12 @@ class Simulation {
   private async crash(node: SimNode): Promise<void> {
     await node.crash()?.close();
     this.stats.crashes++;
-    const downUnits = this.random.nextIntBetween(TICK_UNITS, this.profile.downUnitsMax);
+    const downUnits = this.random.int(TICK_UNITS, this.profile.downUnitsMax);
     this.queue.push(this.now + downUnits, { kind: 'restart', node, incarnation: node.incarnation });
   }
 
   private async onChaos(): Promise<void> {
-    this.queue.push(this.now + this.random.nextIntBetween(1, this.profile.chaosGapUnitsMax), { kind: 'chaos' });
+    this.queue.push(this.now + this.random.int(1, this.profile.chaosGapUnitsMax), { kind: 'chaos' });
     const action = pickChaosAction(this.random, this.profile.chaosWeights);
     if (this.phase === 'liveness' && action !== 'compact') return;
     const upNodes = this.nodes.filter((node) => node.up);
@@ -453,7 +453,7 @@ class Simulation {
 
   private async onClient(): Promise<void> {
     const gapUnitsMax = this.phase === 'liveness' ? TICK_UNITS : this.profile.clientGapUnitsMax;
-    this.queue.push(this.now + this.random.nextIntBetween(1, gapUnitsMax), { kind: 'client' });
+    this.queue.push(this.now + this.random.int(1, gapUnitsMax), { kind: 'client' });
     if (this.phase === 'liveness') {
       await this.proposeLivenessEntries();
       return;

@@ -7,7 +7,7 @@ import type { RaftConfig } from '../core/config.js';
 import { MemoryStorage } from '../core/memory-storage.js';
 import type { Message } from '../core/messages.js';
 import { RaftNode } from '../core/node.js';
-import { Xoshiro128 } from '../core/random.js';
+import { SeededRandom } from '@quill/random';
 import type { Ready } from '../core/ready.js';
 import type { Entry, NodeId } from '../core/types.js';
 
@@ -29,7 +29,7 @@ export class TestCluster {
   dropIf: (message: Message) => boolean = () => false;
   /** Nodes whose Readies are left alone (a slow disk): the test handles them. */
   readonly paused = new Set<NodeId>();
-  private readonly random = new Xoshiro128(42);
+  private readonly random = new SeededRandom(42);
 
   constructor(
     readonly voters: readonly NodeId[],

@@ -1,4 +1,4 @@
-import { SeededRandom } from '@quill/random';
+import { SeededRandom, type Random } from '@quill/random';
 
 /**
  * The shapes of a power loss: the whole cluster at once, one node, or a subset of at least two
@@ -45,7 +45,7 @@ export function parsePowerLossShapes(text: string): PowerLossShape[] {
   return names as PowerLossShape[];
 }
 
-function shuffle<T>(items: readonly T[], random: SeededRandom): T[] {
+function shuffle<T>(items: readonly T[], random: Random): T[] {
   const out = [...items];
   for (let i = out.length - 1; i > 0; i--) {
     const j = random.int(0, i);

@@ -1,6 +1,6 @@
 import type { Consumer, Producer, Quill } from '@quill/client';
 import { QuillError } from '@quill/client';
-import type { SeededRandom } from '@quill/random';
+import type { Random } from '@quill/random';
 import type { History } from './history.js';
 
 export interface WriterOptions {
@@ -14,7 +14,7 @@ export interface WriterOptions {
   /** Target writes per second over all writers. */
   rate: number;
   history: History;
-  random: SeededRandom;
+  random: Random;
   /** How long a leader may wait for replication before answering REQUEST_TIMED_OUT, in ms. */
   produceTimeoutMs: number;
   /**
@@ -38,7 +38,7 @@ export async function runWriters(options: WriterOptions): Promise<void> {
   );
 }
 
-async function runWriter(options: WriterOptions, writer: number, intervalMs: number, random: SeededRandom): Promise<void> {
+async function runWriter(options: WriterOptions, writer: number, intervalMs: number, random: Random): Promise<void> {
   const process = `w${writer}`;
   const newProducer = async (): Promise<Producer> => {
     const producer = options.quill.producer({ idempotent: true });
