@@ -1,6 +1,7 @@
 export { ControllerQuorum, type ControllerQuorumOptions } from './controller-quorum.js';
 export { freePort, freePorts } from './free-port.js';
 export { NodeProcess, REPO_ROOT } from './node-process.js';
+export { SUPERVISOR_DEFAULTS, SupervisedProcess, describeExit, type ProcessExit, type StopOptions, type SupervisedProcessOptions } from './supervisor/supervised-process.js';
 export { cliNodeArguments } from './cli-entry.js';
 export { ProcessCluster, type ClusterNode, type ProcessClusterOptions } from './process-cluster.js';
 export { startCluster, type ClusterNetwork, type StartClusterOptions, type TestCluster } from './test-cluster.js';

@@ -1,7 +1,6 @@
-import { spawn, type ChildProcess } from 'node:child_process';
-import { createWriteStream, type WriteStream } from 'node:fs';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { ErrorCode } from '@quill/client';
+import { SupervisedProcess, describeExit, type ProcessExit } from '@quill/testing';
 import { removeDevState, serveDevControl, writeDevState, type ControlAnswer, type DevNodeState } from './dev-control.js';
 
 /** How often a still-starting cluster says what it waits for. */
@@ -103,11 +102,6 @@ async function waitUntilReady(run: DevRun, isReady: (r: Readiness) => boolean, s
   }
 }
 
-interface NodeExit {
-  code: number | null;
-  signal: NodeJS.Signals | null;
-}
-
 /** The supervised nodes: a dead one stays down until restarted; `allDown` settles when none runs. */
 class DevCluster {
   private readonly nodes: DevNode[];
@@ -170,12 +164,11 @@ class DevCluster {
     await Promise.all(this.nodes.map((n) => n.stop(this.run.graceMs)));
   }
 
-  private exited(spec: NodeSpec, exit: NodeExit): void {
+  private exited(spec: NodeSpec, exit: ProcessExit): void {
     const node = this.nodes.find((n) => n.spec === spec)!;
     const others = this.nodes.filter((n) => n.pid !== undefined).map((n) => n.spec.name);
-    const how = exit.signal === null ? `exit code ${exit.code}` : `killed by ${exit.signal}`;
     const serving = others.length === 0 ? 'no node is left' : `${others.join(' and ')} keep${others.length === 1 ? 's' : ''} serving`;
-    process.stderr.write(`${spec.name} exited unexpectedly (${how}); ${serving}. Start it again on its data: ${this.run.restartCommand(spec)}\n`);
+    process.stderr.write(`${spec.name} exited unexpectedly (${describeExit(exit)}); ${serving}. Start it again on its data: ${this.run.restartCommand(spec)}\n`);
     // A node that ended by itself says why in its log; one killed by a signal has nothing to add.
     if (exit.signal === null) {
       process.stderr.write(`Last lines of ${spec.logFile}:\n${node.lastLines().map((line) => `  ${line}\n`).join('')}`);
@@ -193,85 +186,40 @@ class DevCluster {
 }
 
 /**
- * One node slot: its process (started again on demand), output appended to its log file (the tail
- * kept for a failure report), stopped with SIGTERM then SIGKILL.
+ * One node slot: its process (started again on demand, in its own process group), output
+ * appended to its log file, stopped with SIGTERM then SIGKILL.
  */
 class DevNode {
-  private child: ChildProcess | undefined;
-  private life = new AbortController();
-  private exitedPromise: Promise<void> = Promise.resolve();
-  private readonly log: WriteStream;
-  private tail = '';
-  private stopping = false;
+  private readonly process: SupervisedProcess;
 
   constructor(
     readonly spec: NodeSpec,
-    private readonly cwd: string,
-    private readonly onUnexpectedExit: (exit: NodeExit) => void,
+    cwd: string,
+    onUnexpectedExit: (exit: ProcessExit) => void,
   ) {
-    this.log = createWriteStream(spec.logFile, { flags: 'a' });
+    this.process = new SupervisedProcess({ command: process.execPath, args: spec.args, cwd, logFile: spec.logFile, onUnexpectedExit });
   }
 
   /** The running process's pid; undefined while the node is down. */
   get pid(): number | undefined {
-    return this.child?.pid;
+    return this.process.pid;
   }
 
   /** Aborted when the current process ends. */
   get lifetime(): AbortSignal {
-    return this.life.signal;
+    return this.process.lifetime;
   }
 
   start(): void {
-    this.tail = '';
-    this.life = new AbortController();
-    const life = this.life;
-    const child = spawn(process.execPath, this.spec.args, { cwd: this.cwd, stdio: ['ignore', 'pipe', 'pipe'] });
-    this.child = child;
-    child.stdout!.on('data', (chunk: Buffer) => this.keep(chunk));
-    child.stderr!.on('data', (chunk: Buffer) => this.keep(chunk));
-    // 'close' rather than 'exit': it comes once the output is read, so the tail is complete.
-    this.exitedPromise = new Promise((resolve) => {
-      const ended = (exit: NodeExit): void => {
-        if (this.child !== child) return;
-        this.child = undefined;
-        life.abort();
-        resolve();
-        if (!this.stopping) this.onUnexpectedExit(exit);
-      };
-      child.once('close', (code, signal) => ended({ code, signal }));
-      child.once('error', (error) => {
-        this.keep(Buffer.from(`cannot start: ${error.message}\n`));
-        ended({ code: null, signal: null });
-      });
-    });
+    this.process.start();
   }
 
-  /** SIGCONT and SIGTERM, then SIGKILL if the node still runs after `graceMs`; closes the log file. */
+  /** SIGTERM (a paused node is resumed first), then SIGKILL if the node still runs after `graceMs`. */
   async stop(graceMs: number): Promise<void> {
-    this.stopping = true;
-    const child = this.child;
-    if (child !== undefined) {
-      // A paused process would hold SIGTERM pending until the grace period ends in SIGKILL.
-      child.kill('SIGCONT');
-      child.kill('SIGTERM');
-      const timer = setTimeout(() => child.kill('SIGKILL'), graceMs);
-      await this.exitedPromise;
-      clearTimeout(timer);
-    }
-    await new Promise<void>((resolve) => this.log.end(resolve));
+    await this.process.stop({ graceMs });
   }
 
   lastLines(): string[] {
-    return this.tail
-      .split('\n')
-      .filter((line) => line.trim() !== '')
-      .slice(-FAILURE_LOG_LINES);
-  }
-
-  private keep(chunk: Buffer): void {
-    this.log.write(chunk);
-    // Enough for the last lines of a failure report, bounded for long runs.
-    this.tail = (this.tail + chunk.toString('utf8')).slice(-64 * 1024);
+    return this.process.lastLines(FAILURE_LOG_LINES);
   }
 }
