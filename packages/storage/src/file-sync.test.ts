@@ -36,6 +36,28 @@ describe('writeFileDurably', () => {
   });
 });
 
+describe('createDirectoryDurably', () => {
+  it('creates the missing directories and is a no-op when they exist', async () => {
+    const { createDirectoryDurably } = await loadFileSync({});
+    const nested = path.join(tempDir(), 'a', 'b', 'c');
+    createDirectoryDurably(nested);
+    expect(fs.statSync(nested).isDirectory()).toBe(true);
+    createDirectoryDurably(nested);
+    expect(fs.readdirSync(path.dirname(nested))).toEqual(['c']);
+  });
+});
+
+describe('syncDirectoryContents', () => {
+  it('syncs a directory of files and skips subdirectories', async () => {
+    const { syncDirectoryContents } = await loadFileSync({});
+    const dir = tempDir();
+    fs.writeFileSync(path.join(dir, 'CURRENT'), 'MANIFEST-000001\n');
+    fs.mkdirSync(path.join(dir, 'sub'));
+    syncDirectoryContents(dir);
+    expect(fs.readdirSync(dir).sort()).toEqual(['CURRENT', 'sub']);
+  });
+});
+
 describe('QUILL_TEST_FSYNC_FAULTS', () => {
   it('fails every fsync with EIO while the fault file exists, and keeps the old content', async () => {
     const faults = tempDir();
@@ -52,7 +74,11 @@ describe('QUILL_TEST_FSYNC_FAULTS', () => {
       await expect(sync.fsyncDirectory(dir)).rejects.toEqual(eio);
       await expect(sync.writeFileDurably(file, 'after\n')).rejects.toEqual(eio);
       expect(() => sync.writeFileDurablySync(file, 'after\n')).toThrowError(eio);
+      expect(() => sync.fsyncDirectorySync(dir)).toThrowError(eio);
+      expect(() => sync.syncDirectoryContents(dir)).toThrowError(eio);
+      expect(() => sync.createDirectoryDurably(path.join(dir, 'new', 'nested'))).toThrowError(eio);
       expect(fs.readFileSync(file, 'utf8')).toBe('before\n');
+      fs.rmSync(path.join(dir, 'new'), { recursive: true });
       expect(fs.readdirSync(dir).sort()).toEqual(['checkpoint', 'data']);
 
       fs.rmSync(path.join(faults, sync.FSYNC_FAULT_FILE));

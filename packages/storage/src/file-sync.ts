@@ -74,14 +74,52 @@ export const REAL_LOG_SYNC: LogSync = Object.freeze({ segmentData: fdatasyncSegm
 
 /** Synchronous fsyncDirectory, for the few writers that must finish before returning. */
 export function fsyncDirectorySync(dir: string): void {
-  const fault = injectedFault('fsync');
-  if (fault !== undefined) throw fault;
   const fd = fs.openSync(dir, 'r');
   try {
-    fs.fsyncSync(fd);
+    fsyncSync(fd);
   } finally {
     fs.closeSync(fd);
   }
+}
+
+function fsyncSync(fd: number): void {
+  const fault = injectedFault('fsync');
+  if (fault !== undefined) throw fault;
+  fs.fsyncSync(fd);
+}
+
+/** Creates `dir` and its missing parents so that a power loss keeps them: the parent of each new directory is fsynced. */
+export function createDirectoryDurably(dir: string): void {
+  const first = fs.mkdirSync(dir, { recursive: true });
+  if (first === undefined) return;
+  for (let created = path.resolve(dir); ; created = path.dirname(created)) {
+    fsyncDirectorySync(path.dirname(created));
+    if (created === path.resolve(first)) return;
+  }
+}
+
+/**
+ * Makes `dir` durable as it is now, for files another library wrote without the discipline above:
+ * every file in it fsynced, then the directory itself. A file removed meanwhile (LevelDB deletes
+ * obsolete files from a background thread) needs no sync.
+ */
+export function syncDirectoryContents(dir: string): void {
+  for (const entry of fs.readdirSync(dir, { withFileTypes: true })) {
+    if (!entry.isFile()) continue;
+    let fd: number;
+    try {
+      fd = fs.openSync(path.join(dir, entry.name), 'r');
+    } catch (error) {
+      if ((error as NodeJS.ErrnoException).code === 'ENOENT') continue;
+      throw error;
+    }
+    try {
+      fsyncSync(fd);
+    } finally {
+      fs.closeSync(fd);
+    }
+  }
+  fsyncDirectorySync(dir);
 }
 
 let temporaryCounter = 0;
@@ -132,9 +170,7 @@ export function replaceFileSync(file: string, data: string | Buffer): void {
     const fd = fs.openSync(temporary, 'w');
     try {
       fs.writeFileSync(fd, data);
-      const fault = injectedFault('fsync');
-      if (fault !== undefined) throw fault;
-      fs.fsyncSync(fd);
+      fsyncSync(fd);
     } finally {
       fs.closeSync(fd);
     }

@@ -1,7 +1,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { QuillError } from '@quill/proto';
-import { createDirectoryDurably, writeFileDurably } from './durable-files.js';
+import { createDirectoryDurably, writeFileDurablySync } from '@quill/storage';
 
 const META_FILE = 'meta.properties';
 
@@ -13,7 +13,7 @@ export function checkNodeIdentity(dataDir: string, clusterId: string, nodeId: nu
   createDirectoryDurably(dataDir);
   const file = path.join(dataDir, META_FILE);
   if (!fs.existsSync(file)) {
-    writeFileDurably(file, `cluster.id=${clusterId}\nnode.id=${nodeId}\nversion=1\n`);
+    writeFileDurablySync(file, `cluster.id=${clusterId}\nnode.id=${nodeId}\nversion=1\n`);
     return;
   }
   const properties = new Map(

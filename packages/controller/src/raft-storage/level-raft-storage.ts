@@ -1,7 +1,7 @@
 import fs from 'node:fs';
 import { ClassicLevel } from 'classic-level';
 import { CompactedError, MemoryStorage, type Entry, type EntryType, type HardState, type Membership, type RaftStorage, type Ready, type Snapshot } from '@quill/raft';
-import { createDirectoryDurably, fsyncDirectory, syncDirectoryContents } from '../node/durable-files.js';
+import { createDirectoryDurably, fsyncDirectorySync, syncDirectoryContents } from '@quill/storage';
 
 const HARD_STATE_KEY = 'h';
 const SNAPSHOT_META_KEY = 's:meta';
@@ -174,7 +174,7 @@ export class LevelRaftStorage implements RaftStorage {
   private syncDirectoryIfChanged(): void {
     const mtime = fs.statSync(this.path, { bigint: true }).mtimeNs;
     if (mtime === this.syncedDirectoryMtime) return;
-    fsyncDirectory(this.path);
+    fsyncDirectorySync(this.path);
     this.syncedDirectoryMtime = mtime;
   }
 
