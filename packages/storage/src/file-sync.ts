@@ -2,15 +2,9 @@ import fs from 'node:fs';
 import path from 'node:path';
 
 /*
- * Every fsync Quill issues goes through this module. Three test-only switches, each read once at
- * load (nothing to pay when unset), documented in docs/DESIGN.md "Test hooks":
- * - QUILL_TEST_FSYNC_LEDGER=<dir>: every fdatasync records the file and the length it made durable
- *   in <dir>/fsync-ledger.jsonl, so a test can cut each file back to it, as a power loss would.
- * - QUILL_TEST_FSYNC_FAULTS=<dir>: while a file named `fail-fsync` exists in <dir>, every fsync of
- *   this process (segment data, indexes, checkpoints, directories) fails with EIO, as a failing disk
- *   reports it.
- * - QUILL_TEST_SKIP_SEGMENT_FSYNC=1: the fdatasync of segment data on the ack path is skipped but
- *   reported as done. A deliberately broken build: it proves a power-loss test can see lost writes.
+ * Every fsync Quill issues goes through this module, so the three test-only switches below reach
+ * them all. Each is read once, here, at load (nothing to pay when unset); what each does is
+ * documented in docs/DESIGN.md "Test hooks".
  */
 const FSYNC_LEDGER_DIR = process.env['QUILL_TEST_FSYNC_LEDGER'];
 const FSYNC_FAULTS_DIR = process.env['QUILL_TEST_FSYNC_FAULTS'];
