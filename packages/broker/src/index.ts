@@ -11,5 +11,5 @@ export {
   type EpochEntry,
 } from './replication/leader-epoch-cache.js';
 export { LeaderReplicationState, type IsrChange } from './replication/leader-replication-state.js';
-export { Purgatory, type DelayedOperation, type PurgatoryTimers, type WatchOutcome } from './purgatory/purgatory.js';
-export { GROUP_METADATA_TOPIC_NAME } from './group-coordinator/group-coordinator.js';
+export { Purgatory, type DelayedOperation, type WatchOutcome } from './purgatory/purgatory.js';
+export { GROUP_METADATA_TOPIC_NAME } from './group-coordinator/offsets-topic.js';

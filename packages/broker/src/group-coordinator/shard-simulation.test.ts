@@ -1,7 +1,8 @@
 import type { ErrorCode, JoinGroupResponse, OffsetCommitResponse, SyncGroupResponse } from '@quill/proto';
 import { SeededRandom, seedFromEnv } from '@quill/random';
 import { describe, expect, it } from 'vitest';
-import { CoordinatorShard, type Effects, type Reply, type Write } from './shard.js';
+import type { Effects, Reply, Write } from './effects.js';
+import { CoordinatorShard } from './shard.js';
 
 // Randomized runs of one group on one shard: consumers that follow the protocol (with crashes,
 // restarts of static members, leaves, metadata changes), failed and delayed writes, and time

@@ -1,7 +1,8 @@
 import type { ErrorCode, JoinGroupResponse, OffsetCommitResponse, SyncGroupResponse } from '@quill/proto';
 import { describe, expect, it } from 'vitest';
 import type { CoordinatorRecord } from './coordinator-record.js';
-import { CoordinatorShard, type Effects, type GroupCoordinatorSettings, type Reply, type Write } from './shard.js';
+import type { Effects, Reply, Write } from './effects.js';
+import { CoordinatorShard, type GroupCoordinatorSettings } from './shard.js';
 
 const SETTINGS: GroupCoordinatorSettings = {
   minSessionTimeoutMs: 1000,

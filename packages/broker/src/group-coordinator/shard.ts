@@ -1,908 +1,129 @@
 import type {
-  DeleteGroupResult,
   DescribedGroup,
-  ErrorCode,
   HeartbeatRequest__Output,
-  HeartbeatResponse,
   JoinGroupRequest__Output,
-  JoinGroupResponse,
-  LeaveGroupMemberResult,
   LeaveGroupRequest__Output,
-  LeaveGroupResponse,
   ListedGroup,
   OffsetCommitRequest__Output,
-  OffsetCommitResponse,
   OffsetFetchRequest__Output,
   OffsetFetchResponse,
-  OffsetFetchTopicResult,
   SyncGroupRequest__Output,
-  SyncGroupResponse,
 } from '@quill/proto';
-import type { CoordinatorRecord, GroupMetadataRecordValue } from './coordinator-record.js';
-import { Group, offsetKey, type GroupMember, type GroupProtocol, type GroupState } from './group.js';
+import type { CoordinatorRecord } from './coordinator-record.js';
+import { EffectsOutbox, type Effects, type WriteFailure } from './effects.js';
+import type { GroupState } from './group.js';
+import { GroupMembership, type JoinContext, type MembershipLimits } from './group-membership.js';
+import { GroupMetadataManager } from './group-metadata-manager.js';
 
 /** The limits a shard enforces (named after Kafka's broker configs). */
-export interface GroupCoordinatorSettings {
-  /** group.min.session.timeout.ms */
-  minSessionTimeoutMs: number;
-  /** group.max.session.timeout.ms */
-  maxSessionTimeoutMs: number;
-  /** group.initial.rebalance.delay.ms */
-  initialRebalanceDelayMs: number;
-  /** group.max.size: members (and member ids handed out) per group. */
-  groupMaxSize: number;
+export interface GroupCoordinatorSettings extends MembershipLimits {
   /** offset.metadata.max.bytes */
   offsetMetadataMaxBytes: number;
 }
 
-/** Who sent a request, for DescribeGroups, and the member id a new member would get. */
-export interface JoinContext {
-  clientId: string;
-  clientHost: string;
-  /** A fresh member id (the adapter makes it: `${clientId}-${uuid}`, as Kafka does). */
-  newMemberId: string;
-}
-
-/** A response to send for the request the adapter registered under `requestId`. */
-export interface Reply {
-  requestId: number;
-  response: JoinGroupResponse | SyncGroupResponse | HeartbeatResponse | LeaveGroupResponse | OffsetCommitResponse | { results: DeleteGroupResult[] };
-}
-
-/** Records to append (acks=all) to this shard's partition; report the outcome with writeCompleted. */
-export interface Write {
-  writeId: number;
-  records: CoordinatorRecord[];
-}
-
-export interface Effects {
-  replies: Reply[];
-  writes: Write[];
-  /**
-   * Groups whose state, generation or membership changed (a static member replaced included):
-   * a heartbeat the adapter holds for one of them must be run again, as its answer may differ now.
-   */
-  changedGroups: string[];
-}
-
-type Continuation = (now: number, error: { code: ErrorCode; message: string } | undefined) => void;
-
-const error = (code: ErrorCode, message: string) => ({ code, message });
-const NO_ERROR = null;
-
 /**
  * The group coordinator for the groups of one __consumer_offsets partition, as a pure state
- * machine (Kafka's GroupCoordinator + GroupMetadataManager): every call takes `now` and returns
- * the replies to send and the records to persist. Timers are deadlines: the adapter calls
- * `tick(now)` at `nextDeadline()`. State that must be durable (offsets, a completed assignment)
- * changes only when the adapter reports its write replicated (`writeCompleted`).
+ * machine: the membership state machine and the group metadata manager over one outbox. Every
+ * call takes `now` and returns its effects: the replies to send and the records to persist.
+ * Timers are deadlines: the adapter calls `tick(now)` at `nextDeadline()`. State that must be
+ * durable (offsets, a completed assignment) changes only when the adapter reports its write
+ * replicated (`writeCompleted`).
  */
 export class CoordinatorShard {
-  private readonly groups = new Map<string, Group>();
-  private readonly continuations = new Map<number, Continuation>();
-  private nextWriteId = 1;
-  private out: Effects = { replies: [], writes: [], changedGroups: [] };
+  private readonly outbox = new EffectsOutbox();
+  private readonly metadata: GroupMetadataManager;
+  private readonly membership: GroupMembership;
 
-  constructor(private readonly settings: GroupCoordinatorSettings) {}
-
-  // ------------------------------------------------------------------ loading
+  constructor(settings: GroupCoordinatorSettings) {
+    this.metadata = new GroupMetadataManager(this.outbox, settings.offsetMetadataMaxBytes);
+    this.membership = new GroupMembership(settings, this.metadata, this.outbox);
+  }
 
   /** Applies one record read back from the partition (load before serving). */
   replay(record: CoordinatorRecord, now: number): void {
-    if (record.kind === 'offset') {
-      const key = offsetKey(record.topic, record.partition);
-      if (record.value === null) {
-        this.groups.get(record.groupId)?.offsets.delete(key);
-        return;
-      }
-      const group = this.groupOrCreate(record.groupId, now);
-      group.offsets.set(key, { topic: record.topic, partition: record.partition, value: { ...record.value } });
-      return;
-    }
-    if (record.value === null) {
-      this.groups.delete(record.groupId);
-      return;
-    }
-    const group = new Group(record.groupId, now);
-    const previous = this.groups.get(record.groupId);
-    if (previous !== undefined) for (const [k, v] of previous.offsets) group.offsets.set(k, v);
-    this.groups.set(record.groupId, group);
-    const value = record.value;
-    group.generationId = value.generationId;
-    group.protocolType = value.protocolType === '' ? undefined : value.protocolType;
-    group.protocolName = value.protocolName === '' ? undefined : value.protocolName;
-    group.stateTimestampMs = value.currentStateTimestampMs;
-    for (const m of value.members) {
-      group.add({
-        memberId: m.memberId,
-        groupInstanceId: m.groupInstanceId,
-        clientId: m.clientId,
-        clientHost: m.clientHost,
-        sessionTimeoutMs: m.sessionTimeoutMs,
-        rebalanceTimeoutMs: m.rebalanceTimeoutMs,
-        protocolType: value.protocolType,
-        protocols: [{ name: value.protocolName, metadata: m.subscription }],
-        assignment: m.assignment,
-        awaitingJoin: undefined,
-        awaitingSync: undefined,
-        heartbeatDeadline: now + m.sessionTimeoutMs,
-      });
-    }
-    group.leaderId = value.leader === '' ? group.leaderId : value.leader;
-    // A loaded group with members is Stable (Kafka does the same); members get a full session.
-    if (group.members.size > 0) group.state = 'Stable';
+    this.metadata.replay(record, now);
   }
 
   /** Ends a load: every loaded member gets a fresh session from now. */
   loaded(now: number): void {
-    for (const group of this.groups.values()) {
-      for (const member of group.members.values()) member.heartbeatDeadline = now + member.sessionTimeoutMs;
-    }
+    this.metadata.loaded(now);
   }
 
   /** Stops serving (leadership moved): every waiting join and sync gets NOT_COORDINATOR. */
   unload(): Effects {
-    for (const group of this.groups.values()) {
-      for (const member of group.members.values()) {
-        const notCoordinator = error('NOT_COORDINATOR', `This broker is no longer the coordinator of group ${group.groupId}.`);
-        if (member.awaitingJoin !== undefined) this.reply(member.awaitingJoin, { error: notCoordinator, memberId: member.memberId });
-        if (member.awaitingSync !== undefined) this.reply(member.awaitingSync, { error: notCoordinator });
-        member.awaitingJoin = member.awaitingSync = undefined;
-      }
-    }
-    this.groups.clear();
-    return this.flush();
+    this.membership.unload();
+    return this.outbox.flush();
   }
-
-  // ------------------------------------------------------------------ membership
 
   join(now: number, requestId: number, request: JoinGroupRequest__Output, context: JoinContext): Effects {
-    const groupInstanceId = instanceIdOf(request.groupInstanceId);
-    const fail = (code: ErrorCode, message: string): Effects => {
-      this.reply(requestId, { error: error(code, message), memberId: request.memberId });
-      return this.flush();
-    };
-    if (request.groupId === '') return fail('INVALID_GROUP_ID', 'The group id must not be empty.');
-    if (request.sessionTimeoutMs < this.settings.minSessionTimeoutMs || request.sessionTimeoutMs > this.settings.maxSessionTimeoutMs) {
-      return fail(
-        'INVALID_SESSION_TIMEOUT',
-        `Session timeout ${request.sessionTimeoutMs} ms is outside [${this.settings.minSessionTimeoutMs}, ${this.settings.maxSessionTimeoutMs}] (group.min/max.session.timeout.ms).`,
-      );
-    }
-    let group = this.groups.get(request.groupId);
-    if (group === undefined) {
-      if (request.memberId !== '') return fail('UNKNOWN_MEMBER_ID', `Group ${request.groupId} does not exist, so member ${request.memberId} is unknown.`);
-      group = this.groupOrCreate(request.groupId, now);
-    }
-    const known = group.members.has(request.memberId) || group.pendingMembers.has(request.memberId);
-    const staticKnown = groupInstanceId !== undefined && group.staticMembers.has(groupInstanceId);
-    if (!known && !staticKnown && group.members.size + group.pendingMembers.size >= this.settings.groupMaxSize) {
-      return fail('GROUP_MAX_SIZE_REACHED', `Group ${request.groupId} has reached group.max.size (${this.settings.groupMaxSize}).`);
-    }
-    if (group.is('Dead')) return fail('COORDINATOR_NOT_AVAILABLE', `Group ${request.groupId} is being removed; find the coordinator again.`);
-    const protocols = request.protocols.map((p) => ({ name: p.name, metadata: p.metadata }));
-    if (!group.supportsProtocols(request.protocolType, protocols)) {
-      this.dropIfUnused(group);
-      return fail('INCONSISTENT_GROUP_PROTOCOL', `The protocol type or protocols of the member do not match those of group ${request.groupId}.`);
-    }
-    // JoinGroup v0 had no rebalance timeout: Kafka then uses the session timeout.
-    const rebalanceTimeoutMs = request.rebalanceTimeoutMs > 0 ? request.rebalanceTimeoutMs : request.sessionTimeoutMs;
-    const input = { ...request, groupInstanceId, protocols, rebalanceTimeoutMs };
-    if (request.memberId === '') this.newMemberJoin(now, requestId, group, input, context);
-    else this.currentMemberJoin(now, requestId, group, input, context);
-    return this.flush();
-  }
-
-  private newMemberJoin(now: number, requestId: number, group: Group, request: JoinInput, context: JoinContext): void {
-    const memberId = context.newMemberId;
-    if (request.groupInstanceId !== undefined) {
-      const existing = group.staticMembers.get(request.groupInstanceId);
-      if (existing === undefined) this.addMemberAndRebalance(now, requestId, group, memberId, request, context);
-      else this.replaceStaticMember(now, requestId, group, existing, memberId, request);
-      return;
-    }
-    // KIP-394: the member id is handed out first; the member must come back with it.
-    group.pendingMembers.set(memberId, now + request.sessionTimeoutMs);
-    this.reply(requestId, { error: error('MEMBER_ID_REQUIRED', 'Rejoin with the member id in this response.'), memberId, generationId: -1 });
-  }
-
-  private currentMemberJoin(now: number, requestId: number, group: Group, request: JoinInput, context: JoinContext): void {
-    const memberId = request.memberId;
-    if (group.pendingMembers.has(memberId)) {
-      this.addMemberAndRebalance(now, requestId, group, memberId, request, context);
-      return;
-    }
-    if (group.isStaticMemberFenced(request.groupInstanceId, memberId)) {
-      this.reply(requestId, { error: error('FENCED_INSTANCE_ID', `Instance ${request.groupInstanceId} now belongs to another member id.`), memberId });
-      return;
-    }
-    const member = group.members.get(memberId);
-    if (member === undefined) {
-      this.reply(requestId, { error: error('UNKNOWN_MEMBER_ID', `Member ${memberId} is not in group ${group.groupId}.`), memberId });
-      return;
-    }
-    switch (group.state) {
-      case 'PreparingRebalance':
-        this.updateMemberAndRebalance(now, requestId, group, member, request);
-        return;
-      case 'CompletingRebalance':
-        if (Group.sameProtocols(member.protocols, request.protocols)) this.replyJoin(requestId, group, member, false);
-        else this.updateMemberAndRebalance(now, requestId, group, member, request);
-        return;
-      case 'Stable':
-        // The leader rejoining means its view (say, the subscribed topics) changed.
-        if (group.isLeader(memberId) || !Group.sameProtocols(member.protocols, request.protocols)) {
-          this.updateMemberAndRebalance(now, requestId, group, member, request);
-        } else {
-          this.replyJoin(requestId, group, member, false);
-        }
-        return;
-      case 'Empty':
-      case 'Dead':
-        this.reply(requestId, { error: error('UNKNOWN_MEMBER_ID', `Member ${memberId} is not in group ${group.groupId}.`), memberId });
-    }
-  }
-
-  private addMemberAndRebalance(now: number, requestId: number, group: Group, memberId: string, request: JoinInput, context: JoinContext): void {
-    group.pendingMembers.delete(memberId);
-    group.add({
-      memberId,
-      groupInstanceId: request.groupInstanceId,
-      clientId: context.clientId,
-      clientHost: context.clientHost,
-      sessionTimeoutMs: request.sessionTimeoutMs,
-      rebalanceTimeoutMs: request.rebalanceTimeoutMs,
-      protocolType: request.protocolType,
-      protocols: request.protocols,
-      assignment: Buffer.alloc(0),
-      awaitingJoin: requestId,
-      awaitingSync: undefined,
-      heartbeatDeadline: now + request.sessionTimeoutMs,
-    });
-    if (group.is('PreparingRebalance') && group.initialDelayRemainingMs !== undefined) group.newMemberAdded = true;
-    this.maybePrepareRebalance(now, group);
-    this.tryCompleteJoin(now, group);
-  }
-
-  private updateMemberAndRebalance(now: number, requestId: number, group: Group, member: GroupMember, request: JoinInput): void {
-    this.setAwaitingJoin(member, requestId);
-    member.protocols = request.protocols;
-    member.sessionTimeoutMs = request.sessionTimeoutMs;
-    member.rebalanceTimeoutMs = request.rebalanceTimeoutMs;
-    this.maybePrepareRebalance(now, group);
-    this.tryCompleteJoin(now, group);
-  }
-
-  /**
-   * KIP-345: a static member restarted (new member id, same instance id). Its old id is fenced;
-   * in a Stable group whose protocol would not change it keeps its assignment and the group
-   * does not rebalance: the join is answered at the current generation once persisted.
-   */
-  private replaceStaticMember(now: number, requestId: number, group: Group, oldMemberId: string, newMemberId: string, request: JoinInput): void {
-    const member = group.members.get(oldMemberId)!;
-    const fenced = error('FENCED_INSTANCE_ID', `A newer member with instance id ${request.groupInstanceId} joined.`);
-    if (member.awaitingJoin !== undefined) this.reply(member.awaitingJoin, { error: fenced, memberId: oldMemberId });
-    if (member.awaitingSync !== undefined) this.reply(member.awaitingSync, { error: fenced });
-    member.awaitingJoin = member.awaitingSync = undefined;
-    const previous = { protocols: member.protocols, sessionTimeoutMs: member.sessionTimeoutMs, rebalanceTimeoutMs: member.rebalanceTimeoutMs };
-    group.replaceStaticMember(request.groupInstanceId!, oldMemberId, newMemberId);
-    this.changed(group); // the old member id is fenced now
-    member.protocols = request.protocols;
-    member.sessionTimeoutMs = request.sessionTimeoutMs;
-    member.rebalanceTimeoutMs = request.rebalanceTimeoutMs;
-    member.heartbeatDeadline = now + member.sessionTimeoutMs;
-    switch (group.state) {
-      case 'Stable': {
-        if (group.selectProtocol() !== group.protocolName) {
-          this.updateMemberAndRebalance(now, requestId, group, member, request);
-          return;
-        }
-        const generationId = group.generationId;
-        member.awaitingJoin = requestId;
-        this.write([groupRecord(group, now)], (at, failure) => {
-          if (member.awaitingJoin !== requestId) return; // fenced again meanwhile: already answered
-          member.awaitingJoin = undefined;
-          if (failure !== undefined || group.generationId !== generationId || this.groups.get(group.groupId) !== group) {
-            if (group.members.get(newMemberId) === member && group.staticMembers.get(request.groupInstanceId!) === newMemberId) {
-              group.replaceStaticMember(request.groupInstanceId!, newMemberId, oldMemberId);
-              Object.assign(member, previous);
-            }
-            const code = failure === undefined ? 'REBALANCE_IN_PROGRESS' : groupWriteError(failure.code);
-            this.reply(requestId, { error: error(code, failure?.message ?? 'The group changed while the member was being replaced.'), memberId: newMemberId });
-            return;
-          }
-          member.heartbeatDeadline = at + member.sessionTimeoutMs;
-          this.replyJoin(requestId, group, member, group.isLeader(newMemberId));
-        });
-        return;
-      }
-      case 'CompletingRebalance':
-        this.updateMemberAndRebalance(now, requestId, group, member, request);
-        return;
-      case 'PreparingRebalance':
-        this.setAwaitingJoin(member, requestId);
-        this.tryCompleteJoin(now, group);
-        return;
-      case 'Empty':
-      case 'Dead':
-        throw new Error(`group ${group.groupId}: a static member is known in state ${group.state}`);
-    }
-  }
-
-  private setAwaitingJoin(member: GroupMember, requestId: number): void {
-    if (member.awaitingJoin !== undefined && member.awaitingJoin !== requestId) {
-      this.reply(member.awaitingJoin, { error: error('REBALANCE_IN_PROGRESS', 'A newer JoinGroup of this member replaced this one.'), memberId: member.memberId });
-    }
-    member.awaitingJoin = requestId;
-  }
-
-  private replyJoin(requestId: number, group: Group, member: GroupMember, skipAssignment: boolean): void {
-    const leader = group.isLeader(member.memberId);
-    this.reply(requestId, {
-      error: NO_ERROR,
-      generationId: group.generationId,
-      protocolType: group.protocolType ?? '',
-      protocolName: group.protocolName ?? '',
-      leader: group.leaderId ?? '',
-      skipAssignment,
-      memberId: member.memberId,
-      members: leader
-        ? [...group.members.values()].map((m) => ({
-            memberId: m.memberId,
-            ...(m.groupInstanceId === undefined ? {} : { groupInstanceId: m.groupInstanceId }),
-            metadata: group.metadataOf(m),
-          }))
-        : [],
-    });
-  }
-
-  private maybePrepareRebalance(now: number, group: Group): void {
-    if (group.is('Stable') || group.is('CompletingRebalance') || group.is('Empty')) this.prepareRebalance(now, group);
-  }
-
-  private prepareRebalance(now: number, group: Group): void {
-    if (group.is('CompletingRebalance')) {
-      for (const member of group.members.values()) {
-        member.assignment = Buffer.alloc(0);
-        if (member.awaitingSync !== undefined) {
-          this.reply(member.awaitingSync, { error: error('REBALANCE_IN_PROGRESS', `Group ${group.groupId} is rebalancing again; rejoin.`) });
-          member.awaitingSync = undefined;
-        }
-      }
-    }
-    group.pendingSync.clear();
-    group.syncDeadline = undefined;
-    const rebalanceTimeoutMs = group.rebalanceTimeoutMs;
-    if (group.is('Empty')) {
-      // A group starting from empty waits a little for more members, so the first generation
-      // is not followed at once by another (Kafka's InitialDelayedJoin).
-      const delay = Math.min(this.settings.initialRebalanceDelayMs, rebalanceTimeoutMs);
-      group.joinDeadline = now + delay;
-      group.initialDelayRemainingMs = Math.max(rebalanceTimeoutMs - delay, 0);
-      group.newMemberAdded = false;
-    } else {
-      group.joinDeadline = now + rebalanceTimeoutMs;
-      group.initialDelayRemainingMs = undefined;
-    }
-    this.transition(group, 'PreparingRebalance', now);
-  }
-
-  private tryCompleteJoin(now: number, group: Group): void {
-    if (group.is('PreparingRebalance') && group.initialDelayRemainingMs === undefined && group.allMembersJoined) this.completeJoin(now, group);
-  }
-
-  /** The join phase is over (everyone rejoined, or time ran out): start the next generation. */
-  private completeJoin(now: number, group: Group): void {
-    group.joinDeadline = undefined;
-    group.initialDelayRemainingMs = undefined;
-    group.newMemberAdded = false;
-    // Dynamic members that did not rejoin in time are out; static ones keep their place.
-    for (const member of [...group.members.values()]) {
-      if (member.awaitingJoin === undefined && member.groupInstanceId === undefined) group.remove(member.memberId);
-    }
-    const leader = group.leaderId === undefined ? undefined : group.members.get(group.leaderId);
-    if (leader?.awaitingJoin === undefined) {
-      const joined = [...group.members.values()].find((m) => m.awaitingJoin !== undefined);
-      if (joined !== undefined) group.leaderId = joined.memberId;
-    }
-    group.generationId += 1;
-    if (group.members.size === 0) {
-      group.protocolName = undefined;
-      group.leaderId = undefined;
-      this.transition(group, 'Empty', now);
-      this.write([groupRecord(group, now)], () => undefined);
-      this.dropIfUnused(group);
-      return;
-    }
-    group.protocolName = group.selectProtocol();
-    this.transition(group, 'CompletingRebalance', now);
-    for (const member of group.members.values()) {
-      if (member.awaitingJoin === undefined) continue;
-      const requestId = member.awaitingJoin;
-      member.awaitingJoin = undefined;
-      member.heartbeatDeadline = now + member.sessionTimeoutMs;
-      this.replyJoin(requestId, group, member, false);
-    }
-    for (const memberId of group.members.keys()) group.pendingSync.add(memberId);
-    group.syncDeadline = now + group.rebalanceTimeoutMs;
+    this.membership.join(now, requestId, request, context);
+    return this.outbox.flush();
   }
 
   sync(now: number, requestId: number, request: SyncGroupRequest__Output): Effects {
-    const group = this.groups.get(request.groupId);
-    const fail = (code: ErrorCode, message: string): Effects => {
-      this.reply(requestId, { error: error(code, message) });
-      return this.flush();
-    };
-    const checked = this.checkMember(group, request.groupId, request.memberId, instanceIdOf(request.groupInstanceId), request.generationId);
-    if (checked !== undefined) return fail(checked.code, checked.message);
-    const g = group!;
-    if ((request.protocolType !== '' && request.protocolType !== g.protocolType) || (request.protocolName !== '' && request.protocolName !== g.protocolName)) {
-      return fail('INCONSISTENT_GROUP_PROTOCOL', `Group ${g.groupId} uses ${g.protocolType}/${g.protocolName}.`);
-    }
-    const member = g.members.get(request.memberId)!;
-    switch (g.state) {
-      case 'PreparingRebalance':
-        return fail('REBALANCE_IN_PROGRESS', `Group ${g.groupId} is rebalancing; rejoin.`);
-      case 'Stable':
-        g.pendingSync.delete(member.memberId);
-        member.heartbeatDeadline = now + member.sessionTimeoutMs;
-        this.reply(requestId, { error: NO_ERROR, protocolType: g.protocolType ?? '', protocolName: g.protocolName ?? '', assignment: member.assignment });
-        return this.flush();
-      case 'CompletingRebalance':
-        break;
-      case 'Empty':
-      case 'Dead':
-        return fail('UNKNOWN_MEMBER_ID', `Member ${request.memberId} is not in group ${g.groupId}.`);
-    }
-    if (member.awaitingSync !== undefined) this.reply(member.awaitingSync, { error: error('REBALANCE_IN_PROGRESS', 'A newer SyncGroup of this member replaced this one.') });
-    member.awaitingSync = requestId;
-    g.pendingSync.delete(member.memberId);
-    if (g.isLeader(member.memberId)) {
-      const assignments = new Map(request.assignments.map((a) => [a.memberId, a.assignment]));
-      const generationId = g.generationId;
-      this.write([groupRecord(g, now, assignments)], (at, failure) => {
-        if (this.groups.get(g.groupId) !== g || g.generationId !== generationId || !g.is('CompletingRebalance')) return;
-        if (failure !== undefined) {
-          const code = groupWriteError(failure.code);
-          for (const m of g.members.values()) {
-            m.assignment = Buffer.alloc(0);
-            if (m.awaitingSync !== undefined) this.reply(m.awaitingSync, { error: error(code, failure.message) });
-            m.awaitingSync = undefined;
-          }
-          this.prepareRebalance(at, g);
-          return;
-        }
-        for (const m of g.members.values()) {
-          m.assignment = assignments.get(m.memberId) ?? Buffer.alloc(0);
-          if (m.awaitingSync !== undefined) {
-            this.reply(m.awaitingSync, { error: NO_ERROR, protocolType: g.protocolType ?? '', protocolName: g.protocolName ?? '', assignment: m.assignment });
-            m.awaitingSync = undefined;
-            m.heartbeatDeadline = at + m.sessionTimeoutMs;
-          }
-        }
-        this.transition(g, 'Stable', at);
-      });
-    }
-    return this.flush();
+    this.membership.sync(now, requestId, request);
+    return this.outbox.flush();
   }
 
   /** Holding a long-poll heartbeat (`maxWaitMs`) is the adapter's business; the shard answers at once. */
   heartbeat(now: number, requestId: number, request: Omit<HeartbeatRequest__Output, 'maxWaitMs'>): Effects {
-    const group = this.groups.get(request.groupId);
-    const checked = this.checkMember(group, request.groupId, request.memberId, instanceIdOf(request.groupInstanceId), request.generationId);
-    if (checked !== undefined) {
-      this.reply(requestId, { error: checked });
-      return this.flush();
-    }
-    const member = group!.members.get(request.memberId)!;
-    member.heartbeatDeadline = now + member.sessionTimeoutMs;
-    const rebalancing = group!.is('PreparingRebalance');
-    this.reply(requestId, { error: rebalancing ? error('REBALANCE_IN_PROGRESS', `Group ${group!.groupId} is rebalancing; rejoin.`) : NO_ERROR });
-    return this.flush();
-  }
-
-  /** The checks Heartbeat and SyncGroup share, in Kafka's order. */
-  private checkMember(group: Group | undefined, groupId: string, memberId: string, groupInstanceId: string | undefined, generationId: number) {
-    if (group === undefined) return error('UNKNOWN_MEMBER_ID', `Group ${groupId} does not exist here.`);
-    if (group.is('Dead')) return error('COORDINATOR_NOT_AVAILABLE', `Group ${groupId} is being removed; find the coordinator again.`);
-    if (group.isStaticMemberFenced(groupInstanceId, memberId)) return error('FENCED_INSTANCE_ID', `Instance ${groupInstanceId} now belongs to another member id.`);
-    if (!group.members.has(memberId)) return error('UNKNOWN_MEMBER_ID', `Member ${memberId} is not in group ${groupId}.`);
-    if (generationId !== group.generationId) return error('ILLEGAL_GENERATION', `Generation ${generationId} is not the current generation ${group.generationId} of group ${groupId}.`);
-    if (group.is('Empty')) return error('UNKNOWN_MEMBER_ID', `Group ${groupId} is empty.`);
-    return undefined;
+    this.membership.heartbeat(now, requestId, request);
+    return this.outbox.flush();
   }
 
   leave(now: number, requestId: number, request: LeaveGroupRequest__Output): Effects {
-    const group = this.groups.get(request.groupId);
-    if (group === undefined || group.is('Dead')) {
-      const code = group === undefined ? 'UNKNOWN_MEMBER_ID' : 'COORDINATOR_NOT_AVAILABLE';
-      this.reply(requestId, { error: error(code, `Group ${request.groupId} is not known here.`), members: [] });
-      return this.flush();
-    }
-    const results: LeaveGroupMemberResult[] = request.members.map((identity) => {
-      const groupInstanceId = instanceIdOf(identity.groupInstanceId);
-      const result = (code: ErrorCode, message = '') => ({
-        memberId: identity.memberId,
-        ...(groupInstanceId === undefined ? {} : { groupInstanceId }),
-        errorCode: code,
-        errorMessage: message,
-      });
-      const memberId = identity.memberId !== '' ? identity.memberId : groupInstanceId === undefined ? undefined : group.staticMembers.get(groupInstanceId);
-      if (memberId === undefined) return result('UNKNOWN_MEMBER_ID', `No member with instance id ${groupInstanceId ?? '(none)'}.`);
-      if (group.isStaticMemberFenced(groupInstanceId, memberId)) return result('FENCED_INSTANCE_ID', `Instance ${groupInstanceId} belongs to another member id.`);
-      if (group.pendingMembers.delete(memberId)) {
-        this.tryCompleteJoin(now, group);
-        return result('NONE');
-      }
-      if (!group.members.has(memberId)) return result('UNKNOWN_MEMBER_ID', `Member ${memberId} is not in group ${group.groupId}.`);
-      this.removeMemberAndUpdateGroup(now, group, memberId, 'left the group');
-      return result('NONE');
-    });
-    this.reply(requestId, { error: NO_ERROR, members: results });
-    return this.flush();
+    this.membership.leave(now, requestId, request);
+    return this.outbox.flush();
   }
-
-  private removeMemberAndUpdateGroup(now: number, group: Group, memberId: string, reason: string): void {
-    const member = group.members.get(memberId);
-    if (member === undefined) return;
-    const gone = error('UNKNOWN_MEMBER_ID', `Member ${memberId} ${reason}.`);
-    if (member.awaitingJoin !== undefined) this.reply(member.awaitingJoin, { error: gone, memberId });
-    if (member.awaitingSync !== undefined) this.reply(member.awaitingSync, { error: gone });
-    group.remove(memberId);
-    switch (group.state) {
-      case 'Stable':
-      case 'CompletingRebalance':
-        this.prepareRebalance(now, group);
-        this.tryCompleteJoin(now, group);
-        return;
-      case 'PreparingRebalance':
-        this.tryCompleteJoin(now, group);
-        return;
-      case 'Empty':
-      case 'Dead':
-    }
-  }
-
-  // ------------------------------------------------------------------ timers
 
   /** The earliest deadline of any group or member, or undefined when nothing waits. */
   nextDeadline(): number | undefined {
-    let next = Number.POSITIVE_INFINITY;
-    for (const group of this.groups.values()) {
-      if (group.joinDeadline !== undefined) next = Math.min(next, group.joinDeadline);
-      if (group.syncDeadline !== undefined) next = Math.min(next, group.syncDeadline);
-      for (const deadline of group.pendingMembers.values()) next = Math.min(next, deadline);
-      for (const member of group.members.values()) if (heartbeatCounts(member)) next = Math.min(next, member.heartbeatDeadline);
-    }
-    return next === Number.POSITIVE_INFINITY ? undefined : next;
+    return this.membership.nextDeadline();
   }
 
   /** Fires every deadline at or before `now`: join/sync phases end, silent members are dropped. */
   tick(now: number): Effects {
-    for (const group of [...this.groups.values()]) {
-      for (const [memberId, deadline] of group.pendingMembers) {
-        if (deadline > now) continue;
-        group.pendingMembers.delete(memberId);
-        this.tryCompleteJoin(now, group);
-        this.dropIfUnused(group);
-      }
-      for (const member of [...group.members.values()]) {
-        if (heartbeatCounts(member) && member.heartbeatDeadline <= now && group.members.get(member.memberId) === member) {
-          this.removeMemberAndUpdateGroup(now, group, member.memberId, 'missed its session timeout');
-        }
-      }
-      if (group.joinDeadline !== undefined && group.joinDeadline <= now) this.onJoinDeadline(now, group);
-      if (group.syncDeadline !== undefined && group.syncDeadline <= now) this.onSyncDeadline(now, group);
-    }
-    return this.flush();
+    this.membership.tick(now);
+    return this.outbox.flush();
   }
-
-  private onJoinDeadline(now: number, group: Group): void {
-    const remaining = group.initialDelayRemainingMs;
-    if (remaining !== undefined && group.newMemberAdded && remaining > 0) {
-      const delay = Math.min(this.settings.initialRebalanceDelayMs, remaining);
-      group.newMemberAdded = false;
-      group.initialDelayRemainingMs = remaining - delay;
-      group.joinDeadline = now + delay;
-      return;
-    }
-    this.completeJoin(now, group);
-  }
-
-  /** Members that got the new generation but never synced are dropped (Kafka's pending-sync expiry). */
-  private onSyncDeadline(now: number, group: Group): void {
-    group.syncDeadline = undefined;
-    if (!(group.is('CompletingRebalance') || group.is('Stable')) || group.pendingSync.size === 0) return;
-    for (const memberId of [...group.pendingSync]) {
-      const member = group.members.get(memberId);
-      if (member?.awaitingJoin !== undefined) this.reply(member.awaitingJoin, { error: error('UNKNOWN_MEMBER_ID', 'Did not sync in time.'), memberId });
-      group.remove(memberId);
-    }
-    this.prepareRebalance(now, group);
-    this.tryCompleteJoin(now, group);
-  }
-
-  // ------------------------------------------------------------------ offsets
 
   commitOffsets(now: number, requestId: number, request: OffsetCommitRequest__Output): Effects {
-    const groupInstanceId = instanceIdOf(request.groupInstanceId);
-    const failAll = (code: ErrorCode, message: string): Effects => {
-      this.reply(requestId, {
-        topics: request.topics.map((t) => ({ name: t.name, partitions: t.partitions.map((p) => ({ partition: p.partition, errorCode: code, errorMessage: message })) })),
-      });
-      return this.flush();
-    };
-    if (request.groupId === '') return failAll('INVALID_GROUP_ID', 'The group id must not be empty.');
-    let group = this.groups.get(request.groupId);
-    if (group === undefined) {
-      // Only a commit outside group management (generation -1) may create a group.
-      if (request.generationId >= 0) return failAll('ILLEGAL_GENERATION', `Group ${request.groupId} has no generation ${request.generationId}.`);
-      group = this.groupOrCreate(request.groupId, now);
-    }
-    if (group.is('Dead')) return failAll('COORDINATOR_NOT_AVAILABLE', `Group ${request.groupId} is being removed; find the coordinator again.`);
-    if (group.isStaticMemberFenced(groupInstanceId, request.memberId)) return failAll('FENCED_INSTANCE_ID', `Instance ${groupInstanceId} now belongs to another member id.`);
-    if (!(request.generationId < 0 && group.is('Empty'))) {
-      const member = group.members.get(request.memberId);
-      if (member === undefined) return failAll('UNKNOWN_MEMBER_ID', `Member ${request.memberId} is not in group ${request.groupId}.`);
-      if (request.generationId !== group.generationId) {
-        return failAll('ILLEGAL_GENERATION', `Generation ${request.generationId} is not the current generation ${group.generationId} of group ${request.groupId}.`);
-      }
-      if (group.is('CompletingRebalance')) return failAll('REBALANCE_IN_PROGRESS', `Group ${request.groupId} is completing a rebalance; commit after SyncGroup.`);
-      // Stable or PreparingRebalance (the member learns of the rebalance from its next heartbeat).
-      member.heartbeatDeadline = now + member.sessionTimeoutMs;
-    }
-    const g = group;
-    const records: CoordinatorRecord[] = [];
-    const topics = request.topics.map((t) => ({
-      name: t.name,
-      partitions: t.partitions.map((p) => {
-        const metadata = p.committedMetadata;
-        if (metadata !== undefined && Buffer.byteLength(metadata) > this.settings.offsetMetadataMaxBytes) {
-          return { partition: p.partition, errorCode: 'OFFSET_METADATA_TOO_LARGE' as ErrorCode, errorMessage: `Metadata exceeds offset.metadata.max.bytes (${this.settings.offsetMetadataMaxBytes}).` };
-        }
-        records.push({
-          kind: 'offset',
-          groupId: g.groupId,
-          topic: t.name,
-          partition: p.partition,
-          value: { committedOffset: p.committedOffset, committedLeaderEpoch: p.committedLeaderEpoch, committedMetadata: metadata, commitTimestampMs: now },
-        });
-        return { partition: p.partition, errorCode: 'NONE' as ErrorCode, errorMessage: '' };
-      }),
-    }));
-    if (records.length === 0) {
-      this.reply(requestId, { topics });
-      this.dropIfUnused(g);
-      return this.flush();
-    }
-    this.write(records, (_at, failure) => {
-      if (failure !== undefined) {
-        const code = commitWriteError(failure.code);
-        for (const t of topics) for (const p of t.partitions) if (p.errorCode === 'NONE') Object.assign(p, { errorCode: code, errorMessage: failure.message });
-        this.dropIfUnused(g);
-      } else if (this.groups.get(g.groupId) === g) {
-        for (const r of records) if (r.kind === 'offset' && r.value !== null) g.offsets.set(offsetKey(r.topic, r.partition), { topic: r.topic, partition: r.partition, value: r.value });
-      }
-      this.reply(requestId, { topics });
-    });
-    return this.flush();
+    this.membership.commitOffsets(now, requestId, request);
+    return this.outbox.flush();
   }
 
   /** Committed offsets: those asked for (-1 where none), or every one the group has. */
   fetchOffsets(request: OffsetFetchRequest__Output): OffsetFetchResponse {
-    const group = this.groups.get(request.groupId);
-    const result = (topic: string, partition: number) => {
-      const committed = group?.offsets.get(offsetKey(topic, partition))?.value;
-      return {
-        partition,
-        committedOffset: committed?.committedOffset ?? -1,
-        committedLeaderEpoch: committed?.committedLeaderEpoch ?? -1,
-        ...(committed?.committedMetadata === undefined ? {} : { committedMetadata: committed.committedMetadata }),
-        errorCode: 'NONE' as ErrorCode,
-        errorMessage: '',
-      };
-    };
-    if (request.topics.length > 0) {
-      return { topics: request.topics.map((t) => ({ name: t.topic, partitions: t.partitions.map((p) => result(t.topic, p)) })) };
-    }
-    const byTopic = new Map<string, OffsetFetchTopicResult>();
-    for (const { topic, partition } of group?.offsets.values() ?? []) {
-      const entry = byTopic.get(topic) ?? { name: topic, partitions: [] };
-      entry.partitions!.push(result(topic, partition));
-      byTopic.set(topic, entry);
-    }
-    return { topics: [...byTopic.values()] };
+    return this.metadata.fetchOffsets(request);
   }
-
-  // ------------------------------------------------------------------ admin
 
   listGroups(statesFilter: readonly string[]): ListedGroup[] {
-    const wanted = new Set(statesFilter.map((s) => s.toLowerCase()));
-    return [...this.groups.values()]
-      .filter((g) => wanted.size === 0 || wanted.has(g.state.toLowerCase()))
-      .map((g) => ({ groupId: g.groupId, protocolType: g.protocolType ?? '', groupState: g.state }));
+    return this.membership.listGroups(statesFilter);
   }
 
-  /** Kafka's group summary: member metadata and assignments only in a Stable group. */
   describeGroup(groupId: string): DescribedGroup {
-    const group = this.groups.get(groupId);
-    if (group === undefined) return { groupId, errorCode: 'NONE', errorMessage: '', groupState: 'Dead', protocolType: '', protocolName: '', members: [] };
-    const stable = group.is('Stable');
-    return {
-      groupId,
-      errorCode: 'NONE',
-      errorMessage: '',
-      groupState: group.state,
-      protocolType: group.protocolType ?? '',
-      protocolName: stable ? (group.protocolName ?? '') : '',
-      members: [...group.members.values()].map((m) => ({
-        memberId: m.memberId,
-        ...(m.groupInstanceId === undefined ? {} : { groupInstanceId: m.groupInstanceId }),
-        clientId: m.clientId,
-        clientHost: m.clientHost,
-        memberMetadata: stable ? group.metadataOf(m) : Buffer.alloc(0),
-        memberAssignment: stable ? m.assignment : Buffer.alloc(0),
-      })),
-    };
+    return this.membership.describeGroup(groupId);
   }
 
   /** Deletes empty groups with their offsets (tombstones); answered once the tombstones are durable. */
   deleteGroups(now: number, requestId: number, groupIds: readonly string[]): Effects {
-    const results: DeleteGroupResult[] = [];
-    const records: CoordinatorRecord[] = [];
-    for (const groupId of groupIds) {
-      const group = this.groups.get(groupId);
-      if (group === undefined || group.is('Dead')) {
-        results.push({ groupId, errorCode: 'GROUP_ID_NOT_FOUND', errorMessage: `Group ${groupId} does not exist.` });
-        continue;
-      }
-      if (!group.is('Empty')) {
-        results.push({ groupId, errorCode: 'NON_EMPTY_GROUP', errorMessage: `Group ${groupId} has members (state ${group.state}).` });
-        continue;
-      }
-      this.transition(group, 'Dead', now);
-      this.groups.delete(groupId);
-      for (const { topic, partition } of group.offsets.values()) records.push({ kind: 'offset', groupId, topic, partition, value: null });
-      records.push({ kind: 'group', groupId, value: null });
-      results.push({ groupId, errorCode: 'NONE', errorMessage: '' });
-    }
-    if (records.length === 0) {
-      this.reply(requestId, { results });
-      return this.flush();
-    }
-    this.write(records, (_at, failure) => {
-      if (failure !== undefined) {
-        for (const r of results) if (r.errorCode === 'NONE') Object.assign(r, { errorCode: groupWriteError(failure.code), errorMessage: failure.message });
-      }
-      this.reply(requestId, { results });
-    });
-    return this.flush();
+    this.membership.deleteGroups(now, requestId, groupIds);
+    return this.outbox.flush();
   }
 
   /** A member's session timeout, or undefined when it is not a member (for how long its heartbeat may be held). */
   sessionTimeoutOf(groupId: string, memberId: string): number | undefined {
-    return this.groups.get(groupId)?.members.get(memberId)?.sessionTimeoutMs;
+    return this.membership.sessionTimeoutOf(groupId, memberId);
   }
 
   /** States of the groups, for tests and metrics. */
   groupState(groupId: string): GroupState | undefined {
-    return this.groups.get(groupId)?.state;
+    return this.membership.groupState(groupId);
   }
-
-  // ------------------------------------------------------------------ writes
 
   /** The adapter's report that a write is replicated (error undefined) or failed. */
-  writeCompleted(now: number, writeId: number, failure?: { code: ErrorCode; message: string }): Effects {
-    const continuation = this.continuations.get(writeId);
-    if (continuation === undefined) throw new Error(`write ${writeId} is not pending`);
-    this.continuations.delete(writeId);
-    continuation(now, failure);
-    return this.flush();
+  writeCompleted(now: number, writeId: number, failure?: WriteFailure): Effects {
+    this.outbox.completeWrite(now, writeId, failure);
+    return this.outbox.flush();
   }
-
-  private write(records: CoordinatorRecord[], continuation: Continuation): void {
-    const writeId = this.nextWriteId++;
-    this.continuations.set(writeId, continuation);
-    this.out.writes.push({ writeId, records });
-  }
-
-  private transition(group: Group, next: GroupState, now: number): void {
-    group.transitionTo(next, now);
-    this.changed(group);
-  }
-
-  private changed(group: Group): void {
-    if (!this.out.changedGroups.includes(group.groupId)) this.out.changedGroups.push(group.groupId);
-  }
-
-  private reply(requestId: number, response: Reply['response']): void {
-    this.out.replies.push({ requestId, response });
-  }
-
-  private flush(): Effects {
-    const effects = this.out;
-    this.out = { replies: [], writes: [], changedGroups: [] };
-    return effects;
-  }
-
-  private groupOrCreate(groupId: string, now: number): Group {
-    let group = this.groups.get(groupId);
-    if (group === undefined) {
-      group = new Group(groupId, now);
-      this.groups.set(groupId, group);
-    }
-    return group;
-  }
-
-  /** A group that never got a member nor an offset (a failed first join) is forgotten. */
-  private dropIfUnused(group: Group): void {
-    if (group.is('Empty') && group.generationId === 0 && group.members.size === 0 && group.pendingMembers.size === 0 && group.offsets.size === 0) {
-      this.groups.delete(group.groupId);
-    }
-  }
-}
-
-interface JoinInput {
-  memberId: string;
-  groupInstanceId: string | undefined;
-  protocolType: string;
-  protocols: GroupProtocol[];
-  sessionTimeoutMs: number;
-  rebalanceTimeoutMs: number;
-}
-
-/** Proto3 `optional string`: absent and "" both mean a dynamic member. */
-function instanceIdOf(value: string | undefined): string | undefined {
-  return value === undefined || value === '' ? undefined : value;
-}
-
-/** Members waiting in a join or sync are governed by the rebalance timeout, not their session. */
-function heartbeatCounts(member: GroupMember): boolean {
-  return member.awaitingJoin === undefined && member.awaitingSync === undefined;
-}
-
-function groupRecord(group: Group, now: number, assignments?: ReadonlyMap<string, Buffer>): CoordinatorRecord {
-  const value: GroupMetadataRecordValue = {
-    protocolType: group.protocolType ?? '',
-    generationId: group.generationId,
-    protocolName: group.protocolName ?? '',
-    leader: group.leaderId ?? '',
-    currentStateTimestampMs: now,
-    members: [...group.members.values()].map((m) => ({
-      memberId: m.memberId,
-      groupInstanceId: m.groupInstanceId,
-      clientId: m.clientId,
-      clientHost: m.clientHost,
-      rebalanceTimeoutMs: m.rebalanceTimeoutMs,
-      sessionTimeoutMs: m.sessionTimeoutMs,
-      subscription: group.metadataOf(m),
-      assignment: assignments === undefined ? m.assignment : (assignments.get(m.memberId) ?? Buffer.alloc(0)),
-    })),
-  };
-  return { kind: 'group', groupId: group.groupId, value };
-}
-
-/** Kafka's mapping of append errors for a group metadata write. */
-function groupWriteError(code: ErrorCode): ErrorCode {
-  switch (code) {
-    case 'UNKNOWN_TOPIC_OR_PARTITION':
-    case 'NOT_ENOUGH_REPLICAS':
-    case 'NOT_ENOUGH_REPLICAS_AFTER_APPEND':
-    case 'REQUEST_TIMED_OUT':
-      return 'COORDINATOR_NOT_AVAILABLE';
-    case 'NOT_LEADER_OR_FOLLOWER':
-    case 'KAFKA_STORAGE_ERROR':
-      return 'NOT_COORDINATOR';
-    case 'MESSAGE_TOO_LARGE':
-    case 'RECORD_LIST_TOO_LARGE':
-    case 'INVALID_FETCH_SIZE':
-      return 'UNKNOWN_SERVER_ERROR';
-    default:
-      return code;
-  }
-}
-
-/** Kafka's mapping of append errors for an offset commit. */
-function commitWriteError(code: ErrorCode): ErrorCode {
-  return code === 'MESSAGE_TOO_LARGE' || code === 'RECORD_LIST_TOO_LARGE' || code === 'INVALID_FETCH_SIZE' ? 'INVALID_COMMIT_OFFSET_SIZE' : groupWriteError(code);
 }

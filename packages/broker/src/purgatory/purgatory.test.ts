@@ -1,29 +1,6 @@
+import { ManualClock } from '@quill/clock';
 import { describe, expect, it } from 'vitest';
-import { Purgatory, type PurgatoryTimers } from './purgatory.js';
-
-/** Timers driven by the test, so expiry is exact and instantaneous. */
-class ManualTimers implements PurgatoryTimers {
-  private next = 1;
-  readonly pending = new Map<number, { at: number; callback: () => void }>();
-  now = 0;
-  setTimeout(callback: () => void, ms: number): unknown {
-    const id = this.next++;
-    this.pending.set(id, { at: this.now + ms, callback });
-    return id;
-  }
-  clearTimeout(handle: unknown): void {
-    this.pending.delete(handle as number);
-  }
-  advance(ms: number): void {
-    this.now += ms;
-    for (const [id, timer] of [...this.pending]) {
-      if (timer.at <= this.now) {
-        this.pending.delete(id);
-        timer.callback();
-      }
-    }
-  }
-}
+import { Purgatory } from './purgatory.js';
 
 function operation(condition: () => boolean) {
   const result = { completed: 0, expired: 0 };
@@ -42,7 +19,7 @@ function operation(condition: () => boolean) {
 
 describe('Purgatory', () => {
   it('completes at once when it can, without watching', () => {
-    const purgatory = new Purgatory(10, new ManualTimers());
+    const purgatory = new Purgatory(10, new ManualClock());
     const { op, result } = operation(() => true);
     expect(purgatory.tryCompleteElseWatch(op, ['t-0'], 1000)).toBe('completed');
     expect(result.completed).toBe(1);
@@ -50,7 +27,7 @@ describe('Purgatory', () => {
   });
 
   it('completes a waiter when its key is checked and the condition holds, exactly once', () => {
-    const timers = new ManualTimers();
+    const timers = new ManualClock();
     const purgatory = new Purgatory(10, timers);
     let highWatermark = 0;
     const { op, result } = operation(() => highWatermark >= 5);
@@ -65,7 +42,7 @@ describe('Purgatory', () => {
   });
 
   it('expires a waiter at its deadline, once', () => {
-    const timers = new ManualTimers();
+    const timers = new ManualClock();
     const purgatory = new Purgatory(10, timers);
     const { op, result } = operation(() => false);
     purgatory.tryCompleteElseWatch(op, ['t-0'], 500);
@@ -77,14 +54,14 @@ describe('Purgatory', () => {
   });
 
   it('refuses new waiters beyond its bound', () => {
-    const purgatory = new Purgatory(2, new ManualTimers());
+    const purgatory = new Purgatory(2, new ManualClock());
     expect(purgatory.tryCompleteElseWatch(operation(() => false).op, ['a'], 100)).toBe('watching');
     expect(purgatory.tryCompleteElseWatch(operation(() => false).op, ['a'], 100)).toBe('watching');
     expect(purgatory.tryCompleteElseWatch(operation(() => false).op, ['a'], 100)).toBe('full');
   });
 
   it('expires everything on shutdown', () => {
-    const purgatory = new Purgatory(10, new ManualTimers());
+    const purgatory = new Purgatory(10, new ManualClock());
     const waiters = [operation(() => false), operation(() => false)];
     for (const w of waiters) purgatory.tryCompleteElseWatch(w.op, ['a'], 100);
     purgatory.expireAll();

@@ -1,3 +1,5 @@
+import { systemClock, type Clock, type Timer } from '@quill/clock';
+
 /** A request that waits for a condition (HW passed its offset, enough bytes to fetch) or a deadline. */
 export interface DelayedOperation {
   /** Completes the operation (responds) if its condition holds now; returns whether it did. */
@@ -6,20 +8,10 @@ export interface DelayedOperation {
   onExpire(): void;
 }
 
-export interface PurgatoryTimers {
-  setTimeout(callback: () => void, ms: number): unknown;
-  clearTimeout(handle: unknown): void;
-}
-
-const realTimers: PurgatoryTimers = {
-  setTimeout: (callback, ms) => setTimeout(callback, ms),
-  clearTimeout: (handle) => clearTimeout(handle as NodeJS.Timeout),
-};
-
 interface Watched {
   operation: DelayedOperation;
   keys: readonly string[];
-  timer: unknown;
+  timer: Timer | undefined;
   done: boolean;
 }
 
@@ -36,7 +28,7 @@ export class Purgatory {
 
   constructor(
     private readonly maxOperations: number,
-    private readonly timers: PurgatoryTimers = realTimers,
+    private readonly clock: Clock = systemClock,
   ) {}
 
   get size(): number {
@@ -48,7 +40,7 @@ export class Purgatory {
     if (operation.tryComplete()) return 'completed';
     if (this.count >= this.maxOperations) return 'full';
     const watched: Watched = { operation, keys, timer: undefined, done: false };
-    watched.timer = this.timers.setTimeout(() => this.expire(watched), Math.max(0, timeoutMs));
+    watched.timer = this.clock.setTimeout(() => this.expire(watched), Math.max(0, timeoutMs));
     for (const key of keys) {
       let set = this.byKey.get(key);
       if (set === undefined) this.byKey.set(key, (set = new Set()));
@@ -87,7 +79,7 @@ export class Purgatory {
 
   private finish(watched: Watched): void {
     watched.done = true;
-    this.timers.clearTimeout(watched.timer);
+    watched.timer?.cancel();
     for (const key of watched.keys) {
       const set = this.byKey.get(key);
       set?.delete(watched);

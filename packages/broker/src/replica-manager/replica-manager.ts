@@ -1,4 +1,5 @@
-import { effectiveTopicConfig, partitionsOf, type MetadataState, type PartitionMetadata, type TopicMetadata } from '@quill/controller';
+import { effectiveTopicConfig, partitionsOf, type MetadataState, type PartitionMetadata, type TopicMetadata } from '@quill/metadata';
+import { systemClock, type Clock, type Timer } from '@quill/clock';
 import { QuillError, type AlterPartitionRequest, type AlterPartitionResponse__Output } from '@quill/proto';
 import type { Logger } from 'pino';
 import type { BrokerConfig } from '../config.js';
@@ -22,7 +23,8 @@ export interface ReplicaManagerDeps {
   fetching: FollowerFetching;
   brokerEpoch: () => number;
   alterPartition: (request: AlterPartitionRequest) => Promise<AlterPartitionResponse__Output>;
-  now?: () => number;
+  /** Follower lag, the ISR check and delayed operations' timeouts; the system clock unless a test drives time. */
+  clock?: Clock;
 }
 
 export interface ProduceResult {
@@ -37,6 +39,9 @@ export interface ProduceResult {
  * TopicIdPartition, printed the same way).
  */
 export const replicaKey = (topicId: string, topic: string, partition: number): string => `${topicId}:${topic}-${partition}`;
+
+/** The ISR check runs every replica.lag.time.max.ms / 2, but never more often than this. */
+const MIN_ISR_CHECK_INTERVAL_MS = 50;
 
 /** Logs of new replicas opened at once when metadata adds many (a bound on open files and fsyncs in flight). */
 const LOG_OPEN_CONCURRENCY = 32;
@@ -70,19 +75,19 @@ export class ReplicaManager {
   private applying: Promise<void> = Promise.resolve();
   private strayLogsRemoved = false;
   private readonly alterInFlight = new Set<string>();
-  private isrTimer: NodeJS.Timeout | undefined;
-  private readonly now: () => number;
+  private isrTimer: Timer | undefined;
+  private readonly clock: Clock;
   private readonly leadershipListeners = new Set<(change: LeadershipChange) => void>();
 
   constructor(private readonly deps: ReplicaManagerDeps) {
-    this.producePurgatory = new Purgatory(deps.config.purgatoryMaxOperations);
-    this.fetchPurgatory = new Purgatory(deps.config.purgatoryMaxOperations);
-    this.now = deps.now ?? Date.now;
+    this.clock = deps.clock ?? systemClock;
+    this.producePurgatory = new Purgatory(deps.config.purgatoryMaxOperations, this.clock);
+    this.fetchPurgatory = new Purgatory(deps.config.purgatoryMaxOperations, this.clock);
   }
 
   start(): void {
     // Kafka checks the ISR every replica.lag.time.max.ms / 2.
-    this.isrTimer = setInterval(() => this.proposeIsrChanges(), Math.max(50, Math.floor(this.deps.config.replicaLagTimeMaxMs / 2)));
+    this.isrTimer = this.clock.setInterval(() => this.proposeIsrChanges(), Math.max(MIN_ISR_CHECK_INTERVAL_MS, Math.floor(this.deps.config.replicaLagTimeMaxMs / 2)));
   }
 
   /** Calls `listener` after every leadership change of a hosted replica; returns the unsubscribe. */
@@ -166,7 +171,7 @@ export class ReplicaManager {
     partition = new Partition(key, log, {
       brokerId: this.deps.config.nodeId,
       replicaLagTimeMaxMs: this.deps.config.replicaLagTimeMaxMs,
-      now: this.now,
+      now: () => this.clock.now(),
       onChange: () => this.changed(key),
       onOffline: () => this.takeOffline(key),
     });
@@ -352,7 +357,7 @@ export class ReplicaManager {
   }
 
   async stop(): Promise<void> {
-    if (this.isrTimer !== undefined) clearInterval(this.isrTimer);
+    this.isrTimer?.cancel();
     await this.applying;
     this.producePurgatory.expireAll();
     this.fetchPurgatory.expireAll();

@@ -1,0 +1,79 @@
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { ManualClock } from '@quill/clock';
+import { EMPTY_METADATA_STATE, applyRecords, partitionRecord, registerBrokerRecord, topicRecord } from '@quill/metadata';
+import type { AlterPartitionRequest, AlterPartitionResponse__Output } from '@quill/proto';
+import { pino } from 'pino';
+import { afterEach, describe, expect, it } from 'vitest';
+import { resolveBrokerConfig } from '../config.js';
+import { LogManager } from '../log-manager/log-manager.js';
+import { ReplicaManager } from './replica-manager.js';
+
+// The leader's ISR check on a manual clock: a follower that never fetches leaves the ISR once it
+// has lagged more than replica.lag.time.max.ms, and not a moment earlier.
+
+const LEADER = 1;
+const FOLLOWER = 2;
+const TOPIC_ID = 'AAAAAAAAAAAAAAAAAAAAAA';
+const LAG_MS = 10_000;
+const logger = pino({ level: 'silent' });
+
+describe('ReplicaManager ISR check', () => {
+  const cleanups: Array<() => Promise<void>> = [];
+  afterEach(async () => {
+    for (const cleanup of cleanups.splice(0).reverse()) await cleanup();
+  });
+
+  it('proposes removing a silent follower only after replicaLagTimeMaxMs on the clock it is given', async () => {
+    const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'quill-isr-shrink-'));
+    cleanups.push(async () => fs.rmSync(dataDir, { recursive: true, force: true }));
+    const clock = new ManualClock(1_000_000);
+    const proposals: AlterPartitionRequest[] = [];
+    const config = resolveBrokerConfig({
+      nodeId: LEADER,
+      clusterId: 'c',
+      listen: { host: '127.0.0.1', port: 0 },
+      controllers: [],
+      dataDir,
+      flushPolicy: 'os',
+      replicaLagTimeMaxMs: LAG_MS,
+    });
+    const logs = new LogManager(dataDir, logger, 60_000);
+    const replicas = new ReplicaManager({
+      config,
+      logManager: logs,
+      logger,
+      fetching: { follow: () => undefined, unfollow: () => undefined },
+      brokerEpoch: () => 1,
+      alterPartition: (request) => {
+        proposals.push(request);
+        // Never answered: the proposal stays in flight, so it is made once.
+        return new Promise<AlterPartitionResponse__Output>(() => undefined);
+      },
+      clock,
+    });
+    cleanups.push(async () => {
+      await replicas.stop();
+      await logs.stop();
+    });
+    const state = applyRecords(
+      EMPTY_METADATA_STATE,
+      [
+        registerBrokerRecord({ brokerId: LEADER, incarnationId: 'i', brokerEpoch: 1, endpoints: [{ listenerName: 'PLAINTEXT', host: '127.0.0.1', port: 1 }], fenced: false, rack: undefined }),
+        topicRecord('orders', TOPIC_ID),
+        partitionRecord({ topicId: TOPIC_ID, partition: 0, replicas: [LEADER, FOLLOWER], isr: [LEADER, FOLLOWER], leader: LEADER, leaderEpoch: 0, partitionEpoch: 0 }),
+      ],
+      0,
+    );
+    await replicas.applyMetadata(state);
+    replicas.start();
+
+    clock.advance(LAG_MS);
+    expect(proposals).toEqual([]);
+
+    clock.advance(LAG_MS / 2);
+    expect(proposals).toHaveLength(1);
+    expect(proposals[0]!.topics![0]!.partitions![0]!.newIsr).toEqual([LEADER]);
+  });
+});
