@@ -1,4 +1,4 @@
-import { MetadataFollower, topicByName, type ControllerClient } from '@quill/controller';
+import { MetadataFollower, topicByName, type ControllerClient } from '@quill/metadata';
 import type { BrokerHeartbeatResponse__Output, CreateTopicsResponse__Output, RegisterBrokerResponse__Output } from '@quill/proto';
 import { ControllerQuorum } from '@quill/testing';
 import { pino } from 'pino';

@@ -2,7 +2,7 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { Quill } from '@quill/client';
-import { ControllerClient } from '@quill/controller';
+import { ControllerClient } from '@quill/metadata';
 import type { DescribeQuorumResponse__Output } from '@quill/proto';
 import { NodeProcess, freePort } from '@quill/testing';
 import { afterEach, describe, expect, it } from 'vitest';

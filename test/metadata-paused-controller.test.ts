@@ -1,4 +1,4 @@
-import { ControllerClient } from '@quill/controller';
+import { ControllerClient } from '@quill/metadata';
 import { createServiceClient, type CreateTopicsResponse__Output, type DescribeQuorumResponse__Output, type MetadataResponse__Output } from '@quill/proto';
 import { ProcessCluster } from '@quill/testing';
 import { afterEach, describe, expect, it } from 'vitest';

@@ -1,5 +1,6 @@
 import { Server, ServerCredentials } from '@grpc/grpc-js';
-import { ControllerClient, MetadataFollower, checkNodeIdentity, type MetadataState } from '@quill/controller';
+import { checkNodeIdentity } from '@quill/controller';
+import { ControllerClient, MetadataFollower, type MetadataState } from '@quill/metadata';
 import {
   GRPC_CHANNEL_OPTIONS,
   QuillError,

@@ -1,4 +1,4 @@
-import { DEFAULT_METADATA_FETCH_TIMEOUT_MS } from '@quill/controller';
+import { DEFAULT_METADATA_FETCH_TIMEOUT_MS } from '@quill/metadata';
 import type { FlushPolicy } from '@quill/storage';
 
 export interface HostPort {

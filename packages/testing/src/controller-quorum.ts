@@ -1,7 +1,7 @@
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { ControllerClient } from '@quill/controller';
+import { ControllerClient } from '@quill/metadata';
 import type { DescribeQuorumResponse__Output } from '@quill/proto';
 import { freePorts } from './free-port.js';
 import { NodeProcess } from './node-process.js';

@@ -1,9 +1,10 @@
 import fs from 'node:fs';
-import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
-import { ControllerClient, ControllerNode } from '@quill/controller';
+import { ControllerNode } from '@quill/controller';
+import { ControllerClient } from '@quill/metadata';
 import type { BrokerHeartbeatResponse__Output, RegisterBrokerResponse__Output } from '@quill/proto';
+import { freePort } from '@quill/test-support';
 import { pino } from 'pino';
 import { afterEach, describe, expect, it } from 'vitest';
 import { resolveBrokerConfig } from '../config.js';
@@ -24,15 +25,6 @@ afterEach(async () => {
   if (root !== undefined) fs.rmSync(root, { recursive: true, force: true });
   controller = root = undefined;
 });
-
-async function freePort(): Promise<number> {
-  return new Promise((resolve) => {
-    const server = net.createServer().listen(0, '127.0.0.1', () => {
-      const { port } = server.address() as net.AddressInfo;
-      server.close(() => resolve(port));
-    });
-  });
-}
 
 async function startController(port?: number): Promise<string> {
   root ??= fs.mkdtempSync(path.join(os.tmpdir(), 'quill-lifecycle-'));

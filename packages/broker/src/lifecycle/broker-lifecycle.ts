@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import type { ControllerClient } from '@quill/controller';
+import type { ControllerClient } from '@quill/metadata';
 import { QuillError, type BrokerHeartbeatResponse__Output, type RegisterBrokerResponse__Output } from '@quill/proto';
 import type { Logger } from 'pino';
 import type { BrokerConfig, HostPort } from '../config.js';

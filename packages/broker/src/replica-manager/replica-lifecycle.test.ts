@@ -1,7 +1,7 @@
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { EMPTY_METADATA_STATE, applyRecords, partitionRecord, registerBrokerRecord, removeTopicRecord, topicRecord, type MetadataState } from '@quill/controller';
+import { EMPTY_METADATA_STATE, applyRecords, partitionRecord, registerBrokerRecord, removeTopicRecord, topicRecord, type MetadataState } from '@quill/metadata';
 import { decodeBatches, encodeBatch } from '@quill/records';
 import { pino } from 'pino';
 import { afterEach, describe, expect, it } from 'vitest';

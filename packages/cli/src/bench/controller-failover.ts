@@ -1,4 +1,4 @@
-import { ControllerClient } from '@quill/controller';
+import { ControllerClient } from '@quill/metadata';
 import type { BrokerHeartbeatResponse__Output, CreateTopicsResponse__Output, RegisterBrokerResponse__Output } from '@quill/proto';
 import { ControllerQuorum } from '@quill/testing';
 import { percentile } from './percentiles.js';

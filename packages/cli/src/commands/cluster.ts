@@ -1,4 +1,4 @@
-import { ControllerClient } from '@quill/controller';
+import { ControllerClient } from '@quill/metadata';
 import { QuillError, type DescribeClusterResponse__Output, type DescribeQuorumResponse__Output } from '@quill/proto';
 import type { Argv } from 'yargs';
 import { parseAddressList } from '../parse.js';

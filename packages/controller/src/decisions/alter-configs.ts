@@ -2,11 +2,20 @@
 // SET / DELETE / APPEND / SUBTRACT). Either way the result is validated as a whole and written
 // as one ConfigRecord per key that changes.
 import { AlterConfigOp, ErrorCode, type AlterConfigOp__Output, type ConfigResourceType__Output } from '@quill/proto';
-import { configEntries, topicByName } from '../metadata/queries.js';
-import { configRecord, configResourceKind, type MetadataRecord } from '../metadata/records.js';
-import type { ConfigResource, MetadataState } from '../metadata/state.js';
-import { accept, reject, type Decision, type Rejected } from './decision.js';
-import { checkConfigValues, checkTopicConfigs, listItems, TOPIC_CONFIG_DEFINITIONS } from './topic-configs.js';
+import {
+  type ConfigResource,
+  type MetadataRecord,
+  type MetadataState,
+  TOPIC_CONFIG_DEFINITIONS,
+  checkConfigValues,
+  checkTopicConfigs,
+  configEntries,
+  configRecord,
+  configResourceKind,
+  listItems,
+  topicByName,
+} from '@quill/metadata';
+import { accept, refuse, reject, type Decision, type Rejected } from './decision.js';
 
 export interface ConfigResourceRequest {
   readonly resourceType: ConfigResourceType__Output;
@@ -48,8 +57,8 @@ function resolveResource(state: MetadataState, request: ConfigResourceRequest): 
 /** Validates the complete new config and writes the keys that differ from the current one. */
 function replaceConfigs(state: MetadataState, resource: ConfigResource, wanted: ReadonlyMap<string, string>): Decision<void> {
   const topic = resource.kind === 'topic' ? topicByName(state, resource.name) : undefined;
-  const refusal = topic === undefined ? checkConfigValues(wanted) : checkTopicConfigs(wanted, topic.partitions.get(0)!.replicas.length);
-  if (refusal !== undefined) return refusal;
+  const invalid = topic === undefined ? checkConfigValues(wanted) : checkTopicConfigs(wanted, topic.partitions.get(0)!.replicas.length);
+  if (invalid !== undefined) return refuse(invalid);
   const current = configEntries(state, resource);
   const records: MetadataRecord[] = [];
   for (const key of [...new Set([...current.keys(), ...wanted.keys()])].sort()) {

@@ -1,8 +1,7 @@
 import { ErrorCode } from '@quill/proto';
 import { SeededRandom } from '@quill/random';
 import { describe, expect, it } from 'vitest';
-import { partitionOf, topicByName } from '../metadata/queries.js';
-import type { PartitionMetadata } from '../metadata/state.js';
+import { type PartitionMetadata, partitionOf, topicByName } from '@quill/metadata';
 import { MetadataCluster, seededUuids } from '../test-support/metadata-cluster.js';
 import { alterPartition, type AlterPartitionRequest } from './alter-partition.js';
 import { createTopic } from './create-topics.js';

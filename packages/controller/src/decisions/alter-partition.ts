@@ -4,9 +4,7 @@
 // A new ISR without the leader is its resignation: its replica went offline (a failed fsync, see
 // docs/DESIGN.md "Storage failures"), and another ISR member is elected as on a fencing.
 import { ErrorCode } from '@quill/proto';
-import { isUsableBroker, topicById } from '../metadata/queries.js';
-import { partitionChangeRecord } from '../metadata/records.js';
-import type { MetadataState, PartitionMetadata } from '../metadata/state.js';
+import { type MetadataState, type PartitionMetadata, isUsableBroker, partitionChangeRecord, topicById } from '@quill/metadata';
 import { checkBrokerEpoch, isRejected } from './broker-identity.js';
 import { accept, reject, type Decision } from './decision.js';
 import { uncleanLeaderElectionEnabled } from './leadership-moves.js';

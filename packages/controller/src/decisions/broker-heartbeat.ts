@@ -2,8 +2,7 @@
 // metadata log; controlled shutdown when asked (leaderships moved away on the first such
 // heartbeat, fenced and told it may stop on the next); fenced on request.
 import { ErrorCode } from '@quill/proto';
-import { brokerShutdownRecord, unfenceBrokerRecord } from '../metadata/records.js';
-import type { BrokerRegistration, MetadataState } from '../metadata/state.js';
+import { type BrokerRegistration, type MetadataState, brokerShutdownRecord, unfenceBrokerRecord } from '@quill/metadata';
 import { accept, reject, type Decision } from './decision.js';
 import { checkBrokerEpoch, isRejected } from './broker-identity.js';
 import { fenceRecords } from './broker-session.js';

@@ -1,6 +1,6 @@
 // Broker-facing requests carry (broker id, broker epoch); a stale incarnation is turned away.
 import { ErrorCode } from '@quill/proto';
-import type { BrokerRegistration, MetadataState } from '../metadata/state.js';
+import type { BrokerRegistration, MetadataState } from '@quill/metadata';
 import { reject, type Rejected } from './decision.js';
 
 /** The current registration the request speaks for, or the refusal. */

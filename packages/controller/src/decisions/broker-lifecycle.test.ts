@@ -1,8 +1,15 @@
 import { ConfigResourceType, ErrorCode } from '@quill/proto';
 import { SeededRandom } from '@quill/random';
 import { describe, expect, it } from 'vitest';
-import { effectiveTopicConfig, isUsableBroker, partitionsOf, topicsSortedByName } from '../metadata/queries.js';
-import { NO_LEADER, type MetadataState, type PartitionMetadata } from '../metadata/state.js';
+import {
+  type MetadataState,
+  NO_LEADER,
+  type PartitionMetadata,
+  effectiveTopicConfig,
+  isUsableBroker,
+  partitionsOf,
+  topicsSortedByName,
+} from '@quill/metadata';
 import { forEachSeed, MetadataCluster, seededUuids } from '../test-support/metadata-cluster.js';
 import { clusterWith as clusterOf, partitionOfT as partition, proposeIsr as shrinkIsr } from '../test-support/topic-fixture.js';
 import { runRandomWorkload } from '../test-support/random-workload.js';

@@ -2,8 +2,7 @@
 // registration record will be committed (as in KRaft): unique, increasing, and known to every
 // node that replays the log.
 import { ErrorCode } from '@quill/proto';
-import { registerBrokerRecord, unregisterBrokerRecord } from '../metadata/records.js';
-import type { BrokerEndpoint, MetadataState } from '../metadata/state.js';
+import { type BrokerEndpoint, type MetadataState, registerBrokerRecord, unregisterBrokerRecord } from '@quill/metadata';
 import { accept, reject, type Decision } from './decision.js';
 import { removeBrokerFromPartitions } from './leadership-moves.js';
 

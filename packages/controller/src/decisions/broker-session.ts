@@ -1,8 +1,7 @@
 // A broker that missed heartbeats for broker.session.timeout.ms is fenced: it may hold stale
 // leaderships, and producers waiting on it as an ISR member would otherwise stall.
 import { ErrorCode } from '@quill/proto';
-import { fenceBrokerRecord, type MetadataRecord } from '../metadata/records.js';
-import type { BrokerRegistration, MetadataState } from '../metadata/state.js';
+import { type BrokerRegistration, type MetadataRecord, type MetadataState, fenceBrokerRecord } from '@quill/metadata';
 import { accept, reject, type Decision } from './decision.js';
 import { removeBrokerFromPartitions } from './leadership-moves.js';
 

@@ -2,9 +2,7 @@
 // and lose their order); new ones are placed like a topic's first ones, with the topic's
 // replication factor.
 import { ErrorCode } from '@quill/proto';
-import { isUsableBroker, topicByName } from '../metadata/queries.js';
-import { partitionRecord } from '../metadata/records.js';
-import type { MetadataState } from '../metadata/state.js';
+import { type MetadataState, isUsableBroker, partitionRecord, topicByName } from '@quill/metadata';
 import { checkPartitionCount, checkReplicationFactor, type TopicCreationPolicy } from './create-topics.js';
 import { accept, reject, type Decision } from './decision.js';
 import { checkReplicaAssignments, newPartitions, type ManualAssignment } from './partition-assignment.js';

@@ -1,7 +1,7 @@
 import { ErrorCode } from '@quill/proto';
 import { SeededRandom } from '@quill/random';
 import { describe, expect, it } from 'vitest';
-import { configEntries, partitionsOf, topicByName } from '../metadata/queries.js';
+import { configEntries, partitionsOf, topicByName } from '@quill/metadata';
 import { MetadataCluster, seededUuids } from '../test-support/metadata-cluster.js';
 import { createTopic, createTopics, type TopicCreationRequest } from './create-topics.js';
 import type { Decision } from './decision.js';

@@ -1,15 +1,21 @@
 // CreateTopics: validate as Kafka does, place replicas, and write the topic as one atomic batch
 // (TopicRecord, its ConfigRecords, then one PartitionRecord per partition).
 import { ErrorCode } from '@quill/proto';
-import { applyRecords } from '../metadata/apply-record.js';
-import { isUsableBroker, topicByName } from '../metadata/queries.js';
-import { configRecord, partitionRecord, topicRecord, type MetadataRecord } from '../metadata/records.js';
-import type { MetadataState } from '../metadata/state.js';
-import { accept, reject, type Decision, type Rejected } from './decision.js';
+import {
+  type MetadataRecord,
+  type MetadataState,
+  applyRecords,
+  checkTopicConfigs,
+  configRecord,
+  isUsableBroker,
+  partitionRecord,
+  topicByName,
+  topicRecord,
+} from '@quill/metadata';
+import { accept, refuse, reject, type Decision, type Rejected } from './decision.js';
 import { placementBrokers, brokerLoads } from './placement-input.js';
 import { checkReplicaAssignments, newPartitions, type ManualAssignment } from './partition-assignment.js';
 import { placeReplicas } from './replica-placement.js';
-import { checkTopicConfigs } from './topic-configs.js';
 import { checkTopicName, collidingTopic } from './topic-name.js';
 
 export interface TopicCreationPolicy {
@@ -129,7 +135,7 @@ export function createTopic(state: MetadataState, request: TopicCreationRequest,
   if ('ok' in placed) return placed;
   const configs = new Map(Object.entries(request.configs));
   const badConfig = checkTopicConfigs(configs, placed.replicationFactor);
-  if (badConfig !== undefined) return badConfig;
+  if (badConfig !== undefined) return refuse(badConfig);
 
   const topicId = topicIdFor(state, context);
   const records: MetadataRecord[] = [topicRecord(request.name, topicId)];

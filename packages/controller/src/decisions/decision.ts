@@ -6,7 +6,7 @@
 // not, as KRaft's active controller does): two decisions on the same partition must see each
 // other, or the second would reuse the first's partition epoch.
 import { QuillError, type ErrorCode } from '@quill/proto';
-import type { MetadataRecord } from '../metadata/records.js';
+import type { MetadataRecord } from '@quill/metadata';
 
 export interface Accepted<T> {
   readonly ok: true;
@@ -28,4 +28,9 @@ export function accept<T>(records: readonly MetadataRecord[], result: T): Accept
 
 export function reject(code: ErrorCode, message: string): Rejected {
   return { ok: false, error: new QuillError(code, message) };
+}
+
+/** A refusal for an error a check outside the decisions found (the topic-config table's). */
+export function refuse(error: QuillError): Rejected {
+  return { ok: false, error };
 }

@@ -1,8 +1,6 @@
 // DeleteTopics, by name or by id (an id is safe against a concurrent delete-and-recreate).
 import { ErrorCode } from '@quill/proto';
-import { topicById, topicByName } from '../metadata/queries.js';
-import { removeTopicRecord } from '../metadata/records.js';
-import type { MetadataState } from '../metadata/state.js';
+import { type MetadataState, removeTopicRecord, topicById, topicByName } from '@quill/metadata';
 import { accept, reject, type Decision } from './decision.js';
 
 export type TopicReference = { readonly name: string } | { readonly topicId: string };

@@ -1,12 +1,9 @@
 import { decodeMetadataRecordBatch, encodeMetadataRecordBatch } from '@quill/proto';
 import { SeededRandom } from '@quill/random';
 import { describe, expect, it } from 'vitest';
+import { EMPTY_METADATA_STATE, type MetadataState, applyRecords, canonicalMetadata, restore, snapshot } from '@quill/metadata';
 import { forEachSeed, type MetadataBatch } from '../test-support/metadata-cluster.js';
 import { runRandomWorkload } from '../test-support/random-workload.js';
-import { applyRecords } from './apply-record.js';
-import { canonicalMetadata } from './canonical.js';
-import { restore, snapshot } from './snapshot.js';
-import { EMPTY_METADATA_STATE, type MetadataState } from './state.js';
 
 const SEEDS = 300;
 const STEPS = 150;

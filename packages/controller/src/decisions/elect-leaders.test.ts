@@ -1,6 +1,6 @@
 import { ErrorCode } from '@quill/proto';
 import { describe, expect, it } from 'vitest';
-import { NO_LEADER } from '../metadata/state.js';
+import { NO_LEADER } from '@quill/metadata';
 import type { MetadataCluster } from '../test-support/metadata-cluster.js';
 import { clusterWith as clusterOf, partitionOfT as partition, proposeIsr as setIsr } from '../test-support/topic-fixture.js';
 import { expireBrokerSession } from './broker-session.js';

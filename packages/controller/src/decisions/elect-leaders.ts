@@ -6,9 +6,16 @@
 //     topic's unclean.leader.election.enable says), as a last resort that may lose writes.
 // Each partition gets its own result; every change goes into one Raft entry.
 import { ErrorCode } from '@quill/proto';
-import { isUsableBroker, partitionsOf, topicByName, topicsSortedByName } from '../metadata/queries.js';
-import type { MetadataRecord } from '../metadata/records.js';
-import { NO_LEADER, type MetadataState, type PartitionMetadata } from '../metadata/state.js';
+import {
+  type MetadataRecord,
+  type MetadataState,
+  NO_LEADER,
+  type PartitionMetadata,
+  isUsableBroker,
+  partitionsOf,
+  topicByName,
+  topicsSortedByName,
+} from '@quill/metadata';
 import { accept, type Accepted } from './decision.js';
 import { electLeader, partitionChange } from './partition-leadership.js';
 

@@ -1,9 +1,17 @@
 // The partition changes that follow a broker's state: taken out of service (fenced, replaced by
 // a new incarnation, unregistered), back in service (unfenced), or shutting down (leaderships
 // moved away first, so producers see one quick leader change instead of a timeout).
-import { effectiveTopicConfig, isUsableBroker, partitionsOf, topicsSortedByName } from '../metadata/queries.js';
-import type { MetadataRecord } from '../metadata/records.js';
-import { NO_LEADER, type MetadataState, type PartitionMetadata, type TopicMetadata } from '../metadata/state.js';
+import {
+  type MetadataRecord,
+  type MetadataState,
+  NO_LEADER,
+  type PartitionMetadata,
+  type TopicMetadata,
+  effectiveTopicConfig,
+  isUsableBroker,
+  partitionsOf,
+  topicsSortedByName,
+} from '@quill/metadata';
 import { electLeader, partitionChange, type LeadershipRules } from './partition-leadership.js';
 
 export function uncleanLeaderElectionEnabled(state: MetadataState, topicName: string): boolean {

@@ -1,7 +1,6 @@
 // New partitions from replica lists, whether placed by the controller or given by the caller.
 import { ErrorCode } from '@quill/proto';
-import { isUsableBroker } from '../metadata/queries.js';
-import type { MetadataState, PartitionMetadata } from '../metadata/state.js';
+import { type MetadataState, type PartitionMetadata, isUsableBroker } from '@quill/metadata';
 import { reject, type Rejected } from './decision.js';
 
 /** One partition of an explicit placement (ReplicaAssignment on the wire). */

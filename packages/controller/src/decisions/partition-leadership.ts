@@ -1,3 +1,4 @@
+import { type MetadataRecord, NO_LEADER, type PartitionMetadata, partitionChangeRecord } from '@quill/metadata';
 // The one place that decides a partition's leader and ISR after something changed around it
 // (a broker fenced, unfenced or shutting down, an ISR change). Rules, as in Kafka:
 //   - the ISR is never empty: when the last member is taken out it stays, and the partition
@@ -8,8 +9,6 @@
 //   - only when the topic enables unclean.leader.election and no ISR member may lead, the first
 //     out-of-sync replica that may lead takes over, with itself as the only ISR member;
 //   - the leader epoch is bumped when the leader changes, the partition epoch on every change.
-import { partitionChangeRecord, type MetadataRecord } from '../metadata/records.js';
-import { NO_LEADER, type PartitionMetadata } from '../metadata/state.js';
 
 export interface LeadershipRules {
   /** May this broker lead (unfenced, not shutting down, not the broker being removed)? */

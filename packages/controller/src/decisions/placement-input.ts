@@ -1,7 +1,6 @@
 // What replica placement needs from the metadata: the brokers that may take replicas, and how
 // loaded each already is.
-import { allPartitions, usableBrokers } from '../metadata/queries.js';
-import type { MetadataState } from '../metadata/state.js';
+import { type MetadataState, allPartitions, usableBrokers } from '@quill/metadata';
 import type { BrokerLoad, PlacementBroker } from './replica-placement.js';
 
 /** Unfenced brokers not shutting down, by id. */

@@ -1,8 +1,7 @@
 // Producer ids are handed to brokers in blocks, so idempotent producers get an id without a
 // metadata write each.
 import { ErrorCode } from '@quill/proto';
-import { producerIdsRecord } from '../metadata/records.js';
-import type { MetadataState } from '../metadata/state.js';
+import { type MetadataState, producerIdsRecord } from '@quill/metadata';
 import { checkBrokerEpoch, isRejected } from './broker-identity.js';
 import { accept, reject, type Decision } from './decision.js';
 

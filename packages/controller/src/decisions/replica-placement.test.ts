@@ -1,7 +1,7 @@
 import { ErrorCode } from '@quill/proto';
 import { SeededRandom } from '@quill/random';
 import { describe, expect, it } from 'vitest';
-import { partitionsOf, topicsSortedByName } from '../metadata/queries.js';
+import { partitionsOf, topicsSortedByName } from '@quill/metadata';
 import { forEachSeed, MetadataCluster, seededUuids } from '../test-support/metadata-cluster.js';
 import { createTopic } from './create-topics.js';
 import { placeReplicas, type BrokerLoad, type PlacementBroker } from './replica-placement.js';

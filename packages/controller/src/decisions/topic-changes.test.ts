@@ -1,7 +1,7 @@
 import { AlterConfigOp, ConfigResourceType, ErrorCode } from '@quill/proto';
 import { SeededRandom } from '@quill/random';
 import { describe, expect, it } from 'vitest';
-import { configEntries, partitionsOf, topicByName } from '../metadata/queries.js';
+import { configEntries, partitionsOf, topicByName } from '@quill/metadata';
 import { MetadataCluster, seededUuids } from '../test-support/metadata-cluster.js';
 import { alterConfigs, incrementalAlterConfigs } from './alter-configs.js';
 import { createPartitions } from './create-partitions.js';

@@ -1,8 +1,6 @@
 import { pino } from 'pino';
 import { describe, expect, it } from 'vitest';
-import { applyRecords } from '../metadata/apply-record.js';
-import { registerBrokerRecord, unfenceBrokerRecord } from '../metadata/records.js';
-import { EMPTY_METADATA_STATE } from '../metadata/state.js';
+import { EMPTY_METADATA_STATE, applyRecords, registerBrokerRecord, unfenceBrokerRecord } from '@quill/metadata';
 import { ActiveController } from './active-controller.js';
 import type { MetadataStateMachine } from './metadata-state-machine.js';
 import type { RaftDriver } from './raft-driver.js';

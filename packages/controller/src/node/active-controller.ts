@@ -1,9 +1,8 @@
 import { QuillError } from '@quill/proto';
 import type { Logger } from 'pino';
+import type { MetadataRecord, MetadataState } from '@quill/metadata';
 import type { Decision } from '../decisions/decision.js';
 import { expireBrokerSession } from '../decisions/broker-session.js';
-import type { MetadataRecord } from '../metadata/records.js';
-import type { MetadataState } from '../metadata/state.js';
 import { encodeRecords, type MetadataStateMachine } from './metadata-state-machine.js';
 import type { RaftDriver } from './raft-driver.js';
 

@@ -4,14 +4,11 @@ import path from 'node:path';
 import type { BrokerHeartbeatResponse__Output, CreateTopicsResponse__Output, FetchMetadataResponse__Output, RegisterBrokerResponse__Output } from '@quill/proto';
 import { pino } from 'pino';
 import { afterEach, describe, expect, it } from 'vitest';
-import { topicByName } from '../metadata/queries.js';
-import { ControllerNode, type HostPort } from '../node/controller-node.js';
+import { ControllerClient, DEFAULT_METADATA_FETCH_TIMEOUT_MS, MetadataFollower, topicByName } from '@quill/metadata';
+import { ControllerNode, type HostPort } from './controller-node.js';
 import { eventually } from '../test-support/eventually.js';
 import { freePort } from '../test-support/free-port.js';
 import { FreezingProxy } from '../test-support/freezing-proxy.js';
-import { ControllerClient } from './controller-client.js';
-import { MetadataFollower } from './metadata-follower.js';
-import { DEFAULT_METADATA_FETCH_TIMEOUT_MS } from './stream-watch.js';
 
 // A follower streaming the metadata log from an active controller that stops dead (SIGSTOP, a
 // hung host): the stream neither errors nor ends. The quorum elects another controller, which

@@ -1,9 +1,6 @@
 import { decodeMetadataRecordBatch, encodeMetadataRecordBatch } from '@quill/proto';
 import type { Entry } from '@quill/raft';
-import { applyRecords } from '../metadata/apply-record.js';
-import type { MetadataRecord } from '../metadata/records.js';
-import { restore, snapshot } from '../metadata/snapshot.js';
-import { EMPTY_METADATA_STATE, type MetadataState } from '../metadata/state.js';
+import { EMPTY_METADATA_STATE, type MetadataRecord, type MetadataState, applyRecords, restore, snapshot } from '@quill/metadata';
 import type { ReplicatedStateMachine } from './raft-driver.js';
 
 /** A committed metadata log entry: its Raft index is the metadata offset of its records. */

@@ -12,6 +12,7 @@ import {
   type Error as WireError,
 } from '@quill/proto';
 import type { Logger } from 'pino';
+import { brokersSortedById, configEntries, configResourceKind } from '@quill/metadata';
 import { alterConfigs, incrementalAlterConfigs } from '../decisions/alter-configs.js';
 import { alterPartition } from '../decisions/alter-partition.js';
 import { brokerHeartbeat } from '../decisions/broker-heartbeat.js';
@@ -22,8 +23,6 @@ import { accept } from '../decisions/decision.js';
 import { deleteTopic } from '../decisions/delete-topics.js';
 import { electLeaders, type ElectionType } from '../decisions/elect-leaders.js';
 import { allocateProducerIds } from '../decisions/producer-ids.js';
-import { brokersSortedById, configEntries } from '../metadata/queries.js';
-import { configResourceKind } from '../metadata/records.js';
 import type { ActiveController } from '../node/active-controller.js';
 import type { MetadataLogReader } from '../node/metadata-log-reader.js';
 import type { MetadataStateMachine } from '../node/metadata-state-machine.js';

@@ -2,9 +2,7 @@
 // offset, advanced one batch per accepted decision as the Raft log would. Not exported from the
 // package index; tests import it directly.
 import type { SeededRandom } from '@quill/random';
-import { applyRecords } from '../metadata/apply-record.js';
-import type { MetadataRecord } from '../metadata/records.js';
-import { EMPTY_METADATA_STATE, type MetadataState } from '../metadata/state.js';
+import { EMPTY_METADATA_STATE, type MetadataRecord, type MetadataState, applyRecords } from '@quill/metadata';
 import { brokerHeartbeat, type HeartbeatReply } from '../decisions/broker-heartbeat.js';
 import { registerBroker } from '../decisions/broker-registration.js';
 import { DEFAULT_TOPIC_CREATION_POLICY, type TopicCreationContext } from '../decisions/create-topics.js';

@@ -2,6 +2,7 @@
 // are the ones an active controller would write (including refusals that write nothing).
 import { AlterConfigOp, ConfigResourceType } from '@quill/proto';
 import { SeededRandom } from '@quill/random';
+import { NO_LEADER, allPartitions, brokersSortedById, isUsableBroker, topicsSortedByName } from '@quill/metadata';
 import { alterPartition } from '../decisions/alter-partition.js';
 import { alterConfigs, incrementalAlterConfigs } from '../decisions/alter-configs.js';
 import { registerBroker, unregisterBroker } from '../decisions/broker-registration.js';
@@ -11,8 +12,6 @@ import { createTopic } from '../decisions/create-topics.js';
 import { deleteTopic } from '../decisions/delete-topics.js';
 import { electLeaders } from '../decisions/elect-leaders.js';
 import { allocateProducerIds } from '../decisions/producer-ids.js';
-import { allPartitions, brokersSortedById, isUsableBroker, topicsSortedByName } from '../metadata/queries.js';
-import { NO_LEADER } from '../metadata/state.js';
 import { MetadataCluster, seededUuids } from './metadata-cluster.js';
 
 const BROKER_IDS = [1, 2, 3, 4, 5, 6];

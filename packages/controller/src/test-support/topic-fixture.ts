@@ -1,10 +1,9 @@
 // A metadata cluster with brokers 1..n and topic "t", and the leader's ISR proposal on it: the
 // fixture the decision tests share.
 import { SeededRandom } from '@quill/random';
+import { type PartitionMetadata, partitionOf, topicByName } from '@quill/metadata';
 import { alterPartition } from '../decisions/alter-partition.js';
 import { createTopic } from '../decisions/create-topics.js';
-import { partitionOf, topicByName } from '../metadata/queries.js';
-import type { PartitionMetadata } from '../metadata/state.js';
 import { MetadataCluster, seededUuids } from './metadata-cluster.js';
 
 /** Brokers 1..n and topic "t" with the given replica lists (topic ids from `seed`). */

@@ -1,9 +1,9 @@
 import type { ClientReadableStream } from '@grpc/grpc-js';
 import { decodeMetadataRecordBatch, type FetchMetadataResponse__Output, type MetadataRecord__Output } from '@quill/proto';
 import type { Logger } from 'pino';
-import { applyRecords } from '../metadata/apply-record.js';
-import { restore } from '../metadata/snapshot.js';
-import { EMPTY_METADATA_STATE, type MetadataState } from '../metadata/state.js';
+import { applyRecords } from '../state/apply-record.js';
+import { restore } from '../state/snapshot.js';
+import { EMPTY_METADATA_STATE, type MetadataState } from '../state/state.js';
 import type { ControllerClient } from './controller-client.js';
 import { DEFAULT_METADATA_FETCH_TIMEOUT_MS, StreamWatch } from './stream-watch.js';
 

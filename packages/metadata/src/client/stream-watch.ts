@@ -1,7 +1,7 @@
 /**
  * controller.quorum.fetch.timeout.ms (Kafka: 2 s): a metadata stream silent this long is taken
  * for a dead or paused controller. The active controller sends something at least every
- * DEFAULT_METADATA_MAX_IDLE_INTERVAL_MS, so a live one is never taken for dead.
+ * metadata.max.idle.interval.ms (500 ms by default), so a live one is never taken for dead.
  */
 export const DEFAULT_METADATA_FETCH_TIMEOUT_MS = 2_000;
 

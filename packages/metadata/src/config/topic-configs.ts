@@ -2,8 +2,7 @@
 // follow Kafka's topic configs; the defaults match @quill/storage's DEFAULT_LOG_CONFIG, and
 // flush.policy / flush.interval.ms expose storage's flush policies per topic. The same keys
 // may be set on a broker or the cluster resource, where they act as defaults for topics.
-import { ErrorCode } from '@quill/proto';
-import { reject, type Rejected } from './decision.js';
+import { ErrorCode, QuillError } from '@quill/proto';
 
 export type ConfigValueType = 'int' | 'long' | 'double' | 'boolean' | 'enum' | 'list';
 
@@ -76,11 +75,11 @@ export const TOPIC_CONFIG_KEYS = Object.freeze(Object.keys(TOPIC_CONFIG_DEFINITI
 const INTEGER = /^-?\d+$/;
 const DECIMAL = /^-?(\d+\.?\d*|\.\d+)([eE][-+]?\d+)?$/;
 
-function invalid(key: string, value: string, why: string): Rejected {
-  return reject(ErrorCode.INVALID_CONFIG, `Invalid value "${value}" for configuration ${key}: ${why}.`);
+function invalid(key: string, value: string, why: string): QuillError {
+  return new QuillError(ErrorCode.INVALID_CONFIG, `Invalid value "${value}" for configuration ${key}: ${why}.`);
 }
 
-function checkNumber(key: string, value: string, definition: TopicConfigDefinition, parsed: number): Rejected | undefined {
+function checkNumber(key: string, value: string, definition: TopicConfigDefinition, parsed: number): QuillError | undefined {
   if (definition.min !== undefined && parsed < definition.min) return invalid(key, value, `must be at least ${definition.min}`);
   if (definition.max !== undefined && parsed > definition.max) return invalid(key, value, `must be at most ${definition.max}`);
   return undefined;
@@ -94,10 +93,10 @@ export function listItems(value: string): string[] {
     .filter((item) => item.length > 0);
 }
 
-/** Undefined when `value` is valid for `key`; otherwise an INVALID_CONFIG refusal. */
-export function checkConfigValue(key: string, value: string): Rejected | undefined {
+/** Undefined when `value` is valid for `key`; otherwise an INVALID_CONFIG error. */
+export function checkConfigValue(key: string, value: string): QuillError | undefined {
   const definition = TOPIC_CONFIG_DEFINITIONS[key];
-  if (definition === undefined) return reject(ErrorCode.INVALID_CONFIG, `Unknown topic configuration ${key}.`);
+  if (definition === undefined) return new QuillError(ErrorCode.INVALID_CONFIG, `Unknown topic configuration ${key}.`);
   switch (definition.type) {
     case 'int':
     case 'long': {
@@ -127,7 +126,7 @@ export function checkConfigValue(key: string, value: string): Rejected | undefin
 }
 
 /** Checks every entry: key known and value well-typed. Broker and cluster configs need no more. */
-export function checkConfigValues(configs: ReadonlyMap<string, string>): Rejected | undefined {
+export function checkConfigValues(configs: ReadonlyMap<string, string>): QuillError | undefined {
   for (const key of [...configs.keys()].sort()) {
     const refusal = checkConfigValue(key, configs.get(key)!);
     if (refusal !== undefined) return refusal;
@@ -139,7 +138,7 @@ export function checkConfigValues(configs: ReadonlyMap<string, string>): Rejecte
  * Checks a topic's complete set of dynamic configs: the entries, and min.insync.replicas no
  * larger than the replication factor (or no acks=all write could ever succeed).
  */
-export function checkTopicConfigs(configs: ReadonlyMap<string, string>, replicationFactor: number): Rejected | undefined {
+export function checkTopicConfigs(configs: ReadonlyMap<string, string>, replicationFactor: number): QuillError | undefined {
   const refusal = checkConfigValues(configs);
   if (refusal !== undefined) return refusal;
   const minInsyncReplicas = configs.get('min.insync.replicas');

@@ -1,7 +1,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import type { Admin } from '@quill/client';
-import { ControllerClient } from '@quill/controller';
+import { ControllerClient } from '@quill/metadata';
 import type { DescribeQuorumResponse__Output } from '@quill/proto';
 import { FSYNC_FAULT_FILE } from '@quill/storage';
 import type { ProcessCluster } from '../process-cluster.js';

@@ -1,4 +1,4 @@
-import type { ControllerClient } from '@quill/controller';
+import type { ControllerClient } from '@quill/metadata';
 import type { Logger } from 'pino';
 import type { BrokerConfig } from '../../config.js';
 import type { ProducerIdManager } from '../../producer-state/producer-id-manager.js';

@@ -1,5 +1,5 @@
 import type { ServerUnaryCall, sendUnaryData } from '@grpc/grpc-js';
-import type { UnaryMethod } from '@quill/controller';
+import type { UnaryMethod } from '@quill/metadata';
 import { unary } from '../unary.js';
 import type { BrokerServiceContext } from './context.js';
 

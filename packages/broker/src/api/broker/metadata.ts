@@ -1,4 +1,4 @@
-import { partitionsOf } from '@quill/controller';
+import { partitionsOf } from '@quill/metadata';
 import type { BrokerHandlers, MetadataRequest__Output, MetadataResponse } from '@quill/proto';
 import { unary } from '../unary.js';
 import type { BrokerServiceContext } from './context.js';

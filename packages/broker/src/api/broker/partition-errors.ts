@@ -1,4 +1,4 @@
-import type { MetadataState } from '@quill/controller';
+import type { MetadataState } from '@quill/metadata';
 import type { QuillError } from '@quill/proto';
 import { brokerError } from '../../errors.js';
 

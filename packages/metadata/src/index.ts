@@ -1,0 +1,73 @@
+// @quill/metadata: the cluster metadata that controllers decide and brokers follow. The records,
+// the pure state and its reducer (with snapshots and read queries), the topic-config table, a
+// client for the active controller, and the follower that streams the committed metadata log
+// into a local state.
+
+// Metadata state and reducer
+export {
+  EMPTY_METADATA_STATE,
+  NO_LEADER,
+  configResourceKey,
+  type BrokerEndpoint,
+  type BrokerRegistration,
+  type ConfigResource,
+  type ConfigResourceKind,
+  type MetadataState,
+  type PartitionMetadata,
+  type ProducerIdsState,
+  type TopicMetadata,
+} from './state/state.js';
+export { MetadataInvariantError, applyRecord, applyRecords } from './state/apply-record.js';
+export { restore, snapshot } from './state/snapshot.js';
+export { canonicalMetadata } from './state/canonical.js';
+export {
+  allPartitions,
+  brokersSortedById,
+  configEntries,
+  effectiveTopicConfig,
+  isUsableBroker,
+  liveBrokers,
+  partitionOf,
+  partitionsLedBy,
+  partitionsOf,
+  topicById,
+  topicByName,
+  topicsSortedByName,
+  usableBrokers,
+} from './state/queries.js';
+export {
+  brokerShutdownRecord,
+  configRecord,
+  configResourceKind,
+  featureLevelRecord,
+  fenceBrokerRecord,
+  noOpRecord,
+  partitionChangeRecord,
+  partitionRecord,
+  producerIdsRecord,
+  registerBrokerRecord,
+  removeTopicRecord,
+  topicRecord,
+  unfenceBrokerRecord,
+  unregisterBrokerRecord,
+  type MetadataRecord,
+  type PartitionChange,
+  type RegisterBrokerFields,
+} from './state/records.js';
+
+// Topic configs
+export {
+  TOPIC_CONFIG_DEFINITIONS,
+  TOPIC_CONFIG_KEYS,
+  checkConfigValue,
+  checkConfigValues,
+  checkTopicConfigs,
+  listItems,
+  type ConfigValueType,
+  type TopicConfigDefinition,
+} from './config/topic-configs.js';
+
+// Talking to the controllers
+export { ControllerClient, type ControllerClientOptions, type UnaryMethod } from './client/controller-client.js';
+export { MetadataFollower, type MetadataFollowerOptions } from './client/metadata-follower.js';
+export { DEFAULT_METADATA_FETCH_TIMEOUT_MS } from './client/stream-watch.js';
