@@ -1,0 +1,90 @@
+import type { JoinGroupResponse, SyncGroupResponse } from '@quill/proto';
+import { describe, expect, it } from 'vitest';
+import { ShardDriver, SHARD_SETTINGS, stableGroupOfTwo } from '../test-support/coordinator-shard-driver.js';
+
+describe('CoordinatorShard: offsets', () => {
+  it('commits with generation and member checks, and fetches them back', () => {
+    const d = new ShardDriver();
+    const { leader } = stableGroupOfTwo(d);
+    expect(d.commitCodes(d.commit('g', leader, 1, [['t', 0, 10], ['t', 1, 20]]))).toEqual(['NONE', 'NONE']);
+    expect(d.fetched('g', 't', [0, 1, 2])).toEqual([10, 20, -1]);
+    expect(d.commitCodes(d.commit('g', leader, 0, [['t', 0, 11]]))).toEqual(['ILLEGAL_GENERATION']);
+    expect(d.commitCodes(d.commit('g', 'nobody', 1, [['t', 0, 11]]))).toEqual(['UNKNOWN_MEMBER_ID']);
+    expect(d.commitCodes(d.commit('g', '', -1, [['t', 0, 11]]))).toEqual(['UNKNOWN_MEMBER_ID']);
+    expect(d.fetched('g', 't', [0])).toEqual([10]);
+  });
+
+  it('allows commits during PreparingRebalance, refuses them during CompletingRebalance', () => {
+    const d = new ShardDriver();
+    const { leader, follower } = stableGroupOfTwo(d);
+    d.joinNew('g');
+    expect(d.commitCodes(d.commit('g', follower, 1, [['t', 0, 3]]))).toEqual(['NONE']);
+    d.join('g', { memberId: leader });
+    d.join('g', { memberId: follower });
+    expect(d.shard.groupState('g')).toBe('CompletingRebalance');
+    expect(d.commitCodes(d.commit('g', follower, 2, [['t', 0, 4]]))).toEqual(['REBALANCE_IN_PROGRESS']);
+  });
+
+  it('accepts generation -1 with no member only for an Empty (or new) group', () => {
+    const d = new ShardDriver();
+    expect(d.commitCodes(d.commit('simple', '', -1, [['t', 0, 7]]))).toEqual(['NONE']);
+    expect(d.shard.groupState('simple')).toBe('Empty');
+    expect(d.fetched('simple', 't', [0])).toEqual([7]);
+    expect(d.commitCodes(d.commit('nonexistent', 'm', 3, [['t', 0, 7]]))).toEqual(['ILLEGAL_GENERATION']);
+  });
+
+  it('acknowledges a commit only once durable, and reports a failed write', () => {
+    const d = new ShardDriver();
+    d.holdWrites = true;
+    const c = d.commit('simple', '', -1, [['t', 0, 7]]);
+    expect(d.answered(c)).toBe(false);
+    expect(d.fetched('simple', 't', [0])).toEqual([-1]);
+    d.releaseWrites({ code: 'NOT_LEADER_OR_FOLLOWER', message: 'moved' });
+    expect(d.commitCodes(c)).toEqual(['NOT_COORDINATOR']);
+    expect(d.fetched('simple', 't', [0])).toEqual([-1]);
+  });
+
+  it('refuses oversized metadata per partition', () => {
+    const d = new ShardDriver();
+    expect(d.commitCodes(d.commit('simple', '', -1, [['t', 0, 1]], 'x'.repeat(SHARD_SETTINGS.offsetMetadataMaxBytes + 1)))).toEqual(['OFFSET_METADATA_TOO_LARGE']);
+  });
+});
+
+describe('CoordinatorShard: admin and reload', () => {
+  it('lists and describes groups; deletes only empty ones, with tombstones', () => {
+    const d = new ShardDriver();
+    stableGroupOfTwo(d, 'busy');
+    d.commit('idle', '', -1, [['t', 0, 1]]);
+    expect(d.shard.listGroups([]).map((g) => `${g.groupId}:${g.groupState}`).sort()).toEqual(['busy:Stable', 'idle:Empty']);
+    expect(d.shard.listGroups(['stable']).map((g) => g.groupId)).toEqual(['busy']);
+    const described = d.shard.describeGroup('busy');
+    expect(described.protocolName).toBe('range');
+    expect(described.members!.map((m) => m.clientHost)).toEqual(['/127.0.0.1', '/127.0.0.1']);
+    expect(d.shard.describeGroup('missing').groupState).toBe('Dead');
+    const effects = d.shard.deleteGroups(d.now, 999, ['busy', 'idle', 'missing']);
+    d.apply(effects);
+    const results = d.reply<{ results: Array<{ groupId: string; errorCode: string }> }>(999).results;
+    expect(results.map((r) => r.errorCode)).toEqual(['NON_EMPTY_GROUP', 'NONE', 'GROUP_ID_NOT_FOUND']);
+    expect(d.log.filter((r) => r.groupId === 'idle' && r.value === null)).toHaveLength(2);
+    const reloaded = d.reload();
+    expect(reloaded.shard.groupState('idle')).toBeUndefined();
+    expect(reloaded.fetched('idle', 't', [0])).toEqual([-1]);
+  });
+
+  it('a reloaded coordinator has the groups, generations, assignments and offsets of the log', () => {
+    const d = new ShardDriver();
+    const { leader, follower } = stableGroupOfTwo(d);
+    d.commit('g', leader, 1, [['t', 0, 42]]);
+    const r = d.reload();
+    expect(r.shard.groupState('g')).toBe('Stable');
+    expect(r.fetched('g', 't', [0])).toEqual([42]);
+    expect(r.heartbeat('g', follower, 1)).toBe('NONE');
+    const s = r.sync('g', follower, 1);
+    expect(r.reply<SyncGroupResponse>(s).assignment!.toString()).toBe('p1');
+    // Members rejoin the new coordinator with their ids; the group rebalances to generation 2.
+    const rl = r.join('g', { memberId: leader });
+    const rf = r.join('g', { memberId: follower });
+    expect(r.reply<JoinGroupResponse>(rl).generationId).toBe(2);
+    expect(r.reply<JoinGroupResponse>(rf).generationId).toBe(2);
+  });
+});
