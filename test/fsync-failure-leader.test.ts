@@ -7,7 +7,7 @@ import { ProcessCluster } from '@quill/testing';
 import { afterEach, describe, expect, it } from 'vitest';
 import { describePartition, eventually, readPartition } from './support/cluster-helpers.js';
 
-// Issue 14, hole 8: a leader whose fsync fails must stop leading instead of staying stuck until a
+// A leader whose fsync fails must stop leading instead of staying stuck until a
 // restart. Three brokers, RF 3; every fsync of the leader's process fails with EIO
 // (QUILL_TEST_FSYNC_FAULTS). The leader takes its replica offline and resigns; another ISR member
 // leads, acks=all writes are acknowledged there, and every write acknowledged before or after

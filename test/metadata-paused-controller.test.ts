@@ -4,7 +4,7 @@ import { ProcessCluster } from '@quill/testing';
 import { afterEach, describe, expect, it } from 'vitest';
 import { eventually } from './support/cluster-helpers.js';
 
-// Issue 14 (`quill dev` and chaos pause faults): SIGSTOP the active controller. The quorum fails
+// SIGSTOP the active controller, as `quill dev` users and chaos pause faults do. The quorum fails
 // over, but each broker's FetchMetadata stream to the paused process neither errors nor ends, so
 // brokers kept serving old metadata (an ISR the new controller had shrunk, topics it created)
 // until the process resumed. What the new active controller commits must reach every broker

@@ -4,7 +4,7 @@ import { ProcessCluster } from '@quill/testing';
 import { afterEach, describe, expect, it } from 'vitest';
 import { describePartition, eventually, liveBrokersClient } from './support/cluster-helpers.js';
 
-// Issue 14, hole 1 (invariant 6): an acks=all write that is waiting when the ISR shrinks below
+// Invariant 6 (docs/DESIGN.md): an acks=all write that is waiting when the ISR shrinks below
 // min.insync.replicas must not be acknowledged. RF 2, min.insync.replicas=2: the follower is
 // paused with SIGSTOP, then one acks=all send. Once the leader drops the follower, the ISR is
 // {leader} and the high watermark passes the batch on the leader alone; the answer must be

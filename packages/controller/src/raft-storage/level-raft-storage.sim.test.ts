@@ -16,7 +16,7 @@ const FIRST_SEED = Number(process.env['QUILL_LEVEL_SIM_FIRST_SEED'] ?? 0);
 const STEPS = 1500;
 /**
  * Seeds (at the simulator's default length) where a node restarted with stale entries after a
- * snapshot install, when the storage kept them (issue 14, hole 5): each failed with LogMatching.
+ * snapshot install, when the storage kept the entries a snapshot replaced: each failed with LogMatching.
  */
 const REGRESSION_SEEDS = [410, 465, 649];
 
