@@ -1,6 +1,5 @@
 import { Server, ServerCredentials } from '@grpc/grpc-js';
-import { checkNodeIdentity } from '@quill/controller';
-import { ControllerClient, MetadataFollower, type MetadataState } from '@quill/metadata';
+import { ControllerClient, MetadataFollower, checkNodeIdentity, type MetadataState } from '@quill/metadata';
 import {
   GRPC_CHANNEL_OPTIONS,
   QuillError,

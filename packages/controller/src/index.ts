@@ -3,5 +3,4 @@
 // state, reducer, the client and follower) lives in @quill/metadata; the decisions stay inside.
 
 export { ControllerNode, DEFAULT_BROKER_SESSION_TIMEOUT_MS, type ControllerNodeConfig, type HostPort } from './node/controller-node.js';
-export { checkNodeIdentity } from './node/node-identity.js';
 export { LevelRaftStorage } from './raft-storage/level-raft-storage.js';

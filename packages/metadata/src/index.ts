@@ -67,6 +67,9 @@ export {
   type TopicConfigDefinition,
 } from './config/topic-configs.js';
 
+// A node's data directory
+export { checkNodeIdentity } from './identity/node-identity.js';
+
 // Talking to the controllers
 export { ControllerClient, type ControllerClientOptions, type UnaryMethod } from './client/controller-client.js';
 export { MetadataFollower, type MetadataFollowerOptions } from './client/metadata-follower.js';

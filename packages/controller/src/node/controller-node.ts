@@ -2,6 +2,7 @@ import path from 'node:path';
 import { Server, ServerCredentials } from '@grpc/grpc-js';
 import { GRPC_CHANNEL_OPTIONS, QuillError, loadQuillPackage, type ControllerHandlers, type RaftHandlers } from '@quill/proto';
 import type { Message } from '@quill/raft';
+import { checkNodeIdentity } from '@quill/metadata';
 import type { Logger } from 'pino';
 import { DEFAULT_TOPIC_CREATION_POLICY, type TopicCreationPolicy } from '../decisions/create-topics.js';
 import { LevelRaftStorage } from '../raft-storage/level-raft-storage.js';
@@ -10,7 +11,6 @@ import { RaftTransport } from '../transport/raft-transport.js';
 import { ActiveController } from './active-controller.js';
 import { DEFAULT_METADATA_MAX_IDLE_INTERVAL_MS, MetadataLogReader } from './metadata-log-reader.js';
 import { MetadataStateMachine } from './metadata-state-machine.js';
-import { checkNodeIdentity } from './node-identity.js';
 import { RaftDriver } from './raft-driver.js';
 
 /** broker.session.timeout.ms: Kafka's is 9 s; ours fences a dead broker fast so its partitions fail over fast. */
