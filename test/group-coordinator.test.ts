@@ -255,7 +255,7 @@ describe('group coordinator on a three-broker cluster', () => {
     const rebalancedMs = performance.now() - leftAt;
     expect(new Set(rejoined.map((j) => j.generationId))).toEqual(new Set([2]));
     expect(newLeader.members).toHaveLength(9);
-    // The target is 500 ms each; the bound here leaves room for a loaded test machine.
+    // The target is 500 ms each (docs/BENCHMARKS.md); the bound here leaves room for a loaded test machine.
     expect(formedMs).toBeLessThan(2000);
     expect(rebalancedMs).toBeLessThan(2000);
   }, 60_000);

@@ -5,7 +5,7 @@ import { pino } from 'pino';
 import { afterEach, describe, expect, it } from 'vitest';
 import { describePartition, eventually, readPartition } from './support/cluster-helpers.js';
 
-// The idempotence Must-show of the client issue: an idempotent producer (the default) pipelines
+// Idempotence under faults: an idempotent producer (the default) pipelines
 // sequential values (several sends and up to five batches in flight) while the partition's leader
 // is SIGKILLed again and again, or cut off from everyone (connections reset) or blackholed (its
 // requests and answers held until healed). Batches in flight at a fault are lost, or appended

@@ -37,7 +37,7 @@ export interface BrokerConfig {
   replicaFetchBackoffMs: number;
   /** Delayed produces and fetches waiting at once, each (bounds the purgatories). */
   purgatoryMaxOperations: number;
-  /** auto.create.topics.enable (off, as the issue asks; Kafka's default is on). */
+  /** auto.create.topics.enable (off, so a mistyped topic name fails instead of creating a topic; Kafka's default is on). */
   autoCreateTopicsEnable: boolean;
   /** num.partitions / default.replication.factor for auto-created topics. */
   numPartitions: number;

@@ -52,7 +52,7 @@ export interface ChaosOptions {
   network?: 'proxy' | 'netns';
 }
 
-/** The JSON report of a run: the anomaly counts are what the issue asks; `ok` is their verdict. */
+/** The JSON report of a run: the checker's anomaly counts, and `ok`, their verdict. */
 export interface ChaosReport extends Omit<CheckResult, 'examples'> {
   seed: number;
   durationMs: number;
