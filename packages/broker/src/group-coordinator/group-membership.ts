@@ -1,12 +1,10 @@
 import type {
   DeleteGroupResult,
-  DescribedGroup,
   ErrorCode,
   HeartbeatRequest__Output,
   JoinGroupRequest__Output,
   LeaveGroupMemberResult,
   LeaveGroupRequest__Output,
-  ListedGroup,
   OffsetCommitRequest__Output,
   SyncGroupRequest__Output,
 } from '@quill/proto';
@@ -557,36 +555,6 @@ export class GroupMembership {
   }
 
   // ------------------------------------------------------------------ admin
-
-  listGroups(statesFilter: readonly string[]): ListedGroup[] {
-    const wanted = new Set(statesFilter.map((s) => s.toLowerCase()));
-    return [...this.metadata.all()]
-      .filter((g) => wanted.size === 0 || wanted.has(g.state.toLowerCase()))
-      .map((g) => ({ groupId: g.groupId, protocolType: g.protocolType ?? '', groupState: g.state }));
-  }
-
-  /** Kafka's group summary: member metadata and assignments only in a Stable group. */
-  describeGroup(groupId: string): DescribedGroup {
-    const group = this.metadata.get(groupId);
-    if (group === undefined) return { groupId, errorCode: 'NONE', errorMessage: '', groupState: 'Dead', protocolType: '', protocolName: '', members: [] };
-    const stable = group.is('Stable');
-    return {
-      groupId,
-      errorCode: 'NONE',
-      errorMessage: '',
-      groupState: group.state,
-      protocolType: group.protocolType ?? '',
-      protocolName: stable ? (group.protocolName ?? '') : '',
-      members: [...group.members.values()].map((m) => ({
-        memberId: m.memberId,
-        ...(m.groupInstanceId === undefined ? {} : { groupInstanceId: m.groupInstanceId }),
-        clientId: m.clientId,
-        clientHost: m.clientHost,
-        memberMetadata: stable ? group.metadataOf(m) : Buffer.alloc(0),
-        memberAssignment: stable ? m.assignment : Buffer.alloc(0),
-      })),
-    };
-  }
 
   /** Deletes empty groups with their offsets (tombstones); answered once the tombstones are durable. */
   deleteGroups(now: number, requestId: number, groupIds: readonly string[]): void {

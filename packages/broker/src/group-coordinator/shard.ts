@@ -14,6 +14,7 @@ import { EffectsOutbox, type Effects, type WriteFailure } from './effects.js';
 import type { GroupState } from './group.js';
 import { GroupMembership, type JoinContext, type MembershipLimits } from './group-membership.js';
 import { GroupMetadataManager } from './group-metadata-manager.js';
+import { describeGroup, listGroups } from './group-views.js';
 
 /** The limits a shard enforces (named after Kafka's broker configs). */
 export interface GroupCoordinatorSettings extends MembershipLimits {
@@ -98,11 +99,12 @@ export class CoordinatorShard {
   }
 
   listGroups(statesFilter: readonly string[]): ListedGroup[] {
-    return this.membership.listGroups(statesFilter);
+    return listGroups(this.metadata.all(), statesFilter);
   }
 
+  /** Kafka's group summary: member metadata and assignments only in a Stable group. */
   describeGroup(groupId: string): DescribedGroup {
-    return this.membership.describeGroup(groupId);
+    return describeGroup(groupId, this.metadata.get(groupId));
   }
 
   /** Deletes empty groups with their offsets (tombstones); answered once the tombstones are durable. */
