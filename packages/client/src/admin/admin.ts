@@ -1,4 +1,4 @@
-import { ErrorCode, QuillError, errorInfo } from '@quill/proto';
+import { ErrorCode, QuillError, asQuillError, errorInfo } from '@quill/proto';
 import { EARLIEST_TIMESTAMP, LATEST_TIMESTAMP, listOffsets, topicPartitionKey, type OffsetAnswer } from '../cluster/index.js';
 import { retryContext, type ClientContext } from '../context.js';
 import { ClusterSession } from '../cluster/cluster-session.js';
@@ -288,7 +288,7 @@ export class Admin {
           await this.withRetry(signal, 'deleteGroups', () => this.groups.deleteGroup(groupId, signal));
           return { groupId, errorCode: ErrorCode.NONE as string, error: undefined };
         } catch (error) {
-          const failure = error instanceof QuillError ? error : new QuillError(ErrorCode.UNKNOWN_SERVER_ERROR, String(error));
+          const failure = asQuillError(error);
           return { groupId, errorCode: failure.code as string, error: failure };
         }
       }),

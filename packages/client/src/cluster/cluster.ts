@@ -1,4 +1,4 @@
-import { ErrorCode, QuillError } from '@quill/proto';
+import { ErrorCode, QuillError, errorMessage } from '@quill/proto';
 import type { Random } from '@quill/random';
 import type { Logger } from 'pino';
 import type { BrokerConnection, ConnectionPool } from '../network/index.js';
@@ -189,8 +189,7 @@ export class Cluster {
         this.logger.debug({ address, err: error.message }, 'metadata request failed, trying the next broker');
       }
     }
-    const detail = lastError instanceof Error ? lastError.message : String(lastError);
-    throw new QuillError(ErrorCode.NETWORK_EXCEPTION, `no broker answered a metadata request (last error: ${detail})`, {
+    throw new QuillError(ErrorCode.NETWORK_EXCEPTION, `no broker answered a metadata request (last error: ${errorMessage(lastError)})`, {
       cause: lastError,
     });
   }

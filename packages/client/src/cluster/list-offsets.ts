@@ -1,4 +1,4 @@
-import { ErrorCode, QuillError, errorInfo, type IsolationLevel } from '@quill/proto';
+import { ErrorCode, QuillError, asQuillError, errorInfo, type IsolationLevel } from '@quill/proto';
 import type { Cluster } from './cluster.js';
 
 /** ListOffsets' special timestamps (Kafka's). */
@@ -47,7 +47,7 @@ export async function listOffsets(
       list.push({ ...query, leaderEpoch: leader.leaderEpoch });
       byLeader.set(leader.nodeId, list);
     } catch (error) {
-      results.set(topicPartitionKey(query.topic, query.partition), toQuillError(error));
+      results.set(topicPartitionKey(query.topic, query.partition), asQuillError(error));
     }
   }
   await Promise.all(
@@ -85,17 +85,10 @@ export async function listOffsets(
           }
         }
       } catch (error) {
-        const failure = toQuillError(error);
+        const failure = asQuillError(error);
         for (const q of list) results.set(topicPartitionKey(q.topic, q.partition), failure);
       }
     }),
   );
   return results;
-}
-
-function toQuillError(error: unknown): QuillError {
-  if (error instanceof QuillError) return error;
-  return new QuillError(ErrorCode.UNKNOWN_SERVER_ERROR, error instanceof Error ? error.message : String(error), {
-    cause: error,
-  });
 }

@@ -1,4 +1,4 @@
-import { errorMessage } from '@quill/proto';
+import { asQuillError, errorMessage } from '@quill/proto';
 import { ClusterSession } from '../cluster/cluster-session.js';
 import type { ClientContext } from '../context.js';
 import { QuillStateError } from '../errors.js';
@@ -272,7 +272,8 @@ export class Consumer {
 
   /** Reports the crash; a group member also leaves the group, so its partitions go to the others. */
   private crash(error: unknown): void {
-    const failure = error instanceof Error ? error : new Error(String(error));
+    // A handler's own Error is handed on as it is, as KafkaJS does; only a thrown non-Error is wrapped.
+    const failure = error instanceof Error ? error : asQuillError(error);
     this.context.logger.error({ err: failure.message }, 'consumer crashed');
     this.eventBus.emit(ConsumerEventNames.CRASH, { error: failure, groupId: this.group?.groupId });
     void this.group?.leave('the consumer crashed').catch((leaveError: unknown) =>

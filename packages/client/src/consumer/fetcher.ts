@@ -1,5 +1,5 @@
-import { ErrorCode, QuillError, errorInfo, type FetchPartitionResponse__Output } from '@quill/proto';
-import { decodeBatches, isRecordsError, type DecodedBatch } from '@quill/records';
+import { ErrorCode, QuillError, asQuillError, errorInfo, errorMessage, type FetchPartitionResponse__Output } from '@quill/proto';
+import { decodeBatches, type DecodedBatch } from '@quill/records';
 import { EARLIEST_TIMESTAMP, LATEST_TIMESTAMP, listOffsets, topicPartitionKey } from '../cluster/index.js';
 import type { ClientContext } from '../context.js';
 import { backoffDelay, isRetriableError, isStaleMetadataError } from '../retry/index.js';
@@ -170,7 +170,7 @@ export class Fetcher {
       } catch (error) {
         if (signal.aborted) return;
         if (!isRetriableError(error)) {
-          this.failure = error instanceof Error ? error : new Error(String(error));
+          this.failure = asQuillError(error);
           return;
         }
         const delayMs = backoffDelay(this.context.retry, this.metadataFailures++, this.context.random);
@@ -327,8 +327,7 @@ export class Fetcher {
       try {
         batches = decodeBatches(answer.records);
       } catch (error) {
-        const message = isRecordsError(error) ? error.message : String(error);
-        this.partitionFailed(state, new QuillError(ErrorCode.CORRUPT_MESSAGE, `${state.topic}-${state.partition}: ${message}`));
+        this.partitionFailed(state, new QuillError(ErrorCode.CORRUPT_MESSAGE, `${state.topic}-${state.partition}: ${errorMessage(error)}`));
         return;
       }
       state.failures = 0;
@@ -364,7 +363,7 @@ export class Fetcher {
   /** Backs the partition off (refreshing metadata when the error says so), or fails the fetcher. */
   private partitionFailed(state: PartitionState, error: unknown): void {
     if (!isRetriableError(error)) {
-      this.failure = error instanceof Error ? error : new Error(String(error));
+      this.failure = asQuillError(error);
       return;
     }
     if (isStaleMetadataError(error)) this.context.cluster.markStale(error.code);

@@ -1,4 +1,4 @@
-import { ErrorCode, QuillError, loadQuillPackage } from '@quill/proto';
+import { ErrorCode, QuillError, errorMessage, loadQuillPackage } from '@quill/proto';
 import type { TopicPartition } from '../consumer/types.js';
 
 /** The protocol type of consumer groups in JoinGroup (Kafka's "consumer"). */
@@ -38,8 +38,7 @@ function flatten(groups: ReadonlyArray<{ topic: string; partitions: number[] }>)
 }
 
 function decodeFailure(what: string, error: unknown): QuillError {
-  const detail = error instanceof Error ? error.message : String(error);
-  return new QuillError(ErrorCode.INCONSISTENT_GROUP_PROTOCOL, `cannot decode a consumer ${what}: ${detail}`, { cause: error });
+  return new QuillError(ErrorCode.INCONSISTENT_GROUP_PROTOCOL, `cannot decode a consumer ${what}: ${errorMessage(error)}`, { cause: error });
 }
 
 /** Encodes a subscription for JoinGroupProtocol.metadata. */

@@ -1,4 +1,4 @@
-import { ErrorCode, QuillError, errorInfo, type Error__Output } from '@quill/proto';
+import { ErrorCode, QuillError, errorInfo, errorMessage, type Error__Output } from '@quill/proto';
 import type { ClientContext } from '../context.js';
 import type { BrokerRequest, BrokerResponse, BrokerUnaryMethod } from '../network/index.js';
 
@@ -83,7 +83,7 @@ export class GroupCoordinator {
       });
     } catch (error) {
       // A call its caller aborted says nothing about the coordinator.
-      if (options.signal?.aborted !== true) this.forget(`${method} failed: ${error instanceof Error ? error.message : String(error)}`);
+      if (options.signal?.aborted !== true) this.forget(`${method} failed: ${errorMessage(error)}`);
       throw error;
     }
     const code = responseErrorCode(response as { error?: Error__Output | null });

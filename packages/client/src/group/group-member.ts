@@ -1,4 +1,4 @@
-import { ErrorCode, QuillError, errorInfo } from '@quill/proto';
+import { ErrorCode, QuillError, asQuillError, errorInfo } from '@quill/proto';
 import { topicPartitionKey } from '../cluster/index.js';
 import type { ClientContext } from '../context.js';
 import type { TopicPartition } from '../consumer/types.js';
@@ -114,7 +114,7 @@ export class GroupMember {
         this.failures = 0;
       } catch (error) {
         if (signal.aborted) return;
-        const failure = error instanceof QuillError ? error : new QuillError(ErrorCode.UNKNOWN_SERVER_ERROR, String(error), { cause: error });
+        const failure = asQuillError(error);
         const action = groupErrorAction(failure.code);
         if (action === 'fatal') throw failure;
         if (action === 'find-coordinator') this.coordinator.forget(failure.code);

@@ -1,5 +1,5 @@
 import { setMaxListeners } from 'node:events';
-import { ErrorCode, QuillError, errorInfo, type ProducePartitionResponse__Output } from '@quill/proto';
+import { ErrorCode, QuillError, asQuillError, errorInfo, errorMessage, type ProducePartitionResponse__Output } from '@quill/proto';
 import type { ClientContext } from '../context.js';
 import { backoffDelay, isStaleMetadataError } from '../retry/index.js';
 import type { RecordAccumulator } from './accumulator.js';
@@ -317,7 +317,7 @@ export class Sender {
       });
       return true;
     } catch (error) {
-      this.fail(batch, new QuillError(ErrorCode.INVALID_RECORD, `encoding a batch for ${describe(draft)} failed: ${(error as Error).message}`, { cause: error }));
+      this.fail(batch, new QuillError(ErrorCode.INVALID_RECORD, `encoding a batch for ${describe(draft)} failed: ${errorMessage(error)}`, { cause: error }));
       return false;
     }
   }
@@ -473,10 +473,4 @@ function toOutcome(nodeId: number, draft: BatchDraft, answer: ProducePartitionRe
   const info = errorInfo(answer.errorCode);
   if (info.name !== ErrorCode.NONE) return new QuillError(info.name, answer.errorMessage || info.message);
   return { baseOffset: answer.baseOffset, logAppendTime: answer.logAppendTimeMs, logStartOffset: answer.logStartOffset };
-}
-
-function asQuillError(error: unknown): QuillError {
-  if (error instanceof QuillError) return error;
-  const message = error instanceof Error ? error.message : String(error);
-  return new QuillError(ErrorCode.UNKNOWN_SERVER_ERROR, message, { cause: error });
 }

@@ -125,7 +125,7 @@ export function isRetriableError(error: unknown): error is QuillError {
  * same code and a message that says so (the original as its `cause`).
  *
  * @example
- * const metadata = await retry(() => connection.call('Metadata', request), DEFAULT_RETRY, { random });
+ * const metadata = await retry(() => connection.request('Metadata', request), DEFAULT_RETRY, { random });
  */
 export async function retry<T>(
   fn: (attempt: AttemptInfo) => Promise<T>,
