@@ -1,78 +1,102 @@
 import fs from 'node:fs';
+import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
-import { ControllerNode } from '@quill/controller';
+import * as grpc from '@grpc/grpc-js';
 import { ControllerClient } from '@quill/metadata';
-import type { BrokerHeartbeatResponse__Output, RegisterBrokerResponse__Output } from '@quill/proto';
-import { freePort } from '@quill/test-support';
+import {
+  loadQuillPackage,
+  type BrokerHeartbeatRequest__Output,
+  type BrokerHeartbeatResponse,
+  type ControllerHandlers,
+  type RegisterBrokerRequest__Output,
+  type RegisterBrokerResponse,
+} from '@quill/proto';
+import { eventually, freePort } from '@quill/test-support';
 import { pino } from 'pino';
 import { afterEach, describe, expect, it } from 'vitest';
-import { resolveBrokerConfig } from '../config.js';
+import { resolveBrokerConfig, type BrokerConfig } from '../config.js';
 import { BrokerLifecycle } from './broker-lifecycle.js';
 
-// The broker lifecycle against a real single-voter controller (in process, real gRPC and level).
+// The broker lifecycle through a real ControllerClient and gRPC, against a scripted Controller
+// service standing in for the active controller: what it answers is the script; what the broker
+// does with the answers is under test.
 
 const CLUSTER = 'lifecycle-test';
-const SESSION_TIMEOUT_MS = 300;
+const BROKER_ID = 7;
+const BROKER_EPOCH = 5;
 const logger = pino({ level: 'silent' });
 
-let root: string | undefined;
-let controller: ControllerNode | undefined;
-const clients: ControllerClient[] = [];
-afterEach(async () => {
-  for (const client of clients.splice(0)) client.close();
-  await controller?.stop();
-  if (root !== undefined) fs.rmSync(root, { recursive: true, force: true });
-  controller = root = undefined;
+interface ScriptedController {
+  readonly registrations: RegisterBrokerRequest__Output[];
+  readonly heartbeats: BrokerHeartbeatRequest__Output[];
+}
+
+const cleanups: Array<() => void> = [];
+afterEach(() => {
+  for (const cleanup of cleanups.splice(0).reverse()) cleanup();
 });
 
-async function startController(port?: number): Promise<string> {
-  root ??= fs.mkdtempSync(path.join(os.tmpdir(), 'quill-lifecycle-'));
-  const listen = { host: '127.0.0.1', port: port ?? (await freePort()) };
-  controller = await ControllerNode.start({
-    nodeId: 1,
-    clusterId: CLUSTER,
-    listen,
-    voters: new Map([[1, listen]]),
-    dataDir: path.join(root, 'controller'),
-    logger,
-    brokerSessionTimeoutMs: SESSION_TIMEOUT_MS,
-  });
-  return `${listen.host}:${listen.port}`;
+/** A controller that accepts every registration and answers every heartbeat with `heartbeat`. */
+async function startScriptedController(port: number, heartbeat: BrokerHeartbeatResponse): Promise<ScriptedController> {
+  const script: ScriptedController = { registrations: [], heartbeats: [] };
+  const handlers: Partial<ControllerHandlers> = {
+    RegisterBroker: (call, callback) => {
+      script.registrations.push(call.request);
+      callback(null, { brokerEpoch: BROKER_EPOCH } satisfies RegisterBrokerResponse);
+    },
+    BrokerHeartbeat: (call, callback) => {
+      script.heartbeats.push(call.request);
+      callback(null, heartbeat);
+    },
+  };
+  const server = new grpc.Server();
+  server.addService(loadQuillPackage().quill.v1.Controller.service, handlers as grpc.UntypedServiceImplementation);
+  await new Promise<number>((resolve, reject) =>
+    server.bindAsync(`127.0.0.1:${port}`, grpc.ServerCredentials.createInsecure(), (error, bound) => (error ? reject(error) : resolve(bound))),
+  );
+  cleanups.push(() => server.forceShutdown());
+  return script;
+}
+
+function brokerConfig(address: string, overrides: { initialBrokerRegistrationTimeoutMs?: number } = {}): BrokerConfig {
+  const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'quill-lifecycle-'));
+  cleanups.push(() => fs.rmSync(dataDir, { recursive: true, force: true }));
+  return resolveBrokerConfig({ nodeId: BROKER_ID, clusterId: CLUSTER, listen: { host: '127.0.0.1', port: 9999 }, controllers: [address], dataDir, ...overrides });
 }
 
 function controllerClient(address: string, timeoutMs = 10_000): ControllerClient {
   const client = new ControllerClient({ controllers: [address], timeoutMs });
-  clients.push(client);
+  cleanups.push(() => client.close());
   return client;
 }
 
 describe('BrokerLifecycle', () => {
   it('keeps trying to register while no controller answers yet, as after a whole cluster restarted', async () => {
-    root = fs.mkdtempSync(path.join(os.tmpdir(), 'quill-lifecycle-'));
     const port = await freePort();
     const address = `127.0.0.1:${port}`;
-    const config = resolveBrokerConfig({ nodeId: 7, clusterId: CLUSTER, listen: { host: '127.0.0.1', port: 9999 }, controllers: [address], dataDir: root });
-    // A controller call gives up after 300 ms; the registration must outlast that.
+    const config = brokerConfig(address);
+    // Until the controller is up, its port drops every connection (a node still starting).
+    let refused = 0;
+    const refusing = net.createServer((socket) => {
+      refused++;
+      socket.destroy();
+    });
+    await new Promise<void>((resolve) => refusing.listen(port, '127.0.0.1', resolve));
+    // The client's own call timeout is short: the registration's deadline, not it, bounds the retries.
     const lifecycle = new BrokerLifecycle(config, config.listen, controllerClient(address, 300), () => 0, logger);
     const registered = lifecycle.register();
-    await new Promise((resolve) => setTimeout(resolve, 1_000));
-    await startController(port);
+    await eventually(() => refused >= 3, { description: 'three refused registration attempts' });
+    await new Promise<void>((resolve) => refusing.close(() => resolve()));
+    const controller = await startScriptedController(port, { isFenced: true });
     await registered;
-    expect(lifecycle.brokerEpoch).toBeGreaterThanOrEqual(0);
+    expect(lifecycle.brokerEpoch).toBe(BROKER_EPOCH);
+    expect(controller.registrations.map((r) => r.brokerId)).toEqual([BROKER_ID]);
   });
 
   it('gives up registering after initialBrokerRegistrationTimeoutMs without a controller', async () => {
-    root = fs.mkdtempSync(path.join(os.tmpdir(), 'quill-lifecycle-'));
     const address = `127.0.0.1:${await freePort()}`;
-    const config = resolveBrokerConfig({
-      nodeId: 7,
-      clusterId: CLUSTER,
-      listen: { host: '127.0.0.1', port: 9999 },
-      controllers: [address],
-      dataDir: root,
-      initialBrokerRegistrationTimeoutMs: 500,
-    });
+    const config = brokerConfig(address, { initialBrokerRegistrationTimeoutMs: 500 });
     const lifecycle = new BrokerLifecycle(config, config.listen, controllerClient(address), () => 0, logger);
     const started = Date.now();
     await expect(lifecycle.register()).rejects.toMatchObject({ code: 'NOT_CONTROLLER' });
@@ -80,35 +104,21 @@ describe('BrokerLifecycle', () => {
   });
 
   it('stops at once when, during a controlled shutdown, the controller has already dropped its registration', async () => {
-    const address = await startController();
-    const config = resolveBrokerConfig({ nodeId: 7, clusterId: CLUSTER, listen: { host: '127.0.0.1', port: 9999 }, controllers: [address], dataDir: root! });
+    const port = await freePort();
+    const address = `127.0.0.1:${port}`;
+    // Another incarnation took the broker id meanwhile: the controller no longer knows this epoch.
+    const controller = await startScriptedController(port, { error: { code: 'STALE_BROKER_EPOCH', message: 'another incarnation registered' } });
+    const config = brokerConfig(address);
     const lifecycle = new BrokerLifecycle(config, config.listen, controllerClient(address), () => 0, logger);
     await lifecycle.register();
-    const staleEpoch = lifecycle.brokerEpoch;
 
-    // The lifecycle never heartbeats (not started), so its session ends and another incarnation
-    // of broker 7 takes the id: the controller now answers the first with STALE_BROKER_EPOCH.
-    const other = controllerClient(address);
-    let newer: RegisterBrokerResponse__Output | undefined;
-    const deadline = Date.now() + 30_000;
-    while (newer === undefined) {
-      const response = await other.call<RegisterBrokerResponse__Output>('RegisterBroker', {
-        clusterId: CLUSTER,
-        brokerId: 7,
-        incarnationId: 'another-incarnation',
-        listeners: [{ listenerName: 'PLAINTEXT', host: '127.0.0.1', port: 9998 }],
-      });
-      if (response.error === null || response.error.code === 'NONE') newer = response;
-      else if (response.error.code !== 'DUPLICATE_BROKER_REGISTRATION' || Date.now() > deadline) throw new Error(`registration refused: ${response.error.code}`);
-      else await new Promise((resolve) => setTimeout(resolve, 50));
-    }
-    expect(newer.brokerEpoch).not.toBe(staleEpoch);
-
+    const started = Date.now();
     await lifecycle.controlledShutdown();
 
-    // It did not register again, which would have taken broker 7 back from the newer incarnation.
-    expect(lifecycle.brokerEpoch).toBe(staleEpoch);
-    const beat = await other.call<BrokerHeartbeatResponse__Output>('BrokerHeartbeat', { brokerId: 7, brokerEpoch: newer.brokerEpoch, metadataOffset: 0 });
-    expect(beat.error?.code ?? 'NONE').toBe('NONE');
+    // It did not register again, which would have taken the broker id back from the newer incarnation.
+    expect(controller.registrations).toHaveLength(1);
+    expect(lifecycle.brokerEpoch).toBe(BROKER_EPOCH);
+    expect(controller.heartbeats.map((h) => h.wantShutdown)).toEqual([true]);
+    expect(Date.now() - started).toBeLessThan(config.controlledShutdownTimeoutMs);
   });
 });
