@@ -8,6 +8,7 @@ import {
   PROTO_DIR,
   QuillError,
   asQuillError,
+  describeError,
   errorFromResponse,
   errorInfo,
   errorMessage,
@@ -204,5 +205,11 @@ describe('anything thrown as a QuillError', () => {
     expect(errorMessage(new QuillError('REQUEST_TIMED_OUT', 'slow'))).toBe('slow');
     expect(errorMessage(undefined)).toBe('undefined');
     expect(errorMessage({ toString: () => 'custom' })).toBe('custom');
+  });
+
+  it('describeError puts a QuillError\'s code before its message', () => {
+    expect(describeError(new QuillError('NOT_CONTROLLER', 'ask node 2'))).toBe('NOT_CONTROLLER: ask node 2');
+    expect(describeError(new RangeError('bad port'))).toBe('bad port');
+    expect(describeError('plain')).toBe('plain');
   });
 });

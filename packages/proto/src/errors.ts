@@ -85,6 +85,11 @@ export function errorMessage(error: unknown): string {
   return error instanceof Error ? error.message : String(error);
 }
 
+/** Anything thrown, for a person to read: `CODE: message` for a QuillError, else its message. */
+export function describeError(error: unknown): string {
+  return error instanceof QuillError ? `${error.code}: ${error.message}` : errorMessage(error);
+}
+
 /**
  * Anything thrown as a QuillError: a QuillError as it is, anything else under `fallbackCode`
  * with its message, keeping the original as `cause`.

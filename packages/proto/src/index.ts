@@ -7,6 +7,7 @@ export {
   ErrorCode,
   QuillError,
   asQuillError,
+  describeError,
   errorFromResponse,
   errorInfo,
   errorMessage,
