@@ -1,9 +1,10 @@
 import fs from 'node:fs';
+import type { ManualClock } from '@quill/clock';
 import { decodeBatches, encodeBatch, type BatchHeader } from '@quill/records';
 import { SeededRandom, seedFromEnv } from '@quill/random';
 import { afterEach, describe, expect, it } from 'vitest';
 import type { PartitionLog } from '../log/partition-log.js';
-import { ManualClock, makeTempDir, openLog } from '../test-support/temp-log.js';
+import { makeTempDir, openLog, testClock } from '../test-support/temp-log.js';
 
 const dirs: string[] = [];
 const logs: PartitionLog[] = [];
@@ -77,7 +78,7 @@ describe('log compaction', () => {
     for (let round = 0; round < 25; round++) {
       const random = new SeededRandom(seed + round);
       const context = `QUILL_SEED=${seed + round}`;
-      const clock = new ManualClock();
+      const clock = testClock();
       const dir = makeTempDir();
       dirs.push(dir);
       const log = await open(dir, clock);
@@ -103,7 +104,7 @@ describe('log compaction', () => {
   });
 
   it('persists the compacted log: a reopen reads the same and appends continue at the same end', async () => {
-    const clock = new ManualClock();
+    const clock = testClock();
     const dir = makeTempDir();
     dirs.push(dir);
     const random = new SeededRandom(seedFromEnv(11));
@@ -128,7 +129,7 @@ describe('log compaction', () => {
   });
 
   it('runs in the background: appends and reads go on while a pass is under way', async () => {
-    const clock = new ManualClock();
+    const clock = testClock();
     const dir = makeTempDir();
     dirs.push(dir);
     const log = await open(dir, clock);
@@ -158,7 +159,7 @@ describe('log compaction', () => {
   });
 
   it("keeps each producer's last batch, emptied if need be, so its sequence survives a rebuild from the log", async () => {
-    const clock = new ManualClock();
+    const clock = testClock();
     const dir = makeTempDir();
     dirs.push(dir);
     const log = await open(dir, clock);

@@ -1,3 +1,4 @@
+import { systemClock, type Clock, type Timer } from '@quill/clock';
 import type { Logger } from 'pino';
 import type { PartitionLog } from './partition-log.js';
 
@@ -7,6 +8,7 @@ export interface LogMaintenanceOptions {
   /** log.cleaner.backoff.ms: pause between compaction checks (Kafka: 15 s). */
   cleanerBackoffMs?: number;
   logger: Logger;
+  clock?: Clock;
 }
 
 interface Registered {
@@ -23,7 +25,7 @@ export class LogMaintenance {
   private readonly logs = new Map<PartitionLog, Registered>();
   private readonly retentionCheckIntervalMs: number;
   private readonly cleanerBackoffMs: number;
-  private timers: NodeJS.Timeout[] = [];
+  private timers: Timer[] = [];
   private running: Promise<void> | undefined;
 
   constructor(private readonly options: LogMaintenanceOptions) {
@@ -40,15 +42,15 @@ export class LogMaintenance {
   }
 
   start(): void {
+    const clock = this.options.clock ?? systemClock;
     this.timers = [
-      setInterval(() => void this.exclusive(() => this.runRetention()), this.retentionCheckIntervalMs),
-      setInterval(() => void this.exclusive(() => this.runCompaction()), this.cleanerBackoffMs),
+      clock.setInterval(() => void this.exclusive(() => this.runRetention()), this.retentionCheckIntervalMs),
+      clock.setInterval(() => void this.exclusive(() => this.runCompaction()), this.cleanerBackoffMs),
     ];
-    for (const timer of this.timers) timer.unref();
   }
 
   async stop(): Promise<void> {
-    for (const timer of this.timers) clearInterval(timer);
+    for (const timer of this.timers) timer.cancel();
     this.timers = [];
     await this.running;
   }

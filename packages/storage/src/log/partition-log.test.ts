@@ -1,10 +1,11 @@
 import fs from 'node:fs';
 import path from 'node:path';
+import type { ManualClock } from '@quill/clock';
 import { decodeBatches, encodeBatch, readBatchHeader } from '@quill/records';
 import { afterEach, describe, expect, it } from 'vitest';
 import { StorageError } from '../errors.js';
 import { OFFSET_INDEX_SUFFIX, TIME_INDEX_SUFFIX } from '../file-names.js';
-import { ManualClock, batchOf, makeTempDir, openLog, readAllValues } from '../test-support/temp-log.js';
+import { batchOf, makeTempDir, openLog, readAllValues, testClock } from '../test-support/temp-log.js';
 import type { PartitionLog } from './partition-log.js';
 
 const dirs: string[] = [];
@@ -83,7 +84,7 @@ describe('PartitionLog', () => {
   });
 
   it('rolls segments by size and by age, and reads across them', async () => {
-    const clock = new ManualClock();
+    const clock = testClock();
     const log = await open(tempDir(), { segmentBytes: 4096, segmentMs: 60_000 }, clock);
     for (let i = 0; i < 20; i++) log.append(batchOf([`v${i}`.padEnd(400, '.')]), { assignOffsets: true });
     const bySize = log.segmentCount;

@@ -1,4 +1,5 @@
 import fs from 'node:fs';
+import { systemClock, type Clock } from '@quill/clock';
 import type { BatchHeader } from '@quill/records';
 import { pino, type Logger } from 'pino';
 import { compactLog, type CompactionResult } from '../compaction/cleaner.js';
@@ -19,8 +20,8 @@ export interface PartitionLogOptions {
   logger?: Logger;
   /** Shared across a broker's logs so one fsync round covers every partition. */
   flushScheduler?: GroupCommitScheduler;
-  /** Milliseconds since the epoch; injected so tests control segment age and retention. */
-  now?: () => number;
+  /** Injected so tests control segment age and retention. */
+  clock?: Clock;
   /** The fsyncs acks depend on; injected so tests can hold them or observe their order. */
   sync?: LogSync;
 }
@@ -64,7 +65,7 @@ export class PartitionLog {
     readonly config: LogConfig,
     private readonly logger: Logger,
     scheduler: GroupCommitScheduler,
-    private readonly now: () => number,
+    private readonly clock: Clock,
     private readonly sync: LogSync,
     recovered: RecoveredLog,
   ) {
@@ -86,11 +87,11 @@ export class PartitionLog {
   static async open(dir: string, options: PartitionLogOptions = {}): Promise<PartitionLog> {
     const config = resolveLogConfig(options.config);
     const logger = options.logger ?? pino({ level: process.env['QUILL_LOG_LEVEL'] ?? 'warn' });
-    const now = options.now ?? Date.now;
+    const clock = options.clock ?? systemClock;
     const sync = options.sync ?? REAL_LOG_SYNC;
-    const recovered = await recoverLog(dir, { indexIntervalBytes: config.indexIntervalBytes, sync, logger, nowMs: now });
+    const recovered = await recoverLog(dir, { indexIntervalBytes: config.indexIntervalBytes, sync, logger, nowMs: () => clock.now() });
     const scheduler = options.flushScheduler ?? new GroupCommitScheduler(config.flushIntervalMs);
-    return new PartitionLog(dir, config, logger, scheduler, now, sync, recovered);
+    return new PartitionLog(dir, config, logger, scheduler, clock, sync, recovered);
   }
 
   private get segmentOptions(): SegmentOptions {
@@ -150,14 +151,14 @@ export class PartitionLog {
     const active = this.activeSegment;
     if (active.isEmpty) return;
     const full = active.sizeInBytes + incomingBytes > this.config.segmentBytes;
-    const old = this.now() - active.rollReferenceMs >= this.config.segmentMs;
+    const old = this.clock.now() - active.rollReferenceMs >= this.config.segmentMs;
     if (full || old) this.roll(nextOffset);
   }
 
   /** Starts a new active segment at `baseOffset` and makes the previous one durable in the background. */
   private roll(baseOffset: number): void {
     const previous = this.activeSegment;
-    const next = LogSegment.create(this.dir, baseOffset, this.segmentOptions, this.now());
+    const next = LogSegment.create(this.dir, baseOffset, this.segmentOptions, this.clock.now());
     this.segments.push(next);
     this.track(this.flusher.rolled(previous, baseOffset));
     this.logger.debug({ dir: this.dir, baseOffset }, 'rolled segment');
@@ -269,7 +270,7 @@ export class PartitionLog {
       this.flusher.forget(segment);
       this.track(segment.delete());
     }
-    this.segments = [LogSegment.create(this.dir, offset, this.segmentOptions, this.now())];
+    this.segments = [LogSegment.create(this.dir, offset, this.segmentOptions, this.clock.now())];
     this.flusher.directoryChanged();
     this.afterTruncation();
   }
@@ -290,7 +291,7 @@ export class PartitionLog {
   async applyRetention(upperBoundOffset = this.logEndOffset): Promise<number> {
     this.throwIfUnusable();
     if (!this.config.cleanupPolicy.includes('delete')) return 0;
-    const nowMs = this.now();
+    const nowMs = this.clock.now();
     const active = this.activeSegment;
     if (
       !active.isEmpty &&
@@ -423,6 +424,6 @@ export class PartitionLog {
   /** One compaction pass over the sealed segments below `upperBoundOffset` (see compactLog). */
   compact(upperBoundOffset = this.logEndOffset): Promise<CompactionResult> {
     this.throwIfUnusable();
-    return compactLog(this, this.now(), upperBoundOffset);
+    return compactLog(this, this.clock.now(), upperBoundOffset);
   }
 }

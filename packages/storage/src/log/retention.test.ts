@@ -1,10 +1,11 @@
 import fs from 'node:fs';
+import type { ManualClock } from '@quill/clock';
 import { encodeBatch } from '@quill/records';
 import { afterEach, describe, expect, it } from 'vitest';
 import { LogMaintenance } from './maintenance.js';
 import type { PartitionLog } from './partition-log.js';
 import { segmentsToDelete } from './retention.js';
-import { ManualClock, makeTempDir, openLog, readAllValues, silentLogger } from '../test-support/temp-log.js';
+import { makeTempDir, openLog, readAllValues, silentLogger, testClock } from '../test-support/temp-log.js';
 
 const dirs: string[] = [];
 const logs: PartitionLog[] = [];
@@ -47,10 +48,10 @@ describe('segmentsToDelete', () => {
 
 describe('retention on a log', () => {
   it('deletes old segments by time, advancing the log start offset', async () => {
-    const clock = new ManualClock();
+    const clock = testClock();
     const log = await open({ segmentBytes: 2048, retentionMs: 60_000 }, clock);
     for (let i = 0; i < 30; i++) {
-      log.append(encodeBatch([{ value: `v${i}`.padEnd(300, '.'), timestamp: clock.nowMs }]), { assignOffsets: true });
+      log.append(encodeBatch([{ value: `v${i}`.padEnd(300, '.'), timestamp: clock.now() }]), { assignOffsets: true });
       clock.advance(1_000);
     }
     clock.advance(45_000);
@@ -64,9 +65,9 @@ describe('retention on a log', () => {
   });
 
   it('deletes by bytes, and rolls then deletes an expired active segment', async () => {
-    const clock = new ManualClock();
+    const clock = testClock();
     const log = await open({ segmentBytes: 2048, retentionBytes: 4096, retentionMs: 60_000 }, clock);
-    for (let i = 0; i < 40; i++) log.append(encodeBatch([{ value: 'x'.repeat(300), timestamp: clock.nowMs }]), { assignOffsets: true });
+    for (let i = 0; i < 40; i++) log.append(encodeBatch([{ value: 'x'.repeat(300), timestamp: clock.now() }]), { assignOffsets: true });
     await log.applyRetention();
     expect(log.sizeInBytes).toBeLessThanOrEqual(4096 + 2048);
     clock.advance(120_000);
@@ -77,12 +78,12 @@ describe('retention on a log', () => {
   });
 
   it('leaves compact-only logs alone, and runs from the background maintenance loop', async () => {
-    const clock = new ManualClock();
+    const clock = testClock();
     const compacted = await open({ segmentBytes: 2048, retentionMs: 1, cleanupPolicy: 'compact' }, clock);
     const deleting = await open({ segmentBytes: 2048, retentionMs: 1 }, clock);
     for (let i = 0; i < 20; i++) {
       for (const log of [compacted, deleting]) {
-        log.append(encodeBatch([{ key: `k${i % 3}`, value: 'y'.repeat(300), timestamp: clock.nowMs }]), { assignOffsets: true });
+        log.append(encodeBatch([{ key: `k${i % 3}`, value: 'y'.repeat(300), timestamp: clock.now() }]), { assignOffsets: true });
       }
     }
     clock.advance(10_000);

@@ -1,6 +1,7 @@
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
+import { ManualClock, type Clock } from '@quill/clock';
 import { decodeBatches, encodeBatch, type RecordInput } from '@quill/records';
 import { pino } from 'pino';
 import type { LogConfig } from '../config.js';
@@ -14,16 +15,13 @@ export function makeTempDir(prefix = 'quill-storage-'): string {
   return fs.mkdtempSync(path.join(os.tmpdir(), prefix));
 }
 
-export class ManualClock {
-  constructor(public nowMs = 1_700_000_000_000) {}
-  readonly now = (): number => this.nowMs;
-  advance(ms: number): void {
-    this.nowMs += ms;
-  }
+/** A clock for tests of segment age and retention, starting at a realistic epoch time. */
+export function testClock(): ManualClock {
+  return new ManualClock(1_700_000_000_000);
 }
 
-export function openLog(dir: string, config: Partial<LogConfig> = {}, clock?: ManualClock): Promise<PartitionLog> {
-  return PartitionLog.open(dir, { config, logger: silentLogger, ...(clock ? { now: clock.now } : {}) });
+export function openLog(dir: string, config: Partial<LogConfig> = {}, clock?: Clock): Promise<PartitionLog> {
+  return PartitionLog.open(dir, { config, logger: silentLogger, ...(clock ? { clock } : {}) });
 }
 
 export function batchOf(values: readonly string[], extra: Partial<RecordInput> = {}): Buffer {
