@@ -1,6 +1,6 @@
+import { freePort } from '@quill/test-support';
 import { afterEach, describe, expect, it } from 'vitest';
-import { ControllerClient } from '@quill/metadata';
-import { freePort } from '../test-support/free-port.js';
+import { ControllerClient } from './controller-client.js';
 
 let client: ControllerClient | undefined;
 afterEach(() => {
