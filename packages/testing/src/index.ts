@@ -1,7 +1,11 @@
 export { ControllerQuorum, type ControllerQuorumOptions } from './controller-quorum.js';
-export { freePort, freePorts } from './free-port.js';
+export { freePort, freePorts } from '@quill/test-support';
 export { NodeProcess, REPO_ROOT } from './node-process.js';
 export { SUPERVISOR_DEFAULTS, SupervisedProcess, describeExit, type ProcessExit, type StopOptions, type SupervisedProcessOptions } from './supervisor/supervised-process.js';
+export { runComposeLocal } from './compose-local/compose-local.js';
+export { COMPOSE_DEFAULTS, loadCompose, type ComposeService, type Dependency, type Healthcheck, type HealthcheckCommand, type PortEntry, type VolumeMount } from './compose-local/compose-file.js';
+export { brokerAddress, localService, planPorts, type PortOptions, type PortPlan } from './compose-local/mapping.js';
+export { ComposeRunner, RUNNER_DEFAULTS, type RunnerOptions, type ServiceFailure } from './compose-local/runner.js';
 export { cliNodeArguments } from './cli-entry.js';
 export { ProcessCluster, type ClusterNode, type ProcessClusterOptions } from './process-cluster.js';
 export { startCluster, type ClusterNetwork, type StartClusterOptions, type TestCluster } from './test-cluster.js';
