@@ -1,4 +1,4 @@
-import { QuillError, type ErrorCode } from '@quill/proto';
+import { QuillError, asQuillError, type ErrorCode } from '@quill/proto';
 import { StorageError } from '@quill/storage';
 import { RecordsError } from '@quill/records';
 
@@ -7,11 +7,10 @@ export function brokerError(code: ErrorCode, message: string): QuillError {
   return new QuillError(code, message);
 }
 
-/** Maps any error from storage or the codec to a QuillError; other errors become UNKNOWN_SERVER_ERROR. */
+/** Maps an error from storage or the codec to a QuillError with its code; anything else as `asQuillError` does. */
 export function toQuillError(error: unknown): QuillError {
-  if (error instanceof QuillError) return error;
   if (error instanceof StorageError || error instanceof RecordsError) {
     return new QuillError(error.code, error.message, { cause: error });
   }
-  return new QuillError('UNKNOWN_SERVER_ERROR', error instanceof Error ? error.message : String(error), { cause: error });
+  return asQuillError(error);
 }

@@ -1,6 +1,6 @@
 #!/usr/bin/env node
 import { readFileSync } from 'node:fs';
-import { QuillError } from '@quill/proto';
+import { describeError } from '@quill/proto';
 import { parse as parseYaml } from 'yaml';
 import yargs from 'yargs';
 import { hideBin } from 'yargs/helpers';
@@ -22,11 +22,6 @@ function fail(message: string): never {
   process.exit(1);
 }
 
-function describe(error: unknown): string {
-  if (error instanceof QuillError) return `${error.code}: ${error.message}`;
-  return error instanceof Error ? error.message : String(error);
-}
-
 let cli = yargs(hideBin(process.argv))
   .scriptName('quill')
   .usage('$0 <command> [options]')
@@ -35,7 +30,7 @@ let cli = yargs(hideBin(process.argv))
   .demandCommand(1, 'Name a command: quill --help lists them.')
   .strict()
   .help()
-  .fail((message, error) => fail(error === undefined || error === null ? message : describe(error)));
+  .fail((message, error) => fail(error === undefined || error === null ? message : describeError(error)));
 cli = controllerCommand(cli);
 cli = nodeCommands(cli);
 cli = clusterCommand(cli);
@@ -51,5 +46,5 @@ cli = chaosCommand(cli);
 try {
   await cli.parseAsync();
 } catch (error) {
-  fail(describe(error));
+  fail(describeError(error));
 }

@@ -2,7 +2,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import type { Admin } from '@quill/client';
 import { ControllerClient } from '@quill/metadata';
-import type { DescribeQuorumResponse__Output } from '@quill/proto';
+import { errorMessage, type DescribeQuorumResponse__Output } from '@quill/proto';
 import { FSYNC_FAULT_FILE } from '@quill/storage';
 import type { ProcessCluster } from '../process-cluster.js';
 import type { History } from './history.js';
@@ -269,7 +269,7 @@ export class Nemesis {
       if (result === undefined) return 'no answer for the partition';
       return result.errorCode === 'NONE' ? 'elected' : `not elected, ${result.errorCode}`;
     } catch (error) {
-      return `failed, ${error instanceof Error ? error.message : String(error)}`;
+      return `failed, ${errorMessage(error)}`;
     } finally {
       await admin.disconnect().catch(() => undefined);
     }

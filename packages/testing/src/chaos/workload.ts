@@ -1,5 +1,5 @@
 import type { Consumer, Producer, Quill } from '@quill/client';
-import { QuillError } from '@quill/client';
+import { describeError } from '@quill/proto';
 import type { Random } from '@quill/random';
 import type { History } from './history.js';
 
@@ -61,7 +61,7 @@ async function runWriter(options: WriterOptions, writer: number, intervalMs: num
       if ('error' in outcome) {
         // The write may or may not be in the log (a timeout, or an error after the leader
         // appended it): indeterminate, Jepsen's `info`, never counted as lost or failed.
-        options.history.add({ type: 'info', process, topic, value, key, error: describe(outcome.error) });
+        options.history.add({ type: 'info', process, topic, value, key, error: describeError(outcome.error) });
         if (outcome.error instanceof SendDeadlineError) {
           sent.catch(() => undefined);
           void producer.disconnect().catch(() => undefined);
@@ -222,11 +222,6 @@ function withDeadline<T>(promise: Promise<T>, deadlineMs: number): Promise<T> {
     timer = setTimeout(() => reject(new SendDeadlineError(`CLIENT_STUCK: no answer from the client within ${deadlineMs} ms`)), deadlineMs);
   });
   return Promise.race([promise, deadline]).finally(() => clearTimeout(timer));
-}
-
-function describe(error: unknown): string {
-  if (error instanceof QuillError) return `${error.code}: ${error.message}`;
-  return error instanceof Error ? error.message : String(error);
 }
 
 function sleep(ms: number): Promise<void> {
