@@ -1,10 +1,20 @@
 import fs from 'node:fs';
 import net from 'node:net';
 
+/** Where Linux says which ports it picks source ports of outgoing connections from. */
+const EPHEMERAL_RANGE_FILE = '/proc/sys/net/ipv4/ip_local_port_range';
+/** Candidates stay above the ports only root may listen on. */
+const HIGHEST_PRIVILEGED_PORT = 1024;
 /** Ports of this many below the start of the kernel's ephemeral range are candidates. */
 const NON_EPHEMERAL_WINDOW = 12_000;
 /** Random candidates tried per port asked for before falling back to ephemeral ports. */
 const ATTEMPTS_PER_PORT = 50;
+
+/** Inclusive bounds of a range of ports. */
+export interface PortRange {
+  low: number;
+  high: number;
+}
 
 /** A port the OS says is free on loopback now (another process may take it before we bind it). */
 export async function freePort(host = '127.0.0.1'): Promise<number> {
@@ -49,12 +59,23 @@ function listen(port: number, host: string): Promise<net.Server> {
 }
 
 /** The ports just below the ephemeral range, or undefined where the range is not readable (not Linux). */
-function nonEphemeralRange(): { low: number; high: number } | undefined {
+function nonEphemeralRange(): PortRange | undefined {
+  let text: string;
   try {
-    const [low] = fs.readFileSync('/proc/sys/net/ipv4/ip_local_port_range', 'utf8').trim().split(/\s+/).map(Number);
-    if (low === undefined || !Number.isInteger(low) || low <= 1024 + NON_EPHEMERAL_WINDOW) return undefined;
-    return { low: low - NON_EPHEMERAL_WINDOW, high: low - 1 };
+    text = fs.readFileSync(EPHEMERAL_RANGE_FILE, 'utf8');
   } catch {
     return undefined;
   }
+  return portsBelowEphemeral(text);
+}
+
+/**
+ * The window just below the ephemeral range that `ip_local_port_range` (its low and high ports)
+ * describes, or undefined when the text is not such a range or the window would reach the
+ * privileged ports.
+ */
+export function portsBelowEphemeral(ipLocalPortRange: string): PortRange | undefined {
+  const [low] = ipLocalPortRange.trim().split(/\s+/).map(Number);
+  if (low === undefined || !Number.isInteger(low) || low <= HIGHEST_PRIVILEGED_PORT + NON_EPHEMERAL_WINDOW) return undefined;
+  return { low: low - NON_EPHEMERAL_WINDOW, high: low - 1 };
 }

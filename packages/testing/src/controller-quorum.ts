@@ -3,7 +3,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { ControllerClient } from '@quill/metadata';
 import type { DescribeQuorumResponse__Output } from '@quill/proto';
-import { freePorts } from './free-port.js';
+import { freePorts } from '@quill/test-support';
 import { NodeProcess } from './node-process.js';
 
 export interface ControllerQuorumOptions {

@@ -2,7 +2,7 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { LogLevel, Quill, type QuillConfig } from '@quill/client';
-import { freePorts } from './free-port.js';
+import { freePorts } from '@quill/test-support';
 import { NetnsNetwork } from './netns/netns-network.js';
 import { NodeProcess } from './node-process.js';
 import { UnsyncedFs, type CrashSummary } from './power-loss-fs/unsynced-fs.js';

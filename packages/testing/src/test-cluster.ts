@@ -5,7 +5,7 @@ import { BrokerNode } from '@quill/broker';
 import { LogLevel, Quill, type QuillConfig } from '@quill/client';
 import { ControllerNode } from '@quill/controller';
 import { pino, type Logger } from 'pino';
-import { freePorts } from './free-port.js';
+import { freePorts } from '@quill/test-support';
 import { ProcessCluster } from './process-cluster.js';
 import { CLIENT_SOURCE } from './proxy/client-source.js';
 import type { NetnsNetwork } from './netns/netns-network.js';
