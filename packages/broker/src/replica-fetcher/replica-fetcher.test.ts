@@ -5,6 +5,7 @@ import * as grpc from '@grpc/grpc-js';
 import { loadQuillPackage, type ReplicaFetchRequest__Output, type ReplicaFetchResponse } from '@quill/proto';
 import { encodeBatch, setBaseOffset, setPartitionLeaderEpoch } from '@quill/records';
 import { PartitionLog } from '@quill/storage';
+import { eventually } from '@quill/test-support';
 import { pino } from 'pino';
 import { afterEach, describe, expect, it } from 'vitest';
 import { resolveBrokerConfig } from '../config.js';
@@ -57,14 +58,6 @@ async function follower(index: number, dir: string): Promise<Partition> {
   return partition;
 }
 
-async function until(condition: () => boolean, what: string): Promise<void> {
-  const deadline = Date.now() + 10_000;
-  while (!condition()) {
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((resolve) => setTimeout(resolve, 10));
-  }
-}
-
 const named = (request: ReplicaFetchRequest__Output) => request.topics.flatMap((t) => t.partitions.map((p) => [p.partition, Number(p.fetchOffset)]));
 
 describe('ReplicaFetcherManager', () => {
@@ -78,7 +71,7 @@ describe('ReplicaFetcherManager', () => {
     cleanups.push(() => fetchers.stop());
     for (const [i, partition] of partitions.entries()) fetchers.follow(partition, 'tid', i, LEADER);
 
-    await until(() => leader.requests.length >= 4, 'four fetches');
+    await eventually(() => leader.requests.length >= 4, { description: 'four fetches' });
     const [full, afterAppend, ...idle] = leader.requests;
     expect(full!.incremental).toBe(false);
     expect(named(full!)).toEqual([
@@ -98,7 +91,7 @@ describe('ReplicaFetcherManager', () => {
     // Unfollowing one starts a new stream whose first request names the rest.
     const before = leader.requests.length;
     fetchers.unfollow('t-2');
-    await until(() => leader.requests.slice(before).some((r) => !r.incremental), 'a full request');
+    await eventually(() => leader.requests.slice(before).some((r) => !r.incremental), { description: 'a full request' });
     const fresh = leader.requests.slice(before).find((r) => !r.incremental)!;
     expect(named(fresh)).toEqual([
       [0, 1],

@@ -2,12 +2,11 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import type { BrokerHeartbeatResponse__Output, CreateTopicsResponse__Output, RegisterBrokerResponse__Output } from '@quill/proto';
+import { eventually, freePort } from '@quill/test-support';
 import { pino } from 'pino';
 import { afterAll, afterEach, describe, expect, it } from 'vitest';
 import { ControllerClient, topicByName } from '@quill/metadata';
 import { ControllerNode, type HostPort } from './controller-node.js';
-import { eventually } from '../test-support/eventually.js';
-import { freePort } from '../test-support/free-port.js';
 
 const logger = pino({ level: process.env['QUILL_LOG_LEVEL'] ?? 'silent' });
 const CLUSTER = 'test-cluster';

@@ -2,12 +2,11 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import type { BrokerHeartbeatResponse__Output, CreateTopicsResponse__Output, FetchMetadataResponse__Output, RegisterBrokerResponse__Output } from '@quill/proto';
+import { eventually, freePort } from '@quill/test-support';
 import { pino } from 'pino';
 import { afterEach, describe, expect, it } from 'vitest';
 import { ControllerClient, DEFAULT_METADATA_FETCH_TIMEOUT_MS, MetadataFollower, topicByName } from '@quill/metadata';
 import { ControllerNode, type HostPort } from './controller-node.js';
-import { eventually } from '../test-support/eventually.js';
-import { freePort } from '../test-support/free-port.js';
 import { FreezingProxy } from '../test-support/freezing-proxy.js';
 
 // A follower streaming the metadata log from an active controller that stops dead (SIGSTOP, a
@@ -86,7 +85,7 @@ async function pauseActiveControllerUnderFollower(followerOptions: { fetchTimeou
   proxies.get(paused.config.nodeId)!.freeze();
   await paused.driver.stop();
   const others = [...nodes.values()].filter((n) => n !== paused);
-  await eventually(() => others.find((n) => n.isActive), 10_000);
+  await eventually(() => others.find((n) => n.isActive), { timeoutMs: 10_000 });
   await createTopic(controllerClient(others.map((n) => `127.0.0.1:${n.port}`)), 'after');
   return client;
 }
@@ -106,7 +105,7 @@ describe('the active controller on an idle metadata stream', () => {
     stream.on('error', () => undefined);
     const startedMs = Date.now();
     try {
-      await eventually(() => keepalives.length >= 4, 10_000);
+      await eventually(() => keepalives.length >= 4, { timeoutMs: 10_000 });
     } finally {
       stream.cancel();
     }

@@ -8,10 +8,10 @@ import {
   type RaftHeartbeatResponse__Output,
 } from '@quill/proto';
 import type { Message } from '@quill/raft';
+import { eventually } from '@quill/test-support';
 import { pino } from 'pino';
 import { afterEach, describe, expect, it } from 'vitest';
 import { RaftTransport, type RaftTransportOptions } from './raft-transport.js';
-import { eventually } from '../test-support/eventually.js';
 
 // Real gRPC servers on loopback. A peer is either another RaftTransport's handlers or a scripted
 // Raft server that misbehaves on purpose (never answers, ends its streams, stops reading).

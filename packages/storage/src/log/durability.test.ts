@@ -1,7 +1,8 @@
 import fs from 'node:fs';
+import { eventually } from '@quill/test-support';
 import { afterEach, describe, expect, it } from 'vitest';
 import type { LogConfig } from '../config.js';
-import { HeldSync, eventually, settle } from '../test-support/held-sync.js';
+import { HeldSync, settle } from '../test-support/held-sync.js';
 import { batchOf, makeTempDir, silentLogger } from '../test-support/temp-log.js';
 import { PartitionLog } from './partition-log.js';
 
@@ -40,13 +41,13 @@ describe('flushed offset vs. truncation (a flush that began before a truncation)
       sync.hold('segment-data');
       log.append(batches(10, 'old'), { assignOffsets: true });
       // The fdatasync covering offsets 0..9 has started and waits on the disk.
-      await eventually(() => sync.heldCount('segment-data') === 1, 'the first fdatasync');
+      await eventually(() => sync.heldCount('segment-data') === 1, { description: 'the first fdatasync' });
       log.truncateTo(5);
       log.append(batches(10, 'new'), { assignOffsets: true });
       expect(log.logEndOffset).toBe(15);
       // Offsets 5..14 are new bytes the held sync never covered.
       sync.releaseOne('segment-data');
-      await eventually(() => sync.inFlight === 0, 'the released fdatasync');
+      await eventually(() => sync.inFlight === 0, { description: 'the released fdatasync' });
       await settle();
       expect(log.flushedOffset).toBeLessThanOrEqual(5);
       sync.releaseAll();
@@ -60,10 +61,10 @@ describe('flushed offset vs. truncation (a flush that began before a truncation)
     sync.hold('segment-data');
     log.append(batches(2, 'a'), { assignOffsets: true });
     log.append(batches(8, 'b'), { assignOffsets: true });
-    await eventually(() => sync.heldCount('segment-data') === 1, 'the first fdatasync');
+    await eventually(() => sync.heldCount('segment-data') === 1, { description: 'the first fdatasync' });
     log.truncateTo(3);
     sync.releaseAll();
-    await eventually(() => sync.inFlight === 0 && sync.heldCount('segment-data') === 0, 'the fdatasyncs');
+    await eventually(() => sync.inFlight === 0 && sync.heldCount('segment-data') === 0, { description: 'the fdatasyncs' });
     await settle();
     expect(log.flushedOffset).toBeLessThanOrEqual(log.logEndOffset);
     // Had the flushed offset passed the end, these unsynced bytes would count as durable at once.
@@ -80,7 +81,7 @@ describe('flushed offset vs. directory entries (new and removed segment files)',
     for (let i = 0; i < 20; i++) log.append(batches(1, `r${i}-`), { assignOffsets: true });
     expect(log.segmentCount).toBeGreaterThan(1);
     const flushing = log.flushDirty();
-    await eventually(() => sync.inFlight === 0, 'the data fdatasyncs');
+    await eventually(() => sync.inFlight === 0, { description: 'the data fdatasyncs' });
     await settle();
     const newestBase = newestSegmentBase(log);
     expect(newestBase).toBeGreaterThan(0);
@@ -101,7 +102,7 @@ describe('flushed offset vs. directory entries (new and removed segment files)',
     log.append(batches(10, 'new'), { assignOffsets: true });
     expect(log.logEndOffset).toBeGreaterThan(removedBase);
     const flushing = log.flushDirty();
-    await eventually(() => sync.inFlight === 0, 'the data fdatasyncs');
+    await eventually(() => sync.inFlight === 0, { description: 'the data fdatasyncs' });
     await settle();
     expect(log.flushedOffset).toBeLessThanOrEqual(removedBase - 1);
     sync.releaseAll();
@@ -117,8 +118,8 @@ describe('flushed offset vs. directory entries (new and removed segment files)',
     log.truncateFullyAndStartAt(100);
     log.append(batches(3, 'new'), { assignOffsets: true });
     // Either the flush waits on the held directory fsync, or it has (wrongly) finished without it.
-    await eventually(() => sync.heldCount('directory') > 0 || log.flushedOffset > 100, 'the flush of the new segment');
-    await eventually(() => sync.inFlight === 0, 'the data fdatasync');
+    await eventually(() => sync.heldCount('directory') > 0 || log.flushedOffset > 100, { description: 'the flush of the new segment' });
+    await eventually(() => sync.inFlight === 0, { description: 'the data fdatasync' });
     await settle();
     expect(log.flushedOffset).toBeLessThanOrEqual(100);
     sync.releaseAll();

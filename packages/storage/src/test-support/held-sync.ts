@@ -63,15 +63,6 @@ export class HeldSync implements LogSync {
   }
 }
 
-/** Waits for `condition`, polling every few milliseconds, failing after a generous deadline. */
-export async function eventually(condition: () => boolean, what: string, timeoutMs = 10_000): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!condition()) {
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((resolve) => setTimeout(resolve, 5));
-  }
-}
-
 /** Lets every pending promise continuation run (they all run before the next macrotask). */
 export function settle(): Promise<void> {
   return new Promise((resolve) => setImmediate(resolve));

@@ -1,4 +1,5 @@
 import net from 'node:net';
+import { eventually } from '@quill/test-support';
 import { afterEach, describe, expect, it } from 'vitest';
 import { LinkProxy } from './link-proxy.js';
 import { ProxyNetwork } from './proxy-network.js';
@@ -45,14 +46,6 @@ async function connect(address: string): Promise<{ socket: net.Socket; text(): s
   return { socket, text: () => data, closed };
 }
 
-async function until(condition: () => boolean, timeoutMs = 5_000): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!condition()) {
-    if (Date.now() > deadline) throw new Error('condition not met in time');
-    await new Promise((resolve) => setTimeout(resolve, 5));
-  }
-}
-
 /** Resolves true when nothing matching arrives for `quietMs` (the negative checks: blackholes). */
 async function staysFalse(condition: () => boolean, quietMs = 300): Promise<boolean> {
   const deadline = Date.now() + quietMs;
@@ -82,7 +75,7 @@ describe('LinkProxy', () => {
     const client = await connect(proxy.address);
     cleanups.push(() => void client.socket.destroy());
     client.socket.write('hello');
-    await until(() => client.text() === 'echo:hello');
+    await eventually(() => client.text() === 'echo:hello');
     expect(proxy.connections).toBe(1);
   });
 
@@ -93,7 +86,7 @@ describe('LinkProxy', () => {
     cleanups.push(() => void client.socket.destroy());
     const started = Date.now();
     client.socket.write('slow');
-    await until(() => client.text() === 'echo:slow');
+    await eventually(() => client.text() === 'echo:slow');
     // 150 ms there and 150 ms back (timers may fire a little early or late).
     expect(Date.now() - started).toBeGreaterThanOrEqual(280);
   });
@@ -113,7 +106,7 @@ describe('LinkProxy', () => {
     const after = await connect(proxy.address);
     cleanups.push(() => void after.socket.destroy());
     after.socket.write('back');
-    await until(() => after.text() === 'echo:back');
+    await eventually(() => after.text() === 'echo:back');
   });
 
   it('drop blackholes without closing; heal delivers the held bytes in order', async () => {
@@ -126,7 +119,7 @@ describe('LinkProxy', () => {
     expect(await staysFalse(() => server.received.length > 0)).toBe(true);
     expect(client.socket.destroyed).toBe(false);
     proxy.heal();
-    await until(() => client.text().replaceAll('echo:', '') === 'ab');
+    await eventually(() => client.text().replaceAll('echo:', '') === 'ab');
   });
 
   it('one-way block: requests arrive, answers do not, until healed', async () => {
@@ -135,10 +128,10 @@ describe('LinkProxy', () => {
     cleanups.push(() => void client.socket.destroy());
     proxy.setMode('backward', 'drop');
     client.socket.write('ping');
-    await until(() => Buffer.concat(server.received).toString() === 'ping');
+    await eventually(() => Buffer.concat(server.received).toString() === 'ping');
     expect(await staysFalse(() => client.text().length > 0)).toBe(true);
     proxy.heal();
-    await until(() => client.text() === 'echo:ping');
+    await eventually(() => client.text() === 'echo:ping');
   });
 
   it('a server going away closes the client side too', async () => {
@@ -169,10 +162,10 @@ describe('ProxyNetwork', () => {
     cleanups.push(() => void fromA.socket.destroy(), () => void fromC.socket.destroy());
     fromA.socket.write('x');
     fromC.socket.write('y');
-    await until(() => fromC.text() === 'echo:y');
+    await eventually(() => fromC.text() === 'echo:y');
     expect(await staysFalse(() => fromA.text().length > 0)).toBe(true);
     network.heal();
-    await until(() => fromA.text() === 'echo:x');
+    await eventually(() => fromA.text() === 'echo:x');
   });
 
   it('block(from, to) is one-way at node level', async () => {
@@ -189,9 +182,9 @@ describe('ProxyNetwork', () => {
     aToB.socket.write('req');
     bToA.socket.write('req');
     // b's requests reach a, a's answers do not reach b; a's requests do not reach b at all.
-    await until(() => Buffer.concat(a.received).toString() === 'req');
+    await eventually(() => Buffer.concat(a.received).toString() === 'req');
     expect(await staysFalse(() => b.received.length > 0 || bToA.text().length > 0)).toBe(true);
     network.heal();
-    await until(() => aToB.text() === 'echo:req' && bToA.text() === 'echo:req');
+    await eventually(() => aToB.text() === 'echo:req' && bToA.text() === 'echo:req');
   });
 });
