@@ -1,5 +1,6 @@
 import type { PartitionAssignor } from '../group/assignors/index.js';
 import type { RetryOptions } from '../retry/index.js';
+import type { TopicPartition } from '../topic-partition.js';
 
 /**
  * Where to start reading a partition: an offset (a number, or a numeric string as KafkaJS
@@ -10,11 +11,7 @@ export type OffsetSpec = number | `${number}` | 'earliest' | 'latest';
 /** What to do when the position is not in the log (OFFSET_OUT_OF_RANGE): jump to an end, or fail. */
 export type AutoOffsetReset = 'earliest' | 'latest' | 'none';
 
-/** A partition of a topic. */
-export interface TopicPartition {
-  topic: string;
-  partition: number;
-}
+export type { TopicPartition };
 
 /** A partition and where to read it from. */
 export interface TopicPartitionOffset extends TopicPartition {

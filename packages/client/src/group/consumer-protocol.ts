@@ -1,5 +1,5 @@
 import { ErrorCode, QuillError, errorMessage, loadQuillPackage } from '@quill/proto';
-import type { TopicPartition } from '../consumer/types.js';
+import type { TopicPartition } from '../topic-partition.js';
 
 /** The protocol type of consumer groups in JoinGroup (Kafka's "consumer"). */
 export const CONSUMER_PROTOCOL_TYPE = 'consumer';

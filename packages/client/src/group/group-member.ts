@@ -1,7 +1,7 @@
 import { ErrorCode, QuillError, asQuillError, errorInfo } from '@quill/proto';
 import { topicPartitionKey } from '../cluster/index.js';
 import type { ClientContext } from '../context.js';
-import type { TopicPartition } from '../consumer/types.js';
+import type { TopicPartition } from '../topic-partition.js';
 import { backoffDelay } from '../retry/index.js';
 import type { AssignorMember, PartitionAssignor } from './assignors/index.js';
 import {

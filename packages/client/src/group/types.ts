@@ -1,4 +1,4 @@
-import type { TopicPartition } from '../consumer/types.js';
+import type { TopicPartition } from '../topic-partition.js';
 import type { PartitionAssignor } from './assignors/index.js';
 
 /** The group settings of a consumer (resolved, with defaults). */

@@ -1,7 +1,7 @@
 import { SeededRandom, seedFromEnv } from '@quill/random';
 import { describe, expect, it } from 'vitest';
 import { topicPartitionKey } from '../../cluster/index.js';
-import type { TopicPartition } from '../../consumer/types.js';
+import type { TopicPartition } from '../../topic-partition.js';
 import { cooperativeStickyAssignor, stickyTargetAssignment, withholdMovedPartitions } from './cooperative-sticky.js';
 import { rangeAssignor } from './range.js';
 import { roundRobinAssignor } from './round-robin.js';

@@ -1,4 +1,4 @@
-import type { TopicPartition } from '../../consumer/types.js';
+import type { TopicPartition } from '../../topic-partition.js';
 import { topicPartitionKey } from '../../cluster/index.js';
 import {
   emptyAssignment,

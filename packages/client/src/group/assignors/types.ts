@@ -1,4 +1,4 @@
-import type { TopicPartition } from '../../consumer/types.js';
+import type { TopicPartition } from '../../topic-partition.js';
 
 /** One member as the group leader sees it when assigning. */
 export interface AssignorMember {
