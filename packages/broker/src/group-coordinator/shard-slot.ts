@@ -135,7 +135,7 @@ export class ShardSlot {
     // produce() appends synchronously before its first await, so writes keep their order.
     this.deps.replicas.produce(GROUP_METADATA_TOPIC_NAME, this.partition, records, -1, config.offsetsCommitTimeoutMs).then(
       (result) => complete(result.error === undefined ? undefined : { code: result.error.code, message: result.error.message }),
-      (error: unknown) => complete({ code: toQuillError(error).code, message: toQuillError(error).message }),
+      (error: unknown) => complete(toQuillError(error).toWire()),
     );
   }
 
