@@ -72,5 +72,10 @@ export { checkNodeIdentity } from './identity/node-identity.js';
 
 // Talking to the controllers
 export { ControllerClient, type ControllerClientOptions, type UnaryMethod } from './client/controller-client.js';
-export { MetadataFollower, type MetadataFollowerOptions } from './client/metadata-follower.js';
+export {
+  DEFAULT_METADATA_RECONNECT_BACKOFF_MS,
+  MetadataFollower,
+  type FollowedControllers,
+  type MetadataFollowerOptions,
+} from './client/metadata-follower.js';
 export { DEFAULT_METADATA_FETCH_TIMEOUT_MS } from './client/stream-watch.js';

@@ -1,5 +1,12 @@
 import type { ServiceError } from '@grpc/grpc-js';
-import { QuillError, createServiceClient, type ControllerClient as GrpcControllerClient, type LeaderHint__Output } from '@quill/proto';
+import {
+  QuillError,
+  createServiceClient,
+  type ControllerClient as GrpcControllerClient,
+  type ControllerHandlers,
+  type LeaderHint__Output,
+  type UnaryMethods,
+} from '@quill/proto';
 
 export interface ControllerClientOptions {
   /** host:port of every controller (any subset works; the leader hint finds the rest). */
@@ -24,21 +31,7 @@ interface ControllerAnswer {
 }
 
 /** The Controller service's unary methods (FetchMetadata streams and is used through `client()`). */
-export type UnaryMethod =
-  | 'RegisterBroker'
-  | 'BrokerHeartbeat'
-  | 'UnregisterBroker'
-  | 'AlterPartition'
-  | 'AllocateProducerIds'
-  | 'CreateTopics'
-  | 'DeleteTopics'
-  | 'CreatePartitions'
-  | 'DescribeConfigs'
-  | 'AlterConfigs'
-  | 'IncrementalAlterConfigs'
-  | 'ElectLeaders'
-  | 'DescribeCluster'
-  | 'DescribeQuorum';
+export type UnaryMethod = UnaryMethods<ControllerHandlers>;
 
 /**
  * Calls the active controller: tries the last known leader, follows NOT_CONTROLLER leader hints,

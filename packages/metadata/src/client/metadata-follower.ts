@@ -1,5 +1,11 @@
 import type { ClientReadableStream } from '@grpc/grpc-js';
-import { decodeMetadataRecordBatch, type FetchMetadataResponse__Output, type MetadataRecord__Output } from '@quill/proto';
+import { systemClock, type Clock, type Timer } from '@quill/clock';
+import {
+  decodeMetadataRecordBatch,
+  type ControllerClient as GrpcControllerClient,
+  type FetchMetadataResponse__Output,
+  type MetadataRecord__Output,
+} from '@quill/proto';
 import type { Logger } from 'pino';
 import { applyRecords } from '../state/apply-record.js';
 import { restore } from '../state/snapshot.js';
@@ -7,23 +13,31 @@ import { EMPTY_METADATA_STATE, type MetadataState } from '../state/state.js';
 import type { ControllerClient } from './controller-client.js';
 import { DEFAULT_METADATA_FETCH_TIMEOUT_MS, StreamWatch } from './stream-watch.js';
 
+/** What the follower needs of a ControllerClient: which controller is active, and a metadata stream from one. */
+export interface FollowedControllers extends Pick<ControllerClient, 'activeController' | 'followHint' | 'forget' | 'onActiveControllerChange'> {
+  client(address: string): Pick<GrpcControllerClient, 'FetchMetadata'>;
+}
+
+/** Pause before reopening a metadata stream that ended or failed. */
+export const DEFAULT_METADATA_RECONNECT_BACKOFF_MS = 100;
+
 export interface MetadataFollowerOptions {
-  client: ControllerClient;
+  client: FollowedControllers;
   controllers: readonly string[];
   clusterId: string;
   /** -1 for observers that are not brokers (tools, tests). */
   brokerId?: number;
   brokerEpoch?: number;
   logger: Logger;
-  /** Pause before reconnecting after the stream ended or failed. */
+  /** Pause before reconnecting after the stream ended or failed. Default DEFAULT_METADATA_RECONNECT_BACKOFF_MS. */
   reconnectBackoffMs?: number;
   /**
    * A stream silent this long is left for another controller (Kafka's
    * controller.quorum.fetch.timeout.ms). Default DEFAULT_METADATA_FETCH_TIMEOUT_MS, 2 s.
    */
   fetchTimeoutMs?: number;
-  /** The clock the stream watch reads; tests may pass their own. */
-  now?: () => number;
+  /** Time for the idle watch, the reconnect backoff and waitFor's timeout. Default systemClock. */
+  clock?: Clock;
   /** Called after every change of the local metadata. */
   onChange?: (state: MetadataState) => void;
 }
@@ -41,7 +55,9 @@ export class MetadataFollower {
   private leaderHighWatermark = 0;
   private stream: ClientReadableStream<FetchMetadataResponse__Output> | undefined;
   private watch: StreamWatch | undefined;
-  private watchTimer: NodeJS.Timeout | undefined;
+  private watchTimer: Timer | undefined;
+  private reconnectTimer: Timer | undefined;
+  private readonly clock: Clock;
   private unsubscribe: (() => void) | undefined;
   /** A controller just left for silence: not dialled again next if another can be. */
   private avoid: string | undefined;
@@ -50,7 +66,9 @@ export class MetadataFollower {
   private attempt = 0;
   private readonly waiters = new Set<() => void>();
 
-  constructor(private readonly options: MetadataFollowerOptions) {}
+  constructor(private readonly options: MetadataFollowerOptions) {
+    this.clock = options.clock ?? systemClock;
+  }
 
   get state(): MetadataState {
     return this.current;
@@ -63,7 +81,7 @@ export class MetadataFollower {
 
   start(): void {
     const fetchTimeoutMs = this.options.fetchTimeoutMs ?? DEFAULT_METADATA_FETCH_TIMEOUT_MS;
-    this.watchTimer = setInterval(() => this.checkIdle(), watchIntervalMs(fetchTimeoutMs));
+    this.watchTimer = this.clock.setInterval(() => this.checkIdle(), watchIntervalMs(fetchTimeoutMs));
     this.unsubscribe = this.options.client.onActiveControllerChange((active) => {
       if (this.stream !== undefined && this.watch?.moved(active)) this.leave(this.stream, this.watch, 'moved');
     });
@@ -76,11 +94,11 @@ export class MetadataFollower {
     return new Promise((resolve, reject) => {
       const check = (): void => {
         if (!predicate(this.current)) return;
-        clearTimeout(timer);
+        timer.cancel();
         this.waiters.delete(check);
         resolve(this.current);
       };
-      const timer = setTimeout(() => {
+      const timer = this.clock.setTimeout(() => {
         this.waiters.delete(check);
         reject(new Error(`metadata condition not reached within ${timeoutMs} ms (at offset ${this.current.offset})`));
       }, timeoutMs);
@@ -101,10 +119,10 @@ export class MetadataFollower {
     });
     this.stream = stream;
     const fetchTimeoutMs = this.options.fetchTimeoutMs ?? DEFAULT_METADATA_FETCH_TIMEOUT_MS;
-    const watch = new StreamWatch(fetchTimeoutMs, watchIntervalMs(fetchTimeoutMs), address, client.activeController, this.now());
+    const watch = new StreamWatch(fetchTimeoutMs, watchIntervalMs(fetchTimeoutMs), address, client.activeController, this.clock.now());
     this.watch = watch;
     stream.on('data', (message: FetchMetadataResponse__Output) => {
-      watch.heard(this.now());
+      watch.heard(this.clock.now());
       this.receive(message, stream, address);
     });
     stream.on('error', () => this.drop(stream));
@@ -130,11 +148,11 @@ export class MetadataFollower {
     this.watch = undefined;
     this.snapshotRecords = undefined;
     stream.cancel();
-    setTimeout(() => this.connect(), this.options.reconnectBackoffMs ?? 100);
+    this.reconnectTimer = this.clock.setTimeout(() => this.connect(), this.options.reconnectBackoffMs ?? DEFAULT_METADATA_RECONNECT_BACKOFF_MS);
   }
 
   private checkIdle(): void {
-    if (this.stream !== undefined && this.watch?.idle(this.now())) this.leave(this.stream, this.watch, 'idle');
+    if (this.stream !== undefined && this.watch?.idle(this.clock.now())) this.leave(this.stream, this.watch, 'idle');
   }
 
   private leave(stream: ClientReadableStream<FetchMetadataResponse__Output>, watch: StreamWatch, reason: 'idle' | 'moved'): void {
@@ -144,10 +162,6 @@ export class MetadataFollower {
       this.avoid = watch.source;
     }
     this.drop(stream);
-  }
-
-  private now(): number {
-    return (this.options.now ?? Date.now)();
   }
 
   private receive(message: FetchMetadataResponse__Output, stream: ClientReadableStream<FetchMetadataResponse__Output>, address: string): void {
@@ -184,7 +198,8 @@ export class MetadataFollower {
 
   stop(): void {
     this.stopped = true;
-    if (this.watchTimer !== undefined) clearInterval(this.watchTimer);
+    this.watchTimer?.cancel();
+    this.reconnectTimer?.cancel();
     this.unsubscribe?.();
     this.stream?.cancel();
     this.stream = undefined;
