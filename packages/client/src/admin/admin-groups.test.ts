@@ -1,10 +1,10 @@
 import { ErrorCode } from '@quill/proto';
 import { SeededRandom } from '@quill/random';
+import { eventually } from '@quill/test-support';
 import { afterEach, describe, expect, it } from 'vitest';
 import type { Consumer } from '../consumer/consumer.js';
 import { Quill } from '../quill.js';
 import { ScriptedCluster } from '../test-support/scripted-cluster.js';
-import { eventually } from '../test-support/eventually.js';
 
 describe('Admin group calls against scripted brokers', () => {
   let cluster: ScriptedCluster | undefined;

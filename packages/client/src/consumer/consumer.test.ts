@@ -2,13 +2,13 @@ import type { FetchRequest__Output } from '@quill/proto';
 import { ErrorCode } from '@quill/proto';
 import { SeededRandom } from '@quill/random';
 import { encodeBatch } from '@quill/records';
+import { eventually } from '@quill/test-support';
 import { afterEach, describe, expect, it } from 'vitest';
 import { QuillStateError } from '../errors.js';
 import { Quill } from '../quill.js';
 import { ScriptedCluster } from '../test-support/scripted-cluster.js';
 import type { Consumer } from './consumer.js';
 import type { ConsumerOptions, EachMessagePayload } from './types.js';
-import { eventually } from '../test-support/eventually.js';
 
 const FAST_RETRY = { retries: 3, initialRetryTimeMs: 20, maxRetryTimeMs: 100 };
 

@@ -1,11 +1,11 @@
 import { SeededRandom } from '@quill/random';
+import { eventually } from '@quill/test-support';
 import { afterEach, describe, expect, it } from 'vitest';
 import { PartitionAssigners } from '../group/index.js';
 import { Quill } from '../quill.js';
 import { ScriptedCluster } from '../test-support/scripted-cluster.js';
 import type { Consumer } from './consumer.js';
 import type { ConsumerEvents, ConsumerOptions, EachMessagePayload, TopicPartition } from './types.js';
-import { eventually } from '../test-support/eventually.js';
 
 const FAST_RETRY = { retries: 3, initialRetryTimeMs: 20, maxRetryTimeMs: 100 };
 const GROUP_TIMING = { sessionTimeout: 2_000, heartbeatInterval: 50, rebalanceTimeout: 3_000, maxWaitTimeInMs: 100 };
@@ -46,7 +46,7 @@ describe('group consumer against scripted brokers', () => {
     await consumer.subscribe({ topics: ['orders'], fromBeginning: true });
     const seen: string[] = [];
     await consumer.run({ autoCommitThreshold: 5, eachMessage: async ({ message }) => void seen.push(message.value!.toString()) });
-    await eventually(() => seen.length === 12, 10_000, 'all 12 messages');
+    await eventually(() => seen.length === 12, { timeoutMs: 10_000, description: 'all 12 messages' });
     expect(joins).toHaveLength(1);
     expect(joins[0]).toMatchObject({ groupId: 'g1', isLeader: true, groupProtocol: 'roundrobin', memberAssignment: { orders: [0, 1, 2] } });
     expect(consumer.assignment().map(keyOf).sort()).toEqual(['orders-0', 'orders-1', 'orders-2']);
@@ -68,7 +68,7 @@ describe('group consumer against scripted brokers', () => {
     const joinedAt: number[] = [];
     consumer.on(consumer.events.GROUP_JOIN, () => joinedAt.push(performance.now()));
     await consumer.run({ eachMessage: async () => undefined });
-    await eventually(() => cluster!.callsTo('Heartbeat').length >= 5, 10_000, 'five heartbeats');
+    await eventually(() => cluster!.callsTo('Heartbeat').length >= 5, { timeoutMs: 10_000, description: 'five heartbeats' });
     const elapsedMs = performance.now() - joinedAt[0]!;
     const heartbeats = cluster.callsTo('Heartbeat');
     expect(heartbeats.every((c) => (c.request as { maxWaitMs?: number }).maxWaitMs === 200)).toBe(true);
@@ -86,7 +86,7 @@ describe('group consumer against scripted brokers', () => {
     await consumer.subscribe({ topic: 't' });
     const seen: string[] = [];
     await consumer.run({ eachMessage: async ({ message }) => void seen.push(message.value!.toString()) });
-    await eventually(() => consumer.position('t', 1) === 3 && seen.length === 1, 10_000, 'positions resolved');
+    await eventually(() => consumer.position('t', 1) === 3 && seen.length === 1, { timeoutMs: 10_000, description: 'positions resolved' });
     expect(seen).toEqual(['0:2']); // partition 1 starts at its end (latest)
     cluster.append('t', 1, [{ value: 'new' }]);
     await eventually(() => seen.includes('new'));
@@ -103,22 +103,22 @@ describe('group consumer against scripted brokers', () => {
     const a = await groupConsumer({ groupId: 'g3' });
     await a.subscribe({ topics: ['t'], fromBeginning: true });
     await a.run({ autoCommitInterval: 0, eachMessage: handler('a') });
-    await eventually(() => (processed.get('a')?.length ?? 0) === 20, 10_000, 'a read everything');
+    await eventually(() => (processed.get('a')?.length ?? 0) === 20, { timeoutMs: 10_000, description: 'a read everything' });
     const b = await groupConsumer({ groupId: 'g3' });
     await b.subscribe({ topics: ['t'], fromBeginning: true });
     await b.run({ autoCommitInterval: 0, eachMessage: handler('b') });
-    await eventually(() => a.assignment().length === 2 && b.assignment().length === 2, 10_000, 'a 2/2 split');
+    await eventually(() => a.assignment().length === 2 && b.assignment().length === 2, { timeoutMs: 10_000, description: 'a 2/2 split' });
     const owned = [...a.assignment(), ...b.assignment()].map(keyOf).sort();
     expect(owned).toEqual(['t-0', 't-1', 't-2', 't-3']);
     // b starts at a's committed offsets: nothing is read twice.
     for (let p = 0; p < 4; p++) cluster.append('t', p, [{ value: `more-${p}` }]);
-    await eventually(() => (processed.get('a')?.length ?? 0) + (processed.get('b')?.length ?? 0) === 24, 10_000, 'the new messages');
+    await eventually(() => (processed.get('a')?.length ?? 0) + (processed.get('b')?.length ?? 0) === 24, { timeoutMs: 10_000, description: 'the new messages' });
     const all = [...(processed.get('a') ?? []), ...(processed.get('b') ?? [])];
     expect(new Set(all).size).toBe(all.length);
     await a.disconnect();
-    await eventually(() => b.assignment().length === 4, 10_000, 'b takes over');
+    await eventually(() => b.assignment().length === 4, { timeoutMs: 10_000, description: 'b takes over' });
     for (let p = 0; p < 4; p++) cluster.append('t', p, [{ value: `last-${p}` }]);
-    await eventually(() => (processed.get('b') ?? []).filter((m) => m.endsWith(':6')).length === 4, 10_000, 'b reads the rest');
+    await eventually(() => (processed.get('b') ?? []).filter((m) => m.endsWith(':6')).length === 4, { timeoutMs: 10_000, description: 'b reads the rest' });
     const again = [...(processed.get('a') ?? []), ...(processed.get('b') ?? [])];
     expect(new Set(again).size).toBe(again.length);
   });
@@ -133,11 +133,11 @@ describe('group consumer against scripted brokers', () => {
     a.on(a.events.PARTITIONS_LOST, (e) => revokedFromA.push(...e.partitions));
     await a.subscribe({ topics: ['t'] });
     await a.run({ eachMessage: async () => undefined });
-    await eventually(() => a.assignment().length === 4, 10_000, 'a owns all');
+    await eventually(() => a.assignment().length === 4, { timeoutMs: 10_000, description: 'a owns all' });
     const b = await groupConsumer(options);
     await b.subscribe({ topics: ['t'] });
     await b.run({ eachMessage: async () => undefined });
-    await eventually(() => b.assignment().length === 2 && a.assignment().length === 2, 10_000, 'a 2/2 split');
+    await eventually(() => b.assignment().length === 2 && a.assignment().length === 2, { timeoutMs: 10_000, description: 'a 2/2 split' });
     expect(revokedFromA).toHaveLength(2);
     const kept = a.assignment().map(keyOf);
     expect(revokedFromA.map(keyOf).some((k) => kept.includes(k))).toBe(false);
@@ -158,16 +158,16 @@ describe('group consumer against scripted brokers', () => {
         if (message.offset % 2 === 1) await consumer.commitOffsets([{ topic, partition, offset: message.offset + 1 }]);
       },
     });
-    await eventually(() => handled === 6 && cluster!.groups.committed.get('g5')?.get('t/0') === 6, 10_000, 'six messages, committed');
+    await eventually(() => handled === 6 && cluster!.groups.committed.get('g5')?.get('t/0') === 6, { timeoutMs: 10_000, description: 'six messages, committed' });
     // The coordinator moves: the old node says NOT_COORDINATOR, the client asks FindCoordinator again.
     const finds = cluster.callsTo('FindCoordinator').length;
     cluster.groups.coordinator = 2;
     const moved = cluster.groups.groups.get('g5')!;
     expect(moved.members.size).toBe(1);
     cluster.append('t', 0, [{ value: 'x' }]);
-    await eventually(() => handled === 7, 10_000, 'the seventh');
+    await eventually(() => handled === 7, { timeoutMs: 10_000, description: 'the seventh' });
     await consumer.commitOffsets([{ topic: 't', partition: 0, offset: 7 }]).catch(() => undefined);
-    await eventually(() => cluster!.callsTo('FindCoordinator').length > finds, 10_000, 'a new FindCoordinator');
+    await eventually(() => cluster!.callsTo('FindCoordinator').length > finds, { timeoutMs: 10_000, description: 'a new FindCoordinator' });
     await consumer.commitOffsets([{ topic: 't', partition: 0, offset: 7 }]);
     expect(cluster.groups.committed.get('g5')!.get('t/0')).toBe(7);
   });
@@ -190,12 +190,12 @@ describe('group consumer against scripted brokers', () => {
         if (seen.length === 1) await new Promise<void>((resolve) => (release = resolve));
       },
     });
-    await eventually(() => events.includes('leave'), 10_000, 'leaving the group');
+    await eventually(() => events.includes('leave'), { timeoutMs: 10_000, description: 'leaving the group' });
     expect(events.slice(0, 3)).toEqual(['join', 'leave', 'lost']);
     release!();
-    await eventually(() => events.filter((e) => e === 'join').length === 2, 10_000, 'rejoining');
+    await eventually(() => events.filter((e) => e === 'join').length === 2, { timeoutMs: 10_000, description: 'rejoining' });
     // The message held too long was not committed, so it comes again (at-least-once).
-    await eventually(() => seen.length >= 3, 10_000, 'redelivery');
+    await eventually(() => seen.length >= 3, { timeoutMs: 10_000, description: 'redelivery' });
     expect(seen.slice(0, 2)).toEqual([0, 0]);
   });
 
@@ -256,7 +256,7 @@ describe('group consumer against scripted brokers', () => {
         }
       },
     });
-    await eventually(() => delivered.length === 12, 10_000, 'twelve messages');
+    await eventually(() => delivered.length === 12, { timeoutMs: 10_000, description: 'twelve messages' });
     expect(consumer.assignment().map(keyOf).sort()).toEqual(['audit-a-0', 'audit-a-1', 'audit-b-0']);
     // audit-b: 0 and 1 were resolved before the failure, so only 2 and 3 come again.
     expect(delivered.filter((d) => d.startsWith('audit-b'))).toEqual(['audit-b-0@0', 'audit-b-0@1', 'audit-b-0@2', 'audit-b-0@3']);
@@ -276,11 +276,11 @@ describe('group consumer against scripted brokers', () => {
     const consumer = await groupConsumer({ groupId: 'g10', metadataMaxAgeMs: 200 });
     await consumer.subscribe({ topics: [/^audit-/] });
     await consumer.run({ eachMessage: async () => undefined });
-    await eventually(() => consumer.assignment().length === 1, 10_000, 'audit-a');
+    await eventually(() => consumer.assignment().length === 1, { timeoutMs: 10_000, description: 'audit-a' });
     cluster.addTopic('audit-b', [1, 1]);
-    await eventually(() => consumer.assignment().length === 3, 10_000, 'audit-b assigned');
+    await eventually(() => consumer.assignment().length === 3, { timeoutMs: 10_000, description: 'audit-b assigned' });
     cluster.addTopic('audit-a', [1, 1, 1]);
-    await eventually(() => consumer.assignment().length === 5, 10_000, 'the new partitions of audit-a');
+    await eventually(() => consumer.assignment().length === 5, { timeoutMs: 10_000, description: 'the new partitions of audit-a' });
     expect(consumer.assignment().map(keyOf).sort()).toEqual(['audit-a-0', 'audit-a-1', 'audit-a-2', 'audit-b-0', 'audit-b-1']);
   });
 
@@ -299,8 +299,7 @@ describe('group consumer against scripted brokers', () => {
     });
     await eventually(
       () => crashes.length === 1 && cluster!.groups.group('g11').members.size === 0 && consumer.assignment().length === 0,
-      10_000,
-      'crash and leave',
+      { timeoutMs: 10_000, description: 'crash and leave' },
     );
     expect(crashes[0]).toMatchObject({ groupId: 'g11', error: { message: 'poison message' } });
     expect(cluster.groups.committed.get('g11')!.get('t/0')).toBe(1);

@@ -2,7 +2,6 @@
 // ephemeral loopback ports, one per broker node, answering from a small shared, scripted
 // cluster state (topics, leaders, epochs, in-memory logs). It stands in for the brokers only;
 // the client under test is the real one. Not exported from the package.
-import net from 'node:net';
 import * as grpc from '@grpc/grpc-js';
 import {
   GRPC_CHANNEL_OPTIONS,
@@ -22,6 +21,7 @@ import {
   splitBatches,
   type RecordInput,
 } from '@quill/records';
+import { freePort } from '@quill/test-support';
 import { ScriptedGroups } from './scripted-groups.js';
 
 export interface ScriptedPartition {
@@ -79,13 +79,9 @@ async function bind(server: grpc.Server): Promise<number> {
   );
 }
 
-/** An address nothing listens on (a port bound and released). */
+/** An address nothing listens on (a free port). */
 export async function deadAddress(): Promise<string> {
-  const server = net.createServer();
-  await new Promise<void>((resolve) => server.listen(0, HOST, resolve));
-  const port = (server.address() as net.AddressInfo).port;
-  await new Promise<void>((resolve) => server.close(() => resolve()));
-  return `${HOST}:${port}`;
+  return `${HOST}:${await freePort(HOST)}`;
 }
 
 export class ScriptedCluster {
