@@ -1,4 +1,4 @@
-import { readdirSync } from 'node:fs';
+import { existsSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { loadPackageDefinition } from '@grpc/grpc-js';
@@ -6,7 +6,15 @@ import { loadSync, type Options } from '@grpc/proto-loader';
 import type { MetadataRecordBatch, MetadataRecordBatch__Output, QuillProtoGrpcType } from './gen/index.js';
 
 /** The repository's proto/ directory (same depth from src/ and dist/). */
-export const PROTO_DIR = fileURLToPath(new URL('../../../proto/', import.meta.url));
+const REPOSITORY_PROTO_DIR = fileURLToPath(new URL('../../../proto/', import.meta.url));
+/** The copy of proto/ that `pnpm pack` puts beside dist/ (the package's prepack script). */
+const PACKED_PROTO_DIR = fileURLToPath(new URL('../proto/', import.meta.url));
+
+/**
+ * Where the .proto files are read from: the repository's own in a checkout, so an edited contract
+ * is what runs; the packed copy in an installed package, which has no repository around it.
+ */
+export const PROTO_DIR = existsSync(join(REPOSITORY_PROTO_DIR, 'quill', 'v1')) ? REPOSITORY_PROTO_DIR : PACKED_PROTO_DIR;
 
 /**
  * Must match the proto-loader-gen-types flags in scripts/codegen.mjs, or the generated types

@@ -3,12 +3,12 @@ import { createHash } from 'node:crypto';
 import fs from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { REPO_ROOT } from '../node-process.js';
+import { CACHE_ROOT } from '../cli-entry.js';
 
 /** The C source, from this file's place in packages/testing/src (or dist)/power-loss-fs. */
 const SOURCE = fileURLToPath(new URL('../../native/unsynced-fs.c', import.meta.url));
 /** Compiled binaries, one per source hash, so an edited source is rebuilt and an unchanged one never. */
-const CACHE_DIR = path.join(REPO_ROOT, 'node_modules', '.cache', 'quill-unsynced-fs');
+const CACHE_DIR = path.join(CACHE_ROOT, 'quill-unsynced-fs');
 /** gcc on this small C file takes about a second; a loaded 2-core machine may take much longer. */
 const BUILD_TIMEOUT_MS = 120_000;
 const PROBE_TIMEOUT_MS = 10_000;
