@@ -1,3 +1,4 @@
+import { systemClock, type Clock, type Timer } from '@quill/clock';
 import { QuillError } from '@quill/proto';
 import { RaftNode, type Entry, type Message, type NodeId, type RaftStatus, type Ready } from '@quill/raft';
 import { SeededRandom } from '@quill/random';
@@ -24,6 +25,8 @@ export interface RaftDriverOptions {
   logger: Logger;
   /** Wall-clock length of one Raft tick. */
   tickMs: number;
+  /** What ticks run on. Default systemClock. */
+  clock?: Clock;
   electionTick: number;
   heartbeatTick: number;
   /** Take a snapshot and compact the log once this many entries were applied since the last one. */
@@ -48,7 +51,7 @@ interface PendingProposal {
 export class RaftDriver {
   private readonly node: RaftNode;
   private readonly proposals = new Map<number, PendingProposal>();
-  private timer: NodeJS.Timeout | undefined;
+  private timer: Timer | undefined;
   private processing: Promise<void> | undefined;
   private again = false;
   private appliedSinceSnapshot = 0;
@@ -76,7 +79,7 @@ export class RaftDriver {
     // A restart resumes from the local snapshot: entries after it are re-applied on top.
     const snapshot = this.options.storage.snapshot();
     if (snapshot.index > 0) this.options.stateMachine.restore(snapshot.data, snapshot.index);
-    this.timer = setInterval(() => {
+    this.timer = (this.options.clock ?? systemClock).setInterval(() => {
       this.node.tick();
       this.kick();
     }, this.options.tickMs);
@@ -208,7 +211,7 @@ export class RaftDriver {
 
   async stop(): Promise<void> {
     this.stopped = true;
-    if (this.timer !== undefined) clearInterval(this.timer);
+    this.timer?.cancel();
     await this.processing;
     this.failProposals(0);
   }
