@@ -9,9 +9,10 @@ import {
   type ProduceResponse__Output,
 } from '@quill/proto';
 import { encodeBatch } from '@quill/records';
+import { eventually } from '@quill/test-support';
 import { ProcessCluster } from '@quill/testing';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { describePartition, eventually } from './support/cluster-helpers.js';
+import { describePartition } from './support/cluster-helpers.js';
 
 // Bad input gets its documented error code, and the broker keeps serving.
 
@@ -25,7 +26,7 @@ beforeAll(async () => {
   const admin = quill.admin();
   await admin.connect();
   await admin.createTopics({ topics: [{ topic: 'strict', numPartitions: 1, replicationFactor: 2, configEntries: [{ name: 'max.message.bytes', value: '2048' }] }] });
-  await eventually(async () => (await describePartition(admin, 'strict', 0)).isr.length === 2, 30_000, 'a full ISR');
+  await eventually(async () => (await describePartition(admin, 'strict', 0)).isr.length === 2, { timeoutMs: 30_000, intervalMs: 50, description: 'a full ISR' });
   await admin.disconnect();
 }, 120_000);
 

@@ -1,7 +1,8 @@
 import type { Quill } from '@quill/client';
+import { eventually } from '@quill/test-support';
 import { ProcessCluster } from '@quill/testing';
 import { afterEach, describe, expect, it } from 'vitest';
-import { describePartition, eventually, readPartition } from './support/cluster-helpers.js';
+import { describePartition, readPartition } from './support/cluster-helpers.js';
 
 // Three controllers and three brokers as processes. acks=all with RF=3 while the partition leader
 // is SIGKILLed: every acknowledged record is read back at the acknowledged offset, in order, and
@@ -24,7 +25,7 @@ describe('partition leader failover', () => {
     const before = await eventually(async () => {
       const p = await describePartition(admin, 'orders', 0);
       return p.isr.length === 3 && p.leader > 0 ? p : undefined;
-    }, 30_000, 'a full ISR');
+    }, { timeoutMs: 30_000, intervalMs: 50, description: 'a full ISR' });
 
     const producer = quill.producer();
     await producer.connect();

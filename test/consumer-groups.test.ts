@@ -1,7 +1,7 @@
 import { PartitionAssigners, type Consumer, type Quill } from '@quill/client';
+import { eventually } from '@quill/test-support';
 import { startCluster, type TestCluster } from '@quill/testing';
 import { afterEach, describe, expect, it } from 'vitest';
-import { eventually } from './support/cluster-helpers.js';
 import { committedOffsets, groupCoordinator, producePerPartition } from './support/consumer-cluster.js';
 import { ConsumerProcess } from './support/consumer-processes.js';
 
@@ -61,8 +61,7 @@ describe('consumer groups on a 3-broker cluster', () => {
     // All four share the partitions, three each, and are consuming.
     await eventually(
       async () => children.every((c) => c.currentPartitions().length === 3) && processedCount() >= 200,
-      120_000,
-      'four members with three partitions each',
+      { timeoutMs: 120_000, intervalMs: 50, description: 'four members with three partitions each' },
     );
     const victim = children[1]!;
     const survivors = children.filter((c) => c !== victim);
@@ -79,15 +78,14 @@ describe('consumer groups on a 3-broker cluster', () => {
         const covered = new Set(joinsAfter.flatMap((j) => j!.partitions));
         return victimPartitions.every((p) => covered.has(p)) && covered.size === partitions ? Math.max(...joinsAfter.map((j) => j!.atMs)) : undefined;
       },
-      60_000,
-      "the killed consumer's partitions moving",
+      { timeoutMs: 60_000, intervalMs: 50, description: "the killed consumer's partitions moving" },
     );
     expect(movedAtMs - killedAtMs).toBeLessThan(SESSION_TIMEOUT_MS + REBALANCE_SLACK_MS);
 
     // No record lost: every value of every partition processed by someone.
     const expected = partitions * perPartition * 2;
     const distinct = (): Set<string> => new Set(children.flatMap((c) => c.report.processed.map((m) => `${m.partition}/${m.offset}`)));
-    await eventually(async () => distinct().size === expected, 120_000, 'every record processed');
+    await eventually(async () => distinct().size === expected, { timeoutMs: 120_000, intervalMs: 50, description: 'every record processed' });
 
     // Duplicates only from the victim's uncommitted window: at most one message per partition
     // (each message is committed right after it is processed), at or after its last commit.
@@ -149,14 +147,13 @@ describe('consumer groups on a 3-broker cluster', () => {
     await newConsumer();
     const admin = quill.admin();
     await admin.connect();
-    await eventually(async () => new Set(processed).size === 60, 60_000, 'the first 60 records');
+    await eventually(async () => new Set(processed).size === 60, { timeoutMs: 60_000, intervalMs: 50, description: 'the first 60 records' });
     const before = await eventually(
       async () => {
         const offsets = await committedOffsets(admin, 'failover', topic);
         return offsets.every((o) => o === 10) ? offsets : undefined;
       },
-      60_000,
-      'every partition committed',
+      { timeoutMs: 60_000, intervalMs: 50, description: 'every partition committed' },
     );
 
     const coordinator = await groupCoordinator(cluster.bootstrap[0]!, 'failover');
@@ -168,18 +165,16 @@ describe('consumer groups on a 3-broker cluster', () => {
         const next = await groupCoordinator(live[0]!, 'failover');
         return next !== coordinator;
       },
-      60_000,
-      'a new coordinator',
+      { timeoutMs: 60_000, intervalMs: 50, description: 'a new coordinator' },
     );
-    expect(await eventually(async () => committedOffsets(admin, 'failover', topic), 60_000, 'offsets from the new coordinator')).toEqual(before);
+    expect(await eventually(async () => committedOffsets(admin, 'failover', topic), { timeoutMs: 60_000, intervalMs: 50, description: 'offsets from the new coordinator' })).toEqual(before);
 
     // The group carries on: new records are consumed and committed.
     await producePerPartition(producer, topic, partitions, 10, 10);
-    await eventually(async () => new Set(processed).size === 120, 90_000, 'the next 60 records');
+    await eventually(async () => new Set(processed).size === 120, { timeoutMs: 90_000, intervalMs: 50, description: 'the next 60 records' });
     await eventually(
       async () => (await committedOffsets(admin, 'failover', topic)).every((o) => o === 20),
-      60_000,
-      'the new records committed',
+      { timeoutMs: 60_000, intervalMs: 50, description: 'the new records committed' },
     );
 
     // A restarted group member starts at the committed offsets: nothing old comes again.
@@ -187,7 +182,7 @@ describe('consumer groups on a 3-broker cluster', () => {
     const countBefore = processed.length;
     await newConsumer();
     await producePerPartition(producer, topic, partitions, 20, 1);
-    await eventually(async () => processed.length >= countBefore + partitions, 60_000, 'the last records');
+    await eventually(async () => processed.length >= countBefore + partitions, { timeoutMs: 60_000, intervalMs: 50, description: 'the last records' });
     expect(processed.slice(countBefore).sort()).toEqual(Array.from({ length: partitions }, (_, p) => `${p}:20`).sort());
     await admin.disconnect();
     await producer.disconnect();
@@ -222,7 +217,7 @@ describe('consumer groups on a 3-broker cluster', () => {
         handled.push(message.value!.toString());
       },
     });
-    await eventually(async () => handled.length === 3, 60_000, 'three messages');
+    await eventually(async () => handled.length === 3, { timeoutMs: 60_000, intervalMs: 50, description: 'three messages' });
     expect(handled).toEqual(['0:0', '0:1', '0:2']);
     expect(events).toEqual(['rebalancing', 'join']);
     expect(heartbeatsDuringSlowHandler).toBeGreaterThanOrEqual(5);
@@ -248,7 +243,7 @@ describe('consumer groups on a 3-broker cluster', () => {
     const owned = (c: Consumer): string => c.assignment().map((tp) => tp.partition).sort().join(',');
     const a = await member('instance-a');
     const b = await member('instance-b');
-    await eventually(async () => a.consumer.assignment().length === 2 && b.consumer.assignment().length === 2, 60_000, 'a 2/2 split');
+    await eventually(async () => a.consumer.assignment().length === 2 && b.consumer.assignment().length === 2, { timeoutMs: 60_000, intervalMs: 50, description: 'a 2/2 split' });
     await new Promise((resolve) => setTimeout(resolve, 1_000));
     const aPartitions = owned(a.consumer);
     const bPartitions = owned(b.consumer);
@@ -256,7 +251,7 @@ describe('consumer groups on a 3-broker cluster', () => {
     const stoppedAtMs = Date.now();
     await a.consumer.disconnect(); // a static member does not leave the group
     const restarted = await member('instance-a');
-    await eventually(async () => owned(restarted.consumer) === aPartitions, 30_000, 'the restarted member getting its partitions');
+    await eventually(async () => owned(restarted.consumer) === aPartitions, { timeoutMs: 30_000, intervalMs: 50, description: 'the restarted member getting its partitions' });
     expect(Date.now() - stoppedAtMs).toBeLessThan(15_000);
     await new Promise((resolve) => setTimeout(resolve, 1_000));
     expect(b.events.slice(bEvents)).toEqual([]);

@@ -1,7 +1,7 @@
 import { PartitionAssigners, type Consumer } from '@quill/client';
+import { eventually } from '@quill/test-support';
 import { startCluster, type TestCluster } from '@quill/testing';
 import { afterEach, describe, expect, it } from 'vitest';
-import { eventually } from './support/cluster-helpers.js';
 
 // Cooperative-sticky (KIP-429) on a real cluster, under a steady stream of records: a fourth
 // member joins a group of three over 12 partitions. Only the three partitions it takes move;
@@ -94,8 +94,7 @@ describe('cooperative-sticky rebalancing', () => {
       });
     await eventually(
       async () => first.every((m) => owned(m).length === 4 && owned(m).every((p) => (m.received.get(p)?.length ?? 0) > 0)),
-      90_000,
-      'three members with four partitions each, all consuming',
+      { timeoutMs: 90_000, intervalMs: 50, description: 'three members with four partitions each, all consuming' },
     ).catch((error: unknown) => {
       throw new Error(`${(error as Error).message}; ${state()}`);
     });
@@ -104,7 +103,7 @@ describe('cooperative-sticky rebalancing', () => {
     const rebalanceStartMs = Date.now();
 
     const d = await join('d');
-    await eventually(async () => [...first, d].every((m) => owned(m).length === 3), 60_000, 'four members with three partitions each');
+    await eventually(async () => [...first, d].every((m) => owned(m).length === 3), { timeoutMs: 60_000, intervalMs: 50, description: 'four members with three partitions each' });
     const rebalanceEndMs = Math.max(...[...first, d].map((m) => m.joinedAtMs.at(-1)!));
 
     // Only d's partitions moved, one from each old member.
@@ -123,8 +122,7 @@ describe('cooperative-sticky rebalancing', () => {
     const windowStartMs = Math.min(...first.map((m) => m.rebalancingAtMs.find((t) => t >= rebalanceStartMs) ?? rebalanceEndMs));
     await eventually(
       async () => first.every((m) => owned(m).every((p) => m.received.get(p)!.some((t) => t > rebalanceEndMs + 1_000))),
-      30_000,
-      'records of every kept partition after the rebalance',
+      { timeoutMs: 30_000, intervalMs: 50, description: 'records of every kept partition after the rebalance' },
     );
     for (const m of first) {
       for (const p of owned(m)) {
@@ -139,7 +137,7 @@ describe('cooperative-sticky rebalancing', () => {
     // Nothing was delivered twice: the moved partitions were committed before they moved.
     producing = false;
     await produced;
-    await eventually(async () => values.every((v) => seen.has(v)), 60_000, 'every record consumed');
+    await eventually(async () => values.every((v) => seen.has(v)), { timeoutMs: 60_000, intervalMs: 50, description: 'every record consumed' });
     expect([...seen].filter(([, n]) => n > 1)).toEqual([]);
     await producer.disconnect();
   }, 300_000);

@@ -4,9 +4,10 @@ import path from 'node:path';
 import { Quill } from '@quill/client';
 import { ControllerClient } from '@quill/metadata';
 import type { DescribeQuorumResponse__Output } from '@quill/proto';
+import { eventually } from '@quill/test-support';
 import { NodeProcess, freePort } from '@quill/testing';
 import { afterEach, describe, expect, it } from 'vitest';
-import { describePartition, eventually, readPartition } from './support/cluster-helpers.js';
+import { describePartition, readPartition } from './support/cluster-helpers.js';
 import { runQuill } from './support/run-quill.js';
 
 // `quill dev` as a failover playground: a node killed with SIGKILL leaves the other two serving,
@@ -105,7 +106,7 @@ describe('quill dev failover', () => {
     const before = await eventually(async () => {
       const p = await describePartition(admin, TOPIC, 0);
       return p.isr.length === 3 && p.leader > 0 ? p : undefined;
-    }, 30_000, 'a full ISR');
+    }, { timeoutMs: 30_000, intervalMs: 50, description: 'a full ISR' });
 
     // Kill the partition leader, as a user trying failover would.
     const victim = before.leader;
@@ -138,7 +139,7 @@ describe('quill dev failover', () => {
     // Start it again the documented way, from "another terminal".
     const restart = await runQuill(['dev', 'restart-node', String(victim), '--data-dir', dataDir]);
     expect(restart.code, restart.stderr).toBe(0);
-    await eventually(async () => (await describePartition(admin, TOPIC, 0)).isr.includes(victim), 60_000, `node ${victim} back in the ISR`);
+    await eventually(async () => (await describePartition(admin, TOPIC, 0)).isr.includes(victim), { timeoutMs: 60_000, intervalMs: 50, description: `node ${victim} back in the ISR` });
     const restartedPid = devNodes(devPid).get(victim);
     expect(restartedPid).toBeDefined();
     expect(restartedPid).not.toBe(pids.get(victim));
@@ -153,7 +154,7 @@ describe('quill dev failover', () => {
     const exitsBefore = exitsReported();
     process.kill(pausedPid, 'SIGSTOP');
     try {
-      await eventually(async () => !(await describePartition(admin, TOPIC, 0)).isr.includes(paused), 60_000, `paused node ${paused} out of the ISR`);
+      await eventually(async () => !(await describePartition(admin, TOPIC, 0)).isr.includes(paused), { timeoutMs: 60_000, intervalMs: 50, description: `paused node ${paused} out of the ISR` });
       expect(processState(pausedPid)).toBe('T');
       expect(dev.running).toBe(true);
       expect(exitsReported()).toBe(exitsBefore);
@@ -161,7 +162,7 @@ describe('quill dev failover', () => {
     } finally {
       process.kill(pausedPid, 'SIGCONT');
     }
-    await eventually(async () => (await describePartition(admin, TOPIC, 0)).isr.length === 3, 60_000, `node ${paused} back in the ISR`);
+    await eventually(async () => (await describePartition(admin, TOPIC, 0)).isr.length === 3, { timeoutMs: 60_000, intervalMs: 50, description: `node ${paused} back in the ISR` });
 
     // Ctrl-C: dev stops every node, the restarted one included, each with a clean shutdown.
     await admin.disconnect();

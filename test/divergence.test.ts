@@ -2,10 +2,11 @@ import path from 'node:path';
 import type { Quill } from '@quill/client';
 import { decodeBatches } from '@quill/records';
 import { PartitionLog } from '@quill/storage';
+import { eventually } from '@quill/test-support';
 import { ProcessCluster } from '@quill/testing';
 import { pino } from 'pino';
 import { afterEach, describe, expect, it } from 'vitest';
-import { describePartition, eventually, readPartition } from './support/cluster-helpers.js';
+import { describePartition, readPartition } from './support/cluster-helpers.js';
 
 // A leader appends records that never reach the high watermark (its followers are paused, the
 // producer uses acks=1), and is killed. A new leader takes writes. The old leader comes back,
@@ -38,7 +39,7 @@ describe('divergent log tails', () => {
     const first = await eventually(async () => {
       const p = await describePartition(admin, 'ledger', 0);
       return p.isr.length === 3 && p.leader > 0 ? p : undefined;
-    }, 30_000, 'a full ISR');
+    }, { timeoutMs: 30_000, intervalMs: 50, description: 'a full ISR' });
     const oldLeader = first.leader;
     const followers = first.replicas.filter((r) => r !== oldLeader);
 
@@ -62,7 +63,7 @@ describe('divergent log tails', () => {
     const second = await eventually(async () => {
       const p = await describePartition(admin, 'ledger', 0);
       return p.leader > 0 && p.leader !== oldLeader ? p : undefined;
-    }, 30_000, 'a new leader');
+    }, { timeoutMs: 30_000, intervalMs: 50, description: 'a new leader' });
     expect(followers).toContain(second.leader);
     for (let i = 0; i < 5; i++) await producer.send({ topic: 'ledger', acks: -1, messages: [{ value: `new-${i}`, partition: 0 }] });
 
@@ -71,7 +72,7 @@ describe('divergent log tails', () => {
     await eventually(async () => {
       const p = await describePartition(admin, 'ledger', 0);
       return p.isr.includes(oldLeader) ? p : undefined;
-    }, 60_000, 'the old leader rejoining the ISR');
+    }, { timeoutMs: 60_000, intervalMs: 50, description: 'the old leader rejoining the ISR' });
     expect(cluster.node(oldLeader).process.logs).toContain('truncated a divergent tail');
 
     // 'flush' survives only if a follower had a fetch waiting when it was appended.

@@ -3,9 +3,10 @@ import os from 'node:os';
 import path from 'node:path';
 import type { Quill } from '@quill/client';
 import { FSYNC_FAULT_FILE } from '@quill/storage';
+import { eventually } from '@quill/test-support';
 import { ProcessCluster } from '@quill/testing';
 import { afterEach, describe, expect, it } from 'vitest';
-import { describePartition, eventually, readPartition } from './support/cluster-helpers.js';
+import { describePartition, readPartition } from './support/cluster-helpers.js';
 
 // A leader whose fsync fails must stop leading instead of staying stuck until a
 // restart. Three brokers, RF 3; every fsync of the leader's process fails with EIO
@@ -42,7 +43,7 @@ describe('a leader whose fsync fails', () => {
     const before = await eventually(async () => {
       const p = await describePartition(admin, 'journal', 0);
       return p.isr.length === 3 && p.leader > 0 ? p : undefined;
-    }, 30_000, 'a full ISR');
+    }, { timeoutMs: 30_000, intervalMs: 50, description: 'a full ISR' });
 
     // Bounded retries, so a leader stuck on its failed log fails the test instead of hanging it.
     const producer = cluster.client({ retry: { retries: 8, initialRetryTimeMs: 200, maxRetryTimeMs: 2_000 } }).producer();

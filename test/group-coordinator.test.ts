@@ -13,9 +13,9 @@ import {
   type OffsetFetchResponse__Output,
   type SyncGroupResponse__Output,
 } from '@quill/proto';
+import { eventually } from '@quill/test-support';
 import { startCluster, type TestCluster } from '@quill/testing';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { eventually } from './support/cluster-helpers.js';
 
 // The group coordinator on a real three-broker cluster, driven through the Broker service's
 // group RPCs directly (no client SDK): membership, commits, and a coordinator failover where
@@ -71,8 +71,7 @@ async function findCoordinator(groupId: string, via: readonly string[], notOn?: 
       }
       return undefined;
     },
-    60_000,
-    `a coordinator for ${groupId}`,
+    { timeoutMs: 60_000, intervalMs: 50, description: `a coordinator for ${groupId}` },
   );
 }
 
@@ -84,8 +83,7 @@ async function untilServed<T>(what: string, call: () => Promise<T>, codeOf: (res
       const code = codeOf(response);
       return code === 'COORDINATOR_LOAD_IN_PROGRESS' || code === 'NOT_COORDINATOR' || code === 'COORDINATOR_NOT_AVAILABLE' ? undefined : response;
     },
-    60_000,
-    what,
+    { timeoutMs: 60_000, intervalMs: 50, description: what },
   );
 }
 

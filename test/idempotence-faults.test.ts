@@ -1,9 +1,10 @@
 import type { Admin, Producer, Quill, RecordMetadata } from '@quill/client';
 import { SeededRandom, seedFromEnv } from '@quill/random';
+import { eventually } from '@quill/test-support';
 import { LinkProxy, startCluster, type TestCluster } from '@quill/testing';
 import { pino } from 'pino';
 import { afterEach, describe, expect, it } from 'vitest';
-import { describePartition, eventually, readPartition } from './support/cluster-helpers.js';
+import { describePartition, readPartition } from './support/cluster-helpers.js';
 
 // Idempotence under faults: an idempotent producer (the default) pipelines
 // sequential values (several sends and up to five batches in flight) while the partition's leader
@@ -82,7 +83,7 @@ function retryCollector(): { logger: pino.Logger; retries: string[] } {
 async function killLeaders(c: TestCluster, admin: Admin, sent: () => number, done: () => boolean, onRecovered: (killed: number[]) => void): Promise<number[]> {
   const killed: number[] = [];
   for (let k = 1; k <= KILLS; k++) {
-    await eventually(async () => sent() >= (k * TOTAL) / (KILLS + 1) || done(), 60_000, `the producer sending share ${k}`);
+    await eventually(async () => sent() >= (k * TOTAL) / (KILLS + 1) || done(), { timeoutMs: 60_000, intervalMs: 50, description: `the producer sending share ${k}` });
     if (done()) break;
     const leader = await c.leaderOf('exactly-once', 0);
     await c.kill(leader);
@@ -90,9 +91,9 @@ async function killLeaders(c: TestCluster, admin: Admin, sent: () => number, don
     await eventually(async () => {
       const now = (await describePartition(admin, 'exactly-once', 0)).leader;
       return now >= 0 && now !== leader;
-    }, 30_000, `a new leader after killing broker ${leader}`);
+    }, { timeoutMs: 30_000, intervalMs: 50, description: `a new leader after killing broker ${leader}` });
     await c.restart(leader);
-    await eventually(async () => (await describePartition(admin, 'exactly-once', 0)).isr.length === 3, 60_000, `broker ${leader} back in the ISR`);
+    await eventually(async () => (await describePartition(admin, 'exactly-once', 0)).isr.length === 3, { timeoutMs: 60_000, intervalMs: 50, description: `broker ${leader} back in the ISR` });
     onRecovered(killed);
   }
   return killed;
@@ -106,7 +107,7 @@ describe('idempotent producer under faults', () => {
     await admin.connect();
     closers.push(() => admin.disconnect());
     await admin.createTopics({ topics: [{ topic: 'exactly-once', numPartitions: 1, replicationFactor: 3 }] });
-    await eventually(async () => (await describePartition(admin, 'exactly-once', 0)).isr.length === 3, 30_000, 'a full ISR');
+    await eventually(async () => (await describePartition(admin, 'exactly-once', 0)).isr.length === 3, { timeoutMs: 30_000, intervalMs: 50, description: 'a full ISR' });
 
     const { logger, retries } = retryCollector();
     const producer: Producer = cluster.client({ logger, logLevel: 'warn' }).producer({ lingerMs: 2 });
@@ -149,7 +150,7 @@ describe('idempotent producer under faults', () => {
     await admin.connect();
     closers.push(() => admin.disconnect());
     await admin.createTopics({ topics: [{ topic: 'through-faults', numPartitions: 1, replicationFactor: 3 }] });
-    await eventually(async () => (await describePartition(admin, 'through-faults', 0)).isr.length === 3, 30_000, 'a full ISR');
+    await eventually(async () => (await describePartition(admin, 'through-faults', 0)).isr.length === 3, { timeoutMs: 30_000, intervalMs: 50, description: 'a full ISR' });
 
     const { logger, retries } = retryCollector();
     const producer: Producer = c.client({ logger, logLevel: 'warn', requestTimeoutMs: 3_000 }).producer({ lingerMs: 2 });
@@ -170,15 +171,15 @@ describe('idempotent producer under faults', () => {
       (count) => (sent += count),
     );
     for (const [k, mode] of faults.entries()) {
-      await eventually(async () => sent >= (k + 1) * share, 60_000, `the producer sending share ${k + 1}`);
+      await eventually(async () => sent >= (k + 1) * share, { timeoutMs: 60_000, intervalMs: 50, description: `the producer sending share ${k + 1}` });
       const leader = await c.leaderOf('through-faults', 0);
       c.network.isolate(leader, mode, { clients: true });
       await eventually(async () => {
         const p = await describePartition(admin, 'through-faults', 0);
         return p.leader > 0 && p.leader !== leader;
-      }, 60_000, `a new leader after isolating broker ${leader} (${mode})`);
+      }, { timeoutMs: 60_000, intervalMs: 50, description: `a new leader after isolating broker ${leader} (${mode})` });
       c.network.heal();
-      await eventually(async () => (await describePartition(admin, 'through-faults', 0)).isr.length === 3, 60_000, `broker ${leader} back in the ISR`);
+      await eventually(async () => (await describePartition(admin, 'through-faults', 0)).isr.length === 3, { timeoutMs: 60_000, intervalMs: 50, description: `broker ${leader} back in the ISR` });
       faultsDone = k + 1;
       wakeSender?.();
     }
@@ -198,7 +199,7 @@ describe('idempotent producer under faults', () => {
     closers.push(() => admin.disconnect());
     const topic = 'answers-dropped';
     await admin.createTopics({ topics: [{ topic, numPartitions: 1, replicationFactor: 3 }] });
-    await eventually(async () => (await describePartition(admin, topic, 0)).isr.length === 3, 30_000, 'a full ISR');
+    await eventually(async () => (await describePartition(admin, topic, 0)).isr.length === 3, { timeoutMs: 30_000, intervalMs: 50, description: 'a full ISR' });
     // The producer reaches each broker through a link of its own, so the faults hit only the
     // producer's connections: the admin that watches the partition keeps its answers.
     const { brokers } = await admin.describeCluster();
@@ -257,7 +258,7 @@ describe('idempotent producer under faults', () => {
     const unanswered = (highWatermark: number): number[] =>
       Array.from({ length: DROPS_TOTAL / PER_SEND }, (_, i) => i * PER_SEND).filter((first) => first + PER_SEND <= highWatermark && !answered.has(first));
     for (const [k, start] of starts.entries()) {
-      await eventually(async () => sent === start, 60_000, `the producer idle before value ${start} (${context})`);
+      await eventually(async () => sent === start, { timeoutMs: 60_000, intervalMs: 50, description: `the producer idle before value ${start} (${context})` });
       leaderLink.setMode('backward', 'drop');
       dropsBegun = k + 1;
       wakeSender?.();
@@ -266,14 +267,14 @@ describe('idempotent producer under faults', () => {
         highWatermark = (await admin.fetchTopicOffsets(topic))[0]!.high;
         const found = unanswered(highWatermark);
         return found.length > 0 && found;
-      }, 30_000, `the leader appending sends whose answers are blocked (drop ${k + 1}, ${context})`).catch((error: Error) => {
+      }, { timeoutMs: 30_000, intervalMs: 50, description: `the leader appending sends whose answers are blocked (drop ${k + 1}, ${context})` }).catch((error: Error) => {
         throw new Error(`${error.message}; high watermark ${highWatermark}, ${sent} values answered`);
       });
       strandedPerDrop.push(stranded.length);
       // The cut loses the held answers: the producer can only learn of those appends by retrying.
       const retriesBefore = retries.length;
       leaderLink.cut();
-      await eventually(async () => retries.length > retriesBefore, 30_000, `the producer retrying after cut ${k + 1} (${context})`);
+      await eventually(async () => retries.length > retriesBefore, { timeoutMs: 30_000, intervalMs: 50, description: `the producer retrying after cut ${k + 1} (${context})` });
       // The cut's seeded length (a fault's duration, not a wait for anything): reconnects are refused.
       await new Promise((resolve) => setTimeout(resolve, cutHoldsMs[k]));
       leaderLink.heal();

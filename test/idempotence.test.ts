@@ -1,7 +1,8 @@
 import type { Quill } from '@quill/client';
+import { eventually } from '@quill/test-support';
 import { ProcessCluster } from '@quill/testing';
 import { afterEach, describe, expect, it } from 'vitest';
-import { describePartition, eventually, readPartition } from './support/cluster-helpers.js';
+import { describePartition, readPartition } from './support/cluster-helpers.js';
 
 // An idempotent producer (the default) sends sequential values while partition leaders are
 // SIGKILLed twice. Retries after lost answers must not duplicate: every value ends up in the
@@ -21,7 +22,7 @@ describe('idempotent producer', () => {
     const admin = quill.admin();
     await admin.connect();
     await admin.createTopics({ topics: [{ topic: 'sequence', numPartitions: 1, replicationFactor: 3 }] });
-    await eventually(async () => (await describePartition(admin, 'sequence', 0)).isr.length === 3, 30_000, 'a full ISR');
+    await eventually(async () => (await describePartition(admin, 'sequence', 0)).isr.length === 3, { timeoutMs: 30_000, intervalMs: 50, description: 'a full ISR' });
 
     const producer = quill.producer();
     await producer.connect();
@@ -36,7 +37,7 @@ describe('idempotent producer', () => {
       }
       if (next === 2000) {
         cluster.node(killed[0]!).process.start();
-        await eventually(async () => (await describePartition(admin, 'sequence', 0)).isr.length === 3, 60_000, 'the restarted broker rejoining');
+        await eventually(async () => (await describePartition(admin, 'sequence', 0)).isr.length === 3, { timeoutMs: 60_000, intervalMs: 50, description: 'the restarted broker rejoining' });
       }
       const messages = Array.from({ length: perSend }, (_, i) => ({ value: String(next + i), partition: 0 }));
       await producer.send({ topic: 'sequence', acks: -1, messages });

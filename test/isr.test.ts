@@ -1,8 +1,9 @@
 import { QuillError } from '@quill/proto';
 import type { Quill } from '@quill/client';
+import { eventually } from '@quill/test-support';
 import { ProcessCluster } from '@quill/testing';
 import { afterEach, describe, expect, it } from 'vitest';
-import { describePartition, eventually, liveBrokersClient } from './support/cluster-helpers.js';
+import { describePartition, liveBrokersClient } from './support/cluster-helpers.js';
 
 // A follower paused with SIGSTOP drops out of the ISR; with RF=2 and min.insync.replicas=2,
 // acks=all produce then fails with NOT_ENOUGH_REPLICAS. After SIGCONT the follower catches up
@@ -27,7 +28,7 @@ describe('in-sync replicas', () => {
     const initial = await eventually(async () => {
       const p = await describePartition(admin, 'payments', 0);
       return p.isr.length === 2 && p.leader > 0 ? p : undefined;
-    }, 30_000, 'a full ISR');
+    }, { timeoutMs: 30_000, intervalMs: 50, description: 'a full ISR' });
     const follower = initial.replicas.find((r) => r !== initial.leader)!;
 
     const producer = quill.producer();
@@ -42,7 +43,7 @@ describe('in-sync replicas', () => {
     await eventually(async () => {
       const p = await describePartition(liveAdmin, 'payments', 0);
       return p.isr.length === 1 && p.isr[0] === initial.leader ? p : undefined;
-    }, 30_000, 'the stalled follower leaving the ISR');
+    }, { timeoutMs: 30_000, intervalMs: 50, description: 'the stalled follower leaving the ISR' });
     await liveAdmin.disconnect();
 
     const strict = live.producer();
@@ -58,7 +59,7 @@ describe('in-sync replicas', () => {
     await eventually(async () => {
       const p = await describePartition(admin, 'payments', 0);
       return p.isr.length === 2 ? p : undefined;
-    }, 30_000, 'the follower rejoining the ISR');
+    }, { timeoutMs: 30_000, intervalMs: 50, description: 'the follower rejoining the ISR' });
     const [after] = await producer.send({ topic: 'payments', acks: -1, messages: [{ value: 'after', partition: 0 }] });
     expect(after!.baseOffset).toBe(2);
     await producer.disconnect();

@@ -1,8 +1,8 @@
 import { ControllerClient } from '@quill/metadata';
 import { createServiceClient, type CreateTopicsResponse__Output, type DescribeQuorumResponse__Output, type MetadataResponse__Output } from '@quill/proto';
+import { eventually } from '@quill/test-support';
 import { ProcessCluster } from '@quill/testing';
 import { afterEach, describe, expect, it } from 'vitest';
-import { eventually } from './support/cluster-helpers.js';
 
 // SIGSTOP the active controller, as `quill dev` users and chaos pause faults do. The quorum fails
 // over, but each broker's FetchMetadata stream to the paused process neither errors nor ends, so
@@ -53,7 +53,7 @@ describe('metadata streams when the active controller is paused', () => {
     await eventually(async () => {
       const quorum = await survivors.call<DescribeQuorumResponse__Output>('DescribeQuorum', {});
       return quorum.leaderId > 0 && quorum.leaderId !== paused;
-    }, 30_000, 'a new active controller');
+    }, { timeoutMs: 30_000, intervalMs: 50, description: 'a new active controller' });
     const created = await survivors.call<CreateTopicsResponse__Output>('CreateTopics', { topics: [{ name: 'after-pause', numPartitions: 2, replicationFactor: 3 }] });
     expect(created.topics[0]!.errorCode).toBe('NONE');
     const committedAt = Date.now();
@@ -64,7 +64,7 @@ describe('metadata streams when the active controller is paused', () => {
           await eventually(async () => {
             const topic = (await brokerMetadata(broker.brokerAddress!, 'after-pause')).topics[0];
             return topic?.errorCode === 'NONE' && topic.partitions.length === 2 && topic.partitions.every((p) => p.leaderId > 0);
-          }, PROPAGATION_DEADLINE_MS, `broker ${broker.id} seeing the topic`);
+          }, { timeoutMs: PROPAGATION_DEADLINE_MS, intervalMs: 50, description: `broker ${broker.id} seeing the topic` });
           return Date.now() - committedAt;
         } catch {
           return -1;
@@ -87,7 +87,7 @@ describe('metadata streams when the active controller is paused', () => {
       const partition = (await brokerMetadata(address, 'shrinks')).topics[0]?.partitions[0];
       return partition === undefined || partition.leaderId <= 0 ? undefined : [...partition.isr].sort((a, b) => a - b);
     };
-    for (const node of nodes) await eventually(async () => (await isrOn(node.brokerAddress!))?.length === 3, 30_000, `node ${node.id} seeing the full ISR`);
+    for (const node of nodes) await eventually(async () => (await isrOn(node.brokerAddress!))?.length === 3, { timeoutMs: 30_000, intervalMs: 50, description: `node ${node.id} seeing the full ISR` });
     const paused = (await all.call<DescribeQuorumResponse__Output>('DescribeQuorum', {})).leaderId;
     expect(paused).toBeGreaterThan(0);
 
@@ -98,7 +98,7 @@ describe('metadata streams when the active controller is paused', () => {
     const seenAfterMs = await Promise.all(
       live.map(async (node) => {
         try {
-          await eventually(async () => JSON.stringify(await isrOn(node.brokerAddress!)) === JSON.stringify(expected), SHRINK_DEADLINE_MS, `node ${node.id} seeing the shrunk ISR`);
+          await eventually(async () => JSON.stringify(await isrOn(node.brokerAddress!)) === JSON.stringify(expected), { timeoutMs: SHRINK_DEADLINE_MS, intervalMs: 50, description: `node ${node.id} seeing the shrunk ISR` });
           return Date.now() - pausedAt;
         } catch {
           return -1;

@@ -1,8 +1,9 @@
 import { QuillError } from '@quill/proto';
 import type { Quill } from '@quill/client';
+import { eventually } from '@quill/test-support';
 import { ProcessCluster } from '@quill/testing';
 import { afterEach, describe, expect, it } from 'vitest';
-import { describePartition, eventually, liveBrokersClient } from './support/cluster-helpers.js';
+import { describePartition, liveBrokersClient } from './support/cluster-helpers.js';
 
 // Invariant 6 (docs/DESIGN.md): an acks=all write that is waiting when the ISR shrinks below
 // min.insync.replicas must not be acknowledged. RF 2, min.insync.replicas=2: the follower is
@@ -31,7 +32,7 @@ describe('acks=all after the ISR shrank below min.insync.replicas', () => {
     const initial = await eventually(async () => {
       const p = await describePartition(admin, 'ledger', 0);
       return p.isr.length === 2 && p.leader > 0 ? p : undefined;
-    }, 30_000, 'a full ISR');
+    }, { timeoutMs: 30_000, intervalMs: 50, description: 'a full ISR' });
     const follower = initial.replicas.find((r) => r !== initial.leader)!;
 
     // Few, quick retries: the client gives up long before the follower comes back.
@@ -58,7 +59,7 @@ describe('acks=all after the ISR shrank below min.insync.replicas', () => {
     await eventually(async () => {
       const p = await describePartition(admin, 'ledger', 0);
       return p.isr.length === 2 ? p : undefined;
-    }, 30_000, 'the follower rejoining the ISR');
+    }, { timeoutMs: 30_000, intervalMs: 50, description: 'the follower rejoining the ISR' });
     const producer = quill.producer();
     await producer.connect();
     const [after] = await producer.send({ topic: 'ledger', acks: -1, messages: [{ value: 'after', partition: 0 }] });

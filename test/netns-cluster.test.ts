@@ -8,9 +8,10 @@ import fs from 'node:fs';
 import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
+import { eventually } from '@quill/test-support';
 import { NETNS_STATE_FILE, NetnsNetwork, netnsUnavailableReason, quillNamespaces, removeNetnsLeftovers, startCluster, type TestCluster } from '@quill/testing';
 import { afterAll, describe, expect, it } from 'vitest';
-import { describePartition, eventually, readPartition } from './support/cluster-helpers.js';
+import { describePartition, readPartition } from './support/cluster-helpers.js';
 
 const unavailable = netnsUnavailableReason();
 const required = process.env['QUILL_NETNS'] === '1';
@@ -36,10 +37,10 @@ describe.skipIf(unavailable !== undefined && !required)("startCluster({ processe
     const before = await eventually(async () => {
       const p = await describePartition(admin, 'events', 0);
       return p.isr.length === 3 && p.leader > 0 ? p : undefined;
-    }, 30_000, 'a full ISR');
+    }, { timeoutMs: 30_000, intervalMs: 50, description: 'a full ISR' });
     const network = cluster.network;
     for (const follower of before.isr.filter((id) => id !== before.leader)) {
-      await eventually(async () => network.connections(follower, before.leader) > 0, 10_000, `broker ${follower} fetching from the leader`);
+      await eventually(async () => network.connections(follower, before.leader) > 0, { timeoutMs: 10_000, intervalMs: 50, description: `broker ${follower} fetching from the leader` });
     }
     const producer = quill.producer();
     await producer.connect();
@@ -57,7 +58,7 @@ describe.skipIf(unavailable !== undefined && !required)("startCluster({ processe
     const after = await eventually(async () => {
       const p = await describePartition(otherAdmin, 'events', 0);
       return p.leader > 0 && p.leader !== before.leader && !p.isr.includes(before.leader) ? p : undefined;
-    }, 60_000, 'a new leader without the isolated broker');
+    }, { timeoutMs: 60_000, intervalMs: 50, description: 'a new leader without the isolated broker' });
     expect(after.leaderEpoch).toBeGreaterThan(before.leaderEpoch);
     const failoverProducer = others.producer();
     await failoverProducer.connect();
@@ -68,7 +69,7 @@ describe.skipIf(unavailable !== undefined && !required)("startCluster({ processe
     await eventually(async () => {
       const p = await describePartition(otherAdmin, 'events', 0);
       return p.isr.includes(before.leader) && p.isr.length === 3 ? p : undefined;
-    }, 60_000, 'the healed broker back in the ISR');
+    }, { timeoutMs: 60_000, intervalMs: 50, description: 'the healed broker back in the ISR' });
     await otherAdmin.disconnect();
     const values = await readPartition(quill, 'events', 0, 20);
     expect([...values.values()]).toEqual(Array.from({ length: 20 }, (_, i) => `v${i}`));

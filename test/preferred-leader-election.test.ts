@@ -1,7 +1,8 @@
 import type { Quill } from '@quill/client';
+import { eventually } from '@quill/test-support';
 import { ProcessCluster } from '@quill/testing';
 import { afterEach, describe, expect, it } from 'vitest';
-import { describePartition, eventually, readPartition } from './support/cluster-helpers.js';
+import { describePartition, readPartition } from './support/cluster-helpers.js';
 import { runQuill } from './support/run-quill.js';
 
 // A preferred-leader election gives a partition's leadership back to its preferred replica
@@ -42,7 +43,7 @@ describe('preferred leader election', () => {
     const moved = await eventually(async () => {
       const p = await describePartition(admin, TOPIC, 0);
       return p.leader !== 1 && p.leader > 0 && p.isr.length === 3 ? p : undefined;
-    }, 20_000, 'broker 1 back in the ISR under another leader');
+    }, { timeoutMs: 20_000, intervalMs: 50, description: 'broker 1 back in the ISR under another leader' });
     await producer.send({ topic: TOPIC, acks: -1, messages: [{ value: 'moved', partition: 0 }] });
 
     const results = await admin.electLeaders({ type: 'preferred', partitions: [{ topic: TOPIC, partition: 0 }] });
@@ -50,7 +51,7 @@ describe('preferred leader election', () => {
     const elected = await eventually(async () => {
       const p = await describePartition(admin, TOPIC, 0);
       return p.leader === 1 ? p : undefined;
-    }, 10_000, 'broker 1 leading again');
+    }, { timeoutMs: 10_000, intervalMs: 50, description: 'broker 1 leading again' });
     expect(elected.leaderEpoch).toBeGreaterThan(moved.leaderEpoch);
 
     // acks=all across the move: the producer finds the new leader; every record is read back in order.

@@ -2,9 +2,10 @@ import { credentials } from '@grpc/grpc-js';
 import type { Quill } from '@quill/client';
 import { GRPC_CHANNEL_OPTIONS, loadQuillPackage, type BrokerClient, type MetadataResponse__Output, type ProduceResponse__Output } from '@quill/proto';
 import { encodeBatch } from '@quill/records';
+import { eventually } from '@quill/test-support';
 import { ProcessCluster } from '@quill/testing';
 import { afterEach, describe, expect, it } from 'vitest';
-import { describePartition, eventually, readPartition } from './support/cluster-helpers.js';
+import { describePartition, readPartition } from './support/cluster-helpers.js';
 
 // An idempotent producer's sequence numbers belong to a topic id: after its topic is deleted and
 // re-created under the same name, the same producer (its metadata still naming the old topic)
@@ -37,7 +38,7 @@ describe('an idempotent producer and a re-created topic', () => {
     const topicId = async () => (await call<MetadataResponse__Output>((done) => raw.Metadata({ topics: [TOPIC] }, done))).topics[0]!.topicId;
     const admin = quill.admin();
     await admin.connect();
-    const leaderElected = (what: string) => eventually(async () => (await describePartition(admin, TOPIC, 0)).leader >= 0, 30_000, what);
+    const leaderElected = (what: string) => eventually(async () => (await describePartition(admin, TOPIC, 0)).leader >= 0, { timeoutMs: 30_000, intervalMs: 50, description: what });
 
     await admin.createTopics({ topics: [{ topic: TOPIC, numPartitions: 1, replicationFactor: 1 }] });
     await leaderElected('a leader of the old topic');
@@ -47,7 +48,7 @@ describe('an idempotent producer and a re-created topic', () => {
     const oldId = await topicId();
 
     await admin.deleteTopics({ topics: [TOPIC] });
-    await eventually(async () => !(await admin.listTopics()).includes(TOPIC), 30_000, 'the old topic gone');
+    await eventually(async () => !(await admin.listTopics()).includes(TOPIC), { timeoutMs: 30_000, intervalMs: 50, description: 'the old topic gone' });
     await admin.createTopics({ topics: [{ topic: TOPIC, numPartitions: 1, replicationFactor: 1 }] });
     await leaderElected('a leader of the new topic');
     expect(await topicId()).not.toBe(oldId);

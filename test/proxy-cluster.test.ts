@@ -1,9 +1,10 @@
 // A proxied test cluster: every node-to-node link goes through its own fault-injecting proxy, so
 // isolating the partition leader really separates it from its followers and the controllers
 // (and nothing else), the partition fails over, and after healing the old leader catches up.
+import { eventually } from '@quill/test-support';
 import { startCluster, type TestCluster } from '@quill/testing';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { describePartition, eventually, readPartition } from './support/cluster-helpers.js';
+import { describePartition, readPartition } from './support/cluster-helpers.js';
 
 let cluster: TestCluster;
 beforeAll(async () => {
@@ -20,13 +21,13 @@ describe('proxied startCluster', () => {
     const before = await eventually(async () => {
       const p = await describePartition(admin, 'events', 0);
       return p.isr.length === 3 && p.leader > 0 ? p : undefined;
-    }, 30_000, 'a full ISR');
+    }, { timeoutMs: 30_000, intervalMs: 50, description: 'a full ISR' });
     // Peers really dial each other through their own links: followers fetch from the leader,
     // brokers talk to the active controller.
     for (const follower of before.isr.filter((id) => id !== before.leader)) {
-      await eventually(async () => cluster.network.connections(follower, before.leader) > 0, 10_000, `broker ${follower} fetching through its link`);
+      await eventually(async () => cluster.network.connections(follower, before.leader) > 0, { timeoutMs: 10_000, intervalMs: 50, description: `broker ${follower} fetching through its link` });
     }
-    await eventually(async () => [101, 102, 103].some((c) => cluster.network.connections(before.leader, c) > 0), 10_000, 'the leader talking to a controller');
+    await eventually(async () => [101, 102, 103].some((c) => cluster.network.connections(before.leader, c) > 0), { timeoutMs: 10_000, intervalMs: 50, description: 'the leader talking to a controller' });
     const producer = quill.producer();
     await producer.connect();
     for (let i = 0; i < 10; i++) await producer.send({ topic: 'events', acks: -1, messages: [{ value: `v${i}` }] });
@@ -37,7 +38,7 @@ describe('proxied startCluster', () => {
     const after = await eventually(async () => {
       const p = await describePartition(admin, 'events', 0);
       return p.leader > 0 && p.leader !== before.leader && !p.isr.includes(before.leader) ? p : undefined;
-    }, 60_000, 'a new leader without the isolated broker');
+    }, { timeoutMs: 60_000, intervalMs: 50, description: 'a new leader without the isolated broker' });
     expect(after.leaderEpoch).toBeGreaterThan(before.leaderEpoch);
     for (let i = 10; i < 20; i++) await producer.send({ topic: 'events', acks: -1, messages: [{ value: `v${i}` }] });
 
@@ -45,7 +46,7 @@ describe('proxied startCluster', () => {
     await eventually(async () => {
       const p = await describePartition(admin, 'events', 0);
       return p.isr.includes(before.leader) && p.isr.length === 3 ? p : undefined;
-    }, 60_000, 'the healed broker back in the ISR');
+    }, { timeoutMs: 60_000, intervalMs: 50, description: 'the healed broker back in the ISR' });
     await producer.disconnect();
     await admin.disconnect();
 

@@ -1,6 +1,7 @@
+import { eventually } from '@quill/test-support';
 import { startCluster, type TestCluster } from '@quill/testing';
 import { afterEach, describe, expect, it } from 'vitest';
-import { describePartition, eventually } from './support/cluster-helpers.js';
+import { describePartition } from './support/cluster-helpers.js';
 
 // The embeddable test cluster's handles: kill and restart a broker in process; pause is refused
 // in process with a clear message (it needs separate processes).
@@ -29,7 +30,7 @@ describe('startCluster (in process)', () => {
     expect(await cluster.leaderOf('handles', 0)).not.toBe(leader);
 
     await cluster.restart(leader);
-    await eventually(async () => (await describePartition(admin, 'handles', 0)).isr.includes(leader), 30_000, 'the restarted broker rejoining the ISR');
+    await eventually(async () => (await describePartition(admin, 'handles', 0)).isr.includes(leader), { timeoutMs: 30_000, intervalMs: 50, description: 'the restarted broker rejoining the ISR' });
     expect(() => cluster!.pause(1)).toThrow(/processes: true/);
     await producer.disconnect();
     await admin.disconnect();

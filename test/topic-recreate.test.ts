@@ -2,9 +2,10 @@ import fs from 'node:fs';
 import path from 'node:path';
 import type { Quill } from '@quill/client';
 import { decodeBatches } from '@quill/records';
+import { eventually } from '@quill/test-support';
 import { ProcessCluster } from '@quill/testing';
 import { afterEach, describe, expect, it } from 'vitest';
-import { describePartition, eventually, liveBrokersClient, readPartition } from './support/cluster-helpers.js';
+import { describePartition, liveBrokersClient, readPartition } from './support/cluster-helpers.js';
 
 // Invariant 7: a replica belongs to one topic id. A broker paused while its topic is deleted and
 // re-created under the same name catches up on both changes at once (a busy reconcile, here the
@@ -58,7 +59,7 @@ describe('a topic deleted and re-created while a broker is away', () => {
         const p = await describePartition(admin, TOPIC, 0);
         seen = JSON.stringify(p);
         return p.isr.length === 3 && p.leader === first ? p : undefined;
-      }, 60_000, what).catch((error: unknown) => {
+      }, { timeoutMs: 60_000, intervalMs: 50, description: what }).catch((error: unknown) => {
         throw new Error(`${(error as Error).message}; last seen ${seen}`);
       });
 
@@ -77,7 +78,7 @@ describe('a topic deleted and re-created while a broker is away', () => {
     const filler = Array.from({ length: FILLER_PARTITIONS }, (_, partition) => ({ partition, replicas: [first!, away!] }));
     await liveAdmin.createTopics({ topics: [{ topic: 'filler', replicaAssignment: filler }] });
     await liveAdmin.deleteTopics({ topics: [TOPIC] });
-    await eventually(async () => !(await liveAdmin.listTopics()).includes(TOPIC), 30_000, 'the old topic gone');
+    await eventually(async () => !(await liveAdmin.listTopics()).includes(TOPIC), { timeoutMs: 30_000, intervalMs: 50, description: 'the old topic gone' });
     await liveAdmin.createTopics({ topics: [{ topic: TOPIC, replicaAssignment: assignment }] });
     await liveAdmin.disconnect();
     // A new producer: the first one's sequence numbers belong to the old topic's partition.
@@ -97,7 +98,7 @@ describe('a topic deleted and re-created while a broker is away', () => {
     const returning = await liveBrokersClient(cluster, [first!, third!]);
     const returningAdmin = returning.admin();
     await returningAdmin.connect();
-    await eventually(async () => (await describePartition(returningAdmin, TOPIC, 0)).leader === away, 60_000, 'the returning broker leading');
+    await eventually(async () => (await describePartition(returningAdmin, TOPIC, 0)).leader === away, { timeoutMs: 60_000, intervalMs: 50, description: 'the returning broker leading' });
     await returningAdmin.disconnect();
     const read = await readPartition(returning, TOPIC, 0, NEW_VALUES.length);
     expect([...read.values()]).toEqual(NEW_VALUES);

@@ -1,5 +1,6 @@
 import type { Admin, Quill, QuillConfig } from '@quill/client';
 import { createServiceClient, type MetadataResponse__Output } from '@quill/proto';
+import { eventually } from '@quill/test-support';
 import type { ProcessCluster } from '@quill/testing';
 
 /** The partition as metadata says now (leader, epoch, ISR), refreshed from a broker. */
@@ -8,22 +9,6 @@ export async function describePartition(admin: Admin, topic: string, partition: 
   const found = metadata.topics[0]?.partitions.find((p) => p.partitionId === partition);
   if (found === undefined) throw new Error(`no metadata for ${topic}-${partition}`);
   return found;
-}
-
-/** Polls `probe` until it returns a value (not undefined/false) or `timeoutMs` passes. */
-export async function eventually<T>(probe: () => Promise<T | undefined | false>, timeoutMs: number, what: string): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  let last: unknown;
-  for (;;) {
-    try {
-      const value = await probe();
-      if (value !== undefined && value !== false) return value;
-    } catch (error) {
-      last = error;
-    }
-    if (Date.now() > deadline) throw new Error(`${what} did not happen within ${timeoutMs} ms${last ? ` (last error: ${String(last)})` : ''}`);
-    await new Promise((resolve) => setTimeout(resolve, 50));
-  }
 }
 
 /** Reads a partition from the start up to its current end; returns value by offset. */
@@ -65,8 +50,7 @@ export async function liveBrokersClient(cluster: ProcessCluster, paused: readonl
   for (const id of live) {
     await eventually(
       async () => (await liveBrokersSeenBy(cluster.node(id).brokerAddress!)).every((seen) => !paused.includes(seen)),
-      30_000,
-      `broker ${id} listing brokers ${paused.join(', ')} as fenced`,
+      { timeoutMs: 30_000, intervalMs: 50, description: `broker ${id} listing brokers ${paused.join(', ')} as fenced` },
     );
   }
   // `bootstrap` lists what the test dials for each broker, in broker id order.
