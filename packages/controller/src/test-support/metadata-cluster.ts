@@ -1,6 +1,7 @@
 // A controller's view of a cluster for tests and simulations: the metadata state plus the next
 // offset, advanced one batch per accepted decision as the Raft log would. Not exported from the
 // package index; tests import it directly.
+import { errorMessage } from '@quill/proto';
 import type { SeededRandom } from '@quill/random';
 import { EMPTY_METADATA_STATE, type MetadataRecord, type MetadataState, applyRecords } from '@quill/metadata';
 import { brokerHeartbeat, type HeartbeatReply } from '../decisions/broker-heartbeat.js';
@@ -101,8 +102,7 @@ export function forEachSeed(count: number, check: (seed: number) => void): void 
     try {
       check(seed);
     } catch (error) {
-      const message = error instanceof Error ? error.message : String(error);
-      throw new Error(`seed ${seed} failed (rerun with QUILL_SEED=${seed}): ${message}`, { cause: error });
+      throw new Error(`seed ${seed} failed (rerun with QUILL_SEED=${seed}): ${errorMessage(error)}`, { cause: error });
     }
   }
 }
