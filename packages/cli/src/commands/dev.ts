@@ -1,7 +1,6 @@
 import { existsSync, mkdirSync } from 'node:fs';
 import net from 'node:net';
 import path from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { Quill, QuillError } from '@quill/client';
 import type { Argv } from 'yargs';
 import { integer, single } from '../client-options.js';
@@ -11,9 +10,6 @@ import { runDev, type Readiness } from './dev-supervisor.js';
 
 export { runDev, type DevRun, type NodeSpec, type Readiness } from './dev-supervisor.js';
 
-/** The repository root: this file is packages/cli/{src,dist}/commands/dev.{ts,js}. */
-const REPO_ROOT = fileURLToPath(new URL('../../../../', import.meta.url));
-const CLI_MAIN = path.join(REPO_ROOT, 'packages', 'cli', 'src', 'main.ts');
 const NODE_COUNT = 3;
 const CLUSTER_ID = 'quill-dev';
 const HOST = '127.0.0.1';
@@ -65,8 +61,9 @@ export function devCommand(yargs: Argv): Argv {
         return {
           id,
           name: `node-${id}`,
-          // Run from sources as `pnpm quill` does; tsx resolves from the repository root (the cwd).
-          args: ['--conditions=source', '--import', 'tsx', CLI_MAIN, ...devNodeArgs(id, args.basePort, dataDir)],
+          // Each node runs the way this quill runs: from sources through tsx under `pnpm quill`
+          // (Node's options and the cwd tsx resolves from carried over), compiled when installed.
+          args: [...process.execArgv, process.argv[1]!, ...devNodeArgs(id, args.basePort, dataDir)],
           logFile: path.join(dataDir, `node-${id}.log`),
         };
       });
@@ -81,7 +78,7 @@ export function devCommand(yargs: Argv): Argv {
       const addresses = nodes.map((_, i) => `${HOST}:${args.basePort + i}`);
       await runDev({
         nodes,
-        cwd: REPO_ROOT,
+        cwd: process.cwd(),
         bootstrap,
         checkReadiness: () => checkReadiness(addresses),
         stopRequested,
