@@ -525,6 +525,7 @@ export class GroupMembership {
 
   // ------------------------------------------------------------------ offsets
 
+  /** A commit's group, generation and member checks; an admitted commit refreshes the member's session and is stored by the metadata manager. */
   commitOffsets(now: number, requestId: number, request: OffsetCommitRequest__Output): void {
     const groupInstanceId = instanceIdOf(request.groupInstanceId);
     const failAll = (code: ErrorCode, message: string): void => {
