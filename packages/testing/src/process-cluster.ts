@@ -19,8 +19,6 @@ export interface ProcessClusterOptions {
   clusterId?: string;
   /** Extra options for every broker (e.g. ['--replica-lag-time-max-ms', '2000']). */
   brokerArgs?: readonly string[];
-  /** Extra options for every separate controller. */
-  controllerArgs?: readonly string[];
   /** Environment for every node process (e.g. QUILL_TEST_FSYNC_LEDGER). */
   env?: NodeJS.ProcessEnv;
   /** More environment for node `id` alone (e.g. its own QUILL_TEST_FSYNC_FAULTS directory). */
@@ -145,7 +143,7 @@ export class ProcessCluster {
         const name = controllerName(id);
         const dataDir = path.join(dataRoot, name);
         const args = ['controller', 'start', '--node-id', String(id), '--listen', voterAddresses.get(id)!, '--voters', await votersAsSeenBy(name)];
-        args.push('--data-dir', dataDir, '--cluster-id', clusterId, '--log-level', logLevel, ...(options.controllerArgs ?? []));
+        args.push('--data-dir', dataDir, '--cluster-id', clusterId, '--log-level', logLevel);
         nodes.set(id, { id, roles: ['controller'], process: new NodeProcess(name, args, { ...env, ...options.envFor?.(id) }, inNamespace(name)), brokerAddress: undefined, controllerAddress: voterAddresses.get(id), dataDir });
       }
     }

@@ -1,4 +1,4 @@
-import type { HistoryEvent } from './history.js';
+import { CHURN_FINAL_READER, type HistoryEvent } from './history.js';
 
 /** Examples kept per anomaly kind: enough to investigate, bounded for long runs. */
 export const ANOMALY_EXAMPLES_MAX = 20;
@@ -70,8 +70,6 @@ export interface CheckOptions {
    * nothing (a power loss that emptied every partition must not fall back to earlier reads).
    */
   finalReadDone?: boolean;
-  /** The reader of the churned topic after healing: it may see only the last incarnation. Default 'churn-final'. */
-  churnFinalReader?: string;
 }
 
 /** Checks a history (pure: the same history always gives the same result). */
@@ -138,7 +136,7 @@ export function checkHistory(events: readonly HistoryEvent[], options: CheckOpti
   }
   checkPolls(reads, valuesAt, note);
   checkOrder(sends.acknowledgedByWriter, note);
-  checkIncarnations(events, options.churnFinalReader ?? 'churn-final', note);
+  checkIncarnations(events, CHURN_FINAL_READER, note);
 
   const unavailable = longestGap(
     sends.acknowledged.map((a) => a.time),

@@ -19,6 +19,9 @@ export type HistoryEvent =
   | { type: 'topic-created'; topic: string; incarnation: number; time: number }
   | { type: 'churn-poll'; process: string; topic: string; partition: number; offset: number; value: string; time: number };
 
+/** The reader of the churned topic after healing: it may see only the topic's last incarnation. */
+export const CHURN_FINAL_READER = 'churn-final';
+
 /**
  * The history of a run, in memory for the checker and appended to a JSON-lines file as it grows
  * (so a run that dies still leaves what happened).

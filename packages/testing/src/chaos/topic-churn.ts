@@ -1,5 +1,5 @@
 import type { Consumer, Producer, Quill } from '@quill/client';
-import type { History } from './history.js';
+import { CHURN_FINAL_READER, type History } from './history.js';
 import { finalRead } from './workload.js';
 
 export interface TopicChurnOptions {
@@ -55,7 +55,7 @@ export class TopicChurn {
     await this.stopLoops();
   }
 
-  /** After healing: reads the topic from the start up to its high watermarks as reader `churn-final`. */
+  /** After healing: reads the topic from the start up to its high watermarks as reader CHURN_FINAL_READER. */
   async finalRead(timeoutMs: number): Promise<{ complete: boolean }> {
     const admin = this.options.quill.admin();
     let ends: Map<number, number>;
@@ -72,7 +72,7 @@ export class TopicChurn {
       endOffsets: new Map([[this.options.topic, ends]]),
       history: this.options.history,
       timeoutMs,
-      record: (read) => this.options.history.add({ type: 'churn-poll', process: 'churn-final', ...read }),
+      record: (read) => this.options.history.add({ type: 'churn-poll', process: CHURN_FINAL_READER, ...read }),
     });
   }
 

@@ -12,14 +12,15 @@ export type DirectionMode = 'pass' | 'drop';
 export interface LinkProxyOptions {
   /** `host:port` the proxy forwards to. */
   target: string;
-  /** Where the proxy listens (default an ephemeral loopback port). */
-  listenHost?: string;
-  /** Bytes a delayed direction may hold before it stops reading its source (backpressure). */
-  delayBufferBytesMax?: number;
 }
 
-/** Bytes held per direction while delaying: enough for a few large fetch responses in flight. */
-const DEFAULT_DELAY_BUFFER_BYTES_MAX = 64 * 1024 * 1024;
+/** The proxy listens on an ephemeral port of this loopback address. */
+const LISTEN_HOST = '127.0.0.1';
+/**
+ * Bytes a delayed direction may hold before it stops reading its source (backpressure): enough
+ * for a few large fetch responses in flight.
+ */
+const DELAY_BUFFER_BYTES_MAX = 64 * 1024 * 1024;
 
 /**
  * One directed network link (a client side connecting to a server side) as a TCP proxy with
@@ -38,11 +39,10 @@ export class LinkProxy {
 
   /** Starts listening; resolves with the proxy's `host:port`. */
   async start(): Promise<string> {
-    const host = this.options.listenHost ?? '127.0.0.1';
     const server = net.createServer({ allowHalfOpen: true }, (socket) => this.accept(socket));
     await new Promise<void>((resolve, reject) => {
       server.once('error', reject);
-      server.listen(0, host, () => resolve());
+      server.listen(0, LISTEN_HOST, () => resolve());
     });
     this.server = server;
     this.boundPort = (server.address() as net.AddressInfo).port;
@@ -50,7 +50,7 @@ export class LinkProxy {
   }
 
   get address(): string {
-    return `${this.options.listenHost ?? '127.0.0.1'}:${this.boundPort}`;
+    return `${LISTEN_HOST}:${this.boundPort}`;
   }
 
   get target(): string {
@@ -116,7 +116,7 @@ export class LinkProxy {
     const pipe = new Pipe(client, upstream, {
       mode: (direction) => this.modes[direction],
       delayMs: () => this.delay,
-      bufferBytesMax: this.options.delayBufferBytesMax ?? DEFAULT_DELAY_BUFFER_BYTES_MAX,
+      bufferBytesMax: DELAY_BUFFER_BYTES_MAX,
       onClose: () => this.pipes.delete(pipe),
     });
     this.pipes.add(pipe);
