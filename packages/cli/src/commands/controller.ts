@@ -1,9 +1,16 @@
 import path from 'node:path';
-import { ControllerNode, DEFAULT_BROKER_SESSION_TIMEOUT_MS } from '@quill/controller';
+import { ControllerNode, DEFAULT_CONTROLLER_CONFIG } from '@quill/controller';
 import type { Argv } from 'yargs';
 import { nodeLogger } from '../logger.js';
 import { parseHostPort, parseVoters } from '../parse.js';
 import { runUntilSignal } from '../run-until-signal.js';
+
+/** broker.session.timeout.ms, for `controller start` and `node start` with the controller role. */
+export const brokerSessionTimeoutOption = {
+  type: 'number',
+  default: DEFAULT_CONTROLLER_CONFIG.brokerSessionTimeoutMs,
+  describe: 'broker.session.timeout.ms: fence a broker silent this long (Kafka: 9000)',
+} as const;
 
 /** `quill controller start`: one controller (Raft voter) process in the foreground. */
 export function controllerCommand(yargs: Argv): Argv {
@@ -15,8 +22,8 @@ export function controllerCommand(yargs: Argv): Argv {
       .option('voters', { type: 'string', demandOption: true, describe: 'every voter: 1@host:port,2@host:port,3@host:port' })
       .option('data-dir', { type: 'string', demandOption: true, describe: 'where the Raft log and snapshots live' })
       .option('cluster-id', { type: 'string', default: 'quill-local', describe: 'nodes of one cluster share it; a data dir of another cluster is refused' })
-      .option('broker-session-timeout-ms', { type: 'number', default: DEFAULT_BROKER_SESSION_TIMEOUT_MS, describe: 'fence a broker silent this long (Kafka: 9000)' })
-      .option('snapshot-after-entries', { type: 'number', default: 10_000, describe: 'snapshot and compact the Raft log this often' })
+      .option('broker-session-timeout-ms', brokerSessionTimeoutOption)
+      .option('snapshot-after-entries', { type: 'number', default: DEFAULT_CONTROLLER_CONFIG.snapshotAfterEntries, describe: 'snapshot and compact the Raft log after this many entries' })
       .option('log-level', { type: 'string', describe: 'pino level (default info, or QUILL_LOG_LEVEL)' }),
     async (args) => {
       const logger = nodeLogger(args.logLevel);

@@ -26,9 +26,10 @@ describe('quill dev node arguments', () => {
 });
 
 // Supervision with stand-in nodes: small Node.js scripts instead of `quill node start`.
-const STEADY = "process.stdout.write('up\\n'); process.on('SIGTERM', () => { process.stdout.write('bye\\n'); process.exit(0); }); setInterval(() => {}, 1000);";
+// Each sets its SIGTERM handler before it says "up".
+const STEADY = "process.on('SIGTERM', () => { process.stdout.write('bye\\n'); process.exit(0); }); process.stdout.write('up\\n'); setInterval(() => {}, 1000);";
 const CRASHING = "process.stdout.write('starting\\n'); process.stderr.write('boom: disk full\\n'); setTimeout(() => process.exit(3), 100);";
-const STUBBORN = "process.stdout.write('up\\n'); process.on('SIGTERM', () => process.stdout.write('ignoring SIGTERM\\n')); setInterval(() => {}, 1000);";
+const STUBBORN = "process.on('SIGTERM', () => process.stdout.write('ignoring SIGTERM\\n')); process.stdout.write('up\\n'); setInterval(() => {}, 1000);";
 
 describe('quill dev supervision', () => {
   let dir: string;
@@ -168,15 +169,13 @@ describe('quill dev supervision', () => {
   });
 
   it('kills a node that does not stop within the grace period', async () => {
-    const started = Date.now();
-    await runDev({
-      ...settings,
-      graceMs: 300,
-      nodes: nodes(STUBBORN),
-      checkReadiness: notReady,
-      stopRequested: new Promise((resolve) => setTimeout(resolve, 500)),
-    });
-    expect(Date.now() - started).toBeGreaterThanOrEqual(800);
+    const { requested, stop } = stopper();
+    const running = runDev({ ...settings, graceMs: 300, nodes: nodes(STUBBORN), checkReadiness: notReady, stopRequested: requested });
+    await vi.waitFor(() => expect(log(1)).toBe('up\n'), { timeout: 30_000 });
+    const stopAsked = Date.now();
+    stop();
+    await running;
+    expect(Date.now() - stopAsked).toBeGreaterThanOrEqual(300);
     expect(log(1)).toBe('up\nignoring SIGTERM\n');
   });
 });

@@ -1,11 +1,12 @@
 import path from 'node:path';
-import { BrokerNode, tuneGarbageCollectionForBroker } from '@quill/broker';
-import { ControllerNode, DEFAULT_BROKER_SESSION_TIMEOUT_MS } from '@quill/controller';
+import { BrokerNode, DEFAULT_BROKER_CONFIG, tuneGarbageCollectionForBroker } from '@quill/broker';
+import { ControllerNode } from '@quill/controller';
 import { QuillError } from '@quill/proto';
 import type { Argv } from 'yargs';
 import { nodeLogger } from '../logger.js';
 import { parseAddressList, parseHostPort, parseVoters } from '../parse.js';
 import { runUntilSignal } from '../run-until-signal.js';
+import { brokerSessionTimeoutOption } from './controller.js';
 
 const ROLES = ['broker', 'controller'] as const;
 
@@ -17,12 +18,12 @@ function brokerOptions<T>(y: Argv<T>) {
     .option('data-dir', { type: 'string', demandOption: true })
     .option('cluster-id', { type: 'string', default: 'quill-local' })
     .option('rack', { type: 'string' })
-    .option('replica-lag-time-max-ms', { type: 'number', describe: 'replica.lag.time.max.ms (default 10000)' })
-    .option('min-insync-replicas', { type: 'number', describe: 'min.insync.replicas for topics that do not set it (default 1)' })
-    .option('auto-create-topics', { type: 'boolean', default: false, describe: 'auto.create.topics.enable: create unknown topics on first use' })
-    .option('default-replication-factor', { type: 'number', describe: 'default.replication.factor for auto-created topics (default 1)' })
-    .option('num-partitions', { type: 'number', describe: 'num.partitions for auto-created topics (default 1)' })
-    .option('flush-policy', { choices: ['group-commit', 'every-batch', 'os'] as const, describe: 'default group-commit (durable acks)' })
+    .option('replica-lag-time-max-ms', { type: 'number', describe: `replica.lag.time.max.ms (default ${DEFAULT_BROKER_CONFIG.replicaLagTimeMaxMs})` })
+    .option('min-insync-replicas', { type: 'number', describe: `min.insync.replicas for topics that do not set it (default ${DEFAULT_BROKER_CONFIG.minInsyncReplicas})` })
+    .option('auto-create-topics', { type: 'boolean', default: DEFAULT_BROKER_CONFIG.autoCreateTopicsEnable, describe: 'auto.create.topics.enable: create unknown topics on first use' })
+    .option('default-replication-factor', { type: 'number', describe: `default.replication.factor for auto-created topics (default ${DEFAULT_BROKER_CONFIG.defaultReplicationFactor})` })
+    .option('num-partitions', { type: 'number', describe: `num.partitions for auto-created topics (default ${DEFAULT_BROKER_CONFIG.numPartitions})` })
+    .option('flush-policy', { choices: ['group-commit', 'every-batch', 'os'] as const, describe: `default ${DEFAULT_BROKER_CONFIG.flushPolicy} (durable acks)` })
     .option('peer-address-overrides', { type: 'string', describe: 'tests only: id@host:port,... to dial for those brokers/controllers (fault-injecting proxies)' })
     .option('log-level', { type: 'string' });
 }
@@ -89,7 +90,7 @@ export function nodeCommands(yargs: Argv): Argv {
         .option('roles', { type: 'string', default: 'broker,controller', describe: 'broker, controller, or both' })
         .option('controller-listen', { type: 'string', describe: 'host:port for the controller role' })
         .option('voters', { type: 'string', demandOption: true, describe: 'the controller quorum: 1@host:port,2@host:port,3@host:port' })
-        .option('broker-session-timeout-ms', { type: 'number', default: DEFAULT_BROKER_SESSION_TIMEOUT_MS, describe: 'fence a broker silent this long (Kafka: 9000)' }),
+        .option('broker-session-timeout-ms', brokerSessionTimeoutOption),
       async (args) => {
         const roles = args.roles.split(',').map((r) => r.trim());
         const unknown = roles.filter((r) => !(ROLES as readonly string[]).includes(r));

@@ -6,7 +6,8 @@ import { eventually, freePort } from '@quill/test-support';
 import { pino } from 'pino';
 import { afterAll, afterEach, describe, expect, it } from 'vitest';
 import { ControllerClient, topicByName } from '@quill/metadata';
-import { ControllerNode, type HostPort } from './controller-node.js';
+import type { HostPort } from '../config.js';
+import { ControllerNode } from './controller-node.js';
 
 const logger = pino({ level: process.env['QUILL_LOG_LEVEL'] ?? 'silent' });
 const CLUSTER = 'test-cluster';

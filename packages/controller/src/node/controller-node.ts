@@ -3,57 +3,19 @@ import { Server, ServerCredentials } from '@grpc/grpc-js';
 import { GRPC_CHANNEL_OPTIONS, QuillError, loadQuillPackage, type ControllerHandlers, type RaftHandlers } from '@quill/proto';
 import type { Message } from '@quill/raft';
 import { checkNodeIdentity } from '@quill/metadata';
-import type { Logger } from 'pino';
-import { DEFAULT_TOPIC_CREATION_POLICY, type TopicCreationPolicy } from '../decisions/create-topics.js';
+import { resolveControllerConfig, type ControllerConfig, type ControllerConfigInput } from '../config.js';
 import { LevelRaftStorage } from '../raft-storage/level-raft-storage.js';
 import { controllerHandlers } from '../service/controller-service.js';
 import { RaftTransport } from '../transport/raft-transport.js';
 import { ActiveController } from './active-controller.js';
-import { DEFAULT_METADATA_MAX_IDLE_INTERVAL_MS, MetadataLogReader } from './metadata-log-reader.js';
+import { MetadataLogReader } from './metadata-log-reader.js';
 import { MetadataStateMachine } from './metadata-state-machine.js';
 import { RaftDriver } from './raft-driver.js';
-
-/** broker.session.timeout.ms: Kafka's is 9 s; ours fences a dead broker fast so its partitions fail over fast. */
-export const DEFAULT_BROKER_SESSION_TIMEOUT_MS = 750;
-
-export interface HostPort {
-  host: string;
-  port: number;
-}
-
-export interface ControllerNodeConfig {
-  nodeId: number;
-  clusterId: string;
-  /** Where this node's gRPC server binds; its advertised address is its entry in `voters`. */
-  listen: HostPort;
-  /** Every voter (this node included) and its address. */
-  voters: ReadonlyMap<number, HostPort>;
-  dataDir: string;
-  logger: Logger;
-  /** Wall-clock length of a Raft tick. Default 20 ms. */
-  raftTickMs?: number;
-  /** Ticks before a follower campaigns (randomized in [n, 2n)). Default 10: 200-400 ms. */
-  electionTicks?: number;
-  /**
-   * Ticks between the leader's heartbeats. Default 2 (40 ms): five per shortest election timeout.
-   * Each is a gRPC call to every follower, the largest part of an idle quorum's CPU at 1 tick.
-   */
-  heartbeatTicks?: number;
-  /** broker.session.timeout.ms (Kafka: 9 s; ours is fast on purpose, see docs). Default 750 (brokers heartbeat every 150 ms). */
-  brokerSessionTimeoutMs?: number;
-  /** metadata.max.idle.interval.ms: longest a metadata stream stays silent (a keepalive when idle). Default 500. */
-  metadataMaxIdleIntervalMs?: number;
-  /** Entries applied between snapshots (then the log is compacted). Default 10,000. */
-  snapshotAfterEntries?: number;
-  topicPolicy?: TopicCreationPolicy;
-  /** Seeds election jitter; defaults to one derived from the node id and the clock. */
-  seed?: number;
-}
 
 /** One controller process: the Raft voter, its level storage, and the Controller gRPC service. */
 export class ControllerNode {
   private constructor(
-    readonly config: ControllerNodeConfig,
+    readonly config: ControllerConfig,
     private readonly server: Server,
     readonly port: number,
     private readonly storage: LevelRaftStorage,
@@ -64,7 +26,8 @@ export class ControllerNode {
     private readonly reader: MetadataLogReader,
   ) {}
 
-  static async start(config: ControllerNodeConfig): Promise<ControllerNode> {
+  static async start(input: ControllerConfigInput): Promise<ControllerNode> {
+    const config = resolveControllerConfig(input);
     if (!config.voters.has(config.nodeId)) throw new QuillError('INVALID_CONFIG', `Node ${config.nodeId} is not among the voters.`);
     checkNodeIdentity(config.dataDir, config.clusterId, config.nodeId);
     const logger = config.logger.child({ nodeId: config.nodeId, role: 'controller' });
@@ -93,10 +56,10 @@ export class ControllerNode {
       stateMachine: metadata,
       send: (message) => transport.send(message),
       logger,
-      tickMs: config.raftTickMs ?? 20,
-      electionTick: config.electionTicks ?? 10,
-      heartbeatTick: config.heartbeatTicks ?? 2,
-      snapshotAfterEntries: config.snapshotAfterEntries ?? 10_000,
+      tickMs: config.raftTickMs,
+      electionTick: config.electionTicks,
+      heartbeatTick: config.heartbeatTicks,
+      snapshotAfterEntries: config.snapshotAfterEntries,
       seed: config.seed ?? (config.nodeId * 7919 + Date.now()) >>> 0,
       onLeaderChange: (leaderId, term) => {
         logger.info({ leaderId, term }, 'controller leader changed');
@@ -109,14 +72,14 @@ export class ControllerNode {
       return { leaderId, host: address?.host ?? '', port: address?.port ?? 0, term: driver!.status().term };
     };
     const active = new ActiveController(driver, metadata, {
-      brokerSessionTimeoutMs: config.brokerSessionTimeoutMs ?? DEFAULT_BROKER_SESSION_TIMEOUT_MS,
-      maxQueuedDecisions: 10_000,
-      decisionTimeoutMs: 10_000,
+      brokerSessionTimeoutMs: config.brokerSessionTimeoutMs,
+      maxQueuedDecisions: config.maxQueuedDecisions,
+      decisionTimeoutMs: config.decisionTimeoutMs,
       now: Date.now,
       logger,
       leaderHint,
     });
-    reader = new MetadataLogReader(driver, storage, metadata, logger, () => active.notController(), config.metadataMaxIdleIntervalMs ?? DEFAULT_METADATA_MAX_IDLE_INTERVAL_MS);
+    reader = new MetadataLogReader(driver, storage, metadata, logger, () => active.notController(), config.metadataMaxIdleIntervalMs);
     const pkg = loadQuillPackage();
     const server = new Server({
       'grpc.max_send_message_length': GRPC_CHANNEL_OPTIONS['grpc.max_send_message_length'],
@@ -133,7 +96,7 @@ export class ControllerNode {
         metadata,
         active,
         log: reader,
-        topicPolicy: config.topicPolicy ?? DEFAULT_TOPIC_CREATION_POLICY,
+        topicPolicy: config.topicPolicy,
         logger,
         lastContactMs,
       }) as ControllerHandlers,

@@ -6,7 +6,8 @@ import { eventually, freePort } from '@quill/test-support';
 import { pino } from 'pino';
 import { afterEach, describe, expect, it } from 'vitest';
 import { ControllerClient, DEFAULT_METADATA_FETCH_TIMEOUT_MS, MetadataFollower, topicByName } from '@quill/metadata';
-import { ControllerNode, type HostPort } from './controller-node.js';
+import type { HostPort } from '../config.js';
+import { ControllerNode } from './controller-node.js';
 import { FreezingProxy } from '../test-support/freezing-proxy.js';
 
 // A follower streaming the metadata log from an active controller that stops dead (SIGSTOP, a

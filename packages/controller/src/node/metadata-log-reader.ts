@@ -26,18 +26,13 @@ const READ_MAX_BYTES = 1024 * 1024;
 const SNAPSHOT_CHUNK_BYTES = 1024 * 1024;
 
 /**
- * Longest an open metadata stream stays silent (Kafka's metadata.max.idle.interval.ms, 500 ms,
- * where the active controller appends NoOpRecords to the log): an idle stream gets a message with
- * no payload, so a follower can tell a live controller from a stopped one without growing the log.
- */
-export const DEFAULT_METADATA_MAX_IDLE_INTERVAL_MS = 500;
-
-/**
  * Streams the committed metadata log to brokers (and tools) that follow it: a snapshot first when
  * they are behind the log start, then every committed entry in order (no-ops as empty batches, so
  * a follower's offset reaches the high watermark), then new commits as they apply. Flow control
  * follows the stream's backpressure; losing leadership ends every stream with NOT_CONTROLLER.
- * A stream with nothing to send gets a keepalive every `maxIdleIntervalMs`.
+ * A stream with nothing to send gets a keepalive every `maxIdleIntervalMs` (where Kafka's active
+ * controller appends NoOpRecords to the log): a message with no payload, so a follower can tell a
+ * live controller from a stopped one without growing the log.
  */
 export class MetadataLogReader {
   private readonly followers = new Set<Follower>();
@@ -49,7 +44,7 @@ export class MetadataLogReader {
     private readonly metadata: MetadataStateMachine,
     private readonly logger: Logger,
     private readonly notController: () => QuillError,
-    private readonly maxIdleIntervalMs = DEFAULT_METADATA_MAX_IDLE_INTERVAL_MS,
+    private readonly maxIdleIntervalMs: number,
   ) {
     metadata.onApplied(() => {
       for (const follower of this.followers) void this.pump(follower);

@@ -1,0 +1,71 @@
+import type { Logger } from 'pino';
+import { DEFAULT_TOPIC_CREATION_POLICY, type TopicCreationPolicy } from './decisions/create-topics.js';
+
+export interface HostPort {
+  host: string;
+  port: number;
+}
+
+/** A controller's settings. Names follow Kafka's controller configs where it has one; defaults say where ours differ. */
+export interface ControllerConfig {
+  nodeId: number;
+  clusterId: string;
+  /** Where this node's gRPC server binds; its advertised address is its entry in `voters`. */
+  listen: HostPort;
+  /** controller.quorum.voters: every voter (this node included) and its address. */
+  voters: ReadonlyMap<number, HostPort>;
+  dataDir: string;
+  logger: Logger;
+  /** Wall-clock length of a Raft tick, the unit of the two settings below (Kafka's KRaft times in ms). */
+  raftTickMs: number;
+  /**
+   * controller.quorum.election.timeout.ms in ticks: a follower that hears no leader for a random
+   * [n, 2n) ticks campaigns (Kafka: 1000 ms plus up to controller.quorum.election.backoff.max.ms;
+   * ours is 200-400 ms so a dead controller is replaced fast).
+   */
+  electionTicks: number;
+  /**
+   * Ticks between the leader's heartbeats: five per shortest election timeout (Kafka's followers
+   * fetch instead, every controller.quorum.fetch.timeout.ms at most). Each is a gRPC call to every
+   * follower, the largest part of an idle quorum's CPU at 1 tick.
+   */
+  heartbeatTicks: number;
+  /** broker.session.timeout.ms: fence a broker silent this long (Kafka: 9000; ours fences fast so its partitions fail over fast, brokers heartbeat every 150 ms). */
+  brokerSessionTimeoutMs: number;
+  /**
+   * metadata.max.idle.interval.ms (Kafka's, same default): longest an open metadata stream stays
+   * silent; an idle one gets a keepalive, so a follower tells a live controller from a stopped one.
+   */
+  metadataMaxIdleIntervalMs: number;
+  /**
+   * Entries applied between snapshots, then the log is compacted (Kafka counts bytes instead:
+   * metadata.log.max.record.bytes.between.snapshots, 20 MiB).
+   */
+  snapshotAfterEntries: number;
+  /** Requests waiting for a decision at once; beyond it they fail fast, retriable (Kafka's controller queue is unbounded). */
+  maxQueuedDecisions: number;
+  /** How long a decision may wait for a new leader to catch up, or for its records to commit. */
+  decisionTimeoutMs: number;
+  /** num.partitions, default.replication.factor and the partition cap for topics created here. */
+  topicPolicy: TopicCreationPolicy;
+  /** Seeds election jitter; defaults to one derived from the node id and the clock. */
+  seed?: number;
+}
+
+export const DEFAULT_CONTROLLER_CONFIG = {
+  raftTickMs: 20,
+  electionTicks: 10,
+  heartbeatTicks: 2,
+  brokerSessionTimeoutMs: 750,
+  metadataMaxIdleIntervalMs: 500,
+  snapshotAfterEntries: 10_000,
+  maxQueuedDecisions: 10_000,
+  decisionTimeoutMs: 10_000,
+  topicPolicy: DEFAULT_TOPIC_CREATION_POLICY,
+} as const satisfies Partial<ControllerConfig>;
+
+export type ControllerConfigInput = Omit<ControllerConfig, keyof typeof DEFAULT_CONTROLLER_CONFIG> & Partial<ControllerConfig>;
+
+export function resolveControllerConfig(input: ControllerConfigInput): ControllerConfig {
+  return { ...DEFAULT_CONTROLLER_CONFIG, ...input } as ControllerConfig;
+}
