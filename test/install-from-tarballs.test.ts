@@ -137,6 +137,10 @@ describe('the packed packages in a fresh npm project', () => {
 
       const packages = workspacePackages();
       const needed = runtimeClosure(ENTRY_PACKAGES, packages);
+      for (const name of needed) {
+        const { dir } = packages.get(name)!;
+        expect(fs.existsSync(path.join(dir, 'dist')), `${name} has no dist/: run \`npx tsc -b\` first (pnpm test does)`).toBe(true);
+      }
       const rootManifest = JSON.parse(fs.readFileSync(path.join(REPO_ROOT, 'package.json'), 'utf8')) as { packageManager: string };
       const filters = needed.flatMap((name) => ['--filter', name]);
       expectSuccess(
