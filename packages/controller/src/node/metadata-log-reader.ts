@@ -1,5 +1,5 @@
 import type { ServerWritableStream } from '@grpc/grpc-js';
-import { QuillError, decodeMetadataRecordBatch, type FetchMetadataRequest__Output, type FetchMetadataResponse } from '@quill/proto';
+import { QuillError, asQuillError, decodeMetadataRecordBatch, errorMessage, type FetchMetadataRequest__Output, type FetchMetadataResponse } from '@quill/proto';
 import { CompactedError } from '@quill/raft';
 import type { Logger } from 'pino';
 import type { LevelRaftStorage } from '../raft-storage/level-raft-storage.js';
@@ -108,9 +108,9 @@ export class MetadataLogReader {
         if (!writable) await new Promise<void>((resolve) => follower.call.once('drain', () => resolve()));
       }
     } catch (error) {
-      this.logger.warn({ brokerId: follower.brokerId, err: (error as Error).message }, 'metadata stream failed');
+      this.logger.warn({ brokerId: follower.brokerId, err: errorMessage(error) }, 'metadata stream failed');
       this.followers.delete(follower);
-      follower.fail(error instanceof QuillError ? error : new QuillError('UNKNOWN_SERVER_ERROR', (error as Error).message));
+      follower.fail(asQuillError(error));
     } finally {
       follower.pumping = false;
     }
