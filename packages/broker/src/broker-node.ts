@@ -1,5 +1,5 @@
 import { Server, ServerCredentials } from '@grpc/grpc-js';
-import { ControllerClient, MetadataFollower, checkNodeIdentity, type MetadataState } from '@quill/metadata';
+import { ControllerClient, MetadataFollower, brokerEndpoint, checkNodeIdentity, type MetadataState } from '@quill/metadata';
 import {
   GRPC_CHANNEL_OPTIONS,
   QuillError,
@@ -57,7 +57,7 @@ export class BrokerNode {
       config,
       () => lifecycle?.brokerEpoch ?? -1,
       (brokerId) => {
-        const endpoint = state?.brokers.get(brokerId)?.endpoints[0];
+        const endpoint = state === undefined ? undefined : brokerEndpoint(state, brokerId);
         return endpoint === undefined ? undefined : `${endpoint.host}:${endpoint.port}`;
       },
       logger,

@@ -22,11 +22,15 @@ export { restore, snapshot } from './state/snapshot.js';
 export { canonicalMetadata } from './state/canonical.js';
 export {
   allPartitions,
+  brokerEndpoint,
   brokersSortedById,
   configEntries,
   effectiveTopicConfig,
+  isLiveBroker,
   isUsableBroker,
+  liveBrokerEndpoint,
   liveBrokers,
+  offlineReplicas,
   partitionOf,
   partitionsLedBy,
   partitionsOf,

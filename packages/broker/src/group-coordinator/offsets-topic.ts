@@ -1,4 +1,4 @@
-import type { MetadataState } from '@quill/metadata';
+import { liveBrokerEndpoint, liveBrokers, topicByName, type MetadataState } from '@quill/metadata';
 import type { CreateTopicsRequest, CreateTopicsResponse__Output, ErrorCode, FindCoordinatorResponse } from '@quill/proto';
 import { partitionForKey } from '@quill/records';
 import type { Logger } from 'pino';
@@ -31,7 +31,7 @@ export class OffsetsTopic {
   async findCoordinator(keys: readonly string[]): Promise<FindCoordinatorResponse> {
     const state = this.deps.replicas.state;
     if (state === undefined) return { error: { code: 'COORDINATOR_NOT_AVAILABLE', message: 'This broker has not loaded the cluster metadata yet.' } };
-    if (!state.topicIdsByName.has(GROUP_METADATA_TOPIC_NAME)) {
+    if (topicByName(state, GROUP_METADATA_TOPIC_NAME) === undefined) {
       try {
         await this.create(state);
       } catch (error) {
@@ -52,20 +52,17 @@ export class OffsetsTopic {
   /** The partition of the group (Kafka's toPositive(murmur2(groupId)) % partitions). */
   partitionFor(groupId: string): number {
     const state = this.deps.replicas.state;
-    const topicId = state?.topicIdsByName.get(GROUP_METADATA_TOPIC_NAME);
-    const count = topicId === undefined ? undefined : state!.topicsById.get(topicId)?.partitions.size;
+    const count = state === undefined ? undefined : topicByName(state, GROUP_METADATA_TOPIC_NAME)?.partitions.size;
     return partitionForKey(groupId, count ?? this.deps.config.offsetsTopicNumPartitions);
   }
 
   private locate(state: MetadataState, key: string): { brokerId: number; host: string; port: number } | Failure {
     if (key === '') return { code: 'INVALID_GROUP_ID', message: 'The group id must not be empty.' };
-    const topicId = state.topicIdsByName.get(GROUP_METADATA_TOPIC_NAME);
-    const topic = topicId === undefined ? undefined : state.topicsById.get(topicId);
+    const topic = topicByName(state, GROUP_METADATA_TOPIC_NAME);
     if (topic === undefined) return { code: 'COORDINATOR_NOT_AVAILABLE', message: `${GROUP_METADATA_TOPIC_NAME} is being created.` };
     const leader = topic.partitions.get(partitionForKey(key, topic.partitions.size))?.leader ?? -1;
-    const broker = state.brokers.get(leader);
-    const endpoint = broker?.endpoints[0];
-    if (leader < 0 || broker === undefined || broker.fenced || endpoint === undefined) {
+    const endpoint = liveBrokerEndpoint(state, leader);
+    if (endpoint === undefined) {
       return { code: 'COORDINATOR_NOT_AVAILABLE', message: `The coordinator partition of ${key} has no live leader.` };
     }
     return { brokerId: leader, host: endpoint.host, port: endpoint.port };
@@ -74,8 +71,7 @@ export class OffsetsTopic {
   /** Kafka creates the offsets topic on the first FindCoordinator; a concurrent creation is fine. */
   private create(state: MetadataState): Promise<void> {
     this.creatingTopic ??= (async () => {
-      const liveBrokers = [...state.brokers.values()].filter((b) => !b.fenced).length;
-      const replicationFactor = Math.max(1, Math.min(this.deps.config.offsetsTopicReplicationFactor, liveBrokers));
+      const replicationFactor = Math.max(1, Math.min(this.deps.config.offsetsTopicReplicationFactor, liveBrokers(state).length));
       const response = await this.deps.createTopics({
         topics: [
           {

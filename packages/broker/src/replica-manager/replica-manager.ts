@@ -1,4 +1,14 @@
-import { effectiveTopicConfig, partitionsOf, type MetadataState, type PartitionMetadata, type TopicMetadata } from '@quill/metadata';
+import {
+  effectiveTopicConfig,
+  partitionOf,
+  partitionsOf,
+  topicById,
+  topicByName,
+  topicsSortedByName,
+  type MetadataState,
+  type PartitionMetadata,
+  type TopicMetadata,
+} from '@quill/metadata';
 import { systemClock, type Clock, type Timer } from '@quill/clock';
 import { QuillError, type AlterPartitionRequest, type AlterPartitionResponse__Output } from '@quill/proto';
 import type { Logger } from 'pino';
@@ -106,7 +116,7 @@ export class ReplicaManager {
 
   /** The replica of the topic that has this name now (never one of an earlier topic of the same name). */
   partition(topic: string, index: number): Partition | undefined {
-    const topicId = this.metadata?.topicIdsByName.get(topic);
+    const topicId = this.topicIdOf(topic);
     return topicId === undefined ? undefined : this.hosted.get(replicaKey(topicId, topic, index))?.partition;
   }
 
@@ -124,7 +134,7 @@ export class ReplicaManager {
     const me = this.deps.config.nodeId;
     const wanted = new Set<string>();
     const toOpen: Array<{ topic: TopicMetadata; metadata: PartitionMetadata }> = [];
-    for (const topic of state.topicsById.values()) {
+    for (const topic of topicsSortedByName(state)) {
       for (const metadata of partitionsOf(topic)) {
         if (!metadata.replicas.includes(me)) continue;
         const key = replicaKey(topic.topicId, topic.name, metadata.partition);
@@ -234,14 +244,18 @@ export class ReplicaManager {
   }
 
   private hostedOrError(topic: string, index: number): Hosted {
-    const topicId = this.metadata?.topicIdsByName.get(topic);
-    return this.hostedByIdOrError(topicId, topic, index);
+    return this.hostedByIdOrError(this.topicIdOf(topic), topic, index);
+  }
+
+  /** The id of the topic that has this name now. */
+  private topicIdOf(topic: string): string | undefined {
+    return this.metadata === undefined ? undefined : topicByName(this.metadata, topic)?.topicId;
   }
 
   private hostedByIdOrError(topicId: string | undefined, topic: string, index: number): Hosted {
     const hosted = topicId === undefined ? undefined : this.hosted.get(replicaKey(topicId, topic, index));
     if (hosted !== undefined) return hosted;
-    const exists = topicId !== undefined && this.metadata?.topicsById.get(topicId)?.partitions.has(index) === true;
+    const exists = topicId !== undefined && this.metadata !== undefined && partitionOf(this.metadata, topicId, index) !== undefined;
     if (!exists) throw brokerError('UNKNOWN_TOPIC_OR_PARTITION', `This server does not host ${topic}-${index}, and it does not exist.`);
     throw brokerError('NOT_LEADER_OR_FOLLOWER', `Broker ${this.deps.config.nodeId} is not a replica of ${topic}-${index}.`);
   }
@@ -296,7 +310,7 @@ export class ReplicaManager {
   }
 
   byTopicId(topicId: string, index: number): Hosted {
-    const topic = this.metadata?.topicsById.get(topicId);
+    const topic = this.metadata === undefined ? undefined : topicById(this.metadata, topicId);
     if (topic === undefined) throw brokerError('UNKNOWN_TOPIC_ID', `Topic id ${topicId} is not known here (yet).`);
     return this.hostedByIdOrError(topicId, topic.name, index);
   }

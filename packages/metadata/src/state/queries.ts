@@ -3,6 +3,7 @@
 // matter in which order the maps were filled.
 import {
   configResourceKey,
+  type BrokerEndpoint,
   type BrokerRegistration,
   type ConfigResource,
   type MetadataState,
@@ -45,6 +46,27 @@ export function brokersSortedById(state: MetadataState): BrokerRegistration[] {
 /** Unfenced brokers, by id (including those in controlled shutdown, which still serve). */
 export function liveBrokers(state: MetadataState): BrokerRegistration[] {
   return brokersSortedById(state).filter((b) => !b.fenced);
+}
+
+/** Registered and unfenced (controlled shutdown included): the brokers a client may be sent to. */
+export function isLiveBroker(state: MetadataState, brokerId: number): boolean {
+  const broker = state.brokers.get(brokerId);
+  return broker !== undefined && !broker.fenced;
+}
+
+/** Where a registered broker is reached: its first listener. */
+export function brokerEndpoint(state: MetadataState, brokerId: number): BrokerEndpoint | undefined {
+  return state.brokers.get(brokerId)?.endpoints[0];
+}
+
+/** A broker's endpoint while it is live (registered and unfenced), else undefined. */
+export function liveBrokerEndpoint(state: MetadataState, brokerId: number): BrokerEndpoint | undefined {
+  return isLiveBroker(state, brokerId) ? brokerEndpoint(state, brokerId) : undefined;
+}
+
+/** Replicas of a partition on brokers that are not live. */
+export function offlineReplicas(state: MetadataState, partition: PartitionMetadata): number[] {
+  return partition.replicas.filter((id) => !isLiveBroker(state, id));
 }
 
 /** Brokers that may take new replicas or leaderships: unfenced and not shutting down. */

@@ -1,4 +1,4 @@
-import { partitionsOf } from '@quill/metadata';
+import { liveBrokers, offlineReplicas, partitionsOf, topicByName, topicsSortedByName } from '@quill/metadata';
 import type { BrokerHandlers, MetadataRequest__Output, MetadataResponse } from '@quill/proto';
 import { unary } from '../unary.js';
 import type { BrokerServiceContext } from './context.js';
@@ -19,10 +19,9 @@ export function metadataHandler(ctx: BrokerServiceContext): BrokerHandlers['Meta
 async function autoCreateTopics(ctx: BrokerServiceContext, request: MetadataRequest__Output): Promise<void> {
   const state = ctx.replicas.state;
   if (!ctx.config.autoCreateTopicsEnable || !request.allowAutoTopicCreation || state === undefined) return;
-  const missing = request.topics.filter((name) => !state.topicIdsByName.has(name));
+  const missing = request.topics.filter((name) => topicByName(state, name) === undefined);
   if (missing.length === 0) return;
-  const liveBrokers = [...state.brokers.values()].filter((b) => !b.fenced).length;
-  const replicationFactor = Math.max(1, Math.min(ctx.config.defaultReplicationFactor, liveBrokers));
+  const replicationFactor = Math.max(1, Math.min(ctx.config.defaultReplicationFactor, liveBrokers(state).length));
   await ctx.controller.call('CreateTopics', {
     topics: missing.map((name) => ({ name, numPartitions: ctx.config.numPartitions, replicationFactor })),
   });
@@ -32,15 +31,15 @@ async function autoCreateTopics(ctx: BrokerServiceContext, request: MetadataRequ
 function metadataResponse(ctx: BrokerServiceContext, request: MetadataRequest__Output): MetadataResponse {
   const state = ctx.replicas.state;
   if (state === undefined) return { error: { code: 'LEADER_NOT_AVAILABLE', message: 'This broker has not loaded the cluster metadata yet.' } };
-  const brokers = [...state.brokers.values()]
-    .filter((b) => !b.fenced)
-    .sort((a, b) => a.brokerId - b.brokerId)
-    .map((b) => ({ brokerId: b.brokerId, host: b.endpoints[0]?.host ?? '', port: b.endpoints[0]?.port ?? 0, ...(b.rack === undefined ? {} : { rack: b.rack }) }));
-  const live = new Set(brokers.map((b) => b.brokerId));
-  const wanted = request.allTopics || request.topics.length === 0 ? [...state.topicIdsByName.keys()].sort() : request.topics;
+  const brokers = liveBrokers(state).map((b) => ({
+    brokerId: b.brokerId,
+    host: b.endpoints[0]?.host ?? '',
+    port: b.endpoints[0]?.port ?? 0,
+    ...(b.rack === undefined ? {} : { rack: b.rack }),
+  }));
+  const wanted = request.allTopics || request.topics.length === 0 ? topicsSortedByName(state).map((t) => t.name) : request.topics;
   const topics = wanted.map((name) => {
-    const topicId = state.topicIdsByName.get(name);
-    const topic = topicId === undefined ? undefined : state.topicsById.get(topicId);
+    const topic = topicByName(state, name);
     if (topic === undefined) {
       return ctx.config.autoCreateTopicsEnable && request.allowAutoTopicCreation
         ? { name, errorCode: 'LEADER_NOT_AVAILABLE' as const, errorMessage: `Topic '${name}' is being created.` }
@@ -58,7 +57,7 @@ function metadataResponse(ctx: BrokerServiceContext, request: MetadataRequest__O
         leaderEpoch: p.leaderEpoch,
         replicas: [...p.replicas],
         isr: [...p.isr],
-        offlineReplicas: p.replicas.filter((r) => !live.has(r)),
+        offlineReplicas: offlineReplicas(state, p),
       })),
     };
   });

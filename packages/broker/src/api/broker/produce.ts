@@ -1,4 +1,5 @@
 import type { ServerDuplexStream } from '@grpc/grpc-js';
+import { topicByName } from '@quill/metadata';
 import type { BrokerHandlers, ProducePartitionResponse, ProduceRequest__Output, ProduceResponse } from '@quill/proto';
 import { brokerError } from '../../errors.js';
 import { serveInOrder } from '../in-order-stream.js';
@@ -33,7 +34,8 @@ async function produce(ctx: BrokerServiceContext, request: ProduceRequest__Outpu
         partitions: await Promise.all(
           topic.partitions.map(async (p): Promise<ProducePartitionResponse> => {
             // Checked in the same tick as the replica lookup in produce(), so no metadata change falls between.
-            const currentId = ctx.replicas.state?.topicIdsByName.get(topic.name);
+            const state = ctx.replicas.state;
+            const currentId = state === undefined ? undefined : topicByName(state, topic.name)?.topicId;
             if (topic.topicId !== '' && currentId !== undefined && currentId !== topic.topicId) {
               const error = brokerError('INCONSISTENT_TOPIC_ID', `Topic ${topic.name} is ${currentId} here, not ${topic.topicId} (deleted and re-created?).`);
               return { partition: p.partition, ...codeOf(error), baseOffset: -1, logAppendTimeMs: -1, logStartOffset: -1 };
