@@ -32,8 +32,9 @@ export function parseOffsetSpec(offset: OffsetSpec): number | 'earliest' | 'late
 
 /**
  * The partitions a consumer reads and where it stands in each. Assignment comes from
- * `consumer.assign()` today; a group coordinator will drive the same calls (issue 5). The
- * fetcher only reads this state; the consumer advances positions as messages are handled.
+ * `consumer.assign()` without a group, or from the group binding as the group assigns and revokes
+ * partitions. The fetcher only reads this state; the consumer advances positions as messages are
+ * handled.
  */
 export class SubscriptionState {
   private readonly partitions = new Map<string, PartitionState>();
