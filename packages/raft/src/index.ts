@@ -15,7 +15,6 @@ export type {
   InstallSnapshotRequest,
   InstallSnapshotResponse,
   Message,
-  MessageType,
   PreVoteRequest,
   PreVoteResponse,
   TimeoutNow,

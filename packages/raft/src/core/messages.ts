@@ -107,5 +107,3 @@ export type Message =
   | InstallSnapshotRequest
   | InstallSnapshotResponse
   | TimeoutNow;
-
-export type MessageType = Message['type'];
