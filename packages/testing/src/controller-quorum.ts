@@ -3,7 +3,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { ControllerClient } from '@quill/metadata';
 import type { DescribeQuorumResponse__Output } from '@quill/proto';
-import { freePorts } from '@quill/test-support';
+import { eventually, freePorts } from '@quill/test-support';
 import { NodeProcess } from './node-process.js';
 
 export interface ControllerQuorumOptions {
@@ -71,12 +71,13 @@ export class ControllerQuorum {
   /** Waits until some running node is the active controller, and returns its id. */
   async waitForLeader(timeoutMs = 60_000): Promise<number> {
     const deadline = Date.now() + timeoutMs;
-    for (;;) {
-      const quorum = await this.describe(Math.max(1_000, deadline - Date.now()));
-      if (quorum.error === null && quorum.leaderId > 0 && this.nodes.get(quorum.leaderId)?.running) return quorum.leaderId;
-      if (Date.now() > deadline) throw new Error('no controller leader elected in time');
-      await new Promise((resolve) => setTimeout(resolve, 20));
-    }
+    return eventually(
+      async () => {
+        const quorum = await this.describe(Math.max(1_000, deadline - Date.now()));
+        return quorum.error === null && quorum.leaderId > 0 && this.nodes.get(quorum.leaderId)?.running ? quorum.leaderId : undefined;
+      },
+      { timeoutMs, intervalMs: 20, description: 'an elected controller leader' },
+    );
   }
 
   async stop(): Promise<void> {

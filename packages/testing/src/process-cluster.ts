@@ -2,7 +2,7 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { LogLevel, Quill, type QuillConfig } from '@quill/client';
-import { freePorts } from '@quill/test-support';
+import { eventually, freePorts } from '@quill/test-support';
 import { NetnsNetwork } from './netns/netns-network.js';
 import { NodeProcess } from './node-process.js';
 import { UnsyncedFs, type CrashSummary } from './power-loss-fs/unsynced-fs.js';
@@ -260,21 +260,17 @@ export class ProcessCluster {
 
   /** Waits until `count` brokers are registered, unfenced and in the metadata a broker serves. */
   async waitForBrokers(count: number, timeoutMs = 60_000): Promise<void> {
-    const deadline = Date.now() + timeoutMs;
     const quill = this.client({ retry: { retries: 0 } });
     const admin = quill.admin();
     try {
-      for (;;) {
-        try {
+      // A broker that is not up yet refuses the call: eventually() asks again.
+      await eventually(
+        async () => {
           await admin.connect();
-          const cluster = await admin.describeCluster();
-          if (cluster.brokers.length >= count) return;
-        } catch {
-          // not up yet
-        }
-        if (Date.now() > deadline) throw new Error(`${count} brokers were not up within ${timeoutMs} ms`);
-        await new Promise((resolve) => setTimeout(resolve, 100));
-      }
+          return (await admin.describeCluster()).brokers.length >= count;
+        },
+        { timeoutMs, intervalMs: 100, description: `${count} brokers up` },
+      );
     } finally {
       await admin.disconnect();
     }

@@ -1,7 +1,13 @@
 import { ControllerClient } from '@quill/metadata';
 import type { BrokerHeartbeatResponse__Output, CreateTopicsResponse__Output, RegisterBrokerResponse__Output } from '@quill/proto';
+import { eventually } from '@quill/test-support';
 import { ControllerQuorum } from '@quill/testing';
 import { percentile } from './percentiles.js';
+
+/** How long a restarted controller has to catch up before the bench gives up, in ms. */
+const CATCH_UP_TIMEOUT_MS = 60_000;
+/** How often the bench asks the quorum again while it waits, in ms. */
+const POLL_INTERVAL_MS = 50;
 
 export interface FailoverReport {
   trials: number;
@@ -55,11 +61,11 @@ export async function benchControllerFailover(trials: number, progress: (line: s
 }
 
 async function waitCaughtUp(quorum: ControllerQuorum, id: number): Promise<void> {
-  const deadline = Date.now() + 60_000;
-  while (Date.now() < deadline) {
-    const state = await quorum.describe();
-    if (state.voters.find((v) => v.replicaId === id)?.lag === 0 && state.voters.every((v) => v.lag === 0)) return;
-    await new Promise((resolve) => setTimeout(resolve, 50));
-  }
-  throw new Error(`controller ${id} did not catch up after its restart`);
+  await eventually(
+    async () => {
+      const state = await quorum.describe();
+      return state.voters.find((v) => v.replicaId === id)?.lag === 0 && state.voters.every((v) => v.lag === 0);
+    },
+    { timeoutMs: CATCH_UP_TIMEOUT_MS, intervalMs: POLL_INTERVAL_MS, description: `controller ${id} caught up after its restart` },
+  );
 }

@@ -1,5 +1,11 @@
+import { eventually } from '@quill/test-support';
 import { ProcessCluster } from '@quill/testing';
 import { percentile } from './percentiles.js';
+
+/** How long the ISR has to return to three replicas between trials, in ms. */
+const FULL_ISR_TIMEOUT_MS = 120_000;
+/** How often the bench asks for the partition again while it waits, in ms. */
+const POLL_INTERVAL_MS = 50;
 
 export interface LeaderFailoverReport {
   trials: number;
@@ -45,12 +51,12 @@ export async function benchLeaderFailover(trials: number, progress: (line: strin
 }
 
 async function fullIsr(admin: ReturnType<ReturnType<ProcessCluster['client']>['admin']>) {
-  const deadline = Date.now() + 120_000;
-  for (;;) {
-    const metadata = await admin.fetchTopicMetadata({ topics: ['failover'] });
-    const partition = metadata.topics[0]?.partitions[0];
-    if (partition !== undefined && partition.leader > 0 && partition.isr.length === 3) return partition;
-    if (Date.now() > deadline) throw new Error('the ISR did not return to three replicas');
-    await new Promise((resolve) => setTimeout(resolve, 50));
-  }
+  return eventually(
+    async () => {
+      const metadata = await admin.fetchTopicMetadata({ topics: ['failover'] });
+      const partition = metadata.topics[0]?.partitions[0];
+      return partition !== undefined && partition.leader > 0 && partition.isr.length === 3 ? partition : undefined;
+    },
+    { timeoutMs: FULL_ISR_TIMEOUT_MS, intervalMs: POLL_INTERVAL_MS, description: 'the ISR back at three replicas' },
+  );
 }
