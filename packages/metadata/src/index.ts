@@ -62,7 +62,6 @@ export {
 // Topic configs
 export {
   TOPIC_CONFIG_DEFINITIONS,
-  TOPIC_CONFIG_KEYS,
   checkConfigValue,
   checkConfigValues,
   checkTopicConfigs,

@@ -5,8 +5,6 @@
 /** Kafka's group states, with Kafka's names (they appear in ListGroups/DescribeGroups). */
 export type GroupState = 'Empty' | 'PreparingRebalance' | 'CompletingRebalance' | 'Stable' | 'Dead';
 
-export const GROUP_STATES: readonly GroupState[] = ['Empty', 'PreparingRebalance', 'CompletingRebalance', 'Stable', 'Dead'];
-
 /** Where each state may be entered from; anything else is a coordinator bug. */
 const VALID_PREVIOUS_STATES: Record<GroupState, readonly GroupState[]> = {
   Empty: ['PreparingRebalance'],

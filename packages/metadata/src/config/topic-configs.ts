@@ -69,9 +69,6 @@ export const TOPIC_CONFIG_DEFINITIONS: Readonly<Record<string, TopicConfigDefini
   },
 } satisfies Record<string, TopicConfigDefinition>);
 
-/** The known keys, sorted. */
-export const TOPIC_CONFIG_KEYS = Object.freeze(Object.keys(TOPIC_CONFIG_DEFINITIONS).sort());
-
 const INTEGER = /^-?\d+$/;
 const DECIMAL = /^-?(\d+\.?\d*|\.\d+)([eE][-+]?\d+)?$/;
 
