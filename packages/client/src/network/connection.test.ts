@@ -140,9 +140,18 @@ describe('BrokerConnection.streamRequest (ProduceStream, FetchStream)', () => {
 
   it('pipelines requests on one stream, answers matched in order, with the client id', async () => {
     // The first requests are held longest, so they are appended last; each answer still comes
-    // back matched to its own request (by arrival the offsets would read 0 to 4).
-    let delay = 60;
-    cluster.intercept = (_node, method) => (method === 'Produce' ? (delay -= 10) : undefined);
+    // back matched to its own request (by arrival the offsets would read 0 to 4). All five are
+    // released at one moment on timers of different lengths, which fire in due order however
+    // busy the machine is.
+    let arrived = 0;
+    let releaseAll!: () => void;
+    const allArrived = new Promise<void>((resolve) => (releaseAll = resolve));
+    cluster.intercept = (_node, method) => {
+      if (method !== 'Produce') return undefined;
+      const position = arrived++;
+      if (arrived === 5) releaseAll();
+      return allArrived.then(() => new Promise<void>((resolve) => setTimeout(resolve, (4 - position) * 10)));
+    };
     const connection = open();
     const answers = await Promise.all(['a', 'b', 'c', 'd', 'e'].map((v) => produce(connection, v)));
     expect(answers.map(baseOffsetOf)).toEqual([4, 3, 2, 1, 0]);

@@ -91,8 +91,8 @@ export class ScriptedCluster {
   private topicsCreated = 0;
   readonly calls: RecordedCall[] = [];
   metadataOffset = 1;
-  /** Called first on every call; a GrpcFailure fails it, a number delays it by that many ms. */
-  intercept: ((nodeId: number, method: string, request: unknown) => GrpcFailure | number | undefined) | undefined;
+  /** Called first on every call; a GrpcFailure fails it, a number delays it by that many ms, a promise holds it until settled. */
+  intercept: ((nodeId: number, method: string, request: unknown) => GrpcFailure | number | Promise<void> | undefined) | undefined;
   onProducePartition: ProduceHook | undefined;
   /**
    * Called after a call was answered: a GrpcFailure replaces the answer the client gets, while
@@ -253,6 +253,7 @@ export class ScriptedCluster {
     this.calls.push({ nodeId, method, request, clientId: clientId === undefined ? undefined : String(clientId) });
     const intercepted = this.intercept?.(nodeId, method, request);
     if (typeof intercepted === 'number') await this.sleep(intercepted);
+    else if (intercepted instanceof Promise) await intercepted;
     else if (intercepted) return { failure: intercepted };
     try {
       const response = await answer(request);
