@@ -98,15 +98,25 @@ describe('the active controller on an idle metadata stream', () => {
     await client.call('DescribeQuorum', {});
     const active = await eventually(() => [...nodes.values()].find((n) => n.isActive));
     const applied = active.metadata.current.offset;
-    const stream = client.client(client.activeController!).FetchMetadata({ clusterId: CLUSTER, brokerId: -1, brokerEpoch: -1, fromOffset: applied + 1 });
+    // Straight to the node that is active now: the client's own idea of the active controller
+    // may be an earlier leader, which answers NOT_CONTROLLER instead of keepalives.
+    const stream = client.client(`127.0.0.1:${active.port}`).FetchMetadata({ clusterId: CLUSTER, brokerId: -1, brokerEpoch: -1, fromOffset: applied + 1 });
     const keepalives: Array<{ atMs: number; highWatermark: number }> = [];
+    const answers: string[] = [];
     stream.on('data', (message: FetchMetadataResponse__Output) => {
       if (message.payload === undefined && message.error === null) keepalives.push({ atMs: Date.now(), highWatermark: Number(message.highWatermark) });
+      else if (message.error !== null) answers.push(`${message.error.code}: ${message.error.message}`);
     });
-    stream.on('error', () => undefined);
+    stream.on('error', (error: Error) => answers.push(error.message));
     const startedMs = Date.now();
     try {
-      await eventually(() => keepalives.length >= 4, { timeoutMs: 10_000 });
+      await eventually(
+        () => {
+          if (keepalives.length >= 4) return true;
+          throw new Error(`${keepalives.length} keepalives so far; other answers: ${answers.join('; ') || 'none'}`);
+        },
+        { timeoutMs: 10_000, description: '4 keepalives' },
+      );
     } finally {
       stream.cancel();
     }
