@@ -2,13 +2,14 @@ import { ControllerClient } from '@quill/metadata';
 import { QuillError, type DescribeClusterResponse__Output, type DescribeQuorumResponse__Output } from '@quill/proto';
 import type { Argv } from 'yargs';
 import { parseAddressList } from '../parse.js';
+import { devControllerAddresses } from './dev.js';
 
 /** `quill cluster status`: the controller quorum and every broker's state. */
 export function clusterCommand(yargs: Argv): Argv {
   return yargs.command('cluster <action>', 'Inspect the cluster', (y) =>
     y
       .positional('action', { choices: ['status'] as const })
-      .option('controllers', { type: 'string', default: '127.0.0.1:9093', describe: 'controller addresses, host:port,...' })
+      .option('controllers', { type: 'string', default: devControllerAddresses().join(','), describe: 'controller addresses, host:port,... (default: those of quill dev)' })
       .option('timeout-ms', { type: 'number', default: 10_000 })
       .option('json', { type: 'boolean', default: false, describe: 'machine-readable output' }),
     async (args) => {

@@ -4,7 +4,7 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { devStatePath, requestRestart, type DevState } from './dev-control.js';
-import { devNodeArgs, restartNodeCommand, runDev, type NodeSpec, type Readiness } from './dev.js';
+import { devControllerAddresses, devNodeArgs, restartNodeCommand, runDev, type NodeSpec, type Readiness } from './dev.js';
 
 describe('quill dev node arguments', () => {
   it('tells how to start a dead node again from another terminal', () => {
@@ -22,6 +22,11 @@ describe('quill dev node arguments', () => {
       '--data-dir', path.join('/data/dev', 'node-2'),
       '--cluster-id', 'quill-dev',
     ]);
+  });
+
+  it("gives `quill cluster status` the controllers of a dev cluster on the default ports", () => {
+    expect(devControllerAddresses()).toEqual(['127.0.0.1:9102', '127.0.0.1:9103', '127.0.0.1:9104']);
+    expect(devControllerAddresses(20_000)).toEqual(['127.0.0.1:20010', '127.0.0.1:20011', '127.0.0.1:20012']);
   });
 });
 

@@ -11,6 +11,8 @@ import { runDev, type Readiness } from './dev-supervisor.js';
 export { runDev, type DevRun, type NodeSpec, type Readiness } from './dev-supervisor.js';
 
 const NODE_COUNT = 3;
+/** quill dev's first broker port; its controllers listen CONTROLLER_PORT_OFFSET above its brokers. */
+const DEV_BASE_PORT = 9092;
 const CLUSTER_ID = 'quill-dev';
 const HOST = '127.0.0.1';
 /** Controllers listen at base port + this. */
@@ -43,7 +45,7 @@ export function devCommand(yargs: Argv): Argv {
         )
         .option('base-port', {
           type: 'number',
-          default: 9092,
+          default: DEV_BASE_PORT,
           describe: `brokers listen on P..P+2 (the bootstrap is ${HOST}:P), controllers on P+${CONTROLLER_PORT_OFFSET}..P+${CONTROLLER_PORT_OFFSET + 2}`,
           coerce: basePort,
         })
@@ -106,7 +108,8 @@ function basePort(value: number | number[]): number {
 
 /** The arguments of `quill node start` for dev node `id` (1..3). */
 export function devNodeArgs(id: number, basePort: number, dataDir: string): string[] {
-  const voters = Array.from({ length: NODE_COUNT }, (_, i) => `${i + 1}@${HOST}:${basePort + CONTROLLER_PORT_OFFSET + i}`).join(',');
+  const controllers = devControllerAddresses(basePort);
+  const voters = controllers.map((address, i) => `${i + 1}@${address}`).join(',');
   return [
     'node',
     'start',
@@ -117,7 +120,7 @@ export function devNodeArgs(id: number, basePort: number, dataDir: string): stri
     '--listen',
     `${HOST}:${basePort + id - 1}`,
     '--controller-listen',
-    `${HOST}:${basePort + CONTROLLER_PORT_OFFSET + id - 1}`,
+    controllers[id - 1]!,
     '--voters',
     voters,
     '--data-dir',
@@ -180,4 +183,9 @@ async function checkReadiness(addresses: readonly string[]): Promise<Readiness> 
     answering: views.flatMap((v, i) => (v === undefined ? [] : [i + 1])),
     registered: (answers[0] ?? []).filter((id) => answers.every((listed) => listed.includes(id))).sort((a, b) => a - b),
   };
+}
+
+/** The controller addresses of a `quill dev` cluster on its default ports: what `quill cluster status` asks by default. */
+export function devControllerAddresses(basePort = DEV_BASE_PORT): string[] {
+  return Array.from({ length: NODE_COUNT }, (_, i) => `${HOST}:${basePort + CONTROLLER_PORT_OFFSET + i}`);
 }
