@@ -22,6 +22,11 @@ interface DurableWaiter {
 export class DurabilityTracker {
   private flushed: number;
   /**
+   * Under a durable policy that replaced flush=os: the log end at the change. What flush=os had
+   * acknowledged stays acknowledged (the durable end never goes back) until the fsyncs pass it.
+   */
+  private acknowledgedUnsynced = 0;
+  /**
    * Offsets each in-flight flush may raise `flushed` to. A truncation lowers them to the new log
    * end: bytes past it are new, and a sync that began before the truncation did not cover them.
    */
@@ -30,7 +35,7 @@ export class DurabilityTracker {
   private readonly listeners = new Set<(offset: number) => void>();
 
   constructor(
-    private readonly policy: FlushPolicy,
+    private policy: FlushPolicy,
     /** The log's current end offset (what flush=os counts as durable). */
     private readonly logEndOffset: () => number,
     /** Everything below this is on disk already (what the log's open synced). */
@@ -49,7 +54,15 @@ export class DurabilityTracker {
    * under the durable policies, the log end under flush=os (the OS decides).
    */
   get durableEndOffset(): number {
-    return this.policy === 'os' ? this.logEndOffset() : this.flushed;
+    return this.policy === 'os' ? this.logEndOffset() : Math.max(this.flushed, this.acknowledgedUnsynced);
+  }
+
+  /** The log's flush policy changed: what counts as durable from now on (never less than before). */
+  setPolicy(policy: FlushPolicy): void {
+    if (policy === this.policy) return;
+    if (this.policy === 'os') this.acknowledgedUnsynced = this.logEndOffset();
+    this.policy = policy;
+    this.notify();
   }
 
   /** Registers a flush that will cover the log up to `offset`, unless a truncation lowers it meanwhile. */
@@ -74,6 +87,7 @@ export class DurabilityTracker {
   /** The log now ends at `logEndOffset`: nothing at or past it counts as flushed, now or by a flush in flight. */
   truncated(logEndOffset: number): void {
     if (this.flushed > logEndOffset) this.flushed = logEndOffset;
+    if (this.acknowledgedUnsynced > logEndOffset) this.acknowledgedUnsynced = logEndOffset;
     for (const target of this.flushTargets) target.offset = Math.min(target.offset, logEndOffset);
   }
 

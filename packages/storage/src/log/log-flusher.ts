@@ -31,9 +31,9 @@ export class LogFlusher implements Flushable {
 
   constructor(
     private readonly log: FlushedLog,
-    private readonly policy: FlushPolicy,
+    private policy: FlushPolicy,
     private readonly sync: LogSync,
-    private readonly scheduler: GroupCommitScheduler,
+    private scheduler: GroupCommitScheduler,
     private readonly tracker: DurabilityTracker,
   ) {}
 
@@ -79,6 +79,15 @@ export class LogFlusher implements Flushable {
       }
     });
     return this.rollSyncs;
+  }
+
+  /**
+   * The log's flush policy or group-commit scheduler changed. Appends from now on follow the new
+   * ones; the caller flushes what came before (see PartitionLog.reconfigure).
+   */
+  reconfigure(policy: FlushPolicy, scheduler: GroupCommitScheduler): void {
+    this.policy = policy;
+    this.scheduler = scheduler;
   }
 
   /** `segment` left the log: nothing to sync in it any more. */

@@ -27,6 +27,9 @@ export class LogMaintenance {
   private readonly cleanerBackoffMs: number;
   private timers: Timer[] = [];
   private running: Promise<void> | undefined;
+  /** Logs whose configs changed: retention runs on them without waiting for the next check. */
+  private readonly retentionDue = new Set<PartitionLog>();
+  private stopped = false;
 
   constructor(private readonly options: LogMaintenanceOptions) {
     this.retentionCheckIntervalMs = options.retentionCheckIntervalMs ?? 5 * 60 * 1000;
@@ -39,6 +42,20 @@ export class LogMaintenance {
 
   remove(log: PartitionLog): void {
     this.logs.delete(log);
+    this.retentionDue.delete(log);
+  }
+
+  /**
+   * Applies new settings to a registered log (see PartitionLog.reconfigure) and runs retention on it
+   * as soon as no other pass is running, so a lowered retention.ms / retention.bytes takes effect
+   * within seconds rather than at the next periodic check. Returns that pass.
+   */
+  reconfigure(log: PartitionLog, config: Parameters<PartitionLog['reconfigure']>[0], flushScheduler?: Parameters<PartitionLog['reconfigure']>[1]): Promise<void> {
+    log.reconfigure(config, flushScheduler);
+    if (!this.logs.has(log)) return Promise.resolve();
+    if (this.stopped) return Promise.resolve();
+    this.retentionDue.add(log);
+    return this.exclusive(() => Promise.resolve());
   }
 
   start(): void {
@@ -50,6 +67,7 @@ export class LogMaintenance {
   }
 
   async stop(): Promise<void> {
+    this.stopped = true;
     for (const timer of this.timers) timer.cancel();
     this.timers = [];
     await this.running;
@@ -72,13 +90,31 @@ export class LogMaintenance {
     }
   }
 
-  /** One pass at a time: a slow clean delays the next check instead of overlapping it. */
+  /**
+   * One pass at a time: a slow clean delays the next check instead of overlapping it. Retention
+   * due on reconfigured logs runs after the pass, whichever pass it is. When a pass is running
+   * already, resolves once it (and the retention it ends with) is over.
+   */
   private async exclusive(task: () => Promise<void>): Promise<void> {
-    if (this.running !== undefined) return;
-    this.running = task().finally(() => {
+    if (this.running !== undefined) return this.running;
+    this.running = (async () => {
+      await task();
+      await this.runDueRetention();
+    })().finally(() => {
       this.running = undefined;
+      // Due after the pass's last look (reconfigured while it was finishing).
+      if (this.retentionDue.size > 0 && !this.stopped) void this.exclusive(() => Promise.resolve());
     });
     await this.running;
+  }
+
+  private async runDueRetention(): Promise<void> {
+    while (this.retentionDue.size > 0) {
+      const [log] = this.retentionDue;
+      this.retentionDue.delete(log!);
+      const registered = this.logs.get(log!);
+      if (registered !== undefined) await this.guarded(registered.log, 'retention', () => registered.log.applyRetention(registered.upperBound()));
+    }
   }
 
   private async guarded(log: PartitionLog, what: string, task: () => Promise<unknown>): Promise<void> {

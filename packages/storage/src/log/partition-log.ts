@@ -59,16 +59,18 @@ export class PartitionLog {
   cleanedUpTo = 0;
   private truncations = 0;
   readonly openReport: OpenReport;
+  private currentConfig: LogConfig;
 
   private constructor(
     readonly dir: string,
-    readonly config: LogConfig,
+    config: LogConfig,
     private readonly logger: Logger,
     scheduler: GroupCommitScheduler,
     private readonly clock: Clock,
     private readonly sync: LogSync,
     recovered: RecoveredLog,
   ) {
+    this.currentConfig = config;
     this.segments = recovered.segments;
     this.compacted = recovered.compacted;
     this.openReport = recovered.report;
@@ -92,6 +94,37 @@ export class PartitionLog {
     const recovered = await recoverLog(dir, { indexIntervalBytes: config.indexIntervalBytes, sync, logger, nowMs: () => clock.now() });
     const scheduler = options.flushScheduler ?? new GroupCommitScheduler(config.flushIntervalMs);
     return new PartitionLog(dir, config, logger, scheduler, clock, sync, recovered);
+  }
+
+  /** The settings in force (reconfigure replaces them). */
+  get config(): LogConfig {
+    return this.currentConfig;
+  }
+
+  /**
+   * Replaces the log's settings while it is open (a topic's configs changed), with the same meaning
+   * as open's `config`: keys left out take their defaults. Size and age limits apply from the next
+   * append or retention pass, index.interval.bytes from the next segment. A new flush policy or
+   * scheduler applies to appends from now on, and everything appended before is flushed at once, so
+   * nothing waits under rules that no longer hold; the durable end never goes back.
+   */
+  reconfigure(config: Partial<LogConfig>, flushScheduler?: GroupCommitScheduler): void {
+    this.throwIfUnusable();
+    const previous = this.currentConfig;
+    const next = resolveLogConfig(config);
+    this.currentConfig = next;
+    if (next.flushPolicy === previous.flushPolicy && next.flushIntervalMs === previous.flushIntervalMs) return;
+    this.durability.setPolicy(next.flushPolicy);
+    this.flusher.reconfigure(next.flushPolicy, flushScheduler ?? new GroupCommitScheduler(next.flushIntervalMs));
+    this.track(this.flushAfterReconfigure());
+  }
+
+  private async flushAfterReconfigure(): Promise<void> {
+    try {
+      await this.flusher.flushAll(this.segments);
+    } catch (error) {
+      this.fail(error);
+    }
   }
 
   private get segmentOptions(): SegmentOptions {
