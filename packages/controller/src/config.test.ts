@@ -26,4 +26,15 @@ describe('controller config', () => {
     expect(config.seed).toBe(7);
     expect(config.electionTicks).toBe(DEFAULT_CONTROLLER_CONFIG.electionTicks);
   });
+
+  it('rebalances leaders by default every 10 s above 10% and refuses a check interval or percentage out of range', () => {
+    expect(resolveControllerConfig(required)).toMatchObject({
+      autoLeaderRebalanceEnable: true,
+      leaderImbalanceCheckIntervalMs: 10_000,
+      leaderImbalancePerBrokerPercentage: 10,
+    });
+    expect(() => resolveControllerConfig({ ...required, leaderImbalanceCheckIntervalMs: 0 })).toThrow(/leader.imbalance.check.interval must be positive/);
+    expect(() => resolveControllerConfig({ ...required, leaderImbalancePerBrokerPercentage: 101 })).toThrow(/between 0 and 100/);
+    expect(() => resolveControllerConfig({ ...required, leaderImbalancePerBrokerPercentage: Number.NaN })).toThrow(/between 0 and 100/);
+  });
 });

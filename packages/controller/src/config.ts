@@ -1,3 +1,4 @@
+import { QuillError } from '@quill/proto';
 import type { Logger } from 'pino';
 import { DEFAULT_TOPIC_CREATION_POLICY, type TopicCreationPolicy } from './decisions/create-topics.js';
 
@@ -48,6 +49,15 @@ export interface ControllerConfig {
   decisionTimeoutMs: number;
   /** num.partitions, default.replication.factor and the partition cap for topics created here. */
   topicPolicy: TopicCreationPolicy;
+  /** auto.leader.rebalance.enable: the active controller gives leaderships back to preferred replicas by itself. */
+  autoLeaderRebalanceEnable: boolean;
+  /**
+   * leader.imbalance.check.interval.seconds, in ms: how often the active controller checks the
+   * leader balance (Kafka: 300 s; ours is deliberately 10 s, so leaders return soon after a restart).
+   */
+  leaderImbalanceCheckIntervalMs: number;
+  /** leader.imbalance.per.broker.percentage (Kafka's, same default): a broker not leading more than this share of the partitions it is preferred for gets them back. */
+  leaderImbalancePerBrokerPercentage: number;
   /** Seeds election jitter; defaults to one derived from the node id and the clock. */
   seed?: number;
 }
@@ -62,10 +72,21 @@ export const DEFAULT_CONTROLLER_CONFIG = {
   maxQueuedDecisions: 10_000,
   decisionTimeoutMs: 10_000,
   topicPolicy: DEFAULT_TOPIC_CREATION_POLICY,
+  autoLeaderRebalanceEnable: true,
+  leaderImbalanceCheckIntervalMs: 10_000,
+  leaderImbalancePerBrokerPercentage: 10,
 } as const satisfies Partial<ControllerConfig>;
 
 export type ControllerConfigInput = Omit<ControllerConfig, keyof typeof DEFAULT_CONTROLLER_CONFIG> & Partial<ControllerConfig>;
 
 export function resolveControllerConfig(input: ControllerConfigInput): ControllerConfig {
-  return { ...DEFAULT_CONTROLLER_CONFIG, ...input } as ControllerConfig;
+  const config = { ...DEFAULT_CONTROLLER_CONFIG, ...input } as ControllerConfig;
+  if (!(config.leaderImbalanceCheckIntervalMs > 0)) {
+    throw new QuillError('INVALID_CONFIG', `leader.imbalance.check.interval must be positive, got ${config.leaderImbalanceCheckIntervalMs} ms.`);
+  }
+  const percentage = config.leaderImbalancePerBrokerPercentage;
+  if (!(percentage >= 0 && percentage <= 100)) {
+    throw new QuillError('INVALID_CONFIG', `leader.imbalance.per.broker.percentage must be between 0 and 100, got ${percentage}.`);
+  }
+  return config;
 }

@@ -19,6 +19,8 @@ export interface ProcessClusterOptions {
   clusterId?: string;
   /** Extra options for every broker (e.g. ['--replica-lag-time-max-ms', '2000']). */
   brokerArgs?: readonly string[];
+  /** Extra options for every controller, combined nodes included (e.g. ['--auto-leader-rebalance-enable', 'false']). */
+  controllerArgs?: readonly string[];
   /** Environment for every node process (e.g. QUILL_TEST_FSYNC_LEDGER). */
   env?: NodeJS.ProcessEnv;
   /** More environment for node `id` alone (e.g. its own QUILL_TEST_FSYNC_FAULTS directory). */
@@ -134,7 +136,7 @@ export class ProcessCluster {
         : ['broker', 'start', '--controllers', voters];
       const dataDir = path.join(dataRoot, name);
       args.push('--node-id', String(id), '--listen', brokerAddress, '--data-dir', dataDir, '--cluster-id', clusterId, '--log-level', logLevel);
-      args.push(...(await peerOverrides(name, id)), ...(options.brokerArgs ?? []));
+      args.push(...(await peerOverrides(name, id)), ...(options.brokerArgs ?? []), ...(combined ? (options.controllerArgs ?? []) : []));
       const nodeEnv = { ...env, ...options.envFor?.(id) };
       nodes.set(id, { id, roles: combined ? ['broker', 'controller'] : ['broker'], process: new NodeProcess(name, args, nodeEnv, inNamespace(name)), brokerAddress, controllerAddress: combined ? voterAddresses.get(id) : undefined, dataDir });
     }
@@ -143,7 +145,7 @@ export class ProcessCluster {
         const name = controllerName(id);
         const dataDir = path.join(dataRoot, name);
         const args = ['controller', 'start', '--node-id', String(id), '--listen', voterAddresses.get(id)!, '--voters', await votersAsSeenBy(name)];
-        args.push('--data-dir', dataDir, '--cluster-id', clusterId, '--log-level', logLevel);
+        args.push('--data-dir', dataDir, '--cluster-id', clusterId, '--log-level', logLevel, ...(options.controllerArgs ?? []));
         nodes.set(id, { id, roles: ['controller'], process: new NodeProcess(name, args, { ...env, ...options.envFor?.(id) }, inNamespace(name)), brokerAddress: undefined, controllerAddress: voterAddresses.get(id), dataDir });
       }
     }

@@ -12,6 +12,36 @@ export const brokerSessionTimeoutOption = {
   describe: 'broker.session.timeout.ms: fence a broker silent this long (Kafka: 9000)',
 } as const;
 
+const MS_PER_SECOND = 1000;
+
+/** Automatic preferred-leader rebalancing, for `controller start` and `node start` with the controller role. */
+export const leaderBalanceOptions = {
+  'auto-leader-rebalance-enable': {
+    type: 'boolean',
+    default: DEFAULT_CONTROLLER_CONFIG.autoLeaderRebalanceEnable,
+    describe: 'auto.leader.rebalance.enable: the active controller gives leaderships back to preferred replicas',
+  },
+  'leader-imbalance-check-interval-seconds': {
+    type: 'number',
+    default: DEFAULT_CONTROLLER_CONFIG.leaderImbalanceCheckIntervalMs / MS_PER_SECOND,
+    describe: 'leader.imbalance.check.interval.seconds: how often the leader balance is checked, fractions allowed (Kafka: 300)',
+  },
+  'leader-imbalance-per-broker-percentage': {
+    type: 'number',
+    default: DEFAULT_CONTROLLER_CONFIG.leaderImbalancePerBrokerPercentage,
+    describe: 'leader.imbalance.per.broker.percentage: rebalance a broker not leading more than this share of the partitions it is preferred for',
+  },
+} as const;
+
+/** The controller settings `leaderBalanceOptions` parsed into. */
+export function leaderBalanceConfig(args: { autoLeaderRebalanceEnable: boolean; leaderImbalanceCheckIntervalSeconds: number; leaderImbalancePerBrokerPercentage: number }) {
+  return {
+    autoLeaderRebalanceEnable: args.autoLeaderRebalanceEnable,
+    leaderImbalanceCheckIntervalMs: args.leaderImbalanceCheckIntervalSeconds * MS_PER_SECOND,
+    leaderImbalancePerBrokerPercentage: args.leaderImbalancePerBrokerPercentage,
+  };
+}
+
 /** `quill controller start`: one controller (Raft voter) process in the foreground. */
 export function controllerCommand(yargs: Argv): Argv {
   return yargs.command('controller <action>', 'Run a controller (a voter of the metadata quorum)', (y) =>
@@ -24,6 +54,7 @@ export function controllerCommand(yargs: Argv): Argv {
       .option('cluster-id', { type: 'string', default: 'quill-local', describe: 'nodes of one cluster share it; a data dir of another cluster is refused' })
       .option('broker-session-timeout-ms', brokerSessionTimeoutOption)
       .option('snapshot-after-entries', { type: 'number', default: DEFAULT_CONTROLLER_CONFIG.snapshotAfterEntries, describe: 'snapshot and compact the Raft log after this many entries' })
+      .options(leaderBalanceOptions)
       .option('log-level', { type: 'string', describe: 'pino level (default info, or QUILL_LOG_LEVEL)' }),
     async (args) => {
       const logger = nodeLogger(args.logLevel);
@@ -36,6 +67,7 @@ export function controllerCommand(yargs: Argv): Argv {
         logger,
         brokerSessionTimeoutMs: args.brokerSessionTimeoutMs,
         snapshotAfterEntries: args.snapshotAfterEntries,
+        ...leaderBalanceConfig(args),
       });
       await runUntilSignal(() => node.stop());
     },

@@ -6,7 +6,7 @@ import type { Argv } from 'yargs';
 import { nodeLogger } from '../logger.js';
 import { parseAddressList, parseHostPort, parseVoters } from '../parse.js';
 import { runUntilSignal } from '../run-until-signal.js';
-import { brokerSessionTimeoutOption } from './controller.js';
+import { brokerSessionTimeoutOption, leaderBalanceConfig, leaderBalanceOptions } from './controller.js';
 
 const ROLES = ['broker', 'controller'] as const;
 
@@ -90,7 +90,8 @@ export function nodeCommands(yargs: Argv): Argv {
         .option('roles', { type: 'string', default: 'broker,controller', describe: 'broker, controller, or both' })
         .option('controller-listen', { type: 'string', describe: 'host:port for the controller role' })
         .option('voters', { type: 'string', demandOption: true, describe: 'the controller quorum: 1@host:port,2@host:port,3@host:port' })
-        .option('broker-session-timeout-ms', brokerSessionTimeoutOption),
+        .option('broker-session-timeout-ms', brokerSessionTimeoutOption)
+        .options(leaderBalanceOptions),
       async (args) => {
         const roles = args.roles.split(',').map((r) => r.trim());
         const unknown = roles.filter((r) => !(ROLES as readonly string[]).includes(r));
@@ -109,6 +110,7 @@ export function nodeCommands(yargs: Argv): Argv {
             dataDir: path.resolve(args.dataDir, 'controller'),
             logger,
             brokerSessionTimeoutMs: args.brokerSessionTimeoutMs,
+            ...leaderBalanceConfig(args),
           });
         }
         const broker = roles.includes('broker') ? await startBroker(args, [...voters.values()].map((a) => `${a.host}:${a.port}`)) : undefined;

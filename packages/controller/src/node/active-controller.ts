@@ -1,8 +1,10 @@
-import { QuillError } from '@quill/proto';
+import type { Clock, Timer } from '@quill/clock';
+import { ErrorCode, QuillError } from '@quill/proto';
 import type { Logger } from 'pino';
 import type { MetadataRecord, MetadataState } from '@quill/metadata';
 import type { Decision } from '../decisions/decision.js';
 import { expireBrokerSession } from '../decisions/broker-session.js';
+import { rebalanceLeaders } from '../decisions/leader-balance.js';
 import { encodeRecords, type MetadataStateMachine } from './metadata-state-machine.js';
 import type { RaftDriver } from './raft-driver.js';
 
@@ -13,7 +15,10 @@ export interface ActiveControllerSettings {
   maxQueuedDecisions: number;
   /** How long a decision may wait for the new leader to catch up or for its commit. */
   decisionTimeoutMs: number;
-  now: () => number;
+  /** auto.leader.rebalance.enable, leader.imbalance.check.interval (in ms) and leader.imbalance.per.broker.percentage. */
+  leaderBalance: { enabled: boolean; checkIntervalMs: number; imbalancePerBrokerPercentage: number };
+  /** What the session and leader-balance checks run on. */
+  clock: Clock;
   logger: Logger;
   /** How to reach the active controller, for NOT_CONTROLLER answers. */
   leaderHint: () => { leaderId: number; host: string; port: number; term: number };
@@ -24,15 +29,16 @@ export type Decide<T> = (state: MetadataState, nextOffset: number) => Decision<T
 
 /**
  * What only the active controller does: turning requests into metadata records, one decision at a
- * time so each reads the state every earlier one produced, and fencing brokers whose sessions
- * expired. Requests reaching a follower get NOT_CONTROLLER.
+ * time so each reads the state every earlier one produced, fencing brokers whose sessions expired,
+ * and giving leaderships back to preferred replicas. Requests reaching a follower get NOT_CONTROLLER.
  */
 export class ActiveController {
   private tail: Promise<unknown> = Promise.resolve();
   private queued = 0;
   private readonly lastHeartbeatMs = new Map<number, number>();
   private wasLeader = false;
-  private sessionTimer: NodeJS.Timeout | undefined;
+  private readonly timers: Timer[] = [];
+  private rebalancing = false;
   private lastCheckMs: number | undefined;
   private readonly checkPeriodMs: number;
 
@@ -46,11 +52,13 @@ export class ActiveController {
   }
 
   start(): void {
-    this.sessionTimer = setInterval(() => this.checkSessions(), this.checkPeriodMs);
+    const { clock, leaderBalance } = this.settings;
+    this.timers.push(clock.setInterval(() => this.checkSessions(), this.checkPeriodMs));
+    if (leaderBalance.enabled) this.timers.push(clock.setInterval(() => this.checkLeaderBalance(), leaderBalance.checkIntervalMs));
   }
 
   stop(): void {
-    if (this.sessionTimer !== undefined) clearInterval(this.sessionTimer);
+    for (const timer of this.timers.splice(0)) timer.cancel();
   }
 
   notController(): QuillError {
@@ -61,13 +69,13 @@ export class ActiveController {
 
   /** Records that a broker was heard from (a heartbeat or registration reached this leader). */
   touchBroker(brokerId: number): void {
-    this.lastHeartbeatMs.set(brokerId, this.settings.now());
+    this.lastHeartbeatMs.set(brokerId, this.settings.clock.now());
   }
 
   /** Whether a broker's session is alive here (it heartbeated within the session timeout). */
   sessionAlive(brokerId: number): boolean {
     const last = this.lastHeartbeatMs.get(brokerId);
-    return last !== undefined && this.settings.now() - last <= this.settings.brokerSessionTimeoutMs;
+    return last !== undefined && this.settings.clock.now() - last <= this.settings.brokerSessionTimeoutMs;
   }
 
   /**
@@ -101,10 +109,10 @@ export class ActiveController {
 
   /** A new leader decides only after applying everything committed before its term. */
   private async waitUntilCaughtUp(): Promise<void> {
-    const deadline = this.settings.now() + this.settings.decisionTimeoutMs;
+    const deadline = this.settings.clock.now() + this.settings.decisionTimeoutMs;
     while (!this.driver.canDecide) {
       if (!this.driver.isLeader) throw this.notController();
-      if (this.settings.now() > deadline) throw new QuillError('REQUEST_TIMED_OUT', 'The new active controller is still catching up.');
+      if (this.settings.clock.now() > deadline) throw new QuillError('REQUEST_TIMED_OUT', 'The new active controller is still catching up.');
       await new Promise((resolve) => setTimeout(resolve, 5));
     }
   }
@@ -124,7 +132,7 @@ export class ActiveController {
    * the queued ones are read.
    */
   checkSessions(): void {
-    const now = this.settings.now();
+    const now = this.settings.clock.now();
     const stalledMs = this.lastCheckMs === undefined ? 0 : now - this.lastCheckMs - this.checkPeriodMs;
     if (stalledMs > this.checkPeriodMs) {
       for (const [id, last] of this.lastHeartbeatMs) this.lastHeartbeatMs.set(id, last + stalledMs);
@@ -143,5 +151,24 @@ export class ActiveController {
         this.settings.logger.warn({ brokerId: broker.brokerId, err: (error as Error).message }, 'fencing failed'),
       );
     }
+  }
+
+  /**
+   * Gives leaderships back to the preferred replicas of every broker above the imbalance
+   * percentage. One check at a time: a slow commit must not queue a second identical decision.
+   */
+  checkLeaderBalance(): void {
+    if (this.rebalancing || !this.driver.isLeader || !this.driver.canDecide) return;
+    const { logger, leaderBalance } = this.settings;
+    this.rebalancing = true;
+    this.decide((state) => rebalanceLeaders(state, leaderBalance.imbalancePerBrokerPercentage))
+      .then((results) => {
+        const moved = results.filter((r) => r.errorCode === ErrorCode.NONE).map((r) => `${r.topic}-${r.partition}`);
+        if (moved.length > 0) logger.info({ partitions: moved }, 'leaders moved back to their preferred replicas');
+      })
+      .catch((error: unknown) => logger.warn({ err: (error as Error).message }, 'leader rebalance failed'))
+      .finally(() => {
+        this.rebalancing = false;
+      });
   }
 }

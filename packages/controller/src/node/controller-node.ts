@@ -1,5 +1,6 @@
 import path from 'node:path';
 import { Server, ServerCredentials } from '@grpc/grpc-js';
+import { systemClock } from '@quill/clock';
 import { GRPC_CHANNEL_OPTIONS, QuillError, loadQuillPackage, type ControllerHandlers, type RaftHandlers } from '@quill/proto';
 import type { Message } from '@quill/raft';
 import { checkNodeIdentity } from '@quill/metadata';
@@ -75,7 +76,12 @@ export class ControllerNode {
       brokerSessionTimeoutMs: config.brokerSessionTimeoutMs,
       maxQueuedDecisions: config.maxQueuedDecisions,
       decisionTimeoutMs: config.decisionTimeoutMs,
-      now: Date.now,
+      leaderBalance: {
+        enabled: config.autoLeaderRebalanceEnable,
+        checkIntervalMs: config.leaderImbalanceCheckIntervalMs,
+        imbalancePerBrokerPercentage: config.leaderImbalancePerBrokerPercentage,
+      },
+      clock: systemClock,
       logger,
       leaderHint,
     });
