@@ -67,6 +67,14 @@ export class LogManager {
     return log;
   }
 
+  /**
+   * Applies a topic's changed configs to one of its open logs (same meaning as open's `config`);
+   * a lowered retention takes effect at once. Resolves once that retention pass is over.
+   */
+  reconfigure(log: PartitionLog, config: Partial<LogConfig>): Promise<void> {
+    return this.maintenance.reconfigure(log, config, this.schedulerFor(config.flushIntervalMs ?? DEFAULT_LOG_CONFIG.flushIntervalMs));
+  }
+
   /** The directory and its topic id file are durable before any record is written in it. */
   private async create(dir: string, topicId: string): Promise<void> {
     await fs.promises.mkdir(dir);
@@ -170,6 +178,7 @@ export function logConfigFor(get: (key: string) => string | undefined, flushPoli
   assign('deleteRetentionMs', number('delete.retention.ms'));
   assign('flushIntervalMs', number('flush.interval.ms'));
   assign('minCleanableDirtyRatio', number('min.cleanable.dirty.ratio'));
+  assign('indexIntervalBytes', number('index.interval.bytes'));
   const cleanup = get('cleanup.policy');
   if (cleanup !== undefined) config.cleanupPolicy = cleanup.split(',').map((p) => p.trim()).sort().join(',') as LogConfig['cleanupPolicy'];
   return config;

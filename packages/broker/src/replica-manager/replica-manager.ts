@@ -11,6 +11,7 @@ import {
 } from '@quill/metadata';
 import { systemClock, type Clock, type Timer } from '@quill/clock';
 import { QuillError, type AlterPartitionRequest, type AlterPartitionResponse__Output } from '@quill/proto';
+import type { LogConfig } from '@quill/storage';
 import type { Logger } from 'pino';
 import type { BrokerConfig } from '../config.js';
 import { brokerError, toQuillError } from '../errors.js';
@@ -18,6 +19,7 @@ import { logConfigFor, type LogManager } from '../log-manager/log-manager.js';
 import { Purgatory } from '../purgatory/purgatory.js';
 import { Partition } from '../replication/partition.js';
 import type { EpochEndOffset } from '../replication/leader-epoch-cache.js';
+import { batchRewriteFor } from './batch-rewrite.js';
 import { DelayedFetch, DelayedProduce, type ProduceOutcome } from './delayed-produce.js';
 
 /** Where a follower replica fetches from; the replica fetcher manager implements it. */
@@ -69,6 +71,8 @@ interface Hosted {
   topic: string;
   topicId: string;
   index: number;
+  /** The log settings last applied, as JSON: a metadata change that leaves them alone reopens nothing. */
+  logConfig: string;
 }
 
 /**
@@ -134,16 +138,26 @@ export class ReplicaManager {
     const me = this.deps.config.nodeId;
     const wanted = new Set<string>();
     const toOpen: Array<{ topic: TopicMetadata; metadata: PartitionMetadata }> = [];
+    const reconfigurations: Array<Promise<void>> = [];
     for (const topic of topicsSortedByName(state)) {
+      let logConfig: Partial<LogConfig> | undefined;
       for (const metadata of partitionsOf(topic)) {
         if (!metadata.replicas.includes(me)) continue;
         const key = replicaKey(topic.topicId, topic.name, metadata.partition);
         wanted.add(key);
         const hosted = this.hosted.get(key);
-        if (hosted === undefined) toOpen.push({ topic, metadata });
-        else this.assign(hosted, metadata);
+        if (hosted === undefined) {
+          toOpen.push({ topic, metadata });
+          continue;
+        }
+        logConfig ??= this.logConfigOf(state, topic);
+        const reconfiguring = this.reconfigure(hosted, logConfig);
+        if (reconfiguring !== undefined) reconfigurations.push(reconfiguring);
+        this.assign(hosted, metadata);
       }
     }
+    // Retention passes on reconfigured logs run in the background: they must not hold up metadata.
+    void Promise.all(reconfigurations);
     if (!this.strayLogsRemoved) {
       // The first state is the metadata caught up at startup: logs it does not name are stale.
       await this.deps.logManager.removeStrayLogs((topic, index, topicId) => wanted.has(replicaKey(topicId, topic, index)));
@@ -173,10 +187,30 @@ export class ReplicaManager {
     }
   }
 
+  private logConfigOf(state: MetadataState, topic: TopicMetadata): Partial<LogConfig> {
+    return logConfigFor((k) => effectiveTopicConfig(state, topic.name, k), this.deps.config.flushPolicy);
+  }
+
+  /**
+   * Pushes a topic's changed configs to an open log of it; undefined when they did not change.
+   * A log that cannot take them (failed or closed) is left as it is: it is offline already.
+   */
+  private reconfigure(hosted: Hosted, config: Partial<LogConfig>): Promise<void> | undefined {
+    const serialized = JSON.stringify(config);
+    if (serialized === hosted.logConfig) return undefined;
+    hosted.logConfig = serialized;
+    const log = hosted.partition.log;
+    this.deps.logger.info({ partition: hosted.partition.key, config }, 'applying changed topic configs to an open log');
+    return this.deps.logManager
+      .reconfigure(log, config)
+      .then(() => this.changed(hosted.partition.key))
+      .catch((error: unknown) => this.deps.logger.warn({ partition: hosted.partition.key, err: (error as Error).message }, 'changed topic configs not applied'));
+  }
+
   private async host(state: MetadataState, topic: TopicMetadata, metadata: PartitionMetadata): Promise<Hosted> {
     const key = replicaKey(topic.topicId, topic.name, metadata.partition);
     let partition: Partition | undefined;
-    const config = logConfigFor((k) => effectiveTopicConfig(state, topic.name, k), this.deps.config.flushPolicy);
+    const config = this.logConfigOf(state, topic);
     const log = await this.deps.logManager.open(topic.name, topic.topicId, metadata.partition, config, () => partition?.highWatermark ?? 0);
     partition = new Partition(key, log, {
       brokerId: this.deps.config.nodeId,
@@ -185,7 +219,7 @@ export class ReplicaManager {
       onChange: () => this.changed(key),
       onOffline: () => this.takeOffline(key),
     });
-    const hosted: Hosted = { partition, topic: topic.name, topicId: topic.topicId, index: metadata.partition };
+    const hosted: Hosted = { partition, topic: topic.name, topicId: topic.topicId, index: metadata.partition, logConfig: JSON.stringify(config) };
     this.hosted.set(key, hosted);
     return hosted;
   }
@@ -268,7 +302,9 @@ export class ReplicaManager {
     try {
       partition = this.hostedOrError(topic, index).partition;
       minInsyncReplicas = this.minInsyncReplicas(topic);
-      info = partition.appendAsLeader(records, acks, minInsyncReplicas);
+      const metadata = this.metadata;
+      const rewrite = metadata === undefined ? {} : batchRewriteFor((k) => effectiveTopicConfig(metadata, topic, k), this.clock.now());
+      info = partition.appendAsLeader(records, acks, minInsyncReplicas, rewrite);
     } catch (error) {
       return { error: toQuillError(error), baseOffset: -1, logStartOffset: -1 };
     }

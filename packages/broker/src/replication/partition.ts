@@ -1,6 +1,6 @@
 import path from 'node:path';
 import type { QuillError } from '@quill/proto';
-import { readBatchHeader } from '@quill/records';
+import { readBatchHeader, rewriteBatches, type BatchRewrite } from '@quill/records';
 import { readOffsetCheckpoint, writeOffsetCheckpoint, type AppendInfo, type PartitionLog, type StorageError } from '@quill/storage';
 import { brokerError } from '../errors.js';
 import {
@@ -222,7 +222,7 @@ export class Partition {
    * Appends a producer's batches as leader: offsets and this leader's epoch are stamped into them.
    * With acks=all the ISR must hold at least `minInsyncReplicas` members.
    */
-  appendAsLeader(buffer: Buffer, requiredAcks: number, minInsyncReplicas: number): AppendInfo {
+  appendAsLeader(buffer: Buffer, requiredAcks: number, minInsyncReplicas: number, rewrite: BatchRewrite = {}): AppendInfo {
     const state = this.requireLeader();
     if (requiredAcks === -1 && state.isr.length < minInsyncReplicas) {
       throw brokerError(
@@ -232,7 +232,8 @@ export class Partition {
     }
     const duplicate = this.checkSequences(buffer);
     if (duplicate !== undefined) return duplicate;
-    const info = this.log.append(buffer, { assignOffsets: true, leaderEpoch: this.leaderEpoch });
+    // The topic's codec and timestamp type are applied once, here: followers copy the leader's bytes.
+    const info = this.log.append(rewriteBatches(buffer, rewrite), { assignOffsets: true, leaderEpoch: this.leaderEpoch });
     for (const header of info.batches) this.producers.update(header);
     this.updateHighWatermark();
     this.settings.onChange();
