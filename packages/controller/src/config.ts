@@ -56,7 +56,7 @@ export interface ControllerConfig {
    * leader balance (Kafka: 300 s; ours is deliberately 10 s, so leaders return soon after a restart).
    */
   leaderImbalanceCheckIntervalMs: number;
-  /** leader.imbalance.per.broker.percentage (Kafka's, same default): a broker not leading more than this share of the partitions it is preferred for gets them back. */
+  /** leader.imbalance.per.broker.percentage (Kafka's, same default): when others lead more than this share of the partitions a broker is preferred for, they go back to it. */
   leaderImbalancePerBrokerPercentage: number;
   /** Seeds election jitter; defaults to one derived from the node id and the clock. */
   seed?: number;

@@ -29,7 +29,7 @@ export const leaderBalanceOptions = {
   'leader-imbalance-per-broker-percentage': {
     type: 'number',
     default: DEFAULT_CONTROLLER_CONFIG.leaderImbalancePerBrokerPercentage,
-    describe: 'leader.imbalance.per.broker.percentage: rebalance a broker not leading more than this share of the partitions it is preferred for',
+    describe: 'leader.imbalance.per.broker.percentage: rebalance when others lead more than this share of the partitions a broker is preferred for',
   },
 } as const;
 
