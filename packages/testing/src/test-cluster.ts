@@ -79,6 +79,8 @@ export interface TestCluster {
   resume(brokerId: number): void;
   /** Network faults; throws unless started with `proxied: true` or `network: 'netns'`. */
   readonly network: ClusterNetwork;
+  /** The directory a broker keeps its logs in (one `<topic>-<partition>` directory per replica). */
+  dataDir(brokerId: number): string;
   /** Stops everything and deletes the data. */
   stop(): Promise<void>;
 }
@@ -155,6 +157,7 @@ async function startProcesses(options: StartClusterOptions): Promise<TestCluster
     pause: (id) => cluster.node(id).process.pause(),
     resume: (id) => cluster.node(id).process.resume(),
     network: clusterNetwork(options.network === 'netns' ? cluster.netns : options.proxied ? cluster.network : undefined, (id) => cluster.nameOf(id)),
+    dataDir: (id) => cluster.node(id).dataDir,
     stop: () => cluster.stop(),
   };
 }
@@ -194,6 +197,7 @@ async function startInProcess(options: StartClusterOptions): Promise<TestCluster
   const brokerDials = new Map(
     await Promise.all(brokerIds.map(async (id) => [id, await dialAll(String(id), [...controllerIds, ...brokerIds.filter((b) => b !== id)])] as const)),
   );
+  const brokerDataDir = (id: number): string => path.join(root, `broker-${id}`);
   const startBroker = (id: number): Promise<BrokerNode> =>
     BrokerNode.start({
       nodeId: id,
@@ -201,7 +205,7 @@ async function startInProcess(options: StartClusterOptions): Promise<TestCluster
       listen: { host: '127.0.0.1', port: brokerPorts.get(id)! },
       controllers: controllerIds.map((c) => brokerDials.get(id)!.get(c)!),
       ...(proxies === undefined ? {} : { peerAddressOverrides: Object.fromEntries(brokerDials.get(id)!) }),
-      dataDir: path.join(root, `broker-${id}`),
+      dataDir: brokerDataDir(id),
       logger,
     });
   const brokers = new Map<number, BrokerNode>();
@@ -233,6 +237,7 @@ async function startInProcess(options: StartClusterOptions): Promise<TestCluster
     pause: processesOnly,
     resume: processesOnly,
     network: clusterNetwork(proxies),
+    dataDir: brokerDataDir,
     stop: async () => {
       proxies?.heal();
       await Promise.all([...brokers.values()].map((b) => b.crash()));
