@@ -50,12 +50,11 @@ export class LogMaintenance {
    * as soon as no other pass is running, so a lowered retention.ms / retention.bytes takes effect
    * within seconds rather than at the next periodic check. Returns that pass.
    */
-  reconfigure(log: PartitionLog, config: Parameters<PartitionLog['reconfigure']>[0], flushScheduler?: Parameters<PartitionLog['reconfigure']>[1]): Promise<void> {
+  async reconfigure(log: PartitionLog, config: Parameters<PartitionLog['reconfigure']>[0], flushScheduler?: Parameters<PartitionLog['reconfigure']>[1]): Promise<void> {
     log.reconfigure(config, flushScheduler);
-    if (!this.logs.has(log)) return Promise.resolve();
-    if (this.stopped) return Promise.resolve();
+    if (!this.logs.has(log) || this.stopped) return;
     this.retentionDue.add(log);
-    return this.exclusive(() => Promise.resolve());
+    await this.exclusive(() => Promise.resolve());
   }
 
   start(): void {

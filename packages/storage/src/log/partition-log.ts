@@ -171,7 +171,9 @@ export class PartitionLog {
    */
   append(buffer: Buffer, options: AppendOptions): AppendInfo {
     this.throwIfUnusable();
-    const batches = splitForAppend(buffer, this.config.maxMessageBytes);
+    // As Kafka, max.message.bytes binds what a leader accepts, not what a follower copies: the
+    // leader took the batch under the limit in force then, which may since have been lowered.
+    const batches = splitForAppend(buffer, options.assignOffsets ? this.config.maxMessageBytes : Infinity);
     placeBatches(buffer, batches, this.logEndOffset, options, this.compacted);
     this.maybeRoll(buffer.length, batches[0]!.header.baseOffset);
     const segment = this.activeSegment;

@@ -50,6 +50,14 @@ describe('a log reconfigured while open', () => {
     expect(() => appendRecords(log, 1, 600)).toThrow(/max.message.bytes 500/);
   });
 
+  it('a follower copies a batch larger than a lowered max.message.bytes: the leader accepted it under the old limit', async () => {
+    const leader = await open({});
+    leader.append(encodeBatch([{ value: 'x'.repeat(600) }]), { assignOffsets: true });
+    const follower = await open({ maxMessageBytes: 500 });
+    const info = follower.append(leader.read(0).records, { assignOffsets: false });
+    expect(info.lastOffset).toBe(0);
+  });
+
   it('keys left out go back to their defaults', async () => {
     const log = await open({ retentionMs: 1_000, cleanupPolicy: 'compact' });
     log.reconfigure({});
