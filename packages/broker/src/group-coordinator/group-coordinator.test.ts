@@ -28,7 +28,7 @@ function coordinatorOn(clock: ManualClock): GroupCoordinator {
     },
     hostedPartitions: () => [][Symbol.iterator](),
     partition: (() => emptyLog) as unknown as ReplicaManager['partition'],
-    produce: () => Promise.resolve({ error: undefined, baseOffset: 0, logStartOffset: 0 }),
+    produce: () => Promise.resolve({ error: undefined, baseOffset: 0, logStartOffset: 0, logAppendTimeMs: -1 }),
   };
   const config = resolveBrokerConfig({
     nodeId: 1,

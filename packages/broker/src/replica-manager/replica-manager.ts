@@ -43,6 +43,8 @@ export interface ProduceResult {
   error: QuillError | undefined;
   baseOffset: number;
   logStartOffset: number;
+  /** The time stamped into the batches under message.timestamp.type=LogAppendTime; -1 otherwise. */
+  logAppendTimeMs: number;
 }
 
 /**
@@ -299,23 +301,25 @@ export class ReplicaManager {
     let partition: Partition;
     let info;
     let minInsyncReplicas: number;
+    let logAppendTimeMs = -1;
     try {
       partition = this.hostedOrError(topic, index).partition;
       minInsyncReplicas = this.minInsyncReplicas(topic);
       const metadata = this.metadata;
       const rewrite = metadata === undefined ? {} : batchRewriteFor((k) => effectiveTopicConfig(metadata, topic, k), this.clock.now());
+      logAppendTimeMs = rewrite.logAppendTimeMs ?? -1;
       info = partition.appendAsLeader(records, acks, minInsyncReplicas, rewrite);
     } catch (error) {
-      return { error: toQuillError(error), baseOffset: -1, logStartOffset: -1 };
+      return { error: toQuillError(error), baseOffset: -1, logStartOffset: -1, logAppendTimeMs: -1 };
     }
     const logStartOffset = partition.log.logStartOffset;
-    if (acks !== -1) return { error: undefined, baseOffset: info.firstOffset, logStartOffset };
+    if (acks !== -1) return { error: undefined, baseOffset: info.firstOffset, logStartOffset, logAppendTimeMs };
     const outcome = await new Promise<ProduceOutcome>((resolve) => {
       const waiting = new DelayedProduce(partition, partition.leaderEpoch, info.firstOffset, info.lastOffset + 1, minInsyncReplicas, resolve);
       const result = this.producePurgatory.tryCompleteElseWatch(waiting, [partition.key], timeoutMs);
       if (result === 'full') resolve({ error: brokerError('REQUEST_TIMED_OUT', 'too many produce requests are waiting for replication'), baseOffset: -1 });
     });
-    return { ...outcome, logStartOffset };
+    return { ...outcome, logStartOffset, logAppendTimeMs: outcome.error === undefined ? logAppendTimeMs : -1 };
   }
 
   /**

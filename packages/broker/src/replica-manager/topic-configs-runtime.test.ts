@@ -97,7 +97,8 @@ describe('ReplicaManager and topic configs at runtime', () => {
     const replicas = broker(clock);
     await replicas.applyMetadata(withTopic({ 'message.timestamp.type': 'LogAppendTime' }));
     clock.advance(5_000);
-    await replicas.produce('orders', 0, encodeBatch([{ value: 'v', timestamp: 42 }]), 1, 5_000);
+    const result = await replicas.produce('orders', 0, encodeBatch([{ value: 'v', timestamp: 42 }]), 1, 5_000);
+    expect(result.logAppendTimeMs).toBe(1_700_000_005_000);
     const { records } = replicas.partition('orders', 0)!.log.read(0);
     const header = readBatchHeader(records);
     expect(header.timestampType).toBe('log-append');

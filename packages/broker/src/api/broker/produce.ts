@@ -41,7 +41,7 @@ async function produce(ctx: BrokerServiceContext, request: ProduceRequest__Outpu
               return { partition: p.partition, ...codeOf(error), baseOffset: -1, logAppendTimeMs: -1, logStartOffset: -1 };
             }
             const result = await ctx.replicas.produce(topic.name, p.partition, p.records, request.acks, timeoutMs);
-            return { partition: p.partition, ...codeOf(result.error), baseOffset: result.baseOffset, logAppendTimeMs: -1, logStartOffset: result.logStartOffset };
+            return { partition: p.partition, ...codeOf(result.error), baseOffset: result.baseOffset, logAppendTimeMs: result.logAppendTimeMs, logStartOffset: result.logStartOffset };
           }),
         ),
       })),
