@@ -49,4 +49,54 @@ describe('quill CLI on a real cluster', () => {
     const deleted = await quill(['topics', 'delete', 'cli-orders']);
     expect(deleted.code, deleted.stderr).toBe(0);
   });
+
+  it('describes and alters topic configs, adds partitions and deletes a group, with one-line errors for bad input', async () => {
+    expect((await quill(['topics', 'create', 'cli-admin', '--partitions', '1', '--replication-factor', '2'])).code).toBe(0);
+    const configs = async (): Promise<Map<string, { value: string | null; source: string }>> => {
+      const run = await quill(['configs', 'describe', '--entity', 'topic', '--name', 'cli-admin', '--json']);
+      expect(run.code, run.stderr).toBe(0);
+      const parsed = JSON.parse(run.stdout) as { entity: string; name: string; configs: Array<{ name: string; value: string | null; source: string }> };
+      expect(parsed).toMatchObject({ entity: 'topic', name: 'cli-admin' });
+      return new Map(parsed.configs.map((c) => [c.name, { value: c.value, source: c.source }]));
+    };
+    // Only dynamic configs are listed: none yet.
+    expect((await configs()).has('retention.ms')).toBe(false);
+
+    const altered = await quill(['configs', 'alter', '--entity', 'topic', '--name', 'cli-admin', '--add-config', 'retention.ms=60000,cleanup.policy=compact', '--json']);
+    expect(altered.code, altered.stderr).toBe(0);
+    expect(JSON.parse(altered.stdout)).toMatchObject({ name: 'cli-admin', changes: [{ name: 'retention.ms', operation: 'set', value: '60000' }, { name: 'cleanup.policy' }] });
+    let now = await configs();
+    expect(now.get('retention.ms')).toEqual({ value: '60000', source: 'topic' });
+    expect(now.get('cleanup.policy')).toEqual({ value: 'compact', source: 'topic' });
+
+    expect((await quill(['configs', 'alter', '--name', 'cli-admin', '--delete-config', 'cleanup.policy'])).code).toBe(0);
+    now = await configs();
+    expect(now.has('cleanup.policy')).toBe(false);
+    expect(now.get('retention.ms')?.value).toBe('60000');
+
+    const unknownKey = await quill(['configs', 'alter', '--name', 'cli-admin', '--add-config', 'no.such.key=1']);
+    expect(unknownKey.code).toBe(1);
+    expect(unknownKey.stderr.trim().split('\n')).toHaveLength(1);
+    expect(unknownKey.stderr).toContain('INVALID_CONFIG');
+
+    const grown = await quill(['topics', 'alter', 'cli-admin', '--partitions', '3', '--json']);
+    expect(grown.code, grown.stderr).toBe(0);
+    expect(JSON.parse(grown.stdout)).toEqual({ topic: 'cli-admin', partitions: 3 });
+    const described = JSON.parse((await quill(['topics', 'describe', 'cli-admin', '--json'])).stdout) as { partitions: unknown[] };
+    expect(described.partitions).toHaveLength(3);
+    const fewer = await quill(['topics', 'alter', 'cli-admin', '--partitions', '2']);
+    expect(fewer.code).toBe(1);
+    expect(fewer.stderr.trim().split('\n')).toHaveLength(1);
+    expect(fewer.stderr).toContain('INVALID_PARTITIONS');
+
+    expect((await quill(['produce', 'cli-admin'], 'one\n')).code).toBe(0);
+    const consumed = await quill(['consume', 'cli-admin', '--group', 'cli-admin-group', '--from-beginning', '--max-messages', '1']);
+    expect(consumed.code, consumed.stderr).toBe(0);
+    const groupDeleted = await quill(['groups', 'delete', 'cli-admin-group', '--json']);
+    expect(groupDeleted.code, groupDeleted.stderr).toBe(0);
+    expect(JSON.parse(groupDeleted.stdout)).toEqual({ group: 'cli-admin-group', deleted: true });
+    const again = await quill(['groups', 'delete', 'cli-admin-group']);
+    expect(again.code).toBe(1);
+    expect(again.stderr.trim().split('\n')).toHaveLength(1);
+  });
 });

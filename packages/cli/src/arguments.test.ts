@@ -3,6 +3,7 @@ import { spawn } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import yargs from 'yargs';
 import { describe, expect, it } from 'vitest';
+import { configsCommand } from './commands/configs.js';
 import { consumeCommand } from './commands/consume.js';
 import { devCommand } from './commands/dev.js';
 import { produceCommand } from './commands/produce.js';
@@ -17,7 +18,7 @@ async function errorOf(argv: string[]): Promise<string> {
     .fail((message, error) => {
       throw error ?? new Error(message);
     });
-  for (const command of [devCommand, topicsCommand, produceCommand, consumeCommand]) cli = command(cli);
+  for (const command of [devCommand, topicsCommand, configsCommand, produceCommand, consumeCommand]) cli = command(cli);
   try {
     await cli.parseAsync();
   } catch (error) {
@@ -27,10 +28,14 @@ async function errorOf(argv: string[]): Promise<string> {
 }
 
 const cases: Array<[string[], string | RegExp]> = [
-  [['topics'], 'Name a topics action: create, list, describe or delete.'],
+  [['topics'], 'Name a topics action: create, list, describe, alter or delete.'],
   [['topics', 'create'], /^Not enough non-option arguments/],
   [['topics', 'create', 't', '--partitions', '0'], "--partitions must be a positive integer, got '0'."],
   [['topics', 'create', 't', '--partitions', 'many'], "--partitions must be a positive integer, got 'not a number'."],
+  [['topics', 'alter', 't', '--partitions', 'many'], "--partitions must be a positive integer, got 'not a number'."],
+  [['topics', 'alter', 't'], 'Missing required argument: partitions'],
+  [['configs', 'alter', '--name', 't', '--add-config', 'retention.ms'], "--add-config must be name=value[,name=value], got 'retention.ms'."],
+  [['configs', 'alter', '--name', 't'], 'Give --add-config name=value or --delete-config name.'],
   [['topics', 'create', 't', '--replication-factor', '1.5'], "--replication-factor must be a positive integer, got '1.5'."],
   [['topics', 'create', 't', '--partitions', '1', '--partitions', '2'], '--partitions is given more than once.'],
   [['topics', 'create', 't', '--topic-config', 'retention.ms'], "--topic-config must be name=value, got 'retention.ms'."],

@@ -68,7 +68,17 @@ export {
 
 export {
   Admin,
+  ConfigResourceTypes,
   type AdminOptions,
+  type AlterConfigOperation,
+  type AlterConfigsOptions,
+  type ConfigEntryDescription,
+  type ConfigResourceType,
+  type ConfigSourceName,
+  type CreatePartitionsOptions,
+  type DescribeConfigsOptions,
+  type DescribeConfigsResult,
+  type IncrementalAlterConfigsOptions,
   type ClusterDescription,
   type CreateTopicsOptions,
   type DeleteTopicsOptions,

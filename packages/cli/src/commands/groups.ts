@@ -25,7 +25,7 @@ export interface GroupDescriptionJson {
   }>;
 }
 
-/** `quill groups list|describe|reset-offsets`. */
+/** `quill groups list|describe|reset-offsets|delete`. */
 export function groupsCommand(yargs: Argv): Argv {
   return yargs.command('groups', 'List and describe consumer groups, reset their offsets', (y) =>
     y
@@ -81,7 +81,17 @@ export function groupsCommand(yargs: Argv): Argv {
             else writeOut(table([['TOPIC', 'PARTITION', 'NEW-OFFSET'], ...partitions.map((p) => [topic, String(p.partition), String(p.committedOffset)])]));
           }),
       )
-      .demandCommand(1, 'Name a groups action: list, describe or reset-offsets.'),
+      .command(
+        'delete <group>',
+        'Delete a group and its committed offsets (the group must have no members)',
+        (c) => adminOptions(c).positional('group', { type: 'string', demandOption: true, describe: 'the group id' }),
+        (args) =>
+          withAdmin(args, `deleting group ${args.group}`, async (admin) => {
+            await admin.deleteGroups([args.group]);
+            writeOut(args.json ? JSON.stringify({ group: args.group, deleted: true }) : `Deleted group ${args.group}.`);
+          }),
+      )
+      .demandCommand(1, 'Name a groups action: list, describe, reset-offsets or delete.'),
   );
 }
 

@@ -8,7 +8,7 @@ export interface TopicDescriptionJson {
   partitions: Array<{ partition: number; leader: number; leaderEpoch: number; replicas: number[]; isr: number[] }>;
 }
 
-/** `quill topics create|list|describe|delete`. */
+/** `quill topics create|list|describe|alter|delete`. */
 export function topicsCommand(yargs: Argv): Argv {
   return yargs.command('topics', 'Create, list, describe and delete topics', (y) =>
     y
@@ -77,6 +77,24 @@ export function topicsCommand(yargs: Argv): Argv {
           }),
       )
       .command(
+        'alter <name>',
+        'Add partitions to a topic',
+        (c) =>
+          adminOptions(c)
+            .positional('name', { type: 'string', demandOption: true, describe: 'the topic' })
+            .option('partitions', {
+              type: 'number',
+              demandOption: true,
+              describe: 'the new total number of partitions (more than today)',
+              coerce: integer('--partitions', 1),
+            }),
+        (args) =>
+          withAdmin(args, `altering topic ${args.name}`, async (admin) => {
+            await admin.createPartitions({ topicPartitions: [{ topic: args.name, count: args.partitions }] });
+            writeOut(args.json ? JSON.stringify({ topic: args.name, partitions: args.partitions }) : `Topic ${args.name} now has ${args.partitions} partitions.`);
+          }),
+      )
+      .command(
         'delete <name>',
         'Delete a topic and its data',
         (c) => adminOptions(c).positional('name', { type: 'string', demandOption: true, describe: 'the topic' }),
@@ -86,7 +104,7 @@ export function topicsCommand(yargs: Argv): Argv {
             writeOut(args.json ? JSON.stringify({ topic: args.name, deleted: true }) : `Deleted topic ${args.name}.`);
           }),
       )
-      .demandCommand(1, 'Name a topics action: create, list, describe or delete.'),
+      .demandCommand(1, 'Name a topics action: create, list, describe, alter or delete.'),
   );
 }
 

@@ -4,6 +4,14 @@ import { retryContext, type ClientContext } from '../context.js';
 import { ClusterSession } from '../cluster/cluster-session.js';
 import { isStaleMetadataError, retry } from '../retry/index.js';
 import { AdminGroups } from './groups.js';
+import { alterableConfig, configEntry, resultError } from './configs.js';
+import type {
+  AlterConfigsOptions,
+  CreatePartitionsOptions,
+  DescribeConfigsOptions,
+  DescribeConfigsResult,
+  IncrementalAlterConfigsOptions,
+} from './config-types.js';
 import type {
   FetchOffsetsOptions,
   GroupDescription,
@@ -164,6 +172,109 @@ export class Admin {
         }),
       };
     });
+  }
+
+  /**
+   * Adds partitions to topics: `count` is each topic's new total. Rejects with INVALID_PARTITIONS
+   * when a count is not above today's, UNKNOWN_TOPIC_OR_PARTITION for a missing topic.
+   */
+  async createPartitions(options: CreatePartitionsOptions): Promise<void> {
+    const signal = this.signal();
+    const { topicPartitions, validateOnly = false, timeout = DEFAULT_ADMIN_TIMEOUT_MS } = options;
+    if (topicPartitions.length === 0) return;
+    const done = new Set<string>();
+    await this.withRetry(signal, 'createPartitions', async () => {
+      const remaining = topicPartitions.filter((t) => !done.has(t.topic));
+      const response = await this.context.cluster.anyConnection().request(
+        'CreatePartitions',
+        {
+          validateOnly,
+          timeoutMs: timeout,
+          topics: remaining.map((t) => ({
+            name: t.topic,
+            count: t.count,
+            assignments: (t.assignments ?? []).map((brokerIds, i) => ({ partition: i, brokerIds })),
+          })),
+        },
+        this.requestOptions(timeout, signal),
+      );
+      let retriable: QuillError | undefined;
+      for (const result of response.topics) {
+        const code = errorInfo(result.errorCode).name;
+        // REQUEST_TIMED_OUT: the partitions exist, their leaders are not elected yet.
+        if (code === ErrorCode.NONE || code === ErrorCode.REQUEST_TIMED_OUT) done.add(result.name);
+        else {
+          const error = new QuillError(code, `cannot add partitions to topic "${result.name}": ${result.errorMessage || code}`);
+          if (!error.retriable) throw error;
+          retriable = error;
+        }
+      }
+      if (retriable) throw retriable;
+    });
+    if (!validateOnly) this.context.cluster.markStale('partitions created');
+    this.context.logger.info({ topics: [...done], validateOnly }, 'createPartitions done');
+  }
+
+  /**
+   * The configs of resources (KafkaJS's describeConfigs): each key with its value and where the
+   * value comes from. Rejects with the first resource's error (UNKNOWN_TOPIC_OR_PARTITION, ...).
+   */
+  async describeConfigs(options: DescribeConfigsOptions): Promise<DescribeConfigsResult> {
+    const signal = this.signal();
+    const response = await this.withRetry(signal, 'describeConfigs', () =>
+      this.context.cluster.anyConnection().request(
+        'DescribeConfigs',
+        { resources: options.resources.map((r) => ({ resourceType: r.type, resourceName: r.name, configNames: r.configNames ?? [] })) },
+        this.requestOptions(DEFAULT_ADMIN_TIMEOUT_MS, signal),
+      ),
+    );
+    for (const result of response.results) {
+      const error = resultError(result, 'cannot describe the configs of');
+      if (error) throw error;
+    }
+    return {
+      resources: response.results.map((r) => ({
+        resourceType: r.resourceType as DescribeConfigsResult['resources'][number]['resourceType'],
+        resourceName: r.resourceName,
+        configEntries: r.configs.map(configEntry),
+      })),
+    };
+  }
+
+  /**
+   * Replaces each resource's dynamic configs with `configEntries` (keys left out go back to their
+   * defaults), as KafkaJS's alterConfigs. Rejects with the first resource's error (INVALID_CONFIG
+   * for an unknown key or a bad value).
+   */
+  async alterConfigs(options: AlterConfigsOptions): Promise<void> {
+    const signal = this.signal();
+    const response = await this.withRetry(signal, 'alterConfigs', () =>
+      this.context.cluster.anyConnection().request(
+        'AlterConfigs',
+        {
+          validateOnly: options.validateOnly ?? false,
+          resources: options.resources.map((r) => ({
+            resourceType: r.type,
+            resourceName: r.name,
+            configs: Object.fromEntries(r.configEntries.map((c) => [c.name, c.value])),
+          })),
+        },
+        this.requestOptions(DEFAULT_ADMIN_TIMEOUT_MS, signal),
+      ),
+    );
+    this.throwFirstAlterError(response.results);
+  }
+
+  /** Per-key changes (set, delete, append, subtract); other keys keep their values. Rejects as alterConfigs. */
+  async incrementalAlterConfigs(options: IncrementalAlterConfigsOptions): Promise<void> {
+    const signal = this.signal();
+    const resources = options.resources.map((r) => ({ resourceType: r.type, resourceName: r.name, configs: r.configEntries.map(alterableConfig) }));
+    const response = await this.withRetry(signal, 'incrementalAlterConfigs', () =>
+      this.context.cluster
+        .anyConnection()
+        .request('IncrementalAlterConfigs', { validateOnly: options.validateOnly ?? false, resources }, this.requestOptions(DEFAULT_ADMIN_TIMEOUT_MS, signal)),
+    );
+    this.throwFirstAlterError(response.results);
   }
 
   /** Names of the topics in the cluster (internal topics left out). */
@@ -356,6 +467,14 @@ export class Admin {
         }
       }
     });
+  }
+
+  private throwFirstAlterError(results: Array<{ resourceName: string; errorCode: string; errorMessage: string }>): void {
+    for (const result of results) {
+      const error = resultError(result, 'cannot alter the configs of');
+      if (error) throw error;
+    }
+    this.context.logger.info({ resources: results.map((r) => r.resourceName) }, 'configs altered');
   }
 
   private signal(): AbortSignal {

@@ -1,4 +1,16 @@
 export { Admin } from './admin.js';
+export { ConfigResourceTypes } from './config-types.js';
+export type {
+  AlterConfigOperation,
+  AlterConfigsOptions,
+  ConfigEntryDescription,
+  ConfigResourceType,
+  ConfigSourceName,
+  CreatePartitionsOptions,
+  DescribeConfigsOptions,
+  DescribeConfigsResult,
+  IncrementalAlterConfigsOptions,
+} from './config-types.js';
 export type {
   AdminOptions,
   ClusterDescription,
