@@ -99,4 +99,31 @@ describe('quill CLI on a real cluster', () => {
     expect(again.code).toBe(1);
     expect(again.stderr.trim().split('\n')).toHaveLength(1);
   });
+
+  // Last: it stops a broker.
+  it('cluster health exits 0 on a healthy cluster, 1 with one line per problem once a broker is gone', async () => {
+    // The one controller of `controllers: 1` has id 101.
+    const health = (json: boolean): Promise<QuillRun> =>
+      quill(['cluster', 'health', '--controllers', cluster.node(101).controllerAddress!, ...(json ? ['--json'] : [])]);
+    const until = async (want: (run: QuillRun) => boolean): Promise<QuillRun> => {
+      for (;;) {
+        const run = await health(true);
+        if (want(run)) return run;
+      }
+    };
+    expect((await quill(['topics', 'create', 'cli-health', '--partitions', '2', '--replication-factor', '3'])).code).toBe(0);
+    const fine = await until((run) => run.code === 0);
+    expect(JSON.parse(fine.stdout)).toEqual({ healthy: true, quorumLeader: 101, problems: [] });
+
+    await cluster.node(3).process.stop();
+    type Report = { healthy: boolean; problems: Array<{ kind: string; topic?: string; broker?: number }> };
+    const sick = await until((run) => run.code === 1 && (JSON.parse(run.stdout) as Report).problems.some((p) => p.kind === 'fenced-broker'));
+    const report = JSON.parse(sick.stdout) as Report;
+    expect(report.healthy).toBe(false);
+    expect(report.problems).toContainEqual(expect.objectContaining({ kind: 'fenced-broker', broker: 3 }));
+    expect(report.problems).toContainEqual(expect.objectContaining({ kind: 'under-replicated-partition', topic: 'cli-health' }));
+    const text = await health(false);
+    expect(text.code).toBe(1);
+    expect(text.stdout.trim().split('\n')).toHaveLength(report.problems.length + 1);
+  }, 60_000);
 });

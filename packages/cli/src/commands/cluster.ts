@@ -1,18 +1,29 @@
+import type { LogLevel } from '@quill/client';
 import { ControllerClient } from '@quill/metadata';
-import { QuillError, type DescribeClusterResponse__Output, type DescribeQuorumResponse__Output } from '@quill/proto';
+import { QuillError, describeError, type DescribeClusterResponse__Output, type DescribeQuorumResponse__Output } from '@quill/proto';
 import type { Argv } from 'yargs';
+import { clientOptions, withAdmin, writeOut } from '../client-options.js';
 import { parseAddressList } from '../parse.js';
+import { clusterHealth, formatHealth, type HealthInput } from './cluster-health.js';
+import { describeTopic } from './topics.js';
 import { devControllerAddresses } from './dev.js';
 
-/** `quill cluster status`: the controller quorum and every broker's state. */
+/**
+ * `quill cluster status`: the controller quorum and every broker's state. `quill cluster health`:
+ * the problems of the cluster, one line each, exit code 1 when there is any.
+ */
 export function clusterCommand(yargs: Argv): Argv {
   return yargs.command('cluster <action>', 'Inspect the cluster', (y) =>
-    y
-      .positional('action', { choices: ['status'] as const })
+    // --bootstrap: health reads the partitions from the brokers.
+    clientOptions(y)
+      .positional('action', { choices: ['status', 'health'] as const })
       .option('controllers', { type: 'string', default: devControllerAddresses().join(','), describe: 'controller addresses, host:port,... (default: those of quill dev)' })
-      .option('timeout-ms', { type: 'number', default: 10_000 })
-      .option('json', { type: 'boolean', default: false, describe: 'machine-readable output' }),
+      .option('timeout-ms', { type: 'number', default: 10_000 }),
     async (args) => {
+      if (args.action === 'health') {
+        await health(args);
+        return;
+      }
       const client = new ControllerClient({ controllers: parseAddressList(args.controllers, '--controllers'), timeoutMs: args.timeoutMs });
       try {
         const quorum = await client.call<DescribeQuorumResponse__Output>('DescribeQuorum', {});
@@ -50,6 +61,30 @@ export function clusterCommand(yargs: Argv): Argv {
       }
     },
   );
+}
+
+async function health(args: { controllers: string; timeoutMs: number; bootstrap: string; logLevel: LogLevel | undefined; json: boolean }): Promise<void> {
+  const input: HealthInput = { quorum: { error: 'not asked' }, brokers: [], topics: [] };
+  const client = new ControllerClient({ controllers: parseAddressList(args.controllers, '--controllers'), timeoutMs: args.timeoutMs });
+  try {
+    const quorum = await client.call<DescribeQuorumResponse__Output>('DescribeQuorum', {});
+    throwIfError(quorum.error);
+    input.quorum = { leaderId: quorum.leaderId };
+    const cluster = await client.call<DescribeClusterResponse__Output>('DescribeCluster', { includeFencedBrokers: true });
+    throwIfError(cluster.error);
+    input.brokers = cluster.brokers.map((b) => ({ id: b.brokerId, fenced: b.fenced, inControlledShutdown: b.inControlledShutdown }));
+  } catch (error) {
+    // A quorum that cannot answer is the finding, not a failure of the command.
+    input.quorum = { error: describeError(error) };
+  } finally {
+    client.close();
+  }
+  await withAdmin(args, 'reading the partitions', async (admin) => {
+    input.topics = (await admin.fetchTopicMetadata()).topics.map(describeTopic);
+  });
+  const report = clusterHealth(input);
+  writeOut(args.json ? JSON.stringify(report) : formatHealth(report));
+  if (!report.healthy) process.exitCode = 1;
 }
 
 function throwIfError(error: { code: string; message: string } | null): void {
