@@ -122,6 +122,13 @@ describe('quill CLI on a real cluster', () => {
     expect(report.healthy).toBe(false);
     expect(report.problems).toContainEqual(expect.objectContaining({ kind: 'fenced-broker', broker: 3 }));
     expect(report.problems).toContainEqual(expect.objectContaining({ kind: 'under-replicated-partition', topic: 'cli-health' }));
+    const underReplicated = await quill(['topics', 'describe', '--under-replicated-partitions', '--json']);
+    expect(underReplicated.code, underReplicated.stderr).toBe(0);
+    const listed = (JSON.parse(underReplicated.stdout) as { topics: Array<{ topic: string; partitions: Array<{ isr: number[]; replicas: number[] }> }> }).topics;
+    expect(listed.find((t) => t.topic === 'cli-health')?.partitions).toHaveLength(2);
+    for (const p of listed.flatMap((t) => t.partitions)) expect(p.isr.length).toBeLessThan(p.replicas.length);
+    const unavailable = await quill(['topics', 'describe', 'cli-health', '--unavailable-partitions', '--json']);
+    expect(JSON.parse(unavailable.stdout)).toEqual({ topic: 'cli-health', partitions: [] });
     const text = await health(false);
     expect(text.code).toBe(1);
     expect(text.stdout.trim().split('\n')).toHaveLength(report.problems.length + 1);

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { findTopic } from '../client-options.js';
-import { describeTopic, formatDescription, parseConfigs } from './topics.js';
+import { describeTopic, filterPartitions, formatDescription, parseConfigs } from './topics.js';
 
 const metadata = [
   {
@@ -30,6 +30,16 @@ describe('topics describe', () => {
         '1          none    12     2,3,1     2',
       ].join('\n'),
     );
+  });
+
+  it('filters under-replicated and unavailable partitions', () => {
+    const description = describeTopic(findTopic(metadata, 'orders'));
+    const ids = (underReplicated: boolean, unavailable: boolean): number[] => filterPartitions(description, { underReplicated, unavailable }).partitions.map((p) => p.partition);
+    expect(ids(false, false)).toEqual([0, 1]);
+    expect(ids(true, false)).toEqual([1]);
+    expect(ids(false, true)).toEqual([1]);
+    const healthyOnly = { topic: 'orders', partitions: description.partitions.slice(0, 1) };
+    expect(filterPartitions(healthyOnly, { underReplicated: true, unavailable: true }).partitions).toEqual([]);
   });
 
   it('reports a missing topic', () => {

@@ -67,13 +67,29 @@ export function topicsCommand(yargs: Argv): Argv {
           }),
       )
       .command(
-        'describe <name>',
-        'Show the partitions of a topic: leader, leader epoch, replicas, in-sync replicas',
-        (c) => adminOptions(c).positional('name', { type: 'string', demandOption: true, describe: 'the topic' }),
+        'describe [name]',
+        'Show the partitions of a topic (of every topic without a name): leader, leader epoch, replicas, in-sync replicas',
+        (c) =>
+          adminOptions(c)
+            .positional('name', { type: 'string', describe: 'the topic (default: every topic)' })
+            .option('under-replicated-partitions', { type: 'boolean', default: false, describe: 'only partitions whose ISR is smaller than their replicas' })
+            .option('unavailable-partitions', { type: 'boolean', default: false, describe: 'only partitions without a leader' }),
         (args) =>
-          withAdmin(args, `describing topic ${args.name}`, async (admin) => {
-            const description = describeTopic(findTopic((await admin.fetchTopicMetadata()).topics, args.name));
-            writeOut(args.json ? JSON.stringify(description) : formatDescription(description));
+          withAdmin(args, args.name === undefined ? 'describing topics' : `describing topic ${args.name}`, async (admin) => {
+            const { topics } = await admin.fetchTopicMetadata();
+            const filter = { underReplicated: args.underReplicatedPartitions, unavailable: args.unavailablePartitions };
+            if (args.name !== undefined) {
+              const description = filterPartitions(describeTopic(findTopic(topics, args.name)), filter);
+              writeOut(args.json ? JSON.stringify(description) : formatDescription(description));
+              return;
+            }
+            const filtering = filter.underReplicated || filter.unavailable;
+            const descriptions = topics
+              .map((t) => filterPartitions(describeTopic(t), filter))
+              .filter((d) => !filtering || d.partitions.length > 0)
+              .sort((a, b) => (a.topic < b.topic ? -1 : a.topic > b.topic ? 1 : 0));
+            if (args.json) writeOut(JSON.stringify({ topics: descriptions }));
+            else if (descriptions.length > 0) writeOut(descriptions.map(formatDescription).join('\n\n'));
           }),
       )
       .command(
@@ -137,6 +153,18 @@ export function describeTopic(topic: TopicDescription): TopicDescriptionJson {
       replicas: p.replicas,
       isr: p.isr,
     })),
+  };
+}
+
+/**
+ * Only the partitions a `topics describe` filter asks for: under-replicated (ISR smaller than the
+ * replicas) or unavailable (no leader); either matches when both are given, all without a filter.
+ */
+export function filterPartitions(description: TopicDescriptionJson, filter: { underReplicated: boolean; unavailable: boolean }): TopicDescriptionJson {
+  if (!filter.underReplicated && !filter.unavailable) return description;
+  return {
+    topic: description.topic,
+    partitions: description.partitions.filter((p) => (filter.underReplicated && p.isr.length < p.replicas.length) || (filter.unavailable && p.leader < 0)),
   };
 }
 
