@@ -59,8 +59,7 @@ describe('quill CLI on a real cluster', () => {
       expect(parsed).toMatchObject({ entity: 'topic', name: 'cli-admin' });
       return new Map(parsed.configs.map((c) => [c.name, { value: c.value, source: c.source }]));
     };
-    // Only dynamic configs are listed: none yet.
-    expect((await configs()).has('retention.ms')).toBe(false);
+    expect((await configs()).get('cleanup.policy')).toEqual({ value: 'delete', source: 'default' });
 
     const altered = await quill(['configs', 'alter', '--entity', 'topic', '--name', 'cli-admin', '--add-config', 'retention.ms=60000,cleanup.policy=compact', '--json']);
     expect(altered.code, altered.stderr).toBe(0);
@@ -71,8 +70,13 @@ describe('quill CLI on a real cluster', () => {
 
     expect((await quill(['configs', 'alter', '--name', 'cli-admin', '--delete-config', 'cleanup.policy'])).code).toBe(0);
     now = await configs();
-    expect(now.has('cleanup.policy')).toBe(false);
+    expect(now.get('cleanup.policy')).toEqual({ value: 'delete', source: 'default' });
     expect(now.get('retention.ms')?.value).toBe('60000');
+
+    const unknownTopic = await quill(['configs', 'describe', '--name', 'no-such-topic', '--json']);
+    expect(unknownTopic.code).toBe(1);
+    expect(unknownTopic.stderr.trim().split('\n')).toHaveLength(1);
+    expect(unknownTopic.stderr).toContain('UNKNOWN_TOPIC_OR_PARTITION');
 
     const unknownKey = await quill(['configs', 'alter', '--name', 'cli-admin', '--add-config', 'no.such.key=1']);
     expect(unknownKey.code).toBe(1);

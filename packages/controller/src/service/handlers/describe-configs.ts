@@ -1,12 +1,10 @@
-import { configEntries, configResourceKind } from '@quill/metadata';
+import { configResourceKind, topicByName } from '@quill/metadata';
 import type { ControllerHandlers } from '@quill/proto';
 import type { ControllerServiceContext } from '../context.js';
+import { describedConfigs } from '../described-configs.js';
 import { unary } from '../unary.js';
 
-/** Every described entry is a dynamic config of its resource's own kind. */
-const SOURCE_BY_KIND = { topic: 'CONFIG_SOURCE_TOPIC', broker: 'CONFIG_SOURCE_DYNAMIC_BROKER', cluster: 'CONFIG_SOURCE_DYNAMIC_CLUSTER' } as const;
-
-/** DescribeConfigs: the dynamic configs of each resource as this node's metadata has them. */
+/** DescribeConfigs: the configs of each resource as this node's metadata has them (see describedConfigs). */
 export function describeConfigsHandler(ctx: ControllerServiceContext): ControllerHandlers['DescribeConfigs'] {
   return unary(ctx, async (call) => {
     const state = ctx.metadata.current;
@@ -15,13 +13,15 @@ export function describeConfigsHandler(ctx: ControllerServiceContext): Controlle
       if (kind === undefined) {
         return { resourceType: resource.resourceType, resourceName: resource.resourceName, errorCode: 'INVALID_REQUEST' as const, errorMessage: `Unsupported resource type ${resource.resourceType}.` };
       }
-      const entries = configEntries(state, { kind, name: resource.resourceName });
+      if (kind === 'topic' && topicByName(state, resource.resourceName) === undefined) {
+        return { resourceType: resource.resourceType, resourceName: resource.resourceName, errorCode: 'UNKNOWN_TOPIC_OR_PARTITION' as const, errorMessage: `Topic '${resource.resourceName}' does not exist.` };
+      }
       const wanted = resource.configNames.length === 0 ? undefined : new Set(resource.configNames);
       return {
         resourceType: resource.resourceType,
         resourceName: resource.resourceName,
         errorCode: 'NONE' as const,
-        configs: [...entries].filter(([name]) => wanted === undefined || wanted.has(name)).map(([name, value]) => ({ name, value, source: SOURCE_BY_KIND[kind] })),
+        configs: describedConfigs(state, kind, resource.resourceName).filter((c) => wanted === undefined || wanted.has(c.name)),
       };
     });
     return { results };
