@@ -1,3 +1,4 @@
+import { ConfigResourceTypes } from '@quill/client';
 import { ProcessCluster } from '@quill/testing';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { runQuill, type QuillRun } from './support/run-quill.js';
@@ -82,6 +83,26 @@ describe('quill CLI on a real cluster', () => {
     expect(unknownKey.code).toBe(1);
     expect(unknownKey.stderr.trim().split('\n')).toHaveLength(1);
     expect(unknownKey.stderr).toContain('INVALID_CONFIG');
+
+    // The SDK's alterConfigs replaces the whole set: keys left out go back to their defaults.
+    const admin = cluster.client().admin();
+    await admin.connect();
+    try {
+      const topic = { type: ConfigResourceTypes.TOPIC, name: 'cli-admin' };
+      const replace = { resources: [{ ...topic, configEntries: [{ name: 'segment.ms', value: '600000' }] }] };
+      const described = async (): Promise<unknown[]> =>
+        (await admin.describeConfigs({ resources: [{ ...topic, configNames: ['retention.ms', 'segment.ms'] }] })).resources[0]!.configEntries;
+      await admin.alterConfigs({ ...replace, validateOnly: true });
+      expect(await described()).toEqual([expect.objectContaining({ configName: 'retention.ms', configValue: '60000', configSource: 'topic' }), expect.objectContaining({ configName: 'segment.ms', isDefault: true })]);
+      await admin.alterConfigs(replace);
+      expect(await described()).toEqual([
+        expect.objectContaining({ configName: 'retention.ms', configSource: 'default', isDefault: true }),
+        { configName: 'segment.ms', configValue: '600000', configSource: 'topic', isDefault: false, isSensitive: false, readOnly: false },
+      ]);
+      await expect(admin.alterConfigs({ resources: [{ ...topic, configEntries: [{ name: 'segment.ms', value: 'soon' }] }] })).rejects.toMatchObject({ code: 'INVALID_CONFIG' });
+    } finally {
+      await admin.disconnect();
+    }
 
     const grown = await quill(['topics', 'alter', 'cli-admin', '--partitions', '3', '--json']);
     expect(grown.code, grown.stderr).toBe(0);
