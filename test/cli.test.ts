@@ -51,7 +51,7 @@ describe('quill CLI on a real cluster', () => {
     expect(deleted.code, deleted.stderr).toBe(0);
   });
 
-  it('describes and alters topic configs, adds partitions and deletes a group, with one-line errors for bad input', async () => {
+  it('describes and alters topic configs, with one-line errors for bad input', async () => {
     expect((await quill(['topics', 'create', 'cli-admin', '--partitions', '1', '--replication-factor', '2'])).code).toBe(0);
     const configs = async (): Promise<Map<string, { value: string | null; source: string }>> => {
       const run = await quill(['configs', 'describe', '--entity', 'topic', '--name', 'cli-admin', '--json']);
@@ -104,18 +104,22 @@ describe('quill CLI on a real cluster', () => {
       await admin.disconnect();
     }
 
-    const grown = await quill(['topics', 'alter', 'cli-admin', '--partitions', '3', '--json']);
+  });
+
+  it('adds partitions to a topic and deletes a group, with one-line errors for bad input', async () => {
+    expect((await quill(['topics', 'create', 'cli-admin-grow', '--partitions', '1', '--replication-factor', '2'])).code).toBe(0);
+    const grown = await quill(['topics', 'alter', 'cli-admin-grow', '--partitions', '3', '--json']);
     expect(grown.code, grown.stderr).toBe(0);
-    expect(JSON.parse(grown.stdout)).toEqual({ topic: 'cli-admin', partitions: 3 });
-    const described = JSON.parse((await quill(['topics', 'describe', 'cli-admin', '--json'])).stdout) as { partitions: unknown[] };
+    expect(JSON.parse(grown.stdout)).toEqual({ topic: 'cli-admin-grow', partitions: 3 });
+    const described = JSON.parse((await quill(['topics', 'describe', 'cli-admin-grow', '--json'])).stdout) as { partitions: unknown[] };
     expect(described.partitions).toHaveLength(3);
-    const fewer = await quill(['topics', 'alter', 'cli-admin', '--partitions', '2']);
+    const fewer = await quill(['topics', 'alter', 'cli-admin-grow', '--partitions', '2']);
     expect(fewer.code).toBe(1);
     expect(fewer.stderr.trim().split('\n')).toHaveLength(1);
     expect(fewer.stderr).toContain('INVALID_PARTITIONS');
 
-    expect((await quill(['produce', 'cli-admin'], 'one\n')).code).toBe(0);
-    const consumed = await quill(['consume', 'cli-admin', '--group', 'cli-admin-group', '--from-beginning', '--max-messages', '1']);
+    expect((await quill(['produce', 'cli-admin-grow'], 'one\n')).code).toBe(0);
+    const consumed = await quill(['consume', 'cli-admin-grow', '--group', 'cli-admin-group', '--from-beginning', '--max-messages', '1']);
     expect(consumed.code, consumed.stderr).toBe(0);
     const groupDeleted = await quill(['groups', 'delete', 'cli-admin-group', '--json']);
     expect(groupDeleted.code, groupDeleted.stderr).toBe(0);
@@ -123,6 +127,20 @@ describe('quill CLI on a real cluster', () => {
     const again = await quill(['groups', 'delete', 'cli-admin-group']);
     expect(again.code).toBe(1);
     expect(again.stderr.trim().split('\n')).toHaveLength(1);
+  });
+
+  it("alters and describes a broker's dynamic configs", async () => {
+    const set = await quill(['configs', 'alter', '--entity', 'broker', '--name', '1', '--add-config', 'retention.ms=120000', '--json']);
+    expect(set.code, set.stderr).toBe(0);
+    expect(JSON.parse(set.stdout)).toEqual({ entity: 'broker', name: '1', changes: [{ name: 'retention.ms', operation: 'set', value: '120000' }] });
+    const described = await quill(['configs', 'describe', '--entity', 'broker', '--name', '1', '--json']);
+    expect(described.code, described.stderr).toBe(0);
+    expect(JSON.parse(described.stdout)).toEqual({
+      entity: 'broker',
+      name: '1',
+      configs: [{ name: 'retention.ms', value: '120000', source: 'dynamic-broker', readOnly: false, sensitive: false }],
+    });
+    expect((await quill(['configs', 'alter', '--entity', 'broker', '--name', '1', '--delete-config', 'retention.ms'])).code).toBe(0);
   });
 
   // Last: it stops a broker.

@@ -4,29 +4,33 @@ import { adminOptions, single, withAdmin, writeOut } from '../client-options.js'
 
 /** `configs describe --json`: exactly this shape. */
 export interface ConfigsDescriptionJson {
-  entity: 'topic';
+  entity: ConfigEntity;
   name: string;
   configs: Array<{ name: string; value: string | null; source: string; readOnly: boolean; sensitive: boolean }>;
 }
 
-/** `quill configs describe|alter --entity topic --name T`. */
+export type ConfigEntity = 'topic' | 'broker';
+
+const RESOURCE_TYPES = { topic: ConfigResourceTypes.TOPIC, broker: ConfigResourceTypes.BROKER } as const;
+
+/** `quill configs describe|alter --entity topic|broker --name T|ID`. */
 export function configsCommand(yargs: Argv): Argv {
-  return yargs.command('configs', "Show and change a topic's configs", (y) =>
+  return yargs.command('configs', "Show and change a topic's or a broker's configs", (y) =>
     y
       .command(
         'describe',
-        "Show a topic's configs, each with its value and where it comes from",
+        "Show a topic's or a broker's configs, each with its value and where it comes from",
         (c) => entityOptions(adminOptions(c)),
         (args) =>
-          withAdmin(args, `describing the configs of topic ${args.name}`, async (admin) => {
-            const { resources } = await admin.describeConfigs({ resources: [{ type: ConfigResourceTypes.TOPIC, name: args.name }] });
-            const description = describeConfigs(args.name, resources[0]?.configEntries ?? []);
+          withAdmin(args, `describing the configs of ${args.entity} ${args.name}`, async (admin) => {
+            const { resources } = await admin.describeConfigs({ resources: [{ type: RESOURCE_TYPES[args.entity], name: args.name }] });
+            const description = describeConfigs(args.entity, args.name, resources[0]?.configEntries ?? []);
             writeOut(args.json ? JSON.stringify(description) : formatConfigs(description));
           }),
       )
       .command(
         'alter',
-        "Set or delete some of a topic's configs (the others keep their values)",
+        "Set or delete some of a topic's or a broker's configs (the others keep their values)",
         (c) =>
           entityOptions(adminOptions(c))
             .option('add-config', {
@@ -44,11 +48,11 @@ export function configsCommand(yargs: Argv): Argv {
             // Refuse malformed changes before connecting.
             .check((a) => configChanges(strings(a.addConfig), strings(a.deleteConfig)).length > 0),
         (args) =>
-          withAdmin(args, `altering the configs of topic ${args.name}`, async (admin) => {
+          withAdmin(args, `altering the configs of ${args.entity} ${args.name}`, async (admin) => {
             const changes = configChanges(args.addConfig ?? [], args.deleteConfig ?? []);
-            await admin.incrementalAlterConfigs({ resources: [{ type: ConfigResourceTypes.TOPIC, name: args.name, configEntries: changes }] });
-            if (args.json) writeOut(JSON.stringify({ entity: 'topic', name: args.name, changes: changes.map((c) => ({ name: c.name, operation: c.operation, value: c.value ?? null })) }));
-            else writeOut(`Altered the configs of topic ${args.name}.`);
+            await admin.incrementalAlterConfigs({ resources: [{ type: RESOURCE_TYPES[args.entity], name: args.name, configEntries: changes }] });
+            if (args.json) writeOut(JSON.stringify({ entity: args.entity, name: args.name, changes: changes.map((c) => ({ name: c.name, operation: c.operation, value: c.value ?? null })) }));
+            else writeOut(`Altered the configs of ${args.entity} ${args.name}.`);
           }),
       )
       .demandCommand(1, 'Name a configs action: describe or alter.'),
@@ -62,8 +66,8 @@ function strings(value: unknown): string[] {
 
 function entityOptions<T>(y: Argv<T>) {
   return y
-    .option('entity', { choices: ['topic'] as const, default: 'topic' as const, describe: 'the kind of resource' })
-    .option('name', { type: 'string', demandOption: true, describe: 'the topic', coerce: single<string>('--name') });
+    .option('entity', { choices: ['topic', 'broker'] as const, default: 'topic' as const, describe: 'the kind of resource' })
+    .option('name', { type: 'string', demandOption: true, describe: 'the topic, or the broker id', coerce: single<string>('--name') });
 }
 
 /**
@@ -90,10 +94,10 @@ export function configChanges(add: string[], remove: string[]): AlterConfigOpera
   return changes;
 }
 
-/** The `--json` form of a topic's configs, sorted by name. */
-export function describeConfigs(name: string, entries: ConfigEntryDescription[]): ConfigsDescriptionJson {
+/** The `--json` form of a resource's configs, sorted by name. */
+export function describeConfigs(entity: ConfigEntity, name: string, entries: ConfigEntryDescription[]): ConfigsDescriptionJson {
   return {
-    entity: 'topic',
+    entity,
     name,
     configs: entries
       .map((e) => ({ name: e.configName, value: e.configValue, source: e.configSource, readOnly: e.readOnly, sensitive: e.isSensitive }))
@@ -104,5 +108,5 @@ export function describeConfigs(name: string, entries: ConfigEntryDescription[])
 /** The human form: one `name=value (source)` line per config. */
 export function formatConfigs(description: ConfigsDescriptionJson): string {
   const lines = description.configs.map((c) => `  ${c.name}=${c.sensitive ? '(sensitive)' : (c.value ?? '')} (${c.source})`);
-  return [`Configs of topic ${description.name}:`, ...lines].join('\n');
+  return [`Configs of ${description.entity} ${description.name}:`, ...lines].join('\n');
 }
