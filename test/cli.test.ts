@@ -172,6 +172,10 @@ describe('quill CLI on a real cluster', () => {
     for (const p of listed.flatMap((t) => t.partitions)) expect(p.isr.length).toBeLessThan(p.replicas.length);
     const unavailable = await quill(['topics', 'describe', 'cli-health', '--unavailable-partitions', '--json']);
     expect(JSON.parse(unavailable.stdout)).toEqual({ topic: 'cli-health', partitions: [] });
+    expect((await quill(['configs', 'alter', '--name', 'cli-health', '--add-config', 'min.insync.replicas=2'])).code).toBe(0);
+    const atMinIsr = await quill(['topics', 'describe', 'cli-health', '--at-min-isr-partitions', '--json']);
+    expect(atMinIsr.code, atMinIsr.stderr).toBe(0);
+    expect((JSON.parse(atMinIsr.stdout) as { partitions: Array<{ isr: number[] }> }).partitions.map((p) => p.isr.length)).toEqual([2, 2]);
     const text = await health(false);
     expect(text.code).toBe(1);
     expect(text.stdout.trim().split('\n')).toHaveLength(report.problems.length + 1);

@@ -32,12 +32,14 @@ describe('topics describe', () => {
     );
   });
 
-  it('filters under-replicated and unavailable partitions', () => {
+  it('filters under-replicated, unavailable and at-min-ISR partitions', () => {
     const description = describeTopic(findTopic(metadata, 'orders'));
     const ids = (underReplicated: boolean, unavailable: boolean): number[] => filterPartitions(description, { underReplicated, unavailable }).partitions.map((p) => p.partition);
     expect(ids(false, false)).toEqual([0, 1]);
     expect(ids(true, false)).toEqual([1]);
     expect(ids(false, true)).toEqual([1]);
+    expect(filterPartitions(description, { underReplicated: false, unavailable: false, minIsr: 1 }).partitions.map((p) => p.partition)).toEqual([1]);
+    expect(filterPartitions(description, { underReplicated: false, unavailable: false, minIsr: 3 }).partitions.map((p) => p.partition)).toEqual([0]);
     const healthyOnly = { topic: 'orders', partitions: description.partitions.slice(0, 1) };
     expect(filterPartitions(healthyOnly, { underReplicated: true, unavailable: true }).partitions).toEqual([]);
   });

@@ -1,4 +1,4 @@
-import { QuillError, type TopicDescription } from '@quill/client';
+import { ConfigResourceTypes, QuillError, type Admin, type TopicDescription } from '@quill/client';
 import type { Argv } from 'yargs';
 import { adminOptions, findTopic, integer, withAdmin, writeOut } from '../client-options.js';
 
@@ -73,19 +73,25 @@ export function topicsCommand(yargs: Argv): Argv {
           adminOptions(c)
             .positional('name', { type: 'string', describe: 'the topic (default: every topic)' })
             .option('under-replicated-partitions', { type: 'boolean', default: false, describe: 'only partitions whose ISR is smaller than their replicas' })
-            .option('unavailable-partitions', { type: 'boolean', default: false, describe: 'only partitions without a leader' }),
+            .option('unavailable-partitions', { type: 'boolean', default: false, describe: 'only partitions without a leader' })
+            .option('at-min-isr-partitions', { type: 'boolean', default: false, describe: "only partitions whose ISR is exactly the topic's min.insync.replicas" }),
         (args) =>
           withAdmin(args, args.name === undefined ? 'describing topics' : `describing topic ${args.name}`, async (admin) => {
             const { topics } = await admin.fetchTopicMetadata();
-            const filter = { underReplicated: args.underReplicatedPartitions, unavailable: args.unavailablePartitions };
+            const minIsr = args.atMinIsrPartitions ? await minInsyncReplicas(admin, args.name === undefined ? topics.map((t) => t.name) : [args.name]) : undefined;
+            const filter = (topic: string): PartitionFilter => ({
+              underReplicated: args.underReplicatedPartitions,
+              unavailable: args.unavailablePartitions,
+              ...(minIsr === undefined ? {} : { minIsr: minIsr.get(topic) ?? 1 }),
+            });
             if (args.name !== undefined) {
-              const description = filterPartitions(describeTopic(findTopic(topics, args.name)), filter);
+              const description = filterPartitions(describeTopic(findTopic(topics, args.name)), filter(args.name));
               writeOut(args.json ? JSON.stringify(description) : formatDescription(description));
               return;
             }
-            const filtering = filter.underReplicated || filter.unavailable;
+            const filtering = args.underReplicatedPartitions || args.unavailablePartitions || args.atMinIsrPartitions;
             const descriptions = topics
-              .map((t) => filterPartitions(describeTopic(t), filter))
+              .map((t) => filterPartitions(describeTopic(t), filter(t.name)))
               .filter((d) => !filtering || d.partitions.length > 0)
               .sort((a, b) => (a.topic < b.topic ? -1 : a.topic > b.topic ? 1 : 0));
             if (args.json) writeOut(JSON.stringify({ topics: descriptions }));
@@ -156,16 +162,36 @@ export function describeTopic(topic: TopicDescription): TopicDescriptionJson {
   };
 }
 
+/** The `topics describe` filters; `minIsr` (the topic's min.insync.replicas) is set for --at-min-isr-partitions. */
+export interface PartitionFilter {
+  underReplicated: boolean;
+  unavailable: boolean;
+  minIsr?: number;
+}
+
 /**
  * Only the partitions a `topics describe` filter asks for: under-replicated (ISR smaller than the
- * replicas) or unavailable (no leader); either matches when both are given, all without a filter.
+ * replicas), unavailable (no leader) or at min ISR (ISR size equal to min.insync.replicas); any
+ * matches when several are given, all without a filter.
  */
-export function filterPartitions(description: TopicDescriptionJson, filter: { underReplicated: boolean; unavailable: boolean }): TopicDescriptionJson {
-  if (!filter.underReplicated && !filter.unavailable) return description;
+export function filterPartitions(description: TopicDescriptionJson, filter: PartitionFilter): TopicDescriptionJson {
+  const { underReplicated, unavailable, minIsr } = filter;
+  if (!underReplicated && !unavailable && minIsr === undefined) return description;
   return {
     topic: description.topic,
-    partitions: description.partitions.filter((p) => (filter.underReplicated && p.isr.length < p.replicas.length) || (filter.unavailable && p.leader < 0)),
+    partitions: description.partitions.filter(
+      (p) => (underReplicated && p.isr.length < p.replicas.length) || (unavailable && p.leader < 0) || (minIsr !== undefined && p.isr.length === minIsr),
+    ),
   };
+}
+
+/** Each topic's min.insync.replicas as it applies (its own, the cluster default or the built-in one). */
+async function minInsyncReplicas(admin: Admin, topics: string[]): Promise<Map<string, number>> {
+  if (topics.length === 0) return new Map();
+  const { resources } = await admin.describeConfigs({
+    resources: topics.map((name) => ({ type: ConfigResourceTypes.TOPIC, name, configNames: ['min.insync.replicas'] })),
+  });
+  return new Map(resources.map((r) => [r.resourceName, Number(r.configEntries[0]?.configValue ?? '1')]));
 }
 
 /** The human form of `topics describe`: a header line and one aligned row per partition. */
