@@ -4,11 +4,8 @@ import path from 'node:path';
 import { ManualClock } from '@quill/clock';
 import { EMPTY_METADATA_STATE, applyRecords, partitionRecord, registerBrokerRecord, topicRecord } from '@quill/metadata';
 import type { AlterPartitionRequest, AlterPartitionResponse__Output } from '@quill/proto';
-import { pino } from 'pino';
 import { afterEach, describe, expect, it } from 'vitest';
-import { resolveBrokerConfig } from '../config.js';
-import { LogManager } from '../log-manager/log-manager.js';
-import { ReplicaManager } from './replica-manager.js';
+import { replicaManagerOnDisk } from '../test-support/replica-manager-on-disk.js';
 
 // The leader's ISR check on a manual clock: a follower that never fetches leaves the ISR once it
 // has lagged more than replica.lag.time.max.ms, and not a moment earlier.
@@ -17,7 +14,6 @@ const LEADER = 1;
 const FOLLOWER = 2;
 const TOPIC_ID = 'AAAAAAAAAAAAAAAAAAAAAA';
 const LAG_MS = 10_000;
-const logger = pino({ level: 'silent' });
 
 describe('ReplicaManager ISR check', () => {
   const cleanups: Array<() => Promise<void>> = [];
@@ -30,22 +26,10 @@ describe('ReplicaManager ISR check', () => {
     cleanups.push(async () => fs.rmSync(dataDir, { recursive: true, force: true }));
     const clock = new ManualClock(1_000_000);
     const proposals: AlterPartitionRequest[] = [];
-    const config = resolveBrokerConfig({
+    const { replicas, stop } = replicaManagerOnDisk({
       nodeId: LEADER,
-      clusterId: 'c',
-      listen: { host: '127.0.0.1', port: 0 },
-      controllers: [],
       dataDir,
-      flushPolicy: 'os',
-      replicaLagTimeMaxMs: LAG_MS,
-    });
-    const logs = new LogManager(dataDir, logger, 60_000);
-    const replicas = new ReplicaManager({
-      config,
-      logManager: logs,
-      logger,
-      fetching: { follow: () => undefined, unfollow: () => undefined },
-      brokerEpoch: () => 1,
+      config: { replicaLagTimeMaxMs: LAG_MS },
       alterPartition: (request) => {
         proposals.push(request);
         // Never answered: the proposal stays in flight, so it is made once.
@@ -53,10 +37,7 @@ describe('ReplicaManager ISR check', () => {
       },
       clock,
     });
-    cleanups.push(async () => {
-      await replicas.stop();
-      await logs.stop();
-    });
+    cleanups.push(stop);
     const state = applyRecords(
       EMPTY_METADATA_STATE,
       [

@@ -3,12 +3,10 @@ import os from 'node:os';
 import path from 'node:path';
 import { EMPTY_METADATA_STATE, applyRecords, partitionRecord, registerBrokerRecord, removeTopicRecord, topicRecord, type MetadataState } from '@quill/metadata';
 import { decodeBatches, encodeBatch } from '@quill/records';
-import { pino } from 'pino';
 import { afterEach, describe, expect, it } from 'vitest';
-import { resolveBrokerConfig } from '../config.js';
-import { LogManager } from '../log-manager/log-manager.js';
 import type { Partition } from '../replication/partition.js';
-import { ReplicaManager } from './replica-manager.js';
+import { replicaManagerOnDisk } from '../test-support/replica-manager-on-disk.js';
+import type { ReplicaManager } from './replica-manager.js';
 
 // The replica lifecycle against real logs and real metadata records: what a broker hosts after
 // the metadata changes that reach it in one reconcile (a paused broker, a snapshot catch-up).
@@ -16,7 +14,6 @@ import { ReplicaManager } from './replica-manager.js';
 const BROKER = 1;
 const OLD_ID = 'AAAAAAAAAAAAAAAAAAAAAA';
 const NEW_ID = 'BBBBBBBBBBBBBBBBBBBBBB';
-const logger = pino({ level: 'silent' });
 
 function topicRecords(name: string, topicId: string) {
   return [topicRecord(name, topicId), partitionRecord({ topicId, partition: 0, replicas: [BROKER], isr: [BROKER], leader: BROKER, leaderEpoch: 0, partitionEpoch: 0 })];
@@ -29,21 +26,9 @@ describe('ReplicaManager replica lifecycle', () => {
   });
 
   function brokerWith(dataDir: string): ReplicaManager {
-    const config = resolveBrokerConfig({ nodeId: BROKER, clusterId: 'c', listen: { host: '127.0.0.1', port: 0 }, controllers: [], dataDir, flushPolicy: 'os' });
-    const logs = new LogManager(dataDir, logger, 60_000);
-    const replicas = new ReplicaManager({
-      config,
-      logManager: logs,
-      logger,
-      // One broker, the leader of everything: nothing to fetch, no ISR to change.
-      fetching: { follow: () => undefined, unfollow: () => undefined },
-      brokerEpoch: () => 1,
-      alterPartition: () => Promise.reject(new Error('a single-replica partition has no ISR to change')),
-    });
-    cleanups.push(async () => {
-      await replicas.stop();
-      await logs.stop();
-    });
+    // One broker, the leader of everything: nothing to fetch, no ISR to change.
+    const { replicas, stop } = replicaManagerOnDisk({ nodeId: BROKER, dataDir });
+    cleanups.push(stop);
     return replicas;
   }
 

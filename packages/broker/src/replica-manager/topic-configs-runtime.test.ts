@@ -5,18 +5,15 @@ import { ManualClock } from '@quill/clock';
 import { EMPTY_METADATA_STATE, applyRecords, configRecord, partitionRecord, registerBrokerRecord, topicRecord, type MetadataState } from '@quill/metadata';
 import { decodeBatches, encodeBatch, readBatchHeader } from '@quill/records';
 import { eventually } from '@quill/test-support';
-import { pino } from 'pino';
 import { afterEach, describe, expect, it } from 'vitest';
-import { resolveBrokerConfig } from '../config.js';
-import { LogManager } from '../log-manager/log-manager.js';
-import { ReplicaManager } from './replica-manager.js';
+import { replicaManagerOnDisk } from '../test-support/replica-manager-on-disk.js';
+import type { ReplicaManager } from './replica-manager.js';
 
 // Topic configs changed in the metadata reach the logs a broker has open, and the leader applies
 // compression.type and message.timestamp.type to what it appends.
 
 const BROKER = 1;
 const TOPIC_ID = 'AAAAAAAAAAAAAAAAAAAAAA';
-const logger = pino({ level: 'silent' });
 
 describe('ReplicaManager and topic configs at runtime', () => {
   const cleanups: Array<() => Promise<void>> = [];
@@ -27,22 +24,9 @@ describe('ReplicaManager and topic configs at runtime', () => {
   function broker(clock: ManualClock): ReplicaManager {
     const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'quill-topic-configs-'));
     cleanups.push(async () => fs.rmSync(dataDir, { recursive: true, force: true }));
-    const config = resolveBrokerConfig({ nodeId: BROKER, clusterId: 'c', listen: { host: '127.0.0.1', port: 0 }, controllers: [], dataDir, flushPolicy: 'os' });
     // Retention checks every minute: a prompt shrink can only come from the config change.
-    const logs = new LogManager(dataDir, logger, 60_000);
-    const replicas = new ReplicaManager({
-      config,
-      logManager: logs,
-      logger,
-      fetching: { follow: () => undefined, unfollow: () => undefined },
-      brokerEpoch: () => 1,
-      alterPartition: () => Promise.reject(new Error('a single-replica partition has no ISR to change')),
-      clock,
-    });
-    cleanups.push(async () => {
-      await replicas.stop();
-      await logs.stop();
-    });
+    const { replicas, stop } = replicaManagerOnDisk({ nodeId: BROKER, dataDir, clock });
+    cleanups.push(stop);
     return replicas;
   }
 
