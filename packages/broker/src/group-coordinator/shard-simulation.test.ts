@@ -2,6 +2,7 @@ import type { ErrorCode, JoinGroupResponse, OffsetCommitResponse, SyncGroupRespo
 import { SeededRandom, seedFromEnv } from '@quill/random';
 import { describe, expect, it } from 'vitest';
 import type { Effects, Reply, Write } from './effects.js';
+import { advanceShard } from '../test-support/coordinator-shard-driver.js';
 import { CoordinatorShard } from './shard.js';
 
 // Randomized runs of one group on one shard: consumers that follow the protocol (with crashes,
@@ -243,14 +244,10 @@ class Simulation {
   }
 
   advance(ms: number): void {
-    const target = this.now + ms;
-    for (;;) {
-      const next = this.shard.nextDeadline();
-      if (next === undefined || next > target) break;
-      this.now = Math.max(this.now, next);
-      this.apply(this.shard.tick(this.now));
-    }
-    this.now = target;
+    this.now = advanceShard(this.shard, this.now, ms, (effects, at) => {
+      this.now = at;
+      this.apply(effects);
+    });
   }
 
   /** What a live consumer does on its own: join when out, heartbeat when in. */

@@ -19,6 +19,22 @@ export const REBALANCE_MS = 30_000;
  * Drives a shard the way the adapter does: numbered requests, a virtual clock, and a log that
  * takes writes (automatically durable unless `holdWrites` is set) and can be replayed.
  */
+/**
+ * Moves a shard's time `ms` past `now`, ticking it at each deadline that falls due on the way and
+ * applying what each tick emits at its time; returns the new time.
+ */
+export function advanceShard(shard: CoordinatorShard, now: number, ms: number, apply: (effects: Effects, at: number) => void): number {
+  const target = now + ms;
+  let current = now;
+  for (;;) {
+    const next = shard.nextDeadline();
+    if (next === undefined || next > target) break;
+    current = Math.max(current, next);
+    apply(shard.tick(current), current);
+  }
+  return target;
+}
+
 export class ShardDriver {
   now = 1_000;
   private nextRequest = 1;
@@ -56,14 +72,10 @@ export class ShardDriver {
   }
 
   advance(ms: number): void {
-    const target = this.now + ms;
-    for (;;) {
-      const next = this.shard.nextDeadline();
-      if (next === undefined || next > target) break;
-      this.now = Math.max(this.now, next);
-      this.apply(this.shard.tick(this.now));
-    }
-    this.now = target;
+    this.now = advanceShard(this.shard, this.now, ms, (effects, at) => {
+      this.now = at;
+      this.apply(effects);
+    });
   }
 
   join(groupId: string, options: { memberId?: string; instanceId?: string; protocols?: string[]; metadata?: string; sessionTimeoutMs?: number } = {}): number {
