@@ -5,7 +5,8 @@ export type StorageErrorCode =
   | 'INVALID_RECORD'
   | 'MESSAGE_TOO_LARGE'
   | 'KAFKA_STORAGE_ERROR'
-  | 'INVALID_REQUEST';
+  | 'INVALID_REQUEST'
+  | 'POLICY_VIOLATION';
 
 /** An expected storage condition (bad input, damaged files, out-of-range reads): callers handle it. */
 export class StorageError extends Error {

@@ -8,6 +8,8 @@ export const TIME_INDEX_SUFFIX = '.timeindex';
 export const CLEANED_SUFFIX = '.cleaned';
 export const CLEAN_SHUTDOWN_FILE = '.clean-shutdown';
 export const RECOVERY_POINT_FILE = 'recovery-point';
+/** The log start offset when it lies inside the first segment (records deleted below it). */
+export const LOG_START_OFFSET_FILE = 'log-start-offset';
 
 export function segmentFileName(baseOffset: number, suffix: string): string {
   return `${String(baseOffset).padStart(20, '0')}${suffix}`;

@@ -52,6 +52,14 @@ export class LogMaintenance {
    */
   async reconfigure(log: PartitionLog, config: Parameters<PartitionLog['reconfigure']>[0], flushScheduler?: Parameters<PartitionLog['reconfigure']>[1]): Promise<void> {
     log.reconfigure(config, flushScheduler);
+    await this.retentionSoon(log);
+  }
+
+  /**
+   * Runs retention on a registered log as soon as no other pass is running (its log start offset
+   * moved, so segments below it can go now). Returns that pass.
+   */
+  async retentionSoon(log: PartitionLog): Promise<void> {
     if (!this.logs.has(log) || this.stopped) return;
     this.retentionDue.add(log);
     await this.exclusive(() => Promise.resolve());

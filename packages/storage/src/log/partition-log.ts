@@ -11,7 +11,14 @@ import { LogSegment, type SegmentOptions } from '../segment/segment.js';
 import { describeAppend, placeBatches, splitForAppend, type AppendInfo, type AppendOptions } from './append-batches.js';
 import { DurabilityTracker } from './durability-tracker.js';
 import { LogFlusher, type FlushedLog } from './log-flusher.js';
-import { lowerRecoveryPoint, replaceRecoveryPoint, writeCleanShutdownMarker, writeCompactedMarker } from './recovery-files.js';
+import {
+  lowerRecoveryPoint,
+  readLogStartOffset,
+  replaceRecoveryPoint,
+  writeCleanShutdownMarker,
+  writeCompactedMarker,
+  writeLogStartOffset,
+} from './recovery-files.js';
 import { recoverLog, type OpenReport, type RecoveredLog } from './recovery.js';
 import { segmentsToDelete } from './retention.js';
 
@@ -60,6 +67,8 @@ export class PartitionLog {
   private truncations = 0;
   readonly openReport: OpenReport;
   private currentConfig: LogConfig;
+  /** Records below this were deleted (DeleteRecords); the first segment may still hold them until retention runs. */
+  private startOffset: number;
 
   private constructor(
     readonly dir: string,
@@ -69,9 +78,11 @@ export class PartitionLog {
     private readonly clock: Clock,
     private readonly sync: LogSync,
     recovered: RecoveredLog,
+    checkpointedStartOffset: number,
   ) {
     this.currentConfig = config;
     this.segments = recovered.segments;
+    this.startOffset = Math.min(checkpointedStartOffset, this.logEndOffset);
     this.compacted = recovered.compacted;
     this.openReport = recovered.report;
     // open() synced everything it recovered before building the log.
@@ -93,7 +104,7 @@ export class PartitionLog {
     const sync = options.sync ?? REAL_LOG_SYNC;
     const recovered = await recoverLog(dir, { indexIntervalBytes: config.indexIntervalBytes, sync, logger, nowMs: () => clock.now() });
     const scheduler = options.flushScheduler ?? new GroupCommitScheduler(config.flushIntervalMs);
-    return new PartitionLog(dir, config, logger, scheduler, clock, sync, recovered);
+    return new PartitionLog(dir, config, logger, scheduler, clock, sync, recovered, readLogStartOffset(dir));
   }
 
   /** The settings in force (reconfigure replaces them). */
@@ -136,7 +147,39 @@ export class PartitionLog {
   }
 
   get logStartOffset(): number {
-    return this.segments[0]!.baseOffset;
+    return Math.max(this.startOffset, this.segments[0]!.baseOffset);
+  }
+
+  /**
+   * Deletes the records below `offset` (Kafka's DeleteRecords): they are unreadable at once, the new
+   * start is durable before this returns, and segments wholly below it go at the next retention
+   * pass. Never moves the start back; refuses an offset past `upperBoundOffset` (the high watermark)
+   * and logs whose cleanup.policy does not delete. Returns the log start offset after the call.
+   */
+  deleteRecordsBefore(offset: number, upperBoundOffset = this.logEndOffset): number {
+    this.throwIfUnusable();
+    if (!this.config.cleanupPolicy.includes('delete')) {
+      throw new StorageError('POLICY_VIOLATION', `records of ${this.dir} cannot be deleted: cleanup.policy is ${this.config.cleanupPolicy}`);
+    }
+    const bound = Math.min(upperBoundOffset, this.logEndOffset);
+    if (offset < 0 || offset > bound) {
+      throw new StorageError('OFFSET_OUT_OF_RANGE', `cannot delete records below ${offset}: outside [0, ${bound}] of ${this.dir}`);
+    }
+    return this.advanceLogStartOffset(offset);
+  }
+
+  /**
+   * Moves the log start offset up to `offset` (capped at the log end) if it is below it: a follower
+   * following its leader's start. Returns the log start offset after the call.
+   */
+  advanceLogStartOffset(offset: number): number {
+    this.throwIfUnusable();
+    const next = Math.min(offset, this.logEndOffset);
+    if (next <= this.logStartOffset) return this.logStartOffset;
+    writeLogStartOffset(this.dir, next);
+    this.startOffset = next;
+    this.logger.info({ dir: this.dir, logStartOffset: next }, 'log start offset advanced');
+    return next;
   }
 
   get logEndOffset(): number {
@@ -306,6 +349,10 @@ export class PartitionLog {
       this.track(segment.delete());
     }
     this.segments = [LogSegment.create(this.dir, offset, this.segmentOptions, this.clock.now())];
+    if (this.startOffset !== offset) {
+      writeLogStartOffset(this.dir, offset);
+      this.startOffset = offset;
+    }
     this.flusher.directoryChanged();
     this.afterTruncation();
   }
@@ -342,7 +389,7 @@ export class PartitionLog {
       sizeInBytes: s.sizeInBytes,
       largestTimestamp: s.largestTimestamp,
     }));
-    const count = segmentsToDelete(summaries, this.config, nowMs, upperBoundOffset);
+    const count = segmentsToDelete(summaries, this.config, nowMs, upperBoundOffset, this.logStartOffset);
     if (count === 0) return 0;
     const removed = this.segments.splice(0, count);
     await Promise.all(

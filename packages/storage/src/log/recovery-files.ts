@@ -1,6 +1,6 @@
 import fs from 'node:fs';
 import path from 'node:path';
-import { CLEAN_SHUTDOWN_FILE, RECOVERY_POINT_FILE } from '../file-names.js';
+import { CLEAN_SHUTDOWN_FILE, LOG_START_OFFSET_FILE, RECOVERY_POINT_FILE } from '../file-names.js';
 import { writeFileDurablySync } from '../file-sync.js';
 import { readOffsetCheckpoint, replaceOffsetCheckpoint, writeOffsetCheckpoint } from './checkpoint.js';
 
@@ -49,4 +49,14 @@ export function isCompacted(dir: string): boolean {
 /** Must be durable before the first compacted segment is swapped in (see PartitionLog.markCompacted). */
 export function writeCompactedMarker(dir: string): void {
   writeFileDurablySync(path.join(dir, COMPACTED_MARKER_FILE), '');
+}
+
+/** The checkpointed log start offset; 0 (the first segment's base rules) when never written. */
+export function readLogStartOffset(dir: string): number {
+  return readOffsetCheckpoint(path.join(dir, LOG_START_OFFSET_FILE)) ?? 0;
+}
+
+/** Moves the checkpointed log start offset, durably: deleted records must stay deleted after a crash. */
+export function writeLogStartOffset(dir: string, offset: number): void {
+  writeOffsetCheckpoint(path.join(dir, LOG_START_OFFSET_FILE), offset);
 }
