@@ -51,6 +51,7 @@ const EXPECTED: Record<string, string[]> = {
     'AddOffsetsToTxn',
     'EndTxn',
     'TxnOffsetCommit',
+    'DeleteRecords',
   ],
   Replica: ['ReplicaFetch', 'ReplicaFetchStream', 'OffsetForLeaderEpoch', 'WriteTxnMarkers'],
 };

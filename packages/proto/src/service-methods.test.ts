@@ -46,6 +46,7 @@ const brokerUnary = {
   AddOffsetsToTxn: true,
   EndTxn: true,
   TxnOffsetCommit: true,
+  DeleteRecords: true,
 } satisfies Record<UnaryMethods<BrokerHandlers>, true>;
 const brokerBidi = { ProduceStream: true, FetchStream: true } satisfies Record<BidiStreamingMethods<BrokerHandlers>, true>;
 // Raft has every kind: unary, client streaming (InstallSnapshot) and bidi streams.

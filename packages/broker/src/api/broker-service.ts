@@ -1,5 +1,6 @@
 import type { BrokerHandlers } from '@quill/proto';
 import type { BrokerServiceContext } from './broker/context.js';
+import { deleteRecordsHandler } from './broker/delete-records.js';
 import { fetchHandler, fetchStreamHandler } from './broker/fetch.js';
 import { forwardToController } from './broker/forward-to-controller.js';
 import { initProducerIdHandler } from './broker/init-producer-id.js';
@@ -20,6 +21,7 @@ export function brokerHandlers(ctx: BrokerServiceContext): Partial<BrokerHandler
     Fetch: fetchHandler(ctx),
     FetchStream: fetchStreamHandler(ctx),
     ListOffsets: listOffsetsHandler(ctx),
+    DeleteRecords: deleteRecordsHandler(ctx),
     InitProducerId: initProducerIdHandler(ctx),
     CreateTopics: forwardToController(ctx, 'CreateTopics'),
     DeleteTopics: forwardToController(ctx, 'DeleteTopics'),
@@ -30,5 +32,7 @@ export function brokerHandlers(ctx: BrokerServiceContext): Partial<BrokerHandler
     ElectLeaders: forwardToController(ctx, 'ElectLeaders'),
     DescribeCluster: forwardToController(ctx, 'DescribeCluster'),
     DescribeQuorum: forwardToController(ctx, 'DescribeQuorum'),
+    AlterPartitionReassignments: forwardToController(ctx, 'AlterPartitionReassignments'),
+    ListPartitionReassignments: forwardToController(ctx, 'ListPartitionReassignments'),
   };
 }

@@ -236,7 +236,7 @@ class LeaderFetcher {
       this.logger.info({ partition: partition.key, divergingEpoch: answer.divergingEpoch, logEndOffset: end }, 'truncated a divergent tail');
       return undefined;
     }
-    partition.appendAsFollower(answer.records, answer.highWatermark);
+    partition.appendAsFollower(answer.records, answer.highWatermark, answer.logStartOffset);
     return answer.records.length > 0 ? partition.log.waitForDurable(partition.log.logEndOffset) : undefined;
   }
 

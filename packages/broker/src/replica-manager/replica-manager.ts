@@ -323,6 +323,23 @@ export class ReplicaManager {
   }
 
   /**
+   * DeleteRecords as the partition's leader: moves its log start offset to `offset` (-1: the high
+   * watermark) and lets retention remove the segments below it in the background. Returns the new
+   * log start offset; throws a QuillError (not leader, out of range, policy) otherwise.
+   */
+  deleteRecords(topic: string, index: number, offset: number): number {
+    const { partition } = this.hostedOrError(topic, index);
+    let logStartOffset: number;
+    try {
+      logStartOffset = partition.deleteRecordsBefore(offset);
+    } catch (error) {
+      throw toQuillError(error);
+    }
+    void this.deps.logManager.maintenance.retentionSoon(partition.log);
+    return logStartOffset;
+  }
+
+  /**
    * Waits (long poll) until `ready()` holds, something changes for one of `keys`, or `maxWaitMs`
    * passes; the caller then reads whatever is there.
    */

@@ -12,6 +12,9 @@ import {
   type EpochEndOffset,
 } from './leader-epoch-cache.js';
 import { LeaderReplicationState, type IsrChange } from './leader-replication-state.js';
+
+/** DeleteRecords' offset meaning "up to the high watermark" (Kafka's -1). */
+export const DELETE_TO_HIGH_WATERMARK = -1;
 import { ProducerStateTable } from '../producer-state/producer-state.js';
 
 export const LEADER_EPOCH_CHECKPOINT_FILE = 'leader-epoch-checkpoint';
@@ -305,8 +308,23 @@ export class Partition {
     return this.epochs.endOffsetFor(epoch, this.log.logEndOffset);
   }
 
-  /** A follower appends the leader's batches unchanged, recording epochs as they first appear. */
-  appendAsFollower(records: Buffer, leaderHighWatermark: number): void {
+  /**
+   * Leader side of DeleteRecords: records below `offset` (the high watermark when -1) are deleted,
+   * never past the high watermark. Followers follow through the log start offset in fetch answers.
+   * Returns the new log start offset.
+   */
+  deleteRecordsBefore(offset: number): number {
+    if (this.offline !== undefined) throw this.offline;
+    if (!this.isLeader) throw brokerError('NOT_LEADER_OR_FOLLOWER', `${this.key} is not led by broker ${this.settings.brokerId}`);
+    const target = offset === DELETE_TO_HIGH_WATERMARK ? this.highWatermarkValue : offset;
+    return this.log.deleteRecordsBefore(target, this.highWatermarkValue);
+  }
+
+  /**
+   * A follower appends the leader's batches unchanged, recording epochs as they first appear, and
+   * follows the leader's log start offset (records deleted there are deleted here).
+   */
+  appendAsFollower(records: Buffer, leaderHighWatermark: number, leaderLogStartOffset = -1): void {
     if (this.offline !== undefined) throw this.offline;
     if (records.length > 0) {
       let epochsChanged = false;
@@ -320,6 +338,8 @@ export class Partition {
       if (epochsChanged) writeEpochCheckpoint(this.epochCheckpointPath, this.epochs.all);
     }
     this.setFollowerHighWatermark(leaderHighWatermark);
+    // Capped at our high watermark, so the start never passes what this replica knows is committed.
+    if (leaderLogStartOffset > this.log.logStartOffset) this.log.advanceLogStartOffset(Math.min(leaderLogStartOffset, this.highWatermarkValue));
   }
 
   setFollowerHighWatermark(leaderHighWatermark: number): void {

@@ -1,0 +1,65 @@
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { encodeBatch } from '@quill/records';
+import { PartitionLog } from '@quill/storage';
+import { pino } from 'pino';
+import { afterAll, afterEach, describe, expect, it } from 'vitest';
+import { Partition } from './partition.js';
+
+// DeleteRecords between Partition objects on real logs, the follower fetching by direct calls.
+
+const root = fs.mkdtempSync(path.join(os.tmpdir(), 'quill-delete-records-'));
+const open: Partition[] = [];
+afterEach(async () => {
+  await Promise.all(open.splice(0).map((p) => p.close()));
+  fs.rmSync(root, { recursive: true, force: true });
+  fs.mkdirSync(root);
+});
+afterAll(() => fs.rmSync(root, { recursive: true, force: true }));
+
+async function replica(brokerId: number): Promise<Partition> {
+  const log = await PartitionLog.open(path.join(root, `broker-${brokerId}`, 't-0'), { logger: pino({ level: 'silent' }), config: { flushPolicy: 'os' } });
+  const partition = new Partition('t-0', log, { brokerId, replicaLagTimeMaxMs: 10_000, now: () => 1_000_000, onChange: () => undefined });
+  partition.applyAssignment({ leader: 1, leaderEpoch: 1, partitionEpoch: 1, replicas: [1, 2], isr: [1, 2] });
+  open.push(partition);
+  return partition;
+}
+
+/** One follower fetch round, passing the leader's log start offset on as the fetcher does. */
+function fetchOnce(leader: Partition, follower: Partition): void {
+  const result = leader.readForFollower(2, follower.log.logEndOffset, follower.lastFetchedEpoch, follower.log.durableEndOffset, 1 << 20);
+  follower.appendAsFollower(result.records, result.highWatermark, result.logStartOffset);
+}
+
+/** Leader 1 and follower 2 with `count` single-record batches, all committed. */
+async function replicated(count: number): Promise<[Partition, Partition]> {
+  const [leader, follower] = [await replica(1), await replica(2)];
+  for (let i = 0; i < count; i++) leader.appendAsLeader(encodeBatch([{ value: `v${i}` }]), -1, 1);
+  fetchOnce(leader, follower);
+  fetchOnce(leader, follower);
+  fetchOnce(leader, follower);
+  expect([leader.highWatermark, follower.highWatermark]).toEqual([count, count]);
+  return [leader, follower];
+}
+
+const errorCode = (code: string) => expect.objectContaining({ code });
+
+describe('DeleteRecords on a partition', () => {
+  it('moves the leader\'s log start offset, and the follower follows it on its next fetch', async () => {
+    const [leader, follower] = await replicated(6);
+    expect(leader.deleteRecordsBefore(4)).toBe(4);
+    expect(leader.log.logStartOffset).toBe(4);
+    expect(follower.log.logStartOffset).toBe(0);
+    fetchOnce(leader, follower);
+    expect(follower.log.logStartOffset).toBe(4);
+  });
+
+  it('takes -1 as the high watermark, never goes past it, and is refused on a follower', async () => {
+    const [leader, follower] = await replicated(3);
+    leader.appendAsLeader(encodeBatch([{ value: 'uncommitted' }]), -1, 1);
+    expect(() => leader.deleteRecordsBefore(4)).toThrowError(errorCode('OFFSET_OUT_OF_RANGE'));
+    expect(leader.deleteRecordsBefore(-1)).toBe(3);
+    expect(() => follower.deleteRecordsBefore(1)).toThrowError(errorCode('NOT_LEADER_OR_FOLLOWER'));
+  });
+});
