@@ -5,6 +5,7 @@ import { parse as parseYaml } from 'yaml';
 import yargs from 'yargs';
 import { hideBin } from 'yargs/helpers';
 import { benchCommand } from './commands/bench.js';
+import { brokersCommand } from './commands/brokers.js';
 import { chaosCommand } from './commands/chaos.js';
 import { clusterCommand } from './commands/cluster.js';
 import { configsCommand } from './commands/configs.js';
@@ -35,6 +36,7 @@ let cli = yargs(hideBin(process.argv))
 cli = controllerCommand(cli);
 cli = nodeCommands(cli);
 cli = clusterCommand(cli);
+cli = brokersCommand(cli);
 cli = benchCommand(cli);
 cli = devCommand(cli);
 cli = topicsCommand(cli);

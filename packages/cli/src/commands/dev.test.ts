@@ -24,7 +24,7 @@ describe('quill dev node arguments', () => {
     ]);
   });
 
-  it("gives `quill cluster status` the controllers of a dev cluster on the default ports", () => {
+  it("puts the controllers of a dev cluster above its brokers' ports", () => {
     expect(devControllerAddresses()).toEqual(['127.0.0.1:9102', '127.0.0.1:9103', '127.0.0.1:9104']);
     expect(devControllerAddresses(20_000)).toEqual(['127.0.0.1:20010', '127.0.0.1:20011', '127.0.0.1:20012']);
   });

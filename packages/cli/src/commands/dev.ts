@@ -185,7 +185,7 @@ async function checkReadiness(addresses: readonly string[]): Promise<Readiness> 
   };
 }
 
-/** The controller addresses of a `quill dev` cluster on its default ports: what `quill cluster status` asks by default. */
+/** The controller addresses of a `quill dev` cluster (its three voters). */
 export function devControllerAddresses(basePort = DEV_BASE_PORT): string[] {
   return Array.from({ length: NODE_COUNT }, (_, i) => `${HOST}:${basePort + CONTROLLER_PORT_OFFSET + i}`);
 }

@@ -21,12 +21,14 @@ import type {
   SetOffsetsOptions,
 } from './group-types.js';
 import type {
+  BrokerState,
   ClusterDescription,
   CreateTopicsOptions,
   DeleteTopicsOptions,
   ElectLeadersOptions,
   ElectionResult,
   PartitionOffsets,
+  QuorumDescription,
   TopicDescription,
 } from './types.js';
 
@@ -323,6 +325,47 @@ export class Admin {
         brokers: [...metadata.brokers.values()].map(({ nodeId, host, port }) => ({ nodeId, host, port })),
       };
     });
+  }
+
+  /**
+   * Every registered broker with its state, fenced ones too, as the active controller knows them
+   * (describeCluster lists only the brokers a broker's metadata serves clients from).
+   */
+  async describeBrokers(): Promise<BrokerState[]> {
+    const signal = this.signal();
+    const response = await this.withRetry(signal, 'describeBrokers', () =>
+      this.context.cluster.anyConnection().request('DescribeCluster', { includeFencedBrokers: true }, { signal }),
+    );
+    return response.brokers
+      .map((b) => ({
+        nodeId: b.brokerId,
+        state: b.inControlledShutdown ? ('shutting down' as const) : b.fenced ? ('fenced' as const) : ('running' as const),
+        epoch: b.brokerEpoch,
+        rack: b.rack ?? null,
+        endpoints: b.endpoints.map(({ host, port }) => ({ host, port })),
+      }))
+      .sort((a, b) => a.nodeId - b.nodeId);
+  }
+
+  /** The controller quorum: its leader, term, high watermark and how far each voter and observer is. */
+  async describeMetadataQuorum(): Promise<QuorumDescription> {
+    const signal = this.signal();
+    const response = await this.withRetry(signal, 'describeMetadataQuorum', () =>
+      this.context.cluster.anyConnection().request('DescribeQuorum', {}, { signal }),
+    );
+    const replica = (r: { replicaId: number; logEndOffset: number; lag: number; lastFetchTimestampMs: number }) => ({
+      replicaId: r.replicaId,
+      logEndOffset: r.logEndOffset,
+      lag: r.lag,
+      lastFetchTimestampMs: r.lastFetchTimestampMs,
+    });
+    return {
+      leaderId: response.leaderId,
+      term: response.term,
+      highWatermark: response.highWatermark,
+      voters: response.voters.map(replica),
+      observers: response.observers.map(replica),
+    };
   }
 
   /**

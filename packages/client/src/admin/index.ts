@@ -13,12 +13,15 @@ export type {
 } from './config-types.js';
 export type {
   AdminOptions,
+  BrokerState,
   ClusterDescription,
   CreateTopicsOptions,
   DeleteTopicsOptions,
   ElectLeadersOptions,
   ElectionResult,
   PartitionOffsets,
+  QuorumDescription,
+  QuorumReplica,
   TopicConfig,
   TopicDescription,
 } from './types.js';

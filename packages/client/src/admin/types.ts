@@ -58,6 +58,39 @@ export interface ClusterDescription {
   brokers: Array<{ nodeId: number; host: string; port: number }>;
 }
 
+/** A registered broker as the controller's metadata knows it (`admin.describeBrokers`). */
+export interface BrokerState {
+  nodeId: number;
+  /** running: unfenced, serving; fenced: registered but not heartbeating or not caught up; shutting down: in controlled shutdown. */
+  state: 'running' | 'fenced' | 'shutting down';
+  /** The epoch of the broker's current registration. */
+  epoch: number;
+  rack: string | null;
+  endpoints: Array<{ host: string; port: number }>;
+}
+
+/** One replica of the metadata log as the quorum's leader sees it. */
+export interface QuorumReplica {
+  replicaId: number;
+  /** The last metadata log index the leader knows the replica has. */
+  logEndOffset: number;
+  /** High watermark minus logEndOffset (0 when ahead). */
+  lag: number;
+  /** Leader's wall clock at the replica's last fetch, -1 never. */
+  lastFetchTimestampMs: number;
+}
+
+/** The controller quorum (Kafka's describeMetadataQuorum). */
+export interface QuorumDescription {
+  /** The active controller, -1 while an election runs. */
+  leaderId: number;
+  term: number;
+  highWatermark: number;
+  voters: QuorumReplica[];
+  /** Brokers following the metadata log. */
+  observers: QuorumReplica[];
+}
+
 /** The argument of `admin.electLeaders`. */
 export interface ElectLeadersOptions {
   /**
