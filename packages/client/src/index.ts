@@ -97,6 +97,9 @@ export {
   type SetOffsetsOptions,
   type TopicConfig,
   type TopicDescription,
+  type DeletedRecords,
+  type DeleteTopicRecordsOptions,
+  type PartitionOffset,
 } from './admin/index.js';
 
 export type { BrokerMetadata, PartitionMetadata, TopicMetadata } from './cluster/index.js';

@@ -4,6 +4,8 @@ import { retryContext, type ClientContext } from '../context.js';
 import { ClusterSession } from '../cluster/cluster-session.js';
 import { isStaleMetadataError, retry } from '../retry/index.js';
 import { AdminGroups } from './groups.js';
+import { AdminRecords } from './records.js';
+import type { DeletedRecords, DeleteTopicRecordsOptions, PartitionOffset } from './records-types.js';
 import { alterableConfig, configEntry, resultError } from './configs.js';
 import type {
   AlterConfigsOptions,
@@ -50,12 +52,14 @@ export class Admin {
   private readonly context: ClientContext;
   private readonly session: ClusterSession;
   private readonly groups: AdminGroups;
+  private readonly records: AdminRecords;
 
   /** @internal Use `quill.admin()`. */
   constructor(context: ClientContext) {
     this.context = context;
     this.session = new ClusterSession(context, 'admin client');
     this.groups = new AdminGroups(context);
+    this.records = new AdminRecords(context);
   }
 
   /** Connects to the cluster (bootstraps metadata). Retries with backoff; rejects when retries run out. */
@@ -494,6 +498,32 @@ export class Admin {
     });
     await this.withRetry(signal, 'setOffsets', () => this.groups.commitOffsets(groupId, topic, offsets, signal));
     this.context.logger.info({ groupId, topic, offsets }, 'group offsets set');
+  }
+
+  /**
+   * Deletes the records of partitions of `topic` below each one's `offset` (-1: up to the high
+   * watermark), as KafkaJS: each partition's leader moves its log start offset. Retries retriable
+   * errors (a moved leader) with fresh metadata; rejects with the first other error (an offset past
+   * the high watermark is OFFSET_OUT_OF_RANGE). Resolves with each partition's new low watermark.
+   */
+  async deleteTopicRecords(options: DeleteTopicRecordsOptions): Promise<DeletedRecords[]> {
+    const signal = this.signal();
+    const wanted = AdminRecords.validate(options);
+    const done = new Map<number, number>();
+    await this.withRetry(signal, 'deleteTopicRecords', () => this.records.deleteRound(options.topic, wanted, done, signal));
+    const results = AdminRecords.results(options.topic, wanted, done);
+    this.context.logger.info({ topic: options.topic, results }, 'records deleted');
+    return results;
+  }
+
+  /**
+   * Per partition of `topic`, the earliest offset whose record timestamp is at or after
+   * `timestamp` (ms), or the high watermark when no record is that recent or no timestamp is given
+   * (KafkaJS's fetchTopicOffsetsByTimestamp).
+   */
+  async fetchTopicOffsetsByTimestamp(topic: string, timestamp?: number): Promise<PartitionOffset[]> {
+    const signal = this.signal();
+    return this.withRetry(signal, 'fetchTopicOffsetsByTimestamp', () => this.records.offsetsByTimestamp(topic, timestamp, signal));
   }
 
   private async waitForLeaders(topics: string[], signal: AbortSignal): Promise<void> {

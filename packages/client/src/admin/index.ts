@@ -34,3 +34,4 @@ export type {
   ResetOffsetsOptions,
   SetOffsetsOptions,
 } from './group-types.js';
+export type { DeletedRecords, DeleteTopicRecordsOptions, PartitionOffset } from './records-types.js';
