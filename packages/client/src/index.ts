@@ -100,6 +100,11 @@ export {
   type DeletedRecords,
   type DeleteTopicRecordsOptions,
   type PartitionOffset,
+  type AlterPartitionReassignmentsOptions,
+  type ListPartitionReassignmentsOptions,
+  type ListPartitionReassignmentsResult,
+  type OngoingPartitionReassignment,
+  type PartitionReassignmentTarget,
 } from './admin/index.js';
 
 export type { BrokerMetadata, PartitionMetadata, TopicMetadata } from './cluster/index.js';

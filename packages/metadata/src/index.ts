@@ -14,6 +14,7 @@ export {
   type ConfigResourceKind,
   type MetadataState,
   type PartitionMetadata,
+  type PartitionReassignment,
   type ProducerIdsState,
   type TopicMetadata,
 } from './state/state.js';

@@ -31,6 +31,8 @@ const brokerUnary = {
   ElectLeaders: true,
   DescribeCluster: true,
   DescribeQuorum: true,
+  AlterPartitionReassignments: true,
+  ListPartitionReassignments: true,
   FindCoordinator: true,
   JoinGroup: true,
   SyncGroup: true,

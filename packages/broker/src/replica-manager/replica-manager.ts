@@ -420,7 +420,13 @@ export class ReplicaManager {
           return;
         }
         // Older than the partition epoch already applied (metadata overtook it): ignored there.
-        partition.applyAssignment({ leader: result.leaderId, leaderEpoch: result.leaderEpoch, partitionEpoch: result.partitionEpoch, replicas: partition.replicas, isr: result.isr });
+        partition.applyAssignment({
+          leader: result.leaderId,
+          leaderEpoch: result.leaderEpoch,
+          partitionEpoch: result.partitionEpoch,
+          replicas: result.replicas.length > 0 ? result.replicas : partition.replicas,
+          isr: result.isr,
+        });
         this.changed(partition.key);
       })
       .catch((error: unknown) => this.deps.logger.warn({ partition: partition.key, err: (error as Error).message }, 'ISR change failed'))

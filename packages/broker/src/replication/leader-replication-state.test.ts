@@ -94,4 +94,26 @@ describe('LeaderReplicationState', () => {
     expect(state.proposeIsrChange(55_000, LAG_MS)).toBeUndefined();
     expect(state.proposeIsrChange(60_001, LAG_MS)?.removed).toEqual([2, 3]);
   });
+
+  it("takes a reassignment's new follower out of sync until it catches up, and forgets a removed one", () => {
+    const state = new LeaderReplicationState(1, [1, 2, 3], [1, 2, 3], 0, 0, 0);
+    state.onFollowerFetch(2, 20, 20, 1_000, 20);
+    state.onFollowerFetch(3, 20, 20, 1_000, 20);
+    expect(state.updateHighWatermark(20)).toBe(20);
+    state.setReplicas([2, 3, 4, 1], 1_000);
+    expect(state.isReplica(4)).toBe(true);
+    // Far behind, the new follower neither holds the high watermark nor joins the ISR.
+    state.onFollowerFetch(4, 5, 5, 1_500, 30);
+    state.onFollowerFetch(2, 30, 30, 1_500, 30);
+    state.onFollowerFetch(3, 30, 30, 1_500, 30);
+    expect(state.updateHighWatermark(30)).toBe(30);
+    expect(state.proposeIsrChange(1_500, LAG_MS)).toBeUndefined();
+    state.onFollowerFetch(4, 30, 30, 2_000, 30);
+    expect(state.proposeIsrChange(2_000, LAG_MS)).toEqual({ isr: [2, 3, 4, 1], removed: [], added: [4] });
+
+    state.setIsr([1, 2, 3, 4]);
+    state.setReplicas([1, 2, 4], 2_500);
+    expect(state.isReplica(3)).toBe(false);
+    expect(state.replicas).toEqual([1, 2, 4]);
+  });
 });

@@ -18,6 +18,10 @@ export interface IsrChange {
   added: number[];
 }
 
+function newFollower(lastCaughtUpTimeMs: number): FollowerProgress {
+  return { logEndOffset: -1, durableOffset: -1, lastCaughtUpTimeMs, lastFetchTimeMs: 0, lastFetchLeaderLogEndOffset: -1 };
+}
+
 /**
  * The leader's side of replicating one partition, as a pure state machine: it is fed follower
  * fetches and the time, and answers the high watermark and ISR changes to propose. No clock, no
@@ -36,9 +40,11 @@ export class LeaderReplicationState {
   private proposal: IsrChange | undefined;
   private watermark: number;
 
+  private replicaIds: readonly number[];
+
   constructor(
     readonly leaderId: number,
-    readonly replicas: readonly number[],
+    replicas: readonly number[],
     isr: readonly number[],
     /** Where this leader's epoch began: a follower must have reached it to join the ISR. */
     readonly epochStartOffset: number,
@@ -47,17 +53,26 @@ export class LeaderReplicationState {
   ) {
     this.isrMembers = [...isr];
     this.watermark = initialHighWatermark;
+    this.replicaIds = [...replicas];
+    // Treat current ISR members as caught up now, so a new leader does not shrink them at once.
+    for (const id of replicas) if (id !== leaderId) this.followers.set(id, newFollower(isr.includes(id) ? nowMs : 0));
+  }
+
+  get replicas(): readonly number[] {
+    return this.replicaIds;
+  }
+
+  /**
+   * A reassignment changed the replica set under this leader: new followers start unknown and
+   * out of sync (they join the ISR once caught up); removed ones are forgotten.
+   */
+  setReplicas(replicas: readonly number[], nowMs: number): void {
+    if (replicas.length === this.replicaIds.length && replicas.every((id, i) => id === this.replicaIds[i])) return;
+    for (const id of this.followers.keys()) if (!replicas.includes(id)) this.followers.delete(id);
     for (const id of replicas) {
-      if (id === leaderId) continue;
-      // Treat current ISR members as caught up now, so a new leader does not shrink them at once.
-      this.followers.set(id, {
-        logEndOffset: -1,
-        durableOffset: -1,
-        lastCaughtUpTimeMs: isr.includes(id) ? nowMs : 0,
-        lastFetchTimeMs: 0,
-        lastFetchLeaderLogEndOffset: -1,
-      });
+      if (id !== this.leaderId && !this.followers.has(id)) this.followers.set(id, newFollower(this.isrMembers.includes(id) ? nowMs : 0));
     }
+    this.replicaIds = [...replicas];
   }
 
   /** The committed ISR. */

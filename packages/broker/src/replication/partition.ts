@@ -184,7 +184,9 @@ export class Partition {
       this.leaderState = undefined;
       return true;
     }
-    // Same epoch: only the ISR (or replica set) changed, e.g. our own AlterPartition committed.
+    // Same epoch: only the ISR (or replica set) changed, e.g. our own AlterPartition committed,
+    // or a reassignment added or removed followers.
+    this.leaderState?.setReplicas(next.replicas, this.settings.now());
     this.leaderState?.setIsr(next.isr);
     this.updateHighWatermark();
     return false;

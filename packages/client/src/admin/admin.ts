@@ -7,6 +7,8 @@ import { AdminGroups } from './groups.js';
 import { AdminRecords } from './records.js';
 import type { DeletedRecords, DeleteTopicRecordsOptions, PartitionOffset } from './records-types.js';
 import { alterableConfig, configEntry, resultError } from './configs.js';
+import type { AlterPartitionReassignmentsOptions, ListPartitionReassignmentsOptions, ListPartitionReassignmentsResult } from './reassignment-types.js';
+import { ongoingReassignments, reassignmentRequestTopics, throwReassignmentRefusal } from './reassignments.js';
 import type {
   AlterConfigsOptions,
   CreatePartitionsOptions,
@@ -413,6 +415,35 @@ export class Admin {
     if (elected.length > 0) this.context.cluster.markStale('leaders elected');
     this.context.logger.info({ type, elected }, 'electLeaders done');
     return results;
+  }
+
+  /**
+   * Moves partitions to new replica sets, or cancels moves (`replicas: null`), as KafkaJS's
+   * alterPartitionReassignments. The controller takes all of a request or none of it: the first
+   * refusal (INVALID_REPLICA_ASSIGNMENT, REASSIGNMENT_IN_PROGRESS, NO_REASSIGNMENT_IN_PROGRESS,
+   * UNKNOWN_TOPIC_OR_PARTITION) rejects the call and nothing moves. Resolves once the moves have
+   * started; `listPartitionReassignments` shows them until they complete.
+   */
+  async alterPartitionReassignments(options: AlterPartitionReassignmentsOptions): Promise<void> {
+    const signal = this.signal();
+    const timeout = options.timeout ?? DEFAULT_ADMIN_TIMEOUT_MS;
+    const topics = reassignmentRequestTopics(options);
+    const response = await this.withRetry(signal, 'alterPartitionReassignments', () =>
+      this.context.cluster.anyConnection().request('AlterPartitionReassignments', { topics, timeoutMs: timeout }, this.requestOptions(timeout, signal)),
+    );
+    throwReassignmentRefusal(response);
+    this.context.cluster.markStale('partitions reassigned');
+  }
+
+  /** The moves in progress (of the listed partitions, or all), as KafkaJS's listPartitionReassignments. */
+  async listPartitionReassignments(options: ListPartitionReassignmentsOptions = {}): Promise<ListPartitionReassignmentsResult> {
+    const signal = this.signal();
+    const timeout = options.timeout ?? DEFAULT_ADMIN_TIMEOUT_MS;
+    const topics = (options.topics ?? []).map(({ topic, partitions }) => ({ topic, partitions }));
+    const response = await this.withRetry(signal, 'listPartitionReassignments', () =>
+      this.context.cluster.anyConnection().request('ListPartitionReassignments', { topics, timeoutMs: timeout }, this.requestOptions(timeout, signal)),
+    );
+    return ongoingReassignments(response);
   }
 
   /** Every consumer group of the cluster: each broker is asked for the groups it coordinates. */

@@ -35,3 +35,10 @@ export type {
   SetOffsetsOptions,
 } from './group-types.js';
 export type { DeletedRecords, DeleteTopicRecordsOptions, PartitionOffset } from './records-types.js';
+export type {
+  AlterPartitionReassignmentsOptions,
+  ListPartitionReassignmentsOptions,
+  ListPartitionReassignmentsResult,
+  OngoingPartitionReassignment,
+  PartitionReassignmentTarget,
+} from './reassignment-types.js';

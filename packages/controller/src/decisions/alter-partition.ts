@@ -9,6 +9,7 @@ import { checkBrokerEpoch, isRejected } from './broker-identity.js';
 import { accept, reject, type Decision } from './decision.js';
 import { uncleanLeaderElectionEnabled } from './leadership-moves.js';
 import { electLeader, inReplicaOrder, partitionChange } from './partition-leadership.js';
+import { completeIfCaughtUp, partitionChangeBetween } from './reassignment.js';
 
 export interface AlterPartitionRequest {
   /** The proposing broker, which must lead the partition. */
@@ -70,6 +71,9 @@ export function alterPartition(state: MetadataState, request: AlterPartitionRequ
   const isr = inReplicaOrder(partition, request.newIsr);
   if (isr.length === partition.isr.length && isr.every((id, i) => id === partition.isr[i])) return accept([], partition);
   const changed: PartitionMetadata = { ...partition, isr, partitionEpoch: partition.partitionEpoch + 1 };
+  // The ISR that takes in a moving partition's last new replica completes the move.
+  const completed = completeIfCaughtUp(state, topic.name, changed);
+  if (completed !== changed) return accept([partitionChangeBetween(partition, completed)], completed);
   const record = partitionChangeRecord({
     topicId: partition.topicId,
     partition: partition.partition,

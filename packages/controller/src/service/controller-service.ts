@@ -3,6 +3,7 @@ import type { ControllerServiceContext } from './context.js';
 import { allocateProducerIdsHandler } from './handlers/allocate-producer-ids.js';
 import { alterConfigsHandler } from './handlers/alter-configs.js';
 import { alterPartitionHandler } from './handlers/alter-partition.js';
+import { alterPartitionReassignmentsHandler } from './handlers/alter-partition-reassignments.js';
 import { brokerHeartbeatHandler } from './handlers/broker-heartbeat.js';
 import { createPartitionsHandler } from './handlers/create-partitions.js';
 import { createTopicsHandler } from './handlers/create-topics.js';
@@ -13,6 +14,7 @@ import { describeQuorumHandler } from './handlers/describe-quorum.js';
 import { electLeadersHandler } from './handlers/elect-leaders.js';
 import { fetchMetadataHandler } from './handlers/fetch-metadata.js';
 import { incrementalAlterConfigsHandler } from './handlers/incremental-alter-configs.js';
+import { listPartitionReassignmentsHandler } from './handlers/list-partition-reassignments.js';
 import { registerBrokerHandler } from './handlers/register-broker.js';
 import { unregisterBrokerHandler } from './handlers/unregister-broker.js';
 
@@ -38,5 +40,7 @@ export function controllerHandlers(ctx: ControllerServiceContext): ControllerHan
     ElectLeaders: electLeadersHandler(ctx),
     DescribeCluster: describeClusterHandler(ctx),
     DescribeQuorum: describeQuorumHandler(ctx),
+    AlterPartitionReassignments: alterPartitionReassignmentsHandler(ctx),
+    ListPartitionReassignments: listPartitionReassignmentsHandler(ctx),
   };
 }

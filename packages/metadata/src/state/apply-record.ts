@@ -22,6 +22,7 @@ import {
   type BrokerRegistration,
   type MetadataState,
   type PartitionMetadata,
+  type PartitionReassignment,
   type TopicMetadata,
 } from './state.js';
 
@@ -214,6 +215,18 @@ function checkPartitionShape(partition: PartitionMetadata, offset: number): void
   if (partition.leader !== NO_LEADER && !partition.isr.includes(partition.leader)) {
     fail(offset, `${where}: leader ${partition.leader} is not in the ISR ${partition.isr.join(',')}`);
   }
+  const moving = partition.reassignment;
+  if (moving !== undefined) {
+    const both = [...moving.adding, ...moving.removing];
+    if (both.length === 0 || new Set(both).size !== both.length || both.some((b) => !replicas.has(b))) {
+      fail(offset, `${where}: reassignment adding ${moving.adding.join(',')} removing ${moving.removing.join(',')} does not fit replicas ${partition.replicas.join(',')}`);
+    }
+  }
+}
+
+/** The reassignment the lists describe; undefined when both are empty. */
+function reassignmentOf(adding: readonly number[], removing: readonly number[]): PartitionReassignment | undefined {
+  return adding.length === 0 && removing.length === 0 ? undefined : { adding: [...adding], removing: [...removing] };
 }
 
 function addPartition(state: MetadataState, record: PartitionRecord__Output, offset: number): MetadataState {
@@ -221,7 +234,7 @@ function addPartition(state: MetadataState, record: PartitionRecord__Output, off
   if (record.partition !== topic.partitions.size) {
     fail(offset, `partition ${record.partition} of ${topic.name} added after ${topic.partitions.size} partitions`);
   }
-  const partition: PartitionMetadata = {
+  let partition: PartitionMetadata = {
     topicId: record.topicId,
     partition: record.partition,
     replicas: [...record.replicas],
@@ -230,6 +243,8 @@ function addPartition(state: MetadataState, record: PartitionRecord__Output, off
     leaderEpoch: record.leaderEpoch,
     partitionEpoch: record.partitionEpoch,
   };
+  const reassignment = reassignmentOf(record.addingReplicas, record.removingReplicas);
+  if (reassignment !== undefined) partition = { ...partition, reassignment };
   checkPartitionShape(partition, offset);
   return withPartition(state, topic, partition);
 }
@@ -244,7 +259,7 @@ function changePartition(state: MetadataState, record: PartitionChangeRecord__Ou
   if (record.leaderEpoch < current.leaderEpoch) {
     fail(offset, `${topic.name}/${record.partition}: leader epoch ${record.leaderEpoch} after ${current.leaderEpoch}`);
   }
-  const changed: PartitionMetadata = {
+  let changed: PartitionMetadata = {
     ...current,
     replicas: record.replicas === null ? current.replicas : [...record.replicas.brokerIds],
     isr: record.isr === null ? current.isr : [...record.isr.brokerIds],
@@ -252,6 +267,11 @@ function changePartition(state: MetadataState, record: PartitionChangeRecord__Ou
     leaderEpoch: record.leaderEpoch,
     partitionEpoch: record.partitionEpoch,
   };
+  if (record.addingReplicas !== null || record.removingReplicas !== null) {
+    const { reassignment: _ended, ...rest } = changed;
+    const reassignment = reassignmentOf(record.addingReplicas?.brokerIds ?? [], record.removingReplicas?.brokerIds ?? []);
+    changed = reassignment === undefined ? rest : { ...rest, reassignment };
+  }
   checkPartitionShape(changed, offset);
   return withPartition(state, topic, changed);
 }

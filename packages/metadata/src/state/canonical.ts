@@ -27,6 +27,7 @@ export function canonicalMetadata(state: MetadataState): string {
         leader: p.leader,
         leaderEpoch: p.leaderEpoch,
         partitionEpoch: p.partitionEpoch,
+        reassignment: p.reassignment ?? null,
       })),
     })),
     configs: [...state.configs.keys()].sort(byString).map((resourceKey) => {

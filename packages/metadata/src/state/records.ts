@@ -3,7 +3,7 @@
 // active controller and records read back from the log go through the same reducer code.
 import { ConfigResourceType } from '@quill/proto';
 import type { ConfigResourceType__Output, MetadataRecord__Output } from '@quill/proto';
-import type { BrokerEndpoint, ConfigResourceKind, PartitionMetadata } from './state.js';
+import type { BrokerEndpoint, ConfigResourceKind, PartitionMetadata, PartitionReassignment } from './state.js';
 
 export type MetadataRecord = MetadataRecord__Output;
 
@@ -61,6 +61,8 @@ export function partitionRecord(partition: PartitionMetadata): MetadataRecord {
       leader: partition.leader,
       leaderEpoch: partition.leaderEpoch,
       partitionEpoch: partition.partitionEpoch,
+      addingReplicas: [...(partition.reassignment?.adding ?? [])],
+      removingReplicas: [...(partition.reassignment?.removing ?? [])],
     },
   };
 }
@@ -72,16 +74,25 @@ export interface PartitionChange {
   readonly leader?: number;
   readonly isr?: readonly number[];
   readonly replicas?: readonly number[];
+  /** A reassignment starting, or `null` when it completes or is cancelled. */
+  readonly reassignment?: PartitionReassignment | null;
   readonly leaderEpoch: number;
   readonly partitionEpoch: number;
 }
 
+function brokerIds(ids: readonly number[] | undefined): { brokerIds: number[] } | null {
+  return ids === undefined ? null : { brokerIds: [...ids] };
+}
+
 export function partitionChangeRecord(change: PartitionChange): MetadataRecord {
+  const reassignment = change.reassignment === null ? { adding: [], removing: [] } : change.reassignment;
   const partitionChange = {
     topicId: change.topicId,
     partition: change.partition,
-    isr: change.isr === undefined ? null : { brokerIds: [...change.isr] },
-    replicas: change.replicas === undefined ? null : { brokerIds: [...change.replicas] },
+    isr: brokerIds(change.isr),
+    replicas: brokerIds(change.replicas),
+    addingReplicas: brokerIds(reassignment?.adding),
+    removingReplicas: brokerIds(reassignment?.removing),
     leaderEpoch: change.leaderEpoch,
     partitionEpoch: change.partitionEpoch,
   };

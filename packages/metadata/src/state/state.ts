@@ -39,6 +39,18 @@ export interface PartitionMetadata {
   readonly leaderEpoch: number;
   /** Bumped on every change; the compare-and-set token of AlterPartition. */
   readonly partitionEpoch: number;
+  /** Present while the partition moves to a new replica set. */
+  readonly reassignment?: PartitionReassignment;
+}
+
+/**
+ * A move in progress, as KIP-455 has it: `replicas` is the target set followed by `removing`.
+ * `adding` (target replicas not in the original set) join as followers; once every target replica
+ * is in the ISR, `removing` leave and the move is complete.
+ */
+export interface PartitionReassignment {
+  readonly adding: readonly number[];
+  readonly removing: readonly number[];
 }
 
 export interface TopicMetadata {

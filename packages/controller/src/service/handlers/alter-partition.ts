@@ -25,7 +25,7 @@ export function alterPartitionHandler(ctx: ControllerServiceContext): Controller
               newIsr: item.newIsr,
             }),
           );
-          return { leaderId: result.leader, leaderEpoch: result.leaderEpoch, isr: [...result.isr], partitionEpoch: result.partitionEpoch };
+          return { leaderId: result.leader, leaderEpoch: result.leaderEpoch, isr: [...result.isr], partitionEpoch: result.partitionEpoch, replicas: [...result.replicas] };
         },
       );
       topics.push({ topicId: topic.topicId, partitions });
