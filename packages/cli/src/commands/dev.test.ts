@@ -4,7 +4,7 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { devStatePath, requestRestart, type DevState } from './dev-control.js';
-import { devControllerAddresses, devNodeArgs, restartNodeCommand, runDev, type NodeSpec, type Readiness } from './dev.js';
+import { brokerCount, devControllerAddresses, devNodeArgs, devPorts, restartNodeCommand, runDev, type NodeSpec, type Readiness } from './dev.js';
 
 describe('quill dev node arguments', () => {
   it('tells how to start a dead node again from another terminal', () => {
@@ -22,6 +22,26 @@ describe('quill dev node arguments', () => {
       '--data-dir', path.join('/data/dev', 'node-2'),
       '--cluster-id', 'quill-dev',
     ]);
+  });
+
+  it('starts a node past the three voters as a broker only, on P+I-1', () => {
+    expect(devNodeArgs(5, 9092, '/data/dev')).toEqual([
+      'node', 'start',
+      '--roles', 'broker',
+      '--node-id', '5',
+      '--listen', '127.0.0.1:9096',
+      '--voters', '1@127.0.0.1:9102,2@127.0.0.1:9103,3@127.0.0.1:9104',
+      '--data-dir', path.join('/data/dev', 'node-5'),
+      '--cluster-id', 'quill-dev',
+    ]);
+  });
+
+  it('listens on a port per broker and one per voter, and takes 3 to 10 brokers', () => {
+    expect(devPorts(9092, 3)).toEqual([9092, 9093, 9094, 9102, 9103, 9104]);
+    expect(devPorts(9092, 5)).toEqual([9092, 9093, 9094, 9095, 9096, 9102, 9103, 9104]);
+    expect(brokerCount(4)).toBe(4);
+    expect(() => brokerCount(2)).toThrow('--brokers must be an integer of at least 3');
+    expect(() => brokerCount(11)).toThrow('--brokers must be at most 10 (the ports below the controllers), got 11.');
   });
 
   it("puts the controllers of a dev cluster above its brokers' ports", () => {

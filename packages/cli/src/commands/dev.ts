@@ -10,23 +10,28 @@ import { runDev, type Readiness } from './dev-supervisor.js';
 
 export { runDev, type DevRun, type NodeSpec, type Readiness } from './dev-supervisor.js';
 
-const NODE_COUNT = 3;
+/** The controller quorum: nodes 1..3 run a controller next to their broker. */
+const VOTER_COUNT = 3;
+const DEFAULT_BROKERS = 3;
 /** quill dev's first broker port; its controllers listen CONTROLLER_PORT_OFFSET above its brokers. */
 const DEV_BASE_PORT = 9092;
 const CLUSTER_ID = 'quill-dev';
 const HOST = '127.0.0.1';
-/** Controllers listen at base port + this. */
+/** Controllers listen at base port + this, so at most this many brokers fit below them. */
 const CONTROLLER_PORT_OFFSET = 10;
 const READY_POLL_MS = 500;
 /** Time a node gets to stop cleanly (flush and close its logs) before it is killed. */
 const STOP_GRACE_MS = 10_000;
 const DEFAULT_DATA_DIR = path.join('data', 'dev');
 
-/** `quill dev`: a three-node local cluster (combined mode) in the foreground; `quill dev restart-node N` from another terminal. */
+/**
+ * `quill dev`: a local cluster in the foreground, three combined nodes (broker and controller)
+ * plus broker-only nodes up to --brokers; `quill dev restart-node N` from another terminal.
+ */
 export function devCommand(yargs: Argv): Argv {
   return yargs.command(
     'dev',
-    'Run a three-node local cluster (broker and controller in each process) until Ctrl-C',
+    'Run a local cluster (a 3-voter controller quorum and --brokers brokers) until Ctrl-C',
     (y) =>
       y
         .option('data-dir', {
@@ -38,7 +43,7 @@ export function devCommand(yargs: Argv): Argv {
         .command(
           'restart-node <id>',
           'Start a node of the quill dev running on --data-dir again, on its data, under that dev (Ctrl-C there stops it too)',
-          (r) => r.positional('id', { type: 'number', demandOption: true, describe: 'the node id (1..3)', coerce: integer('node id', 1) }),
+          (r) => r.positional('id', { type: 'number', demandOption: true, describe: 'the node id (1..--brokers)', coerce: integer('node id', 1) }),
           async (args) => {
             process.stdout.write(`${await requestRestart(path.resolve(args.dataDir), args.id)}\n`);
           },
@@ -46,8 +51,14 @@ export function devCommand(yargs: Argv): Argv {
         .option('base-port', {
           type: 'number',
           default: DEV_BASE_PORT,
-          describe: `brokers listen on P..P+2 (the bootstrap is ${HOST}:P), controllers on P+${CONTROLLER_PORT_OFFSET}..P+${CONTROLLER_PORT_OFFSET + 2}`,
+          describe: `brokers listen on P..P+N-1 (the bootstrap is ${HOST}:P), controllers on P+${CONTROLLER_PORT_OFFSET}..P+${CONTROLLER_PORT_OFFSET + VOTER_COUNT - 1}`,
           coerce: basePort,
+        })
+        .option('brokers', {
+          type: 'number',
+          default: DEFAULT_BROKERS,
+          describe: `brokers N (${VOTER_COUNT}..${CONTROLLER_PORT_OFFSET}): nodes 1..${VOTER_COUNT} are also the controllers, nodes ${VOTER_COUNT + 1}..N brokers only`,
+          coerce: brokerCount,
         })
         .option('demo', { type: 'boolean', default: false, describe: 'once ready, run a produce/consume round trip on topic greetings' }),
     async (args) => {
@@ -55,10 +66,10 @@ export function devCommand(yargs: Argv): Argv {
       const bootstrap = `${HOST}:${args.basePort}`;
       const running = runningDevPid(dataDir);
       if (running !== undefined) throw new QuillError('INVALID_REQUEST', `quill dev already runs on ${args.dataDir} (pid ${running}).`);
-      await assertPortsFree(allPorts(args.basePort));
+      await assertPortsFree(devPorts(args.basePort, args.brokers));
       const restarting = existsSync(path.join(dataDir, 'node-1'));
       mkdirSync(dataDir, { recursive: true });
-      const nodes = Array.from({ length: NODE_COUNT }, (_, i) => {
+      const nodes = Array.from({ length: args.brokers }, (_, i) => {
         const id = i + 1;
         return {
           id,
@@ -70,7 +81,8 @@ export function devCommand(yargs: Argv): Argv {
         };
       });
       process.stderr.write(
-        `${restarting ? 'Restarting the' : 'Starting a new'} ${NODE_COUNT}-node cluster in ${args.dataDir}; bootstrap ${bootstrap}; ` +
+        `${restarting ? 'Restarting the' : 'Starting a new'} ${args.brokers}-node cluster in ${args.dataDir} ` +
+          `(nodes 1-${VOTER_COUNT} broker and controller${args.brokers > VOTER_COUNT ? `, ${VOTER_COUNT + 1}-${args.brokers} broker only` : ''}); bootstrap ${bootstrap}; ` +
           `node logs in ${path.join(args.dataDir, 'node-N.log')}.\n`,
       );
       const stopRequested = new Promise<void>((resolve) => {
@@ -101,26 +113,34 @@ export function restartNodeCommand(id: number, dataDir: string): string {
 
 function basePort(value: number | number[]): number {
   const port = integer('--base-port', 1)(value);
-  const highest = port + CONTROLLER_PORT_OFFSET + NODE_COUNT - 1;
+  const highest = port + CONTROLLER_PORT_OFFSET + VOTER_COUNT - 1;
   if (highest > 65535) throw new QuillError('INVALID_CONFIG', `--base-port must leave room for ${highest - port + 1} ports, at most ${65535 - (highest - port)}.`);
   return port;
 }
 
-/** The arguments of `quill node start` for dev node `id` (1..3). */
+/** The --brokers of dev: enough for the voters' brokers, no more than fit below the controllers' ports. */
+export function brokerCount(value: number | number[]): number {
+  const count = integer('--brokers', VOTER_COUNT)(value);
+  if (count > CONTROLLER_PORT_OFFSET) {
+    throw new QuillError('INVALID_CONFIG', `--brokers must be at most ${CONTROLLER_PORT_OFFSET} (the ports below the controllers), got ${count}.`);
+  }
+  return count;
+}
+
+/** The arguments of `quill node start` for dev node `id`: a voter (1..3) runs both roles, a later node a broker only. */
 export function devNodeArgs(id: number, basePort: number, dataDir: string): string[] {
   const controllers = devControllerAddresses(basePort);
   const voters = controllers.map((address, i) => `${i + 1}@${address}`).join(',');
+  const roles = id <= VOTER_COUNT ? ['--roles', 'broker,controller'] : ['--roles', 'broker'];
   return [
     'node',
     'start',
-    '--roles',
-    'broker,controller',
+    ...roles,
     '--node-id',
     String(id),
     '--listen',
     `${HOST}:${basePort + id - 1}`,
-    '--controller-listen',
-    controllers[id - 1]!,
+    ...(id <= VOTER_COUNT ? ['--controller-listen', controllers[id - 1]!] : []),
     '--voters',
     voters,
     '--data-dir',
@@ -130,8 +150,9 @@ export function devNodeArgs(id: number, basePort: number, dataDir: string): stri
   ];
 }
 
-function allPorts(base: number): number[] {
-  return Array.from({ length: NODE_COUNT }, (_, i) => [base + i, base + CONTROLLER_PORT_OFFSET + i]).flat();
+/** Every port a dev cluster of `brokers` brokers listens on: the brokers' from `base`, then the controllers'. */
+export function devPorts(base: number, brokers: number): number[] {
+  return [...Array.from({ length: brokers }, (_, i) => base + i), ...Array.from({ length: VOTER_COUNT }, (_, i) => base + CONTROLLER_PORT_OFFSET + i)];
 }
 
 /**
@@ -187,5 +208,5 @@ async function checkReadiness(addresses: readonly string[]): Promise<Readiness> 
 
 /** The controller addresses of a `quill dev` cluster (its three voters). */
 export function devControllerAddresses(basePort = DEV_BASE_PORT): string[] {
-  return Array.from({ length: NODE_COUNT }, (_, i) => `${HOST}:${basePort + CONTROLLER_PORT_OFFSET + i}`);
+  return Array.from({ length: VOTER_COUNT }, (_, i) => `${HOST}:${basePort + CONTROLLER_PORT_OFFSET + i}`);
 }
