@@ -53,24 +53,24 @@ describe('quill groups on a real cluster', () => {
     const all = [...first.stdout.trim().split('\n'), ...second.stdout.trim().split('\n')].sort();
     expect(all).toEqual(['0:0', '0:1', '0:2', '0:3', '0:4', '1:0', '1:1', '1:2', '1:3', '1:4']);
 
-    const reset = await quill(['groups', 'reset-offsets', 'cli-group', '--topic', 'cli-events', '--to-earliest', '--json']);
+    const reset = await quill(['groups', 'reset-offsets', '--group', 'cli-group', '--topic', 'cli-events', '--to-earliest', '--execute', '--json']);
     expect(reset.code, reset.stderr).toBe(0);
     expect(JSON.parse(reset.stdout)).toEqual({
       group: 'cli-group',
-      topic: 'cli-events',
+      executed: true,
       partitions: [
-        { topic: 'cli-events', partition: 0, committedOffset: 0 },
-        { topic: 'cli-events', partition: 1, committedOffset: 0 },
+        { topic: 'cli-events', partition: 0, newOffset: 0 },
+        { topic: 'cli-events', partition: 1, newOffset: 0 },
       ],
     });
-    const toOffset = await quill(['groups', 'reset-offsets', 'cli-group', '--topic', 'cli-events', '--to-offset', '3']);
+    const toOffset = await quill(['groups', 'reset-offsets', '--group', 'cli-group', '--topic', 'cli-events', '--to-offset', '3', '--execute']);
     expect(toOffset.code, toOffset.stderr).toBe(0);
     const [offsets] = await admin.fetchOffsets({ groupId: 'cli-group', topics: ['cli-events'] });
     expect(offsets!.partitions.map((p) => p.offset)).toEqual([3, 3]);
 
-    const neither = await quill(['groups', 'reset-offsets', 'cli-group', '--topic', 'cli-events']);
+    const neither = await quill(['groups', 'reset-offsets', '--group', 'cli-group', '--topic', 'cli-events']);
     expect(neither.code).not.toBe(0);
-    expect(neither.stderr).toContain('exactly one of --to-earliest, --to-latest, --to-offset');
+    expect(neither.stderr).toContain('exactly one of --to-earliest, --to-latest, --to-offset N, --to-datetime, --by-duration, --shift-by N');
     const missing = await quill(['groups', 'describe', 'no-such-group']);
     expect(missing.code).not.toBe(0);
     expect(missing.stderr).toContain("Group 'no-such-group' does not exist.");

@@ -28,7 +28,7 @@ async function errorOf(argv: string[]): Promise<string> {
 }
 
 const cases: Array<[string[], string | RegExp]> = [
-  [['topics'], 'Name a topics action: create, list, describe, alter or delete.'],
+  [['topics'], 'Name a topics action: create, list, describe, alter, delete or delete-records.'],
   [['topics', 'create'], /^Not enough non-option arguments/],
   [['topics', 'create', 't', '--partitions', '0'], "--partitions must be a positive integer, got '0'."],
   [['topics', 'create', 't', '--partitions', 'many'], "--partitions must be a positive integer, got 'not a number'."],

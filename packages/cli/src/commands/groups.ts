@@ -1,6 +1,16 @@
 import { QuillError, type Admin, type GroupDescription, type GroupPartitionOffset } from '@quill/client';
 import type { Argv } from 'yargs';
 import { adminOptions, integer, single, withAdmin, writeOut } from '../client-options.js';
+import {
+  parseDateTime,
+  parseDuration,
+  parseTopicSelection,
+  planResets,
+  type PartitionPosition,
+  type PlannedOffset,
+  type ResetTarget,
+  type TopicSelection,
+} from './reset-offsets-plan.js';
 
 /** `groups describe --json`: exactly this shape. */
 export interface GroupDescriptionJson {
@@ -51,34 +61,37 @@ export function groupsCommand(yargs: Argv): Argv {
           }),
       )
       .command(
-        'reset-offsets <group>',
-        "Move a group's committed offsets of a topic (stop the group's consumers first)",
+        'reset-offsets',
+        "Plan, and with --execute apply, new committed offsets for a group (stop the group's consumers first)",
         (c) =>
           adminOptions(c)
-            .positional('group', { type: 'string', demandOption: true, describe: 'the group id' })
-            .option('topic', { type: 'string', demandOption: true, describe: 'the topic', coerce: single<string>('--topic') })
+            .option('group', { type: 'string', demandOption: true, describe: 'the group id', coerce: single<string>('--group') })
+            .option('topic', { type: 'string', array: true, describe: 'TOPIC or TOPIC:PARTITION,PARTITION (repeatable)' })
+            .option('all-topics', { type: 'boolean', describe: 'every topic the group has committed offsets for' })
             .option('to-earliest', { type: 'boolean', describe: 'to the first offset still in the log' })
             .option('to-latest', { type: 'boolean', describe: 'to the end of the log (skip everything there now)' })
             .option('to-offset', { type: 'number', describe: 'to this offset, in every partition', coerce: integer('--to-offset', 0) })
+            .option('to-datetime', { type: 'string', describe: 'to the first offset at or after this ISO-8601 date-time', coerce: single<string>('--to-datetime') })
+            .option('by-duration', { type: 'string', describe: 'to the first offset at or after now minus this ISO-8601 duration (PnDTnHnMnS)', coerce: single<string>('--by-duration') })
+            .option('shift-by', { type: 'number', describe: 'move each committed offset by N (negative: back)', coerce: integer('--shift-by', Number.MIN_SAFE_INTEGER) })
+            .option('execute', { type: 'boolean', default: false, describe: 'apply the plan (without it, only print it)' })
             .check((a) => {
-              const chosen = [a.toEarliest === true, a.toLatest === true, a.toOffset !== undefined].filter(Boolean).length;
-              if (chosen !== 1) throw new QuillError('INVALID_CONFIG', 'Give exactly one of --to-earliest, --to-latest, --to-offset N.');
+              const targets = [a.toEarliest === true, a.toLatest === true, a.toOffset !== undefined, a.toDatetime !== undefined, a.byDuration !== undefined, a.shiftBy !== undefined];
+              if (targets.filter(Boolean).length !== 1) {
+                throw new QuillError('INVALID_CONFIG', 'Give exactly one of --to-earliest, --to-latest, --to-offset N, --to-datetime, --by-duration, --shift-by N.');
+              }
+              if ((a.topic !== undefined) === (a.allTopics === true)) throw new QuillError('INVALID_CONFIG', 'Give --topic (one or more) or --all-topics.');
               return true;
             }),
         (args) =>
           withAdmin(args, `resetting the offsets of group ${args.group}`, async (admin) => {
-            const { group, topic } = args;
-            await assertInactive(admin, group);
-            if (args.toOffset !== undefined) {
-              const partitions = (await admin.fetchTopicOffsets(topic)).map((p) => ({ partition: p.partition, offset: args.toOffset! }));
-              await admin.setOffsets({ groupId: group, topic, partitions });
-            } else {
-              await admin.resetOffsets({ groupId: group, topic, earliest: args.toEarliest === true });
-            }
-            const [offsets] = await admin.fetchOffsets({ groupId: group, topics: [topic] });
-            const partitions = (offsets?.partitions ?? []).map((p) => ({ topic, partition: p.partition, committedOffset: p.offset }));
-            if (args.json) writeOut(JSON.stringify({ group, topic, partitions }));
-            else writeOut(table([['TOPIC', 'PARTITION', 'NEW-OFFSET'], ...partitions.map((p) => [topic, String(p.partition), String(p.committedOffset)])]));
+            const target = resetTarget(args, Date.now());
+            await assertInactive(admin, args.group);
+            const selections = args.allTopics === true ? await committedTopics(admin, args.group) : (args.topic ?? []).map((t) => parseTopicSelection(String(t)));
+            const plan = planResets(target, await positionsOf(admin, args.group, selections, target));
+            if (args.execute) await applyPlan(admin, args.group, plan);
+            if (args.json) writeOut(JSON.stringify({ group: args.group, executed: args.execute, partitions: plan }));
+            else writeOut(table([['GROUP', 'TOPIC', 'PARTITION', 'NEW-OFFSET'], ...plan.map((p) => [args.group, p.topic, String(p.partition), String(p.newOffset)])]));
           }),
       )
       .command(
@@ -142,6 +155,62 @@ async function assertInactive(admin: Admin, groupId: string): Promise<void> {
   const members = groups[0]?.members.length ?? 0;
   if (members > 0) {
     throw new QuillError('NON_EMPTY_GROUP', `Group '${groupId}' has ${members} active member${members === 1 ? '' : 's'}; stop its consumers before resetting offsets.`);
+  }
+}
+
+/** The target the reset-offsets flags name; times become absolute against `nowMs`. */
+function resetTarget(
+  args: { toEarliest?: boolean | undefined; toLatest?: boolean | undefined; toOffset?: number | undefined; toDatetime?: string | undefined; byDuration?: string | undefined; shiftBy?: number | undefined },
+  nowMs: number,
+): ResetTarget {
+  if (args.toEarliest === true) return { kind: 'earliest' };
+  if (args.toLatest === true) return { kind: 'latest' };
+  if (args.toOffset !== undefined) return { kind: 'offset', offset: args.toOffset };
+  if (args.toDatetime !== undefined) return { kind: 'timestamp', timestampMs: parseDateTime(args.toDatetime) };
+  if (args.byDuration !== undefined) return { kind: 'timestamp', timestampMs: nowMs - parseDuration(args.byDuration) };
+  return { kind: 'shift', by: args.shiftBy! };
+}
+
+/** Every topic the group has committed offsets for (Kafka's --all-topics). */
+async function committedTopics(admin: Admin, groupId: string): Promise<TopicSelection[]> {
+  const committed = await admin.fetchOffsets({ groupId });
+  return committed.map(({ topic }) => ({ topic, partitions: undefined }));
+}
+
+/** What the plan needs of each selected partition: the committed offset, the log's bounds, the offset at the target time. */
+async function positionsOf(admin: Admin, groupId: string, selections: readonly TopicSelection[], target: ResetTarget): Promise<PartitionPosition[]> {
+  const perTopic = await Promise.all(
+    selections.map(async ({ topic, partitions }) => {
+      const [bounds, [committed], atTime] = await Promise.all([
+        admin.fetchTopicOffsets(topic),
+        admin.fetchOffsets({ groupId, topics: [topic] }),
+        target.kind === 'timestamp' ? admin.fetchTopicOffsetsByTimestamp(topic, target.timestampMs) : Promise.resolve(undefined),
+      ]);
+      const missing = (partitions ?? []).filter((p) => !bounds.some((b) => b.partition === p));
+      if (missing.length > 0) throw new QuillError('UNKNOWN_TOPIC_OR_PARTITION', `Topic ${topic} has no partition ${missing.join(', ')}.`);
+      return bounds
+        .filter((b) => partitions === undefined || partitions.includes(b.partition))
+        .map((b): PartitionPosition => {
+          const found = atTime?.find((a) => a.partition === b.partition)?.offset;
+          return {
+            topic,
+            partition: b.partition,
+            committed: committed?.partitions.find((c) => c.partition === b.partition)?.offset ?? -1,
+            low: b.low,
+            high: b.high,
+            ...(found === undefined ? {} : { atTimestamp: found }),
+          };
+        });
+    }),
+  );
+  return perTopic.flat();
+}
+
+/** Commits the planned offsets, one call per topic. */
+async function applyPlan(admin: Admin, groupId: string, plan: readonly PlannedOffset[]): Promise<void> {
+  for (const topic of [...new Set(plan.map((p) => p.topic))]) {
+    const partitions = plan.filter((p) => p.topic === topic).map((p) => ({ partition: p.partition, offset: p.newOffset }));
+    await admin.setOffsets({ groupId, topic, partitions });
   }
 }
 

@@ -1,6 +1,8 @@
 import { ConfigResourceTypes, QuillError, type Admin, type TopicDescription } from '@quill/client';
 import type { Argv } from 'yargs';
-import { adminOptions, findTopic, integer, withAdmin, writeOut } from '../client-options.js';
+import fs from 'node:fs';
+import { adminOptions, findTopic, integer, single, withAdmin, writeOut } from '../client-options.js';
+import { parseOffsetJson, type RecordsToDelete } from './delete-records-file.js';
 
 /** `topics describe --json`: one object per topic, in this exact shape. */
 export interface TopicDescriptionJson {
@@ -126,7 +128,43 @@ export function topicsCommand(yargs: Argv): Argv {
             writeOut(args.json ? JSON.stringify({ topic: args.name, deleted: true }) : `Deleted topic ${args.name}.`);
           }),
       )
-      .demandCommand(1, 'Name a topics action: create, list, describe, alter or delete.'),
+      .command(
+        'delete-records',
+        "Delete a partition's records below an offset (the log start moves there)",
+        (c) =>
+          adminOptions(c)
+            .option('topic', { type: 'string', describe: 'the topic', coerce: single<string>('--topic') })
+            .option('partition', { type: 'number', describe: 'the partition', coerce: integer('--partition', 0) })
+            .option('offset', { type: 'number', describe: 'delete the records below this offset; -1: up to the high watermark', coerce: integer('--offset', -1) })
+            .option('offset-json-file', {
+              type: 'string',
+              describe: 'Kafka\'s format: {"partitions":[{"topic":"t","partition":0,"offset":5}],"version":1}',
+              coerce: single<string>('--offset-json-file'),
+            })
+            .check((a) => {
+              const complete = a.topic !== undefined && a.partition !== undefined && a.offset !== undefined;
+              const partial = a.topic !== undefined || a.partition !== undefined || a.offset !== undefined;
+              if ((a.offsetJsonFile !== undefined) === partial || (partial && !complete)) {
+                throw new QuillError('INVALID_CONFIG', 'Give --topic, --partition and --offset, or --offset-json-file.');
+              }
+              return true;
+            }),
+        (args) =>
+          withAdmin(args, 'deleting records', async (admin) => {
+            const requested: RecordsToDelete[] =
+              args.offsetJsonFile !== undefined
+                ? parseOffsetJson(fs.readFileSync(args.offsetJsonFile, 'utf8'))
+                : [{ topic: args.topic!, partition: args.partition!, offset: args.offset! }];
+            const partitions = [];
+            for (const topic of [...new Set(requested.map((r) => r.topic))]) {
+              const wanted = requested.filter((r) => r.topic === topic).map(({ partition, offset }) => ({ partition, offset }));
+              partitions.push(...(await admin.deleteTopicRecords({ topic, partitions: wanted })));
+            }
+            if (args.json) writeOut(JSON.stringify({ partitions }));
+            else writeOut(partitions.map((p) => `${p.topic}-${p.partition}: low watermark ${p.lowWatermark}`).join('\n'));
+          }),
+      )
+      .demandCommand(1, 'Name a topics action: create, list, describe, alter, delete or delete-records.'),
   );
 }
 
