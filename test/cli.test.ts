@@ -138,7 +138,10 @@ describe('quill CLI on a real cluster', () => {
     expect(JSON.parse(described.stdout)).toEqual({
       entity: 'broker',
       name: '1',
-      configs: [{ name: 'retention.ms', value: '120000', source: 'dynamic-broker', readOnly: false, sensitive: false }],
+      configs: [
+        { name: 'follower.replication.throttled.rate', value: '-1', source: 'default', readOnly: false, sensitive: false },
+        { name: 'retention.ms', value: '120000', source: 'dynamic-broker', readOnly: false, sensitive: false },
+      ],
     });
     expect((await quill(['configs', 'alter', '--entity', 'broker', '--name', '1', '--delete-config', 'retention.ms'])).code).toBe(0);
   });

@@ -70,6 +70,15 @@ export {
   type ConfigValueType,
   type TopicConfigDefinition,
 } from './config/topic-configs.js';
+export {
+  BROKER_CONFIG_DEFINITIONS,
+  UNLIMITED_RATE,
+  checkBrokerConfigValues,
+  effectiveBrokerConfig,
+  followerReplicationThrottledRate,
+  refuseBrokerKeysOnTopic,
+  type BrokerConfigSource,
+} from './config/broker-configs.js';
 
 // A node's data directory
 export { checkNodeIdentity } from './identity/node-identity.js';

@@ -7,12 +7,13 @@ import {
   type MetadataRecord,
   type MetadataState,
   TOPIC_CONFIG_DEFINITIONS,
-  checkConfigValues,
+  checkBrokerConfigValues,
   checkTopicConfigs,
   configEntries,
   configRecord,
   configResourceKind,
   listItems,
+  refuseBrokerKeysOnTopic,
   topicByName,
 } from '@quill/metadata';
 import { accept, refuse, reject, type Decision, type Rejected } from './decision.js';
@@ -57,7 +58,10 @@ function resolveResource(state: MetadataState, request: ConfigResourceRequest): 
 /** Validates the complete new config and writes the keys that differ from the current one. */
 function replaceConfigs(state: MetadataState, resource: ConfigResource, wanted: ReadonlyMap<string, string>): Decision<void> {
   const topic = resource.kind === 'topic' ? topicByName(state, resource.name) : undefined;
-  const invalid = topic === undefined ? checkConfigValues(wanted) : checkTopicConfigs(wanted, topic.partitions.get(0)!.replicas.length);
+  const invalid =
+    topic === undefined
+      ? checkBrokerConfigValues(wanted)
+      : (refuseBrokerKeysOnTopic(wanted) ?? checkTopicConfigs(wanted, topic.partitions.get(0)!.replicas.length));
   if (invalid !== undefined) return refuse(invalid);
   const current = configEntries(state, resource);
   const records: MetadataRecord[] = [];

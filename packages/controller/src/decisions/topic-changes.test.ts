@@ -131,8 +131,12 @@ describe('config alteration', () => {
     const broker = ConfigResourceType.CONFIG_RESOURCE_TYPE_BROKER;
     expect(codeOf(alterConfigs(c.state, { resourceType: broker, resourceName: 'one' }, {}))).toBe(ErrorCode.INVALID_REQUEST);
     expect(codeOf(alterConfigs(c.state, { resourceType: broker, resourceName: '1' }, { 'retention.ms': '9' }))).toBe('ok');
+    expect(codeOf(alterConfigs(c.state, { resourceType: broker, resourceName: '1' }, { 'follower.replication.throttled.rate': '1000' }))).toBe('ok');
     const cluster = ConfigResourceType.CONFIG_RESOURCE_TYPE_CLUSTER;
     expect(codeOf(alterConfigs(c.state, { resourceType: cluster, resourceName: 'x' }, {}))).toBe(ErrorCode.INVALID_REQUEST);
+    expect(codeOf(alterConfigs(c.state, { resourceType: cluster, resourceName: '' }, { 'follower.replication.throttled.rate': '1000' }))).toBe('ok');
+    expect(codeOf(alterConfigs(c.state, { resourceType: cluster, resourceName: '' }, { 'follower.replication.throttled.rate': '0' }))).toBe(ErrorCode.INVALID_CONFIG);
+    expect(codeOf(alterConfigs(c.state, { resourceType: TOPIC, resourceName: 't' }, { 'follower.replication.throttled.rate': '1000' }))).toBe(ErrorCode.INVALID_CONFIG);
     const unspecified = ConfigResourceType.CONFIG_RESOURCE_TYPE_UNSPECIFIED;
     expect(codeOf(alterConfigs(c.state, { resourceType: unspecified, resourceName: '' }, {}))).toBe(ErrorCode.INVALID_REQUEST);
   });

@@ -20,9 +20,23 @@ describe('describedConfigs', () => {
     expect(byName.get('cleanup.policy')).toEqual({ name: 'cleanup.policy', value: 'delete', source: 'CONFIG_SOURCE_DEFAULT' });
   });
 
-  it('shows only the dynamic entries of a broker or the cluster', () => {
+  it("shows a broker's broker-only keys with their source and its dynamic entries; the cluster's dynamic entries only", () => {
     const state = withConfigs([['broker', '2', { 'retention.ms': '7' }]]);
-    expect(describedConfigs(state, 'broker', '2')).toEqual([{ name: 'retention.ms', value: '7', source: 'CONFIG_SOURCE_DYNAMIC_BROKER' }]);
+    expect(describedConfigs(state, 'broker', '2')).toEqual([
+      { name: 'follower.replication.throttled.rate', value: '-1', source: 'CONFIG_SOURCE_DEFAULT' },
+      { name: 'retention.ms', value: '7', source: 'CONFIG_SOURCE_DYNAMIC_BROKER' },
+    ]);
     expect(describedConfigs(state, 'cluster', '')).toEqual([]);
+  });
+
+  it('shows the throttle rate of a broker from the broker, else from the cluster', () => {
+    const rate = 'follower.replication.throttled.rate';
+    const state = withConfigs([
+      ['broker', '4', { [rate]: '1000000' }],
+      ['cluster', '', { [rate]: '5000' }],
+    ]);
+    expect(describedConfigs(state, 'broker', '4')).toEqual([{ name: rate, value: '1000000', source: 'CONFIG_SOURCE_DYNAMIC_BROKER' }]);
+    expect(describedConfigs(state, 'broker', '5')).toEqual([{ name: rate, value: '5000', source: 'CONFIG_SOURCE_DYNAMIC_CLUSTER' }]);
+    expect(describedConfigs(state, 'cluster', '')).toEqual([{ name: rate, value: '5000', source: 'CONFIG_SOURCE_DYNAMIC_CLUSTER' }]);
   });
 });

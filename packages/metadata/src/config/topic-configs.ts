@@ -72,13 +72,14 @@ export const TOPIC_CONFIG_DEFINITIONS: Readonly<Record<string, TopicConfigDefini
 const INTEGER = /^-?\d+$/;
 const DECIMAL = /^-?(\d+\.?\d*|\.\d+)([eE][-+]?\d+)?$/;
 
-function invalid(key: string, value: string, why: string): QuillError {
+/** An INVALID_CONFIG error for `value` of `key`, saying why. */
+export function invalidConfigValue(key: string, value: string, why: string): QuillError {
   return new QuillError(ErrorCode.INVALID_CONFIG, `Invalid value "${value}" for configuration ${key}: ${why}.`);
 }
 
 function checkNumber(key: string, value: string, definition: TopicConfigDefinition, parsed: number): QuillError | undefined {
-  if (definition.min !== undefined && parsed < definition.min) return invalid(key, value, `must be at least ${definition.min}`);
-  if (definition.max !== undefined && parsed > definition.max) return invalid(key, value, `must be at most ${definition.max}`);
+  if (definition.min !== undefined && parsed < definition.min) return invalidConfigValue(key, value, `must be at least ${definition.min}`);
+  if (definition.max !== undefined && parsed > definition.max) return invalidConfigValue(key, value, `must be at most ${definition.max}`);
   return undefined;
 }
 
@@ -94,29 +95,34 @@ export function listItems(value: string): string[] {
 export function checkConfigValue(key: string, value: string): QuillError | undefined {
   const definition = TOPIC_CONFIG_DEFINITIONS[key];
   if (definition === undefined) return new QuillError(ErrorCode.INVALID_CONFIG, `Unknown topic configuration ${key}.`);
+  return checkDefinedValue(key, value, definition);
+}
+
+/** Undefined when `value` has the type and bounds of `definition`; otherwise an INVALID_CONFIG error. */
+export function checkDefinedValue(key: string, value: string, definition: TopicConfigDefinition): QuillError | undefined {
   switch (definition.type) {
     case 'int':
     case 'long': {
-      if (!INTEGER.test(value)) return invalid(key, value, 'expected an integer');
+      if (!INTEGER.test(value)) return invalidConfigValue(key, value, 'expected an integer');
       const parsed = Number(value);
       // Longs are JavaScript numbers here: past 2^53 they would silently lose precision.
-      if (!Number.isSafeInteger(parsed)) return invalid(key, value, 'out of range');
+      if (!Number.isSafeInteger(parsed)) return invalidConfigValue(key, value, 'out of range');
       return checkNumber(key, value, definition, parsed);
     }
     case 'double': {
-      if (!DECIMAL.test(value)) return invalid(key, value, 'expected a number');
+      if (!DECIMAL.test(value)) return invalidConfigValue(key, value, 'expected a number');
       return checkNumber(key, value, definition, Number(value));
     }
     case 'boolean':
-      return value === 'true' || value === 'false' ? undefined : invalid(key, value, 'expected true or false');
+      return value === 'true' || value === 'false' ? undefined : invalidConfigValue(key, value, 'expected true or false');
     case 'enum':
-      return definition.values!.includes(value) ? undefined : invalid(key, value, `expected one of ${definition.values!.join(', ')}`);
+      return definition.values!.includes(value) ? undefined : invalidConfigValue(key, value, `expected one of ${definition.values!.join(', ')}`);
     case 'list': {
       const items = listItems(value);
-      if (items.length === 0) return invalid(key, value, 'expected at least one item');
+      if (items.length === 0) return invalidConfigValue(key, value, 'expected at least one item');
       const unknown = items.find((item) => !definition.values!.includes(item));
-      if (unknown !== undefined) return invalid(key, value, `"${unknown}" is not one of ${definition.values!.join(', ')}`);
-      if (new Set(items).size !== items.length) return invalid(key, value, 'an item is repeated');
+      if (unknown !== undefined) return invalidConfigValue(key, value, `"${unknown}" is not one of ${definition.values!.join(', ')}`);
+      if (new Set(items).size !== items.length) return invalidConfigValue(key, value, 'an item is repeated');
       return undefined;
     }
   }
@@ -140,7 +146,7 @@ export function checkTopicConfigs(configs: ReadonlyMap<string, string>, replicat
   if (refusal !== undefined) return refusal;
   const minInsyncReplicas = configs.get('min.insync.replicas');
   if (minInsyncReplicas !== undefined && Number(minInsyncReplicas) > replicationFactor) {
-    return invalid(
+    return invalidConfigValue(
       'min.insync.replicas',
       minInsyncReplicas,
       `must not exceed the replication factor ${replicationFactor}, or acks=all produces could never succeed`,
