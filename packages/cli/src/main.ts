@@ -15,6 +15,7 @@ import { devCommand } from './commands/dev.js';
 import { groupsCommand } from './commands/groups.js';
 import { leadersCommand } from './commands/leaders.js';
 import { nodeCommands } from './commands/node.js';
+import { partitionsCommand } from './commands/partitions/partitions.js';
 import { produceCommand } from './commands/produce.js';
 import { topicsCommand } from './commands/topics.js';
 
@@ -45,6 +46,7 @@ cli = produceCommand(cli);
 cli = consumeCommand(cli);
 cli = groupsCommand(cli);
 cli = leadersCommand(cli);
+cli = partitionsCommand(cli);
 cli = chaosCommand(cli);
 
 try {
