@@ -6,6 +6,7 @@ import { describe, expect, it } from 'vitest';
 import { configsCommand } from './commands/configs.js';
 import { consumeCommand } from './commands/consume.js';
 import { devCommand } from './commands/dev.js';
+import { groupsCommand } from './commands/groups.js';
 import { produceCommand } from './commands/produce.js';
 import { topicsCommand } from './commands/topics.js';
 
@@ -18,7 +19,7 @@ async function errorOf(argv: string[]): Promise<string> {
     .fail((message, error) => {
       throw error ?? new Error(message);
     });
-  for (const command of [devCommand, topicsCommand, configsCommand, produceCommand, consumeCommand]) cli = command(cli);
+  for (const command of [devCommand, topicsCommand, configsCommand, produceCommand, consumeCommand, groupsCommand]) cli = command(cli);
   try {
     await cli.parseAsync();
   } catch (error) {
@@ -30,6 +31,10 @@ async function errorOf(argv: string[]): Promise<string> {
 const cases: Array<[string[], string | RegExp]> = [
   [['topics'], 'Name a topics action: create, list, describe, alter, delete or delete-records.'],
   [['topics', 'create'], /^Not enough non-option arguments/],
+  [['topics', 'delete-records', '--topic', 't', '--partition', '0'], 'Give --topic, --partition and --offset, or --offset-json-file.'],
+  [['topics', 'delete-records', '--topic', 't', '--partition', '0', '--offset', '-2'], "--offset must be an integer of at least -1, got '-2'."],
+  [['groups', 'reset-offsets', '--group', 'g', '--to-latest'], 'Give --topic (one or more) or --all-topics.'],
+  [['groups', 'reset-offsets', '--group', 'g', '--all-topics', '--to-latest', '--shift-by', '1'], /^Give exactly one of --to-earliest, --to-latest/],
   [['topics', 'create', 't', '--partitions', '0'], "--partitions must be a positive integer, got '0'."],
   [['topics', 'create', 't', '--partitions', 'many'], "--partitions must be a positive integer, got 'not a number'."],
   [['topics', 'alter', 't', '--partitions', 'many'], "--partitions must be a positive integer, got 'not a number'."],

@@ -14,7 +14,7 @@ import {
 import { LeaderReplicationState, type IsrChange } from './leader-replication-state.js';
 
 /** DeleteRecords' offset meaning "up to the high watermark" (Kafka's -1). */
-export const DELETE_TO_HIGH_WATERMARK = -1;
+const DELETE_TO_HIGH_WATERMARK = -1;
 import { ProducerStateTable } from '../producer-state/producer-state.js';
 
 export const LEADER_EPOCH_CHECKPOINT_FILE = 'leader-epoch-checkpoint';
@@ -291,6 +291,8 @@ export class Partition {
     }
     state.onFollowerFetch(followerId, fetchOffset, durableOffset, this.settings.now(), logEndOffset);
     this.updateHighWatermark();
+    // Max bytes 0: the follower's replication throttle paused this partition; it still hears the high watermark.
+    if (maxBytes <= 0) return { records: Buffer.alloc(0), highWatermark: this.highWatermarkValue, logStartOffset: this.log.logStartOffset, divergingEpoch: undefined };
     const { records, logStartOffset } = this.log.read(fetchOffset, { maxBytes });
     return { records, highWatermark: this.highWatermarkValue, logStartOffset, divergingEpoch: undefined };
   }
