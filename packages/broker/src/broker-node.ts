@@ -19,6 +19,7 @@ import { BrokerLifecycle } from './lifecycle/broker-lifecycle.js';
 import { LogManager } from './log-manager/log-manager.js';
 import { ProducerIdManager } from './producer-state/producer-id-manager.js';
 import { ReplicaFetcherManager } from './replica-fetcher/replica-fetcher.js';
+import { followerThrottleOf } from './replication-throttle/follower-throttle.js';
 import { ReplicaManager } from './replica-manager/replica-manager.js';
 
 /**
@@ -110,7 +111,10 @@ export class BrokerNode {
         // Replaying the log from the start passes through old states (this broker leading an old
         // epoch, say): act on metadata only once caught up, as a KRaft broker does.
         caughtUp ||= next.offset >= follower.highWatermark;
-        if (caughtUp) void replicas.applyMetadata(next);
+        if (caughtUp) {
+          void replicas.applyMetadata(next);
+          fetchers.applyThrottle(followerThrottleOf(next, config.nodeId));
+        }
       },
     });
     follower.start();

@@ -35,6 +35,11 @@ export interface BrokerConfig {
   replicaFetchResponseMaxBytes: number;
   /** replica.fetch.backoff.ms (Kafka: 1000). */
   replicaFetchBackoffMs: number;
+  /**
+   * The share of follower.replication.throttled.rate, in ms of it, that a throttled fetch may ask
+   * for (and that the throttle saves up while idle): bounds how far one answer overshoots the rate.
+   */
+  replicationThrottleBurstMs: number;
   /** Delayed produces and fetches waiting at once, each (bounds the purgatories). */
   purgatoryMaxOperations: number;
   /** auto.create.topics.enable (off, so a mistyped topic name fails instead of creating a topic; Kafka's default is on). */
@@ -128,6 +133,7 @@ export const DEFAULT_BROKER_CONFIG = {
   replicaFetchMaxBytes: 8 * 1024 * 1024,
   replicaFetchResponseMaxBytes: 32 * 1024 * 1024,
   replicaFetchBackoffMs: 100,
+  replicationThrottleBurstMs: 100,
   purgatoryMaxOperations: 100_000,
   autoCreateTopicsEnable: false,
   numPartitions: 1,

@@ -170,7 +170,9 @@ export class FetchStreamSession {
 
   private hasData(entry: SessionPartition): boolean {
     const partition = entry.partition;
-    return partition === undefined || !this.replicas.hosts(partition) || !partition.isLeader || partition.log.logEndOffset > entry.fetch.fetchOffset;
+    if (partition === undefined || !this.replicas.hosts(partition) || !partition.isLeader) return true;
+    // A partition the follower paused (max bytes 0, its replication throttle) takes no records: appends must not end the long poll.
+    return entry.fetch.partitionMaxBytes > 0 && partition.log.logEndOffset > entry.fetch.fetchOffset;
   }
 
   private release(): void {

@@ -3,6 +3,8 @@ import type { Logger } from 'pino';
 import type { BrokerConfig } from '../config.js';
 import type { Partition } from '../replication/partition.js';
 import type { FollowerFetching } from '../replica-manager/replica-manager.js';
+import { FollowerQuota } from '../replication-throttle/follower-quota.js';
+import { NO_FOLLOWER_THROTTLE, isMovingIn, type FollowerThrottle } from '../replication-throttle/follower-throttle.js';
 import { ReplicaFetchSession } from './fetch-session.js';
 
 interface Followed {
@@ -24,6 +26,12 @@ const ANSWER_GRACE_MS = 10_000;
 /** How to reach another broker (from the metadata). */
 export type BrokerAddress = (brokerId: number) => string | undefined;
 
+/** The follower replication throttle every leader's fetcher of a broker shares. */
+interface Throttling {
+  readonly quota: FollowerQuota;
+  current(): FollowerThrottle;
+}
+
 /**
  * Follower side of replication: one fetch loop per leader broker, each long-polling the leader
  * for every partition it follows there, over one long-lived ReplicaFetchStream. Both directions
@@ -32,23 +40,37 @@ export type BrokerAddress = (brokerId: number) => string | undefined;
  * fsynced offset; the answer is appended, or its divergent tail truncated first. The next fetch
  * waits for the appended data to be durable, so what it reports lets the leader move the high
  * watermark (durable acks).
+ *
+ * Replicas moving onto this broker (partition reassignment) fetch under the follower replication
+ * throttle: over the quota they are paused (named with partition max bytes 0, which keeps them in
+ * the leader's session but brings no records) while the other partitions fetch at full speed.
  */
 export class ReplicaFetcherManager implements FollowerFetching {
   private readonly fetchers = new Map<number, LeaderFetcher>();
   private readonly leaderOf = new Map<string, number>();
+  private throttle = NO_FOLLOWER_THROTTLE;
+  private readonly throttling: Throttling;
 
   constructor(
     private readonly config: BrokerConfig,
     private readonly brokerEpoch: () => number,
     private readonly address: BrokerAddress,
     private readonly logger: Logger,
-  ) {}
+  ) {
+    this.throttling = { quota: new FollowerQuota(config.replicationThrottleBurstMs), current: () => this.throttle };
+  }
+
+  /** The throttle the metadata sets now; fetches apply it from their next round. */
+  applyThrottle(throttle: FollowerThrottle): void {
+    this.throttle = throttle;
+    this.throttling.quota.setRate(throttle.rateBytesPerSec, performance.now());
+  }
 
   follow(partition: Partition, topicId: string, index: number, leaderId: number): void {
     this.unfollow(partition.key);
     let fetcher = this.fetchers.get(leaderId);
     if (fetcher === undefined) {
-      fetcher = new LeaderFetcher(leaderId, this.config, this.brokerEpoch, this.address, this.logger);
+      fetcher = new LeaderFetcher(leaderId, this.config, this.brokerEpoch, this.address, this.throttling, this.logger);
       this.fetchers.set(leaderId, fetcher);
       fetcher.start();
     }
@@ -82,6 +104,8 @@ interface SentFetchState {
   lastFetchedEpoch: number;
   logStartOffset: number;
   flushedOffset: number;
+  /** 0 while the partition is paused by the throttle. */
+  partitionMaxBytes: number;
 }
 
 class LeaderFetcher {
@@ -92,6 +116,8 @@ class LeaderFetcher {
   private readonly sent = new Map<string, SentFetchState>();
   /** Partitions answered since the last request: their fetch state may have changed. */
   private readonly dirty = new Set<Followed>();
+  /** The moving partitions of the last request: named again when they stop moving. */
+  private lastMoving: Followed[] = [];
   private lastFullScanMs = Number.NEGATIVE_INFINITY;
   private client: ReplicaClient | undefined;
   private session: ReplicaFetchSession | undefined;
@@ -108,6 +134,7 @@ class LeaderFetcher {
     private readonly config: BrokerConfig,
     private readonly brokerEpoch: () => number,
     private readonly address: BrokerAddress,
+    private readonly throttling: Throttling,
     private readonly logger: Logger,
   ) {}
 
@@ -168,8 +195,16 @@ class LeaderFetcher {
     const now = performance.now();
     const scanAll = full || now - this.lastFullScanMs >= FOLLOWER_FULL_SCAN_INTERVAL_MS;
     if (scanAll) this.lastFullScanMs = now;
-    const candidates = scanAll ? this.partitions.values() : this.dirty.values();
-    const byTopic = new Map<string, Array<SentFetchState & { partition: number; partitionMaxBytes: number }>>();
+    // Answers are matched against the partitions followed when the fetch went out.
+    const followed = (this.byTopic ??= groupByTopic(this.partitions.values()));
+    const throttle = this.throttling.current();
+    const moving = movingFollowed(throttle, followed);
+    const fullMaxBytes = this.config.replicaFetchMaxBytes;
+    const movingMaxBytes = moving.length === 0 ? fullMaxBytes : this.throttling.quota.partitionMaxBytes(moving.length, fullMaxBytes, now);
+    // Moving partitions are looked at every time: a pause ends by the clock, not by an answer.
+    const candidates = scanAll ? this.partitions.values() : new Set([...this.dirty, ...moving, ...this.lastMoving]);
+    this.lastMoving = moving;
+    const byTopic = new Map<string, Array<SentFetchState & { partition: number }>>();
     for (const { partition, topicId, index } of candidates) {
       const state: SentFetchState = {
         currentLeaderEpoch: partition.leaderEpoch,
@@ -177,27 +212,27 @@ class LeaderFetcher {
         lastFetchedEpoch: partition.lastFetchedEpoch,
         logStartOffset: partition.log.logStartOffset,
         flushedOffset: partition.log.durableEndOffset,
+        partitionMaxBytes: isMovingIn(throttle, topicId, index) ? movingMaxBytes : fullMaxBytes,
       };
       const last = this.sent.get(partition.key);
       if (!full && last !== undefined && sameFetchState(last, state)) continue;
       this.sent.set(partition.key, state);
       let partitions = byTopic.get(topicId);
       if (partitions === undefined) byTopic.set(topicId, (partitions = []));
-      partitions.push({ partition: index, ...state, partitionMaxBytes: this.config.replicaFetchMaxBytes });
+      partitions.push({ partition: index, ...state });
     }
     this.dirty.clear();
     const topics = [...byTopic].map(([topicId, partitions]) => ({ topicId, partitions }));
     const request = {
       replicaId: this.config.nodeId,
       brokerEpoch: this.brokerEpoch(),
-      maxWaitMs: this.config.replicaFetchWaitMaxMs,
+      // A paused partition resumes by the clock: the long poll must not outlast its pause.
+      maxWaitMs: movingMaxBytes === 0 ? Math.min(this.config.replicaFetchWaitMaxMs, this.throttling.quota.msUntilResume(now)) : this.config.replicaFetchWaitMaxMs,
       minBytes: 1,
       maxBytes: this.config.replicaFetchResponseMaxBytes,
       topics,
       incremental: !full,
     };
-    // Answers are matched against the partitions followed when the fetch went out.
-    const followed = (this.byTopic ??= groupByTopic(this.partitions.values()));
     const response = await session.fetch(request, this.config.replicaFetchWaitMaxMs + ANSWER_GRACE_MS);
     if (response.error !== null && response.error.code !== 'NONE') {
       this.logger.debug({ leader: this.leaderId, error: response.error }, 'replica fetch refused');
@@ -206,16 +241,19 @@ class LeaderFetcher {
       return false;
     }
     const durable: Array<Promise<void>> = [];
+    let movingBytes = 0;
     for (const topic of response.topics) {
       for (const answer of topic.partitions) {
         const target = followed.get(topic.topicId)?.get(answer.partition);
         // Skip answers for partitions unfollowed while the fetch was in flight.
         if (target === undefined || this.partitions.get(target.partition.key) !== target) continue;
         this.dirty.add(target);
+        if (isMovingIn(throttle, topic.topicId, answer.partition)) movingBytes += answer.records.length;
         const wait = this.handle(target.partition, answer);
         if (wait !== undefined) durable.push(wait);
       }
     }
+    if (movingBytes > 0) this.throttling.quota.record(movingBytes, performance.now());
     // Report only fsynced offsets on the next fetch: the leader counts them toward the high watermark.
     await Promise.all(durable);
     return true;
@@ -269,8 +307,23 @@ function groupByTopic(followed: Iterable<Followed>): Map<string, Map<number, Fol
   return byTopic;
 }
 
+/** The followed partitions that move onto this broker. */
+function movingFollowed(throttle: FollowerThrottle, followed: Map<string, Map<number, Followed>>): Followed[] {
+  const moving: Followed[] = [];
+  for (const [topicId, indexes] of throttle.partitions) {
+    const partitions = followed.get(topicId);
+    if (partitions === undefined) continue;
+    for (const index of indexes) {
+      const f = partitions.get(index);
+      if (f !== undefined) moving.push(f);
+    }
+  }
+  return moving;
+}
+
 function sameFetchState(a: SentFetchState, b: SentFetchState): boolean {
   return (
+    a.partitionMaxBytes === b.partitionMaxBytes &&
     a.currentLeaderEpoch === b.currentLeaderEpoch &&
     a.fetchOffset === b.fetchOffset &&
     a.lastFetchedEpoch === b.lastFetchedEpoch &&
