@@ -128,6 +128,33 @@ describe('FetchStreamSession', () => {
     expect(listeners.size).toBe(0);
   });
 
+  it('keeps a partition the follower paused (max bytes 0) in the session, and its appends do not end a wait', async () => {
+    const replica = { key: 't-0', isLeader: true, leaderEpoch: 1, highWatermark: 0, log: { logEndOffset: 0, logStartOffset: 0 } };
+    const listeners = new Map<string, () => void>();
+    const session = new FetchStreamSession({
+      resolve: () => replica as unknown as Partition,
+      hosts: () => true,
+      onChange: (key, listener) => {
+        listeners.set(key, listener);
+        return () => listeners.delete(key);
+      },
+    });
+    const visit = () => [...session.takeVisits(0, 1000).entries].forEach((e) => session.leaderReplica(e));
+    session.update(request(false, [['t', [{ ...fetch(0), partitionMaxBytes: 0 }]]]));
+    visit();
+    let woken = false;
+    const waiting = session.waitForData(60_000).then(() => (woken = true));
+    replica.log.logEndOffset = 4;
+    listeners.get('t-0')!();
+    await Promise.resolve();
+    expect(woken).toBe(false);
+    // Resumed: the incremental request that names it with a byte limit finds its records at once.
+    session.update(request(true, [['t', [fetch(0)]]]));
+    await session.waitForData(60_000);
+    session.close();
+    await waiting;
+  });
+
   it('visits every partition often enough for the ISR: at most once a second, four times per replica.lag.time.max.ms', () => {
     expect(sessionFullVisitIntervalMs(30_000)).toBe(1000);
     expect(sessionFullVisitIntervalMs(2_000)).toBe(500);

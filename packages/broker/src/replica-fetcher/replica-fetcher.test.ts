@@ -98,4 +98,38 @@ describe('ReplicaFetcherManager', () => {
       [1, 0],
     ]);
   });
+
+  it('pauses a moving replica over the throttle (max bytes 0, same stream) while the others keep the full limit', async () => {
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'quill-fetcher-'));
+    cleanups.push(() => fs.rmSync(dir, { recursive: true, force: true }));
+    const leader = await startLeader();
+    const partitions = await Promise.all([0, 1].map((i) => follower(i, dir)));
+    const config = resolveBrokerConfig({ nodeId: 2, clusterId: 'c', listen: { host: '127.0.0.1', port: 0 }, controllers: [], dataDir: dir, flushPolicy: 'os' });
+    const fetchers = new ReplicaFetcherManager(config, () => 1, () => leader.address, logger);
+    cleanups.push(() => fetchers.stop());
+    // 10 bytes/s: the first answer's batch puts the moving partition 0 in debt for seconds.
+    fetchers.applyThrottle({ rateBytesPerSec: 10, partitions: new Map([['tid', new Set([0])]]) });
+    for (const [i, partition] of partitions.entries()) fetchers.follow(partition, 'tid', i, LEADER);
+
+    const limits = (request: ReplicaFetchRequest__Output) => request.topics.flatMap((t) => t.partitions.map((p) => [p.partition, p.partitionMaxBytes]));
+    await eventually(() => leader.requests.length >= 3, { description: 'three fetches' });
+    const [full, paused, idle] = leader.requests;
+    expect(limits(full!)).toEqual([
+      [0, 1],
+      [1, config.replicaFetchMaxBytes],
+    ]);
+    expect(paused!.incremental).toBe(true);
+    expect(limits(paused!)).toEqual([[0, 0]]);
+    // Paused, the long poll ends no later than the pause would.
+    expect(paused!.maxWaitMs).toBeLessThanOrEqual(config.replicaFetchWaitMaxMs);
+    expect(limits(idle!)).toEqual([]);
+
+    // The throttle lifted: the next request names it with the full limit, on the same stream.
+    const before = leader.requests.length;
+    fetchers.applyThrottle({ rateBytesPerSec: undefined, partitions: new Map() });
+    await eventually(() => leader.requests.slice(before).some((r) => limits(r).length > 0), { description: 'partition 0 named again' });
+    const resumed = leader.requests.slice(before).find((r) => limits(r).length > 0)!;
+    expect(resumed.incremental).toBe(true);
+    expect(limits(resumed)).toEqual([[0, config.replicaFetchMaxBytes]]);
+  });
 });
