@@ -52,7 +52,7 @@ describe('records and offsets operations on a real cluster', () => {
     expect(tooFar.stderr).toContain('OFFSET_OUT_OF_RANGE');
     await producer.disconnect();
     await admin.disconnect();
-  }, 60_000);
+  }, 120_000);
 
   it('fetchTopicOffsetsByTimestamp and groups reset-offsets: a plan without --execute, applied with it, refused while the group has members', async () => {
     const client = cluster().client();
@@ -114,5 +114,5 @@ describe('records and offsets operations on a real cluster', () => {
     await consumer.disconnect();
     await producer.disconnect();
     await admin.disconnect();
-  }, 90_000);
+  }, 180_000);
 });
