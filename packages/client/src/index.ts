@@ -108,5 +108,5 @@ export {
 } from './admin/index.js';
 
 export type { BrokerMetadata, PartitionMetadata, TopicMetadata } from './cluster/index.js';
-export { DEFAULT_RETRY, type RetryOptions } from './retry/index.js';
+export { DEFAULT_RETRY, type RetryConfig, type RetryOptions } from './retry/index.js';
 export { SeededRandom, type Random } from '@quill/random';

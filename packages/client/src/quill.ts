@@ -8,7 +8,9 @@ import { PartitionAssigners, type GroupSettings } from './group/index.js';
 import { createLogger, type LogLevel } from './logger.js';
 import { ConnectionPool } from './network/index.js';
 import { DEFAULT_PRODUCER_SETTINGS, Producer, type ProducerOptions } from './producer/index.js';
-import { DEFAULT_RETRY, sleep, type RetryOptions } from './retry/index.js';
+import { checkOptions, type OptionTable } from './options/index.js';
+import { ADMIN_OPTIONS, CONSUMER_OPTIONS, PRODUCER_OPTIONS, retryTable } from './quill-options.js';
+import { DEFAULT_RETRY, sleep, type RetryConfig, type RetryOptions } from './retry/index.js';
 
 /** Options of `new Quill(...)`. Names and defaults follow KafkaJS where it has them. */
 export interface QuillConfig {
@@ -21,9 +23,17 @@ export interface QuillConfig {
   /** Log through your own pino logger (a child tagged with the client id) instead of stdout. */
   logger?: Logger;
   /** How failed requests are retried; unset fields keep KafkaJS's defaults (5 retries from 300 ms, ×2, ±20 %, ≤ 30 s). */
-  retry?: Partial<RetryOptions>;
+  retry?: RetryConfig;
   /** Deadline of a request, in ms. Default 30 000. */
   requestTimeoutMs?: number;
+  /** KafkaJS's name for `requestTimeoutMs`. */
+  requestTimeout?: number;
+  /** Accepted for KafkaJS compatibility, without effect: a connection is made within the deadline of the request that needs it (`requestTimeoutMs`). */
+  connectionTimeout?: number;
+  /** Accepted for KafkaJS compatibility, without effect: there is no authentication (SASL) yet. */
+  authenticationTimeout?: number;
+  /** Accepted for KafkaJS compatibility, without effect: there is no authentication (SASL) yet. */
+  reauthenticationThreshold?: number;
   /** Randomness for backoff jitter and partition choice. Default: seeded from the clock; pass a `SeededRandom` to reproduce a run. */
   random?: Random;
   /**
@@ -32,6 +42,32 @@ export interface QuillConfig {
    */
   addressOverrides?: Readonly<Record<string, string>>;
 }
+
+/** The names `new Quill()` takes (see checkOptions). */
+export const QUILL_OPTIONS: OptionTable<QuillConfig> = {
+  what: 'new Quill()',
+  names: {
+    brokers: 'option',
+    clientId: 'option',
+    logLevel: 'option',
+    logger: 'option',
+    retry: 'option',
+    requestTimeoutMs: 'option',
+    requestTimeout: { alias: 'requestTimeoutMs' },
+    random: 'option',
+    addressOverrides: 'option',
+    connectionTimeout: { ignored: 'a connection is made within the deadline of the request that needs it' },
+    authenticationTimeout: { ignored: 'there is no authentication yet' },
+    reauthenticationThreshold: { ignored: 'there is no authentication yet' },
+  },
+  refused: {
+    ssl: { reason: 'TLS is not supported yet', accepts: (value) => value === false },
+    sasl: { reason: 'authentication (SASL) is not supported yet' },
+    socketFactory: { reason: 'brokers are reached over gRPC, not through sockets the client makes' },
+    logCreator: { reason: "pass a pino logger as 'logger' instead" },
+    enforceRequestTimeout: { reason: 'every request ends at requestTimeoutMs', accepts: (value) => value === true },
+  },
+};
 
 const DEFAULT_CLIENT_ID = 'quill';
 const DEFAULT_REQUEST_TIMEOUT_MS = 30_000;
@@ -54,7 +90,7 @@ const DEFAULT_GROUP = {
 
 interface ContextOverrides {
   component: 'producer' | 'consumer' | 'admin';
-  retry: Partial<RetryOptions> | undefined;
+  retry: RetryConfig | undefined;
   metadataMaxAgeMs: number | undefined;
   allowAutoTopicCreation: boolean;
 }
@@ -82,7 +118,8 @@ export class Quill {
   private readonly random: Random;
   private readonly addressOverrides: Readonly<Record<string, string>> | undefined;
 
-  constructor(config: QuillConfig) {
+  constructor(options: QuillConfig) {
+    const config = checkOptions(QUILL_OPTIONS, options);
     if (!Array.isArray(config.brokers) || config.brokers.length === 0) {
       throw new TypeError('brokers must list at least one `host:port` address');
     }
@@ -94,7 +131,7 @@ export class Quill {
     this.brokers = [...config.brokers];
     this.clientId = config.clientId ?? DEFAULT_CLIENT_ID;
     this.rootLogger = createLogger({ clientId: this.clientId, logLevel: config.logLevel, logger: config.logger });
-    this.retryOptions = resolveRetry(DEFAULT_RETRY, config.retry);
+    this.retryOptions = resolveRetry(DEFAULT_RETRY, config.retry, QUILL_OPTIONS.what);
     this.requestTimeoutMs = config.requestTimeoutMs ?? DEFAULT_REQUEST_TIMEOUT_MS;
     this.random = config.random ?? new SeededRandom((Date.now() ^ (process.pid << 16)) >>> 0);
     this.addressOverrides = config.addressOverrides;
@@ -106,7 +143,8 @@ export class Quill {
   }
 
   /** A new producer. Call `connect()` before sending. */
-  producer(options: ProducerOptions = {}): Producer {
+  producer(given: ProducerOptions = {}): Producer {
+    const options = checkOptions(PRODUCER_OPTIONS, given);
     const context = this.context({
       component: 'producer',
       retry: options.retry,
@@ -130,7 +168,8 @@ export class Quill {
    * A new consumer. Call `connect()`, then `subscribe()` (with a `groupId`) or `assign()`
    * partitions, then `run()` or iterate `messages()`.
    */
-  consumer(options: ConsumerOptions = {}): Consumer {
+  consumer(given: ConsumerOptions = {}): Consumer {
+    const options = checkOptions(CONSUMER_OPTIONS, given);
     const group = groupSettings(options);
     const context = this.context({
       component: 'consumer',
@@ -149,7 +188,8 @@ export class Quill {
   }
 
   /** A new admin client. Call `connect()` first. */
-  admin(options: AdminOptions = {}): Admin {
+  admin(given: AdminOptions = {}): Admin {
+    const options = checkOptions(ADMIN_OPTIONS, given);
     return new Admin(
       this.context({ component: 'admin', retry: options.retry, metadataMaxAgeMs: undefined, allowAutoTopicCreation: false }),
     );
@@ -157,7 +197,7 @@ export class Quill {
 
   private context(overrides: ContextOverrides): ClientContext {
     const logger = this.rootLogger.child({ component: overrides.component });
-    const retry = resolveRetry(this.retryOptions, overrides.retry);
+    const retry = resolveRetry(this.retryOptions, overrides.retry, `${overrides.component}()`);
     const pool = new ConnectionPool({
       clientId: this.clientId,
       logger,
@@ -186,9 +226,10 @@ export class Quill {
   }
 }
 
-function resolveRetry(base: Readonly<RetryOptions>, override: Partial<RetryOptions> | undefined): RetryOptions {
+function resolveRetry(base: Readonly<RetryOptions>, override: RetryConfig | undefined, what: string): RetryOptions {
   const merged = { ...base };
-  for (const [name, value] of Object.entries(override ?? {}) as Array<[keyof RetryOptions, number | undefined]>) {
+  const checked = override === undefined ? {} : checkOptions(retryTable(what), override);
+  for (const [name, value] of Object.entries(checked) as Array<[keyof RetryOptions, number | undefined]>) {
     if (value === undefined) continue;
     if (typeof value !== 'number' || !Number.isFinite(value) || value < 0) {
       throw new RangeError(`retry.${name} must be a non-negative number, got ${String(value)}`);

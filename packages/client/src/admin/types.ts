@@ -1,7 +1,7 @@
 import type { ErrorCode } from '@quill/proto';
 import type { PartitionMetadata } from '../cluster/index.js';
 import type { TopicPartition } from '../consumer/index.js';
-import type { RetryOptions } from '../retry/index.js';
+import type { RetryConfig } from '../retry/index.js';
 
 /** A topic to create (KafkaJS's ITopicConfig). */
 export interface TopicConfig {
@@ -121,5 +121,5 @@ export interface ElectionResult {
 /** Options of `quill.admin(...)`. */
 export interface AdminOptions {
   /** Overrides the client's retry options for this admin client. */
-  retry?: Partial<RetryOptions>;
+  retry?: RetryConfig;
 }

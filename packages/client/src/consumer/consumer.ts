@@ -2,6 +2,7 @@ import { asQuillError, errorMessage } from '@quill/proto';
 import { ClusterSession } from '../cluster/cluster-session.js';
 import type { ClientContext } from '../context.js';
 import { QuillStateError } from '../errors.js';
+import { checkOptions } from '../options/index.js';
 import type { GroupSettings } from '../group/types.js';
 import { ConsumerEventBus } from './consumer-event-bus.js';
 import { Fetcher, type FetcherOptions } from './fetcher.js';
@@ -11,6 +12,7 @@ import { iterateMessages } from './message-iterator.js';
 import { commitPolicy } from './offset-committer.js';
 import type { Reader } from './reader.js';
 import { RecordView } from './record-view.js';
+import { RUN_OPTIONS } from './run-options.js';
 import { RunLoop, type RunLoopParts } from './run-loop.js';
 import { SubscriptionState } from './subscription-state.js';
 import {
@@ -192,7 +194,8 @@ export class Consumer {
    * message again after a backoff, and after `retry.retries` failures in a row the consumer
    * stops and emits `consumer.crash`.
    */
-  async run(config: ConsumerRunConfig): Promise<void> {
+  async run(given: ConsumerRunConfig): Promise<void> {
+    const config = checkOptions(RUN_OPTIONS, given);
     if ((config.eachMessage === undefined) === (config.eachBatch === undefined)) {
       throw new RangeError('run needs exactly one of eachMessage and eachBatch');
     }

@@ -1,5 +1,5 @@
 import type { PartitionAssignor } from '../group/assignors/index.js';
-import type { RetryOptions } from '../retry/index.js';
+import type { RetryConfig } from '../retry/index.js';
 import type { TopicPartition } from '../topic-partition.js';
 
 /**
@@ -154,9 +154,15 @@ export interface ConsumerOptions {
   /** When the position falls outside the log. Default 'earliest'. */
   autoOffsetReset?: AutoOffsetReset;
   /** Overrides the client's retry options for this consumer (also how often a failing `eachMessage` is retried). */
-  retry?: Partial<RetryOptions>;
+  retry?: RetryConfig;
   /** Refresh metadata older than this, in ms; also how often a group member looks for new matching topics and partitions. Default 300 000. */
   metadataMaxAgeMs?: number;
+  /** KafkaJS's name for `metadataMaxAgeMs`. */
+  metadataMaxAge?: number;
+  /** Accepted for KafkaJS compatibility when false; a consumer never creates topics (a producer or the admin client does). */
+  allowAutoTopicCreation?: false;
+  /** Accepted for KafkaJS compatibility, without effect: a consumer has one fetch in flight per broker. */
+  maxInFlightRequests?: number;
 }
 
 /** Events a consumer emits, by name, with their payloads. */

@@ -3,6 +3,8 @@ import type { RecordInput } from '@quill/records';
 import { ClusterSession } from '../cluster/cluster-session.js';
 import type { PartitionMetadata } from '../cluster/index.js';
 import { retryContext, type ClientContext } from '../context.js';
+import { checkOptions } from '../options/index.js';
+import { SEND_BATCH_OPTIONS, SEND_OPTIONS } from './send-options.js';
 import { isStaleMetadataError, retry } from '../retry/index.js';
 import { RecordAccumulator } from './accumulator.js';
 import { Delivery } from './delivery.js';
@@ -132,13 +134,14 @@ export class Producer {
    *
    * @returns One entry per partition written to, with the offset of its first message.
    */
-  async send(record: ProducerRecord): Promise<RecordMetadata[]> {
-    const { topic, messages, ...options } = record;
+  async send(given: ProducerRecord): Promise<RecordMetadata[]> {
+    const { topic, messages, ...options } = checkOptions(SEND_OPTIONS, given);
     return this.sendBatch({ ...options, topicMessages: [{ topic, messages }] });
   }
 
   /** Like `send`, for several topics at once. */
-  async sendBatch(batch: ProducerBatch): Promise<RecordMetadata[]> {
+  async sendBatch(given: ProducerBatch): Promise<RecordMetadata[]> {
+    const batch = checkOptions(SEND_BATCH_OPTIONS, given);
     const signal = this.session.signal();
     const settings: BatchSettings = {
       acks: batch.acks ?? DEFAULT_ACKS,

@@ -1,6 +1,6 @@
 import type { CompressionType } from '@quill/records';
 import type { PartitionMetadata } from '../cluster/index.js';
-import type { RetryOptions } from '../retry/index.js';
+import type { RetryConfig } from '../retry/index.js';
 
 /** A header value: text is sent as UTF-8. */
 export type MessageHeaderValue = Buffer | string | null;
@@ -117,9 +117,11 @@ export interface ProducerOptions {
    * `retry.backoff.ms`): a batch is retried `retries` times at most (default 5), with exponential
    * backoff from `initialRetryTimeMs` (default 300).
    */
-  retry?: Partial<RetryOptions>;
+  retry?: RetryConfig;
   /** Refresh metadata older than this, in ms (Kafka's `metadata.max.age.ms`). Default 300 000. */
   metadataMaxAgeMs?: number;
+  /** KafkaJS's name for `metadataMaxAgeMs`. */
+  metadataMaxAge?: number;
   /**
    * Ask brokers to create unknown topics on first use (when the cluster enables
    * `auto.create.topics.enable`, off by default). Default true, as KafkaJS.

@@ -6,6 +6,7 @@ export {
   retry,
   sleep,
   type AttemptInfo,
+  type RetryConfig,
   type RetryContext,
   type RetryEvent,
   type RetryOptions,

@@ -22,6 +22,14 @@ export interface RetryOptions {
   multiplier: number;
 }
 
+/** The `retry` option: any of RetryOptions, also under KafkaJS's names (without the unit). */
+export interface RetryConfig extends Partial<RetryOptions> {
+  /** KafkaJS's name for `initialRetryTimeMs`. */
+  initialRetryTime?: number;
+  /** KafkaJS's name for `maxRetryTimeMs`. */
+  maxRetryTime?: number;
+}
+
 /** KafkaJS's defaults. */
 export const DEFAULT_RETRY: Readonly<RetryOptions> = Object.freeze({
   retries: 5,

@@ -1,0 +1,1 @@
+export { checkOptions, type OptionName, type OptionTable, type Refusal } from './check-options.js';
