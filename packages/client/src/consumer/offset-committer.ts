@@ -79,7 +79,10 @@ export class OffsetCommitter {
   /** True when auto-commit is on and its interval or threshold has come. Cheap: checked per message. */
   autoCommitDue(): boolean {
     const policy = this.policy;
-    if (!this.member() || !policy.autoCommit || this.offsets.uncommittedCount === 0) return false;
+    // Whether anything is uncommitted comes from the offsets, not the threshold count: a revoke's
+    // commit of only its partitions, or a commit that ends after more messages were processed,
+    // restarts the count while other offsets still wait to be committed.
+    if (!this.member() || !policy.autoCommit || !this.offsets.hasUncommitted) return false;
     if (policy.threshold !== undefined && this.offsets.uncommittedCount >= policy.threshold) return true;
     return this.context.now() - this.lastCommitMs >= policy.intervalMs;
   }

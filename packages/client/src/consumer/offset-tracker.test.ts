@@ -25,3 +25,25 @@ describe('OffsetTracker', () => {
     expect(tracker.pending()).toEqual([]);
   });
 });
+
+describe('OffsetTracker.hasUncommitted', () => {
+  it('follows the offsets, not the count: a commit of some partitions leaves the others uncommitted', () => {
+    const tracker = new OffsetTracker();
+    expect(tracker.hasUncommitted).toBe(false);
+    tracker.markProcessed('t', 0, 3);
+    tracker.markProcessed('t', 1, 4);
+    tracker.markCommitted([{ topic: 't', partition: 1, offset: 4 }]);
+    tracker.commitDone();
+    expect(tracker.uncommittedCount).toBe(0);
+    expect(tracker.hasUncommitted).toBe(true);
+    tracker.markCommitted([{ topic: 't', partition: 0, offset: 3 }]);
+    expect(tracker.hasUncommitted).toBe(false);
+    tracker.markProcessed('t', 0, 4);
+    expect(tracker.hasUncommitted).toBe(true);
+    tracker.forget([{ topic: 't', partition: 0 }]);
+    expect(tracker.hasUncommitted).toBe(false);
+    tracker.markProcessed('t', 1, 5);
+    tracker.clear();
+    expect(tracker.hasUncommitted).toBe(false);
+  });
+});

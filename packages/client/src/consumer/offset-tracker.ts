@@ -9,17 +9,25 @@ import type { TopicPartition } from './types.js';
 export class OffsetTracker {
   private readonly processed = new Map<string, TopicPartitionCommit>();
   private readonly committed = new Map<string, number>();
+  /** Partitions whose processed offset differs from their committed one (what `pending()` returns), kept so the check is cheap. */
+  private readonly uncommitted = new Set<string>();
   private processedSinceCommit = 0;
 
   /** A message was processed: `nextOffset` is its offset + 1. */
   markProcessed(topic: string, partition: number, nextOffset: number): void {
-    this.processed.set(topicPartitionKey(topic, partition), { topic, partition, offset: nextOffset });
+    const key = topicPartitionKey(topic, partition);
+    this.processed.set(key, { topic, partition, offset: nextOffset });
     this.processedSinceCommit++;
+    this.updateUncommitted(key);
   }
 
   /** Offsets known to be committed (from OffsetFetch or after a successful commit). */
   markCommitted(offsets: readonly TopicPartitionCommit[]): void {
-    for (const { topic, partition, offset } of offsets) this.committed.set(topicPartitionKey(topic, partition), offset);
+    for (const { topic, partition, offset } of offsets) {
+      const key = topicPartitionKey(topic, partition);
+      this.committed.set(key, offset);
+      this.updateUncommitted(key);
+    }
   }
 
   /** A commit went through: the processed count restarts for autoCommitThreshold. */
@@ -35,9 +43,18 @@ export class OffsetTracker {
       .map(([, p]) => ({ ...p }));
   }
 
-  /** Messages processed since the last commit. */
+  /**
+   * Messages processed since the last commit, for autoCommitThreshold only: a commit of some
+   * partitions, or one that ends after more messages were processed, restarts it while
+   * offsets are still uncommitted (`hasUncommitted` tells).
+   */
   get uncommittedCount(): number {
     return this.processedSinceCommit;
+  }
+
+  /** True while some partition's processed offset is not committed. */
+  get hasUncommitted(): boolean {
+    return this.uncommitted.size > 0;
   }
 
   /** Forgets partitions that are no longer this consumer's. */
@@ -46,6 +63,7 @@ export class OffsetTracker {
       const key = topicPartitionKey(topic, partition);
       this.processed.delete(key);
       this.committed.delete(key);
+      this.uncommitted.delete(key);
     }
   }
 
@@ -53,6 +71,13 @@ export class OffsetTracker {
   clear(): void {
     this.processed.clear();
     this.committed.clear();
+    this.uncommitted.clear();
     this.processedSinceCommit = 0;
+  }
+
+  private updateUncommitted(key: string): void {
+    const processed = this.processed.get(key);
+    if (processed !== undefined && this.committed.get(key) !== processed.offset) this.uncommitted.add(key);
+    else this.uncommitted.delete(key);
   }
 }
