@@ -233,11 +233,15 @@ class LeaderFetcher {
       topics,
       incremental: !full,
     };
+    // What the moving partitions may bring is taken from the quota now, and settled on the answer.
+    const reserved = moving.length * movingMaxBytes;
+    if (reserved > 0) this.throttling.quota.reserve(reserved, now);
     const response = await session.fetch(request, this.config.replicaFetchWaitMaxMs + ANSWER_GRACE_MS);
     if (response.error !== null && response.error.code !== 'NONE') {
       this.logger.debug({ leader: this.leaderId, error: response.error }, 'replica fetch refused');
       // The leader's session may not hold what this request said: start over with a full one.
       this.resync = true;
+      if (reserved > 0) this.throttling.quota.settle(reserved, 0, performance.now());
       return false;
     }
     const durable: Array<Promise<void>> = [];
@@ -253,7 +257,7 @@ class LeaderFetcher {
         if (wait !== undefined) durable.push(wait);
       }
     }
-    if (movingBytes > 0) this.throttling.quota.record(movingBytes, performance.now());
+    if (reserved > 0 || movingBytes > 0) this.throttling.quota.settle(reserved, movingBytes, performance.now());
     // Report only fsynced offsets on the next fetch: the leader counts them toward the high watermark.
     await Promise.all(durable);
     return true;

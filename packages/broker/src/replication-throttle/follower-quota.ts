@@ -3,7 +3,8 @@ import { TokenBucket } from './token-bucket.js';
 /**
  * The follower side of the replication throttle (Kafka's follower replication quota, KIP-73): one
  * per broker, shared by its fetches from every leader. Only the replicas moving onto this broker
- * are throttled; the caller asks it how much each of them may fetch and tells it what came.
+ * are throttled; the caller asks it how much each of them may fetch, reserves that when a fetch
+ * goes out, and settles what came.
  * Pure: every call takes the time.
  */
 export class FollowerQuota {
@@ -34,9 +35,18 @@ export class FollowerQuota {
     return Math.min(fullMaxBytes, Math.max(1, Math.floor(this.burstOf(bucket.rate) / Math.max(1, count))));
   }
 
-  /** Bytes that throttled partitions fetched. */
-  record(bytes: number, nowMs: number): void {
+  /**
+   * Takes what a fetch may bring for throttled partitions when it goes out, so the bucket keeps
+   * earning while it is in flight (taken only on the answer, a full bucket would earn nothing for
+   * the round trip). `settle` with what came once answered; a fetch that fails keeps it taken.
+   */
+  reserve(bytes: number, nowMs: number): void {
     this.bucket?.take(bytes, nowMs);
+  }
+
+  /** What throttled partitions fetched, against what was reserved for them. */
+  settle(reserved: number, fetched: number, nowMs: number): void {
+    this.bucket?.take(fetched - reserved, nowMs);
   }
 
   /** Ms until paused partitions may fetch again; 0 when none has to wait. */

@@ -26,9 +26,10 @@ export class TokenBucket {
     return this.tokens;
   }
 
+  /** Takes `bytes`; a negative amount gives tokens back (a reservation not used), up to the capacity. */
   take(bytes: number, nowMs: number): void {
     this.refill(nowMs);
-    this.tokens -= bytes;
+    this.tokens = Math.min(this.capacity, this.tokens - bytes);
   }
 
   /** Ms until there are tokens again (0 if there are). */

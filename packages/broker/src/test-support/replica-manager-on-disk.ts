@@ -2,7 +2,7 @@ import type { Clock } from '@quill/clock';
 import { pino } from 'pino';
 import { resolveBrokerConfig, type BrokerConfig } from '../config.js';
 import { LogManager } from '../log-manager/log-manager.js';
-import { ReplicaManager, type ReplicaManagerDeps } from '../replica-manager/replica-manager.js';
+import { ReplicaManager, type FollowerFetching, type ReplicaManagerDeps } from '../replica-manager/replica-manager.js';
 
 export interface ReplicaManagerOnDiskOptions {
   nodeId: number;
@@ -12,13 +12,15 @@ export interface ReplicaManagerOnDiskOptions {
   /** The controller's AlterPartition; by default every proposal is refused (a lone replica has no ISR to change). */
   alterPartition?: ReplicaManagerDeps['alterPartition'];
   clock?: Clock;
+  /** Where followed partitions fetch from; by default nowhere. */
+  fetching?: FollowerFetching;
 }
 
 /** Retention checks once a minute: a test sees retention only when it causes one. */
 const RETENTION_CHECK_INTERVAL_MS = 60_000;
 
 /**
- * A ReplicaManager on real logs under `dataDir`, with nothing to fetch from; `stop()` stops it and
+ * A ReplicaManager on real logs under `dataDir`, with nothing to fetch from unless given; `stop()` stops it and
  * its logs (the caller removes the directory).
  */
 export function replicaManagerOnDisk(options: ReplicaManagerOnDiskOptions): { replicas: ReplicaManager; stop: () => Promise<void> } {
@@ -37,7 +39,7 @@ export function replicaManagerOnDisk(options: ReplicaManagerOnDiskOptions): { re
     config,
     logManager: logs,
     logger,
-    fetching: { follow: () => undefined, unfollow: () => undefined },
+    fetching: options.fetching ?? { follow: () => undefined, unfollow: () => undefined },
     brokerEpoch: () => 1,
     alterPartition: options.alterPartition ?? (() => Promise.reject(new Error('a single-replica partition has no ISR to change'))),
     ...(options.clock === undefined ? {} : { clock: options.clock }),
