@@ -63,6 +63,12 @@ function logBytesOn(brokerId: number): number {
   return total;
 }
 
+/** Partitions of internal topics (__consumer_offsets) with a replica on the broker. */
+async function partitionsOfInternalTopicsOn(admin: Admin, brokerId: number): Promise<number> {
+  const metadata = await admin.fetchTopicMetadata({ includeInternal: true });
+  return metadata.topics.filter((t) => t.name.startsWith('__')).reduce((n, t) => n + t.partitions.filter((p) => p.replicas.includes(brokerId)).length, 0);
+}
+
 /** An acks=all producer sending numbered records round-robin until stopped; returns what was acknowledged. */
 function keepProducing(producer: Producer): { acked: Map<number, string[]>; stop: () => Promise<void> } {
   const acked = new Map<number, string[]>(Array.from({ length: PARTITIONS }, (_, p) => [p, []]));
@@ -122,7 +128,7 @@ describe('partition reassignment', () => {
     await admin.connect();
     running.push(() => admin.disconnect());
     const original = [[1, 2, 3], [2, 3, 1], [3, 1, 2]];
-    await admin.createTopics({ topics: [{ topic: TOPIC, numPartitions: PARTITIONS, replicaAssignment: original.map((replicas, partition) => ({ partition, replicas })) }] });
+    await admin.createTopics({ topics: [{ topic: TOPIC, replicaAssignment: original.map((replicas, partition) => ({ partition, replicas })) }] });
 
     const producer = client.producer({ idempotent: true });
     await producer.connect();
@@ -151,7 +157,7 @@ describe('partition reassignment', () => {
 
     // Cancel mid-way: a slow move of partition 0 onto broker 4, then cancelled.
     const slow = writePlan('slow.json', [{ partition: 0, replicas: [2, 3, 4] }]);
-    expect(await quillJson(['partitions', 'reassign', '--plan', slow, '--execute', '--throttle', '100000'])).toMatchObject({ started: 1, throttle: 100000 });
+    expect(await quillJson(['partitions', 'reassign', '--plan', slow, '--execute', '--throttle', '20000'])).toMatchObject({ started: 1, throttle: 20000 });
     expect(await quillJson(['partitions', 'reassign', '--plan', slow, '--verify'])).toMatchObject({ complete: false, partitions: [{ partition: 0, status: 'in progress' }] });
     expect(await quillJson(['partitions', 'reassign', '--plan', slow, '--cancel'])).toEqual({ cancelled: [{ topic: TOPIC, partition: 0 }] });
     expect((await replicasOf(admin))[0]!.sort()).toEqual([1, 2, 3]);
@@ -193,5 +199,48 @@ describe('partition reassignment', () => {
     const liveAcked = [...load.acked.values()].flat();
     await eventually(async () => liveAcked.every((v) => consumed.has(v)), { timeoutMs: 60_000, intervalMs: 100, description: 'the group consumed every acknowledged record' });
     expectAckedOnceInOrder(load.acked, await readAll(client, expected));
+  }, 240_000);
+
+  it('decommissions a broker under load: every replica moves off it, nothing is lost, and once stopped it is unregistered', async () => {
+    cluster = await ProcessCluster.start({ brokers: 4, controllers: 3 });
+    await cluster.waitForBrokers(4);
+    const client = cluster.client();
+    const admin = client.admin();
+    await admin.connect();
+    running.push(() => admin.disconnect());
+    await admin.createTopics({ topics: [{ topic: TOPIC, replicaAssignment: [[4, 1, 2], [2, 4, 3], [3, 1, 4]].map((replicas, partition) => ({ partition, replicas })) }] });
+    const producer = client.producer({ idempotent: true });
+    await producer.connect();
+    running.push(() => producer.disconnect());
+    const load = keepProducing(producer);
+    running.push(load.stop);
+    const consumed = new Set<string>();
+    const group = client.consumer({ groupId: 'during-decommission', maxWaitTimeInMs: 200 });
+    await group.connect();
+    running.push(() => group.disconnect());
+    await group.subscribe({ topics: [TOPIC], fromBeginning: true });
+    await group.run({ eachMessage: async ({ message }) => void consumed.add(message.value!.toString()) });
+    await eventually(async () => consumed.size >= 30, { timeoutMs: 30_000, intervalMs: 50, description: 'the group consuming' });
+
+    const internalOnFour = await partitionsOfInternalTopicsOn(admin, 4);
+    expect(await quillJson(['brokers', 'decommission', '4'])).toEqual({ broker: 4, moved: 3 + internalOnFour, unregistered: false });
+    const everywhere = await admin.fetchTopicMetadata({ includeInternal: true });
+    expect(everywhere.topics.flatMap((t) => t.partitions.filter((p) => p.replicas.includes(4)).map((p) => `${t.name}-${p.partitionId}`))).toEqual([]);
+    await eventually(async () => fs.readdirSync(cluster!.node(4).dataDir).every((d) => !d.startsWith(`${TOPIC}-`) && !d.startsWith('__')), {
+      timeoutMs: 20_000,
+      intervalMs: 100,
+      description: "broker 4's logs removed",
+    });
+
+    await cluster.node(4).process.kill();
+    await eventually(async () => (await admin.describeBrokers()).find((b) => b.nodeId === 4)?.state === 'fenced', { timeoutMs: 20_000, intervalMs: 100, description: 'broker 4 fenced' });
+    expect(await quillJson(['brokers', 'decommission', '4'])).toEqual({ broker: 4, moved: 0, unregistered: true });
+    expect((await admin.describeBrokers()).map((b) => b.nodeId)).toEqual([1, 2, 3]);
+
+    await load.stop();
+    const ackedCount = [...load.acked.values()].reduce((n, v) => n + v.length, 0);
+    const liveAcked = [...load.acked.values()].flat();
+    await eventually(async () => liveAcked.every((v) => consumed.has(v)), { timeoutMs: 60_000, intervalMs: 100, description: 'the group consumed every acknowledged record' });
+    expectAckedOnceInOrder(load.acked, await readAll(client, ackedCount));
   }, 240_000);
 });

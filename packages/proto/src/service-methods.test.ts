@@ -33,6 +33,7 @@ const brokerUnary = {
   DescribeQuorum: true,
   AlterPartitionReassignments: true,
   ListPartitionReassignments: true,
+  UnregisterBroker: true,
   FindCoordinator: true,
   JoinGroup: true,
   SyncGroup: true,

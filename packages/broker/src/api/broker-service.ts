@@ -34,5 +34,6 @@ export function brokerHandlers(ctx: BrokerServiceContext): Partial<BrokerHandler
     DescribeQuorum: forwardToController(ctx, 'DescribeQuorum'),
     AlterPartitionReassignments: forwardToController(ctx, 'AlterPartitionReassignments'),
     ListPartitionReassignments: forwardToController(ctx, 'ListPartitionReassignments'),
+    UnregisterBroker: forwardToController(ctx, 'UnregisterBroker'),
   };
 }

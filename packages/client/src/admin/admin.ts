@@ -162,13 +162,14 @@ export class Admin {
    * Partitions of the given topics (all topics when none are given) with their leader, leader
    * epoch, replicas and in-sync replicas. An unknown topic rejects with UNKNOWN_TOPIC_OR_PARTITION
    * once the retries are used up (a topic just created may take a moment to reach every broker).
+   * Without topics, internal ones (__consumer_offsets) are left out unless `includeInternal`.
    */
-  async fetchTopicMetadata(options: { topics?: string[] } = {}): Promise<{ topics: TopicDescription[] }> {
+  async fetchTopicMetadata(options: { topics?: string[]; includeInternal?: boolean } = {}): Promise<{ topics: TopicDescription[] }> {
     const signal = this.signal();
     const asked = options.topics && options.topics.length > 0 ? options.topics : null;
     return this.withRetry(signal, 'fetchTopicMetadata', async () => {
       const metadata = await this.context.cluster.requestMetadata(asked);
-      const names = asked ?? [...metadata.topics.values()].filter((t) => !t.isInternal).map((t) => t.name);
+      const names = asked ?? [...metadata.topics.values()].filter((t) => options.includeInternal === true || !t.isInternal).map((t) => t.name);
       return {
         topics: names.map((name) => {
           const topic = metadata.topics.get(name);
@@ -433,6 +434,19 @@ export class Admin {
     );
     throwReassignmentRefusal(response);
     this.context.cluster.markStale('partitions reassigned');
+  }
+
+  /**
+   * Removes a broker's registration, as Kafka's UnregisterBroker, for a broker that is gone for
+   * good (its replicas moved away first: `quill brokers decommission`). A broker still running
+   * registers again. Rejects with BROKER_ID_NOT_REGISTERED for an unknown broker.
+   */
+  async unregisterBroker(brokerId: number): Promise<void> {
+    const signal = this.signal();
+    await this.withRetry(signal, 'unregisterBroker', () =>
+      this.context.cluster.anyConnection().request('UnregisterBroker', { brokerId }, this.requestOptions(DEFAULT_ADMIN_TIMEOUT_MS, signal)),
+    );
+    this.context.cluster.markStale('broker unregistered');
   }
 
   /** The moves in progress (of the listed partitions, or all), as KafkaJS's listPartitionReassignments. */

@@ -34,12 +34,10 @@ function readPlan(file: string): PlanEntry[] {
   return parsePlan(text);
 }
 
-/** The current replicas of the partitions of `topics` (every topic when empty). */
-export async function currentAssignment(admin: Admin, topics: readonly string[]): Promise<CurrentPartition[]> {
-  const metadata = await admin.fetchTopicMetadata(topics.length === 0 ? {} : { topics: [...topics] });
-  return metadata.topics
-    .filter((t) => topics.length > 0 || !t.name.startsWith('__'))
-    .flatMap((t) => t.partitions.map((p) => ({ topic: t.name, partition: p.partitionId, replicas: [...p.replicas] })));
+/** The current replicas of the partitions of `topics` (every topic when empty; internal ones only with `includeInternal`). */
+export async function currentAssignment(admin: Admin, topics: readonly string[], includeInternal = false): Promise<CurrentPartition[]> {
+  const metadata = await admin.fetchTopicMetadata(topics.length === 0 ? { includeInternal } : { topics: [...topics] });
+  return metadata.topics.flatMap((t) => t.partitions.map((p) => ({ topic: t.name, partition: p.partitionId, replicas: [...p.replicas] })));
 }
 
 /** A balanced plan over `brokers` for the partitions of `topics` (all when empty): only the partitions that change. */

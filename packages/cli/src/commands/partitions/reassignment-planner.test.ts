@@ -29,6 +29,12 @@ describe('planReassignment', () => {
     expect(plan[3]!.replicas).toEqual([3, 1, 2]);
   });
 
+  it('without balancing (a decommission): only the replicas on the leaving broker move, in place', () => {
+    const current = topic('t', [[4, 1, 2], [1, 2, 3], [2, 4, 1]]);
+    const plan = planReassignment({ partitions: current, brokers: [1, 2, 3], racks: new Map(), balance: false });
+    expect(plan.map((p) => p.replicas)).toEqual([[3, 1, 2], [1, 2, 3], [2, 3, 1]]);
+  });
+
   it('rack-aware: a replica that must move goes to a rack the partition does not use yet', () => {
     const racks = new Map([[1, 'a'], [2, 'a'], [3, 'b'], [4, 'c'], [5, 'b']]);
     const plan = planReassignment({ partitions: topic('t', [[1, 3, 5]]), brokers: [1, 2, 3, 4], racks });

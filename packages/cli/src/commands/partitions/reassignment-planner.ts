@@ -23,6 +23,11 @@ export interface PlanInput {
   readonly brokers: readonly number[];
   /** Each broker's rack, where it has one. */
   readonly racks: ReadonlyMap<number, string>;
+  /**
+   * Also even out the brokers' loads and preferred leaders (default). Off, only the replicas on
+   * brokers outside `brokers` move, as when a broker is decommissioned.
+   */
+  readonly balance?: boolean;
 }
 
 export class PlanError extends Error {
@@ -65,7 +70,7 @@ export function planReassignment(input: PlanInput): PlannedPartition[] {
   // Then single replicas move from the most to the least loaded broker until loads differ by at
   // most one. A broker with more replicas than another is in some partition the other is not, so
   // a move always exists, and each one lowers the imbalance.
-  for (;;) {
+  while (input.balance !== false) {
     const order = [...brokers].sort((a, b) => load.get(a)! - load.get(b)! || a - b);
     const lightest = order[0]!;
     const heaviest = order[order.length - 1]!;
@@ -77,7 +82,7 @@ export function planReassignment(input: PlanInput): PlannedPartition[] {
     load.set(heaviest, load.get(heaviest)! - 1);
     load.set(lightest, load.get(lightest)! + 1);
   }
-  spreadPreferredLeaders(placed, brokers);
+  if (input.balance !== false) spreadPreferredLeaders(placed, brokers);
   return partitions.map((p, i) => ({ topic: p.topic, partition: p.partition, replicas: placed[i]! }));
 }
 
