@@ -62,6 +62,10 @@ export class ReplicaFetcherManager implements FollowerFetching {
 
   /** The throttle the metadata sets now; fetches apply it from their next round. */
   applyThrottle(throttle: FollowerThrottle): void {
+    const moving = (t: FollowerThrottle) => [...t.partitions.values()].reduce((n, indexes) => n + indexes.size, 0);
+    if (throttle.rateBytesPerSec !== this.throttle.rateBytesPerSec || moving(throttle) !== moving(this.throttle)) {
+      this.logger.info({ rateBytesPerSec: throttle.rateBytesPerSec ?? 'unlimited', movingReplicas: moving(throttle) }, 'follower replication throttle');
+    }
     this.throttle = throttle;
     this.throttling.quota.setRate(throttle.rateBytesPerSec, performance.now());
   }
@@ -233,15 +237,11 @@ class LeaderFetcher {
       topics,
       incremental: !full,
     };
-    // What the moving partitions may bring is taken from the quota now, and settled on the answer.
-    const reserved = moving.length * movingMaxBytes;
-    if (reserved > 0) this.throttling.quota.reserve(reserved, now);
     const response = await session.fetch(request, this.config.replicaFetchWaitMaxMs + ANSWER_GRACE_MS);
     if (response.error !== null && response.error.code !== 'NONE') {
       this.logger.debug({ leader: this.leaderId, error: response.error }, 'replica fetch refused');
       // The leader's session may not hold what this request said: start over with a full one.
       this.resync = true;
-      if (reserved > 0) this.throttling.quota.settle(reserved, 0, performance.now());
       return false;
     }
     const durable: Array<Promise<void>> = [];
@@ -257,7 +257,7 @@ class LeaderFetcher {
         if (wait !== undefined) durable.push(wait);
       }
     }
-    if (reserved > 0 || movingBytes > 0) this.throttling.quota.settle(reserved, movingBytes, performance.now());
+    if (movingBytes > 0) this.throttling.quota.record(movingBytes, performance.now());
     // Report only fsynced offsets on the next fetch: the leader counts them toward the high watermark.
     await Promise.all(durable);
     return true;

@@ -24,9 +24,8 @@ function simulateMove(rate: number, batchBytes: () => number, rttMs: number, dur
     }
     let answer = batchBytes();
     while (answer < maxBytes) answer += batchBytes();
-    quota.reserve(maxBytes, now);
     now += rttMs;
-    quota.settle(maxBytes, answer, now);
+    quota.record(answer, now);
     fetched += answer;
   }
   return fetched;
@@ -37,8 +36,7 @@ describe('FollowerQuota', () => {
     const quota = new FollowerQuota(BURST_MS);
     quota.setRate(undefined, 0);
     expect(quota.partitionMaxBytes(3, FULL, 0)).toBe(FULL);
-    quota.reserve(FULL, 0);
-    quota.settle(FULL, 10 * FULL, 0);
+    quota.record(10 * FULL, 0);
     expect(quota.partitionMaxBytes(3, FULL, 0)).toBe(FULL);
     expect(quota.msUntilResume(0)).toBe(0);
   });
@@ -49,30 +47,29 @@ describe('FollowerQuota', () => {
     expect(quota.partitionMaxBytes(1, FULL, 0)).toBe(100_000);
     expect(quota.partitionMaxBytes(4, FULL, 0)).toBe(25_000);
     expect(quota.partitionMaxBytes(1, 10, 0)).toBe(10);
-    quota.reserve(100_000, 0);
-    quota.settle(100_000, 300_000, 0);
+    quota.record(300_000, 0);
     expect(quota.partitionMaxBytes(1, FULL, 0)).toBe(0);
     expect(quota.msUntilResume(0)).toBe(201);
     expect(quota.partitionMaxBytes(1, FULL, 201)).toBe(100_000);
   });
 
-  it('gives back what a fetch reserved and did not bring', () => {
+  it('saves up one burst while unused, not more', () => {
     const quota = new FollowerQuota(BURST_MS);
     quota.setRate(1_000_000, 0);
-    quota.reserve(100_000, 0);
-    expect(quota.partitionMaxBytes(1, FULL, 0)).toBe(0);
-    quota.settle(100_000, 0, 0);
-    expect(quota.partitionMaxBytes(1, FULL, 0)).toBe(100_000);
+    quota.record(99_999, 60_000);
+    expect(quota.partitionMaxBytes(1, FULL, 60_000)).toBe(100_000);
+    quota.record(1, 60_000);
+    expect(quota.partitionMaxBytes(1, FULL, 60_000)).toBe(0);
   });
 
   it('applies a changed rate at once, and lifts the limit when it is removed', () => {
     const quota = new FollowerQuota(BURST_MS);
     quota.setRate(1_000_000, 0);
-    quota.settle(0, 100_000, 0);
+    quota.record(100_000, 0);
     quota.setRate(10_000, 0);
     expect(quota.partitionMaxBytes(1, FULL, 0)).toBe(0);
     expect(quota.partitionMaxBytes(1, FULL, 1)).toBe(1000);
-    quota.settle(0, 1_000_000, 1);
+    quota.record(1_000_000, 1);
     quota.setRate(undefined, 1);
     expect(quota.partitionMaxBytes(1, FULL, 1)).toBe(FULL);
   });
@@ -82,7 +79,7 @@ describe('FollowerQuota', () => {
     [1_000_000, 300 * 1024, 2],
     [100_000, 4 * 1024, 1],
     [50_000_000, 1024 * 1024, 5],
-    // Round trips longer than it takes to earn a fetch's worth: the bucket must earn in flight.
+    // Round trips near the burst: the bucket keeps earning while a fetch is in flight.
     [1_000_000, 16 * 1024, 80],
   ])('holds a move at %i bytes/s within 20%% over 3 s (batches around %i bytes, %i ms round trips)', (rate, batch, rttMs) => {
     const random = new SeededRandom(7);

@@ -3,8 +3,7 @@ import { TokenBucket } from './token-bucket.js';
 /**
  * The follower side of the replication throttle (Kafka's follower replication quota, KIP-73): one
  * per broker, shared by its fetches from every leader. Only the replicas moving onto this broker
- * are throttled; the caller asks it how much each of them may fetch, reserves that when a fetch
- * goes out, and settles what came.
+ * are throttled; the caller asks it how much each of them may fetch and tells it what came.
  * Pure: every call takes the time.
  */
 export class FollowerQuota {
@@ -26,7 +25,8 @@ export class FollowerQuota {
   /**
    * The max bytes to ask for each of `count` throttled partitions in a fetch: 0 (leave them
    * paused) while over the quota, else the burst shared among them, at most `fullMaxBytes`.
-   * Unthrottled: `fullMaxBytes`.
+   * Unthrottled: `fullMaxBytes`. A fetcher brings at most a burst per round trip, so the burst
+   * must outlast a round trip (replicationThrottleBurstMs) for a move to reach the rate.
    */
   partitionMaxBytes(count: number, fullMaxBytes: number, nowMs: number): number {
     const bucket = this.bucket;
@@ -35,18 +35,9 @@ export class FollowerQuota {
     return Math.min(fullMaxBytes, Math.max(1, Math.floor(this.burstOf(bucket.rate) / Math.max(1, count))));
   }
 
-  /**
-   * Takes what a fetch may bring for throttled partitions when it goes out, so the bucket keeps
-   * earning while it is in flight (taken only on the answer, a full bucket would earn nothing for
-   * the round trip). `settle` with what came once answered; a fetch that fails keeps it taken.
-   */
-  reserve(bytes: number, nowMs: number): void {
+  /** Bytes that throttled partitions fetched. */
+  record(bytes: number, nowMs: number): void {
     this.bucket?.take(bytes, nowMs);
-  }
-
-  /** What throttled partitions fetched, against what was reserved for them. */
-  settle(reserved: number, fetched: number, nowMs: number): void {
-    this.bucket?.take(fetched - reserved, nowMs);
   }
 
   /** Ms until paused partitions may fetch again; 0 when none has to wait. */

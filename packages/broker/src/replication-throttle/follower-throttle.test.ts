@@ -21,9 +21,9 @@ function stateWith(configs: Array<['broker' | 'cluster', string, string]>): Meta
   return applyRecords(EMPTY_METADATA_STATE, [
     topicRecord('moving', TOPIC_ID),
     // Replicas of a moving partition: the target set, then those leaving.
-    partitionRecord(partition(0, [1, 2, 4, 3], [1, 2, 3], { adding: [4], removing: [3] })),
+    partitionRecord(partition(0, [1, 2, 4, 3], [1, 2, 3], { adding: [4], removing: [3], original: [1, 2, 3] })),
     partitionRecord(partition(1, [1, 4], [1, 4])),
-    partitionRecord(partition(2, [2, 1, 4], [4, 2], { adding: [1], removing: [4] })),
+    partitionRecord(partition(2, [2, 1, 4], [4, 2], { adding: [1], removing: [4], original: [4, 2] })),
     ...configs.map(([kind, name, value]) => configRecord(kind, name, 'follower.replication.throttled.rate', value)),
   ], 1);
 }

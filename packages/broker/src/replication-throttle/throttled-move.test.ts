@@ -45,7 +45,7 @@ describe('a partition move under the follower throttle', () => {
       [
         topicRecord('moving', TOPIC_ID),
         // Partition 0 moves from {1, 3} to {1, 2}; partition 1's follower 2 is an ordinary one, behind.
-        partitionRecord({ topicId: TOPIC_ID, partition: 0, replicas: [LEADER, FOLLOWER, LEAVING], isr: [LEADER], leader: LEADER, leaderEpoch: 0, partitionEpoch: 0, reassignment: { adding: [FOLLOWER], removing: [LEAVING] } }),
+        partitionRecord({ topicId: TOPIC_ID, partition: 0, replicas: [LEADER, FOLLOWER, LEAVING], isr: [LEADER], leader: LEADER, leaderEpoch: 0, partitionEpoch: 0, reassignment: { adding: [FOLLOWER], removing: [LEAVING], original: [LEADER, LEAVING] } }),
         partitionRecord({ topicId: TOPIC_ID, partition: 1, replicas: [LEADER, FOLLOWER], isr: [LEADER], leader: LEADER, leaderEpoch: 0, partitionEpoch: 0 }),
         configRecord('broker', String(FOLLOWER), 'follower.replication.throttled.rate', String(RATE)),
       ],

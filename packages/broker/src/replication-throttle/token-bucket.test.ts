@@ -20,15 +20,6 @@ describe('TokenBucket', () => {
     expect(bucket.msUntilAvailable(501)).toBe(0);
   });
 
-  it('takes back tokens given back, up to its capacity', () => {
-    const bucket = new TokenBucket(1000, 100, 0);
-    bucket.take(80, 0);
-    bucket.take(-30, 0);
-    expect(bucket.available(0)).toBe(50);
-    bucket.take(-500, 0);
-    expect(bucket.available(0)).toBe(100);
-  });
-
   it('ignores readings earlier than the last one', () => {
     const bucket = new TokenBucket(1000, 100, 100);
     bucket.take(100, 100);

@@ -1,6 +1,6 @@
 /**
  * A token bucket of bytes. Pure: every call takes the time. Tokens refill at `rate` bytes/s up to
- * `capacity`. Taking may overdraw (an answer can bring more than was asked for); the debt is paid
+ * `capacity`, from full. Taking may overdraw (an answer can bring more than was asked for); the debt is paid
  * back before the bucket allows anything again, so over time the bytes taken follow the rate.
  */
 export class TokenBucket {
@@ -26,10 +26,9 @@ export class TokenBucket {
     return this.tokens;
   }
 
-  /** Takes `bytes`; a negative amount gives tokens back (a reservation not used), up to the capacity. */
   take(bytes: number, nowMs: number): void {
     this.refill(nowMs);
-    this.tokens = Math.min(this.capacity, this.tokens - bytes);
+    this.tokens -= bytes;
   }
 
   /** Ms until there are tokens again (0 if there are). */
