@@ -116,6 +116,26 @@ export interface BrokerConfig {
    */
   serverKeepaliveTimeMs: number;
   serverKeepaliveTimeoutMs: number;
+  /** Where the Kafka wire-protocol listener binds; no Kafka listener when absent. */
+  kafkaListen?: HostPort;
+  /** What Kafka clients are told to connect to (defaults to `kafkaListen` with its bound port). */
+  kafkaAdvertised?: HostPort;
+  /** socket.request.max.bytes (Kafka's default): a larger Kafka request frame closes its connection. */
+  kafkaSocketRequestMaxBytes: number;
+  /** connections.max.idle.ms (Kafka's default): a Kafka connection silent this long is closed. */
+  kafkaConnectionsMaxIdleMs: number;
+  /**
+   * queued.max.requests, per Kafka connection (Kafka: 500 for the whole broker): requests read and
+   * not answered yet; at the bound the broker stops reading that socket until answers go out.
+   */
+  kafkaQueuedMaxRequests: number;
+  /**
+   * max.connections on the Kafka listener (Kafka: unbounded). Ours bounds memory and file
+   * descriptors; beyond it a new connection is closed at once.
+   */
+  kafkaMaxConnections: number;
+  /** How often the same kind of warning about one Kafka client address is logged (ours). */
+  kafkaWarningIntervalMs: number;
   /**
    * For tests only: the `host:port` to dial for node id N (a broker leading partitions this broker
    * follows, or a controller named in a leader hint), in place of the address the metadata or the
@@ -159,6 +179,11 @@ export const DEFAULT_BROKER_CONFIG = {
   queuedMaxRequestsPerStream: 100,
   serverKeepaliveTimeMs: 30_000,
   serverKeepaliveTimeoutMs: 10_000,
+  kafkaSocketRequestMaxBytes: 104_857_600,
+  kafkaConnectionsMaxIdleMs: 600_000,
+  kafkaQueuedMaxRequests: 500,
+  kafkaMaxConnections: 10_000,
+  kafkaWarningIntervalMs: 10_000,
 } as const satisfies Partial<BrokerConfig>;
 
 export type BrokerConfigInput = Omit<BrokerConfig, keyof typeof DEFAULT_BROKER_CONFIG> & Partial<BrokerConfig>;

@@ -1,0 +1,78 @@
+import type { Logger } from 'pino';
+import type { KafkaCodec, KafkaRequestHeader } from './codec.js';
+import type { KafkaHandlerRegistry, KafkaRequestContext } from './handler-registry.js';
+import type { RequestOutcome } from './response-queue.js';
+
+/** Something wrong with a client's request, worth one (rate-limited) warning line. */
+export interface RequestProblem {
+  kind: 'corrupt-header' | 'unsupported-api' | 'corrupt-body' | 'handler-failed' | 'encode-failed';
+  message: string;
+  header?: KafkaRequestHeader;
+  error?: unknown;
+}
+
+export interface DispatchResult {
+  outcome: RequestOutcome;
+  problem?: RequestProblem;
+}
+
+export interface Dispatcher {
+  dispatch(frame: Buffer, clientAddress: string): Promise<DispatchResult>;
+}
+
+const CLOSE = { kind: 'close' } as const;
+
+/**
+ * One request frame to its outcome: header, version check, decode, handler, encode. Whatever a
+ * client sends or a handler throws ends in an answer or a close, never in a rejection, and as
+ * Kafka does, a request it cannot parse or serve closes the connection unless the API has an
+ * error answer for it.
+ */
+export function createDispatcher(codec: KafkaCodec, registry: KafkaHandlerRegistry, logger: Logger): Dispatcher {
+  const encode = (header: KafkaRequestHeader, apiVersion: number, body: object): DispatchResult => {
+    try {
+      return { outcome: { kind: 'answer', frame: codec.encodeResponse(header.apiKey, apiVersion, header.correlationId, body) } };
+    } catch (error) {
+      return { outcome: CLOSE, problem: { kind: 'encode-failed', message: 'the response could not be encoded; connection closed', header, error } };
+    }
+  };
+
+  return {
+    async dispatch(frame, clientAddress) {
+      let header: KafkaRequestHeader;
+      try {
+        header = codec.readRequestHeader(frame);
+      } catch (error) {
+        return { outcome: CLOSE, problem: { kind: 'corrupt-header', message: 'request header does not parse; connection closed', error } };
+      }
+      const handler = registry.get(header.apiKey);
+      const range = registry.range(header.apiKey);
+      if (handler === undefined || range === undefined || header.apiVersion < range.minVersion || header.apiVersion > range.maxVersion) {
+        const answer = handler?.unsupportedVersionResponse?.(header);
+        const problem: RequestProblem = { kind: 'unsupported-api', message: `API key ${header.apiKey} version ${header.apiVersion} is not supported`, header };
+        return answer === undefined ? { outcome: CLOSE, problem: { ...problem, message: `${problem.message}; connection closed` } } : { ...encode(header, answer.apiVersion, answer.body), problem };
+      }
+      let request: unknown;
+      try {
+        request = codec.decodeRequest(header.apiKey, header.apiVersion, frame, header.bodyOffset);
+      } catch (error) {
+        return { outcome: CLOSE, problem: { kind: 'corrupt-body', message: 'request body does not parse; connection closed', header, error } };
+      }
+      const context: KafkaRequestContext = { header, clientAddress, logger };
+      try {
+        return encode(header, header.apiVersion, await handler.handle(request as never, context));
+      } catch (error) {
+        let body: object | undefined;
+        try {
+          body = handler.errorResponse?.(error, request as never, context);
+        } catch {
+          body = undefined;
+        }
+        const problem: RequestProblem = { kind: 'handler-failed', message: 'request failed', header, error };
+        if (body === undefined) return { outcome: CLOSE, problem: { ...problem, message: 'request failed; connection closed' } };
+        const encoded = encode(header, header.apiVersion, body);
+        return { outcome: encoded.outcome, problem: encoded.problem ?? problem };
+      }
+    },
+  };
+}

@@ -1,0 +1,96 @@
+import net from 'node:net';
+import type { Clock } from '@quill/clock';
+import { QuillError } from '@quill/proto';
+import type { Logger } from 'pino';
+import { KafkaConnection, type ConnectionLimits } from './connection.js';
+import type { Dispatcher, RequestProblem } from './dispatch.js';
+import { WarningLimiter } from './warning-limiter.js';
+
+export interface KafkaListenerOptions {
+  host: string;
+  /** 0 for a free port. */
+  port: number;
+  dispatcher: Dispatcher;
+  limits: ConnectionLimits & {
+    /** max.connections */
+    maxConnections: number;
+    /** One warning per client host and kind of problem per this interval. */
+    warningIntervalMs: number;
+  };
+  clock: Clock;
+  logger: Logger;
+}
+
+/** The Kafka wire-protocol TCP server of a broker: accepts connections up to a bound and runs one KafkaConnection each. */
+export class KafkaListener {
+  private constructor(
+    private readonly server: net.Server,
+    readonly port: number,
+    private readonly connections: Set<KafkaConnection>,
+  ) {}
+
+  static async start(options: KafkaListenerOptions): Promise<KafkaListener> {
+    const { limits, logger } = options;
+    const warnings = new WarningLimiter(options.clock, limits.warningIntervalMs);
+    const warn = (problem: RequestProblem | { kind: string; message: string }, clientAddress: string): void => {
+      const suppressed = warnings.allow(`${hostOf(clientAddress)} ${problem.kind}`);
+      if (suppressed === undefined) return;
+      const header = 'header' in problem && problem.header !== undefined ? problem.header : undefined;
+      const error = 'error' in problem && problem.error !== undefined ? describeError(problem.error) : undefined;
+      logger.warn(
+        {
+          client: clientAddress,
+          ...(header === undefined ? {} : { apiKey: header.apiKey, apiVersion: header.apiVersion, clientId: header.clientId }),
+          ...(error === undefined ? {} : { error }),
+          ...(suppressed > 0 ? { suppressed } : {}),
+        },
+        `kafka listener: ${problem.message}`,
+      );
+    };
+    const server = net.createServer({ noDelay: true });
+    const connections = new Set<KafkaConnection>();
+    server.on('connection', (socket) => {
+      if (connections.size >= limits.maxConnections) {
+        warn({ kind: 'max-connections', message: `${limits.maxConnections} connections open (max.connections); new connection closed` }, `${socket.remoteAddress}:${socket.remotePort}`);
+        socket.on('error', () => undefined);
+        socket.destroy();
+        return;
+      }
+      connections.add(
+        new KafkaConnection(socket, {
+          dispatcher: options.dispatcher,
+          limits,
+          clock: options.clock,
+          warn,
+          onClosed: (connection) => connections.delete(connection),
+        }),
+      );
+    });
+    const port = await new Promise<number>((resolve, reject) => {
+      server.once('error', (error) => reject(new QuillError('INVALID_CONFIG', `cannot listen for Kafka clients on ${options.host}:${options.port}: ${error.message}`)));
+      server.listen(options.port, options.host, () => resolve((server.address() as net.AddressInfo).port));
+    });
+    server.on('error', (error) => logger.warn({ error: error.message }, 'kafka listener: server error'));
+    return new KafkaListener(server, port, connections);
+  }
+
+  get connectionCount(): number {
+    return this.connections.size;
+  }
+
+  /** Stops accepting and closes every connection; resolves once the server is closed. */
+  async close(): Promise<void> {
+    const closed = new Promise<void>((resolve) => this.server.close(() => resolve()));
+    for (const connection of [...this.connections]) connection.destroy();
+    await closed;
+  }
+}
+
+function hostOf(address: string): string {
+  return address.slice(0, address.lastIndexOf(':'));
+}
+
+function describeError(error: unknown): string {
+  if (error instanceof Error) return 'code' in error && typeof error.code === 'string' ? `${error.code}: ${error.message}` : error.message;
+  return String(error);
+}
