@@ -159,14 +159,24 @@ describe('partition reassignment', () => {
     const slow = writePlan('slow.json', [{ partition: 0, replicas: [2, 3, 4] }]);
     expect(await quillJson(['partitions', 'reassign', '--plan', slow, '--execute', '--throttle', '20000'])).toMatchObject({ started: 1, throttle: 20000 });
     expect(await quillJson(['partitions', 'reassign', '--plan', slow, '--verify'])).toMatchObject({ complete: false, partitions: [{ partition: 0, status: 'in progress' }] });
+    const again = await quill(['partitions', 'reassign', '--plan', writePlan('again.json', [{ partition: 0, replicas: [4, 3, 2] }]), '--execute']);
+    expect(again.code).not.toBe(0);
+    expect(again.stderr).toContain('REASSIGNMENT_IN_PROGRESS');
     expect(await quillJson(['partitions', 'reassign', '--plan', slow, '--cancel'])).toEqual({ cancelled: [{ topic: TOPIC, partition: 0 }] });
     expect((await replicasOf(admin))[0]!.sort()).toEqual([1, 2, 3]);
     expect((await admin.listPartitionReassignments()).topics).toEqual([]);
     await eventually(async () => !fs.existsSync(path.join(cluster!.node(4).dataDir, `${TOPIC}-0`)), { timeoutMs: 20_000, intervalMs: 100, description: "broker 4's cancelled replica removed" });
 
     // The real move, throttled; the active controller is killed right after it starts.
-    const target = [[2, 3, 4], [3, 4, 2], [4, 2, 3]];
-    const plan = writePlan('plan.json', target.map((replicas, partition) => ({ partition, replicas })));
+    // The plan comes from `quill partitions plan`: only broker 1's replicas move, to broker 4.
+    const proposal = await quillJson<{ current: { partitions: unknown[] }; proposed: { version: number; partitions: Array<{ partition: number; replicas: number[] }> } }>([
+      'partitions', 'plan', '--brokers', '2,3,4', '--topics', TOPIC,
+    ]);
+    expect(proposal.current.partitions).toHaveLength(PARTITIONS);
+    const target = [[4, 2, 3], [2, 3, 4], [3, 4, 2]];
+    expect(proposal.proposed.partitions.map((p) => p.replicas)).toEqual(target);
+    const plan = path.join(workDir, 'plan.json');
+    fs.writeFileSync(plan, JSON.stringify(proposal.proposed));
     const started = Date.now();
     expect(await quillJson(['partitions', 'reassign', '--plan', plan, '--execute', '--throttle', String(THROTTLE)])).toMatchObject({ started: 3 });
     const quorum = await admin.describeMetadataQuorum();

@@ -53,10 +53,9 @@ function isRefusal(move: PartitionMove): move is Refusal {
   return 'errorCode' in move;
 }
 
-/** The replicas a partition had before its move started (its replicas when it is not moving). */
-export function originalReplicas(partition: PartitionMetadata): number[] {
-  const adding = partition.reassignment?.adding ?? [];
-  return partition.replicas.filter((id) => !adding.includes(id));
+/** The replicas a partition had before its move started, in their order (its replicas when it is not moving). */
+export function originalReplicas(partition: PartitionMetadata): readonly number[] {
+  return partition.reassignment?.original ?? partition.replicas;
 }
 
 /** The replicas a partition ends up with (its replicas when it is not moving). */
@@ -139,7 +138,7 @@ function startMove(state: MetadataState, topicName: string, partition: Partition
   const moving: PartitionMetadata = {
     ...partition,
     replicas: [...target, ...removing],
-    reassignment: { adding, removing },
+    reassignment: { adding, removing, original: partition.replicas },
     partitionEpoch: partition.partitionEpoch + 1,
   };
   // A reorder, or a move whose target replicas are all in sync already, completes at once.

@@ -218,15 +218,17 @@ function checkPartitionShape(partition: PartitionMetadata, offset: number): void
   const moving = partition.reassignment;
   if (moving !== undefined) {
     const both = [...moving.adding, ...moving.removing];
-    if (both.length === 0 || new Set(both).size !== both.length || both.some((b) => !replicas.has(b))) {
+    const original = new Set(moving.original);
+    const originalFits = original.size === moving.original.length && moving.original.every((b) => replicas.has(b) && !moving.adding.includes(b));
+    if (both.length === 0 || new Set(both).size !== both.length || both.some((b) => !replicas.has(b)) || !originalFits || original.size + moving.adding.length !== replicas.size) {
       fail(offset, `${where}: reassignment adding ${moving.adding.join(',')} removing ${moving.removing.join(',')} does not fit replicas ${partition.replicas.join(',')}`);
     }
   }
 }
 
 /** The reassignment the lists describe; undefined when both are empty. */
-function reassignmentOf(adding: readonly number[], removing: readonly number[]): PartitionReassignment | undefined {
-  return adding.length === 0 && removing.length === 0 ? undefined : { adding: [...adding], removing: [...removing] };
+function reassignmentOf(adding: readonly number[], removing: readonly number[], original: readonly number[]): PartitionReassignment | undefined {
+  return adding.length === 0 && removing.length === 0 ? undefined : { adding: [...adding], removing: [...removing], original: [...original] };
 }
 
 function addPartition(state: MetadataState, record: PartitionRecord__Output, offset: number): MetadataState {
@@ -243,7 +245,7 @@ function addPartition(state: MetadataState, record: PartitionRecord__Output, off
     leaderEpoch: record.leaderEpoch,
     partitionEpoch: record.partitionEpoch,
   };
-  const reassignment = reassignmentOf(record.addingReplicas, record.removingReplicas);
+  const reassignment = reassignmentOf(record.addingReplicas, record.removingReplicas, record.originalReplicas);
   if (reassignment !== undefined) partition = { ...partition, reassignment };
   checkPartitionShape(partition, offset);
   return withPartition(state, topic, partition);
@@ -267,9 +269,9 @@ function changePartition(state: MetadataState, record: PartitionChangeRecord__Ou
     leaderEpoch: record.leaderEpoch,
     partitionEpoch: record.partitionEpoch,
   };
-  if (record.addingReplicas !== null || record.removingReplicas !== null) {
+  if (record.addingReplicas !== null || record.removingReplicas !== null || record.originalReplicas !== null) {
     const { reassignment: _ended, ...rest } = changed;
-    const reassignment = reassignmentOf(record.addingReplicas?.brokerIds ?? [], record.removingReplicas?.brokerIds ?? []);
+    const reassignment = reassignmentOf(record.addingReplicas?.brokerIds ?? [], record.removingReplicas?.brokerIds ?? [], record.originalReplicas?.brokerIds ?? []);
     changed = reassignment === undefined ? rest : { ...rest, reassignment };
   }
   checkPartitionShape(changed, offset);

@@ -63,6 +63,7 @@ export function partitionRecord(partition: PartitionMetadata): MetadataRecord {
       partitionEpoch: partition.partitionEpoch,
       addingReplicas: [...(partition.reassignment?.adding ?? [])],
       removingReplicas: [...(partition.reassignment?.removing ?? [])],
+      originalReplicas: [...(partition.reassignment?.original ?? [])],
     },
   };
 }
@@ -85,7 +86,7 @@ function brokerIds(ids: readonly number[] | undefined): { brokerIds: number[] } 
 }
 
 export function partitionChangeRecord(change: PartitionChange): MetadataRecord {
-  const reassignment = change.reassignment === null ? { adding: [], removing: [] } : change.reassignment;
+  const reassignment = change.reassignment === null ? { adding: [], removing: [], original: [] } : change.reassignment;
   const partitionChange = {
     topicId: change.topicId,
     partition: change.partition,
@@ -93,6 +94,7 @@ export function partitionChangeRecord(change: PartitionChange): MetadataRecord {
     replicas: brokerIds(change.replicas),
     addingReplicas: brokerIds(reassignment?.adding),
     removingReplicas: brokerIds(reassignment?.removing),
+    originalReplicas: brokerIds(reassignment?.original),
     leaderEpoch: change.leaderEpoch,
     partitionEpoch: change.partitionEpoch,
   };

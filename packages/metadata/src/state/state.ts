@@ -51,6 +51,8 @@ export interface PartitionMetadata {
 export interface PartitionReassignment {
   readonly adding: readonly number[];
   readonly removing: readonly number[];
+  /** The replicas before the move, in their order: what cancelling restores. */
+  readonly original: readonly number[];
 }
 
 export interface TopicMetadata {
