@@ -74,6 +74,17 @@ describe('Partition replication', () => {
     expect(p2.highWatermark).toBe(2);
   });
 
+  it('sends no records to a follower that paused the partition (max bytes 0), but its high watermark', async () => {
+    const [p1, p2] = [await replica(1), await replica(2)];
+    p1.applyAssignment(assign(1, 1, [1]));
+    p2.applyAssignment(assign(1, 1, [1]));
+    produce(p1, 'a');
+    const paused = p1.readForFollower(2, 0, -1, 0, 0);
+    expect(paused.records.length).toBe(0);
+    expect(paused.highWatermark).toBe(1);
+    expect(decodeBatches(p1.readForFollower(2, 0, -1, 0, 1).records)).toHaveLength(1);
+  });
+
   it('refuses acks=all when the ISR is below min.insync.replicas, and produce on a follower', async () => {
     const [p1, p2] = [await replica(1), await replica(2)];
     p1.applyAssignment(assign(1, 1, [1]));
