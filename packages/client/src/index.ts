@@ -69,6 +69,7 @@ export {
 export {
   Admin,
   ConfigResourceTypes,
+  brokerState,
   type AdminOptions,
   type AlterConfigOperation,
   type AlterConfigsOptions,

@@ -5,6 +5,8 @@ import { brokerRows, formatBrokers } from './brokers-list.js';
 const broker = (nodeId: number, state: BrokerState['state'], rack: string | null = null): BrokerState => ({
   nodeId,
   state,
+  fenced: state === 'fenced',
+  inControlledShutdown: state === 'shutting down',
   epoch: 10 + nodeId,
   rack,
   endpoints: [{ host: '127.0.0.1', port: 9091 + nodeId }],

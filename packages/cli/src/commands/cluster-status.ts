@@ -1,4 +1,4 @@
-import type { Admin, BrokerState, QuorumDescription } from '@quill/client';
+import { brokerState, type Admin, type BrokerState, type QuorumDescription } from '@quill/client';
 import type { ControllerClient } from '@quill/metadata';
 import { QuillError, type DescribeClusterResponse__Output, type DescribeQuorumResponse__Output } from '@quill/proto';
 
@@ -12,30 +12,30 @@ export interface ClusterStatus {
   brokers: Array<{ id: number; state: 'unfenced' | 'fenced' | 'shutting down'; epoch: number; endpoints: string[]; rack: string | null }>;
 }
 
-/** The status as a broker of --bootstrap forwards it from the active controller. */
-export async function statusFromBrokers(admin: Admin): Promise<ClusterStatus> {
-  const [quorum, brokers, cluster] = await Promise.all([admin.describeMetadataQuorum(), admin.describeBrokers(), admin.describeCluster()]);
-  return clusterStatus(cluster.clusterId, quorum, brokers);
+/** What the cluster says about itself: its id, the controller quorum and every registered broker. */
+export interface ClusterView {
+  clusterId: string;
+  quorum: QuorumDescription;
+  brokers: BrokerState[];
 }
 
-/** The status as the controllers of --controllers give it. */
-export async function statusFromControllers(client: ControllerClient): Promise<ClusterStatus> {
+/** The view as a broker of --bootstrap forwards it from the active controller. */
+export async function viewFromBrokers(admin: Admin): Promise<ClusterView> {
+  const [quorum, brokers, cluster] = await Promise.all([admin.describeMetadataQuorum(), admin.describeBrokers(), admin.describeCluster()]);
+  return { clusterId: cluster.clusterId, quorum, brokers };
+}
+
+/** The view as the controllers of --controllers give it. */
+export async function viewFromControllers(client: ControllerClient): Promise<ClusterView> {
   const quorum = await client.call<DescribeQuorumResponse__Output>('DescribeQuorum', {});
   throwIfError(quorum.error);
   const cluster = await client.call<DescribeClusterResponse__Output>('DescribeCluster', { includeFencedBrokers: true });
   throwIfError(cluster.error);
-  const brokers: BrokerState[] = cluster.brokers.map((b) => ({
-    nodeId: b.brokerId,
-    state: b.inControlledShutdown ? 'shutting down' : b.fenced ? 'fenced' : 'running',
-    epoch: b.brokerEpoch,
-    rack: b.rack ?? null,
-    endpoints: b.endpoints,
-  }));
-  return clusterStatus(cluster.clusterId, quorum, brokers);
+  return { clusterId: cluster.clusterId, quorum, brokers: cluster.brokers.map(brokerState) };
 }
 
-/** The quorum and brokers as the command prints them. */
-export function clusterStatus(clusterId: string, quorum: QuorumDescription, brokers: readonly BrokerState[]): ClusterStatus {
+/** The quorum and brokers as `quill cluster status` prints them. */
+export function clusterStatus({ clusterId, quorum, brokers }: ClusterView): ClusterStatus {
   return {
     clusterId,
     leaderId: quorum.leaderId,

@@ -5,7 +5,7 @@ import type { Argv } from 'yargs';
 import { clientOptions, withAdmin, writeOut } from '../client-options.js';
 import { parseAddressList } from '../parse.js';
 import { clusterHealth, formatHealth, type HealthInput } from './cluster-health.js';
-import { formatStatus, statusFromBrokers, statusFromControllers, type ClusterStatus } from './cluster-status.js';
+import { clusterStatus, formatStatus, viewFromBrokers, viewFromControllers, type ClusterView } from './cluster-status.js';
 import { describeTopic } from './topics.js';
 
 /**
@@ -24,7 +24,7 @@ export function clusterCommand(yargs: Argv): Argv {
         await health(args);
         return;
       }
-      const status = await readStatus(args);
+      const status = clusterStatus(await readView(args));
       writeOut(args.json ? JSON.stringify(status) : formatStatus(status));
     },
   );
@@ -39,17 +39,17 @@ interface ClusterArgs {
 }
 
 /** From the controllers of --controllers when given, else through a broker of --bootstrap (which forwards to the active controller). */
-async function readStatus(args: ClusterArgs): Promise<ClusterStatus> {
+async function readView(args: ClusterArgs): Promise<ClusterView> {
   if (args.controllers === undefined) {
-    let status: ClusterStatus | undefined;
-    await withAdmin(args, 'asking the cluster for its status', async (admin) => {
-      status = await statusFromBrokers(admin);
+    let view: ClusterView | undefined;
+    await withAdmin(args, 'asking the cluster for its quorum and brokers', async (admin) => {
+      view = await viewFromBrokers(admin);
     });
-    return status!;
+    return view!;
   }
   const client = new ControllerClient({ controllers: parseAddressList(args.controllers, '--controllers'), timeoutMs: args.timeoutMs });
   try {
-    return await statusFromControllers(client);
+    return await viewFromControllers(client);
   } finally {
     client.close();
   }
@@ -58,9 +58,9 @@ async function readStatus(args: ClusterArgs): Promise<ClusterStatus> {
 async function health(args: ClusterArgs): Promise<void> {
   const input: HealthInput = { quorum: { error: 'not asked' }, brokers: [], topics: [] };
   try {
-    const status = await readStatus(args);
-    input.quorum = { leaderId: status.leaderId };
-    input.brokers = status.brokers.map((b) => ({ id: b.id, fenced: b.state === 'fenced', inControlledShutdown: b.state === 'shutting down' }));
+    const view = await readView(args);
+    input.quorum = { leaderId: view.quorum.leaderId };
+    input.brokers = view.brokers.map((b) => ({ id: b.nodeId, fenced: b.fenced, inControlledShutdown: b.inControlledShutdown }));
   } catch (error) {
     // A quorum that cannot answer is the finding, not a failure of the command.
     input.quorum = { error: describeError(error) };

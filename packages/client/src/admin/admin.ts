@@ -3,6 +3,7 @@ import { EARLIEST_TIMESTAMP, LATEST_TIMESTAMP, listOffsets, topicPartitionKey, t
 import { retryContext, type ClientContext } from '../context.js';
 import { ClusterSession } from '../cluster/cluster-session.js';
 import { isStaleMetadataError, retry } from '../retry/index.js';
+import { brokerState } from './broker-state.js';
 import { AdminGroups } from './groups.js';
 import { AdminRecords } from './records.js';
 import type { DeletedRecords, DeleteTopicRecordsOptions, PartitionOffset } from './records-types.js';
@@ -343,15 +344,7 @@ export class Admin {
     const response = await this.withRetry(signal, 'describeBrokers', () =>
       this.context.cluster.anyConnection().request('DescribeCluster', { includeFencedBrokers: true }, { signal }),
     );
-    return response.brokers
-      .map((b) => ({
-        nodeId: b.brokerId,
-        state: b.inControlledShutdown ? ('shutting down' as const) : b.fenced ? ('fenced' as const) : ('running' as const),
-        epoch: b.brokerEpoch,
-        rack: b.rack ?? null,
-        endpoints: b.endpoints.map(({ host, port }) => ({ host, port })),
-      }))
-      .sort((a, b) => a.nodeId - b.nodeId);
+    return response.brokers.map(brokerState).sort((a, b) => a.nodeId - b.nodeId);
   }
 
   /** The controller quorum: its leader, term, high watermark and how far each voter and observer is. */

@@ -1,4 +1,5 @@
 export { Admin } from './admin.js';
+export { brokerState } from './broker-state.js';
 export { ConfigResourceTypes } from './config-types.js';
 export type {
   AlterConfigOperation,

@@ -61,8 +61,15 @@ export interface ClusterDescription {
 /** A registered broker as the controller's metadata knows it (`admin.describeBrokers`). */
 export interface BrokerState {
   nodeId: number;
-  /** running: unfenced, serving; fenced: registered but not heartbeating or not caught up; shutting down: in controlled shutdown. */
+  /**
+   * fenced: registered but not serving (stopped, not heartbeating, or not caught up with the
+   * metadata); shutting down: unfenced and moving its leaderships away (controlled shutdown);
+   * running: unfenced and serving.
+   */
   state: 'running' | 'fenced' | 'shutting down';
+  fenced: boolean;
+  /** Set from the broker's controlled shutdown request until it registers again, fenced or not. */
+  inControlledShutdown: boolean;
   /** The epoch of the broker's current registration. */
   epoch: number;
   rack: string | null;
