@@ -128,8 +128,8 @@ function parseField(item, where, structNames) {
     }
   } else if (!(type in SCALARS) && !LENGTHED.has(type)) throw new Error(`${here}: unknown type ${type}`);
   else if (nested) throw new Error(`${here}: only []Struct fields have nested fields`);
-  if (type === 'records') nullable = { min: 0, max: Infinity };
-  field.default = parseDefault(type, defaultText, nullable !== null, here);
+  if (type === 'records') field.nullable = { min: 0, max: Infinity };
+  field.default = parseDefault(type, defaultText, field.nullable !== null, here);
   return field;
 }
 
