@@ -8,6 +8,7 @@ import {
   type BrokerHandlers,
   type ReplicaHandlers,
 } from '@quill/proto';
+import { systemClock } from '@quill/clock';
 import type { Logger } from 'pino';
 import { brokerHandlers } from './api/broker-service.js';
 import { groupHandlers } from './api/group-service.js';
@@ -16,6 +17,8 @@ import { sessionFullVisitIntervalMs } from './api/fetch-stream-session.js';
 import { resolveBrokerConfig, type BrokerConfig, type BrokerConfigInput } from './config.js';
 import { GroupCoordinator } from './group-coordinator/group-coordinator.js';
 import { BrokerLifecycle } from './lifecycle/broker-lifecycle.js';
+import { startKafkaListener } from './kafka-listener/start-kafka-listener.js';
+import type { KafkaListener } from './kafka-listener/kafka-listener.js';
 import { LogManager } from './log-manager/log-manager.js';
 import { ProducerIdManager } from './producer-state/producer-id-manager.js';
 import { ReplicaFetcherManager } from './replica-fetcher/replica-fetcher.js';
@@ -39,6 +42,8 @@ export class BrokerNode {
     private readonly logs: LogManager,
     private readonly logger: Logger,
     private readonly groups: GroupCoordinator,
+    /** The Kafka wire-protocol listener, when the broker has `kafkaListen`. */
+    readonly kafkaListener: KafkaListener | undefined,
   ) {}
 
   static async start(input: BrokerConfigInput & { logger: Logger }): Promise<BrokerNode> {
@@ -95,8 +100,16 @@ export class BrokerNode {
       ),
     );
     const advertised = config.advertised ?? { host: config.listen.host, port };
+    let kafkaListener: KafkaListener | undefined;
+    try {
+      kafkaListener = config.kafkaListen === undefined ? undefined : await startKafkaListener(config, config.kafkaListen, systemClock, logger);
+    } catch (error) {
+      server.forceShutdown();
+      throw error;
+    }
+    const kafkaAdvertised = kafkaListener === undefined ? undefined : (config.kafkaAdvertised ?? { host: config.kafkaListen!.host, port: kafkaListener.port });
 
-    lifecycle = new BrokerLifecycle(config, advertised, controller, () => follower.state.offset, logger);
+    lifecycle = new BrokerLifecycle(config, advertised, controller, () => follower.state.offset, logger, kafkaAdvertised);
     await lifecycle.register();
     const follower: MetadataFollower = new MetadataFollower({
       client: controller,
@@ -121,8 +134,8 @@ export class BrokerNode {
     lifecycle.start();
     replicas.start();
     logs.start();
-    logger.info({ listen: `${config.listen.host}:${port}`, advertised }, 'broker started');
-    return new BrokerNode(config, port, server, controller, follower, lifecycle, replicas, fetchers, logs, logger, groups);
+    logger.info({ listen: `${config.listen.host}:${port}`, advertised, ...(kafkaAdvertised === undefined ? {} : { kafka: kafkaAdvertised }) }, 'broker started');
+    return new BrokerNode(config, port, server, controller, follower, lifecycle, replicas, fetchers, logs, logger, groups, kafkaListener);
   }
 
   /** True once the controller has unfenced this broker (it caught up with the metadata log). */
@@ -167,6 +180,7 @@ export class BrokerNode {
     this.lifecycle.stop();
     this.follower.stop();
     this.fetchers.stop();
+    await this.kafkaListener?.close();
     this.server.forceShutdown();
     this.groups.stop();
     await this.replicas.stop();

@@ -3,6 +3,7 @@ import type { ControllerClient } from '@quill/metadata';
 import { QuillError, type BrokerHeartbeatResponse__Output, type RegisterBrokerResponse__Output } from '@quill/proto';
 import type { Logger } from 'pino';
 import type { BrokerConfig, HostPort } from '../config.js';
+import { KAFKA_LISTENER_NAME } from '../kafka-listener/listener-name.js';
 
 /** A heartbeat attempt's deadline, in heartbeat intervals (150 ms each by default). */
 const HEARTBEAT_ATTEMPT_INTERVALS = 2;
@@ -36,6 +37,8 @@ export class BrokerLifecycle {
     private readonly controller: ControllerClient,
     private readonly metadataOffset: () => number,
     private readonly logger: Logger,
+    /** The Kafka listener's advertised address, registered as a second endpoint when there is one. */
+    private readonly kafkaAdvertised?: HostPort,
   ) {}
 
   get brokerEpoch(): number {
@@ -62,7 +65,11 @@ export class BrokerLifecycle {
             clusterId: this.config.clusterId,
             brokerId: this.config.nodeId,
             incarnationId: this.incarnationId,
-            listeners: [{ listenerName: 'PLAINTEXT', host: this.advertised.host, port: this.advertised.port }],
+            // The gRPC endpoint stays first: brokers and the Quill client dial endpoints[0].
+            listeners: [
+              { listenerName: 'PLAINTEXT', host: this.advertised.host, port: this.advertised.port },
+              ...(this.kafkaAdvertised === undefined ? [] : [{ listenerName: KAFKA_LISTENER_NAME, host: this.kafkaAdvertised.host, port: this.kafkaAdvertised.port }]),
+            ],
             ...(this.config.rack === undefined ? {} : { rack: this.config.rack }),
           },
           { timeoutMs: Math.max(1, deadline - Date.now()) },

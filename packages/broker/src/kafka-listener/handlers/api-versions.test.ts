@@ -15,7 +15,7 @@ describe('ApiVersions', () => {
   registry.register(handler).register({ apiKey: 3, minVersion: 1, handle: async () => ({}) });
 
   it('advertises only the APIs with a handler, narrowed to the handler range', async () => {
-    const body = await handler.handle(undefined, { header: header(3), clientAddress: 'x:1', logger: undefined as never });
+    const body = await handler.handle({}, { header: header(3), clientAddress: 'x:1', logger: undefined as never });
     expect(body).toEqual({
       errorCode: 0,
       throttleTimeMs: 0,

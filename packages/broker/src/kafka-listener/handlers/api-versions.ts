@@ -1,7 +1,7 @@
+import { ApiKeys, type ApiVersionsRequest, type ApiVersionsResponse } from '@quill/kafka-protocol';
 import type { KafkaHandler, KafkaHandlerRegistry } from '../handler-registry.js';
 
-/** ApiVersions' API key in the Kafka protocol. */
-export const API_VERSIONS_KEY = 18;
+export const API_VERSIONS_KEY = ApiKeys.ApiVersions;
 /** Kafka's error codes used here (the Kafka protocol's numbers, not Quill's ErrorCode values). */
 const KAFKA_NONE = 0;
 const KAFKA_UNSUPPORTED_VERSION = 35;
@@ -11,15 +11,16 @@ const KAFKA_UNSUPPORTED_VERSION = 35;
  * promised one we cannot answer). A version above ours gets a v0 body with UNSUPPORTED_VERSION
  * and the ranges, so the client can retry at a version we know (KIP-511).
  */
-export function apiVersionsHandler(registry: KafkaHandlerRegistry): KafkaHandler<unknown> {
-  const apiKeys = () => registry.supported().map(({ apiKey, minVersion, maxVersion }) => ({ apiKey, minVersion, maxVersion }));
+export function apiVersionsHandler(registry: KafkaHandlerRegistry): KafkaHandler<ApiVersionsRequest> {
+  const apiKeys = (): ApiVersionsResponse['apiKeys'] => registry.supported().map(({ apiKey, minVersion, maxVersion }) => ({ apiKey, minVersion, maxVersion }));
   return {
     apiKey: API_VERSIONS_KEY,
-    handle: async () => ({ errorCode: KAFKA_NONE, apiKeys: apiKeys(), throttleTimeMs: 0 }),
+    handle: async (): Promise<ApiVersionsResponse> => ({ errorCode: KAFKA_NONE, apiKeys: apiKeys(), throttleTimeMs: 0 }),
     unsupportedVersionResponse: (header) => {
       const range = registry.range(API_VERSIONS_KEY);
       if (range === undefined || header.apiVersion <= range.maxVersion) return undefined;
-      return { apiVersion: 0, body: { errorCode: KAFKA_UNSUPPORTED_VERSION, apiKeys: apiKeys(), throttleTimeMs: 0 } };
+      const body: ApiVersionsResponse = { errorCode: KAFKA_UNSUPPORTED_VERSION, apiKeys: apiKeys() };
+      return { apiVersion: 0, body };
     },
   };
 }

@@ -1,0 +1,25 @@
+import type { Clock } from '@quill/clock';
+import type { Logger } from 'pino';
+import type { BrokerConfig, HostPort } from '../config.js';
+import { createDispatcher } from './dispatch.js';
+import { kafkaHandlers } from './handlers/index.js';
+import { kafkaCodec } from './kafka-codec.js';
+import { KafkaListener } from './kafka-listener.js';
+
+/** Opens the broker's Kafka listener at `listen` with the broker's limits. */
+export function startKafkaListener(config: BrokerConfig, listen: HostPort, clock: Clock, logger: Logger): Promise<KafkaListener> {
+  return KafkaListener.start({
+    host: listen.host,
+    port: listen.port,
+    dispatcher: createDispatcher(kafkaCodec, kafkaHandlers(kafkaCodec.versions), logger),
+    limits: {
+      maxFrameBytes: config.kafkaSocketRequestMaxBytes,
+      maxInFlight: config.kafkaQueuedMaxRequests,
+      idleMs: config.kafkaConnectionsMaxIdleMs,
+      maxConnections: config.kafkaMaxConnections,
+      warningIntervalMs: config.kafkaWarningIntervalMs,
+    },
+    clock,
+    logger,
+  });
+}
