@@ -35,6 +35,12 @@ export class KafkaWriter {
     return at;
   }
 
+  // room() may replace this.buf, so it is always called before this.buf is read.
+  private byte(v: number): void {
+    const at = this.room(1);
+    this.buf[at] = v;
+  }
+
   /** The bytes written so far (a view; the writer must not be used afterwards). */
   finish(): Buffer {
     return this.buf.subarray(0, this.pos);
@@ -46,49 +52,57 @@ export class KafkaWriter {
   }
 
   int8(v: number): void {
-    this.buf.writeInt8(v, this.room(1));
+    const at = this.room(1);
+    this.buf.writeInt8(v, at);
   }
 
   bool(v: boolean): void {
-    this.buf[this.room(1)] = v ? 1 : 0;
+    this.byte(v ? 1 : 0);
   }
 
   int16(v: number): void {
-    this.buf.writeInt16BE(v, this.room(2));
+    const at = this.room(2);
+    this.buf.writeInt16BE(v, at);
   }
 
   uint16(v: number): void {
-    this.buf.writeUInt16BE(v, this.room(2));
+    const at = this.room(2);
+    this.buf.writeUInt16BE(v, at);
   }
 
   int32(v: number): void {
-    this.buf.writeInt32BE(v, this.room(4));
+    const at = this.room(4);
+    this.buf.writeInt32BE(v, at);
   }
 
   int64(v: bigint): void {
-    this.buf.writeBigInt64BE(v, this.room(8));
+    const at = this.room(8);
+    this.buf.writeBigInt64BE(v, at);
   }
 
   float64(v: number): void {
-    this.buf.writeDoubleBE(v, this.room(8));
+    const at = this.room(8);
+    this.buf.writeDoubleBE(v, at);
   }
 
   uuid(v: string): void {
-    uuidToBytes(v).copy(this.buf, this.room(16));
+    const at = this.room(16);
+    uuidToBytes(v).copy(this.buf, at);
   }
 
   raw(bytes: Uint8Array): void {
-    this.buf.set(bytes, this.room(bytes.length));
+    const at = this.room(bytes.length);
+    this.buf.set(bytes, at);
   }
 
   uvarint(v: number): void {
     if (!Number.isInteger(v) || v < 0 || v > 0xffffffff) throw invalid(`unsigned varint out of range: ${v}`);
     let rest = v;
     while (rest >= 0x80) {
-      this.buf[this.room(1)] = (rest & 0x7f) | 0x80;
+      this.byte((rest & 0x7f) | 0x80);
       rest = Math.floor(rest / 128);
     }
-    this.buf[this.room(1)] = rest;
+    this.byte(rest);
   }
 
   varint(v: number): void {
@@ -98,10 +112,10 @@ export class KafkaWriter {
   varlong(v: bigint): void {
     let rest = BigInt.asUintN(64, (v << 1n) ^ (v >> 63n));
     while (rest >= 0x80n) {
-      this.buf[this.room(1)] = Number(rest & 0x7fn) | 0x80;
+      this.byte(Number(rest & 0x7fn) | 0x80);
       rest >>= 7n;
     }
-    this.buf[this.room(1)] = Number(rest);
+    this.byte(Number(rest));
   }
 
   private lengthPrefix(n: number, compact: boolean, wide: boolean): void {
@@ -119,7 +133,8 @@ export class KafkaWriter {
     const n = Buffer.byteLength(v, 'utf8');
     if (!compact && n > 0x7fff) throw invalid(`string of ${n} bytes exceeds int16`);
     this.lengthPrefix(n, compact, false);
-    this.buf.write(v, this.room(n), n, 'utf8');
+    const at = this.room(n);
+    this.buf.write(v, at, n, 'utf8');
   }
 
   string(v: string, compact: boolean): void {
