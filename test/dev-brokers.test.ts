@@ -24,13 +24,14 @@ describe('quill dev --brokers', () => {
     dev.start();
     await expect.poll(() => dev!.logs, { timeout: 60_000, interval: 100 }).toContain('round trip ok');
     expect(dev.logs).toContain(`ready 127.0.0.1:${basePort}`);
+    expect(dev.logs).toContain(`kafka ${[20, 21, 22, 23].map((offset) => `127.0.0.1:${basePort + offset}`).join(',')}`);
 
     // Through the SDK, not the CLI: a CLI process starts slowly next to four busy nodes (its output is tested in cli-brokers).
     const admin = new Quill({ brokers: [`127.0.0.1:${basePort + 3}`], logLevel: 'silent' }).admin();
     try {
       await admin.connect();
       const brokers = await admin.describeBrokers();
-      expect(brokers.map((b) => [b.nodeId, b.state, b.endpoints])).toEqual([1, 2, 3, 4].map((id) => [id, 'running', [{ host: '127.0.0.1', port: basePort + id - 1 }]]));
+      expect(brokers.map((b) => [b.nodeId, b.state, b.endpoints])).toEqual([1, 2, 3, 4].map((id) => [id, 'running', [{ host: '127.0.0.1', port: basePort + id - 1 }, { host: '127.0.0.1', port: basePort + 20 + id - 1 }]]));
       expect((await admin.describeMetadataQuorum()).voters.map((v) => v.replicaId).sort()).toEqual([1, 2, 3]);
     } finally {
       await admin.disconnect();

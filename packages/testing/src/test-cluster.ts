@@ -65,6 +65,8 @@ export interface ClusterNetwork {
 export interface TestCluster {
   /** host:port of every broker, for `new Quill({ brokers })` or any Kafka-style bootstrap list. */
   readonly bootstrap: string[];
+  /** host:port of every broker's Kafka wire-protocol listener, for KafkaJS, librdkafka and other Kafka clients (never proxied). */
+  readonly kafkaBootstrap: string[];
   readonly brokerIds: readonly number[];
   /** A client with fast retries, so tests wait on the cluster, not on backoff. */
   client(config?: Partial<QuillConfig>): Quill;
@@ -149,6 +151,7 @@ async function startProcesses(options: StartClusterOptions): Promise<TestCluster
   const brokerIds = [...cluster.nodes.values()].filter((n) => n.roles.includes('broker')).map((n) => n.id);
   return {
     bootstrap: cluster.bootstrap,
+    kafkaBootstrap: cluster.kafkaBootstrap,
     brokerIds,
     client: (config = {}) => cluster.client(config),
     leaderOf: (topic, partition) => leaderOf(cluster.client(), topic, partition),
@@ -172,9 +175,10 @@ async function startInProcess(options: StartClusterOptions): Promise<TestCluster
   const root = fs.mkdtempSync(path.join(os.tmpdir(), 'quill-test-cluster-'));
   const brokerIds = Array.from({ length: brokerCount }, (_, i) => i + 1);
   const controllerIds = combined ? brokerIds : Array.from({ length: options.controllers ?? 3 }, (_, i) => CONTROLLER_ID_BASE + i + 1);
-  const ports = await freePorts(controllerIds.length + brokerIds.length);
+  const ports = await freePorts(controllerIds.length + 2 * brokerIds.length);
   const voters = new Map(controllerIds.map((id, i) => [id, { host: '127.0.0.1', port: ports[i]! }]));
   const brokerPorts = new Map(brokerIds.map((id, i) => [id, ports[controllerIds.length + i]!]));
+  const kafkaPorts = new Map(brokerIds.map((id, i) => [id, ports[controllerIds.length + brokerIds.length + i]!]));
   const realAddresses = new Map<number, string>([
     ...[...voters].map(([id, a]) => [id, `${a.host}:${a.port}`] as const),
     ...[...brokerPorts].map(([id, port]) => [id, `127.0.0.1:${port}`] as const),
@@ -203,6 +207,7 @@ async function startInProcess(options: StartClusterOptions): Promise<TestCluster
       nodeId: id,
       clusterId,
       listen: { host: '127.0.0.1', port: brokerPorts.get(id)! },
+      kafkaListen: { host: '127.0.0.1', port: kafkaPorts.get(id)! },
       controllers: controllerIds.map((c) => brokerDials.get(id)!.get(c)!),
       ...(proxies === undefined ? {} : { peerAddressOverrides: Object.fromEntries(brokerDials.get(id)!) }),
       dataDir: brokerDataDir(id),
@@ -220,6 +225,7 @@ async function startInProcess(options: StartClusterOptions): Promise<TestCluster
   };
   return {
     bootstrap,
+    kafkaBootstrap: brokerIds.map((id) => `127.0.0.1:${kafkaPorts.get(id)!}`),
     brokerIds,
     client: (config = {}) => client(config),
     leaderOf: (topic, partition) => leaderOf(client({}), topic, partition),

@@ -27,6 +27,8 @@ export interface DevRun {
   nodes: readonly NodeSpec[];
   cwd: string;
   bootstrap: string;
+  /** Every broker's Kafka listener, host:port,host:port,...: printed as `kafka <list>` after the ready line. */
+  kafkaBootstrap: string;
   /** Never rejects: a node that does not answer is simply not ready yet. */
   checkReadiness: () => Promise<Readiness>;
   /** Settles when the user asks to stop (SIGINT/SIGTERM). */
@@ -42,8 +44,8 @@ export interface DevRun {
 }
 
 /**
- * Starts the nodes, prints `ready <bootstrap>` to stdout once every broker answers and is
- * registered, and runs until a stop is requested (then stops every node and resolves). A node
+ * Starts the nodes, prints `ready <bootstrap>` and `kafka <kafkaBootstrap>` to stdout once every
+ * broker answers and is registered, and runs until a stop is requested (then stops every node and resolves). A node
  * that exits by itself leaves the others running: dev says so and how to start it again, which
  * `quill dev restart-node` asks of it through the control port. Only when no node is left does
  * dev give up (and reject).
@@ -62,7 +64,7 @@ export async function runDev(run: DevRun): Promise<void> {
   const started = Date.now();
   void waitUntilReady(run, (r) => r.answering.length === run.nodes.length && r.registered.length === run.nodes.length, cluster.done).then((ready) => {
     if (!ready) return;
-    process.stdout.write(`ready ${run.bootstrap}\n`);
+    process.stdout.write(`ready ${run.bootstrap}\nkafka ${run.kafkaBootstrap}\n`);
     process.stderr.write(
       `Cluster ready in ${((Date.now() - started) / 1000).toFixed(1)} s (${cluster.pids()}). ` +
         'Kill or pause a node to watch failover; Ctrl-C stops them all.\n',

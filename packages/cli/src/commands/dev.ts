@@ -19,6 +19,8 @@ const CLUSTER_ID = 'quill-dev';
 const HOST = '127.0.0.1';
 /** Controllers listen at base port + this, so at most this many brokers fit below them. */
 const CONTROLLER_PORT_OFFSET = 10;
+/** Brokers' Kafka listeners are at base port + this + (id - 1), above the controllers. */
+const KAFKA_PORT_OFFSET = 20;
 const READY_POLL_MS = 500;
 /** Time a node gets to stop cleanly (flush and close its logs) before it is killed. */
 const STOP_GRACE_MS = 10_000;
@@ -51,7 +53,7 @@ export function devCommand(yargs: Argv): Argv {
         .option('base-port', {
           type: 'number',
           default: DEV_BASE_PORT,
-          describe: `brokers listen on P..P+N-1 (the bootstrap is ${HOST}:P), controllers on P+${CONTROLLER_PORT_OFFSET}..P+${CONTROLLER_PORT_OFFSET + VOTER_COUNT - 1}`,
+          describe: `brokers listen on P..P+N-1 (the bootstrap is ${HOST}:P), controllers on P+${CONTROLLER_PORT_OFFSET}..P+${CONTROLLER_PORT_OFFSET + VOTER_COUNT - 1}, Kafka listeners on P+${KAFKA_PORT_OFFSET}..P+${KAFKA_PORT_OFFSET}+N-1`,
           coerce: basePort,
         })
         .option('brokers', {
@@ -90,10 +92,12 @@ export function devCommand(yargs: Argv): Argv {
         process.once('SIGTERM', resolve);
       });
       const addresses = nodes.map((_, i) => `${HOST}:${args.basePort + i}`);
+      const kafkaAddresses = nodes.map((_, i) => `${HOST}:${args.basePort + KAFKA_PORT_OFFSET + i}`);
       await runDev({
         nodes,
         cwd: process.cwd(),
         bootstrap,
+        kafkaBootstrap: kafkaAddresses.join(','),
         checkReadiness: () => checkReadiness(addresses),
         stopRequested,
         pollMs: READY_POLL_MS,
@@ -113,7 +117,7 @@ export function restartNodeCommand(id: number, dataDir: string): string {
 
 function basePort(value: number | number[]): number {
   const port = integer('--base-port', 1)(value);
-  const highest = port + CONTROLLER_PORT_OFFSET + VOTER_COUNT - 1;
+  const highest = port + KAFKA_PORT_OFFSET + CONTROLLER_PORT_OFFSET - 1;
   if (highest > 65535) throw new QuillError('INVALID_CONFIG', `--base-port must leave room for ${highest - port + 1} ports, at most ${65535 - (highest - port)}.`);
   return port;
 }
@@ -140,6 +144,8 @@ export function devNodeArgs(id: number, basePort: number, dataDir: string): stri
     String(id),
     '--listen',
     `${HOST}:${basePort + id - 1}`,
+    '--kafka-listen',
+    `${HOST}:${basePort + KAFKA_PORT_OFFSET + id - 1}`,
     ...(id <= VOTER_COUNT ? ['--controller-listen', controllers[id - 1]!] : []),
     '--voters',
     voters,
@@ -150,9 +156,13 @@ export function devNodeArgs(id: number, basePort: number, dataDir: string): stri
   ];
 }
 
-/** Every port a dev cluster of `brokers` brokers listens on: the brokers' from `base`, then the controllers'. */
+/** Every port a dev cluster of `brokers` brokers listens on: the brokers' from `base`, the controllers', then the brokers' Kafka listeners. */
 export function devPorts(base: number, brokers: number): number[] {
-  return [...Array.from({ length: brokers }, (_, i) => base + i), ...Array.from({ length: VOTER_COUNT }, (_, i) => base + CONTROLLER_PORT_OFFSET + i)];
+  return [
+    ...Array.from({ length: brokers }, (_, i) => base + i),
+    ...Array.from({ length: VOTER_COUNT }, (_, i) => base + CONTROLLER_PORT_OFFSET + i),
+    ...Array.from({ length: brokers }, (_, i) => base + KAFKA_PORT_OFFSET + i),
+  ];
 }
 
 /**

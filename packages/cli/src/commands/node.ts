@@ -15,6 +15,8 @@ function brokerOptions<T>(y: Argv<T>) {
   return y
     .option('listen', { type: 'string', demandOption: true, describe: 'host:port for the broker (clients and other brokers)' })
     .option('advertised', { type: 'string', describe: 'host:port others should connect to (default: --listen)' })
+    .option('kafka-listen', { type: 'string', describe: 'host:port for Kafka wire-protocol clients (off when not given)' })
+    .option('kafka-advertised-listener', { type: 'string', describe: 'host:port Kafka clients are told to connect to (default: --kafka-listen)' })
     .option('data-dir', { type: 'string', demandOption: true })
     .option('cluster-id', { type: 'string', default: 'quill-local' })
     .option('rack', { type: 'string' })
@@ -32,6 +34,8 @@ interface BrokerArgs {
   nodeId: number;
   listen: string;
   advertised: string | undefined;
+  kafkaListen: string | undefined;
+  kafkaAdvertisedListener: string | undefined;
   dataDir: string;
   clusterId: string;
   rack: string | undefined;
@@ -52,6 +56,8 @@ function startBroker(args: BrokerArgs, controllers: string[]): Promise<BrokerNod
     clusterId: args.clusterId,
     listen: parseHostPort(args.listen, '--listen'),
     ...(args.advertised === undefined ? {} : { advertised: parseHostPort(args.advertised, '--advertised') }),
+    ...(args.kafkaListen === undefined ? {} : { kafkaListen: parseHostPort(args.kafkaListen, '--kafka-listen') }),
+    ...(args.kafkaAdvertisedListener === undefined ? {} : { kafkaAdvertised: parseHostPort(args.kafkaAdvertisedListener, '--kafka-advertised-listener') }),
     controllers,
     dataDir: path.resolve(args.dataDir),
     ...(args.rack === undefined ? {} : { rack: args.rack }),
