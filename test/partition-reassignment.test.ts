@@ -118,21 +118,36 @@ function expectAckedOnceInOrder(acked: Map<number, string[]>, read: Map<number, 
   }
 }
 
+/** Four brokers and three controllers, the topic on the given replicas, an admin and an idempotent producer. */
+async function startWithTopic(assignment: number[][]): Promise<{ client: Quill; admin: Admin; producer: Producer }> {
+  cluster = await ProcessCluster.start({ brokers: 4, controllers: 3 });
+  await cluster.waitForBrokers(4);
+  const client = cluster.client();
+  const admin = client.admin();
+  await admin.connect();
+  running.push(() => admin.disconnect());
+  await admin.createTopics({ topics: [{ topic: TOPIC, replicaAssignment: assignment.map((replicas, partition) => ({ partition, replicas })) }] });
+  const producer = client.producer({ idempotent: true });
+  await producer.connect();
+  running.push(() => producer.disconnect());
+  return { client, admin, producer };
+}
+
+/** A consumer group reading the topic from the beginning into a set, until the test ends. */
+async function consumeInGroup(client: Quill, groupId: string): Promise<Set<string>> {
+  const consumed = new Set<string>();
+  const group: Consumer = client.consumer({ groupId, maxWaitTimeInMs: 200 });
+  await group.connect();
+  running.push(() => group.disconnect());
+  await group.subscribe({ topics: [TOPIC], fromBeginning: true });
+  await group.run({ eachMessage: async ({ message }) => void consumed.add(message.value!.toString()) });
+  return consumed;
+}
+
 describe('partition reassignment', () => {
   it('moves an RF 3 topic from brokers 1-3 to 2-4 under load: throttled, cancellable, through a controller failover, losing nothing', async () => {
     workDir = fs.mkdtempSync(path.join(os.tmpdir(), 'quill-reassign-'));
-    cluster = await ProcessCluster.start({ brokers: 4, controllers: 3 });
-    await cluster.waitForBrokers(4);
-    const client = cluster.client();
-    const admin = client.admin();
-    await admin.connect();
-    running.push(() => admin.disconnect());
-    const original = [[1, 2, 3], [2, 3, 1], [3, 1, 2]];
-    await admin.createTopics({ topics: [{ topic: TOPIC, replicaAssignment: original.map((replicas, partition) => ({ partition, replicas })) }] });
-
-    const producer = client.producer({ idempotent: true });
-    await producer.connect();
-    running.push(() => producer.disconnect());
+    const { client, admin, producer } = await startWithTopic([[1, 2, 3], [2, 3, 1], [3, 1, 2]]);
     const filler = 'x'.repeat(PREFILL_VALUE_BYTES);
     for (let partition = 0; partition < PARTITIONS; partition++) {
       for (let i = 0; i < PREFILL_RECORDS_PER_PARTITION; i += 50) {
@@ -141,12 +156,7 @@ describe('partition reassignment', () => {
     }
     const load = keepProducing(producer);
     running.push(load.stop);
-    const consumed = new Set<string>();
-    const group: Consumer = client.consumer({ groupId: 'during-the-move', maxWaitTimeInMs: 200 });
-    await group.connect();
-    running.push(() => group.disconnect());
-    await group.subscribe({ topics: [TOPIC], fromBeginning: true });
-    await group.run({ eachMessage: async ({ message }) => void consumed.add(message.value!.toString()) });
+    const consumed = await consumeInGroup(client, 'during-the-move');
 
     // A bad plan is refused whole before anything moves.
     const bad = await quill(['partitions', 'reassign', '--plan', writePlan('bad.json', [{ partition: 0, replicas: [2, 3, 4] }, { partition: 1, replicas: [2, 9, 4] }]), '--execute']);
@@ -180,7 +190,7 @@ describe('partition reassignment', () => {
     const started = Date.now();
     expect(await quillJson(['partitions', 'reassign', '--plan', plan, '--execute', '--throttle', String(THROTTLE)])).toMatchObject({ started: 3 });
     const quorum = await admin.describeMetadataQuorum();
-    await cluster.node(quorum.leaderId).process.kill();
+    await cluster!.node(quorum.leaderId).process.kill();
 
     // The copy's rate, from broker 4's log files in the middle of the move.
     await eventually(async () => logBytesOn(4) > 0, { timeoutMs: 20_000, intervalMs: 20, description: 'the copy onto broker 4 started' });
@@ -212,24 +222,10 @@ describe('partition reassignment', () => {
   }, 240_000);
 
   it('decommissions a broker under load: every replica moves off it, nothing is lost, and once stopped it is unregistered', async () => {
-    cluster = await ProcessCluster.start({ brokers: 4, controllers: 3 });
-    await cluster.waitForBrokers(4);
-    const client = cluster.client();
-    const admin = client.admin();
-    await admin.connect();
-    running.push(() => admin.disconnect());
-    await admin.createTopics({ topics: [{ topic: TOPIC, replicaAssignment: [[4, 1, 2], [2, 4, 3], [3, 1, 4]].map((replicas, partition) => ({ partition, replicas })) }] });
-    const producer = client.producer({ idempotent: true });
-    await producer.connect();
-    running.push(() => producer.disconnect());
+    const { client, admin, producer } = await startWithTopic([[4, 1, 2], [2, 4, 3], [3, 1, 4]]);
     const load = keepProducing(producer);
     running.push(load.stop);
-    const consumed = new Set<string>();
-    const group = client.consumer({ groupId: 'during-decommission', maxWaitTimeInMs: 200 });
-    await group.connect();
-    running.push(() => group.disconnect());
-    await group.subscribe({ topics: [TOPIC], fromBeginning: true });
-    await group.run({ eachMessage: async ({ message }) => void consumed.add(message.value!.toString()) });
+    const consumed = await consumeInGroup(client, 'during-decommission');
     await eventually(async () => consumed.size >= 30, { timeoutMs: 30_000, intervalMs: 50, description: 'the group consuming' });
 
     const internalOnFour = await partitionsOfInternalTopicsOn(admin, 4);
@@ -242,7 +238,7 @@ describe('partition reassignment', () => {
       description: "broker 4's logs removed",
     });
 
-    await cluster.node(4).process.kill();
+    await cluster!.node(4).process.kill();
     await eventually(async () => (await admin.describeBrokers()).find((b) => b.nodeId === 4)?.state === 'fenced', { timeoutMs: 20_000, intervalMs: 100, description: 'broker 4 fenced' });
     expect(await quillJson(['brokers', 'decommission', '4'])).toEqual({ broker: 4, moved: 0, unregistered: true });
     expect((await admin.describeBrokers()).map((b) => b.nodeId)).toEqual([1, 2, 3]);
