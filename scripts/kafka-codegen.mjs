@@ -4,7 +4,8 @@
 // field, guarded by version checks), plus index.ts with the API table and schema-data.ts (the
 // parsed schemas, for tests that build sample messages).
 //
-// Runs in the root postinstall and is idempotent: unchanged files are not rewritten, files no
+// Runs in the root postinstall, also in the image's production-only install, so `yaml` is a root
+// dependency rather than a devDependency. Idempotent: unchanged files are not rewritten, files no
 // longer generated are removed. The schema format is described in packages/kafka-protocol/README.md.
 import { mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { basename, join } from 'node:path';
