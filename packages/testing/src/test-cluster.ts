@@ -1,7 +1,7 @@
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { BrokerNode } from '@quill/broker';
+import { BrokerNode, type BrokerConfig } from '@quill/broker';
 import { LogLevel, Quill, type QuillConfig } from '@quill/client';
 import { ControllerNode } from '@quill/controller';
 import { pino, type Logger } from 'pino';
@@ -33,6 +33,11 @@ export interface StartClusterOptions {
    * proxies (no `delay`). See docs/CHAOS.md. Default `loopback`.
    */
   network?: 'loopback' | 'netns';
+  /**
+   * Broker settings for every broker (a short `kafkaConnectionsMaxIdleMs`, auto topic creation...).
+   * In-process clusters only: process clusters take command-line options.
+   */
+  brokerConfig?: Partial<Omit<BrokerConfig, 'nodeId' | 'clusterId' | 'listen' | 'advertised' | 'controllers' | 'dataDir' | 'kafkaListen' | 'kafkaAdvertised'>>;
 }
 
 /**
@@ -93,6 +98,7 @@ export interface TestCluster {
  * 2 s to start) or as child processes.
  */
 export async function startCluster(options: StartClusterOptions = {}): Promise<TestCluster> {
+  if (options.brokerConfig !== undefined && options.processes) throw new Error('brokerConfig applies to in-process clusters only');
   if (options.network === 'netns' && !options.processes) throw new Error("network: 'netns' runs nodes as processes: startCluster({ processes: true, network: 'netns' })");
   return options.processes ? startProcesses(options) : startInProcess(options);
 }
@@ -204,6 +210,7 @@ async function startInProcess(options: StartClusterOptions): Promise<TestCluster
   const brokerDataDir = (id: number): string => path.join(root, `broker-${id}`);
   const startBroker = (id: number): Promise<BrokerNode> =>
     BrokerNode.start({
+      ...options.brokerConfig,
       nodeId: id,
       clusterId,
       listen: { host: '127.0.0.1', port: brokerPorts.get(id)! },
