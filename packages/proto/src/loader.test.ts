@@ -19,6 +19,8 @@ const EXPECTED: Record<string, string[]> = {
     'ElectLeaders',
     'DescribeCluster',
     'DescribeQuorum',
+    'AlterPartitionReassignments',
+    'ListPartitionReassignments',
   ],
   Broker: [
     'Metadata',
@@ -36,6 +38,9 @@ const EXPECTED: Record<string, string[]> = {
     'ElectLeaders',
     'DescribeCluster',
     'DescribeQuorum',
+    'AlterPartitionReassignments',
+    'ListPartitionReassignments',
+    'UnregisterBroker',
     'FindCoordinator',
     'JoinGroup',
     'SyncGroup',
