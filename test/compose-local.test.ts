@@ -52,7 +52,7 @@ class ComposeLocal {
 
   /** The local address compose-local gave `service:port` (from the table it prints at start). */
   address(service: string, port: number): string {
-    const match = new RegExp(`${service}:${port} -> (\\S+)`).exec(this.stderr);
+    const match = new RegExp(`${service}:${port} -> ([^\\s,]+)`).exec(this.stderr);
     if (match === null) throw new Error(`no mapping for ${service}:${port} in:\n${this.stderr}`);
     return match[1]!;
   }
@@ -186,6 +186,8 @@ describe('scripts/compose-local', () => {
       [5, 'unfenced', brokers[1]],
       [6, 'unfenced', brokers[2]],
     ]);
+    // Each broker's Kafka listener, registered as its second endpoint at its remapped address.
+    expect(cluster.brokers.map((b) => b.endpoints[1])).toEqual([run.address('broker-1', 29092), run.address('broker-2', 29093), run.address('broker-3', 29094)]);
 
     // The round trip.
     const values = Array.from({ length: 12 }, (_, i) => `compose-${i}`);
