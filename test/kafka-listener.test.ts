@@ -149,3 +149,20 @@ describe('the Kafka listener of every broker', () => {
     await eventually(() => tcpSockets() <= before, { description: 'every connection released on both ends' });
   });
 });
+
+describe('the Kafka listener of a process cluster', () => {
+  it('is open on every broker process and listed in kafkaBootstrap', async () => {
+    const cluster = await startCluster({ processes: true, brokers: 2, controllers: 1 });
+    try {
+      expect(cluster.kafkaBootstrap).toHaveLength(2);
+      for (const address of cluster.kafkaBootstrap) {
+        const client = await RawKafkaSocket.connect(address);
+        const answer = decodeResponse(ApiKeys.ApiVersions, 0, (await client.send(encodeRequest(ApiKeys.ApiVersions, 0, 3, 'raw', {})))!);
+        expect(answer).toMatchObject({ correlationId: 3, body: { errorCode: 0 } });
+        client.socket.destroy();
+      }
+    } finally {
+      await cluster.stop();
+    }
+  });
+});
