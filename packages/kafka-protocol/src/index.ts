@@ -14,7 +14,6 @@ export {
   type RequestHeader,
 } from './codec.js';
 export { KafkaProtocolError, type KafkaProtocolErrorCode } from './errors.js';
-export { KAFKA_ERROR_CODES, kafkaErrorCode } from './error-codes.js';
 export { KafkaReader } from './reader.js';
 export { KafkaWriter, WRITER_INITIAL_BYTES } from './writer.js';
 export { ZERO_UUID, uuidFromBytes, uuidToBytes } from './uuid.js';
