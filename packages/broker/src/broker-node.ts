@@ -92,7 +92,8 @@ export class BrokerNode {
       if (response.error !== null && response.error.code !== 'NONE') throw new QuillError(response.error.code, response.error.message);
       return { start: response.producerIdStart, length: response.producerIdLen };
     });
-    server.addService(pkg.quill.v1.Broker.service, { ...brokerHandlers({ config, replicas, controller, producerIds, logger }), ...groupHandlers(groups) } as BrokerHandlers);
+    const brokerContext = { config, replicas, controller, producerIds, logger };
+    server.addService(pkg.quill.v1.Broker.service, { ...brokerHandlers(brokerContext), ...groupHandlers(groups) } as BrokerHandlers);
     server.addService(pkg.quill.v1.Replica.service, replicaHandlers(replicas, sessionFullVisitIntervalMs(config.replicaLagTimeMaxMs)) as ReplicaHandlers);
     const port = await new Promise<number>((resolve, reject) =>
       server.bindAsync(`${config.listen.host}:${config.listen.port}`, ServerCredentials.createInsecure(), (error, bound) =>
@@ -102,7 +103,7 @@ export class BrokerNode {
     const advertised = config.advertised ?? { host: config.listen.host, port };
     let kafkaListener: KafkaListener | undefined;
     try {
-      kafkaListener = config.kafkaListen === undefined ? undefined : await startKafkaListener(config, config.kafkaListen, systemClock, logger);
+      kafkaListener = config.kafkaListen === undefined ? undefined : await startKafkaListener(config, config.kafkaListen, systemClock, logger, { broker: brokerContext, groups });
     } catch (error) {
       server.forceShutdown();
       throw error;

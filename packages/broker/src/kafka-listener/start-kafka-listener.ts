@@ -5,13 +5,14 @@ import { createDispatcher } from './dispatch.js';
 import { kafkaHandlers } from './handlers/index.js';
 import { kafkaCodec } from './kafka-codec.js';
 import { KafkaListener } from './kafka-listener.js';
+import type { KafkaServices } from './kafka-services.js';
 
 /** Opens the broker's Kafka listener at `listen` with the broker's limits. */
-export function startKafkaListener(config: BrokerConfig, listen: HostPort, clock: Clock, logger: Logger): Promise<KafkaListener> {
+export function startKafkaListener(config: BrokerConfig, listen: HostPort, clock: Clock, logger: Logger, services: KafkaServices): Promise<KafkaListener> {
   return KafkaListener.start({
     host: listen.host,
     port: listen.port,
-    dispatcher: createDispatcher(kafkaCodec, kafkaHandlers(kafkaCodec.versions), logger),
+    dispatcher: createDispatcher(kafkaCodec, kafkaHandlers(kafkaCodec.versions, services), logger),
     limits: {
       maxFrameBytes: config.kafkaSocketRequestMaxBytes,
       maxInFlight: config.kafkaQueuedMaxRequests,
