@@ -12,6 +12,7 @@ describe('Kafka error numbers', () => {
     expect(kafkaErrorCode('REBALANCE_IN_PROGRESS')).toBe(27);
     expect(kafkaErrorCode('MEMBER_ID_REQUIRED')).toBe(79);
     expect(kafkaErrorCode('FENCED_INSTANCE_ID')).toBe(82);
+    expect(kafkaErrorCode(29)).toBe(16);
   });
 
   it('maps a thrown QuillError by its code and anything else to UNKNOWN_SERVER_ERROR', () => {

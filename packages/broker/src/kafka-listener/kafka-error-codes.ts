@@ -1,4 +1,4 @@
-import type { ErrorCode } from '@quill/proto';
+import { errorInfo, type ErrorCode } from '@quill/proto';
 import { toQuillError } from '../errors.js';
 
 /**
@@ -6,7 +6,7 @@ import { toQuillError } from '../errors.js';
  * differ, so every Kafka answer goes through this table (typed over every ErrorCode, so a new code
  * cannot be added without its Kafka number).
  */
-const KAFKA_ERROR_NUMBERS: Record<ErrorCode, number> = {
+const KAFKA_ERROR_NUMBERS: Record<ErrorCode & string, number> = {
   NONE: 0,
   UNKNOWN_SERVER_ERROR: -1,
   OFFSET_OUT_OF_RANGE: 1,
@@ -94,9 +94,12 @@ const KAFKA_ERROR_NUMBERS: Record<ErrorCode, number> = {
   UNSUPPORTED_ASSIGNOR: 112,
 };
 
-/** Kafka's number for a Quill error code (NONE for a missing code, as proto3 leaves it). */
-export function kafkaErrorCode(code: ErrorCode | undefined | null): number {
-  return code === undefined || code === null ? 0 : (KAFKA_ERROR_NUMBERS[code] ?? KAFKA_ERROR_NUMBERS.UNKNOWN_SERVER_ERROR);
+/**
+ * Kafka's number for a Quill error code, by name or by Quill's number (a coordinator answer may
+ * carry either); NONE for a missing code, as proto3 leaves it.
+ */
+export function kafkaErrorCode(code: ErrorCode | number | undefined | null): number {
+  return code === undefined || code === null ? 0 : KAFKA_ERROR_NUMBERS[errorInfo(code).name];
 }
 
 /** Kafka's number for whatever a broker operation threw. */
