@@ -49,7 +49,6 @@ export class KafkaConnection {
       write: (frame) => {
         this.touch();
         socket.write(frame);
-        queueMicrotask(() => this.pump());
       },
       close: () => this.end(),
     });
@@ -104,12 +103,13 @@ export class KafkaConnection {
         this.queue.add(Promise.resolve({ kind: 'close' }));
         return;
       }
-      this.queue.add(
-        this.deps.dispatcher.dispatch(next, this.clientAddress).then((result) => {
-          if (result.problem !== undefined) this.deps.warn(result.problem, this.clientAddress);
-          return result.outcome;
-        }),
-      );
+      const outcome = this.deps.dispatcher.dispatch(next, this.clientAddress).then((result) => {
+        if (result.problem !== undefined) this.deps.warn(result.problem, this.clientAddress);
+        return result.outcome;
+      });
+      this.queue.add(outcome);
+      // Registered after the queue's own reaction: by then the queue has let go of what it could.
+      void outcome.then(() => this.pump());
     }
     if (this.closed) return;
     const hold = this.queue.full || this.socket.writableNeedDrain;

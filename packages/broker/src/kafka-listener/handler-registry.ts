@@ -1,3 +1,4 @@
+import { QuillError } from '@quill/proto';
 import type { Logger } from 'pino';
 import type { KafkaApiVersionRange, KafkaRequestHeader } from './codec.js';
 
@@ -47,8 +48,8 @@ export class KafkaHandlerRegistry {
   constructor(private readonly codecVersions: ReadonlyArray<KafkaApiVersionRange>) {}
 
   register<Request>(handler: KafkaHandler<Request>): this {
-    if (this.handlers.has(handler.apiKey)) throw new Error(`a Kafka handler for API key ${handler.apiKey} is registered twice`);
-    if (!this.codecVersions.some((row) => row.apiKey === handler.apiKey)) throw new Error(`the Kafka codec has no schema for API key ${handler.apiKey}`);
+    if (this.handlers.has(handler.apiKey)) throw new QuillError('INVALID_CONFIG', `a Kafka handler for API key ${handler.apiKey} is registered twice`);
+    if (!this.codecVersions.some((row) => row.apiKey === handler.apiKey)) throw new QuillError('INVALID_CONFIG', `the Kafka codec has no schema for API key ${handler.apiKey}`);
     this.handlers.set(handler.apiKey, handler as KafkaHandler<unknown>);
     return this;
   }
