@@ -7,7 +7,17 @@ import { createPartitionsHandler } from './create-partitions.js';
 import { createTopicsHandler } from './create-topics.js';
 import { deleteRecordsHandler } from './delete-records.js';
 import { deleteTopicsHandler } from './delete-topics.js';
+import { deleteGroupsKafkaHandler } from './delete-groups.js';
 import { describeClusterHandler } from './describe-cluster.js';
+import { describeGroupsKafkaHandler } from './describe-groups.js';
+import { findCoordinatorKafkaHandler } from './find-coordinator.js';
+import { heartbeatKafkaHandler } from './heartbeat.js';
+import { joinGroupKafkaHandler } from './join-group.js';
+import { leaveGroupKafkaHandler } from './leave-group.js';
+import { listGroupsKafkaHandler } from './list-groups.js';
+import { offsetCommitKafkaHandler } from './offset-commit.js';
+import { offsetFetchKafkaHandler } from './offset-fetch.js';
+import { syncGroupKafkaHandler } from './sync-group.js';
 import { describeConfigsHandler } from './describe-configs.js';
 import { incrementalAlterConfigsHandler } from './incremental-alter-configs.js';
 
@@ -23,5 +33,15 @@ export function kafkaHandlers(codecVersions: ReadonlyArray<KafkaApiVersionRange>
   registry.register(alterConfigsHandler(services));
   registry.register(incrementalAlterConfigsHandler(services));
   registry.register(describeClusterHandler(services));
+  registry.register(findCoordinatorKafkaHandler(services));
+  registry.register(joinGroupKafkaHandler(services.groups));
+  registry.register(syncGroupKafkaHandler(services.groups));
+  registry.register(heartbeatKafkaHandler(services.groups));
+  registry.register(leaveGroupKafkaHandler(services.groups));
+  registry.register(offsetCommitKafkaHandler(services.groups));
+  registry.register(offsetFetchKafkaHandler(services.groups));
+  registry.register(describeGroupsKafkaHandler(services.groups));
+  registry.register(listGroupsKafkaHandler(services.groups));
+  registry.register(deleteGroupsKafkaHandler(services.groups));
   return registry;
 }
