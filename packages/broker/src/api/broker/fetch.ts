@@ -1,5 +1,5 @@
 import type { ServerDuplexStream } from '@grpc/grpc-js';
-import type { BrokerHandlers, FetchPartitionResponse, FetchRequest__Output, FetchResponse } from '@quill/proto';
+import type { BrokerHandlers, ErrorCode, FetchRequest__Output, FetchResponse } from '@quill/proto';
 import { brokerError, toQuillError } from '../../errors.js';
 import { serveInOrder } from '../in-order-stream.js';
 import { errorResponse, unary } from '../unary.js';
@@ -8,18 +8,38 @@ import { codeOf, unknownPartition } from './partition-errors.js';
 
 /** A consumer's Fetch, one request per call. */
 export function fetchHandler(ctx: BrokerServiceContext): BrokerHandlers['Fetch'] {
-  return unary((call) => fetch(ctx, call.request));
+  return unary((call) => consumerFetch(ctx, call.request));
 }
 
 /** A consumer's Fetch on one long-lived stream: one answer per request, in order. */
 export function fetchStreamHandler(ctx: BrokerServiceContext): BrokerHandlers['FetchStream'] {
   return (call: ServerDuplexStream<FetchRequest__Output, FetchResponse>) => {
-    serveInOrder(call, (request) => fetch(ctx, request), { maxPending: ctx.config.queuedMaxRequestsPerStream, failed: errorResponse });
+    serveInOrder(call, (request) => consumerFetch(ctx, request), { maxPending: ctx.config.queuedMaxRequestsPerStream, failed: errorResponse });
   };
 }
 
-/** A consumer fetch: long-polls until some partition has data below its high watermark, then reads. */
-async function fetch(ctx: BrokerServiceContext, request: FetchRequest__Output): Promise<FetchResponse> {
+/** One partition's part of a consumer fetch's answer. */
+export interface ConsumerFetchPartition {
+  partition: number;
+  errorCode: ErrorCode;
+  errorMessage: string;
+  highWatermark: number;
+  lastStableOffset: number;
+  logStartOffset: number;
+  /** Whole record batches as stored (a fetch from inside a batch gets that batch); absent on an error. */
+  records?: Buffer;
+}
+
+/** A consumer fetch's answer, per topic in the request's order. */
+export interface ConsumerFetchResult {
+  topics: Array<{ topic: string; partitions: ConsumerFetchPartition[] }>;
+}
+
+/**
+ * A consumer fetch (gRPC Fetch/FetchStream and Kafka Fetch): long-polls until some partition has
+ * data below its high watermark, then reads.
+ */
+export async function consumerFetch(ctx: BrokerServiceContext, request: FetchRequest__Output): Promise<ConsumerFetchResult> {
   const wanted = request.topics.flatMap((t) => t.partitions.map((p) => ({ topic: t.topic, ...p })));
   const ready = (): boolean =>
     wanted.some((w) => {
@@ -35,7 +55,7 @@ async function fetch(ctx: BrokerServiceContext, request: FetchRequest__Output): 
   let budget = request.maxBytes > 0 ? request.maxBytes : Number.MAX_SAFE_INTEGER;
   const topics = request.topics.map((topic) => ({
     topic: topic.topic,
-    partitions: topic.partitions.map((p): FetchPartitionResponse => {
+    partitions: topic.partitions.map((p): ConsumerFetchPartition => {
       try {
         const partition = ctx.replicas.partition(topic.topic, p.partition);
         if (partition === undefined) throw unknownPartition(ctx.replicas.state, topic.topic, p.partition);
@@ -48,6 +68,7 @@ async function fetch(ctx: BrokerServiceContext, request: FetchRequest__Output): 
         return {
           partition: p.partition,
           errorCode: 'NONE',
+          errorMessage: '',
           highWatermark: read.highWatermark,
           lastStableOffset: read.highWatermark,
           logStartOffset: read.logStartOffset,

@@ -1,4 +1,4 @@
-import type { BrokerHandlers, ListOffsetsPartitionResponse } from '@quill/proto';
+import type { BrokerHandlers, ErrorCode, ListOffsetsRequest__Output } from '@quill/proto';
 import { brokerError, toQuillError } from '../../errors.js';
 import { unary } from '../unary.js';
 import type { BrokerServiceContext } from './context.js';
@@ -9,10 +9,25 @@ const EARLIEST_TIMESTAMP = -2;
 
 /** ListOffsets: per partition the latest (high watermark), earliest, or first offset at a timestamp, from the leader. */
 export function listOffsetsHandler(ctx: BrokerServiceContext): BrokerHandlers['ListOffsets'] {
-  return unary((call) => ({
-    topics: call.request.topics.map((topic) => ({
+  return unary((call) => listOffsets(ctx, call.request));
+}
+
+/** One partition's offset lookup answer. */
+export interface ListOffsetsPartitionResult {
+  partition: number;
+  errorCode: ErrorCode;
+  errorMessage?: string;
+  offset?: number;
+  timestamp?: number;
+  leaderEpoch?: number;
+}
+
+/** The offset lookups of a ListOffsets request (gRPC and Kafka ListOffsets), per topic in the request's order. */
+export function listOffsets(ctx: BrokerServiceContext, request: ListOffsetsRequest__Output): { topics: Array<{ name: string; partitions: ListOffsetsPartitionResult[] }> } {
+  return {
+    topics: request.topics.map((topic) => ({
       name: topic.name,
-      partitions: topic.partitions.map((p): ListOffsetsPartitionResponse => {
+      partitions: topic.partitions.map((p): ListOffsetsPartitionResult => {
         try {
           const partition = ctx.replicas.partition(topic.name, p.partition);
           if (partition === undefined) throw unknownPartition(ctx.replicas.state, topic.name, p.partition);
@@ -30,5 +45,5 @@ export function listOffsetsHandler(ctx: BrokerServiceContext): BrokerHandlers['L
         }
       }),
     })),
-  }));
+  };
 }

@@ -1,0 +1,105 @@
+import { ApiKeys, type FetchRequest, type FetchResponse, type FetchResponsePartitionData } from '@quill/kafka-protocol';
+import type { FetchRequest__Output } from '@quill/proto';
+import { consumerFetch, type ConsumerFetchResult } from '../../api/broker/fetch.js';
+import type { BrokerServiceContext } from '../../api/broker/context.js';
+import type { KafkaHandler } from '../handler-registry.js';
+import { kafkaErrorCode, kafkaErrorCodeOf } from '../kafka-error-codes.js';
+import { isolationLevelOf } from './isolation-level.js';
+
+/** Fetch sessions (KIP-227) Kafka has error numbers for but Quill's ErrorCode has not: only this handler answers them. */
+const KAFKA_FETCH_SESSION_ID_NOT_FOUND = 70;
+const KAFKA_INVALID_FETCH_SESSION_EPOCH = 71;
+/** The session id of a sessionless answer: the client goes on sending full fetches. */
+const NO_SESSION = 0;
+/** A request's session epoch for a full fetch outside any session. */
+const FINAL_EPOCH = -1;
+const NO_PREFERRED_READ_REPLICA = -1;
+const NO_RECORDS = Buffer.alloc(0);
+
+/**
+ * Fetch over the Kafka listener: the consumer fetch of the gRPC Fetch (same long poll on the same
+ * purgatory, same reads: whole batches as stored, passed through without a copy). Every answer is
+ * sessionless (session id 0): a client asking to open a fetch session gets a full answer and no
+ * session, which Kafka clients accept; a session id we never gave out is FETCH_SESSION_ID_NOT_FOUND.
+ */
+export function fetchKafkaHandler(ctx: BrokerServiceContext): KafkaHandler<FetchRequest> {
+  return {
+    apiKey: ApiKeys.Fetch,
+    handle: async (request): Promise<FetchResponse> => {
+      const refusal = sessionRefusal(request);
+      if (refusal !== undefined) return { throttleTimeMs: 0, errorCode: refusal, sessionId: NO_SESSION, responses: [] };
+      const result = await consumerFetch(ctx, toConsumerFetchRequest(request));
+      return toKafkaFetchResponse(result);
+    },
+    errorResponse: (error, request): FetchResponse => {
+      const errorCode = kafkaErrorCodeOf(error);
+      return {
+        throttleTimeMs: 0,
+        errorCode,
+        sessionId: NO_SESSION,
+        responses: request.topics.map((topic) => ({
+          topic: topic.topic,
+          partitions: topic.partitions.map((p) => partitionData(p.partition, errorCode, -1, -1, -1, NO_RECORDS)),
+        })),
+      };
+    },
+  };
+}
+
+/** Why a request's fetch session cannot be served, as a Kafka error number; undefined for a sessionless or new-session fetch. */
+export function sessionRefusal(request: Pick<FetchRequest, 'sessionId' | 'sessionEpoch'>): number | undefined {
+  const sessionId = request.sessionId ?? NO_SESSION;
+  const epoch = request.sessionEpoch ?? FINAL_EPOCH;
+  if (sessionId !== NO_SESSION) return KAFKA_FETCH_SESSION_ID_NOT_FOUND;
+  // Epoch 0 asks for a new session (answered as a full fetch with no session); above 0 continues one we never opened.
+  return epoch > 0 ? KAFKA_INVALID_FETCH_SESSION_EPOCH : undefined;
+}
+
+/** The Kafka request as the broker's consumer fetch takes it (longs as numbers). */
+export function toConsumerFetchRequest(request: FetchRequest): FetchRequest__Output {
+  return {
+    maxWaitMs: request.maxWaitMs,
+    minBytes: request.minBytes,
+    maxBytes: request.maxBytes,
+    isolationLevel: isolationLevelOf(request.isolationLevel),
+    topics: request.topics.map((topic) => ({
+      topic: topic.topic,
+      topicId: '',
+      partitions: topic.partitions.map((p) => ({
+        partition: p.partition,
+        currentLeaderEpoch: p.currentLeaderEpoch ?? -1,
+        fetchOffset: Number(p.fetchOffset),
+        logStartOffset: -1,
+        partitionMaxBytes: p.partitionMaxBytes,
+      })),
+    })),
+  };
+}
+
+/** The broker's fetch answer in Kafka's form: Kafka error numbers, no aborted transactions, no preferred read replica. */
+export function toKafkaFetchResponse(result: ConsumerFetchResult): FetchResponse {
+  return {
+    throttleTimeMs: 0,
+    errorCode: 0,
+    sessionId: NO_SESSION,
+    responses: result.topics.map((topic) => ({
+      topic: topic.topic,
+      partitions: topic.partitions.map((p) =>
+        partitionData(p.partition, kafkaErrorCode(p.errorCode), p.highWatermark, p.lastStableOffset, p.logStartOffset, p.records ?? NO_RECORDS),
+      ),
+    })),
+  };
+}
+
+function partitionData(partition: number, errorCode: number, highWatermark: number, lastStableOffset: number, logStartOffset: number, records: Buffer): FetchResponsePartitionData {
+  return {
+    partitionIndex: partition,
+    errorCode,
+    highWatermark: BigInt(highWatermark),
+    lastStableOffset: BigInt(lastStableOffset),
+    logStartOffset: BigInt(logStartOffset),
+    abortedTransactions: [],
+    preferredReadReplica: NO_PREFERRED_READ_REPLICA,
+    records,
+  };
+}
