@@ -1,6 +1,6 @@
 import type { Logger } from 'pino';
 import type { KafkaCodec, KafkaRequestHeader } from './codec.js';
-import type { KafkaHandlerRegistry, KafkaRequestContext } from './handler-registry.js';
+import { CLOSE_CONNECTION, NO_ANSWER, type KafkaHandlerRegistry, type KafkaRequestContext } from './handler-registry.js';
 import type { RequestOutcome } from './response-queue.js';
 
 /** Something wrong with a client's request, worth one (rate-limited) warning line. */
@@ -21,6 +21,7 @@ export interface Dispatcher {
 }
 
 const CLOSE = { kind: 'close' } as const;
+const NO_OUTCOME = { kind: 'none' } as const;
 
 /**
  * One request frame to its outcome: header, version check, decode, handler, encode. Whatever a
@@ -60,7 +61,10 @@ export function createDispatcher(codec: KafkaCodec, registry: KafkaHandlerRegist
       }
       const context: KafkaRequestContext = { header, clientAddress, logger };
       try {
-        return encode(header, header.apiVersion, await handler.handle(request as never, context));
+        const body = await handler.handle(request as never, context);
+        if (body === NO_ANSWER) return { outcome: NO_OUTCOME };
+        if (body === CLOSE_CONNECTION) return { outcome: CLOSE };
+        return encode(header, header.apiVersion, body);
       } catch (error) {
         let body: object | undefined;
         try {

@@ -10,6 +10,11 @@ export interface KafkaRequestContext {
   logger: Logger;
 }
 
+/** What `handle` returns instead of a body when the client expects no answer (Produce with acks=0). */
+export const NO_ANSWER: object = Object.freeze({ noAnswer: true });
+/** What `handle` returns to close the connection after the earlier answers (a failed acks=0 Produce, as Kafka). */
+export const CLOSE_CONNECTION: object = Object.freeze({ closeConnection: true });
+
 /** A response body and the version to encode it at (defaults to the request's). */
 export interface KafkaAnswer {
   apiVersion: number;

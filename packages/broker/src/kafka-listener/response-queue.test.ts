@@ -36,6 +36,16 @@ describe('ResponseQueue', () => {
     expect(written).toEqual(['a', 'closed']);
   });
 
+  it('sends nothing for a request with no answer, and goes on with the next one', async () => {
+    const written: string[] = [];
+    const queue = new ResponseQueue(10, { write: (f) => written.push(f.toString()), close: () => written.push('closed') });
+    queue.add(Promise.resolve({ kind: 'none' }));
+    queue.add(Promise.resolve(answer('b')));
+    await settle();
+    expect(written).toEqual(['b']);
+    expect(queue.inFlight).toBe(0);
+  });
+
   it('is full at its bound', () => {
     const queue = new ResponseQueue(2, { write: () => undefined, close: () => undefined });
     queue.add(deferred().promise);

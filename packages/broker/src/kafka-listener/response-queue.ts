@@ -1,5 +1,6 @@
 /** What a request comes to: a response frame to write, or the connection closed after the answers before it. */
-export type RequestOutcome = { kind: 'answer'; frame: Buffer } | { kind: 'close' };
+/** 'none': the request is done and nothing is sent (a request the client expects no answer to). */
+export type RequestOutcome = { kind: 'answer'; frame: Buffer } | { kind: 'close' } | { kind: 'none' };
 
 interface Slot {
   outcome: RequestOutcome | undefined;
@@ -53,7 +54,7 @@ export class ResponseQueue {
         this.sink.close();
         return;
       }
-      this.sink.write(outcome.frame);
+      if (outcome.kind === 'answer') this.sink.write(outcome.frame);
     }
   }
 }

@@ -16,7 +16,7 @@ export function metadataHandler(ctx: BrokerServiceContext): BrokerHandlers['Meta
  * broker's defaults. The answer then says LEADER_NOT_AVAILABLE for them until metadata arrives;
  * clients retry.
  */
-async function autoCreateTopics(ctx: BrokerServiceContext, request: MetadataRequest__Output): Promise<void> {
+export async function autoCreateTopics(ctx: BrokerServiceContext, request: MetadataRequest__Output): Promise<void> {
   const state = ctx.replicas.state;
   if (!ctx.config.autoCreateTopicsEnable || !request.allowAutoTopicCreation || state === undefined) return;
   const missing = request.topics.filter((name) => topicByName(state, name) === undefined);
@@ -28,7 +28,8 @@ async function autoCreateTopics(ctx: BrokerServiceContext, request: MetadataRequ
   ctx.logger.info({ topics: missing }, 'auto-created topics');
 }
 
-function metadataResponse(ctx: BrokerServiceContext, request: MetadataRequest__Output): MetadataResponse {
+/** The answer from this broker's copy of the metadata log; the Kafka listener's Metadata maps it too. */
+export function metadataResponse(ctx: BrokerServiceContext, request: MetadataRequest__Output): MetadataResponse {
   const state = ctx.replicas.state;
   if (state === undefined) return { error: { code: 'LEADER_NOT_AVAILABLE', message: 'This broker has not loaded the cluster metadata yet.' } };
   const brokers = liveBrokers(state).map((b) => ({

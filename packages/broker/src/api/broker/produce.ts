@@ -21,8 +21,8 @@ export function produceStreamHandler(ctx: BrokerServiceContext): BrokerHandlers[
   };
 }
 
-/** Appends a Produce request's batches; failures are answered, never thrown. */
-async function produce(ctx: BrokerServiceContext, request: ProduceRequest__Output): Promise<ProduceResponse> {
+/** Appends a Produce request's batches; failures are answered, never thrown. The Kafka listener's Produce calls it too. */
+export async function produce(ctx: BrokerServiceContext, request: ProduceRequest__Output): Promise<ProduceResponse> {
   if (![-1, 0, 1].includes(request.acks)) {
     return { error: { code: 'INVALID_REQUEST', message: `acks must be -1, 0 or 1, got ${request.acks}` } };
   }
