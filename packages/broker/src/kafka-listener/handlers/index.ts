@@ -23,6 +23,9 @@ import { offsetFetchKafkaHandler } from './offset-fetch.js';
 import { syncGroupKafkaHandler } from './sync-group.js';
 import { describeConfigsHandler } from './describe-configs.js';
 import { incrementalAlterConfigsHandler } from './incremental-alter-configs.js';
+import { initProducerIdKafkaHandler } from './init-producer-id.js';
+import { metadataKafkaHandler } from './metadata.js';
+import { produceKafkaHandler } from './produce.js';
 
 /** The registry of every Kafka API this broker serves. Add a handler here to serve its API. */
 export function kafkaHandlers(codecVersions: ReadonlyArray<KafkaApiVersionRange>, services: KafkaServices): KafkaHandlerRegistry {
@@ -36,6 +39,9 @@ export function kafkaHandlers(codecVersions: ReadonlyArray<KafkaApiVersionRange>
   registry.register(alterConfigsHandler(services));
   registry.register(incrementalAlterConfigsHandler(services));
   registry.register(describeClusterHandler(services));
+  registry.register(metadataKafkaHandler(services.broker));
+  registry.register(produceKafkaHandler(services.broker));
+  registry.register(initProducerIdKafkaHandler(services.broker));
   registry.register(fetchKafkaHandler(services.broker));
   registry.register(listOffsetsKafkaHandler(services.broker));
   registry.register(offsetForLeaderEpochKafkaHandler(services.broker));
