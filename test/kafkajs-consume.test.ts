@@ -1,0 +1,146 @@
+import type { Quill, ReceivedHeaders } from '@quill/client';
+import { startCluster, type TestCluster } from '@quill/testing';
+import { Kafka, logLevel, type Admin, type Consumer, type IHeaders, type KafkaMessage } from 'kafkajs';
+import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+
+/** The records' create times: a fixed past time one second apart, so a timestamp lookup has one right answer. */
+const BASE_TIMESTAMP = 1_700_000_000_000;
+const RECORDS_PER_BATCH = 10;
+const BATCHES = 2;
+const TOTAL = RECORDS_PER_BATCH * BATCHES;
+const CONSUME_TIMEOUT_MS = 15_000;
+
+/** A record as both clients can be compared on: key, value, headers and create time. */
+interface Comparable {
+  offset: number;
+  key: string | null;
+  value: string | null;
+  headers: Record<string, string>;
+  timestamp: number;
+}
+
+const expected = (i: number): Comparable => ({
+  offset: i,
+  key: i % 3 === 0 ? null : `key-${i}`,
+  value: i === 7 ? null : `value-${i}-${'x'.repeat(i * 10)}`,
+  headers: i % 2 === 0 ? {} : { trace: `t-${i}`, 'content-type': 'text/plain' },
+  timestamp: BASE_TIMESTAMP + i * 1000,
+});
+
+const text = (b: Buffer | string | null | undefined): string | null => (b === null || b === undefined ? null : b.toString());
+
+function fromKafkaJs(m: KafkaMessage): Comparable {
+  const headers = Object.fromEntries(Object.entries(m.headers ?? ({} as IHeaders)).map(([k, v]) => [k, text(v as Buffer)!]));
+  return { offset: Number(m.offset), key: text(m.key), value: text(m.value), headers, timestamp: Number(m.timestamp) };
+}
+
+function fromQuill(m: { offset: number; key: Buffer | null; value: Buffer | null; headers: ReceivedHeaders; timestamp: number }): Comparable {
+  const headers = Object.fromEntries(Object.entries(m.headers).map(([k, v]) => [k, text(v as Buffer)!]));
+  return { offset: m.offset, key: text(m.key), value: text(m.value), headers, timestamp: m.timestamp };
+}
+
+const toSend = (i: number) => {
+  const e = expected(i);
+  return { key: e.key, value: e.value, headers: e.headers, timestamp: String(e.timestamp), partition: 0 };
+};
+
+describe('KafkaJS 2.2.4 consuming from a 3-broker cluster, and the gRPC SDK reading what KafkaJS produced', () => {
+  let cluster: TestCluster;
+  let quill: Quill;
+  let kafka: Kafka;
+  let admin: Admin;
+  const consumers: Consumer[] = [];
+
+  beforeAll(async () => {
+    cluster = await startCluster({ brokers: 3 });
+    quill = cluster.client();
+    const quillAdmin = quill.admin();
+    await quillAdmin.connect();
+    await quillAdmin.createTopics({ topics: [{ topic: 'grpc-written', numPartitions: 1, replicationFactor: 3 }, { topic: 'kafka-written', numPartitions: 1, replicationFactor: 3 }] });
+    await quillAdmin.disconnect();
+    const producer = quill.producer();
+    await producer.connect();
+    // One send per batch: offsets 0-9 and 10-19 are two record batches.
+    for (let b = 0; b < BATCHES; b++) {
+      await producer.send({ topic: 'grpc-written', acks: -1, messages: Array.from({ length: RECORDS_PER_BATCH }, (_, i) => toSend(b * RECORDS_PER_BATCH + i)) });
+    }
+    await producer.disconnect();
+    kafka = new Kafka({ clientId: 'kafkajs-consume-test', brokers: cluster.kafkaBootstrap, logLevel: logLevel.NOTHING, retry: { initialRetryTime: 50, retries: 8 } });
+    admin = kafka.admin();
+    await admin.connect();
+  }, 30_000);
+
+  afterEach(async () => {
+    await Promise.all(consumers.splice(0).map((c) => c.disconnect()));
+  });
+
+  afterAll(async () => {
+    await admin?.disconnect();
+    await cluster?.stop();
+  });
+
+  /** Runs a KafkaJS consumer in its own group; `start` places it, then it collects `count` records. */
+  async function consume(group: string, count: number, start: (consumer: Consumer) => void): Promise<Comparable[]> {
+    const consumer = kafka.consumer({ groupId: group, maxWaitTimeInMs: 200, retry: { initialRetryTime: 50, retries: 8 } });
+    consumers.push(consumer);
+    await consumer.connect();
+    await consumer.subscribe({ topic: 'grpc-written', fromBeginning: false });
+    const received: Comparable[] = [];
+    const done = new Promise<void>((resolve, reject) => {
+      const timer = setTimeout(() => reject(new Error(`${group}: ${received.length} of ${count} records within ${CONSUME_TIMEOUT_MS} ms`)), CONSUME_TIMEOUT_MS);
+      void consumer.run({
+        eachMessage: async ({ message }) => {
+          received.push(fromKafkaJs(message));
+          if (received.length >= count) {
+            clearTimeout(timer);
+            resolve();
+          }
+        },
+      });
+    });
+    start(consumer);
+    await done;
+    return received;
+  }
+
+  it('reads every record from the beginning identically (key, value, headers, timestamp)', async () => {
+    const received = await consume('from-beginning', TOTAL, (c) => c.seek({ topic: 'grpc-written', partition: 0, offset: '0' }));
+    expect(received).toEqual(Array.from({ length: TOTAL }, (_, i) => expected(i)));
+  });
+
+  it('reads from an offset inside a batch (the broker returns the whole batch; the client skips to the offset)', async () => {
+    const received = await consume('from-offset', TOTAL - 5, (c) => c.seek({ topic: 'grpc-written', partition: 0, offset: '5' }));
+    expect(received).toEqual(Array.from({ length: TOTAL - 5 }, (_, i) => expected(i + 5)));
+  });
+
+  it('finds the first offset at a timestamp and reads from there', async () => {
+    const [found] = await admin.fetchTopicOffsetsByTimestamp('grpc-written', BASE_TIMESTAMP + 12_500);
+    expect(found).toMatchObject({ partition: 0, offset: '13' });
+    const [latest] = await admin.fetchTopicOffsets('grpc-written');
+    expect(latest).toMatchObject({ partition: 0, offset: String(TOTAL), low: '0', high: String(TOTAL) });
+    const received = await consume('from-timestamp', TOTAL - 13, (c) => c.seek({ topic: 'grpc-written', partition: 0, offset: found!.offset }));
+    expect(received).toEqual(Array.from({ length: TOTAL - 13 }, (_, i) => expected(i + 13)));
+  });
+
+  it('reads through the gRPC SDK what KafkaJS produced, identically', async () => {
+    const producer = kafka.producer({ allowAutoTopicCreation: false });
+    await producer.connect();
+    for (let b = 0; b < BATCHES; b++) {
+      await producer.send({ topic: 'kafka-written', acks: -1, messages: Array.from({ length: RECORDS_PER_BATCH }, (_, i) => toSend(b * RECORDS_PER_BATCH + i)) });
+    }
+    await producer.disconnect();
+    const consumer = quill.consumer({ maxWaitTimeInMs: 200 });
+    await consumer.connect();
+    const received: Comparable[] = [];
+    try {
+      consumer.assign([{ topic: 'kafka-written', partition: 0, offset: 'earliest' }]);
+      for await (const message of consumer.messages()) {
+        received.push(fromQuill(message));
+        if (received.length >= TOTAL) break;
+      }
+    } finally {
+      await consumer.disconnect();
+    }
+    expect(received).toEqual(Array.from({ length: TOTAL }, (_, i) => expected(i)));
+  });
+});
