@@ -10,6 +10,7 @@ interface BrokerRow {
   state: string;
   rack: string | null;
   endpoint: string;
+  kafkaEndpoint: string | null;
   partitions: number;
   leaders: number;
 }
@@ -24,12 +25,12 @@ describe('quill brokers list and cluster status from --bootstrap', () => {
   it('lists each broker with its endpoint, replicas and leaders, and a killed broker as fenced', async () => {
     expect((await quill(['topics', 'create', 'cli-brokers', '--partitions', '4', '--replication-factor', '2'])).code).toBe(0);
     const rows = await listBrokers();
-    expect(rows.map((r) => [r.id, r.state, r.endpoint, r.rack])).toEqual(cluster().bootstrap.map((address, i) => [i + 1, 'running', address, null]));
+    expect(rows.map((r) => [r.id, r.state, r.endpoint, r.kafkaEndpoint, r.rack])).toEqual(cluster().bootstrap.map((address, i) => [i + 1, 'running', address, cluster().kafkaBootstrap[i], null]));
     expect(rows.reduce((sum, r) => sum + r.partitions, 0)).toBe(8);
     expect(rows.reduce((sum, r) => sum + r.leaders, 0)).toBe(4);
 
     const table = await quill(['brokers', 'list']);
-    expect(table.stdout.split('\n')[0]).toMatch(/^ID\s+STATE\s+RACK\s+ENDPOINT\s+PARTITIONS\s+LEADERS$/);
+    expect(table.stdout.split('\n')[0]).toMatch(/^ID\s+STATE\s+RACK\s+ENDPOINT\s+KAFKA\s+PARTITIONS\s+LEADERS$/);
 
     await cluster().kill(3);
     await expect.poll(async () => (await listBrokers()).find((r) => r.id === 3)?.state, { timeout: 15_000, interval: 200 }).toBe('fenced');

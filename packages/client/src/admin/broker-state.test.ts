@@ -20,7 +20,7 @@ describe('brokerState', () => {
       inControlledShutdown: false,
       epoch: 12,
       rack: 'r2',
-      endpoints: [{ host: 'b4', port: 9095 }],
+      endpoints: [{ listenerName: 'PLAINTEXT', host: 'b4', port: 9095 }],
     });
     expect(brokerState(broker(false, true)).state).toBe('shutting down');
     expect(brokerState(broker(true, true)).state).toBe('fenced');

@@ -10,6 +10,6 @@ export function brokerState(broker: ClusterBroker__Output): BrokerState {
     inControlledShutdown: broker.inControlledShutdown,
     epoch: broker.brokerEpoch,
     rack: broker.rack ?? null,
-    endpoints: broker.endpoints.map(({ host, port }) => ({ host, port })),
+    endpoints: broker.endpoints.map(({ listenerName, host, port }) => ({ listenerName, host, port })),
   };
 }

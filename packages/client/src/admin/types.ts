@@ -73,7 +73,8 @@ export interface BrokerState {
   /** The epoch of the broker's current registration. */
   epoch: number;
   rack: string | null;
-  endpoints: Array<{ host: string; port: number }>;
+  /** The broker's listeners: PLAINTEXT (gRPC, what this SDK dials) and KAFKA (the Kafka protocol) when it has one. */
+  endpoints: Array<{ listenerName: string; host: string; port: number }>;
 }
 
 /** One replica of the metadata log as the quorum's leader sees it. */
