@@ -1,5 +1,6 @@
 import type { Quill, ReceivedHeaders } from '@quill/client';
 import { startCluster, type TestCluster } from '@quill/testing';
+import { Consumer as PlatformaticConsumer, MessagesStreamModes } from '@platformatic/kafka';
 import { Kafka, logLevel, type Admin, type Consumer, type IHeaders, type KafkaMessage } from 'kafkajs';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 
@@ -44,7 +45,7 @@ const toSend = (i: number) => {
   return { key: e.key, value: e.value, headers: e.headers, timestamp: String(e.timestamp), partition: 0 };
 };
 
-describe('KafkaJS 2.2.4 consuming from a 3-broker cluster, and the gRPC SDK reading what KafkaJS produced', () => {
+describe('KafkaJS 2.2.4 (and @platformatic/kafka 1.x) consuming from a 3-broker cluster, and the gRPC SDK reading what KafkaJS produced', () => {
   let cluster: TestCluster;
   let quill: Quill;
   let kafka: Kafka;
@@ -120,6 +121,23 @@ describe('KafkaJS 2.2.4 consuming from a 3-broker cluster, and the gRPC SDK read
     expect(latest).toMatchObject({ partition: 0, offset: String(TOTAL), low: '0', high: String(TOTAL) });
     const received = await consume('from-timestamp', TOTAL - 13, (c) => c.seek({ topic: 'grpc-written', partition: 0, offset: found!.offset }));
     expect(received).toEqual(Array.from({ length: TOTAL - 13 }, (_, i) => expected(i + 13)));
+  });
+
+  it('@platformatic/kafka reads every record identically at Fetch v13 (topics by id)', async () => {
+    const consumer = new PlatformaticConsumer({ groupId: 'platformatic', clientId: 'platformatic-consume-test', bootstrapBrokers: cluster.kafkaBootstrap, maxWaitTime: 200 });
+    const received: Comparable[] = [];
+    try {
+      const stream = await consumer.consume({ topics: ['grpc-written'], mode: MessagesStreamModes.EARLIEST, sessionTimeout: 10_000, heartbeatInterval: 500 });
+      for await (const m of stream) {
+        const headers = Object.fromEntries([...m.headers.entries()].map(([k, v]) => [text(k as Buffer)!, text(v as Buffer)!]));
+        received.push({ offset: Number(m.offset), key: m.key === undefined ? null : text(m.key as Buffer | null), value: text(m.value as Buffer | null), headers, timestamp: Number(m.timestamp) });
+        if (received.length >= TOTAL) break;
+      }
+      await stream.close();
+    } finally {
+      await consumer.close();
+    }
+    expect(received).toEqual(Array.from({ length: TOTAL }, (_, i) => expected(i)));
   });
 
   it('reads through the gRPC SDK what KafkaJS produced, identically', async () => {

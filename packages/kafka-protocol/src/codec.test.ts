@@ -180,7 +180,7 @@ describe('API_VERSIONS_TABLE', () => {
       expect(range(name)?.minVersion, name).toBe(0);
     }
     expect(range('Produce')).toMatchObject({ maxVersion: 9, flexibleFrom: 9 });
-    expect(range('Fetch')).toMatchObject({ minVersion: 4, maxVersion: 12, flexibleFrom: 12 });
+    expect(range('Fetch')).toMatchObject({ minVersion: 4, maxVersion: 13, flexibleFrom: 12 });
     expect(range('Metadata')).toMatchObject({ maxVersion: 12, flexibleFrom: 9 });
     expect(range('ApiVersions')).toMatchObject({ apiKey: 18, maxVersion: 3, flexibleFrom: 3 });
     expect(API_VERSIONS_TABLE).toHaveLength(25);

@@ -1,9 +1,10 @@
 import type { FetchRequest } from '@quill/kafka-protocol';
+import { EMPTY_METADATA_STATE, applyRecords, topicRecord } from '@quill/metadata';
 import { pino } from 'pino';
 import { describe, expect, it } from 'vitest';
 import type { BrokerServiceContext } from '../../api/broker/context.js';
 import type { KafkaRequestContext } from '../handler-registry.js';
-import { fetchKafkaHandler, sessionRefusal, toConsumerFetchRequest, toKafkaFetchResponse } from './fetch.js';
+import { fetchKafkaHandler, resolveTopics, sessionRefusal, toConsumerFetchRequest, toKafkaFetchResponse } from './fetch.js';
 
 const request = (overrides: Partial<FetchRequest> = {}): FetchRequest => ({
   replicaId: -1,
@@ -23,7 +24,7 @@ const context = { header: { apiKey: 1, apiVersion: 11, correlationId: 1, clientI
 
 describe('Kafka Fetch', () => {
   it('maps the request onto the broker consumer fetch (offsets as numbers, read_committed kept)', () => {
-    expect(toConsumerFetchRequest(request())).toEqual({
+    expect(toConsumerFetchRequest(request(), ['orders'])).toEqual({
       maxWaitMs: 500,
       minBytes: 1,
       maxBytes: 52_428_800,
@@ -34,7 +35,7 @@ describe('Kafka Fetch', () => {
 
   it("answers with Kafka's error numbers, session id 0, no preferred read replica, and the stored batches without a copy", () => {
     const records = Buffer.from([1, 2, 3]);
-    const response = toKafkaFetchResponse({
+    const response = toKafkaFetchResponse(request({ topics: [{ topic: 'orders', partitions: [] }] }), ['orders'], {
       topics: [
         {
           topic: 'orders',
@@ -52,6 +53,28 @@ describe('Kafka Fetch', () => {
     expect(ok).toMatchObject({ partitionIndex: 0, errorCode: 0, highWatermark: 9n, lastStableOffset: 9n, logStartOffset: 2n, preferredReadReplica: -1, abortedTransactions: [] });
     expect(notLeader).toMatchObject({ partitionIndex: 1, errorCode: 6, highWatermark: -1n });
     expect(notLeader!.records).toHaveLength(0);
+  });
+
+  it('names v13 topics by id: a known id fetches its topic, an unknown one is UNKNOWN_TOPIC_ID, answers keep the id', () => {
+    const known = '6f1c2b3a-4d5e-4f60-8a7b-9c0d1e2f3a4b';
+    const ghost = '00000000-0000-4000-8000-00000000abcd';
+    const state = applyRecords(EMPTY_METADATA_STATE, [topicRecord('orders', known)], 1);
+    const v13 = request({
+      topics: [
+        { topicId: ghost, partitions: [{ partition: 0, fetchOffset: 0n, partitionMaxBytes: 100 }] },
+        { topicId: known, partitions: [{ partition: 1, fetchOffset: 5n, partitionMaxBytes: 100 }] },
+      ],
+    });
+    const names = resolveTopics(v13, state);
+    expect(names).toEqual([undefined, 'orders']);
+    expect(toConsumerFetchRequest(v13, names).topics.map((t) => t.topic)).toEqual(['orders']);
+    const response = toKafkaFetchResponse(v13, names, {
+      topics: [{ topic: 'orders', partitions: [{ partition: 1, errorCode: 'NONE', errorMessage: '', highWatermark: 6, lastStableOffset: 6, logStartOffset: 0, records: Buffer.from([9]) }] }],
+    });
+    expect(response.responses.map((t) => [t.topic, t.topicId, t.partitions.map((p) => [p.partitionIndex, p.errorCode])])).toEqual([
+      [undefined, ghost, [[0, 100]]],
+      [undefined, known, [[1, 0]]],
+    ]);
   });
 
   it('serves sessionless and new-session fetches, refuses sessions it never opened', () => {
