@@ -14,7 +14,7 @@ export interface ChildReport {
   committed: Map<number, number>;
 }
 
-/** A consumer group member in its own process (consumer-child.ts). */
+/** A consumer group member in its own process (consumer-child.ts, or `script` reporting the same lines). */
 export class ConsumerProcess {
   readonly report: ChildReport = { joins: [], processed: [], committed: new Map() };
   private readonly child: ChildProcess;
@@ -24,8 +24,9 @@ export class ConsumerProcess {
   constructor(
     readonly name: string,
     env: Record<string, string>,
+    script: string = CHILD,
   ) {
-    this.child = spawn(process.execPath, ['--conditions=source', '--import', 'tsx', CHILD], {
+    this.child = spawn(process.execPath, ['--conditions=source', '--import', 'tsx', script], {
       cwd: REPO_ROOT,
       env: { ...process.env, ...env, CONSUMER_NAME: name },
       stdio: ['ignore', 'pipe', 'pipe'],
