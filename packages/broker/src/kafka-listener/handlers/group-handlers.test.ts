@@ -192,6 +192,29 @@ describe('Kafka group handlers', () => {
     coordinator.stop();
   });
 
+  it('joins a static member (group instance id) at once, fences the member it replaces, and lets it leave by instance id', async () => {
+    const clock = new ManualClock(1_000_000);
+    const coordinator = coordinatorOn(clock);
+    const join = joinGroupKafkaHandler(coordinator);
+    const staticJoin = { ...joinBody(''), groupInstanceId: 'pod-1' };
+    const joining = join.handle(staticJoin, context(ApiKeys.JoinGroup, 5));
+    await new Promise<void>((resolve) => setImmediate(resolve));
+    clock.advance(INITIAL_REBALANCE_DELAY_MS);
+    const first = (await joining) as { errorCode: number; memberId: string; members: Array<{ groupInstanceId: string | null }> };
+    expect(first.errorCode).toBe(0);
+    expect(first.members).toMatchObject([{ groupInstanceId: 'pod-1' }]);
+
+    const second = (await join.handle(staticJoin, context(ApiKeys.JoinGroup, 5))) as { errorCode: number; memberId: string };
+    expect(second.errorCode).toBe(0);
+    expect(second.memberId).not.toBe(first.memberId);
+    const fenced = await heartbeatKafkaHandler(coordinator).handle({ groupId: GROUP, generationId: 1, memberId: first.memberId, groupInstanceId: 'pod-1' }, context(ApiKeys.Heartbeat, 3));
+    expect(fenced).toEqual({ throttleTimeMs: 0, errorCode: 82 }); // FENCED_INSTANCE_ID
+
+    const left = await leaveGroupKafkaHandler(coordinator).handle({ groupId: GROUP, members: [{ memberId: '', groupInstanceId: 'pod-1' }] }, context(ApiKeys.LeaveGroup, 4));
+    expect(left).toMatchObject({ errorCode: 0, members: [{ groupInstanceId: 'pod-1', errorCode: 0 }] });
+    coordinator.stop();
+  });
+
   it("answers a session timeout outside the broker's bounds with INVALID_SESSION_TIMEOUT", async () => {
     const coordinator = coordinatorOn(new ManualClock(0));
     const answer = await joinGroupKafkaHandler(coordinator).handle({ ...joinBody(''), sessionTimeoutMs: 1 }, context(ApiKeys.JoinGroup, 9));
