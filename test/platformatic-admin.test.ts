@@ -51,7 +51,7 @@ describe('@platformatic/kafka 1.x admin (flexible versions only) against a 3-bro
           resourceName: 'pk-admin',
           configs: [
             { name: 'max.message.bytes', configOperation: IncrementalAlterConfigOperationTypes.SET, value: '2000000' },
-            { name: 'retention.ms', configOperation: IncrementalAlterConfigOperationTypes.DELETE, value: null },
+            { name: 'retention.ms', configOperation: IncrementalAlterConfigOperationTypes.DELETE },
           ],
         },
       ],
