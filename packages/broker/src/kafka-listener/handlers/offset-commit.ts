@@ -6,8 +6,8 @@ import { optionalString } from './group-client.js';
 
 /**
  * OffsetCommit through the group coordinator; the metadata string is stored as given. v0 (no
- * generation) and admin commits use generation -1. The per-request retention time (v2–4) is not
- * honoured: offsets expire by the broker's retention only, as Kafka does from v5 on.
+ * generation) and admin commits use generation -1. The per-request retention time (v2–4) is
+ * ignored: the coordinator keeps committed offsets until their group is deleted.
  */
 export function offsetCommitKafkaHandler(groups: Pick<GroupCoordinator, 'commitOffsets'>): KafkaHandler<OffsetCommitRequest> {
   return {
