@@ -1,8 +1,10 @@
 import type { Quill, ReceivedHeaders } from '@quill/client';
+import { ApiKeys, type FetchRequest, type FetchResponse, type ListOffsetsResponse, type OffsetForLeaderEpochResponse } from '@quill/kafka-protocol';
 import { startCluster, type TestCluster } from '@quill/testing';
 import { Consumer as PlatformaticConsumer, MessagesStreamModes } from '@platformatic/kafka';
 import { Kafka, logLevel, type Admin, type Consumer, type IHeaders, type KafkaMessage } from 'kafkajs';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { kafkaCall } from './support/kafka-call.js';
 
 /** The records' create times: a fixed past time one second apart, so a timestamp lookup has one right answer. */
 const BASE_TIMESTAMP = 1_700_000_000_000;
@@ -10,6 +12,9 @@ const RECORDS_PER_BATCH = 10;
 const BATCHES = 2;
 const TOTAL = RECORDS_PER_BATCH * BATCHES;
 const CONSUME_TIMEOUT_MS = 15_000;
+/** A fetch's max wait in the raw long-poll checks: short for the empty answer, long for the one a produce completes. */
+const SHORT_WAIT_MS = 300;
+const LONG_WAIT_MS = 10_000;
 
 /** A record as both clients can be compared on: key, value, headers and create time. */
 interface Comparable {
@@ -57,7 +62,7 @@ describe('KafkaJS 2.2.4 (and @platformatic/kafka 1.x) consuming from a 3-broker 
     quill = cluster.client();
     const quillAdmin = quill.admin();
     await quillAdmin.connect();
-    await quillAdmin.createTopics({ topics: [{ topic: 'grpc-written', numPartitions: 1, replicationFactor: 3 }, { topic: 'kafka-written', numPartitions: 1, replicationFactor: 3 }] });
+    await quillAdmin.createTopics({ topics: [{ topic: 'grpc-written', numPartitions: 1, replicationFactor: 3 }, { topic: 'kafka-written', numPartitions: 1, replicationFactor: 3 }, { topic: 'long-poll', numPartitions: 1, replicationFactor: 3 }] });
     await quillAdmin.disconnect();
     const producer = quill.producer();
     await producer.connect();
@@ -138,6 +143,68 @@ describe('KafkaJS 2.2.4 (and @platformatic/kafka 1.x) consuming from a 3-broker 
       await consumer.close();
     }
     expect(received).toEqual(Array.from({ length: TOTAL }, (_, i) => expected(i)));
+  });
+
+  /** The Kafka address of the leader of `topic`-0, and of a broker that is not its leader. */
+  async function leaderAndFollower(topic: string): Promise<{ leader: string; other: string }> {
+    const leader = await cluster.leaderOf(topic, 0);
+    const address = (id: number) => cluster.kafkaBootstrap[cluster.brokerIds.indexOf(id)]!;
+    return { leader: address(leader), other: address(cluster.brokerIds.find((id) => id !== leader)!) };
+  }
+
+  const fetchRequest = (topic: string, offset: number, maxWaitMs: number, session: { sessionId: number; sessionEpoch: number } = { sessionId: 0, sessionEpoch: -1 }): FetchRequest => ({
+    replicaId: -1,
+    maxWaitMs,
+    minBytes: 1,
+    maxBytes: 1_048_576,
+    isolationLevel: 0,
+    ...session,
+    topics: [{ topic, partitions: [{ partition: 0, currentLeaderEpoch: -1, fetchOffset: BigInt(offset), logStartOffset: -1n, partitionMaxBytes: 1_048_576 }] }],
+    forgottenTopicsData: [],
+    rackId: '',
+  });
+
+  it('long-polls a Fetch at the log end until max wait, and answers a waiting one as soon as a record is produced', async () => {
+    const { leader } = await leaderAndFollower('long-poll');
+    const started = Date.now();
+    const empty = await kafkaCall<FetchResponse>(leader, ApiKeys.Fetch, 11, fetchRequest('long-poll', 0, SHORT_WAIT_MS));
+    expect(Date.now() - started).toBeGreaterThanOrEqual(SHORT_WAIT_MS - 50);
+    expect(empty.responses[0]!.partitions[0]).toMatchObject({ errorCode: 0, highWatermark: 0n, records: Buffer.alloc(0) });
+
+    const waiting = kafkaCall<FetchResponse>(leader, ApiKeys.Fetch, 11, fetchRequest('long-poll', 0, LONG_WAIT_MS));
+    const producer = quill.producer();
+    await producer.connect();
+    await producer.send({ topic: 'long-poll', acks: -1, messages: [{ value: 'woke', partition: 0 }] });
+    await producer.disconnect();
+    const answered = await waiting;
+    expect(Date.now() - started).toBeLessThan(LONG_WAIT_MS);
+    const partition = answered.responses[0]!.partitions[0]!;
+    expect(partition).toMatchObject({ errorCode: 0, highWatermark: 1n, lastStableOffset: 1n, logStartOffset: 0n, preferredReadReplica: -1 });
+    expect(partition.records!.includes(Buffer.from('woke'))).toBe(true);
+  });
+
+  it('refuses a fetch session it never opened, and answers a non-leader fetch with NOT_LEADER_OR_FOLLOWER', async () => {
+    const { leader, other } = await leaderAndFollower('grpc-written');
+    const session = await kafkaCall<FetchResponse>(leader, ApiKeys.Fetch, 11, fetchRequest('grpc-written', 0, 0, { sessionId: 7, sessionEpoch: 1 }));
+    expect(session).toMatchObject({ errorCode: 70, sessionId: 0, responses: [] });
+    const elsewhere = await kafkaCall<FetchResponse>(other, ApiKeys.Fetch, 11, fetchRequest('grpc-written', 0, LONG_WAIT_MS));
+    expect(elsewhere.responses[0]!.partitions[0]).toMatchObject({ errorCode: 6, highWatermark: -1n });
+  });
+
+  it('answers OffsetForLeaderEpoch with where the current epoch ends on the leader', async () => {
+    const { leader, other } = await leaderAndFollower('grpc-written');
+    const latest = await kafkaCall<ListOffsetsResponse>(leader, ApiKeys.ListOffsets, 4, {
+      replicaId: -1,
+      isolationLevel: 0,
+      topics: [{ name: 'grpc-written', partitions: [{ partitionIndex: 0, currentLeaderEpoch: -1, timestamp: -1n }] }],
+    });
+    const { leaderEpoch, offset } = latest.topics[0]!.partitions[0]!;
+    expect(offset).toBe(BigInt(TOTAL));
+    const request = { replicaId: -1, topics: [{ topic: 'grpc-written', partitions: [{ partition: 0, currentLeaderEpoch: leaderEpoch, leaderEpoch }] }] };
+    const end = await kafkaCall<OffsetForLeaderEpochResponse>(leader, ApiKeys.OffsetForLeaderEpoch, 3, request);
+    expect(end.topics[0]!.partitions[0]).toEqual({ errorCode: 0, partition: 0, leaderEpoch, endOffset: BigInt(TOTAL) });
+    const notLeader = await kafkaCall<OffsetForLeaderEpochResponse>(other, ApiKeys.OffsetForLeaderEpoch, 3, request);
+    expect(notLeader.topics[0]!.partitions[0]).toMatchObject({ errorCode: 6, endOffset: -1n });
   });
 
   it('reads through the gRPC SDK what KafkaJS produced, identically', async () => {
