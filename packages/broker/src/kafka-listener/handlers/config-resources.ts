@@ -2,8 +2,8 @@ import type { ConfigResourceType__Output, ConfigSource__Output } from '@quill/pr
 import { brokerError } from '../../errors.js';
 
 /** Kafka's ConfigResource.Type numbers. */
-export const KAFKA_RESOURCE_TOPIC = 2;
-export const KAFKA_RESOURCE_BROKER = 4;
+const KAFKA_RESOURCE_TOPIC = 2;
+const KAFKA_RESOURCE_BROKER = 4;
 
 /** Quill's resource type for a Kafka config resource: a broker named "" is the cluster-wide default. */
 export function quillResourceType(kafkaType: number, name: string): ConfigResourceType__Output {
