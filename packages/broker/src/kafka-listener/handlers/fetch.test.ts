@@ -77,10 +77,11 @@ describe('Kafka Fetch', () => {
     ]);
   });
 
-  it('serves sessionless and new-session fetches, refuses sessions it never opened', () => {
+  it('serves sessionless, session-closing and new-session fetches, refuses sessions it never opened', () => {
     expect(sessionRefusal({ sessionId: 0, sessionEpoch: -1 })).toBeUndefined();
     expect(sessionRefusal({ sessionId: 0, sessionEpoch: 0 })).toBeUndefined();
     expect(sessionRefusal({})).toBeUndefined();
+    expect(sessionRefusal({ sessionId: 123, sessionEpoch: -1 })).toBeUndefined();
     expect(sessionRefusal({ sessionId: 123, sessionEpoch: 1 })).toBe(70);
     expect(sessionRefusal({ sessionId: 0, sessionEpoch: 3 })).toBe(71);
   });

@@ -7,12 +7,12 @@ import type { KafkaHandler } from '../handler-registry.js';
 import { kafkaErrorCode, kafkaErrorCodeOf } from '../kafka-error-codes.js';
 import { isolationLevelOf } from './isolation-level.js';
 
-/** Fetch sessions (KIP-227) Kafka has error numbers for but Quill's ErrorCode has not: only this handler answers them. */
+/** Fetch-session errors (KIP-227): Kafka numbers with no Quill ErrorCode, as only this handler answers them. */
 const KAFKA_FETCH_SESSION_ID_NOT_FOUND = 70;
 const KAFKA_INVALID_FETCH_SESSION_EPOCH = 71;
 /** The session id of a sessionless answer: the client goes on sending full fetches. */
 const NO_SESSION = 0;
-/** A request's session epoch for a full fetch outside any session. */
+/** A request's session epoch for a full fetch outside any session (or closing one). */
 const FINAL_EPOCH = -1;
 const NO_PREFERRED_READ_REPLICA = -1;
 const NO_RECORDS = Buffer.alloc(0);
@@ -50,12 +50,16 @@ export function fetchKafkaHandler(ctx: BrokerServiceContext): KafkaHandler<Fetch
   };
 }
 
-/** Why a request's fetch session cannot be served, as a Kafka error number; undefined for a sessionless or new-session fetch. */
+/**
+ * Why a request's fetch session cannot be served, as a Kafka error number; undefined when it is
+ * answered as a full sessionless fetch: epoch -1 (no session, or closing one, as Kafka does) and
+ * epoch 0 with no id (asking for a new session, which we do not open).
+ */
 export function sessionRefusal(request: Pick<FetchRequest, 'sessionId' | 'sessionEpoch'>): number | undefined {
   const sessionId = request.sessionId ?? NO_SESSION;
   const epoch = request.sessionEpoch ?? FINAL_EPOCH;
+  if (epoch === FINAL_EPOCH) return undefined;
   if (sessionId !== NO_SESSION) return KAFKA_FETCH_SESSION_ID_NOT_FOUND;
-  // Epoch 0 asks for a new session (answered as a full fetch with no session); above 0 continues one we never opened.
   return epoch > 0 ? KAFKA_INVALID_FETCH_SESSION_EPOCH : undefined;
 }
 
