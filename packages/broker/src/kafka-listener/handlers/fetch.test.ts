@@ -67,7 +67,7 @@ describe('Kafka Fetch', () => {
     });
     const names = resolveTopics(v13, state);
     expect(names).toEqual([undefined, 'orders']);
-    expect(toConsumerFetchRequest(v13, names).topics.map((t) => t.topic)).toEqual(['orders']);
+    expect(toConsumerFetchRequest(v13, names)).toMatchObject({ maxWaitMs: 0, topics: [{ topic: 'orders' }] });
     const response = toKafkaFetchResponse(v13, names, {
       topics: [{ topic: 'orders', partitions: [{ partition: 1, errorCode: 'NONE', errorMessage: '', highWatermark: 6, lastStableOffset: 6, logStartOffset: 0, records: Buffer.from([9]) }] }],
     });

@@ -71,10 +71,13 @@ export function resolveTopics(request: FetchRequest, state: MetadataState | unde
   });
 }
 
-/** The Kafka request as the broker's consumer fetch takes it (longs as numbers), without the topics no name was found for. */
+/**
+ * The Kafka request as the broker's consumer fetch takes it (longs as numbers), without the topics
+ * no name was found for; those are errors, which are answered at once, not after the wait.
+ */
 export function toConsumerFetchRequest(request: FetchRequest, names: ReadonlyArray<string | undefined>): FetchRequest__Output {
   return {
-    maxWaitMs: request.maxWaitMs,
+    maxWaitMs: names.includes(undefined) ? 0 : request.maxWaitMs,
     minBytes: request.minBytes,
     maxBytes: request.maxBytes,
     isolationLevel: isolationLevelOf(request.isolationLevel),
