@@ -63,6 +63,13 @@ describe('a KafkaJS consumer group on a 3-broker cluster', () => {
       { timeoutMs: 60_000, intervalMs: 50, description: 'three members with two partitions each, every record consumed' },
     );
 
+    // Our SDK's admin describes the Kafka clients' group without reading their bytes as ours.
+    const admin = quill.admin();
+    await admin.connect();
+    const [described] = (await admin.describeGroups([GROUP])).groups;
+    expect(described).toMatchObject({ state: 'Stable', protocolType: 'consumer', protocol: 'RoundRobinAssigner' });
+    expect(described!.members.map((m) => [m.memberAssignment.length > 0, m.assignment])).toEqual(Array(3).fill([true, []]));
+
     const victim = children[2]!;
     const survivors = children.filter((c) => c !== victim);
     await victim.kill();
@@ -89,8 +96,6 @@ describe('a KafkaJS consumer group on a 3-broker cluster', () => {
 
     // Graceful stops commit and leave; the commits made through Kafka are what the gRPC door reads.
     await Promise.all(survivors.map((c) => c.stop()));
-    const admin = quill.admin();
-    await admin.connect();
     expect(await committedOffsets(admin, GROUP, TOPIC)).toEqual(Array(PARTITIONS).fill(PER_PARTITION * 2));
 
     // A member started afterwards resumes from the committed offsets: exactly the new records.

@@ -19,7 +19,7 @@ export interface GroupMemberDescription {
   memberMetadata: Buffer;
   /** The member's assignment bytes (decode with `decodeAssignment`). */
   memberAssignment: Buffer;
-  /** The assignment, decoded (empty for a non-consumer group or while rebalancing). */
+  /** The assignment, decoded (empty for a non-consumer group, a Kafka client's group, or while rebalancing). */
   assignment: TopicPartition[];
 }
 

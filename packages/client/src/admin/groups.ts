@@ -1,5 +1,6 @@
 import { ErrorCode, QuillError, errorInfo } from '@quill/proto';
 import { EARLIEST_TIMESTAMP, LATEST_TIMESTAMP, listOffsets, topicPartitionKey } from '../cluster/index.js';
+import type { TopicPartition } from '../consumer/types.js';
 import type { ClientContext } from '../context.js';
 import { decodeAssignment, CONSUMER_PROTOCOL_TYPE } from '../group/consumer-protocol.js';
 import { GroupCoordinator, responseErrorCode, type GroupMethod } from '../group/coordinator.js';
@@ -71,8 +72,7 @@ export class AdminGroups {
         clientHost: m.clientHost,
         memberMetadata: m.memberMetadata,
         memberAssignment: m.memberAssignment,
-        assignment:
-          group.protocolType === CONSUMER_PROTOCOL_TYPE && m.memberAssignment.length > 0 ? decodeAssignment(m.memberAssignment).partitions : [],
+        assignment: group.protocolType === CONSUMER_PROTOCOL_TYPE ? assignedPartitions(m.memberAssignment) : [],
       })),
     };
   }
@@ -168,5 +168,19 @@ export class AdminGroups {
       const start = low.find((l) => l.partition === partition)?.offset ?? 0;
       return { partition, offset, metadata: entry?.metadata ?? null, high: end, lag: Math.max(0, end - (offset >= 0 ? offset : start)) };
     });
+  }
+}
+
+/**
+ * The partitions of an assignment in our consumer protocol. A Kafka client's group (KafkaJS or
+ * librdkafka through the Kafka listener) has the same protocol type but Kafka's own encoding,
+ * which we do not read: its raw bytes stay in `memberAssignment` and the decoded list is empty.
+ */
+function assignedPartitions(bytes: Buffer): TopicPartition[] {
+  if (bytes.length === 0) return [];
+  try {
+    return decodeAssignment(bytes).partitions;
+  } catch {
+    return [];
   }
 }
