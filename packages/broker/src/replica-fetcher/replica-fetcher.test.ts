@@ -2,7 +2,7 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import * as grpc from '@grpc/grpc-js';
-import { loadQuillPackage, type ReplicaFetchRequest__Output, type ReplicaFetchResponse } from '@quill/proto';
+import { loadQuillPackage, type ReplicaFetchPartitionResponse, type ReplicaFetchRequest__Output, type ReplicaFetchResponse } from '@quill/proto';
 import { encodeBatch, setBaseOffset, setPartitionLeaderEpoch } from '@quill/records';
 import { PartitionLog } from '@quill/storage';
 import { eventually } from '@quill/test-support';
@@ -23,7 +23,9 @@ afterEach(async () => {
 });
 
 /** A leader that answers the first fetch of each stream with one batch for partition 0, and later fetches with nothing (after a short wait). */
-async function startLeader(): Promise<{ address: string; requests: ReplicaFetchRequest__Output[] }> {
+async function startLeader(
+  firstAnswer: (batch: () => Buffer) => ReplicaFetchPartitionResponse[] = (batch) => [{ partition: 0, errorCode: 'NONE', highWatermark: 0, logStartOffset: 0, records: batch() }],
+): Promise<{ address: string; requests: ReplicaFetchRequest__Output[] }> {
   const requests: ReplicaFetchRequest__Output[] = [];
   const server = new grpc.Server();
   server.addService(loadQuillPackage().quill.v1.Replica.service, {
@@ -31,12 +33,13 @@ async function startLeader(): Promise<{ address: string; requests: ReplicaFetchR
       let first = true;
       call.on('data', (request: ReplicaFetchRequest__Output) => {
         requests.push(request);
-        const batch = encodeBatch([{ value: Buffer.from('x') }], { compression: 'none' });
-        setBaseOffset(batch, 0);
-        setPartitionLeaderEpoch(batch, 1);
-        const answer: ReplicaFetchResponse = first
-          ? { topics: [{ topicId: 'tid', partitions: [{ partition: 0, errorCode: 'NONE', highWatermark: 0, logStartOffset: 0, records: batch }] }] }
-          : { topics: [] };
+        const batch = () => {
+          const records = encodeBatch([{ value: Buffer.from('x') }], { compression: 'none' });
+          setBaseOffset(records, 0);
+          setPartitionLeaderEpoch(records, 1);
+          return records;
+        };
+        const answer: ReplicaFetchResponse = first ? { topics: [{ topicId: 'tid', partitions: firstAnswer(batch) }] } : { topics: [] };
         setTimeout(() => !call.cancelled && call.write(answer), first ? 0 : 20);
         first = false;
       });
@@ -132,4 +135,27 @@ describe('ReplicaFetcherManager', () => {
     expect(resumed.incremental).toBe(true);
     expect(limits(resumed)).toEqual([[0, config.replicaFetchMaxBytes]]);
   });
+
+  it('applies the other partitions of an answer when one of them fails to append', async () => {
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'quill-fetcher-'));
+    cleanups.push(() => fs.rmSync(dir, { recursive: true, force: true }));
+    // Partition 0's batch starts at 7, which cannot follow its empty log; partition 1's fits.
+    const leader = await startLeader((batch) => [
+      { partition: 0, errorCode: 'NONE', highWatermark: 8, logStartOffset: 0, records: at(batch(), 7) },
+      { partition: 1, errorCode: 'NONE', highWatermark: 1, logStartOffset: 0, records: at(batch(), 0) },
+    ]);
+    const partitions = await Promise.all([0, 1].map((i) => follower(i, dir)));
+    const config = resolveBrokerConfig({ nodeId: 2, clusterId: 'c', listen: { host: '127.0.0.1', port: 0 }, controllers: [], dataDir: dir, flushPolicy: 'os' });
+    const fetchers = new ReplicaFetcherManager(config, () => 1, () => leader.address, logger);
+    cleanups.push(() => fetchers.stop());
+    for (const [i, partition] of partitions.entries()) fetchers.follow(partition, 'tid', i, LEADER);
+
+    await eventually(() => partitions[1]!.highWatermark === 1, { description: 'partition 1 replicated' });
+    expect(partitions[0]!.log.logEndOffset).toBe(0);
+  });
 });
+
+function at(batch: Buffer, baseOffset: number): Buffer {
+  setBaseOffset(batch, baseOffset);
+  return batch;
+}

@@ -20,6 +20,9 @@ interface Followed {
  */
 const FOLLOWER_FULL_SCAN_INTERVAL_MS = 1000;
 
+/** How often the same partition's failure to apply an answer is logged at warn (the rest at debug). */
+const PARTITION_FAILURE_WARN_INTERVAL_MS = 60_000;
+
 /** How long past its long-poll wait a fetch may go unanswered before the stream is dropped. */
 const ANSWER_GRACE_MS = 10_000;
 
@@ -132,6 +135,8 @@ class LeaderFetcher {
    * so after any answer this side may not have applied, the next fetch opens a new stream.
    */
   private resync = false;
+  /** When each partition's failure to apply an answer was last logged at warn. */
+  private readonly lastFailureWarnMs = new Map<string, number>();
 
   constructor(
     private readonly leaderId: number,
@@ -155,6 +160,7 @@ class LeaderFetcher {
 
   remove(key: string): void {
     this.partitions.delete(key);
+    this.lastFailureWarnMs.delete(key);
     this.byTopic = undefined;
     // The leader's session still fetches it: a new stream starts with the new set.
     this.resync = true;
@@ -184,7 +190,7 @@ class LeaderFetcher {
     }
   }
 
-  /** One fetch round; false when the leader could not be asked (back off before the next). */
+  /** One fetch round; false when the leader could not be asked or an answer not applied (back off before the next). */
   private async fetchOnce(): Promise<boolean> {
     if (this.resync) {
       this.resync = false;
@@ -246,6 +252,7 @@ class LeaderFetcher {
     }
     const durable: Array<Promise<void>> = [];
     let movingBytes = 0;
+    let applied = true;
     for (const topic of response.topics) {
       for (const answer of topic.partitions) {
         const target = followed.get(topic.topicId)?.get(answer.partition);
@@ -253,14 +260,32 @@ class LeaderFetcher {
         if (target === undefined || this.partitions.get(target.partition.key) !== target) continue;
         this.dirty.add(target);
         if (isMovingIn(throttle, topic.topicId, answer.partition)) movingBytes += answer.records.length;
-        const wait = this.handle(target.partition, answer);
-        if (wait !== undefined) durable.push(wait);
+        // One partition's answer that cannot be applied must not hold back the others'.
+        try {
+          const wait = this.handle(target.partition, answer);
+          if (wait !== undefined) durable.push(wait);
+        } catch (error) {
+          applied = false;
+          this.partitionFailed(target.partition, error);
+        }
       }
     }
     if (movingBytes > 0) this.throttling.quota.record(movingBytes, performance.now());
     // Report only fsynced offsets on the next fetch: the leader counts them toward the high watermark.
     await Promise.all(durable);
-    return true;
+    // The leader's session counts the failed answer as delivered: a new stream asks for it again.
+    if (!applied) this.resync = true;
+    return applied;
+  }
+
+  private partitionFailed(partition: Partition, error: unknown): void {
+    const now = performance.now();
+    const last = this.lastFailureWarnMs.get(partition.key);
+    const warn = last === undefined || now - last >= PARTITION_FAILURE_WARN_INTERVAL_MS;
+    if (warn) this.lastFailureWarnMs.set(partition.key, now);
+    const details = { leader: this.leaderId, partition: partition.key, err: (error as Error).message };
+    if (warn) this.logger.warn(details, 'replica fetch answer not applied');
+    else this.logger.debug(details, 'replica fetch answer not applied');
   }
 
   private handle(partition: Partition, answer: ReplicaFetchPartitionResponse__Output): Promise<void> | undefined {

@@ -1,7 +1,7 @@
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { encodeBatch } from '@quill/records';
+import { encodeBatch, setBaseOffset, setPartitionLeaderEpoch } from '@quill/records';
 import { PartitionLog } from '@quill/storage';
 import { pino } from 'pino';
 import { afterAll, afterEach, describe, expect, it } from 'vitest';
@@ -18,10 +18,10 @@ afterEach(async () => {
 });
 afterAll(() => fs.rmSync(root, { recursive: true, force: true }));
 
-async function replica(brokerId: number): Promise<Partition> {
+async function replica(brokerId: number, isr: number[] = [1, 2]): Promise<Partition> {
   const log = await PartitionLog.open(path.join(root, `broker-${brokerId}`, 't-0'), { logger: pino({ level: 'silent' }), config: { flushPolicy: 'os' } });
   const partition = new Partition('t-0', log, { brokerId, replicaLagTimeMaxMs: 10_000, now: () => 1_000_000, onChange: () => undefined });
-  partition.applyAssignment({ leader: 1, leaderEpoch: 1, partitionEpoch: 1, replicas: [1, 2], isr: [1, 2] });
+  partition.applyAssignment({ leader: 1, leaderEpoch: 1, partitionEpoch: 1, replicas: [1, 2], isr });
   open.push(partition);
   return partition;
 }
@@ -63,3 +63,45 @@ describe('DeleteRecords on a partition', () => {
     expect(() => follower.deleteRecordsBefore(1)).toThrowError(errorCode('NOT_LEADER_OR_FOLLOWER'));
   });
 });
+
+describe('a follower behind a log start offset inside a batch', () => {
+  /** One fetch round as the replica fetcher handles it: out of range behind the leader's start restarts the follower there. */
+  function fetchAsFetcher(leader: Partition, follower: Partition): void {
+    try {
+      fetchOnce(leader, follower);
+    } catch (error) {
+      if ((error as { code?: string }).code !== 'OFFSET_OUT_OF_RANGE') throw error;
+      follower.truncateFullyAndStartAt(leader.log.logStartOffset);
+    }
+  }
+
+  it('takes the whole batch, then moves its log start offset back to the leader\'s', async () => {
+    // The leader alone in the ISR commits a 10-record batch [0..9] and a 2-record one [10..11].
+    const leader = await replica(1, [1]);
+    leader.appendAsLeader(encodeBatch(Array.from({ length: 10 }, (_, i) => ({ value: `a${i}` }))), -1, 1);
+    leader.appendAsLeader(encodeBatch([{ value: 'b0' }, { value: 'b1' }]), -1, 1);
+    expect(leader.highWatermark).toBe(12);
+    expect(leader.deleteRecordsBefore(5)).toBe(5);
+
+    const follower = await replica(2);
+    fetchAsFetcher(leader, follower);
+    expect([follower.log.logStartOffset, follower.log.logEndOffset]).toEqual([5, 5]);
+    fetchAsFetcher(leader, follower);
+    fetchAsFetcher(leader, follower);
+    expect([follower.log.logStartOffset, follower.log.logEndOffset, follower.highWatermark]).toEqual([5, 12, 12]);
+    expect(follower.lastFetchedEpoch).toBe(1);
+    expect(follower.endOffsetForEpoch(1).endOffset).toBe(12);
+    expect(() => follower.log.read(4)).toThrowError(errorCode('OFFSET_OUT_OF_RANGE'));
+    expect(follower.log.read(5).records.length).toBeGreaterThan(0);
+  });
+
+  it('leaves its epoch history untouched when the leader\'s batch does not fit its log', async () => {
+    const follower = await replica(2);
+    const stray = encodeBatch([{ value: 'x' }]);
+    setBaseOffset(stray, 7);
+    setPartitionLeaderEpoch(stray, 3);
+    expect(() => follower.appendAsFollower(stray, 8)).toThrowError(errorCode('INVALID_RECORD'));
+    expect(follower.lastFetchedEpoch).toBe(-1);
+  });
+});
+

@@ -331,19 +331,41 @@ export class Partition {
   appendAsFollower(records: Buffer, leaderHighWatermark: number, leaderLogStartOffset = -1): void {
     if (this.offline !== undefined) throw this.offline;
     if (records.length > 0) {
-      let epochsChanged = false;
-      for (let position = 0; position < records.length; ) {
-        const header = readBatchHeader(records, position);
-        epochsChanged = this.epochs.assign(header.partitionLeaderEpoch, header.baseOffset) || epochsChanged;
-        position += header.sizeInBytes;
-      }
+      const restartedAt = this.startAtBatchHoldingLogStart(records);
       const info = this.log.append(records, { assignOffsets: false });
-      for (const header of info.batches) this.producers.update(header);
+      // Epochs are recorded only for what the log took: a refused append leaves the history as it was.
+      let epochsChanged = false;
+      for (const header of info.batches) {
+        this.producers.update(header);
+        epochsChanged = this.epochs.assign(header.partitionLeaderEpoch, header.baseOffset) || epochsChanged;
+      }
       if (epochsChanged) writeEpochCheckpoint(this.epochCheckpointPath, this.epochs.all);
+      if (restartedAt !== undefined) this.advanceFollowerLogStart(restartedAt);
     }
     this.setFollowerHighWatermark(leaderHighWatermark);
     // Capped at our high watermark, so the start never passes what this replica knows is committed.
-    if (leaderLogStartOffset > this.log.logStartOffset) this.log.advanceLogStartOffset(Math.min(leaderLogStartOffset, this.highWatermarkValue));
+    if (leaderLogStartOffset > this.log.logStartOffset) this.advanceFollowerLogStart(Math.min(leaderLogStartOffset, this.highWatermarkValue));
+  }
+
+  /**
+   * An empty follower log starting inside the leader's first batch (the leader's log start was
+   * moved into a batch, and reads return whole batches) cannot take that batch at its log end:
+   * it restarts empty at the batch's base offset instead. Returns the log start to restore once
+   * the batch is appended, or undefined when the batch follows the log end as it is.
+   */
+  private startAtBatchHoldingLogStart(records: Buffer): number | undefined {
+    const { logStartOffset, logEndOffset } = this.log;
+    if (logEndOffset !== logStartOffset) return undefined;
+    const first = readBatchHeader(records, 0);
+    if (!(first.baseOffset < logEndOffset && logEndOffset <= first.lastOffset)) return undefined;
+    this.truncateFullyAndStartAt(first.baseOffset);
+    return logStartOffset;
+  }
+
+  /** Moves this follower's log start offset (durably) and keeps the high watermark at or above it. */
+  private advanceFollowerLogStart(offset: number): void {
+    const start = this.log.advanceLogStartOffset(offset);
+    if (this.highWatermarkValue < start) this.highWatermarkValue = start;
   }
 
   setFollowerHighWatermark(leaderHighWatermark: number): void {
