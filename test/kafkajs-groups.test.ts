@@ -11,7 +11,7 @@ import { ConsumerProcess } from './support/consumer-processes.js';
 // session ends, nothing is lost; a member started afterwards resumes from the committed offsets.
 
 const KAFKAJS_CHILD = fileURLToPath(new URL('./support/kafkajs-consumer-child.ts', import.meta.url));
-const SESSION_TIMEOUT_MS = 6_000;
+const SESSION_TIMEOUT_MS = 4_000;
 const HEARTBEAT_INTERVAL_MS = 500;
 const REBALANCE_TIMEOUT_MS = 10_000;
 /** Bound on a rebalance once the coordinator noticed the dead member (join + sync + start). */
