@@ -1,4 +1,4 @@
-import { Admin, compressionsAlgorithms, Consumer, Producer, ProduceAcks, stringDeserializers, stringSerializers, type Message, type MessagesStream } from '@platformatic/kafka';
+import { Admin, compressionsAlgorithms, ConfigResourceTypes, ConfigSources, Consumer, IncrementalAlterConfigOperationTypes, Producer, ProduceAcks, stringDeserializers, stringSerializers, type Message, type MessagesStream } from '@platformatic/kafka';
 import type { Quill } from '@quill/client';
 import { compress, decompress, type CompressionType } from '@quill/records';
 import { eventually } from '@quill/test-support';
@@ -12,6 +12,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 const TOPIC = 'platformatic-orders';
 const ROUND_TRIP_TOPIC = 'platformatic-round-trip';
 const SCRATCH_TOPIC = 'platformatic-scratch';
+const CONFIG_TOPIC = 'platformatic-configs';
 const GROUP = 'platformatic-workers';
 const PARTITIONS = 4;
 const PER_COMPRESSION = 12;
@@ -61,6 +62,9 @@ async function readWithSdk(quill: Quill, topic: string, count: number): Promise<
   return read;
 }
 
+/** Leaves the group and closes its streams (a second close is a no-op). */
+const closeConsumer = (consumer: Consumer<string, string, string, string>) => new Promise<void>((resolve, reject) => consumer.close(true, (error) => (error ? reject(error) : resolve())));
+
 describe('@platformatic/kafka 1.x against the Kafka listener of a 3-broker cluster', () => {
   let cluster: TestCluster;
   let quill: Quill;
@@ -85,7 +89,7 @@ describe('@platformatic/kafka 1.x against the Kafka listener of a 3-broker clust
       rebalanceTimeout: REBALANCE_TIMEOUT_MS,
       maxWaitTime: 200,
     });
-    closers.push(() => new Promise<void>((resolve, reject) => consumer.close(true, (error) => (error ? reject(error) : resolve()))));
+    closers.push(() => closeConsumer(consumer));
     return consumer;
   };
   /** Starts a stream of `consumer` over `topic` that collects what it reads, committing each record when `commit`. */
@@ -97,6 +101,20 @@ describe('@platformatic/kafka 1.x against the Kafka listener of a 3-broker clust
       if (commit) void m.commit();
     });
     return read;
+  };
+
+  /** Waits until the group's committed offsets are past every record in `read`. */
+  const committedUpTo = async (read: ReadonlyArray<{ partition: number; offset: bigint }>) => {
+    const ends = new Map<number, bigint>();
+    for (const r of read) if (r.offset + 1n > (ends.get(r.partition) ?? 0n)) ends.set(r.partition, r.offset + 1n);
+    await eventually(
+      async () => {
+        const [group] = await admin.listConsumerGroupOffsets({ groups: [GROUP] });
+        const committed = new Map(group?.topics.find((t) => t.name === TOPIC)?.partitions.map((p) => [p.partitionIndex, p.committedOffset]) ?? []);
+        return [...ends].every(([partition, end]) => committed.get(partition) === end);
+      },
+      { ...WAIT, description: 'the group committed every record read' },
+    );
   };
 
   beforeAll(async () => {
@@ -141,6 +159,36 @@ describe('@platformatic/kafka 1.x against the Kafka listener of a 3-broker clust
     await eventually(async () => !(await admin.listTopics()).includes(SCRATCH_TOPIC), { ...WAIT, description: `${SCRATCH_TOPIC} gone` });
   });
 
+  it('Admin: topic configs (given at creation, described with source and defaults, altered incrementally), offsets listed, records deleted', async () => {
+    await admin.createTopics({ topics: [CONFIG_TOPIC], partitions: 1, replicas: 3, configs: [{ name: 'retention.ms', value: '3600000' }] });
+    const describe = async () => {
+      const [description] = await admin.describeConfigs({ resources: [{ resourceType: ConfigResourceTypes.TOPIC, resourceName: CONFIG_TOPIC }] });
+      return new Map(description?.configs.map((c) => [c.name, c]));
+    };
+    const configs = await describe();
+    expect(configs.get('retention.ms')).toMatchObject({ value: '3600000', configSource: ConfigSources.TOPIC_CONFIG });
+    expect(configs.get('cleanup.policy')).toMatchObject({ value: 'delete', configSource: ConfigSources.DEFAULT_CONFIG });
+
+    await admin.incrementalAlterConfigs({
+      resources: [{ resourceType: ConfigResourceTypes.TOPIC, resourceName: CONFIG_TOPIC, configs: [{ name: 'retention.ms', configOperation: IncrementalAlterConfigOperationTypes.SET, value: '7200000' }] }],
+    });
+    await eventually(async () => (await describe()).get('retention.ms')?.value === '7200000', { ...WAIT, description: 'retention.ms altered' });
+
+    const producer = newProducer();
+    // acks all: the high watermark covers the records once the send resolves.
+    await producer.send({ acks: ProduceAcks.ALL, messages: Array.from({ length: 10 }, (_, i) => ({ topic: CONFIG_TOPIC, partition: 0, key: `k${i}`, value: `v${i}` })) });
+    const offset = async (timestamp: bigint) => {
+      const [topic] = await admin.listOffsets({ topics: [{ name: CONFIG_TOPIC, partitions: [{ partitionIndex: 0, timestamp }] }] });
+      return topic?.partitions[0]?.offset;
+    };
+    const LATEST = -1n;
+    const EARLIEST = -2n;
+    expect(await offset(LATEST)).toBe(10n);
+    const [deleted] = await admin.deleteRecords({ topics: [{ name: CONFIG_TOPIC, partitions: [{ partition: 0, offset: 4n }] }] });
+    expect(deleted?.partitions[0]?.lowWatermark).toBe(4n);
+    expect(await offset(EARLIEST)).toBe(4n);
+  });
+
   it('Producer: keys and headers with every compression (zstd through our codec where Node lacks it), acks all and leader, and idempotent; our SDK reads back the same records', async () => {
     const plain = newProducer();
     const idempotent = newProducer({ idempotent: true });
@@ -166,24 +214,14 @@ describe('@platformatic/kafka 1.x against the Kafka listener of a 3-broker clust
     expect([...read].sort(byKey)).toEqual([...sent].sort(byKey));
   });
 
-  it('Consumer in a group: reads everything produced, commits, and a second member joining rebalances the partitions between the two', async () => {
+  it('Consumer in a group: reads everything produced, commits, and a second member joining rebalances the partitions between the two; a new member resumes from the commits', async () => {
     const first = newConsumer(GROUP);
     const readByFirst = await collect(first, TOPIC, true);
     await eventually(async () => readByFirst.length >= sent.length, { ...WAIT, description: `the first member read all ${sent.length} records` });
     expect(readByFirst.map(strip).sort(byKey)).toEqual([...sent].sort(byKey));
     expect(first.assignments?.flatMap((a) => a.partitions).sort()).toEqual([0, 1, 2, 3]);
 
-    // Every record's offset committed: the group's offsets are the partitions' ends.
-    const ends = new Map<number, bigint>();
-    for (const r of readByFirst) ends.set(r.partition, (ends.get(r.partition) ?? 0n) > r.offset + 1n ? ends.get(r.partition)! : r.offset + 1n);
-    await eventually(
-      async () => {
-        const [group] = await admin.listConsumerGroupOffsets({ groups: [GROUP] });
-        const committed = new Map(group?.topics.find((t) => t.name === TOPIC)?.partitions.map((p) => [p.partitionIndex, p.committedOffset]) ?? []);
-        return [...ends].every(([partition, end]) => committed.get(partition) === end);
-      },
-      { ...WAIT, description: 'the group committed every record read' },
-    );
+    await committedUpTo(readByFirst);
 
     const second = newConsumer(GROUP);
     const readBySecond = await collect(second, TOPIC, true);
@@ -224,6 +262,17 @@ describe('@platformatic/kafka 1.x against the Kafka listener of a 3-broker clust
     expect(readBySecond.length).toBeGreaterThan(0);
     expect(readBySecond.every((r) => partitionsOf(second).has(r.partition))).toBe(true);
     expect([...new Map(readAfter().map((r) => [r.key, strip(r)])).values()].sort(byKey)).toEqual([...more].sort(byKey));
+
+    // Both members leave; a new member resumes from the commits: only records produced since.
+    await committedUpTo(readAfter());
+    await closeConsumer(first);
+    await closeConsumer(second);
+    const latest = Array.from({ length: 8 }, (_, i) => ({ key: `after-restart-${i}`, value: `r${i}`, header: `rh${i}`, timestamp: BASE_TIMESTAMP + 15_000n + BigInt(i) }));
+    await producer.send({ messages: latest.map((r) => ({ topic: TOPIC, key: r.key, value: r.value, headers: { h: r.header }, timestamp: r.timestamp })) });
+    const resumed = newConsumer(GROUP);
+    const readByResumed = await collect(resumed, TOPIC, true);
+    await eventually(async () => readByResumed.length >= latest.length, { ...WAIT, description: 'the new member read the records produced since the commits' });
+    expect(readByResumed.map(strip).sort(byKey)).toEqual([...latest].sort(byKey));
   });
 
   it('round trip with our gRPC SDK: what the SDK produces with every compression, it reads with the same keys, values, headers and timestamps', async () => {
@@ -245,4 +294,5 @@ describe('@platformatic/kafka 1.x against the Kafka listener of a 3-broker clust
     expect(read.map(strip).sort(byKey)).toEqual([...records].sort(byKey));
   });
 });
+
 
