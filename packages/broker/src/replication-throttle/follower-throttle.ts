@@ -16,13 +16,15 @@ export function isMovingIn(throttle: FollowerThrottle, topicId: string, partitio
 
 /**
  * The follower throttle of `brokerId`: the rate, and the partitions it applies to. Only replicas
- * being moved in are throttled, as in Kafka; ordinary followers catching up never are.
+ * being moved in and not yet in sync are throttled, as in Kafka: ordinary followers catching up
+ * never are, and a moved-in replica that joined the ISR must keep up with the producers (the
+ * high watermark waits for it, and the move completes only with all its targets in sync).
  */
 export function followerThrottleOf(state: MetadataState, brokerId: number): FollowerThrottle {
   const partitions = new Map<string, Set<number>>();
   for (const topic of state.topicsById.values()) {
     for (const metadata of topic.partitions.values()) {
-      if (metadata.reassignment?.adding.includes(brokerId) !== true) continue;
+      if (metadata.reassignment?.adding.includes(brokerId) !== true || metadata.isr.includes(brokerId)) continue;
       let indexes = partitions.get(topic.topicId);
       if (indexes === undefined) partitions.set(topic.topicId, (indexes = new Set()));
       indexes.add(metadata.partition);

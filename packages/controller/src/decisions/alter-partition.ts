@@ -72,7 +72,7 @@ export function alterPartition(state: MetadataState, request: AlterPartitionRequ
   if (isr.length === partition.isr.length && isr.every((id, i) => id === partition.isr[i])) return accept([], partition);
   const changed: PartitionMetadata = { ...partition, isr, partitionEpoch: partition.partitionEpoch + 1 };
   // The ISR that takes in a moving partition's last new replica completes the move.
-  const completed = completeIfCaughtUp(state, topic.name, changed);
+  const completed = completeIfCaughtUp(state, changed);
   if (completed !== changed) return accept([partitionChangeBetween(partition, completed)], completed);
   const record = partitionChangeRecord({
     topicId: partition.topicId,

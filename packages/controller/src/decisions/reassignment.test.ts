@@ -83,4 +83,15 @@ describe('partition reassignment', () => {
     expect(canonicalMetadata(restore(snapshot(c.state), c.state.offset))).toEqual(canonicalMetadata(c.state));
     expect(restore(snapshot(c.state), c.state.offset).topicsById.get(partition(c).topicId)!.partitions.get(0)!.reassignment).toEqual({ adding: [4], removing: [1], original: [1, 2, 3] });
   });
+
+  it('waits rather than leave the partition leaderless: a move whose in-sync targets may not lead does not complete yet', () => {
+    const c = clusterWith(3, [[1, 2, 3]]);
+    // 2 and 3 are in sync but shutting down: nobody in the target may take over from leader 1.
+    c.heartbeat(2, { wantShutdown: true });
+    c.heartbeat(3, { wantShutdown: true });
+    const before = partition(c);
+    c.expect(alterPartitionReassignments(c.state, [move([2, 3])]));
+    expect(partition(c)).toMatchObject({ leader: 1, replicas: [2, 3, 1], reassignment: { adding: [], removing: [1] } });
+    expect(partition(c).leaderEpoch).toBe(before.leaderEpoch);
+  });
 });

@@ -20,7 +20,6 @@ import {
   topicsSortedByName,
 } from '@quill/metadata';
 import { accept, type Accepted } from './decision.js';
-import { uncleanLeaderElectionEnabled } from './leadership-moves.js';
 import { electLeader } from './partition-leadership.js';
 
 export interface ReassignmentRequest {
@@ -70,20 +69,20 @@ function inOrder(order: readonly number[], members: readonly number[]): number[]
 
 /**
  * The partition with its replica set settled on `replicas` (no move in progress): the ISR keeps
- * only those replicas, and a leader outside them, or one that may no longer lead, gives way to
- * the first of them in the ISR that may lead. Undefined when none of them is in the ISR.
+ * only those replicas, and a leader outside them gives way to the first of them in the ISR that
+ * may lead. Undefined when none of them is in the ISR, or when the leader would have to go and no
+ * in-sync one of them may take over: the move then waits rather than leave the partition
+ * leaderless. Never an unclean election: a move must not throw away in-sync data.
  */
-function settle(state: MetadataState, topicName: string, partition: PartitionMetadata, replicas: readonly number[]): PartitionMetadata | undefined {
+function settle(state: MetadataState, partition: PartitionMetadata, replicas: readonly number[]): PartitionMetadata | undefined {
   const isr = inOrder(replicas, partition.isr);
   if (isr.length === 0) return undefined;
   const { reassignment: _settled, ...rest } = partition;
   const settled: PartitionMetadata = { ...rest, replicas: [...replicas], isr };
   const leaderStays = replicas.includes(partition.leader);
-  const rules = {
-    canLead: (id: number): boolean => (id !== partition.leader || leaderStays) && isUsableBroker(state, id),
-    uncleanLeaderElection: uncleanLeaderElectionEnabled(state, topicName),
-  };
+  const rules = { canLead: (id: number): boolean => id !== partition.leader && isUsableBroker(state, id), uncleanLeaderElection: false };
   const outcome = leaderStays || partition.leader === NO_LEADER ? { leader: partition.leader, isr } : electLeader(settled, isr, rules);
+  if (outcome.leader === NO_LEADER && partition.leader !== NO_LEADER) return undefined;
   return {
     ...settled,
     leader: outcome.leader,
@@ -97,11 +96,11 @@ function settle(state: MetadataState, topicName: string, partition: PartitionMet
  * The partition after its move completes, when every target replica is in the ISR; the
  * partition itself otherwise (or when it is not moving).
  */
-export function completeIfCaughtUp(state: MetadataState, topicName: string, partition: PartitionMetadata): PartitionMetadata {
+export function completeIfCaughtUp(state: MetadataState, partition: PartitionMetadata): PartitionMetadata {
   if (partition.reassignment === undefined) return partition;
   const target = targetReplicas(partition);
   if (!target.every((id) => partition.isr.includes(id))) return partition;
-  return settle(state, topicName, partition, target) ?? partition;
+  return settle(state, partition, target) ?? partition;
 }
 
 /** The PartitionChangeRecord that takes `before` to `after` (epochs as in `after`). */
@@ -120,7 +119,7 @@ export function partitionChangeBetween(before: PartitionMetadata, after: Partiti
   });
 }
 
-function startMove(state: MetadataState, topicName: string, partition: PartitionMetadata, target: readonly number[], where: string): PartitionMove {
+function startMove(state: MetadataState, partition: PartitionMetadata, target: readonly number[], where: string): PartitionMove {
   if (target.length === 0) return { errorCode: ErrorCode.INVALID_REPLICA_ASSIGNMENT, errorMessage: `${where}: the replica list is empty.` };
   const twice = target.find((id, i) => target.indexOf(id) !== i);
   if (twice !== undefined) return { errorCode: ErrorCode.INVALID_REPLICA_ASSIGNMENT, errorMessage: `${where}: broker ${twice} is named twice.` };
@@ -142,7 +141,7 @@ function startMove(state: MetadataState, topicName: string, partition: Partition
     partitionEpoch: partition.partitionEpoch + 1,
   };
   // A reorder, or a move whose target replicas are all in sync already, completes at once.
-  const completed = completeIfCaughtUp(state, topicName, moving);
+  const completed = completeIfCaughtUp(state, moving);
   if (completed !== moving) return { before: partition, after: completed };
   if (adding.length === 0 && removing.length === 0) {
     const { reassignment: _none, ...reordered } = moving;
@@ -151,11 +150,11 @@ function startMove(state: MetadataState, topicName: string, partition: Partition
   return { before: partition, after: moving };
 }
 
-function cancelMove(state: MetadataState, topicName: string, partition: PartitionMetadata, where: string): PartitionMove {
+function cancelMove(state: MetadataState, partition: PartitionMetadata, where: string): PartitionMove {
   if (partition.reassignment === undefined) return { errorCode: ErrorCode.NO_REASSIGNMENT_IN_PROGRESS, errorMessage: `${where} is not moving.` };
-  const restored = settle(state, topicName, partition, originalReplicas(partition));
+  const restored = settle(state, partition, originalReplicas(partition));
   if (restored === undefined) {
-    return { errorCode: ErrorCode.INVALID_REPLICA_ASSIGNMENT, errorMessage: `${where}: no replica of the original set is in sync, so the move cannot be undone.` };
+    return { errorCode: ErrorCode.INVALID_REPLICA_ASSIGNMENT, errorMessage: `${where}: no replica of the original set is in sync and able to lead, so the move cannot be undone now.` };
   }
   return { before: partition, after: restored };
 }
@@ -168,7 +167,7 @@ function decideOne(state: MetadataState, request: ReassignmentRequest): Partitio
   if (partition === undefined) {
     return { errorCode: ErrorCode.UNKNOWN_TOPIC_OR_PARTITION, errorMessage: `Topic '${request.topic}' has no partition ${request.partition}.` };
   }
-  return request.replicas === undefined ? cancelMove(state, topic.name, partition, where) : startMove(state, topic.name, partition, request.replicas, where);
+  return request.replicas === undefined ? cancelMove(state, partition, where) : startMove(state, partition, request.replicas, where);
 }
 
 /** Starts or cancels the requested moves, all of them or (when any is refused) none. */

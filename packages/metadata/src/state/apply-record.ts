@@ -226,9 +226,14 @@ function checkPartitionShape(partition: PartitionMetadata, offset: number): void
   }
 }
 
-/** The reassignment the lists describe; undefined when both are empty. */
-function reassignmentOf(adding: readonly number[], removing: readonly number[], original: readonly number[]): PartitionReassignment | undefined {
-  return adding.length === 0 && removing.length === 0 ? undefined : { adding: [...adding], removing: [...removing], original: [...original] };
+/**
+ * The reassignment the lists describe; undefined when adding and removing are both empty. A
+ * record without the original replicas (written before they were recorded) gets the replicas
+ * that are not being added, in the order of `replicas`.
+ */
+function reassignmentOf(replicas: readonly number[], adding: readonly number[], removing: readonly number[], original: readonly number[]): PartitionReassignment | undefined {
+  if (adding.length === 0 && removing.length === 0) return undefined;
+  return { adding: [...adding], removing: [...removing], original: original.length > 0 ? [...original] : replicas.filter((b) => !adding.includes(b)) };
 }
 
 function addPartition(state: MetadataState, record: PartitionRecord__Output, offset: number): MetadataState {
@@ -245,7 +250,7 @@ function addPartition(state: MetadataState, record: PartitionRecord__Output, off
     leaderEpoch: record.leaderEpoch,
     partitionEpoch: record.partitionEpoch,
   };
-  const reassignment = reassignmentOf(record.addingReplicas, record.removingReplicas, record.originalReplicas);
+  const reassignment = reassignmentOf(partition.replicas, record.addingReplicas, record.removingReplicas, record.originalReplicas);
   if (reassignment !== undefined) partition = { ...partition, reassignment };
   checkPartitionShape(partition, offset);
   return withPartition(state, topic, partition);
@@ -271,7 +276,12 @@ function changePartition(state: MetadataState, record: PartitionChangeRecord__Ou
   };
   if (record.addingReplicas !== null || record.removingReplicas !== null || record.originalReplicas !== null) {
     const { reassignment: _ended, ...rest } = changed;
-    const reassignment = reassignmentOf(record.addingReplicas?.brokerIds ?? [], record.removingReplicas?.brokerIds ?? [], record.originalReplicas?.brokerIds ?? []);
+    const reassignment = reassignmentOf(
+      rest.replicas,
+      record.addingReplicas?.brokerIds ?? [],
+      record.removingReplicas?.brokerIds ?? [],
+      record.originalReplicas?.brokerIds ?? current.reassignment?.original ?? [],
+    );
     changed = reassignment === undefined ? rest : { ...rest, reassignment };
   }
   checkPartitionShape(changed, offset);

@@ -34,20 +34,31 @@ export async function decommissionBroker(admin: Admin, brokerId: number, throttl
     throw error;
   }
   if (plan.length > 0) {
-    await executePlan(admin, plan, throttle, Math.max(1, signal.deadline - Date.now()));
+    const { receiving } = await executePlan(admin, plan, throttle, Math.max(1, signal.deadline - Date.now()));
+    const planned = new Set(plan.map((p) => `${p.topic}/${p.partition}`));
     for (;;) {
+      // Only this decommission's moves count: others may run in the cluster at the same time.
       const ongoing = await admin.listPartitionReassignments();
+      const moving = ongoing.topics.flatMap((t) => t.partitions.filter((p) => planned.has(`${t.topic}/${p.partition}`)));
       const left = (await currentAssignment(admin, [...new Set(plan.map((p) => p.topic))], true)).filter((p) => p.replicas.includes(brokerId));
-      if (ongoing.topics.length === 0 && left.length === 0) break;
+      if (moving.length === 0 && left.length === 0) break;
       if (Date.now() + DECOMMISSION_POLL_MS > signal.deadline) {
         throw new QuillError('REQUEST_TIMED_OUT', `Broker ${brokerId} still holds ${left.length} replica(s); the moves carry on (see quill partitions reassign --verify).`);
       }
       await new Promise((resolve) => setTimeout(resolve, DECOMMISSION_POLL_MS));
     }
-    if (throttle !== undefined) await setFollowerThrottle(admin, staying.map((b) => b.nodeId), undefined);
+    // The throttle goes from the brokers this run set it on, and only from them.
+    if (throttle !== undefined) await setFollowerThrottle(admin, receiving, undefined);
   }
   const now = (await admin.describeBrokers()).find((b) => b.nodeId === brokerId);
   const stopped = now !== undefined && now.state === 'fenced';
-  if (stopped) await admin.unregisterBroker(brokerId);
+  if (stopped) {
+    // A topic created while the replicas moved may have put some on the broker again.
+    const still = (await currentAssignment(admin, [], true)).filter((p) => p.replicas.includes(brokerId));
+    if (still.length > 0) {
+      throw new QuillError('INVALID_REPLICA_ASSIGNMENT', `Broker ${brokerId} holds replicas again (${still.map((p) => `${p.topic}-${p.partition}`).join(', ')}); run the decommission again.`);
+    }
+    await admin.unregisterBroker(brokerId);
+  }
   return { broker: brokerId, moved: plan.length, unregistered: stopped };
 }

@@ -88,20 +88,37 @@ function receivingBrokers(plan: readonly PlanEntry[], current: ReadonlyMap<strin
   return [...ids].sort((a, b) => a - b);
 }
 
-/** Starts the plan's moves (all or none), with the follower throttle on the receiving brokers when asked. */
-export async function executePlan(admin: Admin, plan: readonly PlanEntry[], throttle: number | undefined, timeoutMs: number): Promise<CurrentPartition[]> {
-  const current = await currentAssignment(admin, [...new Set(plan.map((e) => e.topic))]);
-  const byKey = new Map(current.map((p) => [`${p.topic}/${p.partition}`, p.replicas]));
-  if (throttle !== undefined) await setFollowerThrottle(admin, receivingBrokers(plan, byKey), throttle);
-  const topics = new Map<string, Array<{ partition: number; replicas: number[] }>>();
-  for (const e of plan) topics.set(e.topic, [...(topics.get(e.topic) ?? []), { partition: e.partition, replicas: [...e.replicas] }]);
-  await admin.alterPartitionReassignments({ topics: [...topics].map(([topic, partitionAssignment]) => ({ topic, partitionAssignment })), timeout: timeoutMs });
+/** The plan's partitions as they are now. */
+async function planPartitionsNow(admin: Admin, plan: readonly PlanEntry[]): Promise<CurrentPartition[]> {
+  const current = await currentAssignment(admin, [...new Set(plan.map((e) => e.topic))], true);
   return current.filter((p) => plan.some((e) => e.topic === p.topic && e.partition === p.partition));
 }
 
-/** Every broker's follower throttle removed (as Kafka's --verify does once a plan is complete). */
-async function removeThrottles(admin: Admin): Promise<void> {
-  await setFollowerThrottle(admin, (await admin.describeBrokers()).map((b) => b.nodeId), undefined);
+/**
+ * Starts the plan's moves (all or none), with the follower throttle on the receiving brokers
+ * when asked; answers the plan's partitions as they were, and the receiving brokers.
+ */
+export async function executePlan(
+  admin: Admin,
+  plan: readonly PlanEntry[],
+  throttle: number | undefined,
+  timeoutMs: number,
+): Promise<{ previous: CurrentPartition[]; receiving: number[] }> {
+  const current = await planPartitionsNow(admin, plan);
+  const receiving = receivingBrokers(plan, new Map(current.map((p) => [`${p.topic}/${p.partition}`, p.replicas])));
+  if (throttle !== undefined) await setFollowerThrottle(admin, receiving, throttle);
+  const topics = new Map<string, Array<{ partition: number; replicas: number[] }>>();
+  for (const e of plan) topics.set(e.topic, [...(topics.get(e.topic) ?? []), { partition: e.partition, replicas: [...e.replicas] }]);
+  await admin.alterPartitionReassignments({ topics: [...topics].map(([topic, partitionAssignment]) => ({ topic, partitionAssignment })), timeout: timeoutMs });
+  return { previous: current, receiving };
+}
+
+/**
+ * The follower throttle removed from the brokers the plan names (those it moves replicas onto
+ * among them), as Kafka's --verify does once a plan is complete; other brokers keep theirs.
+ */
+async function removeThrottles(admin: Admin, plan: readonly PlanEntry[]): Promise<void> {
+  await setFollowerThrottle(admin, [...new Set(plan.flatMap((e) => e.replicas))].sort((a, b) => a - b), undefined);
 }
 
 function formatStatus(statuses: readonly PartitionStatus[]): string {
@@ -157,7 +174,7 @@ export function partitionsCommand(yargs: Argv): Argv {
           withAdmin(args, 'reassigning partitions', async (admin) => {
             const plan = readPlan(args.plan);
             if (args.execute === true) {
-              const previous = await executePlan(admin, plan, args.throttle, args.timeoutMs);
+              const { previous } = await executePlan(admin, plan, args.throttle, args.timeoutMs);
               if (args.json) {
                 writeOut(JSON.stringify({ started: plan.length, previous: JSON.parse(formatPlan(previous)), throttle: args.throttle ?? null }));
                 return;
@@ -173,14 +190,14 @@ export function partitionsCommand(yargs: Argv): Argv {
                 for (const s of moving) topics.set(s.topic, [...(topics.get(s.topic) ?? []), { partition: s.partition, replicas: null }]);
                 await admin.alterPartitionReassignments({ topics: [...topics].map(([topic, partitionAssignment]) => ({ topic, partitionAssignment })), timeout: args.timeoutMs });
               }
-              await removeThrottles(admin);
+              await removeThrottles(admin, plan);
               const cancelled = moving.map((s) => ({ topic: s.topic, partition: s.partition }));
               writeOut(args.json ? JSON.stringify({ cancelled }) : cancelled.length === 0 ? 'Nothing of the plan is moving.' : cancelled.map((s) => `${s.topic}-${s.partition}: reassignment cancelled`).join('\n'));
               return;
             }
             const statuses = await planStatus(admin, plan);
             const complete = statuses.every((s) => s.status === 'complete');
-            if (complete) await removeThrottles(admin);
+            if (complete) await removeThrottles(admin, plan);
             writeOut(args.json ? JSON.stringify({ complete, partitions: statuses }) : `${formatStatus(statuses)}${complete ? '\nThrottles removed.' : ''}`);
           }),
       )
