@@ -17,7 +17,7 @@ import type { BrokerConfig } from '../config.js';
 import { brokerError, toQuillError } from '../errors.js';
 import { logConfigFor, type LogManager } from '../log-manager/log-manager.js';
 import { Purgatory } from '../purgatory/purgatory.js';
-import { Partition } from '../replication/partition.js';
+import { Partition, type PartitionAssignment } from '../replication/partition.js';
 import type { EpochEndOffset } from '../replication/leader-epoch-cache.js';
 import { batchRewriteFor } from './batch-rewrite.js';
 import { DelayedFetch, DelayedProduce, type ProduceOutcome } from './delayed-produce.js';
@@ -227,30 +227,39 @@ export class ReplicaManager {
   }
 
   private assign(hosted: Hosted, metadata: PartitionMetadata): void {
-    const { partition } = hosted;
-    const changed = partition.applyAssignment({
+    this.applyAssignment(hosted, {
       leader: metadata.leader,
       leaderEpoch: metadata.leaderEpoch,
       partitionEpoch: metadata.partitionEpoch,
       replicas: metadata.replicas,
       isr: metadata.isr,
     });
+  }
+
+  /**
+   * A new assignment from metadata or from an AlterPartition answer: on a change of role, the
+   * fetcher follows the new leader (or stops) and leadership listeners (the group coordinator)
+   * hear of it, whichever of the two brought it.
+   */
+  private applyAssignment(hosted: Hosted, assignment: PartitionAssignment): void {
+    const { partition } = hosted;
+    const changed = partition.applyAssignment(assignment);
     if (!changed) return;
     if (partition.isOffline) {
       // Elected while offline (it was still in the ISR): resign again at once.
-      if (metadata.leader === this.deps.config.nodeId) this.proposeIsrChange(hosted);
+      if (assignment.leader === this.deps.config.nodeId) this.proposeIsrChange(hosted);
       return;
     }
     if (partition.isLeader) {
       this.deps.fetching.unfollow(partition.key);
-      this.deps.logger.info({ partition: partition.key, leaderEpoch: metadata.leaderEpoch }, 'leading');
-    } else if (metadata.leader >= 0) {
-      this.deps.fetching.follow(partition, hosted.topicId, hosted.index, metadata.leader);
+      this.deps.logger.info({ partition: partition.key, leaderEpoch: assignment.leaderEpoch }, 'leading');
+    } else if (assignment.leader >= 0) {
+      this.deps.fetching.follow(partition, hosted.topicId, hosted.index, assignment.leader);
     } else {
       this.deps.fetching.unfollow(partition.key);
     }
     this.changed(partition.key);
-    this.notifyLeadership({ topic: hosted.topic, partition: hosted.index, isLeader: partition.isLeader, leaderEpoch: metadata.leaderEpoch });
+    this.notifyLeadership({ topic: hosted.topic, partition: hosted.index, isLeader: partition.isLeader, leaderEpoch: assignment.leaderEpoch });
   }
 
   private changed(key: string): void {
@@ -419,8 +428,9 @@ export class ReplicaManager {
           if (result?.errorCode === 'INVALID_REQUEST') partition.abandonIsrProposal();
           return;
         }
-        // Older than the partition epoch already applied (metadata overtook it): ignored there.
-        partition.applyAssignment({
+        // Older than the partition epoch already applied (metadata overtook it): ignored there. A
+        // move completed by this ISR change may have handed the leadership to another replica.
+        this.applyAssignment(hosted, {
           leader: result.leaderId,
           leaderEpoch: result.leaderEpoch,
           partitionEpoch: result.partitionEpoch,
