@@ -218,7 +218,7 @@ describe('@platformatic/kafka 1.x against the Kafka listener of a 3-broker clust
     expect([...read].sort(byKey)).toEqual([...sent].sort(byKey));
   });
 
-  it('Consumer in a group: reads everything produced, commits, and a second member joining rebalances the partitions between the two; a new member resumes from the commits', async () => {
+  it('Consumer in a group: reads everything produced, commits, and a second member joining rebalances the partitions between the two; a new member resumes from the commits; the admin resets its offsets and deletes it', async () => {
     const first = newConsumer(GROUP);
     const readByFirst = await collect(first, TOPIC, true);
     await eventually(async () => readByFirst.length >= sent.length, { ...WAIT, description: `the first member read all ${sent.length} records` });
@@ -277,6 +277,15 @@ describe('@platformatic/kafka 1.x against the Kafka listener of a 3-broker clust
     const readByResumed = await collect(resumed, TOPIC, true);
     await eventually(async () => readByResumed.length >= latest.length, { ...WAIT, description: 'the new member read the records produced since the commits' });
     expect(readByResumed.map(strip).sort(byKey)).toEqual([...latest].sort(byKey));
+
+    // An empty group's offsets reset by the admin, then the group deleted.
+    await committedUpTo(readByResumed);
+    await closeConsumer(resumed);
+    await admin.alterConsumerGroupOffsets({ groupId: GROUP, topics: [{ name: TOPIC, partitionOffsets: [{ partition: 0, offset: 1n }] }] });
+    const [reset] = await admin.listConsumerGroupOffsets({ groups: [GROUP] });
+    expect(reset?.topics.find((t) => t.name === TOPIC)?.partitions.find((p) => p.partitionIndex === 0)?.committedOffset).toBe(1n);
+    await admin.deleteGroups({ groups: [GROUP] });
+    expect([...(await admin.listGroups()).keys()]).not.toContain(GROUP);
   });
 
   it('round trip with our gRPC SDK: what the SDK produces with every compression, it reads with the same keys, values, headers and timestamps', async () => {
