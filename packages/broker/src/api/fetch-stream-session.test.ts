@@ -155,6 +155,30 @@ describe('FetchStreamSession', () => {
     await waiting;
   });
 
+  it('ends a wait when a partition\'s log start moved past what the follower was told (DeleteRecords waits for it)', async () => {
+    const replica = { key: 't-0', isLeader: true, leaderEpoch: 1, highWatermark: 6, log: { logEndOffset: 6, logStartOffset: 0 } };
+    const listeners = new Map<string, () => void>();
+    const session = new FetchStreamSession({
+      resolve: () => replica as unknown as Partition,
+      hosts: () => true,
+      onChange: (key, listener) => {
+        listeners.set(key, listener);
+        return () => listeners.delete(key);
+      },
+    });
+    session.update(request(false, [['t', [fetch(0, 6)]]]));
+    [...session.takeVisits(0, 1000).entries].forEach((e) => session.leaderReplica(e));
+    expect(named(session.trim(response(answer(0, 6))))).toEqual([0]);
+    let woken = false;
+    const waiting = session.waitForData(60_000).then(() => (woken = true));
+    replica.log.logStartOffset = 4;
+    listeners.get('t-0')!();
+    await Promise.resolve();
+    expect(woken).toBe(true);
+    session.close();
+    await waiting;
+  });
+
   it('visits every partition often enough for the ISR: at most once a second, four times per replica.lag.time.max.ms', () => {
     expect(sessionFullVisitIntervalMs(30_000)).toBe(1000);
     expect(sessionFullVisitIntervalMs(2_000)).toBe(500);

@@ -125,7 +125,7 @@ export class FetchStreamSession {
     return partition;
   }
 
-  /** Resolves once a partition has records past the follower's log end, or its leadership changed, or after `maxWaitMs`. */
+  /** Resolves once a partition has records past the follower's log end, a moved log start, or its leadership changed, or after `maxWaitMs`. */
   waitForData(maxWaitMs: number): Promise<void> {
     if ([...this.dirty].some((entry) => this.hasData(entry))) return Promise.resolve();
     return new Promise((resolve) => {
@@ -171,6 +171,8 @@ export class FetchStreamSession {
   private hasData(entry: SessionPartition): boolean {
     const partition = entry.partition;
     if (partition === undefined || !this.replicas.hosts(partition) || !partition.isLeader) return true;
+    // A moved log start (DeleteRecords) answers now: a DeleteRecords waits for the followers to hear it.
+    if (entry.told !== undefined && entry.told.logStartOffset < partition.log.logStartOffset) return true;
     // A partition the follower paused (max bytes 0, its replication throttle) takes no records: appends must not end the long poll.
     return entry.fetch.partitionMaxBytes > 0 && partition.log.logEndOffset > entry.fetch.fetchOffset;
   }

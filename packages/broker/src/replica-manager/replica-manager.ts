@@ -20,6 +20,7 @@ import { Purgatory } from '../purgatory/purgatory.js';
 import { Partition, type PartitionAssignment } from '../replication/partition.js';
 import type { EpochEndOffset } from '../replication/leader-epoch-cache.js';
 import { batchRewriteFor } from './batch-rewrite.js';
+import { DelayedDeleteRecords, type DeleteRecordsOutcome } from './delayed-delete-records.js';
 import { DelayedFetch, DelayedProduce, type ProduceOutcome } from './delayed-produce.js';
 
 /** Where a follower replica fetches from; the replica fetcher manager implements it. */
@@ -86,6 +87,7 @@ export class ReplicaManager {
   private readonly hosted = new Map<string, Hosted>();
   private readonly producePurgatory: Purgatory;
   private readonly fetchPurgatory: Purgatory;
+  private readonly deleteRecordsPurgatory: Purgatory;
   private readonly changeListeners = new Map<string, Set<() => void>>();
   private metadata: MetadataState | undefined;
   private applying: Promise<void> = Promise.resolve();
@@ -99,6 +101,7 @@ export class ReplicaManager {
     this.clock = deps.clock ?? systemClock;
     this.producePurgatory = new Purgatory(deps.config.purgatoryMaxOperations, this.clock);
     this.fetchPurgatory = new Purgatory(deps.config.purgatoryMaxOperations, this.clock);
+    this.deleteRecordsPurgatory = new Purgatory(deps.config.purgatoryMaxOperations, this.clock);
   }
 
   start(): void {
@@ -265,6 +268,7 @@ export class ReplicaManager {
   private changed(key: string): void {
     this.producePurgatory.checkAndComplete(key);
     this.fetchPurgatory.checkAndComplete(key);
+    this.deleteRecordsPurgatory.checkAndComplete(key);
     for (const listener of this.changeListeners.get(key) ?? []) listener();
   }
 
@@ -333,10 +337,12 @@ export class ReplicaManager {
 
   /**
    * DeleteRecords as the partition's leader: moves its log start offset to `offset` (-1: the high
-   * watermark) and lets retention remove the segments below it in the background. Returns the new
-   * log start offset; throws a QuillError (not leader, out of range, policy) otherwise.
+   * watermark), lets retention remove the segments below it in the background, and answers once
+   * the in-sync followers moved theirs too (Kafka's DelayedDeleteRecords), or REQUEST_TIMED_OUT
+   * after `timeoutMs`. Returns the low watermark; throws a QuillError (not leader, out of range,
+   * policy, timeout) otherwise.
    */
-  deleteRecords(topic: string, index: number, offset: number): number {
+  async deleteRecords(topic: string, index: number, offset: number, timeoutMs: number): Promise<number> {
     const { partition } = this.hostedOrError(topic, index);
     let logStartOffset: number;
     try {
@@ -345,7 +351,13 @@ export class ReplicaManager {
       throw toQuillError(error);
     }
     void this.deps.logManager.maintenance.retentionSoon(partition.log);
-    return logStartOffset;
+    const outcome = await new Promise<DeleteRecordsOutcome>((resolve) => {
+      const waiting = new DelayedDeleteRecords(partition, partition.leaderEpoch, logStartOffset, resolve);
+      const result = this.deleteRecordsPurgatory.tryCompleteElseWatch(waiting, [partition.key], timeoutMs);
+      if (result === 'full') resolve({ error: brokerError('REQUEST_TIMED_OUT', 'too many DeleteRecords requests are waiting for replication'), lowWatermark: -1 });
+    });
+    if (outcome.error !== undefined) throw outcome.error;
+    return outcome.lowWatermark;
   }
 
   /**
@@ -448,6 +460,7 @@ export class ReplicaManager {
     await this.applying;
     this.producePurgatory.expireAll();
     this.fetchPurgatory.expireAll();
+    this.deleteRecordsPurgatory.expireAll();
     for (const hosted of this.hosted.values()) {
       this.deps.fetching.unfollow(hosted.partition.key);
       this.deps.logManager.forget(hosted.partition.log);

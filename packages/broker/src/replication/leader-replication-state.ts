@@ -9,6 +9,8 @@ interface FollowerProgress {
   lastFetchTimeMs: number;
   /** The leader's log end at the follower's previous fetch. */
   lastFetchLeaderLogEndOffset: number;
+  /** The follower's log start offset as its last fetch reported it (-1 until one did). */
+  logStartOffset: number;
 }
 
 export interface IsrChange {
@@ -19,7 +21,7 @@ export interface IsrChange {
 }
 
 function newFollower(lastCaughtUpTimeMs: number): FollowerProgress {
-  return { logEndOffset: -1, durableOffset: -1, lastCaughtUpTimeMs, lastFetchTimeMs: 0, lastFetchLeaderLogEndOffset: -1 };
+  return { logEndOffset: -1, durableOffset: -1, lastCaughtUpTimeMs, lastFetchTimeMs: 0, lastFetchLeaderLogEndOffset: -1, logStartOffset: -1 };
 }
 
 /**
@@ -127,6 +129,28 @@ export class LeaderReplicationState {
     follower.durableOffset = Math.min(durableOffset, fetchOffset);
     follower.lastFetchTimeMs = nowMs;
     follower.lastFetchLeaderLogEndOffset = leaderLogEndOffset;
+  }
+
+  /** A follower reported its log start offset; true if it moved (a waiting DeleteRecords may complete). */
+  onFollowerLogStart(id: number, logStartOffset: number): boolean {
+    const follower = this.followers.get(id);
+    if (follower === undefined || follower.logStartOffset === logStartOffset) return false;
+    follower.logStartOffset = logStartOffset;
+    return true;
+  }
+
+  /**
+   * The lowest log start offset over the leader (`leaderLogStartOffset`) and the maximal ISR
+   * (Kafka's low watermark): below it no replica that may be elected leader serves records.
+   * Replicas outside the ISR are not counted; one that rejoins fetches from the leader's start.
+   */
+  lowWatermark(leaderLogStartOffset: number): number {
+    let lowest = leaderLogStartOffset;
+    for (const id of this.maximalIsr) {
+      if (id === this.leaderId) continue;
+      lowest = Math.min(lowest, this.followers.get(id)?.logStartOffset ?? -1);
+    }
+    return lowest;
   }
 
   /**

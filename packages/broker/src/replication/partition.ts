@@ -272,13 +272,22 @@ export class Partition {
   /**
    * A follower's fetch: first its last fetched epoch is checked against our history (a follower
    * whose tail diverged gets the epoch and offset to truncate to, and no data); then its position
-   * counts for the ISR and the high watermark, and it gets data beyond the high watermark.
+   * counts for the ISR and the high watermark, and it gets data beyond the high watermark. Its
+   * reported log start offset counts for the low watermark (-1: not reported).
    */
-  readForFollower(followerId: number, fetchOffset: number, lastFetchedEpoch: number, durableOffset: number, maxBytes: number): FollowerFetchResult {
+  readForFollower(
+    followerId: number,
+    fetchOffset: number,
+    lastFetchedEpoch: number,
+    durableOffset: number,
+    maxBytes: number,
+    followerLogStartOffset = -1,
+  ): FollowerFetchResult {
     const state = this.requireLeader();
     if (!state.isReplica(followerId)) {
       throw brokerError('NOT_LEADER_OR_FOLLOWER', `broker ${followerId} is not a replica of ${this.key}`);
     }
+    if (state.onFollowerLogStart(followerId, followerLogStartOffset)) this.settings.onChange();
     const logEndOffset = this.log.logEndOffset;
     if (lastFetchedEpoch !== UNDEFINED_EPOCH) {
       const epochEnd = this.epochs.endOffsetFor(lastFetchedEpoch, logEndOffset);
@@ -314,14 +323,24 @@ export class Partition {
 
   /**
    * Leader side of DeleteRecords: records below `offset` (the high watermark when -1) are deleted,
-   * never past the high watermark. Followers follow through the log start offset in fetch answers.
-   * Returns the new log start offset.
+   * never past the high watermark. Followers follow through the log start offset in fetch answers
+   * (the change notification wakes their long polls). Returns the new log start offset.
    */
   deleteRecordsBefore(offset: number): number {
     if (this.offline !== undefined) throw this.offline;
     if (!this.isLeader) throw brokerError('NOT_LEADER_OR_FOLLOWER', `${this.key} is not led by broker ${this.settings.brokerId}`);
     const target = offset === DELETE_TO_HIGH_WATERMARK ? this.highWatermarkValue : offset;
-    return this.log.deleteRecordsBefore(target, this.highWatermarkValue);
+    const logStartOffset = this.log.deleteRecordsBefore(target, this.highWatermarkValue);
+    this.settings.onChange();
+    return logStartOffset;
+  }
+
+  /**
+   * The lowest log start offset over this leader and its in-sync followers, as their fetches
+   * reported it (-1 for a follower that has not fetched yet); on a follower its own log start.
+   */
+  get lowWatermark(): number {
+    return this.leaderState?.lowWatermark(this.log.logStartOffset) ?? this.log.logStartOffset;
   }
 
   /**

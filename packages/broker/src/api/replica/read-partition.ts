@@ -8,7 +8,7 @@ export function readPartition(replicas: ReplicaManager, replicaId: number, topic
     const { partition } = replicas.byTopicId(topicId, p.partition);
     const fenced = partition.checkLeaderEpoch(p.currentLeaderEpoch);
     if (fenced !== undefined) throw fenced;
-    const result = partition.readForFollower(replicaId, p.fetchOffset, p.lastFetchedEpoch, p.flushedOffset, p.partitionMaxBytes);
+    const result = partition.readForFollower(replicaId, p.fetchOffset, p.lastFetchedEpoch, p.flushedOffset, p.partitionMaxBytes, p.logStartOffset);
     return {
       partition: p.partition,
       errorCode: 'NONE',

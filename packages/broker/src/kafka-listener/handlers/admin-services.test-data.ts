@@ -6,7 +6,7 @@ import type { KafkaServices } from '../kafka-services.js';
 /** Services whose controller answers every call with `answer(method)`; the calls are recorded. */
 export function adminServices(answer: (method: string) => object) {
   const call = vi.fn(async (method: string, _request: object, _options?: object) => answer(method));
-  const deleteRecords = vi.fn((_topic: string, _partition: number, _offset: number): number => 0);
+  const deleteRecords = vi.fn((_topic: string, _partition: number, _offset: number, _timeoutMs: number): number => 0);
   const services = { broker: { controller: { call }, replicas: { deleteRecords }, logger: pino({ level: 'silent' }) }, groups: {} } as unknown as KafkaServices;
   return { services, call, deleteRecords };
 }

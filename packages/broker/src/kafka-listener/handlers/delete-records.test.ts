@@ -16,9 +16,9 @@ describe('DeleteRecords', () => {
       requestAt(ApiKeys.DeleteRecords, 1),
     )) as DeleteRecordsResponse;
     expect(deleteRecords.mock.calls).toEqual([
-      ['t', 0, 5],
-      ['t', 1, 3],
-      ['t', 2, -1],
+      ['t', 0, 5, 1000],
+      ['t', 1, 3, 1000],
+      ['t', 2, -1, 1000],
     ]);
     expect(body).toEqual({
       throttleTimeMs: 0,

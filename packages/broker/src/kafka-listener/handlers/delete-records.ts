@@ -10,13 +10,17 @@ export function deleteRecordsHandler(services: KafkaServices): KafkaHandler<Dele
     apiKey: ApiKeys.DeleteRecords,
     handle: async (request): Promise<DeleteRecordsResponse> => ({
       throttleTimeMs: 0,
-      topics: request.topics.map((topic) => ({
-        name: topic.name,
-        partitions: topic.partitions.map((p) => {
-          const result = deletePartitionRecords(services.broker, topic.name, p.partitionIndex, Number(p.offset));
-          return { partitionIndex: p.partitionIndex, lowWatermark: BigInt(result.lowWatermark), errorCode: kafkaErrorCode(result.errorCode) };
-        }),
-      })),
+      topics: await Promise.all(
+        request.topics.map(async (topic) => ({
+          name: topic.name,
+          partitions: await Promise.all(
+            topic.partitions.map(async (p) => {
+              const result = await deletePartitionRecords(services.broker, topic.name, p.partitionIndex, Number(p.offset), request.timeoutMs);
+              return { partitionIndex: p.partitionIndex, lowWatermark: BigInt(result.lowWatermark), errorCode: kafkaErrorCode(result.errorCode) };
+            }),
+          ),
+        })),
+      ),
     }),
   };
 }
