@@ -12,6 +12,8 @@ const BENCH_REQUEST_TIMEOUT_MS = 30_000;
 /** Where a benchmark runs: brokers given with --bootstrap, or a cluster it started (--start-cluster). */
 export interface BenchTarget {
   bootstrap: string;
+  /** host:port list of the brokers' Kafka wire-protocol listeners, when known (for Kafka clients). */
+  kafkaBootstrap: string | undefined;
   logLevel: LogLevel | undefined;
   /** Stops the cluster the benchmark started; nothing for a cluster given with --bootstrap. */
   stop(): Promise<void>;
@@ -20,6 +22,8 @@ export interface BenchTarget {
 export interface TargetOptions {
   bootstrap: string;
   startCluster: boolean;
+  /** The Kafka listeners of the brokers given with `bootstrap` (a started cluster knows its own). */
+  kafkaBootstrap?: string | undefined;
   flushPolicy: FlushPolicy | undefined;
   logLevel: LogLevel | undefined;
 }
@@ -36,7 +40,7 @@ export interface TargetOptions {
  */
 export async function openTarget(options: TargetOptions, progress: (line: string) => void): Promise<BenchTarget> {
   tuneGarbageCollectionForBroker();
-  if (!options.startCluster) return { bootstrap: options.bootstrap, logLevel: options.logLevel, stop: async () => undefined };
+  if (!options.startCluster) return { bootstrap: options.bootstrap, kafkaBootstrap: options.kafkaBootstrap, logLevel: options.logLevel, stop: async () => undefined };
   const started = performance.now();
   const cluster = await ProcessCluster.start({
     brokers: 3,
@@ -49,7 +53,7 @@ export async function openTarget(options: TargetOptions, progress: (line: string
     `Started 3 controllers and 3 brokers (flush policy ${options.flushPolicy ?? 'group-commit'}) in ${((performance.now() - started) / 1000).toFixed(1)} s; ` +
       `bootstrap ${cluster.bootstrap.join(',')}.`,
   );
-  return { bootstrap: cluster.bootstrap.join(','), logLevel: options.logLevel, stop: () => cluster.stop() };
+  return { bootstrap: cluster.bootstrap.join(','), kafkaBootstrap: cluster.kafkaBootstrap.join(','), logLevel: options.logLevel, stop: () => cluster.stop() };
 }
 
 /** A client of its own (connections, metadata) for one producer or consumer of a benchmark. */

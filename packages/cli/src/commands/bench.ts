@@ -3,6 +3,8 @@ import type { Argv } from 'yargs';
 import { benchConsume } from '../bench/consume.js';
 import { benchControllerFailover } from '../bench/controller-failover.js';
 import { benchE2e } from '../bench/e2e.js';
+import { benchKafka } from '../bench/kafka.js';
+import { kafkaReportText, planSizeRuns } from '../bench/kafka-report.js';
 import { benchLeaderFailover } from '../bench/leader-failover.js';
 import { benchProduce, type ProduceSettings } from '../bench/produce.js';
 import { benchRebalance } from '../bench/rebalance.js';
@@ -96,6 +98,52 @@ export function benchCommand(yargs: Argv): Argv {
         },
       )
       .command(
+        'kafka',
+        'kcat (librdkafka) through the Kafka listener against Quill\'s own producer and consumer, on the same cluster',
+        (b) =>
+          targetOptions(b)
+            .option('kafka-bootstrap', { type: 'string', describe: 'with --bootstrap: host:port list of the brokers\' Kafka listeners', coerce: single<string>('--kafka-bootstrap') })
+            .option('topic', { type: 'string', default: 'bench-kafka', describe: 'prefix of the topics (one per record size and client, created when missing)', coerce: single<string>('--topic') })
+            .option('record-sizes', { type: 'string', default: '100,1024', describe: 'comma-separated bytes of each record value, one run each', coerce: integerList('--record-sizes', 1) })
+            .option('records', {
+              type: 'string',
+              default: '200000,100000',
+              describe: 'records each producer sends: one count for every size, or one per size',
+              coerce: integerList('--records', 1),
+            })
+            .option('partitions', { type: 'number', default: 12, describe: 'partitions of the topics when created', coerce: integer('--partitions', 1) })
+            .option('replication-factor', { type: 'number', default: 3, describe: 'replication factor of the topics when created', coerce: integer('--replication-factor', 1) })
+            .option('batch-size', { type: 'number', default: DEFAULT_BATCH_SIZE, describe: 'bytes per partition batch, both producers (batch.size)', coerce: integer('--batch-size', 1) })
+            .option('linger-ms', { type: 'number', default: DEFAULT_LINGER_MS, describe: 'longest wait for a batch to fill, both producers (linger.ms)', coerce: integer('--linger-ms', 0) })
+            .option('timeout-ms', { type: 'number', default: 10_000, describe: 'our consumer stops when no record arrived for this long, in ms', coerce: integer('--timeout-ms', 1) })
+            .option('kcat', { type: 'string', default: 'kcat', describe: 'the kcat executable', coerce: single<string>('--kcat') })
+            .check((args) => {
+              if (args.kafkaBootstrap !== undefined && args.startCluster === true) {
+                throw new QuillError('INVALID_CONFIG', '--start-cluster knows its brokers\' Kafka listeners: give --kafka-bootstrap only with --bootstrap.');
+              }
+              return true;
+            }),
+        async (args) => {
+          await withTarget(args, async (target) => {
+            const report = await benchKafka(
+              target,
+              {
+                topic: args.topic,
+                runs: sizeRuns(args.recordSizes, args.records),
+                partitions: args.partitions,
+                replicationFactor: args.replicationFactor,
+                batchSize: args.batchSize,
+                lingerMs: args.lingerMs,
+                idleTimeoutMs: args.timeoutMs,
+                kcat: args.kcat,
+              },
+              progress,
+            );
+            print(args.json ? JSON.stringify(report) : kafkaReportText(report));
+          });
+        },
+      )
+      .command(
         'e2e',
         'Publish-to-receive latency at a fixed rate',
         (b) =>
@@ -173,13 +221,17 @@ export function benchCommand(yargs: Argv): Argv {
             .option('json', { type: 'boolean', default: false, describe: 'print the bootstrap as a JSON line' }),
         async (args) => {
           const target = await openTarget({ bootstrap: '', startCluster: true, flushPolicy: args.flushPolicy, logLevel: undefined }, progress);
-          print(args.json ? JSON.stringify({ bootstrap: target.bootstrap, flushPolicy: args.flushPolicy ?? 'group-commit' }) : `bootstrap ${target.bootstrap}`);
+          print(
+            args.json
+              ? JSON.stringify({ bootstrap: target.bootstrap, kafkaBootstrap: target.kafkaBootstrap, flushPolicy: args.flushPolicy ?? 'group-commit' })
+              : `bootstrap ${target.bootstrap}\nkafka ${target.kafkaBootstrap ?? '-'}`,
+          );
           await runUntilSignal(() => target.stop());
         },
       )
       .command(failoverCommand('controller-failover', 'Controller failover time, on 3 controllers it starts', benchControllerFailover))
       .command(failoverCommand('leader-failover', 'Partition leader failover time, on 3 controllers and 3 brokers it starts', benchLeaderFailover))
-      .demandCommand(1, 'Name a benchmark: produce, consume, e2e, rebalance, cluster, controller-failover or leader-failover.'),
+      .demandCommand(1, 'Name a benchmark: produce, consume, kafka, e2e, rebalance, cluster, controller-failover or leader-failover.'),
   );
 }
 
@@ -288,6 +340,28 @@ function positive(flag: string): (value: number | number[]) => number {
   return checkedNumber(flag, (n) => n > 0, 'a positive number');
 }
 
+/** A yargs `coerce` for a comma-separated list of integers of at least `min`. */
+function integerList(flag: string, min: number): (value: string | string[]) => number[] {
+  const one = single<string>(flag);
+  return (value) =>
+    String(one(value))
+      .split(',')
+      .map((part) => {
+        const n = Number(part.trim());
+        if (part.trim() === '' || !Number.isSafeInteger(n) || n < min) throw new QuillError('INVALID_CONFIG', `${flag} must be integers of at least ${min} separated by commas, got '${part}'.`);
+        return n;
+      });
+}
+
+/** The record sizes paired with their counts, or INVALID_CONFIG when the lists do not pair up. */
+function sizeRuns(recordSizes: number[], records: number[]) {
+  try {
+    return planSizeRuns(recordSizes, records);
+  } catch (error) {
+    throw new QuillError('INVALID_CONFIG', `--records: ${(error as Error).message}.`);
+  }
+}
+
 /**
  * A yargs `coerce` for options with `choices`: one value, checked here so that a wrong one gets
  * a one-line error (yargs' own choices error spans lines).
@@ -304,6 +378,7 @@ function oneOf<C extends string>(flag: string, choices: readonly C[]): (value: s
 
 interface TargetArgs {
   bootstrap: string | undefined;
+  kafkaBootstrap?: string | undefined;
   startCluster: boolean | undefined;
   flushPolicy: FlushPolicy | undefined;
   logLevel: TargetOptions['logLevel'];
@@ -315,7 +390,7 @@ interface TargetArgs {
  */
 async function withTarget(args: TargetArgs, bench: (target: BenchTarget) => Promise<void>): Promise<void> {
   const target = await openTarget(
-    { bootstrap: args.bootstrap ?? DEFAULT_BOOTSTRAP, startCluster: args.startCluster === true, flushPolicy: args.flushPolicy, logLevel: args.logLevel },
+    { bootstrap: args.bootstrap ?? DEFAULT_BOOTSTRAP, kafkaBootstrap: args.kafkaBootstrap, startCluster: args.startCluster === true, flushPolicy: args.flushPolicy, logLevel: args.logLevel },
     progress,
   );
   try {
