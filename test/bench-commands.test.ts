@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest';
+import { kcatAvailable } from './support/kcat-process.js';
 import { quillAgainstCluster } from './support/run-quill.js';
 
 // `quill bench produce`, `consume` and `e2e`, run briefly as a user would against a three-broker
@@ -6,7 +7,8 @@ import { quillAgainstCluster } from './support/run-quill.js';
 // is acknowledged, read back and received). No speed is asserted: the figures belong in
 // docs/BENCHMARKS.md, measured on a quiet machine.
 
-const { quill } = quillAgainstCluster();
+const { quill, cluster } = quillAgainstCluster();
+const KCAT = kcatAvailable();
 
 interface Latency {
   p50: number;
@@ -55,4 +57,19 @@ describe('quill bench produce, consume and e2e', () => {
     expectOrderedLatency(report.latencyMs);
     expectOrderedLatency(report.ackLatencyMs);
   }, 180_000);
+
+  it.skipIf(!KCAT)(KCAT ? 'kafka: kcat through the Kafka listener and our clients move the same records, with ratios' : 'kafka SKIPPED: no kcat on PATH (.ci/run apt-installs it)', async () => {
+    const run = await quill(['bench', 'kafka', '--kafka-bootstrap', cluster().kafkaBootstrap.join(','), '--records', '500', '--record-sizes', '100', '--partitions', '3', '--json']);
+    expect(run.code, run.stderr).toBe(0);
+    type Phase = { quill: Figures; kcat: Figures; ratio: number };
+    const report = JSON.parse(run.stdout) as { benchmark: string; kcatVersion: string; sizes: Array<{ recordSize: number; records: number; produce: Phase; consume: Phase }> };
+    expect(report.benchmark).toBe('kafka');
+    expect(report.kcatVersion).toMatch(/^kcat \S+ \(librdkafka \S+\)$/);
+    const [size] = report.sizes;
+    expect(size).toMatchObject({ recordSize: 100, records: 500, produce: { quill: { records: 500 }, kcat: { records: 500 } } });
+    // Both consumers read all of kcat's topic.
+    expect(size!.consume.quill.records).toBe(500);
+    expect(size!.consume.kcat.records).toBe(500);
+    for (const phase of [size!.produce, size!.consume]) expect(phase.ratio).toBeCloseTo(phase.kcat.recordsPerSec / phase.quill.recordsPerSec, 6);
+  }, 120_000);
 });
