@@ -1,11 +1,8 @@
 import { ManualClock } from '@quill/clock';
 import type { HeartbeatResponse, JoinGroupRequest__Output } from '@quill/proto';
-import { pino } from 'pino';
 import { describe, expect, it } from 'vitest';
-import { resolveBrokerConfig } from '../config.js';
-import type { LeadershipChange, ReplicaManager } from '../replica-manager/replica-manager.js';
-import { GroupCoordinator, type GroupCoordinatorDeps } from './group-coordinator.js';
-import { GROUP_METADATA_TOPIC_NAME } from './offsets-topic.js';
+import type { GroupCoordinator } from './group-coordinator.js';
+import { singlePartitionCoordinator } from './single-partition-coordinator.test-data.js';
 
 // The coordinator's timers on a manual clock: a held heartbeat and a member's session end when
 // the clock the coordinator was given passes them, never earlier.
@@ -15,35 +12,6 @@ const SESSION_MS = 9_000;
 const HELD_MS = SESSION_MS / 3;
 const INITIAL_REBALANCE_DELAY_MS = 100;
 const CLIENT = { clientId: 'app', clientHost: '/127.0.0.1' };
-
-/** One broker leading the single (empty) __consumer_offsets partition; appends succeed at once. */
-function coordinatorOn(clock: ManualClock): GroupCoordinator {
-  let leadership: ((change: LeadershipChange) => void) | undefined;
-  const emptyLog = { log: { logStartOffset: 0, logEndOffset: 0 } };
-  const replicas: GroupCoordinatorDeps['replicas'] = {
-    state: undefined,
-    onLeadershipChange: (listener) => {
-      leadership = listener;
-      return () => (leadership = undefined);
-    },
-    hostedPartitions: () => [][Symbol.iterator](),
-    partition: (() => emptyLog) as unknown as ReplicaManager['partition'],
-    produce: () => Promise.resolve({ error: undefined, baseOffset: 0, logStartOffset: 0, logAppendTimeMs: -1 }),
-  };
-  const config = resolveBrokerConfig({
-    nodeId: 1,
-    clusterId: 'c',
-    listen: { host: '127.0.0.1', port: 0 },
-    controllers: [],
-    dataDir: '/unused',
-    offsetsTopicNumPartitions: 1,
-    groupInitialRebalanceDelayMs: INITIAL_REBALANCE_DELAY_MS,
-  });
-  const coordinator = new GroupCoordinator({ config, replicas, createTopics: () => Promise.reject(new Error('not used')), logger: pino({ level: 'silent' }), clock });
-  coordinator.start();
-  leadership!({ topic: GROUP_METADATA_TOPIC_NAME, partition: 0, isLeader: true, leaderEpoch: 0 });
-  return coordinator;
-}
 
 function joinRequest(memberId: string): JoinGroupRequest__Output {
   return {
@@ -83,7 +51,7 @@ async function stableMember(clock: ManualClock, coordinator: GroupCoordinator): 
 describe('GroupCoordinator on a manual clock', () => {
   it('answers a held heartbeat NONE only when the clock reaches its wait', async () => {
     const clock = new ManualClock(1_000_000);
-    const coordinator = coordinatorOn(clock);
+    const coordinator = singlePartitionCoordinator(clock, INITIAL_REBALANCE_DELAY_MS);
     const memberId = await stableMember(clock, coordinator);
 
     let answer: HeartbeatResponse | undefined;
@@ -100,7 +68,7 @@ describe('GroupCoordinator on a manual clock', () => {
 
   it('drops a silent member when the clock passes its session timeout, not before', async () => {
     const clock = new ManualClock(1_000_000);
-    const coordinator = coordinatorOn(clock);
+    const coordinator = singlePartitionCoordinator(clock, INITIAL_REBALANCE_DELAY_MS);
     const memberId = await stableMember(clock, coordinator);
 
     clock.advance(SESSION_MS - 1);

@@ -3,10 +3,7 @@ import { ApiKeys } from '@quill/kafka-protocol';
 import type { MetadataState } from '@quill/metadata';
 import { pino } from 'pino';
 import { describe, expect, it } from 'vitest';
-import { resolveBrokerConfig } from '../../config.js';
-import { GroupCoordinator, type GroupCoordinatorDeps } from '../../group-coordinator/group-coordinator.js';
-import { GROUP_METADATA_TOPIC_NAME } from '../../group-coordinator/offsets-topic.js';
-import type { LeadershipChange, ReplicaManager } from '../../replica-manager/replica-manager.js';
+import { singlePartitionCoordinator } from '../../group-coordinator/single-partition-coordinator.test-data.js';
 import type { KafkaRequestContext } from '../handler-registry.js';
 import type { KafkaServices } from '../kafka-services.js';
 import { deleteGroupsKafkaHandler } from './delete-groups.js';
@@ -30,33 +27,6 @@ const logger = pino({ level: 'silent' });
 const KAFKA_SUBSCRIPTION = Buffer.from([0, 1, 0, 0, 0, 1, 0, 6, 0x6f, 0x72, 0x64, 0x65, 0x72, 0x73, 0xff, 0xff, 0xff, 0xff]);
 const KAFKA_ASSIGNMENT = Buffer.from([0, 1, 0, 0, 0, 1, 0, 6, 0x6f, 0x72, 0x64, 0x65, 0x72, 0x73, 0, 0, 0, 1, 0, 0, 0, 0, 0xff, 0xff, 0xff, 0xff]);
 
-function coordinatorOn(clock: ManualClock): GroupCoordinator {
-  let leadership: ((change: LeadershipChange) => void) | undefined;
-  const replicas: GroupCoordinatorDeps['replicas'] = {
-    state: undefined,
-    onLeadershipChange: (listener) => {
-      leadership = listener;
-      return () => (leadership = undefined);
-    },
-    hostedPartitions: () => [][Symbol.iterator](),
-    partition: (() => ({ log: { logStartOffset: 0, logEndOffset: 0 } })) as unknown as ReplicaManager['partition'],
-    produce: () => Promise.resolve({ error: undefined, baseOffset: 0, logStartOffset: 0, logAppendTimeMs: -1 }),
-  };
-  const config = resolveBrokerConfig({
-    nodeId: 1,
-    clusterId: 'c',
-    listen: { host: '127.0.0.1', port: 0 },
-    controllers: [],
-    dataDir: '/unused',
-    offsetsTopicNumPartitions: 1,
-    groupInitialRebalanceDelayMs: INITIAL_REBALANCE_DELAY_MS,
-  });
-  const coordinator = new GroupCoordinator({ config, replicas, createTopics: () => Promise.reject(new Error('not used')), logger, clock });
-  coordinator.start();
-  leadership!({ topic: GROUP_METADATA_TOPIC_NAME, partition: 0, isLeader: true, leaderEpoch: 0 });
-  return coordinator;
-}
-
 function context(apiKey: number, apiVersion: number): KafkaRequestContext {
   return { header: { apiKey, apiVersion, correlationId: 1, clientId: 'kafkajs', bodyOffset: 0 }, clientAddress: '127.0.0.1:50123', logger };
 }
@@ -74,7 +44,7 @@ const joinBody = (memberId: string) => ({
 describe('Kafka group handlers', () => {
   it('runs a member through join, sync, heartbeat, commit, fetch, describe, list, leave and delete with its bytes unchanged', async () => {
     const clock = new ManualClock(1_000_000);
-    const coordinator = coordinatorOn(clock);
+    const coordinator = singlePartitionCoordinator(clock, INITIAL_REBALANCE_DELAY_MS);
     const join = joinGroupKafkaHandler(coordinator);
 
     const first = (await join.handle(joinBody(''), context(ApiKeys.JoinGroup, 5))) as { errorCode: number; memberId: string };
@@ -181,7 +151,7 @@ describe('Kafka group handlers', () => {
 
   it('joins a v0–3 client, which cannot be asked for a member id, in one request', async () => {
     const clock = new ManualClock(1_000_000);
-    const coordinator = coordinatorOn(clock);
+    const coordinator = singlePartitionCoordinator(clock, INITIAL_REBALANCE_DELAY_MS);
     const joining = joinGroupKafkaHandler(coordinator).handle(joinBody(''), context(ApiKeys.JoinGroup, 2));
     await new Promise<void>((resolve) => setImmediate(resolve));
     clock.advance(INITIAL_REBALANCE_DELAY_MS);
@@ -194,7 +164,7 @@ describe('Kafka group handlers', () => {
 
   it('joins a static member (group instance id) at once, fences the member it replaces, and lets it leave by instance id', async () => {
     const clock = new ManualClock(1_000_000);
-    const coordinator = coordinatorOn(clock);
+    const coordinator = singlePartitionCoordinator(clock, INITIAL_REBALANCE_DELAY_MS);
     const join = joinGroupKafkaHandler(coordinator);
     const staticJoin = { ...joinBody(''), groupInstanceId: 'pod-1' };
     const joining = join.handle(staticJoin, context(ApiKeys.JoinGroup, 5));
@@ -216,7 +186,7 @@ describe('Kafka group handlers', () => {
   });
 
   it("answers a session timeout outside the broker's bounds with INVALID_SESSION_TIMEOUT", async () => {
-    const coordinator = coordinatorOn(new ManualClock(0));
+    const coordinator = singlePartitionCoordinator(new ManualClock(0), INITIAL_REBALANCE_DELAY_MS);
     const answer = await joinGroupKafkaHandler(coordinator).handle({ ...joinBody(''), sessionTimeoutMs: 1 }, context(ApiKeys.JoinGroup, 9));
     expect(answer).toMatchObject({ errorCode: 26, generationId: -1, protocolName: null });
     coordinator.stop();
