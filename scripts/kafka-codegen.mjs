@@ -243,6 +243,18 @@ function effectiveRange(api, f, within) {
   return r;
 }
 
+/** The fields of a struct that are on the wire in some version of its range, with that range; tagged ones apart. */
+function wireFields(api, s) {
+  const positional = [];
+  const tagged = [];
+  for (const f of s.fields) {
+    const fr = effectiveRange(api, f, s.range);
+    if (!fr) continue;
+    (f.tag === undefined ? positional : tagged).push({ f, fr });
+  }
+  return { positional, tagged };
+}
+
 function nullCond(f, fr) {
   if (f.type === 'records') return 'true';
   const n = intersect(f.nullable, fr);
@@ -286,14 +298,8 @@ function decodeStatements(f, fr, prefix, target, indent) {
 function genDecode(api, s, prefix, isTop) {
   const body = [];
   body.push(`  const o: Partial<${s.typeName}> = {};`);
-  const tagged = [];
-  for (const f of s.fields) {
-    const fr = effectiveRange(api, f, s.range);
-    if (!fr) continue;
-    if (f.tag !== undefined) {
-      tagged.push({ f, fr });
-      continue;
-    }
+  const { positional, tagged } = wireFields(api, s);
+  for (const { f, fr } of positional) {
     const c = cond(fr, s.range);
     if (c === 'true') body.push(...decodeStatements(f, fr, prefix, `o.${f.name}`, '  '));
     else body.push(`  if (${c}) {`, ...decodeStatements(f, fr, prefix, `o.${f.name}`, '    '), '  }');
@@ -360,15 +366,9 @@ function writeStatements(f, fr, prefix, v, w, indent) {
 
 function genEncode(api, s, prefix, isTop) {
   const body = [];
-  const tagged = [];
+  const { positional, tagged } = wireFields(api, s);
   let k = 0;
-  for (const f of s.fields) {
-    const fr = effectiveRange(api, f, s.range);
-    if (!fr) continue;
-    if (f.tag !== undefined) {
-      tagged.push({ f, fr });
-      continue;
-    }
+  for (const { f, fr } of positional) {
     const optional = fr.min > s.range.min || fr.max < s.range.max;
     const c = cond(fr, s.range);
     const v = `v${k++}`;

@@ -77,13 +77,11 @@ export function decodeRequest(apiKey: number, apiVersion: number, frame: Buffer,
  */
 export function encodeResponse(apiKey: number, apiVersion: number, correlationId: number, body: object): Buffer {
   const codec = supportedCodec(apiKey, apiVersion);
-  const w = new KafkaWriter();
-  w.int32(0);
-  w.int32(correlationId);
-  if (apiKey !== ApiKeys.ApiVersions && isFlexible(codec, apiVersion)) w.uvarint(0);
-  codec.encodeResponse(w, apiVersion, body);
-  w.patchInt32(0, w.length - FRAME_LENGTH_BYTES);
-  return w.finish();
+  return lengthPrefixedFrame((w) => {
+    w.int32(correlationId);
+    if (apiKey !== ApiKeys.ApiVersions && isFlexible(codec, apiVersion)) w.uvarint(0);
+    codec.encodeResponse(w, apiVersion, body);
+  });
 }
 
 /** A complete request frame, length prefix included (for clients and tests). */
@@ -95,14 +93,21 @@ export function encodeRequest(
   body: object,
 ): Buffer {
   const codec = supportedCodec(apiKey, apiVersion);
+  return lengthPrefixedFrame((w) => {
+    w.int16(apiKey);
+    w.int16(apiVersion);
+    w.int32(correlationId);
+    w.nullableString(clientId, false, true);
+    if (isFlexible(codec, apiVersion)) w.uvarint(0);
+    codec.encodeRequest(w, apiVersion, body);
+  });
+}
+
+/** A frame of what `write` writes, behind its int32 length prefix. */
+function lengthPrefixedFrame(write: (w: KafkaWriter) => void): Buffer {
   const w = new KafkaWriter();
   w.int32(0);
-  w.int16(apiKey);
-  w.int16(apiVersion);
-  w.int32(correlationId);
-  w.nullableString(clientId, false, true);
-  if (isFlexible(codec, apiVersion)) w.uvarint(0);
-  codec.encodeRequest(w, apiVersion, body);
+  write(w);
   w.patchInt32(0, w.length - FRAME_LENGTH_BYTES);
   return w.finish();
 }
