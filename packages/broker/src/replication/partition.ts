@@ -12,10 +12,10 @@ import {
   type EpochEndOffset,
 } from './leader-epoch-cache.js';
 import { LeaderReplicationState, type IsrChange } from './leader-replication-state.js';
+import { ProducerStateTable } from '../producer-state/producer-state.js';
 
 /** DeleteRecords' offset meaning "up to the high watermark" (Kafka's -1). */
 const DELETE_TO_HIGH_WATERMARK = -1;
-import { ProducerStateTable } from '../producer-state/producer-state.js';
 
 export const LEADER_EPOCH_CHECKPOINT_FILE = 'leader-epoch-checkpoint';
 export const HIGH_WATERMARK_CHECKPOINT_FILE = 'high-watermark';
