@@ -5,6 +5,8 @@ import type { DeletedRecords, DeleteTopicRecordsOptions, PartitionOffset } from 
 
 /** DeleteRecords' offset for "everything up to the high watermark" (Kafka's -1). */
 const DELETE_TO_HIGH_WATERMARK = -1;
+/** How much sooner than the request's own deadline the broker gives up waiting for the followers, so its answer arrives. */
+const DELETE_RECORDS_ANSWER_MARGIN_MS = 2_000;
 
 /**
  * The admin client's calls on partitions' records, each to the partitions' leaders. Each call is
@@ -57,7 +59,8 @@ export class AdminRecords {
     await Promise.all(
       [...byLeader].map(async ([nodeId, partitions]) => {
         try {
-          const response = await cluster.connectionTo(nodeId).request('DeleteRecords', { topics: [{ name: topic, partitions }] }, { signal });
+          const timeoutMs = Math.max(1, this.context.requestTimeoutMs - DELETE_RECORDS_ANSWER_MARGIN_MS);
+          const response = await cluster.connectionTo(nodeId).request('DeleteRecords', { topics: [{ name: topic, partitions }], timeoutMs }, { signal });
           const answers = response.topics.find((t) => t.name === topic)?.partitions ?? [];
           for (const { partition } of partitions) {
             const answer = answers.find((a) => a.partition === partition);
