@@ -1,10 +1,9 @@
 import type { Quill } from '@quill/client';
 import { compress, decompress, type CompressionType } from '@quill/records';
-import { eventually } from '@quill/test-support';
 import { startCluster, type TestCluster } from '@quill/testing';
 import { CompressionCodecs, CompressionTypes, Kafka, Partitioners, logLevel, type Producer } from 'kafkajs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { describePartition } from './support/cluster-helpers.js';
+import { createTopicWithFullIsr, readTopic } from './support/cluster-helpers.js';
 
 // KafkaJS 2.2.4, a client no one here wrote, produces through every broker's Kafka listener;
 // what it wrote is read back through our gRPC SDK and must be the same records.
@@ -37,20 +36,10 @@ interface RecordSeen {
 
 /** Every record of the topic, read with our SDK until `count` arrived. */
 async function readAll(quill: Quill, count: number): Promise<RecordSeen[]> {
-  const consumer = quill.consumer();
-  await consumer.connect();
-  consumer.assign(Array.from({ length: PARTITIONS }, (_, partition) => ({ topic: TOPIC, partition, offset: 'earliest' as const })));
-  const read: RecordSeen[] = [];
-  try {
-    for await (const m of consumer.messages()) {
-      const header = m.headers['h'];
-      read.push({ key: m.key?.toString() ?? '', value: m.value?.toString() ?? '', header: Buffer.isBuffer(header) ? header.toString() : '', timestamp: m.timestamp, partition: m.partition });
-      if (read.length >= count) break;
-    }
-  } finally {
-    await consumer.disconnect();
-  }
-  return read;
+  return (await readTopic(quill, TOPIC, PARTITIONS, count)).map((m) => {
+    const header = m.headers['h'];
+    return { key: m.key?.toString() ?? '', value: m.value?.toString() ?? '', header: Buffer.isBuffer(header) ? header.toString() : '', timestamp: m.timestamp, partition: m.partition };
+  });
 }
 
 const byKey = (a: { key: string }, b: { key: string }) => a.key.localeCompare(b.key);
@@ -67,10 +56,7 @@ describe('KafkaJS 2.2.4 producing through the Kafka listener', () => {
     quill = cluster.client();
     const admin = quill.admin();
     await admin.connect();
-    await admin.createTopics({ topics: [{ topic: TOPIC, numPartitions: PARTITIONS, replicationFactor: 3 }] });
-    for (let p = 0; p < PARTITIONS; p++) {
-      await eventually(async () => (await describePartition(admin, TOPIC, p)).isr.length === 3, { timeoutMs: 20_000, intervalMs: 50, description: `a full ISR of partition ${p}` });
-    }
+    await createTopicWithFullIsr(admin, TOPIC, PARTITIONS, 3);
     await admin.disconnect();
     kafka = new Kafka({ clientId: 'kafkajs-produce-test', brokers: cluster.kafkaBootstrap, logLevel: logLevel.NOTHING, retry: { retries: 8, initialRetryTime: 50 } });
   });

@@ -5,7 +5,7 @@ import { decodeBatches, partitionForKey, type CompressionType, type DecodedBatch
 import { eventually } from '@quill/test-support';
 import { startCluster, type TestCluster } from '@quill/testing';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { describePartition } from './support/cluster-helpers.js';
+import { createTopicWithFullIsr, describePartition, readTopic } from './support/cluster-helpers.js';
 import { kcatAvailable, killKcats, runKcat } from './support/kcat-process.js';
 
 // kcat 1.7.1 (librdkafka 2.0.2), a client no one here wrote, run as a real process against every
@@ -46,21 +46,12 @@ const byPosition = (a: RecordSeen, b: RecordSeen) => a.partition - b.partition |
 
 /** Every record of the topic read with our SDK until `count` arrived, headers as kcat prints them. */
 async function readWithSdk(quill: Quill, count: number): Promise<RecordSeen[]> {
-  const consumer = quill.consumer();
-  await consumer.connect();
-  consumer.assign(Array.from({ length: PARTITIONS }, (_, partition) => ({ topic: TOPIC, partition, offset: 'earliest' as const })));
-  const read: RecordSeen[] = [];
-  try {
-    for await (const m of consumer.messages()) {
-      const headers = Object.entries(m.headers)
-        .map(([name, value]) => `${name}=${Buffer.isBuffer(value) ? value.toString() : String(value)}`)
-        .join(',');
-      read.push({ partition: m.partition, offset: m.offset, key: m.key?.toString() ?? '', value: m.value?.toString() ?? '', timestamp: m.timestamp, headers });
-      if (read.length >= count) break;
-    }
-  } finally {
-    await consumer.disconnect();
-  }
+  const read = (await readTopic(quill, TOPIC, PARTITIONS, count)).map((m) => {
+    const headers = Object.entries(m.headers)
+      .map(([name, value]) => `${name}=${Buffer.isBuffer(value) ? value.toString() : String(value)}`)
+      .join(',');
+    return { partition: m.partition, offset: m.offset, key: m.key?.toString() ?? '', value: m.value?.toString() ?? '', timestamp: m.timestamp, headers };
+  });
   return read.sort(byPosition);
 }
 
@@ -77,10 +68,7 @@ describe.skipIf(!KCAT)(KCAT ? 'kcat (librdkafka 2.0.2) against the Kafka listene
     quill = cluster.client();
     admin = quill.admin();
     await admin.connect();
-    await admin.createTopics({ topics: [{ topic: TOPIC, numPartitions: PARTITIONS, replicationFactor: 3 }] });
-    for (let p = 0; p < PARTITIONS; p++) {
-      await eventually(async () => (await describePartition(admin, TOPIC, p)).isr.length === 3, { timeoutMs: 20_000, intervalMs: 50, description: `a full ISR of partition ${p}` });
-    }
+    await createTopicWithFullIsr(admin, TOPIC, PARTITIONS, 3);
     bootstrap = cluster.kafkaBootstrap.join(',');
   });
 

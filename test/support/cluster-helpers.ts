@@ -1,4 +1,4 @@
-import type { Admin, Quill, QuillConfig } from '@quill/client';
+import type { Admin, ConsumedMessage, Quill, QuillConfig } from '@quill/client';
 import { createServiceClient, type MetadataResponse__Output } from '@quill/proto';
 import { eventually } from '@quill/test-support';
 import type { ProcessCluster } from '@quill/testing';
@@ -9,6 +9,31 @@ export async function describePartition(admin: Admin, topic: string, partition: 
   const found = metadata.topics[0]?.partitions.find((p) => p.partitionId === partition);
   if (found === undefined) throw new Error(`no metadata for ${topic}-${partition}`);
   return found;
+}
+
+/** Creates a topic and waits until every partition of it has all `replicationFactor` replicas in its ISR. */
+export async function createTopicWithFullIsr(admin: Admin, topic: string, numPartitions: number, replicationFactor: number): Promise<void> {
+  await admin.createTopics({ topics: [{ topic, numPartitions, replicationFactor }] });
+  for (let p = 0; p < numPartitions; p++) {
+    await eventually(async () => (await describePartition(admin, topic, p)).isr.length === replicationFactor, { timeoutMs: 20_000, intervalMs: 50, description: `a full ISR of partition ${p}` });
+  }
+}
+
+/** The first `count` messages of partitions 0..`partitions`-1 of a topic, read from the start. */
+export async function readTopic(quill: Quill, topic: string, partitions: number, count: number): Promise<ConsumedMessage[]> {
+  const consumer = quill.consumer();
+  await consumer.connect();
+  consumer.assign(Array.from({ length: partitions }, (_, partition) => ({ topic, partition, offset: 'earliest' as const })));
+  const read: ConsumedMessage[] = [];
+  try {
+    for await (const m of consumer.messages()) {
+      read.push(m);
+      if (read.length >= count) break;
+    }
+  } finally {
+    await consumer.disconnect();
+  }
+  return read;
 }
 
 /** Reads a partition from the start up to its current end; returns value by offset. */
