@@ -1,0 +1,6 @@
+/** A node's readiness: ready, or not with a one-line reason (the body of a 503 /readyz). */
+export type Readiness = { ready: true } | { ready: false; reason: string };
+
+export const READY: Readiness = { ready: true };
+
+export const notReady = (reason: string): Readiness => ({ ready: false, reason });
