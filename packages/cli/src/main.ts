@@ -9,6 +9,7 @@ import { brokersCommand } from './commands/brokers.js';
 import { chaosCommand } from './commands/chaos.js';
 import { clusterCommand } from './commands/cluster.js';
 import { configsCommand } from './commands/configs.js';
+import { consoleCommand } from './commands/console.js';
 import { consumeCommand } from './commands/consume.js';
 import { controllerCommand } from './commands/controller.js';
 import { devCommand } from './commands/dev.js';
@@ -48,6 +49,7 @@ cli = groupsCommand(cli);
 cli = leadersCommand(cli);
 cli = partitionsCommand(cli);
 cli = chaosCommand(cli);
+cli = consoleCommand(cli);
 
 try {
   await cli.parseAsync();
