@@ -9,6 +9,8 @@ import {
   type ReplicaHandlers,
 } from '@quill/proto';
 import { systemClock } from '@quill/clock';
+import { ApiKeys } from '@quill/kafka-protocol';
+import { READY, notReady, sharedProcessRegistry, startMetricsServer, type MetricsServer, type Readiness } from '@quill/metrics';
 import type { Logger } from 'pino';
 import { brokerHandlers } from './api/broker-service.js';
 import { groupHandlers } from './api/group-service.js';
@@ -24,6 +26,12 @@ import { ProducerIdManager } from './producer-state/producer-id-manager.js';
 import { ReplicaFetcherManager } from './replica-fetcher/replica-fetcher.js';
 import { followerThrottleOf } from './replication-throttle/follower-throttle.js';
 import { ReplicaManager } from './replica-manager/replica-manager.js';
+import { BrokerMetrics } from './metrics/broker-metrics.js';
+import { replicaViews } from './metrics/replica-views.js';
+import { timedGrpcHandlers } from './metrics/timed-handlers.js';
+
+/** Kafka API names by key, for the request metrics' `api` label. */
+const KAFKA_API_NAMES = new Map<number, string>(Object.entries(ApiKeys).map(([name, key]) => [key, name]));
 
 /**
  * One broker: registers with the controller quorum, follows the metadata log, hosts its replicas
@@ -44,6 +52,9 @@ export class BrokerNode {
     private readonly groups: GroupCoordinator,
     /** The Kafka wire-protocol listener, when the broker has `kafkaListen`. */
     readonly kafkaListener: KafkaListener | undefined,
+    readonly metrics: BrokerMetrics,
+    /** The HTTP server for /metrics, /healthz and /readyz, when the broker has `metricsListen`. */
+    readonly metricsServer: MetricsServer | undefined,
   ) {}
 
   static async start(input: BrokerConfigInput & { logger: Logger }): Promise<BrokerNode> {
@@ -92,19 +103,40 @@ export class BrokerNode {
       if (response.error !== null && response.error.code !== 'NONE') throw new QuillError(response.error.code, response.error.message);
       return { start: response.producerIdStart, length: response.producerIdLen };
     });
+    let kafkaListener: KafkaListener | undefined;
+    const metrics = new BrokerMetrics({
+      replicas: () => replicaViews(replicas.hostedPartitions()),
+      metadata: () => state,
+      groups: () => groups.loadedGroups(),
+      purgatorySizes: () => replicas.purgatorySizes(),
+      kafkaConnections: () => kafkaListener?.connectionCount ?? 0,
+      isrChanges: () => replicas.isrChanges,
+    });
+    const observe = (api: string, listener: 'grpc' | 'kafka', seconds: number): void => metrics.observeRequest(api, listener, seconds);
     const brokerContext = { config, replicas, controller, producerIds, logger };
-    server.addService(pkg.quill.v1.Broker.service, { ...brokerHandlers(brokerContext), ...groupHandlers(groups) } as BrokerHandlers);
-    server.addService(pkg.quill.v1.Replica.service, replicaHandlers(replicas, sessionFullVisitIntervalMs(config.replicaLagTimeMaxMs)) as ReplicaHandlers);
+    server.addService(pkg.quill.v1.Broker.service, timedGrpcHandlers({ ...brokerHandlers(brokerContext), ...groupHandlers(groups) }, observe) as BrokerHandlers);
+    server.addService(pkg.quill.v1.Replica.service, timedGrpcHandlers(replicaHandlers(replicas, sessionFullVisitIntervalMs(config.replicaLagTimeMaxMs)), observe) as ReplicaHandlers);
     const port = await new Promise<number>((resolve, reject) =>
       server.bindAsync(`${config.listen.host}:${config.listen.port}`, ServerCredentials.createInsecure(), (error, bound) =>
         error ? reject(new QuillError('INVALID_CONFIG', `cannot listen on ${config.listen.host}:${config.listen.port}: ${error.message}`)) : resolve(bound),
       ),
     );
     const advertised = config.advertised ?? { host: config.listen.host, port };
-    let kafkaListener: KafkaListener | undefined;
+    let metricsServer: MetricsServer | undefined;
+    const readiness = (): Readiness => brokerReadiness(lifecycle, caughtUp);
     try {
-      kafkaListener = config.kafkaListen === undefined ? undefined : await startKafkaListener(config, config.kafkaListen, systemClock, logger, { broker: brokerContext, groups });
+      kafkaListener =
+        config.kafkaListen === undefined
+          ? undefined
+          : await startKafkaListener(config, config.kafkaListen, systemClock, logger, { broker: brokerContext, groups }, (apiKey, seconds) =>
+              observe(KAFKA_API_NAMES.get(apiKey) ?? String(apiKey), 'kafka', seconds),
+            );
+      metricsServer =
+        config.metricsListen === undefined
+          ? undefined
+          : await startMetricsServer({ ...config.metricsListen, registries: [metrics.registry, sharedProcessRegistry()], readiness: () => readiness(), logger });
     } catch (error) {
+      await kafkaListener?.close();
       server.forceShutdown();
       throw error;
     }
@@ -136,7 +168,7 @@ export class BrokerNode {
     replicas.start();
     logs.start();
     logger.info({ listen: `${config.listen.host}:${port}`, advertised, ...(kafkaAdvertised === undefined ? {} : { kafka: kafkaAdvertised }) }, 'broker started');
-    return new BrokerNode(config, port, server, controller, follower, lifecycle, replicas, fetchers, logs, logger, groups, kafkaListener);
+    return new BrokerNode(config, port, server, controller, follower, lifecycle, replicas, fetchers, logs, logger, groups, kafkaListener, metrics, metricsServer);
   }
 
   /** True once the controller has unfenced this broker (it caught up with the metadata log). */
@@ -182,10 +214,19 @@ export class BrokerNode {
     this.follower.stop();
     this.fetchers.stop();
     await this.kafkaListener?.close();
+    await this.metricsServer?.close();
     this.server.forceShutdown();
     this.groups.stop();
     await this.replicas.stop();
     await this.logs.stop();
     this.controller.close();
   }
+}
+
+/** Ready to serve: registered, unfenced by the controller, and acting on a caught-up metadata log. */
+function brokerReadiness(lifecycle: BrokerLifecycle | undefined, caughtUp: boolean): Readiness {
+  if (lifecycle === undefined || lifecycle.brokerEpoch < 0) return notReady('not registered with the controller quorum');
+  if (lifecycle.fenced) return notReady('fenced: the controller has not yet seen this broker catch up with the metadata log');
+  if (!caughtUp) return notReady('replaying the metadata log');
+  return READY;
 }

@@ -118,6 +118,8 @@ export interface BrokerConfig {
   serverKeepaliveTimeoutMs: number;
   /** Where the Kafka wire-protocol listener binds; no Kafka listener when absent. */
   kafkaListen?: HostPort;
+  /** Where the HTTP server for /metrics, /healthz and /readyz binds; none when absent. */
+  metricsListen?: HostPort;
   /** What Kafka clients are told to connect to (defaults to `kafkaListen` with its bound port). */
   kafkaAdvertised?: HostPort;
   /** socket.request.max.bytes (Kafka's default): a larger Kafka request frame closes its connection. */

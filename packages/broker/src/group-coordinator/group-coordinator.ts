@@ -27,6 +27,7 @@ import { toQuillError } from '../errors.js';
 import type { LeadershipChange, ReplicaManager } from '../replica-manager/replica-manager.js';
 import { heldWaitMs, type HeartbeatParkingLimits } from './heartbeat-parking.js';
 import { HeldHeartbeats } from './held-heartbeats.js';
+import type { Group } from './group.js';
 import { GROUP_METADATA_TOPIC_NAME, OffsetsTopic } from './offsets-topic.js';
 import type { GroupCoordinatorSettings } from './shard.js';
 import { ShardSlot, type ShardCall } from './shard-slot.js';
@@ -162,6 +163,11 @@ export class GroupCoordinator {
       if ('code' in found) return { groupId, errorCode: found.code, errorMessage: found.message, groupState: '', protocolType: '', protocolName: '', members: [] };
       return found.shard!.describeGroup(groupId);
     });
+  }
+
+  /** Every group of the offsets partitions loaded here (for the group metrics). */
+  *loadedGroups(): IterableIterator<Group> {
+    for (const slot of this.slots.values()) if (slot.shard !== undefined) yield* slot.shard.groups();
   }
 
   async deleteGroups(groupIds: readonly string[]): Promise<DeleteGroupResult[]> {

@@ -11,7 +11,7 @@ import type {
 } from '@quill/proto';
 import type { CoordinatorRecord } from './coordinator-record.js';
 import { EffectsOutbox, type Effects, type WriteFailure } from './effects.js';
-import type { GroupState } from './group.js';
+import type { Group, GroupState } from './group.js';
 import { GroupMembership, type JoinContext, type MembershipLimits } from './group-membership.js';
 import { GroupMetadataManager } from './group-metadata-manager.js';
 import { describeGroup, listGroups } from './group-views.js';
@@ -96,6 +96,10 @@ export class CoordinatorShard {
   /** Committed offsets: those asked for (-1 where none), or every one the group has. */
   fetchOffsets(request: OffsetFetchRequest__Output): OffsetFetchResponse {
     return this.metadata.fetchOffsets(request);
+  }
+
+  groups(): IterableIterator<Group> {
+    return this.metadata.all();
   }
 
   listGroups(statesFilter: readonly string[]): ListedGroup[] {

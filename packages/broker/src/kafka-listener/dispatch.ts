@@ -20,6 +20,9 @@ export interface Dispatcher {
   dispatch(frame: Buffer, clientAddress: string): Promise<DispatchResult>;
 }
 
+/** Told how long each handled request took (decode to answer), by API key, for the request metrics. */
+export type HandledObserver = (apiKey: number, seconds: number) => void;
+
 const CLOSE = { kind: 'close' } as const;
 const NO_OUTCOME = { kind: 'none' } as const;
 
@@ -29,7 +32,7 @@ const NO_OUTCOME = { kind: 'none' } as const;
  * Kafka does, a request it cannot parse or serve closes the connection unless the API has an
  * error answer for it.
  */
-export function createDispatcher(codec: KafkaCodec, registry: KafkaHandlerRegistry, logger: Logger): Dispatcher {
+export function createDispatcher(codec: KafkaCodec, registry: KafkaHandlerRegistry, logger: Logger, observe?: HandledObserver): Dispatcher {
   const encode = (header: KafkaRequestHeader, apiVersion: number, body: object): DispatchResult => {
     try {
       return { outcome: { kind: 'answer', frame: codec.encodeResponse(header.apiKey, apiVersion, header.correlationId, body) } };
@@ -60,12 +63,15 @@ export function createDispatcher(codec: KafkaCodec, registry: KafkaHandlerRegist
         return { outcome: CLOSE, problem: { kind: 'corrupt-body', message: 'request body does not parse; connection closed', header, error } };
       }
       const context: KafkaRequestContext = { header, clientAddress, logger };
+      const started = process.hrtime.bigint();
       try {
         const body = await handler.handle(request as never, context);
+        observe?.(header.apiKey, Number(process.hrtime.bigint() - started) / 1e9);
         if (body === NO_ANSWER) return { outcome: NO_OUTCOME };
         if (body === CLOSE_CONNECTION) return { outcome: CLOSE };
         return encode(header, header.apiVersion, body);
       } catch (error) {
+        observe?.(header.apiKey, Number(process.hrtime.bigint() - started) / 1e9);
         let body: object | undefined;
         try {
           body = handler.errorResponse?.(error, request as never, context);

@@ -96,6 +96,8 @@ export class ReplicaManager {
   private isrTimer: Timer | undefined;
   private readonly clock: Clock;
   private readonly leadershipListeners = new Set<(change: LeadershipChange) => void>();
+  /** ISR shrinks and expansions the controller accepted from this broker as leader (for metrics). */
+  readonly isrChanges = { shrinks: 0, expands: 0 };
 
   constructor(private readonly deps: ReplicaManagerDeps) {
     this.clock = deps.clock ?? systemClock;
@@ -440,6 +442,8 @@ export class ReplicaManager {
           if (result?.errorCode === 'INVALID_REQUEST') partition.abandonIsrProposal();
           return;
         }
+        if (change.removed.length > 0) this.isrChanges.shrinks++;
+        if (change.added.length > 0) this.isrChanges.expands++;
         // Older than the partition epoch already applied (metadata overtook it): ignored there. A
         // move completed by this ISR change may have handed the leadership to another replica.
         this.applyAssignment(hosted, {
@@ -467,6 +471,11 @@ export class ReplicaManager {
       await hosted.partition.close();
     }
     this.hosted.clear();
+  }
+
+  /** Requests waiting in each purgatory now. */
+  purgatorySizes(): { produce: number; fetch: number; deleteRecords: number } {
+    return { produce: this.producePurgatory.size, fetch: this.fetchPurgatory.size, deleteRecords: this.deleteRecordsPurgatory.size };
   }
 
   hostedPartitions(): IterableIterator<Hosted> {

@@ -1,0 +1,38 @@
+import { describe, expect, it } from 'vitest';
+import { Group } from '../group-coordinator/group.js';
+import { BrokerMetrics } from './broker-metrics.js';
+import type { ReplicaView } from './partition-samples.js';
+
+describe('BrokerMetrics', () => {
+  it('renders the partition and group gauges from the broker state at scrape time', async () => {
+    const replicas: ReplicaView[] = [
+      { topic: 'orders', index: 0, isLeader: true, isOffline: false, replicas: [1, 2, 3], isr: [1, 2], logEndOffset: 120, logStartOffset: 0, highWatermark: 100, sizeBytes: 4096 },
+    ];
+    const group = new Group('billing', 0);
+    group.offsets.set('orders\u00000', { topic: 'orders', partition: 0, value: { committedOffset: 30, committedLeaderEpoch: 0, committedMetadata: undefined, commitTimestampMs: 0 } });
+    const metrics = new BrokerMetrics({
+      replicas: () => replicas,
+      metadata: () => undefined,
+      groups: () => [group],
+      purgatorySizes: () => ({ produce: 2, fetch: 5, deleteRecords: 0 }),
+      kafkaConnections: () => 7,
+      isrChanges: () => ({ shrinks: 3, expands: 1 }),
+    });
+    metrics.observeRequest('Produce', 'kafka', 0.002);
+
+    const text = await metrics.registry.metrics();
+    expect(text).toContain('quill_under_replicated_partitions 1');
+    expect(text).toContain('quill_leader_partitions 1');
+    expect(text).toContain('quill_log_end_offset{topic="orders",partition="0"} 120');
+    expect(text).toContain('quill_log_size_bytes{topic="orders",partition="0"} 4096');
+    expect(text).toContain('quill_consumer_group_lag{group="billing",topic="orders",partition="0"} 70');
+    expect(text).toContain('quill_consumer_group_state{group="billing",state="Empty"} 1');
+    expect(text).toContain('quill_purgatory_size{purgatory="fetch"} 5');
+    expect(text).toContain('quill_isr_shrinks_total 3');
+    expect(text).toContain('quill_kafka_connections 7');
+    expect(text).toContain('quill_request_duration_seconds_count{api="Produce",listener="kafka"} 1');
+
+    replicas[0] = { ...replicas[0]!, isr: [1, 2, 3] };
+    expect(await metrics.registry.metrics()).toContain('quill_under_replicated_partitions 0');
+  });
+});

@@ -1,0 +1,104 @@
+import type { MetadataState } from '@quill/metadata';
+import { Counter, Gauge, Histogram, Registry } from '@quill/metrics';
+import type { Group } from '../group-coordinator/group.js';
+import { groupSamples } from './group-samples.js';
+import { partitionSamples, type ReplicaView } from './partition-samples.js';
+
+/** Where the scrape-time gauges read the broker's state. */
+export interface BrokerMetricsSources {
+  replicas: () => Iterable<ReplicaView>;
+  metadata: () => MetadataState | undefined;
+  groups: () => Iterable<Group>;
+  purgatorySizes: () => { produce: number; fetch: number; deleteRecords: number };
+  kafkaConnections: () => number;
+  isrChanges: () => { shrinks: number; expands: number };
+}
+
+export type Listener = 'grpc' | 'kafka';
+
+/** Request latency buckets in seconds: sub-millisecond reads up to long polls of several seconds. */
+const REQUEST_DURATION_BUCKETS = [0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30];
+
+/**
+ * One broker's metrics in a registry of its own. Counters and the latency histogram are updated
+ * as requests run; the partition, group and purgatory gauges are computed when scraped, so the
+ * hot paths pay nothing for them. Labels are bounded: API names, topics, partitions, groups.
+ */
+export class BrokerMetrics {
+  readonly registry = new Registry();
+  private readonly requestDuration: Histogram<'api' | 'listener'>;
+  readonly bytesIn: Counter<'topic'>;
+  readonly bytesOut: Counter<'topic'>;
+
+  constructor(sources: BrokerMetricsSources) {
+    const registers = [this.registry];
+    this.requestDuration = new Histogram({ name: 'quill_request_duration_seconds', help: 'Time to answer a request, by API and listener', labelNames: ['api', 'listener'], buckets: REQUEST_DURATION_BUCKETS, registers });
+    this.bytesIn = new Counter({ name: 'quill_topic_bytes_in_total', help: 'Record batch bytes appended by producers, per topic', labelNames: ['topic'], registers });
+    this.bytesOut = new Counter({ name: 'quill_topic_bytes_out_total', help: 'Record batch bytes sent to consumers, per topic', labelNames: ['topic'], registers });
+    new Counter({ name: 'quill_isr_shrinks_total', help: 'ISR shrinks the controller accepted from this broker as leader', registers, collect() { this.reset(); this.inc(sources.isrChanges().shrinks); } });
+    new Counter({ name: 'quill_isr_expands_total', help: 'ISR expansions the controller accepted from this broker as leader', registers, collect() { this.reset(); this.inc(sources.isrChanges().expands); } });
+
+    let samples = partitionSamples([], undefined);
+    const refresh = (): void => {
+      samples = partitionSamples(sources.replicas(), sources.metadata());
+    };
+    // The first partition gauge scraped refreshes the samples the others then read.
+    new Gauge({ name: 'quill_partitions', help: 'Replicas this broker hosts', registers, collect() { refresh(); this.set(samples.partitions); } });
+    new Gauge({ name: 'quill_leader_partitions', help: 'Partitions this broker leads', registers, collect() { this.set(samples.leaders); } });
+    new Gauge({ name: 'quill_under_replicated_partitions', help: 'Partitions this broker leads whose ISR is smaller than their replica set', registers, collect() { this.set(samples.underReplicated); } });
+    new Gauge({ name: 'quill_offline_partitions', help: 'Partitions of the cluster without a leader, as this broker sees the metadata', registers, collect() { this.set(samples.offline); } });
+    const perReplica = (name: string, help: string, value: (r: ReplicaView) => number): void => {
+      new Gauge({
+        name, help, labelNames: ['topic', 'partition'], registers,
+        collect() {
+          this.reset();
+          for (const r of samples.perReplica) this.set({ topic: r.topic, partition: String(r.index) }, value(r));
+        },
+      });
+    };
+    perReplica('quill_log_end_offset', 'Log end offset of each hosted replica', (r) => r.logEndOffset);
+    perReplica('quill_log_start_offset', 'Log start offset of each hosted replica', (r) => r.logStartOffset);
+    perReplica('quill_high_watermark', 'High watermark of each hosted replica', (r) => r.highWatermark);
+    perReplica('quill_log_size_bytes', 'Bytes on disk of each hosted replica', (r) => r.sizeBytes);
+
+    let groups = groupSamples([], () => undefined);
+    new Gauge({
+      name: 'quill_consumer_group_members', help: 'Members of each group this broker coordinates', labelNames: ['group'], registers,
+      collect() {
+        const hw = new Map<string, number>();
+        for (const r of samples.perReplica) hw.set(`${r.topic}\u0000${r.index}`, r.highWatermark);
+        groups = groupSamples(sources.groups(), (topic, partition) => hw.get(`${topic}\u0000${partition}`));
+        this.reset();
+        for (const g of groups.groups) this.set({ group: g.group }, g.members);
+      },
+    });
+    new Gauge({
+      name: 'quill_consumer_group_state', help: 'Each coordinated group: 1 on its current state', labelNames: ['group', 'state'], registers,
+      collect() {
+        this.reset();
+        for (const g of groups.groups) this.set({ group: g.group, state: g.state }, 1);
+      },
+    });
+    new Gauge({
+      name: 'quill_consumer_group_lag', help: 'High watermark less the committed offset, per group and partition', labelNames: ['group', 'topic', 'partition'], registers,
+      collect() {
+        this.reset();
+        for (const l of groups.lags) this.set({ group: l.group, topic: l.topic, partition: String(l.partition) }, l.lag);
+      },
+    });
+    new Gauge({
+      name: 'quill_purgatory_size', help: 'Requests waiting in each purgatory', labelNames: ['purgatory'], registers,
+      collect() {
+        const sizes = sources.purgatorySizes();
+        this.set({ purgatory: 'produce' }, sizes.produce);
+        this.set({ purgatory: 'fetch' }, sizes.fetch);
+        this.set({ purgatory: 'delete_records' }, sizes.deleteRecords);
+      },
+    });
+    new Gauge({ name: 'quill_kafka_connections', help: 'Open connections on the Kafka listener', registers, collect() { this.set(sources.kafkaConnections()); } });
+  }
+
+  observeRequest(api: string, listener: Listener, seconds: number): void {
+    this.requestDuration.observe({ api, listener }, seconds);
+  }
+}
