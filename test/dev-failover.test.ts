@@ -1,13 +1,11 @@
 import fs from 'node:fs';
-import os from 'node:os';
-import path from 'node:path';
 import { Quill } from '@quill/client';
 import { ControllerClient } from '@quill/metadata';
 import type { DescribeQuorumResponse__Output } from '@quill/proto';
 import { eventually } from '@quill/test-support';
-import { NodeProcess, freePort } from '@quill/testing';
 import { afterEach, describe, expect, it } from 'vitest';
 import { describePartition, readPartition } from './support/cluster-helpers.js';
+import { devNodeLog, startDev, stopDev, type DevRun } from './support/dev-process.js';
 import { runQuill } from './support/run-quill.js';
 
 // `quill dev` as a failover playground: a node killed with SIGKILL leaves the other two serving,
@@ -16,15 +14,14 @@ import { runQuill } from './support/run-quill.js';
 
 const TOPIC = 'failover';
 
-let dev: NodeProcess | undefined;
-let dataDir: string | undefined;
+let run: DevRun | undefined;
 let quill: Quill | undefined;
 /** Every node pid seen, so none outlives the test even when an assertion fails half-way. */
 const seenPids = new Set<number>();
 
 afterEach(async () => {
   await quill?.admin().disconnect();
-  await dev?.stop();
+  await run?.process.stop();
   for (const pid of seenPids) {
     try {
       process.kill(pid, 'SIGCONT');
@@ -34,8 +31,8 @@ afterEach(async () => {
     }
   }
   seenPids.clear();
-  if (dataDir !== undefined) fs.rmSync(dataDir, { recursive: true, force: true });
-  dev = dataDir = quill = undefined;
+  await stopDev(run);
+  run = quill = undefined;
 });
 
 /** Dev's node processes (its children on Linux /proc), by the --node-id on their command line. */
@@ -86,13 +83,11 @@ function processState(pid: number): string {
 
 describe('quill dev failover', () => {
   it('keeps serving when a node is SIGKILLed, restarts it with restart-node into the ISR, and shrugs off SIGSTOP', async () => {
-    dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'quill-dev-failover-'));
-    const basePort = await freePort();
+    run = await startDev([], 'quill-dev-failover-');
+    const { process: dev, dataDir, basePort } = run;
     const addresses = [0, 1, 2].map((i) => `127.0.0.1:${basePort + i}`);
-    dev = new NodeProcess('dev', ['dev', '--data-dir', dataDir, '--base-port', String(basePort)]);
-    dev.start();
     const devPid = dev.pid!;
-    await expect.poll(() => dev!.logs, { timeout: 90_000, interval: 100 }).toContain(`ready ${addresses[0]}`);
+    await expect.poll(() => dev.logs, { timeout: 90_000, interval: 100 }).toContain(`ready ${addresses[0]}`);
     const pids = devNodes(devPid);
     expect([...pids.keys()].sort()).toEqual([1, 2, 3]);
 
@@ -112,7 +107,7 @@ describe('quill dev failover', () => {
     const victim = before.leader;
     process.kill(pids.get(victim)!, 'SIGKILL');
     const restartCommand = `quill dev restart-node ${victim} --data-dir ${dataDir}`;
-    await expect.poll(() => dev!.logs, { timeout: 15_000, interval: 100 }).toContain(restartCommand);
+    await expect.poll(() => dev.logs, { timeout: 15_000, interval: 100 }).toContain(restartCommand);
     expect(dev.logs).toMatch(new RegExp(`node-${victim} exited unexpectedly \\(killed by SIGKILL\\)`));
 
     // The survivors alone serve acks=all writes (ISR 2 of 3 meets min.insync.replicas=2) and reads.
@@ -150,7 +145,7 @@ describe('quill dev failover', () => {
     const controller = await activeController(basePort);
     const paused = [1, 2, 3].find((id) => id !== leader && id !== controller)!;
     const pausedPid = devNodes(devPid).get(paused)!;
-    const exitsReported = (): number => dev!.logs.split('exited unexpectedly').length - 1;
+    const exitsReported = (): number => dev.logs.split('exited unexpectedly').length - 1;
     const exitsBefore = exitsReported();
     process.kill(pausedPid, 'SIGSTOP');
     try {
@@ -167,9 +162,9 @@ describe('quill dev failover', () => {
     // Ctrl-C: dev stops every node, the restarted one included, each with a clean shutdown.
     await admin.disconnect();
     process.kill(devPid, 'SIGINT');
-    await expect.poll(() => dev!.running, { timeout: 60_000, interval: 100 }).toBe(false);
+    await expect.poll(() => dev.running, { timeout: 60_000, interval: 100 }).toBe(false);
     expect(dev.logs).toContain('Stopped.');
     for (const pid of [...pids.values(), restartedPid!]) expect(alive(pid), `pid ${pid}`).toBe(false);
-    for (const node of [1, 2, 3]) expect(fs.readFileSync(path.join(dataDir, `node-${node}.log`), 'utf8')).toContain('"msg":"broker stopped"');
+    for (const node of [1, 2, 3]) expect(devNodeLog(run, node)).toContain('"msg":"broker stopped"');
   });
 });
