@@ -13,6 +13,8 @@ export interface ControllerConfig {
   clusterId: string;
   /** Where this node's gRPC server binds; its advertised address is its entry in `voters`. */
   listen: HostPort;
+  /** Where the HTTP server for /metrics, /healthz and /readyz binds; none when absent. */
+  metricsListen?: HostPort;
   /** controller.quorum.voters: every voter (this node included) and its address. */
   voters: ReadonlyMap<number, HostPort>;
   dataDir: string;

@@ -4,7 +4,10 @@ import { systemClock } from '@quill/clock';
 import { GRPC_CHANNEL_OPTIONS, QuillError, loadQuillPackage, type ControllerHandlers, type RaftHandlers } from '@quill/proto';
 import type { Message } from '@quill/raft';
 import { checkNodeIdentity } from '@quill/metadata';
+import { sharedProcessRegistry, startMetricsServer, type MetricsServer } from '@quill/metrics';
 import { resolveControllerConfig, type ControllerConfig, type ControllerConfigInput } from '../config.js';
+import { controllerMetricsRegistry } from '../metrics/controller-metrics.js';
+import { controllerReadiness, controllerSamples } from '../metrics/controller-samples.js';
 import { LevelRaftStorage } from '../raft-storage/level-raft-storage.js';
 import { controllerHandlers } from '../service/controller-service.js';
 import { RaftTransport } from '../transport/raft-transport.js';
@@ -25,6 +28,8 @@ export class ControllerNode {
     private readonly active: ActiveController,
     private readonly transport: RaftTransport,
     private readonly reader: MetadataLogReader,
+    /** The HTTP server for /metrics, /healthz and /readyz, when the controller has `metricsListen`. */
+    readonly metricsServer: MetricsServer | undefined,
   ) {}
 
   static async start(input: ControllerConfigInput): Promise<ControllerNode> {
@@ -112,11 +117,31 @@ export class ControllerNode {
         error ? reject(new QuillError('INVALID_CONFIG', `cannot listen on ${config.listen.host}:${config.listen.port}: ${error.message}`)) : resolve(bound),
       ),
     );
+    const raft = driver;
+    let metricsServer: MetricsServer | undefined;
+    try {
+      metricsServer =
+        config.metricsListen === undefined
+          ? undefined
+          : await startMetricsServer({
+              ...config.metricsListen,
+              registries: [
+                controllerMetricsRegistry(() => controllerSamples(raft.status(), raft.isLeader, voterIds, (id) => raft.followerProgress(id), metadata.current)),
+                sharedProcessRegistry(),
+              ],
+              readiness: () => controllerReadiness(raft.status()),
+              logger,
+            });
+    } catch (error) {
+      server.forceShutdown();
+      await storage.close();
+      throw error;
+    }
     driver.start();
     active.start();
     reader.start();
     logger.info({ listen: `${config.listen.host}:${port}`, voters: voterIds }, 'controller started');
-    return new ControllerNode(config, server, port, storage, driver, metadata, active, transport, reader);
+    return new ControllerNode(config, server, port, storage, driver, metadata, active, transport, reader, metricsServer);
   }
 
   get isActive(): boolean {
@@ -128,6 +153,7 @@ export class ControllerNode {
     this.reader.stop();
     await this.driver.stop();
     this.transport.close();
+    await this.metricsServer?.close();
     // Metadata streams never end by themselves: cancel them rather than wait.
     this.server.forceShutdown();
     await this.storage.close();
