@@ -55,6 +55,8 @@ export class BrokerNode {
     readonly metrics: BrokerMetrics,
     /** The HTTP server for /metrics, /healthz and /readyz, when the broker has `metricsListen`. */
     readonly metricsServer: MetricsServer | undefined,
+    /** Registered, unfenced, and acting on a caught-up metadata log (what /readyz answers). */
+    readonly readiness: () => Readiness,
   ) {}
 
   static async start(input: BrokerConfigInput & { logger: Logger }): Promise<BrokerNode> {
@@ -168,7 +170,7 @@ export class BrokerNode {
     replicas.start();
     logs.start();
     logger.info({ listen: `${config.listen.host}:${port}`, advertised, ...(kafkaAdvertised === undefined ? {} : { kafka: kafkaAdvertised }) }, 'broker started');
-    return new BrokerNode(config, port, server, controller, follower, lifecycle, replicas, fetchers, logs, logger, groups, kafkaListener, metrics, metricsServer);
+    return new BrokerNode(config, port, server, controller, follower, lifecycle, replicas, fetchers, logs, logger, groups, kafkaListener, metrics, metricsServer, readiness);
   }
 
   /** True once the controller has unfenced this broker (it caught up with the metadata log). */

@@ -1,4 +1,4 @@
 export { Counter, Gauge, Histogram, Registry } from 'prom-client';
 export { renderMetrics, startMetricsServer, type MetricsServer, type MetricsServerOptions } from './metrics-server.js';
 export { sharedProcessRegistry } from './process-registry.js';
-export { READY, notReady, type Readiness } from './readiness.js';
+export { READY, combinedReadiness, notReady, type Readiness } from './readiness.js';

@@ -8,7 +8,7 @@ import type { Readiness } from './readiness.js';
 export interface MetricsServerOptions {
   host: string;
   port: number;
-  /** The node's own registry; the process registry's metrics are served after it. */
+  /** Rendered in order on every scrape (the array is read each time, so a caller may add to it). */
   registries: readonly Registry[];
   readiness: () => Readiness;
   logger: Logger;

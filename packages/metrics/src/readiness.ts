@@ -4,3 +4,8 @@ export type Readiness = { ready: true } | { ready: false; reason: string };
 export const READY: Readiness = { ready: true };
 
 export const notReady = (reason: string): Readiness => ({ ready: false, reason });
+
+/** Ready when every part is; otherwise the first part's reason. */
+export function combinedReadiness(parts: readonly Readiness[]): Readiness {
+  return parts.find((part) => !part.ready) ?? READY;
+}

@@ -42,6 +42,8 @@ export function leaderBalanceConfig(args: { autoLeaderRebalanceEnable: boolean; 
   };
 }
 
+export const metricsListenOption = { type: 'string', describe: 'host:port for HTTP GET /metrics, /healthz and /readyz (off when not given)' } as const;
+
 /** `quill controller start`: one controller (Raft voter) process in the foreground. */
 export function controllerCommand(yargs: Argv): Argv {
   return yargs.command('controller <action>', 'Run a controller (a voter of the metadata quorum)', (y) =>
@@ -49,6 +51,7 @@ export function controllerCommand(yargs: Argv): Argv {
       .positional('action', { choices: ['start'] as const, describe: 'what to do' })
       .option('node-id', { type: 'number', demandOption: true, describe: 'this voter\'s id (as in --voters)' })
       .option('listen', { type: 'string', demandOption: true, describe: 'host:port to bind the gRPC server to' })
+      .option('metrics-listen', metricsListenOption)
       .option('voters', { type: 'string', demandOption: true, describe: 'every voter: 1@host:port,2@host:port,3@host:port' })
       .option('data-dir', { type: 'string', demandOption: true, describe: 'where the Raft log and snapshots live' })
       .option('cluster-id', { type: 'string', default: 'quill-local', describe: 'nodes of one cluster share it; a data dir of another cluster is refused' })
@@ -62,6 +65,7 @@ export function controllerCommand(yargs: Argv): Argv {
         nodeId: args.nodeId,
         clusterId: args.clusterId,
         listen: parseHostPort(args.listen, '--listen'),
+        ...(args.metricsListen === undefined ? {} : { metricsListen: parseHostPort(args.metricsListen, '--metrics-listen') }),
         voters: parseVoters(args.voters),
         dataDir: path.resolve(args.dataDir),
         logger,

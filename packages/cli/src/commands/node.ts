@@ -1,12 +1,13 @@
 import path from 'node:path';
 import { BrokerNode, DEFAULT_BROKER_CONFIG, tuneGarbageCollectionForBroker } from '@quill/broker';
 import { ControllerNode } from '@quill/controller';
+import { combinedReadiness, sharedProcessRegistry, startMetricsServer, type MetricsServer, type Registry } from '@quill/metrics';
 import { QuillError } from '@quill/proto';
 import type { Argv } from 'yargs';
 import { nodeLogger } from '../logger.js';
 import { parseAddressList, parseHostPort, parseVoters } from '../parse.js';
 import { runUntilSignal } from '../run-until-signal.js';
-import { brokerSessionTimeoutOption, leaderBalanceConfig, leaderBalanceOptions } from './controller.js';
+import { brokerSessionTimeoutOption, leaderBalanceConfig, leaderBalanceOptions, metricsListenOption } from './controller.js';
 
 const ROLES = ['broker', 'controller'] as const;
 
@@ -17,6 +18,7 @@ function brokerOptions<T>(y: Argv<T>) {
     .option('advertised', { type: 'string', describe: 'host:port others should connect to (default: --listen)' })
     .option('kafka-listen', { type: 'string', describe: 'host:port for Kafka wire-protocol clients (off when not given)' })
     .option('kafka-advertised-listener', { type: 'string', describe: 'host:port Kafka clients are told to connect to (default: --kafka-listen)' })
+    .option('metrics-listen', metricsListenOption)
     .option('data-dir', { type: 'string', demandOption: true })
     .option('cluster-id', { type: 'string', default: 'quill-local' })
     .option('rack', { type: 'string' })
@@ -36,6 +38,7 @@ interface BrokerArgs {
   advertised: string | undefined;
   kafkaListen: string | undefined;
   kafkaAdvertisedListener: string | undefined;
+  metricsListen: string | undefined;
   dataDir: string;
   clusterId: string;
   rack: string | undefined;
@@ -49,7 +52,8 @@ interface BrokerArgs {
   logLevel: string | undefined;
 }
 
-function startBroker(args: BrokerArgs, controllers: string[]): Promise<BrokerNode> {
+/** `metrics: false` when another server (a combined node's) serves the broker's metrics. */
+function startBroker(args: BrokerArgs, controllers: string[], metrics = true): Promise<BrokerNode> {
   tuneGarbageCollectionForBroker();
   return BrokerNode.start({
     nodeId: args.nodeId,
@@ -58,6 +62,7 @@ function startBroker(args: BrokerArgs, controllers: string[]): Promise<BrokerNod
     ...(args.advertised === undefined ? {} : { advertised: parseHostPort(args.advertised, '--advertised') }),
     ...(args.kafkaListen === undefined ? {} : { kafkaListen: parseHostPort(args.kafkaListen, '--kafka-listen') }),
     ...(args.kafkaAdvertisedListener === undefined ? {} : { kafkaAdvertised: parseHostPort(args.kafkaAdvertisedListener, '--kafka-advertised-listener') }),
+    ...(args.metricsListen === undefined || !metrics ? {} : { metricsListen: parseHostPort(args.metricsListen, '--metrics-listen') }),
     controllers,
     dataDir: path.resolve(args.dataDir),
     ...(args.rack === undefined ? {} : { rack: args.rack }),
@@ -105,6 +110,19 @@ export function nodeCommands(yargs: Argv): Argv {
         const voters = parseVoters(args.voters);
         const logger = nodeLogger(args.logLevel);
         let controller: ControllerNode | undefined;
+        let broker: BrokerNode | undefined;
+        // One metrics server for both roles, up before either starts so /healthz answers meanwhile;
+        // each role's registry joins it once that role runs.
+        const registries: Registry[] = [sharedProcessRegistry()];
+        const metricsServer: MetricsServer | undefined =
+          args.metricsListen === undefined
+            ? undefined
+            : await startMetricsServer({
+                ...parseHostPort(args.metricsListen, '--metrics-listen'),
+                registries,
+                readiness: () => combinedReadiness(roles.map((role) => (role === 'broker' ? broker?.readiness() : controller?.readiness()) ?? { ready: false, reason: `the ${role} role is starting` })),
+                logger,
+              });
         if (roles.includes('controller')) {
           const listen = args.controllerListen ?? (voters.get(args.nodeId) ? `${voters.get(args.nodeId)!.host}:${voters.get(args.nodeId)!.port}` : undefined);
           if (listen === undefined) throw new QuillError('INVALID_CONFIG', `Node ${args.nodeId} has the controller role but is not among --voters.`);
@@ -118,11 +136,16 @@ export function nodeCommands(yargs: Argv): Argv {
             brokerSessionTimeoutMs: args.brokerSessionTimeoutMs,
             ...leaderBalanceConfig(args),
           });
+          registries.unshift(controller.metricsRegistry);
         }
-        const broker = roles.includes('broker') ? await startBroker(args, [...voters.values()].map((a) => `${a.host}:${a.port}`)) : undefined;
+        if (roles.includes('broker')) {
+          broker = await startBroker(args, [...voters.values()].map((a) => `${a.host}:${a.port}`), false);
+          registries.unshift(broker.metrics.registry);
+        }
         await runUntilSignal(async () => {
           await broker?.stop();
           await controller?.stop();
+          await metricsServer?.close();
         });
       },
     );

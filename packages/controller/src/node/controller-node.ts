@@ -4,7 +4,7 @@ import { systemClock } from '@quill/clock';
 import { GRPC_CHANNEL_OPTIONS, QuillError, loadQuillPackage, type ControllerHandlers, type RaftHandlers } from '@quill/proto';
 import type { Message } from '@quill/raft';
 import { checkNodeIdentity } from '@quill/metadata';
-import { sharedProcessRegistry, startMetricsServer, type MetricsServer } from '@quill/metrics';
+import { sharedProcessRegistry, startMetricsServer, type MetricsServer, type Readiness, type Registry } from '@quill/metrics';
 import { resolveControllerConfig, type ControllerConfig, type ControllerConfigInput } from '../config.js';
 import { controllerMetricsRegistry } from '../metrics/controller-metrics.js';
 import { controllerReadiness, controllerSamples } from '../metrics/controller-samples.js';
@@ -28,6 +28,8 @@ export class ControllerNode {
     private readonly active: ActiveController,
     private readonly transport: RaftTransport,
     private readonly reader: MetadataLogReader,
+    /** This controller's metrics (a combined node serves them beside its broker's). */
+    readonly metricsRegistry: Registry,
     /** The HTTP server for /metrics, /healthz and /readyz, when the controller has `metricsListen`. */
     readonly metricsServer: MetricsServer | undefined,
   ) {}
@@ -118,20 +120,13 @@ export class ControllerNode {
       ),
     );
     const raft = driver;
+    const metricsRegistry = controllerMetricsRegistry(() => controllerSamples(raft.status(), raft.isLeader, voterIds, (id) => raft.followerProgress(id), metadata.current));
     let metricsServer: MetricsServer | undefined;
     try {
       metricsServer =
         config.metricsListen === undefined
           ? undefined
-          : await startMetricsServer({
-              ...config.metricsListen,
-              registries: [
-                controllerMetricsRegistry(() => controllerSamples(raft.status(), raft.isLeader, voterIds, (id) => raft.followerProgress(id), metadata.current)),
-                sharedProcessRegistry(),
-              ],
-              readiness: () => controllerReadiness(raft.status()),
-              logger,
-            });
+          : await startMetricsServer({ ...config.metricsListen, registries: [metricsRegistry, sharedProcessRegistry()], readiness: () => controllerReadiness(raft.status()), logger });
     } catch (error) {
       server.forceShutdown();
       await storage.close();
@@ -141,7 +136,12 @@ export class ControllerNode {
     active.start();
     reader.start();
     logger.info({ listen: `${config.listen.host}:${port}`, voters: voterIds }, 'controller started');
-    return new ControllerNode(config, server, port, storage, driver, metadata, active, transport, reader, metricsServer);
+    return new ControllerNode(config, server, port, storage, driver, metadata, active, transport, reader, metricsRegistry, metricsServer);
+  }
+
+  /** Part of a quorum with a known leader. */
+  readiness(): Readiness {
+    return controllerReadiness(this.driver.status());
   }
 
   get isActive(): boolean {
