@@ -29,6 +29,8 @@ export interface DevRun {
   bootstrap: string;
   /** Every broker's Kafka listener, host:port,host:port,...: printed as `kafka <list>` after the ready line. */
   kafkaBootstrap: string;
+  /** Every node's metrics URL, comma-separated: printed as `metrics <list>` after the kafka line. */
+  metricsUrls?: string;
   /** Never rejects: a node that does not answer is simply not ready yet. */
   checkReadiness: () => Promise<Readiness>;
   /** Settles when the user asks to stop (SIGINT/SIGTERM). */
@@ -41,6 +43,8 @@ export interface DevRun {
   stateFile?: string;
   /** Runs once the cluster is ready (the --demo round trip); a failure is reported, the cluster keeps running. */
   onReady?: (bootstrap: string) => Promise<void>;
+  /** Starts the web console once the cluster is ready; its URL is printed as `console <url>`, and it stops before the nodes. */
+  startConsole?: () => Promise<{ url: string; close(): Promise<void> }>;
 }
 
 /**
@@ -62,18 +66,31 @@ export async function runDev(run: DevRun): Promise<void> {
   cluster.onChange = publish;
   publish();
   const started = Date.now();
+  let webConsole: Promise<{ close(): Promise<void> } | undefined> = Promise.resolve(undefined);
   void waitUntilReady(run, (r) => r.answering.length === run.nodes.length && r.registered.length === run.nodes.length, cluster.done).then((ready) => {
     if (!ready) return;
-    process.stdout.write(`ready ${run.bootstrap}\nkafka ${run.kafkaBootstrap}\n`);
+    process.stdout.write(`ready ${run.bootstrap}\nkafka ${run.kafkaBootstrap}\n${run.metricsUrls === undefined ? '' : `metrics ${run.metricsUrls}\n`}`);
     process.stderr.write(
       `Cluster ready in ${((Date.now() - started) / 1000).toFixed(1)} s (${cluster.pids()}). ` +
         'Kill or pause a node to watch failover; Ctrl-C stops them all.\n',
+    );
+    webConsole = (run.startConsole?.() ?? Promise.resolve(undefined)).then(
+      (started) => {
+        if (started !== undefined) process.stdout.write(`console ${started.url}\n`);
+        return started;
+      },
+      (error: unknown) => {
+        // The cluster is still usable without its console: say why and keep running.
+        process.stderr.write(`the web console did not start: ${(error as Error).message}\n`);
+        return undefined;
+      },
     );
     run.onReady?.(run.bootstrap).catch((error: unknown) => process.stderr.write(`demo failed: ${(error as Error).message}\n`));
   });
   const allDown = await Promise.race([cluster.allDown.then(() => true), run.stopRequested.then(() => false)]);
   if (!allDown) process.stderr.write('Stopping the cluster...\n');
   try {
+    await (await webConsole)?.close();
     await cluster.stopAll();
   } finally {
     await control?.close();

@@ -18,6 +18,7 @@ describe('quill dev node arguments', () => {
       '--node-id', '2',
       '--listen', '127.0.0.1:9093',
       '--kafka-listen', '127.0.0.1:9113',
+      '--metrics-listen', '127.0.0.1:9133',
       '--controller-listen', '127.0.0.1:9103',
       '--voters', '1@127.0.0.1:9102,2@127.0.0.1:9103,3@127.0.0.1:9104',
       '--data-dir', path.join('/data/dev', 'node-2'),
@@ -32,6 +33,7 @@ describe('quill dev node arguments', () => {
       '--node-id', '5',
       '--listen', '127.0.0.1:9096',
       '--kafka-listen', '127.0.0.1:9116',
+      '--metrics-listen', '127.0.0.1:9136',
       '--voters', '1@127.0.0.1:9102,2@127.0.0.1:9103,3@127.0.0.1:9104',
       '--data-dir', path.join('/data/dev', 'node-5'),
       '--cluster-id', 'quill-dev',
@@ -39,8 +41,8 @@ describe('quill dev node arguments', () => {
   });
 
   it('listens on a port per broker and one per voter, and takes 3 to 10 brokers', () => {
-    expect(devPorts(9092, 3)).toEqual([9092, 9093, 9094, 9102, 9103, 9104, 9112, 9113, 9114]);
-    expect(devPorts(9092, 5)).toEqual([9092, 9093, 9094, 9095, 9096, 9102, 9103, 9104, 9112, 9113, 9114, 9115, 9116]);
+    expect(devPorts(9092, 3)).toEqual([9092, 9093, 9094, 9102, 9103, 9104, 9112, 9113, 9114, 9132, 9133, 9134, 9142]);
+    expect(devPorts(9092, 5)).toEqual([9092, 9093, 9094, 9095, 9096, 9102, 9103, 9104, 9112, 9113, 9114, 9115, 9116, 9132, 9133, 9134, 9135, 9136, 9142]);
     expect(brokerCount(4)).toBe(4);
     expect(() => brokerCount(2)).toThrow('--brokers must be an integer of at least 3');
     expect(() => brokerCount(11)).toThrow('--brokers must be at most 10 (the ports below the controllers), got 11.');
@@ -85,7 +87,7 @@ describe('quill dev supervision', () => {
   const nodes = (...scripts: string[]): NodeSpec[] =>
     scripts.map((script, i) => ({ id: i + 1, name: `node-${i + 1}`, args: ['-e', script], logFile: path.join(dir, `node-${i + 1}.log`) }));
   const log = (n: number): string => (existsSync(path.join(dir, `node-${n}.log`)) ? readFileSync(path.join(dir, `node-${n}.log`), 'utf8') : '');
-  const settings = { cwd: process.cwd(), bootstrap: '127.0.0.1:9092', kafkaBootstrap: '127.0.0.1:9112,127.0.0.1:9113', pollMs: 10, graceMs: 5_000, restartCommand: (node: NodeSpec) => `restart ${node.name}` };
+  const settings = { cwd: process.cwd(), bootstrap: '127.0.0.1:9092', kafkaBootstrap: '127.0.0.1:9112,127.0.0.1:9113', metricsUrls: 'http://127.0.0.1:9132/metrics,http://127.0.0.1:9133/metrics', pollMs: 10, graceMs: 5_000, restartCommand: (node: NodeSpec) => `restart ${node.name}` };
   const notReady = async (): Promise<Readiness> => ({ answering: [], registered: [] });
   /** A stop request the test makes, as Ctrl-C would. */
   const stopper = () => {
@@ -95,7 +97,7 @@ describe('quill dev supervision', () => {
   };
   const state = (): DevState => JSON.parse(readFileSync(devStatePath(dir), 'utf8')) as DevState;
 
-  it('prints "ready <bootstrap>" and "kafka <kafka bootstrap>" once every broker is up, and stops the nodes with SIGTERM when asked', async () => {
+  it('prints "ready <bootstrap>", "kafka <kafka bootstrap>" , "metrics <urls>" and "console <url>" once every broker is up, and stops the console and the nodes with SIGTERM when asked', async () => {
     let checks = 0;
     let requestStop!: () => void;
     const stopRequested = new Promise<void>((resolve) => (requestStop = resolve));
@@ -109,8 +111,11 @@ describe('quill dev supervision', () => {
       setTimeout(requestStop, 300);
       return { answering: [1, 2, 3], registered: [1, 2, 3] };
     };
-    await runDev({ ...settings, nodes: nodes(STEADY, STEADY, STEADY), checkReadiness, stopRequested });
-    expect(stdout).toBe('ready 127.0.0.1:9092\nkafka 127.0.0.1:9112,127.0.0.1:9113\n');
+    let consoleClosed = false;
+    const startConsole = async () => ({ url: 'http://127.0.0.1:9142', close: async () => void (consoleClosed = true) });
+    await runDev({ ...settings, nodes: nodes(STEADY, STEADY, STEADY), checkReadiness, stopRequested, startConsole });
+    expect(stdout).toBe('ready 127.0.0.1:9092\nkafka 127.0.0.1:9112,127.0.0.1:9113\nmetrics http://127.0.0.1:9132/metrics,http://127.0.0.1:9133/metrics\nconsole http://127.0.0.1:9142\n');
+    expect(consoleClosed).toBe(true);
     for (const n of [1, 2, 3]) expect(log(n)).toBe('up\nbye\n');
     expect(stderr).toContain('Stopped.');
   });

@@ -2,8 +2,10 @@ import { existsSync, mkdirSync } from 'node:fs';
 import net from 'node:net';
 import path from 'node:path';
 import { Quill, QuillError } from '@quill/client';
+import { pino } from 'pino';
 import type { Argv } from 'yargs';
 import { integer, single } from '../client-options.js';
+import { startConsoleServer } from '../console/console-server.js';
 import { devStatePath, requestRestart, runningDevPid } from './dev-control.js';
 import { runDemo } from './dev-demo.js';
 import { runDev, type Readiness } from './dev-supervisor.js';
@@ -21,6 +23,10 @@ const HOST = '127.0.0.1';
 const CONTROLLER_PORT_OFFSET = 10;
 /** Brokers' Kafka listeners are at base port + this + (id - 1), above the controllers. */
 const KAFKA_PORT_OFFSET = 20;
+/** Nodes' metrics HTTP servers (/metrics, /healthz, /readyz) are at base port + this + (id - 1). */
+const METRICS_PORT_OFFSET = 40;
+/** The web console listens at base port + this. */
+const CONSOLE_PORT_OFFSET = 50;
 const READY_POLL_MS = 500;
 /** Time a node gets to stop cleanly (flush and close its logs) before it is killed. */
 const STOP_GRACE_MS = 10_000;
@@ -53,7 +59,7 @@ export function devCommand(yargs: Argv): Argv {
         .option('base-port', {
           type: 'number',
           default: DEV_BASE_PORT,
-          describe: `brokers listen on P..P+N-1 (the bootstrap is ${HOST}:P), controllers on P+${CONTROLLER_PORT_OFFSET}..P+${CONTROLLER_PORT_OFFSET + VOTER_COUNT - 1}, Kafka listeners on P+${KAFKA_PORT_OFFSET}..P+${KAFKA_PORT_OFFSET}+N-1`,
+          describe: `brokers listen on P..P+N-1 (the bootstrap is ${HOST}:P), controllers on P+${CONTROLLER_PORT_OFFSET}..P+${CONTROLLER_PORT_OFFSET + VOTER_COUNT - 1}, Kafka listeners on P+${KAFKA_PORT_OFFSET}..P+${KAFKA_PORT_OFFSET}+N-1, metrics on P+${METRICS_PORT_OFFSET}..P+${METRICS_PORT_OFFSET}+N-1, the web console on P+${CONSOLE_PORT_OFFSET}`,
           coerce: basePort,
         })
         .option('brokers', {
@@ -98,6 +104,7 @@ export function devCommand(yargs: Argv): Argv {
         cwd: process.cwd(),
         bootstrap,
         kafkaBootstrap: kafkaAddresses.join(','),
+        metricsUrls: nodes.map((_, i) => `http://${HOST}:${args.basePort + METRICS_PORT_OFFSET + i}/metrics`).join(','),
         checkReadiness: () => checkReadiness(addresses),
         stopRequested,
         pollMs: READY_POLL_MS,
@@ -105,6 +112,13 @@ export function devCommand(yargs: Argv): Argv {
         restartCommand: (node) => restartNodeCommand(node.id, dataDir),
         stateFile: devStatePath(dataDir),
         ...(args.demo ? { onReady: runDemo } : {}),
+        startConsole: () =>
+          startConsoleServer({
+            quill: new Quill({ brokers: addresses, clientId: 'quill-console', logLevel: 'error' }),
+            host: HOST,
+            port: args.basePort + CONSOLE_PORT_OFFSET,
+            logger: pino({ level: 'warn' }, pino.destination(2)),
+          }),
       });
     },
   );
@@ -117,7 +131,7 @@ export function restartNodeCommand(id: number, dataDir: string): string {
 
 function basePort(value: number | number[]): number {
   const port = integer('--base-port', 1)(value);
-  const highest = port + KAFKA_PORT_OFFSET + CONTROLLER_PORT_OFFSET - 1;
+  const highest = Math.max(port + KAFKA_PORT_OFFSET + CONTROLLER_PORT_OFFSET - 1, port + CONSOLE_PORT_OFFSET);
   if (highest > 65535) throw new QuillError('INVALID_CONFIG', `--base-port must leave room for ${highest - port + 1} ports, at most ${65535 - (highest - port)}.`);
   return port;
 }
@@ -146,6 +160,8 @@ export function devNodeArgs(id: number, basePort: number, dataDir: string): stri
     `${HOST}:${basePort + id - 1}`,
     '--kafka-listen',
     `${HOST}:${basePort + KAFKA_PORT_OFFSET + id - 1}`,
+    '--metrics-listen',
+    `${HOST}:${basePort + METRICS_PORT_OFFSET + id - 1}`,
     ...(id <= VOTER_COUNT ? ['--controller-listen', controllers[id - 1]!] : []),
     '--voters',
     voters,
@@ -162,6 +178,8 @@ export function devPorts(base: number, brokers: number): number[] {
     ...Array.from({ length: brokers }, (_, i) => base + i),
     ...Array.from({ length: VOTER_COUNT }, (_, i) => base + CONTROLLER_PORT_OFFSET + i),
     ...Array.from({ length: brokers }, (_, i) => base + KAFKA_PORT_OFFSET + i),
+    ...Array.from({ length: brokers }, (_, i) => base + METRICS_PORT_OFFSET + i),
+    base + CONSOLE_PORT_OFFSET,
   ];
 }
 
