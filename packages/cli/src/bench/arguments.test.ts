@@ -25,7 +25,7 @@ async function errorOf(argv: string[]): Promise<string> {
 const produce = ['bench', 'produce', '--topic', 't', '--records', '10'];
 
 const cases: Array<[string[], string]> = [
-  [['bench'], 'Name a benchmark: produce, consume, e2e, rebalance, cluster, controller-failover or leader-failover.'],
+  [['bench'], 'Name a benchmark: produce, consume, kafka, e2e, rebalance, cluster, controller-failover or leader-failover.'],
   [['bench', 'produce', '--topic', 't'], 'Missing required argument: records'],
   [['bench', 'produce', '--topic', 't', '--records', '0'], "--records must be a positive integer, got '0'."],
   [[...produce, '--record-size', '0'], "--record-size must be a positive integer, got '0'."],
@@ -43,6 +43,9 @@ const cases: Array<[string[], string]> = [
   [['bench', 'consume', '--topic', 't', '--consumers', '0'], "--consumers must be a positive integer, got '0'."],
   [['bench', 'e2e', '--topic', 't', '--record-size', '7'], "--record-size must be an integer of at least 8, got '7'."],
   [['bench', 'e2e', '--topic', 't', '--rate', '-5'], "--rate must be a positive number, got '-5'."],
+  [['bench', 'kafka', '--record-sizes', '100,1024,4096', '--records', '10,20'], '--records must be one count, or one per record size (3), got 2.'],
+  [['bench', 'kafka', '--record-sizes', '100,x'], "--record-sizes must be integers of at least 1 separated by commas, got 'x'."],
+  [['bench', 'kafka', '--start-cluster', '--kafka-bootstrap', '127.0.0.1:9093'], "--start-cluster knows its brokers' Kafka listeners: give --kafka-bootstrap only with --bootstrap."],
   [['bench', 'cluster', '--flush-policy', 'never'], "--flush-policy must be one of os, group-commit, every-batch, got 'never'."],
   [['bench', 'leader-failover', '--records', '3'], 'Unknown argument: records'],
 ];

@@ -43,6 +43,7 @@ describe('kafkaReportText', () => {
       batchSize: 524288,
       lingerMs: 5,
       compression: 'none',
+      idempotent: true,
       kcatVersion: 'kcat 1.7.1 (librdkafka 2.0.2)',
       sizes: [
         {
@@ -54,7 +55,7 @@ describe('kafkaReportText', () => {
       ],
     };
     expect(kafkaReportText(report).split('\n')).toEqual([
-      'kcat 1.7.1 (librdkafka 2.0.2); 12 partitions, replication factor 3; producers: acks=all, batch 524288 B, linger 5 ms, compression none.',
+      'kcat 1.7.1 (librdkafka 2.0.2); 12 partitions, replication factor 3; producers: acks=all, batch 524288 B, linger 5 ms, compression none, idempotent.',
       '100 B records, 200000 per producer:',
       '  produce quill     50000 records/s    5.00 MB/s | kcat     40000 records/s    4.00 MB/s | kcat/quill 80%',
       '  consume quill    100000 records/s   10.00 MB/s | kcat    200000 records/s   20.00 MB/s | kcat/quill 200%',

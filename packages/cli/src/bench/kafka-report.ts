@@ -38,6 +38,7 @@ export interface KafkaBenchReport {
   batchSize: number;
   lingerMs: number;
   compression: 'none';
+  idempotent: boolean;
   /** kcat's version and librdkafka's. */
   kcatVersion: string;
   sizes: SizeComparison[];
@@ -78,7 +79,7 @@ const percent = (ratio: number): string => (Number.isFinite(ratio) ? `${(ratio *
 export function kafkaReportText(report: KafkaBenchReport): string {
   const lines = [
     `${report.kcatVersion}; ${report.partitions} partitions, replication factor ${report.replicationFactor}; ` +
-      `producers: acks=${report.acks}, batch ${report.batchSize} B, linger ${report.lingerMs} ms, compression ${report.compression}.`,
+      `producers: acks=${report.acks}, batch ${report.batchSize} B, linger ${report.lingerMs} ms, compression ${report.compression}, ${report.idempotent ? '' : 'not '}idempotent.`,
   ];
   for (const size of report.sizes) {
     lines.push(`${size.recordSize} B records, ${size.records} per producer:`);

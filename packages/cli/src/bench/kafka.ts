@@ -17,6 +17,8 @@ export interface KafkaBenchSettings {
   replicationFactor: number;
   batchSize: number;
   lingerMs: number;
+  /** Both producers idempotent (Quill's default), or neither (librdkafka's). */
+  idempotent: boolean;
   /** Our consumer stops when no record arrived for this long. */
   idleTimeoutMs: number;
   /** The kcat executable. */
@@ -30,7 +32,7 @@ const MAX_IN_FLIGHT = 5;
  * Quill's own producer and consumer (the code of `bench produce` and `bench consume`) against
  * kcat through the brokers' Kafka listener, on the same cluster, alternating at each record
  * size: our producer, then kcat sending as many records with the same batching, acks=all and
- * idempotence; then our consumer and kcat each reading kcat's topic from the start to its end.
+ * idempotence setting; then our consumer and kcat each reading kcat's topic from the start to its end.
  * Every kcat figure is checked: the high watermarks grew by what it sent, it read all there was.
  */
 export async function benchKafka(target: BenchTarget, settings: KafkaBenchSettings, progress: (line: string) => void): Promise<KafkaBenchReport> {
@@ -65,6 +67,7 @@ export async function benchKafka(target: BenchTarget, settings: KafkaBenchSettin
           compression: 'none',
           maxInFlight: MAX_IN_FLIGHT,
           durationS: undefined,
+          idempotent: settings.idempotent,
         },
         progress,
       );
@@ -106,6 +109,7 @@ export async function benchKafka(target: BenchTarget, settings: KafkaBenchSettin
     batchSize: settings.batchSize,
     lingerMs: settings.lingerMs,
     compression: 'none',
+    idempotent: settings.idempotent,
     kcatVersion: version,
     sizes,
   };

@@ -16,8 +16,9 @@ describe('ValueSizeCounter', () => {
 });
 
 describe('kcat runs', () => {
-  it('the producer sends the file with acks=all, idempotent, uncompressed, with the given batching', () => {
-    expect(kcatProducerArgs('h:1,h:2', 't', '/tmp/f', { batchSize: 524288, lingerMs: 5 }).join(' ')).toBe(
+  it('the producer sends the file with acks=all, uncompressed, with the given batching and idempotence', () => {
+    expect(kcatProducerArgs('h:1', 't', '/tmp/f', { batchSize: 1000, lingerMs: 0, idempotent: false })).toContain('enable.idempotence=false');
+    expect(kcatProducerArgs('h:1,h:2', 't', '/tmp/f', { batchSize: 524288, lingerMs: 5, idempotent: true }).join(' ')).toBe(
       '-P -b h:1,h:2 -t t -X acks=all -X enable.idempotence=true -X compression.codec=none -X linger.ms=5 -X batch.size=524288 -l /tmp/f',
     );
     expect(kcatConsumerArgs('h:1', 't')).toEqual(['-C', '-b', 'h:1', '-t', 't', '-o', 'beginning', '-e', '-q', '-f', '%S\n']);

@@ -19,6 +19,7 @@ const KCAT_STDERR_KEPT_BYTES = 4096;
 export interface KcatProducerSettings {
   batchSize: number;
   lingerMs: number;
+  idempotent: boolean;
 }
 
 /** kcat's and librdkafka's versions, or INVALID_CONFIG saying how to get kcat. */
@@ -55,14 +56,14 @@ export function writeRecordFile(dir: string, value: Buffer, records: number): st
   return file;
 }
 
-/** The arguments of a kcat producer run sending every line of `file` to `topic` with acks=all, idempotent, uncompressed. */
+/** The arguments of a kcat producer run sending every line of `file` to `topic` with acks=all, uncompressed. */
 export function kcatProducerArgs(bootstrap: string, topic: string, file: string, settings: KcatProducerSettings): string[] {
   return [
     '-P',
     '-b', bootstrap,
     '-t', topic,
     '-X', 'acks=all',
-    '-X', 'enable.idempotence=true',
+    '-X', `enable.idempotence=${settings.idempotent}`,
     '-X', 'compression.codec=none',
     '-X', `linger.ms=${settings.lingerMs}`,
     '-X', `batch.size=${settings.batchSize}`,

@@ -21,6 +21,8 @@ export interface ProduceSettings {
   maxInFlight: number;
   /** Stop adding records after this many seconds even if not all were sent (js-pub.mjs's --seconds). */
   durationS: number | undefined;
+  /** Idempotent producers; by default they are when `maxInFlight` allows it. */
+  idempotent?: boolean | undefined;
 }
 
 /** `records` leaves out the warm-up: one record per partition and producer, sent before the clock starts. */
@@ -74,7 +76,7 @@ export async function benchProduce(target: BenchTarget, settings: ProduceSetting
       compression: settings.compression,
       maxInFlightRequests: settings.maxInFlight,
       // The idempotent default allows 5 in flight at most; a benchmark asking for more measures without it.
-      idempotent: settings.maxInFlight <= IDEMPOTENT_MAX_IN_FLIGHT,
+      idempotent: settings.idempotent ?? settings.maxInFlight <= IDEMPOTENT_MAX_IN_FLIGHT,
     }),
   );
   const now = (): number => performance.now();

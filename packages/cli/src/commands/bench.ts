@@ -115,11 +115,17 @@ export function benchCommand(yargs: Argv): Argv {
             .option('replication-factor', { type: 'number', default: 3, describe: 'replication factor of the topics when created', coerce: integer('--replication-factor', 1) })
             .option('batch-size', { type: 'number', default: DEFAULT_BATCH_SIZE, describe: 'bytes per partition batch, both producers (batch.size)', coerce: integer('--batch-size', 1) })
             .option('linger-ms', { type: 'number', default: DEFAULT_LINGER_MS, describe: 'longest wait for a batch to fill, both producers (linger.ms)', coerce: integer('--linger-ms', 0) })
+            .option('idempotence', { type: 'boolean', default: true, describe: 'both producers idempotent (Quill\'s default); --no-idempotence: neither (librdkafka\'s default)' })
             .option('timeout-ms', { type: 'number', default: 10_000, describe: 'our consumer stops when no record arrived for this long, in ms', coerce: integer('--timeout-ms', 1) })
             .option('kcat', { type: 'string', default: 'kcat', describe: 'the kcat executable', coerce: single<string>('--kcat') })
             .check((args) => {
               if (args.kafkaBootstrap !== undefined && args.startCluster === true) {
                 throw new QuillError('INVALID_CONFIG', '--start-cluster knows its brokers\' Kafka listeners: give --kafka-bootstrap only with --bootstrap.');
+              }
+              // Coerced already (yargs' types do not follow a coerce in check).
+              const sizes = (args.recordSizes as number[]).length;
+              if (args.records.length !== 1 && args.records.length !== sizes) {
+                throw new QuillError('INVALID_CONFIG', `--records must be one count, or one per record size (${sizes}), got ${args.records.length}.`);
               }
               return true;
             }),
@@ -129,11 +135,12 @@ export function benchCommand(yargs: Argv): Argv {
               target,
               {
                 topic: args.topic,
-                runs: sizeRuns(args.recordSizes, args.records),
+                runs: planSizeRuns(args.recordSizes, args.records),
                 partitions: args.partitions,
                 replicationFactor: args.replicationFactor,
                 batchSize: args.batchSize,
                 lingerMs: args.lingerMs,
+                idempotent: args.idempotence,
                 idleTimeoutMs: args.timeoutMs,
                 kcat: args.kcat,
               },
@@ -351,15 +358,6 @@ function integerList(flag: string, min: number): (value: string | string[]) => n
         if (part.trim() === '' || !Number.isSafeInteger(n) || n < min) throw new QuillError('INVALID_CONFIG', `${flag} must be integers of at least ${min} separated by commas, got '${part}'.`);
         return n;
       });
-}
-
-/** The record sizes paired with their counts, or INVALID_CONFIG when the lists do not pair up. */
-function sizeRuns(recordSizes: number[], records: number[]) {
-  try {
-    return planSizeRuns(recordSizes, records);
-  } catch (error) {
-    throw new QuillError('INVALID_CONFIG', `--records: ${(error as Error).message}.`);
-  }
 }
 
 /**
