@@ -52,6 +52,8 @@ export interface ClusterNode {
   brokerAddress: string | undefined;
   /** The broker's Kafka wire-protocol listener, when it has the broker role. */
   kafkaAddress: string | undefined;
+  /** The node's /metrics URL (its /healthz and /readyz beside it). */
+  metricsUrl: string;
   /** The controller's own (unproxied) address, when it has the controller role. */
   controllerAddress: string | undefined;
   /** The node's data directory (a broker keeps its logs here as `<topic>-<partition>`). */
@@ -63,6 +65,7 @@ const CONTROLLER_ID_BASE = 100;
 const NETNS_BROKER_PORT = 9092;
 const NETNS_CONTROLLER_PORT = 9093;
 const NETNS_KAFKA_PORT = 9094;
+const NETNS_METRICS_PORT = 9095;
 
 /**
  * A real Quill cluster of OS processes on loopback ports, in a temp directory: separate
@@ -101,7 +104,8 @@ export class ProcessCluster {
       fs.rmSync(dataRoot, { recursive: true, force: true });
       throw error;
     }
-    const ports = namespaces === undefined ? await freePorts(voterIds.length + 2 * brokerCount) : [];
+    const nodeIds = combined ? brokerIds : [...brokerIds, ...voterIds];
+    const ports = namespaces === undefined ? await freePorts(voterIds.length + 2 * brokerCount + nodeIds.length) : [];
     const voterAddresses = new Map(
       voterIds.map((id, i) => [id, namespaces === undefined ? `127.0.0.1:${ports[i]!}` : `${namespaces.address(controllerNode(id))}:${NETNS_CONTROLLER_PORT}`]),
     );
@@ -111,6 +115,12 @@ export class ProcessCluster {
     // Kafka clients dial brokers directly: the fault proxies carry gRPC links only.
     const kafkaAddresses = new Map(
       brokerIds.map((id) => [id, namespaces === undefined ? `127.0.0.1:${ports[voterIds.length + brokerCount + id - 1]!}` : `${namespaces.address(nodeName(id))}:${NETNS_KAFKA_PORT}`]),
+    );
+    const metricsAddresses = new Map(
+      nodeIds.map((id, i) => [
+        id,
+        namespaces === undefined ? `127.0.0.1:${ports[voterIds.length + 2 * brokerCount + i]!}` : `${namespaces.address(brokerIds.includes(id) ? nodeName(id) : controllerName(id))}:${NETNS_METRICS_PORT}`,
+      ]),
     );
     const proxies = options.proxied ? new ProxyNetwork() : undefined;
     const inNamespace = (name: string): string[] => namespaces?.commandPrefix(name) ?? [];
@@ -142,18 +152,18 @@ export class ProcessCluster {
         ? ['node', 'start', '--roles', 'broker,controller', '--controller-listen', voterAddresses.get(id)!, '--voters', voters]
         : ['broker', 'start', '--controllers', voters];
       const dataDir = path.join(dataRoot, name);
-      args.push('--node-id', String(id), '--listen', brokerAddress, '--kafka-listen', kafkaAddresses.get(id)!, '--data-dir', dataDir, '--cluster-id', clusterId, '--log-level', logLevel);
+      args.push('--node-id', String(id), '--listen', brokerAddress, '--kafka-listen', kafkaAddresses.get(id)!, '--metrics-listen', metricsAddresses.get(id)!, '--data-dir', dataDir, '--cluster-id', clusterId, '--log-level', logLevel);
       args.push(...(await peerOverrides(name, id)), ...(options.brokerArgs ?? []), ...(combined ? (options.controllerArgs ?? []) : []));
       const nodeEnv = { ...env, ...options.envFor?.(id) };
-      nodes.set(id, { id, roles: combined ? ['broker', 'controller'] : ['broker'], process: new NodeProcess(name, args, nodeEnv, inNamespace(name)), brokerAddress, kafkaAddress: kafkaAddresses.get(id), controllerAddress: combined ? voterAddresses.get(id) : undefined, dataDir });
+      nodes.set(id, { id, roles: combined ? ['broker', 'controller'] : ['broker'], process: new NodeProcess(name, args, nodeEnv, inNamespace(name)), brokerAddress, kafkaAddress: kafkaAddresses.get(id), metricsUrl: `http://${metricsAddresses.get(id)!}/metrics`, controllerAddress: combined ? voterAddresses.get(id) : undefined, dataDir });
     }
     if (!combined) {
       for (const id of voterIds) {
         const name = controllerName(id);
         const dataDir = path.join(dataRoot, name);
-        const args = ['controller', 'start', '--node-id', String(id), '--listen', voterAddresses.get(id)!, '--voters', await votersAsSeenBy(name)];
+        const args = ['controller', 'start', '--node-id', String(id), '--listen', voterAddresses.get(id)!, '--metrics-listen', metricsAddresses.get(id)!, '--voters', await votersAsSeenBy(name)];
         args.push('--data-dir', dataDir, '--cluster-id', clusterId, '--log-level', logLevel, ...(options.controllerArgs ?? []));
-        nodes.set(id, { id, roles: ['controller'], process: new NodeProcess(name, args, { ...env, ...options.envFor?.(id) }, inNamespace(name)), brokerAddress: undefined, kafkaAddress: undefined, controllerAddress: voterAddresses.get(id), dataDir });
+        nodes.set(id, { id, roles: ['controller'], process: new NodeProcess(name, args, { ...env, ...options.envFor?.(id) }, inNamespace(name)), brokerAddress: undefined, kafkaAddress: undefined, metricsUrl: `http://${metricsAddresses.get(id)!}/metrics`, controllerAddress: voterAddresses.get(id), dataDir });
       }
     }
     const clientAddresses = new Map(
@@ -192,6 +202,11 @@ export class ProcessCluster {
   /** Every broker's Kafka wire-protocol address (never proxied). */
   get kafkaBootstrap(): string[] {
     return [...this.nodes.values()].flatMap((n) => (n.kafkaAddress === undefined ? [] : [n.kafkaAddress]));
+  }
+
+  /** Every node's /metrics URL, brokers first (never proxied). */
+  get metricsUrls(): string[] {
+    return [...this.nodes.values()].map((n) => n.metricsUrl);
   }
 
   /** The proxy network of a `proxied` cluster; node names are `node-<id>` and `controller-<id>`. */

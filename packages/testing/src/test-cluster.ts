@@ -37,7 +37,7 @@ export interface StartClusterOptions {
    * Broker settings for every broker (a short `kafkaConnectionsMaxIdleMs`, auto topic creation...).
    * In-process clusters only: process clusters take command-line options.
    */
-  brokerConfig?: Partial<Omit<BrokerConfig, 'nodeId' | 'clusterId' | 'listen' | 'advertised' | 'controllers' | 'dataDir' | 'kafkaListen' | 'kafkaAdvertised'>>;
+  brokerConfig?: Partial<Omit<BrokerConfig, 'nodeId' | 'clusterId' | 'listen' | 'advertised' | 'controllers' | 'dataDir' | 'kafkaListen' | 'kafkaAdvertised' | 'metricsListen'>>;
 }
 
 /**
@@ -73,6 +73,14 @@ export interface TestCluster {
   /** host:port of every broker's Kafka wire-protocol listener, for KafkaJS, librdkafka and other Kafka clients (never proxied). */
   readonly kafkaBootstrap: string[];
   readonly brokerIds: readonly number[];
+  /**
+   * Every node's /metrics URL (its /healthz and /readyz beside it), brokers first, then the
+   * controllers. In-process combined clusters run a node's broker and controller on separate ports
+   * (both listed); process clusters serve a combined node's two roles on one.
+   */
+  readonly metricsUrls: readonly string[];
+  /** The /metrics URL of broker `brokerId` (same port after a restart). */
+  metricsUrl(brokerId: number): string;
   /** A client with fast retries, so tests wait on the cluster, not on backoff. */
   client(config?: Partial<QuillConfig>): Quill;
   /** The broker leading a partition now. */
@@ -159,6 +167,8 @@ async function startProcesses(options: StartClusterOptions): Promise<TestCluster
     bootstrap: cluster.bootstrap,
     kafkaBootstrap: cluster.kafkaBootstrap,
     brokerIds,
+    metricsUrls: cluster.metricsUrls,
+    metricsUrl: (id) => cluster.node(id).metricsUrl,
     client: (config = {}) => cluster.client(config),
     leaderOf: (topic, partition) => leaderOf(cluster.client(), topic, partition),
     kill: (id) => cluster.node(id).process.kill(),
@@ -181,10 +191,13 @@ async function startInProcess(options: StartClusterOptions): Promise<TestCluster
   const root = fs.mkdtempSync(path.join(os.tmpdir(), 'quill-test-cluster-'));
   const brokerIds = Array.from({ length: brokerCount }, (_, i) => i + 1);
   const controllerIds = combined ? brokerIds : Array.from({ length: options.controllers ?? 3 }, (_, i) => CONTROLLER_ID_BASE + i + 1);
-  const ports = await freePorts(controllerIds.length + 2 * brokerIds.length);
+  const ports = await freePorts(2 * controllerIds.length + 3 * brokerIds.length);
   const voters = new Map(controllerIds.map((id, i) => [id, { host: '127.0.0.1', port: ports[i]! }]));
   const brokerPorts = new Map(brokerIds.map((id, i) => [id, ports[controllerIds.length + i]!]));
   const kafkaPorts = new Map(brokerIds.map((id, i) => [id, ports[controllerIds.length + brokerIds.length + i]!]));
+  const brokerMetricsPorts = new Map(brokerIds.map((id, i) => [id, ports[controllerIds.length + 2 * brokerIds.length + i]!]));
+  const controllerMetricsPorts = new Map(controllerIds.map((id, i) => [id, ports[controllerIds.length + 3 * brokerIds.length + i]!]));
+  const metricsUrlOf = (port: number): string => `http://127.0.0.1:${port}/metrics`;
   const realAddresses = new Map<number, string>([
     ...[...voters].map(([id, a]) => [id, `${a.host}:${a.port}`] as const),
     ...[...brokerPorts].map(([id, port]) => [id, `127.0.0.1:${port}`] as const),
@@ -201,7 +214,7 @@ async function startInProcess(options: StartClusterOptions): Promise<TestCluster
     controllerIds.map(async (id) => {
       const seen = await dialAll(String(id), controllerIds);
       const ownVoters = new Map([...seen].map(([voter, address]) => [voter, hostPort(address)]));
-      return ControllerNode.start({ nodeId: id, clusterId, listen: voters.get(id)!, voters: ownVoters, dataDir: path.join(root, `controller-${id}`), logger });
+      return ControllerNode.start({ nodeId: id, clusterId, listen: voters.get(id)!, metricsListen: { host: '127.0.0.1', port: controllerMetricsPorts.get(id)! }, voters: ownVoters, dataDir: path.join(root, `controller-${id}`), logger });
     }),
   );
   const brokerDials = new Map(
@@ -215,6 +228,7 @@ async function startInProcess(options: StartClusterOptions): Promise<TestCluster
       clusterId,
       listen: { host: '127.0.0.1', port: brokerPorts.get(id)! },
       kafkaListen: { host: '127.0.0.1', port: kafkaPorts.get(id)! },
+      metricsListen: { host: '127.0.0.1', port: brokerMetricsPorts.get(id)! },
       controllers: controllerIds.map((c) => brokerDials.get(id)!.get(c)!),
       ...(proxies === undefined ? {} : { peerAddressOverrides: Object.fromEntries(brokerDials.get(id)!) }),
       dataDir: brokerDataDir(id),
@@ -234,6 +248,8 @@ async function startInProcess(options: StartClusterOptions): Promise<TestCluster
     bootstrap,
     kafkaBootstrap: brokerIds.map((id) => `127.0.0.1:${kafkaPorts.get(id)!}`),
     brokerIds,
+    metricsUrls: [...[...brokerMetricsPorts.values()], ...[...controllerMetricsPorts.values()]].map(metricsUrlOf),
+    metricsUrl: (id) => metricsUrlOf(brokerMetricsPorts.get(id)!),
     client: (config = {}) => client(config),
     leaderOf: (topic, partition) => leaderOf(client({}), topic, partition),
     kill: async (id) => {
