@@ -17,6 +17,10 @@ describe('quill dev', () => {
     await expect.poll(() => dev.logs, { timeout: 90_000, interval: 100 }).toContain('round trip ok');
     expect(dev.logs).toContain(`ready 127.0.0.1:${basePort}`);
     expect(dev.logs).toMatch(/consumed greetings-0 offset 2: ja = konnichiwa/);
+    // The web console dev started answers on base port + 50 with the three brokers.
+    await expect.poll(() => dev.logs, { timeout: 10_000, interval: 100 }).toContain(`console http://127.0.0.1:${basePort + 50}`);
+    const brokers = (await (await fetch(`http://127.0.0.1:${basePort + 50}/api/brokers`)).json()) as { brokers: unknown[] };
+    expect(brokers.brokers).toHaveLength(3);
     await dev.stop();
     expect(dev.running).toBe(false);
     // Each node finished its own shutdown: none was left for SIGKILL waiting on a controller quorum
