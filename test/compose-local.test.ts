@@ -1,9 +1,10 @@
-import { spawn, type ChildProcess } from 'node:child_process';
+import { execFile, spawn, type ChildProcess } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { REPO_ROOT } from '@quill/testing';
 import { afterEach, describe, expect, it } from 'vitest';
+import { parse as parseYaml } from 'yaml';
 import { runQuill, type QuillRun } from './support/run-quill.js';
 
 // scripts/compose-local runs deploy/docker-compose.yml's services as local processes: the six
@@ -11,6 +12,7 @@ import { runQuill, type QuillRun } from './support/run-quill.js';
 // the printed bootstrap, and Ctrl-C stops everything cleanly.
 
 const SCRIPT = path.join(REPO_ROOT, 'scripts', 'compose-local');
+const COMPOSE_FILE = path.join(REPO_ROOT, 'deploy', 'docker-compose.yml');
 const CLI_MAIN = path.join(REPO_ROOT, 'packages', 'cli', 'src', 'main.ts');
 
 interface Exit {
@@ -117,6 +119,31 @@ function processesMentioning(text: string): Map<number, string> {
 
 const quill = (args: readonly string[], stdin = ''): Promise<QuillRun> => runQuill(args, stdin);
 
+interface NodeHealthcheck {
+  service: string;
+  /** The container port of the node's --metrics-listen. */
+  metricsPort: number;
+  /** The healthcheck's argv as the compose file gives it. */
+  argv: string[];
+}
+
+/** Each node service's metrics port and healthcheck, read from the compose file. */
+function nodeHealthchecks(): NodeHealthcheck[] {
+  const file = parseYaml(fs.readFileSync(COMPOSE_FILE, 'utf8')) as { services: Record<string, { command: string[]; healthcheck?: { test: string[] } }> };
+  return Object.entries(file.services)
+    .filter(([, service]) => service.command[1] === 'start')
+    .map(([name, service]) => {
+      const listen = service.command[service.command.indexOf('--metrics-listen') + 1]!;
+      return { service: name, metricsPort: Number(listen.slice(listen.lastIndexOf(':') + 1)), argv: service.healthcheck!.test };
+    });
+}
+
+/** Runs a healthcheck's `CMD` argv (its `127.0.0.1:PORT` is the container's, replaced by `local`) and gives its exit code. */
+function runCheck(argv: readonly string[], containerAddress: string, local: string): Promise<number> {
+  const [program, ...args] = argv.slice(1).map((part) => part.replace(containerAddress, local));
+  return new Promise((resolve) => execFile(program === 'node' ? process.execPath : program!, args, (error) => resolve(error === null ? 0 : Number(error.code ?? 1))));
+}
+
 let run: ComposeLocal | undefined;
 let dataDir: string | undefined;
 /** The run's children as seen while it was up, killed in afterEach if anything is left. */
@@ -189,6 +216,20 @@ describe('scripts/compose-local', () => {
     // Each broker's Kafka listener, registered as its second endpoint at its remapped address.
     expect(cluster.brokers.map((b) => b.endpoints[1])).toEqual([run.address('broker-1', 29092), run.address('broker-2', 29093), run.address('broker-3', 29094)]);
 
+    // Each node's health endpoints, on its --metrics-listen port; the compose healthchecks ask /readyz.
+    const checks = nodeHealthchecks();
+    expect(checks.map((c) => c.service).sort()).toEqual(['broker-1', 'broker-2', 'broker-3', 'controller-1', 'controller-2', 'controller-3']);
+    for (const check of checks) {
+      expect(check.argv[0], check.service).toBe('CMD');
+      expect(check.argv.at(-1), check.service).toBe(`http://127.0.0.1:${check.metricsPort}/readyz`);
+      const local = run.address(check.service, check.metricsPort);
+      for (const endpoint of ['healthz', 'readyz']) {
+        const response = await fetch(`http://${local}/${endpoint}`);
+        expect(response.status, `${check.service} /${endpoint}: ${await response.text()}`).toBe(200);
+      }
+      expect(await runCheck(check.argv, `127.0.0.1:${check.metricsPort}`, local), check.service).toBe(0);
+    }
+
     // The round trip.
     const values = Array.from({ length: 12 }, (_, i) => `compose-${i}`);
     const produced = await quill(['produce', 'demo', '--acks', 'all', '--bootstrap', bootstrap], `${values.join('\n')}\n`);
@@ -205,6 +246,9 @@ describe('scripts/compose-local', () => {
     expect(run.stderr.indexOf('broker-1 stopped')).toBeLessThan(run.stderr.indexOf('stopping controller-1'));
     expect(stillRunning(children)).toEqual([]);
     expect([...processesMentioning(dataDir).values()]).toEqual([]);
+    // With the node gone, its healthcheck fails.
+    const [first] = checks;
+    expect(await runCheck(first!.argv, `127.0.0.1:${first!.metricsPort}`, run.address(first!.service, first!.metricsPort))).not.toBe(0);
   });
 
   it('stops the others and exits 1 when a service dies; refuses compose keys it cannot honour', async () => {
