@@ -10,7 +10,7 @@ import {
 } from '@quill/proto';
 import { systemClock } from '@quill/clock';
 import { ApiKeys } from '@quill/kafka-protocol';
-import { READY, notReady, sharedProcessRegistry, startMetricsServer, type MetricsServer, type Readiness } from '@quill/metrics';
+import { READY, addGrpcHealth, notReady, sharedProcessRegistry, startMetricsServer, type GrpcHealth, type MetricsServer, type Readiness } from '@quill/metrics';
 import type { Logger } from 'pino';
 import { brokerHandlers } from './api/broker-service.js';
 import { groupHandlers } from './api/group-service.js';
@@ -57,6 +57,7 @@ export class BrokerNode {
     readonly metricsServer: MetricsServer | undefined,
     /** Registered, unfenced, and acting on a caught-up metadata log (what /readyz answers). */
     readonly readiness: () => Readiness,
+    private readonly health: GrpcHealth,
   ) {}
 
   static async start(input: BrokerConfigInput & { logger: Logger }): Promise<BrokerNode> {
@@ -93,6 +94,7 @@ export class BrokerNode {
     const groups = new GroupCoordinator({ config, replicas, createTopics: (request) => controller.call('CreateTopics', request), logger });
     groups.start();
 
+    const readiness = (): Readiness => brokerReadiness(lifecycle, caughtUp);
     const pkg = loadQuillPackage();
     const server = new Server({
       'grpc.max_send_message_length': GRPC_CHANNEL_OPTIONS['grpc.max_send_message_length'],
@@ -118,6 +120,7 @@ export class BrokerNode {
     const brokerContext = { config, replicas, controller, producerIds, logger };
     server.addService(pkg.quill.v1.Broker.service, timedGrpcHandlers({ ...brokerHandlers(brokerContext), ...groupHandlers(groups) }, observe) as BrokerHandlers);
     server.addService(pkg.quill.v1.Replica.service, timedGrpcHandlers(replicaHandlers(replicas, sessionFullVisitIntervalMs(config.replicaLagTimeMaxMs)), observe) as ReplicaHandlers);
+    const health = addGrpcHealth(server, ['quill.v1.Broker', 'quill.v1.Replica'], readiness, systemClock);
     const port = await new Promise<number>((resolve, reject) =>
       server.bindAsync(`${config.listen.host}:${config.listen.port}`, ServerCredentials.createInsecure(), (error, bound) =>
         error ? reject(new QuillError('INVALID_CONFIG', `cannot listen on ${config.listen.host}:${config.listen.port}: ${error.message}`)) : resolve(bound),
@@ -125,7 +128,6 @@ export class BrokerNode {
     );
     const advertised = config.advertised ?? { host: config.listen.host, port };
     let metricsServer: MetricsServer | undefined;
-    const readiness = (): Readiness => brokerReadiness(lifecycle, caughtUp);
     try {
       kafkaListener =
         config.kafkaListen === undefined
@@ -139,6 +141,7 @@ export class BrokerNode {
           : await startMetricsServer({ ...config.metricsListen, registries: [metrics.registry, sharedProcessRegistry()], readiness: () => readiness(), logger });
     } catch (error) {
       await kafkaListener?.close();
+      health.stop();
       server.forceShutdown();
       throw error;
     }
@@ -170,7 +173,7 @@ export class BrokerNode {
     replicas.start();
     logs.start();
     logger.info({ listen: `${config.listen.host}:${port}`, advertised, ...(kafkaAdvertised === undefined ? {} : { kafka: kafkaAdvertised }) }, 'broker started');
-    return new BrokerNode(config, port, server, controller, follower, lifecycle, replicas, fetchers, logs, logger, groups, kafkaListener, metrics, metricsServer, readiness);
+    return new BrokerNode(config, port, server, controller, follower, lifecycle, replicas, fetchers, logs, logger, groups, kafkaListener, metrics, metricsServer, readiness, health);
   }
 
   /** True once the controller has unfenced this broker (it caught up with the metadata log). */
@@ -217,6 +220,7 @@ export class BrokerNode {
     this.fetchers.stop();
     await this.kafkaListener?.close();
     await this.metricsServer?.close();
+    this.health.stop();
     this.server.forceShutdown();
     this.groups.stop();
     await this.replicas.stop();

@@ -4,7 +4,7 @@ import { systemClock } from '@quill/clock';
 import { GRPC_CHANNEL_OPTIONS, QuillError, loadQuillPackage, type ControllerHandlers, type RaftHandlers } from '@quill/proto';
 import type { Message } from '@quill/raft';
 import { checkNodeIdentity } from '@quill/metadata';
-import { sharedProcessRegistry, startMetricsServer, type MetricsServer, type Readiness, type Registry } from '@quill/metrics';
+import { addGrpcHealth, sharedProcessRegistry, startMetricsServer, type GrpcHealth, type MetricsServer, type Readiness, type Registry } from '@quill/metrics';
 import { resolveControllerConfig, type ControllerConfig, type ControllerConfigInput } from '../config.js';
 import { controllerMetricsRegistry } from '../metrics/controller-metrics.js';
 import { controllerReadiness, controllerSamples } from '../metrics/controller-samples.js';
@@ -32,6 +32,7 @@ export class ControllerNode {
     readonly metricsRegistry: Registry,
     /** The HTTP server for /metrics, /healthz and /readyz, when the controller has `metricsListen`. */
     readonly metricsServer: MetricsServer | undefined,
+    private readonly health: GrpcHealth,
   ) {}
 
   static async start(input: ControllerConfigInput): Promise<ControllerNode> {
@@ -114,12 +115,13 @@ export class ControllerNode {
         lastContactMs,
       }) as ControllerHandlers,
     );
+    const raft = driver;
+    const health = addGrpcHealth(server, ['quill.v1.Controller', 'quill.v1.Raft'], () => controllerReadiness(raft.status()), systemClock);
     const port = await new Promise<number>((resolve, reject) =>
       server.bindAsync(`${config.listen.host}:${config.listen.port}`, ServerCredentials.createInsecure(), (error, bound) =>
         error ? reject(new QuillError('INVALID_CONFIG', `cannot listen on ${config.listen.host}:${config.listen.port}: ${error.message}`)) : resolve(bound),
       ),
     );
-    const raft = driver;
     const metricsRegistry = controllerMetricsRegistry(() => controllerSamples(raft.status(), raft.isLeader, voterIds, (id) => raft.followerProgress(id), metadata.current));
     let metricsServer: MetricsServer | undefined;
     try {
@@ -128,6 +130,7 @@ export class ControllerNode {
           ? undefined
           : await startMetricsServer({ ...config.metricsListen, registries: [metricsRegistry, sharedProcessRegistry()], readiness: () => controllerReadiness(raft.status()), logger });
     } catch (error) {
+      health.stop();
       server.forceShutdown();
       await storage.close();
       throw error;
@@ -136,7 +139,7 @@ export class ControllerNode {
     active.start();
     reader.start();
     logger.info({ listen: `${config.listen.host}:${port}`, voters: voterIds }, 'controller started');
-    return new ControllerNode(config, server, port, storage, driver, metadata, active, transport, reader, metricsRegistry, metricsServer);
+    return new ControllerNode(config, server, port, storage, driver, metadata, active, transport, reader, metricsRegistry, metricsServer, health);
   }
 
   /** Part of a quorum with a known leader. */
@@ -154,6 +157,7 @@ export class ControllerNode {
     await this.driver.stop();
     this.transport.close();
     await this.metricsServer?.close();
+    this.health.stop();
     // Metadata streams never end by themselves: cancel them rather than wait.
     this.server.forceShutdown();
     await this.storage.close();
