@@ -111,6 +111,8 @@ export class ConsoleApi {
    */
   async browse(request: BrowseRequest): Promise<{ messages: BrowsedMessage[]; low: number; high: number }> {
     const { topic, partition, limit } = request;
+    // Asked first: offsets of a topic that does not exist are retried as if it were being created.
+    if (!(await this.admin.listTopics()).includes(topic)) throw new QuillError('UNKNOWN_TOPIC_OR_PARTITION', `There is no topic '${topic}'.`);
     const ends = (await this.admin.fetchTopicOffsets(topic)).find((o) => o.partition === partition);
     if (ends === undefined) throw new QuillError('UNKNOWN_TOPIC_OR_PARTITION', `Topic '${topic}' has no partition ${partition}.`);
     const from = 'offset' in request.start ? request.start.offset : await this.offsetAtTime(topic, partition, request.start.timestamp, ends.high);
