@@ -28,7 +28,8 @@ export interface ProduceRequest {
  */
 export class ConsoleApi {
   private readonly admin: Admin;
-  private producer: Producer | undefined;
+  /** Connected on the first produce, kept for the server's life. */
+  private producer: Promise<Producer> | undefined;
 
   constructor(
     private readonly quill: Quill,
@@ -42,7 +43,7 @@ export class ConsoleApi {
   }
 
   async close(): Promise<void> {
-    await Promise.all([this.admin.disconnect(), this.producer?.disconnect()]);
+    await Promise.all([this.admin.disconnect(), this.producer?.then((p) => p.disconnect(), () => undefined)]);
   }
 
   /** The registered brokers with their state and endpoints, the cluster id and the active controller. */
@@ -123,7 +124,9 @@ export class ConsoleApi {
     await consumer.connect();
     const messages: BrowsedMessage[] = [];
     // Disconnecting ends the iteration below: on the last wanted offset, or when time is up.
-    const timer = setTimeout(() => void consumer.disconnect(), this.limits.browseTimeoutMs);
+    let stopped: Promise<void> | undefined;
+    const stop = (): Promise<void> => (stopped ??= consumer.disconnect());
+    const timer = setTimeout(() => void stop(), this.limits.browseTimeoutMs);
     try {
       consumer.assign([{ topic, partition, offset: start }]);
       for await (const message of consumer.messages()) {
@@ -133,20 +136,32 @@ export class ConsoleApi {
       }
     } finally {
       clearTimeout(timer);
-      await consumer.disconnect();
+      await stop();
     }
     return { messages, low: ends.low, high: ends.high };
   }
 
   async produce(request: ProduceRequest) {
-    this.producer ??= this.quill.producer();
-    await this.producer.connect();
+    this.producer ??= this.connectedProducer();
+    const producer = await this.producer;
     const headers: MessageHeaders = { ...(request.headers ?? {}) };
-    const [sent] = await this.producer.send({
+    const [sent] = await producer.send({
       topic: request.topic,
       messages: [{ key: request.key ?? null, value: request.value, headers, ...(request.partition === undefined ? {} : { partition: request.partition }) }],
     });
     return { partition: sent?.partition, offset: sent?.baseOffset };
+  }
+
+  private async connectedProducer(): Promise<Producer> {
+    const producer = this.quill.producer();
+    try {
+      await producer.connect();
+      return producer;
+    } catch (error) {
+      // The next produce tries again with a new producer.
+      this.producer = undefined;
+      throw error;
+    }
   }
 
   private async offsetAtTime(topic: string, partition: number, timestamp: number, high: number): Promise<number> {
