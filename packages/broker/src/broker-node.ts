@@ -115,6 +115,7 @@ export class BrokerNode {
       purgatorySizes: () => replicas.purgatorySizes(),
       kafkaConnections: () => kafkaListener?.connectionCount ?? 0,
       isrChanges: () => replicas.isrChanges,
+      traffic: () => replicas.traffic.entries(),
     });
     const observe = (api: string, listener: 'grpc' | 'kafka', seconds: number): void => metrics.observeRequest(api, listener, seconds);
     const brokerContext = { config, replicas, controller, producerIds, logger };

@@ -1,6 +1,7 @@
 import type { MetadataState } from '@quill/metadata';
 import { Counter, Gauge, Histogram, Registry } from '@quill/metrics';
 import type { Group } from '../group-coordinator/group.js';
+import type { TopicTrafficTotals } from '../replica-manager/topic-traffic.js';
 import { groupSamples } from './group-samples.js';
 import { partitionSamples, type ReplicaView } from './partition-samples.js';
 
@@ -12,6 +13,7 @@ export interface BrokerMetricsSources {
   purgatorySizes: () => { produce: number; fetch: number; deleteRecords: number };
   kafkaConnections: () => number;
   isrChanges: () => { shrinks: number; expands: number };
+  traffic: () => Iterable<[string, TopicTrafficTotals]>;
 }
 
 export type Listener = 'grpc' | 'kafka';
@@ -27,14 +29,22 @@ const REQUEST_DURATION_BUCKETS = [0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.0
 export class BrokerMetrics {
   readonly registry = new Registry();
   private readonly requestDuration: Histogram<'api' | 'listener'>;
-  readonly bytesIn: Counter<'topic'>;
-  readonly bytesOut: Counter<'topic'>;
 
   constructor(sources: BrokerMetricsSources) {
     const registers = [this.registry];
     this.requestDuration = new Histogram({ name: 'quill_request_duration_seconds', help: 'Time to answer a request, by API and listener', labelNames: ['api', 'listener'], buckets: REQUEST_DURATION_BUCKETS, registers });
-    this.bytesIn = new Counter({ name: 'quill_topic_bytes_in_total', help: 'Record batch bytes appended by producers, per topic', labelNames: ['topic'], registers });
-    this.bytesOut = new Counter({ name: 'quill_topic_bytes_out_total', help: 'Record batch bytes sent to consumers, per topic', labelNames: ['topic'], registers });
+    const perTopic = (name: string, help: string, value: (t: TopicTrafficTotals) => number): void => {
+      new Counter({
+        name, help, labelNames: ['topic'], registers,
+        collect() {
+          this.reset();
+          for (const [topic, totals] of sources.traffic()) this.inc({ topic }, value(totals));
+        },
+      });
+    };
+    perTopic('quill_topic_bytes_in_total', 'Record batch bytes producers appended to partitions this broker leads, per topic', (t) => t.bytesIn);
+    perTopic('quill_topic_records_in_total', 'Records producers appended to partitions this broker leads, per topic', (t) => t.recordsIn);
+    perTopic('quill_topic_bytes_out_total', 'Record batch bytes sent to consumers, per topic', (t) => t.bytesOut);
     new Counter({ name: 'quill_isr_shrinks_total', help: 'ISR shrinks the controller accepted from this broker as leader', registers, collect() { this.reset(); this.inc(sources.isrChanges().shrinks); } });
     new Counter({ name: 'quill_isr_expands_total', help: 'ISR expansions the controller accepted from this broker as leader', registers, collect() { this.reset(); this.inc(sources.isrChanges().expands); } });
 

@@ -22,6 +22,7 @@ import type { EpochEndOffset } from '../replication/leader-epoch-cache.js';
 import { batchRewriteFor } from './batch-rewrite.js';
 import { DelayedDeleteRecords, type DeleteRecordsOutcome } from './delayed-delete-records.js';
 import { DelayedFetch, DelayedProduce, type ProduceOutcome } from './delayed-produce.js';
+import { TopicTraffic } from './topic-traffic.js';
 
 /** Where a follower replica fetches from; the replica fetcher manager implements it. */
 export interface FollowerFetching {
@@ -98,6 +99,8 @@ export class ReplicaManager {
   private readonly leadershipListeners = new Set<(change: LeadershipChange) => void>();
   /** ISR shrinks and expansions the controller accepted from this broker as leader (for metrics). */
   readonly isrChanges = { shrinks: 0, expands: 0 };
+  /** Bytes and records in and out per topic (for metrics). */
+  readonly traffic = new TopicTraffic();
 
   constructor(private readonly deps: ReplicaManagerDeps) {
     this.clock = deps.clock ?? systemClock;
@@ -185,6 +188,7 @@ export class ReplicaManager {
         (error: unknown) => this.deps.logger.error({ partition: key, err: error }, 'removing a replica log failed'),
       );
     }
+    for (const [topic] of this.traffic.entries()) if (topicByName(state, topic) === undefined) this.traffic.forget(topic);
     // New replicas open a group at a time: each open waits for directory fsyncs, which then overlap
     // in the thread pool instead of queueing one after another (a topic of 1,000 partitions).
     for (let i = 0; i < toOpen.length; i += LOG_OPEN_CONCURRENCY) {
@@ -324,6 +328,7 @@ export class ReplicaManager {
       const rewrite = metadata === undefined ? {} : batchRewriteFor((k) => effectiveTopicConfig(metadata, topic, k), this.clock.now());
       logAppendTimeMs = rewrite.logAppendTimeMs ?? -1;
       info = partition.appendAsLeader(records, acks, minInsyncReplicas, rewrite);
+      this.traffic.produced(topic, records.length, info.recordCount);
     } catch (error) {
       return { error: toQuillError(error), baseOffset: -1, logStartOffset: -1, logAppendTimeMs: -1 };
     }

@@ -65,6 +65,7 @@ export async function consumerFetch(ctx: BrokerServiceContext, request: FetchReq
         const maxBytes = Math.max(1, Math.min(p.partitionMaxBytes > 0 ? p.partitionMaxBytes : budget, budget));
         const read = partition.readForConsumer(p.fetchOffset, maxBytes);
         budget = Math.max(0, budget - read.records.length);
+        ctx.replicas.traffic.fetched(topic.topic, read.records.length);
         return {
           partition: p.partition,
           errorCode: 'NONE',
