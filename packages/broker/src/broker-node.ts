@@ -69,7 +69,9 @@ export class BrokerNode {
       timeoutMs: 10_000,
       ...(config.peerAddressOverrides === undefined ? {} : { leaderAddressOverrides: config.peerAddressOverrides }),
     });
-    const logs = new LogManager(config.dataDir, logger, config.retentionCheckIntervalMs);
+    // Created below, once the replicas it reads exist; flush rounds before that go unrecorded.
+    let metrics: BrokerMetrics | undefined;
+    const logs = new LogManager(config.dataDir, logger, config.retentionCheckIntervalMs, (seconds) => metrics?.observeFlush(seconds));
     let state: MetadataState | undefined;
     let caughtUp = false;
     let lifecycle: BrokerLifecycle | undefined;
@@ -108,7 +110,7 @@ export class BrokerNode {
       return { start: response.producerIdStart, length: response.producerIdLen };
     });
     let kafkaListener: KafkaListener | undefined;
-    const metrics = new BrokerMetrics({
+    metrics = new BrokerMetrics({
       replicas: () => replicaViews(replicas.hostedPartitions()),
       metadata: () => state,
       groups: () => groups.loadedGroups(),
@@ -117,7 +119,8 @@ export class BrokerNode {
       isrChanges: () => replicas.isrChanges,
       traffic: () => replicas.traffic.entries(),
     });
-    const observe = (api: string, listener: 'grpc' | 'kafka', seconds: number): void => metrics.observeRequest(api, listener, seconds);
+    const brokerMetrics = metrics;
+    const observe = (api: string, listener: 'grpc' | 'kafka', seconds: number): void => brokerMetrics.observeRequest(api, listener, seconds);
     const brokerContext = { config, replicas, controller, producerIds, logger };
     server.addService(pkg.quill.v1.Broker.service, timedGrpcHandlers({ ...brokerHandlers(brokerContext), ...groupHandlers(groups) }, observe) as BrokerHandlers);
     server.addService(pkg.quill.v1.Replica.service, timedGrpcHandlers(replicaHandlers(replicas, sessionFullVisitIntervalMs(config.replicaLagTimeMaxMs)), observe) as ReplicaHandlers);
@@ -139,7 +142,7 @@ export class BrokerNode {
       metricsServer =
         config.metricsListen === undefined
           ? undefined
-          : await startMetricsServer({ ...config.metricsListen, registries: [metrics.registry, sharedProcessRegistry()], readiness: () => readiness(), logger });
+          : await startMetricsServer({ ...config.metricsListen, registries: [brokerMetrics.registry, sharedProcessRegistry()], readiness: () => readiness(), logger });
     } catch (error) {
       await kafkaListener?.close();
       health.stop();
@@ -174,7 +177,7 @@ export class BrokerNode {
     replicas.start();
     logs.start();
     logger.info({ listen: `${config.listen.host}:${port}`, advertised, ...(kafkaAdvertised === undefined ? {} : { kafka: kafkaAdvertised }) }, 'broker started');
-    return new BrokerNode(config, port, server, controller, follower, lifecycle, replicas, fetchers, logs, logger, groups, kafkaListener, metrics, metricsServer, readiness, health);
+    return new BrokerNode(config, port, server, controller, follower, lifecycle, replicas, fetchers, logs, logger, groups, kafkaListener, brokerMetrics, metricsServer, readiness, health);
   }
 
   /** True once the controller has unfenced this broker (it caught up with the metadata log). */

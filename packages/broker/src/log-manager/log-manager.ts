@@ -35,6 +35,8 @@ export class LogManager {
     private readonly dataDir: string,
     private readonly logger: Logger,
     retentionCheckIntervalMs: number,
+    /** Told each group-commit round's duration in seconds (for the flush latency metric). */
+    private readonly onFlushRound?: (seconds: number) => void,
   ) {
     fs.mkdirSync(dataDir, { recursive: true });
     this.maintenance = new LogMaintenance({ logger, retentionCheckIntervalMs });
@@ -126,7 +128,7 @@ export class LogManager {
   private schedulerFor(intervalMs: number): GroupCommitScheduler {
     let scheduler = this.schedulers.get(intervalMs);
     if (scheduler === undefined) {
-      scheduler = new GroupCommitScheduler(intervalMs);
+      scheduler = new GroupCommitScheduler(intervalMs, undefined, this.onFlushRound);
       this.schedulers.set(intervalMs, scheduler);
     }
     return scheduler;

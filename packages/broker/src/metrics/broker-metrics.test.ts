@@ -20,6 +20,7 @@ describe('BrokerMetrics', () => {
       traffic: () => [['orders', { bytesIn: 2048, recordsIn: 16, bytesOut: 4096 }]],
     });
     metrics.observeRequest('Produce', 'kafka', 0.002);
+    metrics.observeFlush(0.003);
 
     const text = await metrics.registry.metrics();
     expect(text).toContain('quill_under_replicated_partitions 1');
@@ -35,6 +36,7 @@ describe('BrokerMetrics', () => {
     expect(text).toContain('quill_topic_records_in_total{topic="orders"} 16');
     expect(text).toContain('quill_topic_bytes_out_total{topic="orders"} 4096');
     expect(text).toContain('quill_request_duration_seconds_count{api="Produce",listener="kafka"} 1');
+    expect(text).toContain('quill_log_flush_duration_seconds_count 1');
 
     replicas[0] = { ...replicas[0]!, isr: [1, 2, 3] };
     expect(await metrics.registry.metrics()).toContain('quill_under_replicated_partitions 0');

@@ -50,4 +50,21 @@ describe('GroupCommitScheduler', () => {
     await scheduler.drain();
     expect(good).toBe(1);
   });
+
+  it('reports each round with how many logs it synced', async () => {
+    const rounds: Array<{ seconds: number; logs: number }> = [];
+    const scheduler = new GroupCommitScheduler(0, undefined, (seconds, logs) => rounds.push({ seconds, logs }));
+    const a = new SlowTarget();
+    const b = new SlowTarget();
+    scheduler.request(a);
+    scheduler.request(b);
+    await tick();
+    expect(rounds).toEqual([]);
+    a.finish();
+    b.finish();
+    await scheduler.drain();
+    expect(rounds).toHaveLength(1);
+    expect(rounds[0]!.logs).toBe(2);
+    expect(rounds[0]!.seconds).toBeGreaterThanOrEqual(0);
+  });
 });

@@ -27,6 +27,8 @@ export class GroupCommitScheduler {
     /** Delay before a round starts, to collect more appends; 0 starts as soon as the last round ends. */
     private readonly intervalMs = 0,
     private readonly timers: TimerFunctions = realTimers,
+    /** Told each round's duration in seconds and how many logs it synced (for flush metrics). */
+    private readonly onRound?: (seconds: number, logs: number) => void,
   ) {}
 
   request(target: Flushable): void {
@@ -47,8 +49,10 @@ export class GroupCommitScheduler {
   private async runRound(): Promise<void> {
     const targets = [...this.requested];
     this.requested.clear();
+    const started = process.hrtime.bigint();
     // Each log turns its own failures into failed acks; one failing log must not stop the others.
     await Promise.allSettled(targets.map((t) => t.flushDirty()));
+    this.onRound?.(Number(process.hrtime.bigint() - started) / 1e9, targets.length);
     this.round = undefined;
     if (this.requested.size > 0) this.schedule();
   }
