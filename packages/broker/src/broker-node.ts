@@ -120,7 +120,10 @@ export class BrokerNode {
       traffic: () => replicas.traffic.entries(),
     });
     const brokerMetrics = metrics;
-    const observe = (api: string, listener: 'grpc' | 'kafka', seconds: number): void => brokerMetrics.observeRequest(api, listener, seconds);
+    const observe = {
+      request: (api: string, listener: 'grpc' | 'kafka', seconds: number): void => brokerMetrics.observeRequest(api, listener, seconds),
+      stream: (api: string, delta: 1 | -1): void => (delta > 0 ? brokerMetrics.streamOpened(api) : brokerMetrics.streamClosed(api)),
+    };
     const brokerContext = { config, replicas, controller, producerIds, logger };
     server.addService(pkg.quill.v1.Broker.service, timedGrpcHandlers({ ...brokerHandlers(brokerContext), ...groupHandlers(groups) }, observe) as BrokerHandlers);
     server.addService(pkg.quill.v1.Replica.service, timedGrpcHandlers(replicaHandlers(replicas, sessionFullVisitIntervalMs(config.replicaLagTimeMaxMs)), observe) as ReplicaHandlers);
@@ -137,7 +140,7 @@ export class BrokerNode {
         config.kafkaListen === undefined
           ? undefined
           : await startKafkaListener(config, config.kafkaListen, systemClock, logger, { broker: brokerContext, groups }, (apiKey, seconds) =>
-              observe(KAFKA_API_NAMES.get(apiKey) ?? String(apiKey), 'kafka', seconds),
+              observe.request(KAFKA_API_NAMES.get(apiKey) ?? String(apiKey), 'kafka', seconds),
             );
       metricsServer =
         config.metricsListen === undefined

@@ -33,10 +33,12 @@ export class BrokerMetrics {
   readonly registry = new Registry();
   private readonly requestDuration: Histogram<'api' | 'listener'>;
   private readonly flushDuration: Histogram;
+  private readonly openStreams: Gauge<'api'>;
 
   constructor(sources: BrokerMetricsSources) {
     const registers = [this.registry];
     this.requestDuration = new Histogram({ name: 'quill_request_duration_seconds', help: 'Time to answer a request, by API and listener', labelNames: ['api', 'listener'], buckets: REQUEST_DURATION_BUCKETS, registers });
+    this.openStreams = new Gauge({ name: 'quill_grpc_open_streams', help: 'Open gRPC streams by method: fetch sessions of consumers (FetchStream) and followers (ReplicaFetchStream), and others', labelNames: ['api'], registers });
     this.flushDuration = new Histogram({ name: 'quill_log_flush_duration_seconds', help: 'Time of one group-commit round syncing every log with new data', buckets: FLUSH_DURATION_BUCKETS, registers });
     const perTopic = (name: string, help: string, value: (t: TopicTrafficTotals) => number): void => {
       new Counter({
@@ -111,6 +113,14 @@ export class BrokerMetrics {
       },
     });
     new Gauge({ name: 'quill_kafka_connections', help: 'Open connections on the Kafka listener', registers, collect() { this.set(sources.kafkaConnections()); } });
+  }
+
+  streamOpened(api: string): void {
+    this.openStreams.inc({ api });
+  }
+
+  streamClosed(api: string): void {
+    this.openStreams.dec({ api });
   }
 
   observeFlush(seconds: number): void {
