@@ -58,3 +58,21 @@ describe('health endpoints', () => {
     await expect.poll(() => grpcHealthStatus(cluster.bootstrap[1]!), { timeout: 10_000 }).toBe('SERVING');
   });
 });
+
+describe('health endpoints of node processes', () => {
+  let cluster: TestCluster | undefined;
+  afterAll(async () => {
+    await cluster?.stop();
+  });
+
+  it('a combined node process serves both roles on its one metrics port', async () => {
+    cluster = await startCluster({ processes: true, combined: true, brokers: 1 });
+    expect(cluster.metricsUrls).toEqual([cluster.metricsUrl(1)]);
+    await expect.poll(async () => (await status(cluster!.metricsUrl(1).replace(/\/metrics$/, '/readyz')))?.code, { timeout: 10_000 }).toBe(200);
+    const metrics = await (await fetch(cluster.metricsUrl(1))).text();
+    expect(metrics).toMatch(/^quill_controller_active 1$/m);
+    expect(metrics).toMatch(/^quill_leader_partitions \d+$/m);
+    expect(metrics).toMatch(/^process_resident_memory_bytes \d+/m);
+    await expect.poll(() => grpcHealthStatus(cluster!.bootstrap[0]!), { timeout: 10_000 }).toBe('SERVING');
+  });
+});

@@ -169,6 +169,7 @@ export class BrokerNode {
         // Replaying the log from the start passes through old states (this broker leading an old
         // epoch, say): act on metadata only once caught up, as a KRaft broker does.
         caughtUp ||= next.offset >= follower.highWatermark;
+        health.refresh();
         if (caughtUp) {
           void replicas.applyMetadata(next);
           fetchers.applyThrottle(followerThrottleOf(next, config.nodeId));
@@ -176,6 +177,8 @@ export class BrokerNode {
       },
     });
     follower.start();
+    // Health follows readiness at once, before anyone waiting for the unfencing hears of it.
+    lifecycle.onChange(() => health.refresh());
     lifecycle.start();
     replicas.start();
     logs.start();
