@@ -1,5 +1,5 @@
 import { Server, ServerCredentials } from '@grpc/grpc-js';
-import { ControllerClient, MetadataFollower, brokerEndpoint, checkNodeIdentity, type MetadataState } from '@quill/metadata';
+import { ControllerClient, MetadataFollower, brokerEndpoint, checkNodeIdentity, topicByName, type MetadataState } from '@quill/metadata';
 import {
   GRPC_CHANNEL_OPTIONS,
   QuillError,
@@ -27,6 +27,7 @@ import { ReplicaFetcherManager } from './replica-fetcher/replica-fetcher.js';
 import { followerThrottleOf } from './replication-throttle/follower-throttle.js';
 import { ReplicaManager } from './replica-manager/replica-manager.js';
 import { BrokerMetrics } from './metrics/broker-metrics.js';
+import { REMOTE_HIGH_WATERMARK_TIMEOUT_MS, RemoteHighWatermarks } from './metrics/remote-high-watermarks.js';
 import { replicaViews } from './metrics/replica-views.js';
 import { timedGrpcHandlers } from './metrics/timed-handlers.js';
 
@@ -58,6 +59,7 @@ export class BrokerNode {
     /** Registered, unfenced, and acting on a caught-up metadata log (what /readyz answers). */
     readonly readiness: () => Readiness,
     private readonly health: GrpcHealth,
+    private readonly remoteHighWatermarks: RemoteHighWatermarks,
   ) {}
 
   static async start(input: BrokerConfigInput & { logger: Logger }): Promise<BrokerNode> {
@@ -110,6 +112,12 @@ export class BrokerNode {
       return { start: response.producerIdStart, length: response.producerIdLen };
     });
     let kafkaListener: KafkaListener | undefined;
+    const remoteHighWatermarks = new RemoteHighWatermarks((topic, partition) => {
+      if (state === undefined) return undefined;
+      const leader = topicByName(state, topic)?.partitions.get(partition)?.leader ?? -1;
+      const endpoint = leader < 0 || leader === config.nodeId ? undefined : brokerEndpoint(state, leader);
+      return endpoint === undefined ? undefined : { leader, address: `${endpoint.host}:${endpoint.port}` };
+    }, REMOTE_HIGH_WATERMARK_TIMEOUT_MS);
     metrics = new BrokerMetrics({
       replicas: () => replicaViews(replicas.hostedPartitions()),
       metadata: () => state,
@@ -118,6 +126,7 @@ export class BrokerNode {
       kafkaConnections: () => kafkaListener?.connectionCount ?? 0,
       isrChanges: () => replicas.isrChanges,
       traffic: () => replicas.traffic.entries(),
+      remoteHighWatermarks: (partitions) => remoteHighWatermarks.fetch(partitions),
     });
     const brokerMetrics = metrics;
     const observe = {
@@ -183,7 +192,7 @@ export class BrokerNode {
     replicas.start();
     logs.start();
     logger.info({ listen: `${config.listen.host}:${port}`, advertised, ...(kafkaAdvertised === undefined ? {} : { kafka: kafkaAdvertised }) }, 'broker started');
-    return new BrokerNode(config, port, server, controller, follower, lifecycle, replicas, fetchers, logs, logger, groups, kafkaListener, brokerMetrics, metricsServer, readiness, health);
+    return new BrokerNode(config, port, server, controller, follower, lifecycle, replicas, fetchers, logs, logger, groups, kafkaListener, brokerMetrics, metricsServer, readiness, health, remoteHighWatermarks);
   }
 
   /** True once the controller has unfenced this broker (it caught up with the metadata log). */
@@ -231,6 +240,7 @@ export class BrokerNode {
     await this.kafkaListener?.close();
     await this.metricsServer?.close();
     this.health.stop();
+    this.remoteHighWatermarks.close();
     this.server.forceShutdown();
     this.groups.stop();
     await this.replicas.stop();

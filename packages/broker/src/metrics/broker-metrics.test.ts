@@ -18,6 +18,7 @@ describe('BrokerMetrics', () => {
       kafkaConnections: () => 7,
       isrChanges: () => ({ shrinks: 3, expands: 1 }),
       traffic: () => [['orders', { bytesIn: 2048, recordsIn: 16, bytesOut: 4096 }]],
+      remoteHighWatermarks: async () => new Map(),
     });
     metrics.observeRequest('Produce', 'kafka', 0.002);
     metrics.observeFlush(0.003);
@@ -51,7 +52,7 @@ describe('BrokerMetrics', () => {
     for (const r of replicas) group.offsets.set(`${r.topic}\u0000${r.index}`, { topic: r.topic, partition: r.index, value: { committedOffset: 0, committedLeaderEpoch: 0, committedMetadata: undefined, commitTimestampMs: 0 } });
     const metrics = new BrokerMetrics({
       replicas: () => replicas, metadata: () => undefined, groups: () => [group],
-      purgatorySizes: () => ({ produce: 0, fetch: 0, deleteRecords: 0 }), kafkaConnections: () => 0, isrChanges: () => ({ shrinks: 0, expands: 0 }), traffic: () => [],
+      purgatorySizes: () => ({ produce: 0, fetch: 0, deleteRecords: 0 }), kafkaConnections: () => 0, isrChanges: () => ({ shrinks: 0, expands: 0 }), traffic: () => [], remoteHighWatermarks: async () => new Map(),
     });
     const started = performance.now();
     const text = await metrics.registry.metrics();

@@ -2,8 +2,9 @@ import type { MetadataState } from '@quill/metadata';
 import { Counter, Gauge, Histogram, Registry } from '@quill/metrics';
 import type { Group } from '../group-coordinator/group.js';
 import type { TopicTrafficTotals } from '../replica-manager/topic-traffic.js';
-import { groupSamples } from './group-samples.js';
+import { groupSamples, type GroupSamples } from './group-samples.js';
 import { partitionSamples, type ReplicaView } from './partition-samples.js';
+import { partitionRefKey, type PartitionRef } from './remote-high-watermarks.js';
 
 /** Where the scrape-time gauges read the broker's state. */
 export interface BrokerMetricsSources {
@@ -14,6 +15,8 @@ export interface BrokerMetricsSources {
   kafkaConnections: () => number;
   isrChanges: () => { shrinks: number; expands: number };
   traffic: () => Iterable<[string, TopicTrafficTotals]>;
+  /** High watermarks, by partitionRefKey, of committed partitions this broker hosts no replica of. */
+  remoteHighWatermarks: (partitions: readonly PartitionRef[]) => Promise<Map<string, number>>;
 }
 
 export type Listener = 'grpc' | 'kafka';
@@ -78,29 +81,46 @@ export class BrokerMetrics {
     perReplica('quill_high_watermark', 'High watermark of each hosted replica', (r) => r.highWatermark);
     perReplica('quill_log_size_bytes', 'Bytes on disk of each hosted replica', (r) => r.sizeBytes);
 
-    let groups = groupSamples([], () => undefined);
+    // The first group gauge scraped starts the group samples (which may ask other brokers for high
+    // watermarks); every group gauge of the scrape awaits the same samples.
+    let groups: Promise<GroupSamples> = Promise.resolve(groupSamples([], () => undefined));
+    const sampleGroups = async (): Promise<GroupSamples> => {
+      const hw = new Map<string, number>();
+      for (const r of samples.perReplica) hw.set(partitionRefKey(r.topic, r.index), r.highWatermark);
+      const coordinated = [...sources.groups()];
+      const missing = new Map<string, PartitionRef>();
+      for (const group of coordinated) {
+        for (const { topic, partition } of group.offsets.values()) {
+          const key = partitionRefKey(topic, partition);
+          if (!hw.has(key)) missing.set(key, { topic, partition });
+        }
+      }
+      if (missing.size > 0) for (const [key, offset] of await sources.remoteHighWatermarks([...missing.values()])) hw.set(key, offset);
+      return groupSamples(coordinated, (topic, partition) => hw.get(partitionRefKey(topic, partition)));
+    };
     new Gauge({
       name: 'quill_consumer_group_members', help: 'Members of each group this broker coordinates', labelNames: ['group'], registers,
-      collect() {
-        const hw = new Map<string, number>();
-        for (const r of samples.perReplica) hw.set(`${r.topic}\u0000${r.index}`, r.highWatermark);
-        groups = groupSamples(sources.groups(), (topic, partition) => hw.get(`${topic}\u0000${partition}`));
+      async collect() {
+        groups = sampleGroups();
+        const { groups: described } = await groups;
         this.reset();
-        for (const g of groups.groups) this.set({ group: g.group }, g.members);
+        for (const g of described) this.set({ group: g.group }, g.members);
       },
     });
     new Gauge({
       name: 'quill_consumer_group_state', help: 'Each coordinated group: 1 on its current state', labelNames: ['group', 'state'], registers,
-      collect() {
+      async collect() {
+        const { groups: described } = await groups;
         this.reset();
-        for (const g of groups.groups) this.set({ group: g.group, state: g.state }, 1);
+        for (const g of described) this.set({ group: g.group, state: g.state }, 1);
       },
     });
     new Gauge({
       name: 'quill_consumer_group_lag', help: 'High watermark less the committed offset, per group and partition', labelNames: ['group', 'topic', 'partition'], registers,
-      collect() {
+      async collect() {
+        const { lags } = await groups;
         this.reset();
-        for (const l of groups.lags) this.set({ group: l.group, topic: l.topic, partition: String(l.partition) }, l.lag);
+        for (const l of lags) this.set({ group: l.group, topic: l.topic, partition: String(l.partition) }, l.lag);
       },
     });
     new Gauge({
