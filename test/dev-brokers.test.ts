@@ -18,6 +18,10 @@ describe('quill dev --brokers', () => {
     await expect.poll(() => dev.logs, { timeout: 60_000, interval: 100 }).toContain('round trip ok');
     expect(dev.logs).toContain(`ready 127.0.0.1:${basePort}`);
     expect(dev.logs).toContain(`kafka ${[20, 21, 22, 23].map((offset) => `127.0.0.1:${basePort + offset}`).join(',')}`);
+    expect(dev.logs).toContain(`metrics ${[40, 41, 42, 43].map((offset) => `http://127.0.0.1:${basePort + offset}/metrics`).join(',')}`);
+    // The broker-only node and a combined node answer on their metrics ports, ready.
+    expect((await fetch(`http://127.0.0.1:${basePort + 43}/readyz`)).status).toBe(200);
+    expect(await (await fetch(`http://127.0.0.1:${basePort + 40}/metrics`)).text()).toMatch(/^quill_controller_active [01]$/m);
 
     // Through the SDK, not the CLI: a CLI process starts slowly next to four busy nodes (its output is tested in cli-brokers).
     const admin = new Quill({ brokers: [`127.0.0.1:${basePort + 3}`], logLevel: 'silent' }).admin();
