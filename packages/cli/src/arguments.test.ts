@@ -56,7 +56,7 @@ const cases: Array<[string[], string | RegExp]> = [
   [['consume', 't', '--from-beginning', '--offset', '3'], 'Arguments from-beginning and offset are mutually exclusive'],
   [['consume', 't', '--offset', '-2'], "--offset must be a non-negative integer, got '-2'."],
   [['consume', 't', '--max-messages', '0'], "--max-messages must be a positive integer, got '0'."],
-  [['dev', '--base-port', '65530'], '--base-port must leave room for 30 ports, at most 65506.'],
+  [['dev', '--base-port', '65530'], '--base-port must leave room for 51 ports, at most 65485.'],
   [['dev', '--base-port', '0'], "--base-port must be a positive integer, got '0'."],
 ];
 
