@@ -116,7 +116,7 @@ export class BrokerNode {
       if (state === undefined) return undefined;
       const leader = topicByName(state, topic)?.partitions.get(partition)?.leader ?? -1;
       const endpoint = leader < 0 || leader === config.nodeId ? undefined : brokerEndpoint(state, leader);
-      return endpoint === undefined ? undefined : { leader, address: `${endpoint.host}:${endpoint.port}` };
+      return endpoint === undefined ? undefined : `${endpoint.host}:${endpoint.port}`;
     }, REMOTE_HIGH_WATERMARK_TIMEOUT_MS);
     metrics = new BrokerMetrics({
       replicas: () => replicaViews(replicas.hostedPartitions()),

@@ -24,18 +24,19 @@ export class RemoteHighWatermarks {
   private readonly clients = new Map<string, BrokerClient>();
 
   constructor(
-    private readonly leaderAddress: (topic: string, partition: number) => { leader: number; address: string } | undefined,
+    /** host:port of the partition's leader, undefined when it has none or it is this broker. */
+    private readonly leaderAddress: (topic: string, partition: number) => string | undefined,
     private readonly timeoutMs: number,
   ) {}
 
   async fetch(partitions: readonly PartitionRef[]): Promise<Map<string, number>> {
     const byAddress = new Map<string, PartitionRef[]>();
     for (const ref of partitions) {
-      const leader = this.leaderAddress(ref.topic, ref.partition);
-      if (leader === undefined) continue;
-      const list = byAddress.get(leader.address) ?? [];
+      const address = this.leaderAddress(ref.topic, ref.partition);
+      if (address === undefined) continue;
+      const list = byAddress.get(address) ?? [];
       list.push(ref);
-      byAddress.set(leader.address, list);
+      byAddress.set(address, list);
     }
     const found = new Map<string, number>();
     await Promise.all(
