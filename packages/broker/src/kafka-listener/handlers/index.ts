@@ -9,23 +9,23 @@ import { deleteRecordsHandler } from './delete-records.js';
 import { deleteTopicsHandler } from './delete-topics.js';
 import { deleteGroupsKafkaHandler } from './delete-groups.js';
 import { describeClusterHandler } from './describe-cluster.js';
+import { describeConfigsHandler } from './describe-configs.js';
+import { incrementalAlterConfigsHandler } from './incremental-alter-configs.js';
 import { fetchKafkaHandler } from './fetch.js';
 import { listOffsetsKafkaHandler } from './list-offsets.js';
 import { offsetForLeaderEpochKafkaHandler } from './offset-for-leader-epoch.js';
 import { describeGroupsKafkaHandler } from './describe-groups.js';
 import { findCoordinatorKafkaHandler } from './find-coordinator.js';
 import { heartbeatKafkaHandler } from './heartbeat.js';
+import { initProducerIdKafkaHandler } from './init-producer-id.js';
 import { joinGroupKafkaHandler } from './join-group.js';
 import { leaveGroupKafkaHandler } from './leave-group.js';
 import { listGroupsKafkaHandler } from './list-groups.js';
+import { metadataKafkaHandler } from './metadata.js';
 import { offsetCommitKafkaHandler } from './offset-commit.js';
 import { offsetFetchKafkaHandler } from './offset-fetch.js';
-import { syncGroupKafkaHandler } from './sync-group.js';
-import { describeConfigsHandler } from './describe-configs.js';
-import { incrementalAlterConfigsHandler } from './incremental-alter-configs.js';
-import { initProducerIdKafkaHandler } from './init-producer-id.js';
-import { metadataKafkaHandler } from './metadata.js';
 import { produceKafkaHandler } from './produce.js';
+import { syncGroupKafkaHandler } from './sync-group.js';
 
 /** The registry of every Kafka API this broker serves. Add a handler here to serve its API. */
 export function kafkaHandlers(codecVersions: ReadonlyArray<KafkaApiVersionRange>, services: KafkaServices): KafkaHandlerRegistry {
