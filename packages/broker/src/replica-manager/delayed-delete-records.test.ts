@@ -1,31 +1,17 @@
-import fs from 'node:fs';
-import os from 'node:os';
-import path from 'node:path';
 import { encodeBatch } from '@quill/records';
-import { PartitionLog } from '@quill/storage';
-import { pino } from 'pino';
-import { afterAll, afterEach, describe, expect, it } from 'vitest';
-import { Partition } from '../replication/partition.js';
+import { describe, expect, it } from 'vitest';
+import type { Partition } from '../replication/partition.js';
+import { partitionsOnDisk } from '../test-support/partitions-on-disk.js';
 import { DelayedDeleteRecords, type DeleteRecordsOutcome } from './delayed-delete-records.js';
 
 // DeleteRecords answers once the in-sync followers moved their log start offset too: a leader
 // failing before they did must not leave a new leader serving what the call said was deleted.
 
-const root = fs.mkdtempSync(path.join(os.tmpdir(), 'quill-delayed-delete-'));
-const open: Partition[] = [];
-afterEach(async () => {
-  await Promise.all(open.splice(0).map((p) => p.close()));
-  fs.rmSync(root, { recursive: true, force: true });
-  fs.mkdirSync(root);
-});
-afterAll(() => fs.rmSync(root, { recursive: true, force: true }));
+const disk = partitionsOnDisk('delayed-delete');
 
 async function replica(brokerId: number, changes: { count: number } = { count: 0 }): Promise<Partition> {
-  const log = await PartitionLog.open(path.join(root, `broker-${brokerId}`), { logger: pino({ level: 'silent' }), config: { flushPolicy: 'os' } });
-  const onChange = () => void changes.count++;
-  const partition = new Partition('t-0', log, { brokerId, replicaLagTimeMaxMs: 10_000, now: Date.now, onChange });
+  const partition = await disk.open(`broker-${brokerId}`, { brokerId, now: Date.now, onChange: () => void changes.count++ });
   partition.applyAssignment({ leader: 1, leaderEpoch: 3, partitionEpoch: 1, replicas: [1, 2, 3], isr: [1, 2, 3] });
-  open.push(partition);
   return partition;
 }
 
@@ -79,12 +65,13 @@ describe('DelayedDeleteRecords', () => {
     expect(outcomes).toEqual([{ error: undefined, lowWatermark: 2 }]);
   });
 
-  it('times out with REQUEST_TIMED_OUT, and fails with NOT_LEADER_OR_FOLLOWER when leadership moves', async () => {
+  it('times out with REQUEST_TIMED_OUT', async () => {
     const first = await deleting(3, 2);
     first.op.onExpire();
     expect(first.outcomes[0]!.error?.code).toBe('REQUEST_TIMED_OUT');
-    await Promise.all(open.splice(0).map((p) => p.close()));
-    fs.rmSync(root, { recursive: true, force: true });
+  });
+
+  it('fails with NOT_LEADER_OR_FOLLOWER when leadership moves', async () => {
     const second = await deleting(3, 2);
     second.leader.applyAssignment({ leader: 2, leaderEpoch: 4, partitionEpoch: 2, replicas: [1, 2, 3], isr: [2, 3] });
     expect(second.op.tryComplete()).toBe(true);

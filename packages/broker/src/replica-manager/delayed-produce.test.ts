@@ -1,28 +1,16 @@
-import fs from 'node:fs';
-import os from 'node:os';
-import path from 'node:path';
 import { encodeBatch } from '@quill/records';
-import { PartitionLog } from '@quill/storage';
-import { pino } from 'pino';
-import { afterAll, afterEach, describe, expect, it } from 'vitest';
-import { Partition } from '../replication/partition.js';
+import { describe, expect, it } from 'vitest';
+import type { Partition } from '../replication/partition.js';
 import { FailingSync } from '../test-support/failing-sync.js';
+import { partitionsOnDisk } from '../test-support/partitions-on-disk.js';
 import { DelayedProduce, type ProduceOutcome } from './delayed-produce.js';
 
-const root = fs.mkdtempSync(path.join(os.tmpdir(), 'quill-delayed-'));
-const open: Partition[] = [];
-afterEach(async () => {
-  await Promise.all(open.splice(0).map((p) => p.close()));
-  fs.rmSync(root, { recursive: true, force: true });
-  fs.mkdirSync(root);
-});
-afterAll(() => fs.rmSync(root, { recursive: true, force: true }));
+const disk = partitionsOnDisk('delayed');
+let leaders = 0;
 
 async function leader(isr: number[]): Promise<Partition> {
-  const log = await PartitionLog.open(path.join(root, `p-${open.length}`), { logger: pino({ level: 'silent' }), config: { flushPolicy: 'os' } });
-  const partition = new Partition('t-0', log, { brokerId: 1, replicaLagTimeMaxMs: 10_000, now: Date.now, onChange: () => undefined });
+  const partition = await disk.open(`p-${leaders++}`, { brokerId: 1, now: Date.now });
   partition.applyAssignment({ leader: 1, leaderEpoch: 3, partitionEpoch: 1, replicas: [1, 2, 3], isr });
-  open.push(partition);
   return partition;
 }
 
@@ -71,17 +59,15 @@ describe('DelayedProduce', () => {
 
   it('fails with KAFKA_STORAGE_ERROR when the leader\'s log fails while it waits', async () => {
     const sync = new FailingSync();
-    const log = await PartitionLog.open(path.join(root, 'failing'), { logger: pino({ level: 'silent' }), config: { flushPolicy: 'every-batch' }, sync });
     const outcomes: ProduceOutcome[] = [];
     let op: DelayedProduce | undefined;
-    const partition = new Partition('t-0', log, { brokerId: 1, replicaLagTimeMaxMs: 10_000, now: Date.now, onChange: () => op?.tryComplete() });
-    open.push(partition);
+    const partition = await disk.open('failing', { brokerId: 1, now: Date.now, onChange: () => op?.tryComplete() }, { flushPolicy: 'every-batch', sync });
     partition.applyAssignment({ leader: 1, leaderEpoch: 3, partitionEpoch: 1, replicas: [1, 2, 3], isr: [1, 2] });
     sync.failing = true;
     const info = partition.appendAsLeader(encodeBatch([{ value: 'v' }]), -1, 1);
     op = new DelayedProduce(partition, 3, info.firstOffset, info.lastOffset + 1, 1, (o) => outcomes.push(o));
     expect(op.tryComplete()).toBe(false);
-    await expect(log.waitForDurable(1)).rejects.toMatchObject({ code: 'KAFKA_STORAGE_ERROR' });
+    await expect(partition.log.waitForDurable(1)).rejects.toMatchObject({ code: 'KAFKA_STORAGE_ERROR' });
     expect(outcomes).toEqual([{ error: expect.objectContaining({ code: 'KAFKA_STORAGE_ERROR', retriable: true }), baseOffset: -1 }]);
     sync.failing = false;
   });

@@ -1,28 +1,15 @@
-import fs from 'node:fs';
-import os from 'node:os';
-import path from 'node:path';
 import { encodeBatch, setBaseOffset, setPartitionLeaderEpoch } from '@quill/records';
-import { PartitionLog } from '@quill/storage';
-import { pino } from 'pino';
-import { afterAll, afterEach, describe, expect, it } from 'vitest';
-import { Partition } from './partition.js';
+import { describe, expect, it } from 'vitest';
+import { partitionsOnDisk } from '../test-support/partitions-on-disk.js';
+import type { Partition } from './partition.js';
 
 // DeleteRecords between Partition objects on real logs, the follower fetching by direct calls.
 
-const root = fs.mkdtempSync(path.join(os.tmpdir(), 'quill-delete-records-'));
-const open: Partition[] = [];
-afterEach(async () => {
-  await Promise.all(open.splice(0).map((p) => p.close()));
-  fs.rmSync(root, { recursive: true, force: true });
-  fs.mkdirSync(root);
-});
-afterAll(() => fs.rmSync(root, { recursive: true, force: true }));
+const disk = partitionsOnDisk('delete-records');
 
 async function replica(brokerId: number, isr: number[] = [1, 2]): Promise<Partition> {
-  const log = await PartitionLog.open(path.join(root, `broker-${brokerId}`, 't-0'), { logger: pino({ level: 'silent' }), config: { flushPolicy: 'os' } });
-  const partition = new Partition('t-0', log, { brokerId, replicaLagTimeMaxMs: 10_000, now: () => 1_000_000, onChange: () => undefined });
+  const partition = await disk.open(`broker-${brokerId}/t-0`, { brokerId, now: () => 1_000_000 });
   partition.applyAssignment({ leader: 1, leaderEpoch: 1, partitionEpoch: 1, replicas: [1, 2], isr });
-  open.push(partition);
   return partition;
 }
 

@@ -1,34 +1,17 @@
-import fs from 'node:fs';
-import os from 'node:os';
-import path from 'node:path';
 import { decodeBatches, encodeBatch } from '@quill/records';
-import { PartitionLog } from '@quill/storage';
-import { pino } from 'pino';
-import { afterAll, afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { FailingSync } from '../test-support/failing-sync.js';
+import { partitionsOnDisk } from '../test-support/partitions-on-disk.js';
 import { Partition, type PartitionAssignment } from './partition.js';
 
 // Replication between Partition objects on real logs, with fetches done by direct calls: the
 // same rules a broker runs, without the network.
 
-const root = fs.mkdtempSync(path.join(os.tmpdir(), 'quill-partition-'));
-const open: Partition[] = [];
-afterEach(async () => {
-  await Promise.all(open.splice(0).map((p) => p.close()));
-  fs.rmSync(root, { recursive: true, force: true });
-  fs.mkdirSync(root);
-});
-afterAll(() => fs.rmSync(root, { recursive: true, force: true }));
+const disk = partitionsOnDisk('partition');
 
 let clockMs = 1_000_000;
 async function replica(brokerId: number): Promise<Partition> {
-  const log = await PartitionLog.open(path.join(root, `broker-${brokerId}`, 't-0'), {
-    logger: pino({ level: 'silent' }),
-    config: { flushPolicy: 'os' },
-  });
-  const partition = new Partition('t-0', log, { brokerId, replicaLagTimeMaxMs: 10_000, now: () => clockMs, onChange: () => undefined });
-  open.push(partition);
-  return partition;
+  return disk.open(`broker-${brokerId}/t-0`, { brokerId, now: () => clockMs });
 }
 
 function assign(leader: number, leaderEpoch: number, isr = [1, 2, 3]): PartitionAssignment {
@@ -200,10 +183,9 @@ describe('Partition replication', () => {
 
   it('takes the replica offline when its log fails: it serves and accepts nothing, and as leader proposes to resign', async () => {
     const sync = new FailingSync();
-    const log = await PartitionLog.open(path.join(root, 'failing', 't-0'), { logger: pino({ level: 'silent' }), config: { flushPolicy: 'every-batch' }, sync });
     let offline = 0;
-    const p1 = new Partition('t-0', log, { brokerId: 1, replicaLagTimeMaxMs: 10_000, now: () => clockMs, onChange: () => undefined, onOffline: () => offline++ });
-    open.push(p1);
+    const p1 = await disk.open('failing/t-0', { brokerId: 1, now: () => clockMs, onOffline: () => offline++ }, { flushPolicy: 'every-batch', sync });
+    const log = p1.log;
     p1.applyAssignment({ ...assign(1, 1, [1, 2, 3]), partitionEpoch: 4 });
     produce(p1, 'a');
     await log.waitForDurable(1);
@@ -249,12 +231,8 @@ describe('Partition replication', () => {
     expect(values(p2)).toEqual(['a', 'b', 'c']);
 
     // After a restart the table is rebuilt from the log.
-    const dir = p2.log.dir;
-    await p2.close();
-    open.splice(open.indexOf(p2), 1);
-    const log = await PartitionLog.open(dir, { logger: pino({ level: 'silent' }), config: { flushPolicy: 'os' } });
-    const reopened = new Partition('t-0', log, { brokerId: 2, replicaLagTimeMaxMs: 10_000, now: () => clockMs, onChange: () => undefined });
-    open.push(reopened);
+    await disk.close(p2);
+    const reopened = await disk.open('broker-2/t-0', { brokerId: 2, now: () => clockMs });
     reopened.applyAssignment(assign(2, 3));
     expect(reopened.appendAsLeader(idempotent(2, 'c'), -1, 1).firstOffset).toBe(2);
     expect(reopened.appendAsLeader(idempotent(3, 'd'), -1, 1).firstOffset).toBe(3);
