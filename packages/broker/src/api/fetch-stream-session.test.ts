@@ -31,6 +31,19 @@ const sessionOf = (...partitions: number[]) => {
   session.update(request(false, [['t', partitions.map((p) => fetch(p))]]));
   return session;
 };
+/** A session over hosted leader replicas (found by partition index), with the change listeners it registers. */
+const sessionOver = (replicaOf: (index: number) => object) => {
+  const listeners = new Map<string, () => void>();
+  const session = new FetchStreamSession({
+    resolve: (_topicId, index) => replicaOf(index) as unknown as Partition,
+    hosts: () => true,
+    onChange: (key, listener) => {
+      listeners.set(key, listener);
+      return () => listeners.delete(key);
+    },
+  });
+  return { session, listeners };
+};
 const keysOf = (session: FetchStreamSession) => [...session.takeVisits(Number.MAX_SAFE_INTEGER, 1000).entries].map((e) => [e.key, Number(e.fetch.fetchOffset)]);
 
 describe('FetchStreamSession', () => {
@@ -93,15 +106,7 @@ describe('FetchStreamSession', () => {
   it('looks at the named and the changed partitions, at all of them once per interval, and wakes a waiting fetch for records only', async () => {
     // Leader replicas of t/0..t/3, in epoch 1, each with a log end and a high watermark to change.
     const replicas = [0, 1, 2, 3].map((i) => ({ key: `t-${i}`, isLeader: true, leaderEpoch: 1, highWatermark: 0, log: { logEndOffset: 0, logStartOffset: 0 } }));
-    const listeners = new Map<string, () => void>();
-    const session = new FetchStreamSession({
-      resolve: (_topicId, index) => replicas[index] as unknown as Partition,
-      hosts: () => true,
-      onChange: (key, listener) => {
-        listeners.set(key, listener);
-        return () => listeners.delete(key);
-      },
-    });
+    const { session, listeners } = sessionOver((index) => replicas[index]!);
     const visited = (nowMs: number) => [...session.takeVisits(nowMs, 1000).entries].map((e) => (session.leaderReplica(e), e.key));
     session.update(request(false, [['t', [fetch(0), fetch(1), fetch(2), fetch(3)]]]));
     expect(visited(0)).toEqual(['t/0', 't/1', 't/2', 't/3']);
@@ -130,15 +135,7 @@ describe('FetchStreamSession', () => {
 
   it('keeps a partition the follower paused (max bytes 0) in the session, and its appends do not end a wait', async () => {
     const replica = { key: 't-0', isLeader: true, leaderEpoch: 1, highWatermark: 0, log: { logEndOffset: 0, logStartOffset: 0 } };
-    const listeners = new Map<string, () => void>();
-    const session = new FetchStreamSession({
-      resolve: () => replica as unknown as Partition,
-      hosts: () => true,
-      onChange: (key, listener) => {
-        listeners.set(key, listener);
-        return () => listeners.delete(key);
-      },
-    });
+    const { session, listeners } = sessionOver(() => replica);
     const visit = () => [...session.takeVisits(0, 1000).entries].forEach((e) => session.leaderReplica(e));
     session.update(request(false, [['t', [{ ...fetch(0), partitionMaxBytes: 0 }]]]));
     visit();
@@ -157,15 +154,7 @@ describe('FetchStreamSession', () => {
 
   it('ends a wait when a partition\'s log start moved past what the follower was told (DeleteRecords waits for it)', async () => {
     const replica = { key: 't-0', isLeader: true, leaderEpoch: 1, highWatermark: 6, log: { logEndOffset: 6, logStartOffset: 0 } };
-    const listeners = new Map<string, () => void>();
-    const session = new FetchStreamSession({
-      resolve: () => replica as unknown as Partition,
-      hosts: () => true,
-      onChange: (key, listener) => {
-        listeners.set(key, listener);
-        return () => listeners.delete(key);
-      },
-    });
+    const { session, listeners } = sessionOver(() => replica);
     session.update(request(false, [['t', [fetch(0, 6)]]]));
     [...session.takeVisits(0, 1000).entries].forEach((e) => session.leaderReplica(e));
     expect(named(session.trim(response(answer(0, 6))))).toEqual([0]);
