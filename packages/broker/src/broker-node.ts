@@ -10,7 +10,7 @@ import {
 } from '@quill/proto';
 import { systemClock } from '@quill/clock';
 import { ApiKeys } from '@quill/kafka-protocol';
-import { READY, addGrpcHealth, notReady, sharedProcessRegistry, startMetricsServer, type GrpcHealth, type MetricsServer, type Readiness } from '@quill/metrics';
+import { READY, addGrpcHealth, grpcConnectionCounter, notReady, sharedProcessRegistry, startMetricsServer, type GrpcHealth, type MetricsServer, type Readiness } from '@quill/metrics';
 import type { Logger } from 'pino';
 import { brokerHandlers } from './api/broker-service.js';
 import { groupHandlers } from './api/group-service.js';
@@ -112,6 +112,7 @@ export class BrokerNode {
       return { start: response.producerIdStart, length: response.producerIdLen };
     });
     let kafkaListener: KafkaListener | undefined;
+    const grpcConnections = grpcConnectionCounter(server);
     const remoteHighWatermarks = new RemoteHighWatermarks((topic, partition) => {
       if (state === undefined) return undefined;
       const leader = topicByName(state, topic)?.partitions.get(partition)?.leader ?? -1;
@@ -123,7 +124,7 @@ export class BrokerNode {
       metadata: () => state,
       groups: () => groups.loadedGroups(),
       purgatorySizes: () => replicas.purgatorySizes(),
-      kafkaConnections: () => kafkaListener?.connectionCount ?? 0,
+      connections: async () => ({ grpc: await grpcConnections(), ...(kafkaListener === undefined ? {} : { kafka: kafkaListener.connectionCount }) }),
       isrChanges: () => replicas.isrChanges,
       traffic: () => replicas.traffic.entries(),
       remoteHighWatermarks: (partitions) => remoteHighWatermarks.fetch(partitions),

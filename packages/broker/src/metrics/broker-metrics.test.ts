@@ -15,7 +15,7 @@ describe('BrokerMetrics', () => {
       metadata: () => undefined,
       groups: () => [group],
       purgatorySizes: () => ({ produce: 2, fetch: 5, deleteRecords: 0 }),
-      kafkaConnections: () => 7,
+      connections: async () => ({ grpc: 4, kafka: 7 }),
       isrChanges: () => ({ shrinks: 3, expands: 1 }),
       traffic: () => [['orders', { bytesIn: 2048, recordsIn: 16, bytesOut: 4096 }]],
       remoteHighWatermarks: async () => new Map(),
@@ -32,7 +32,8 @@ describe('BrokerMetrics', () => {
     expect(text).toContain('quill_consumer_group_state{group="billing",state="Empty"} 1');
     expect(text).toContain('quill_purgatory_size{purgatory="fetch"} 5');
     expect(text).toContain('quill_isr_shrinks_total 3');
-    expect(text).toContain('quill_kafka_connections 7');
+    expect(text).toContain('quill_connections{listener="grpc"} 4');
+    expect(text).toContain('quill_connections{listener="kafka"} 7');
     expect(text).toContain('quill_topic_bytes_in_total{topic="orders"} 2048');
     expect(text).toContain('quill_topic_records_in_total{topic="orders"} 16');
     expect(text).toContain('quill_topic_bytes_out_total{topic="orders"} 4096');
@@ -52,7 +53,7 @@ describe('BrokerMetrics', () => {
     for (const r of replicas) group.offsets.set(`${r.topic}\u0000${r.index}`, { topic: r.topic, partition: r.index, value: { committedOffset: 0, committedLeaderEpoch: 0, committedMetadata: undefined, commitTimestampMs: 0 } });
     const metrics = new BrokerMetrics({
       replicas: () => replicas, metadata: () => undefined, groups: () => [group],
-      purgatorySizes: () => ({ produce: 0, fetch: 0, deleteRecords: 0 }), kafkaConnections: () => 0, isrChanges: () => ({ shrinks: 0, expands: 0 }), traffic: () => [], remoteHighWatermarks: async () => new Map(),
+      purgatorySizes: () => ({ produce: 0, fetch: 0, deleteRecords: 0 }), connections: async () => ({ grpc: 0 }), isrChanges: () => ({ shrinks: 0, expands: 0 }), traffic: () => [], remoteHighWatermarks: async () => new Map(),
     });
     const text = await metrics.registry.metrics();
     expect(text.match(/^quill_consumer_group_lag\{/gm)).toHaveLength(1_000);

@@ -12,7 +12,8 @@ export interface BrokerMetricsSources {
   metadata: () => MetadataState | undefined;
   groups: () => Iterable<Group>;
   purgatorySizes: () => { produce: number; fetch: number; deleteRecords: number };
-  kafkaConnections: () => number;
+  /** Open client connections per listener (the Kafka one absent when the broker has none). */
+  connections: () => Promise<Partial<Record<Listener, number>>>;
   isrChanges: () => { shrinks: number; expands: number };
   traffic: () => Iterable<[string, TopicTrafficTotals]>;
   /** High watermarks, by partitionRefKey, of committed partitions this broker hosts no replica of. */
@@ -132,7 +133,14 @@ export class BrokerMetrics {
         this.set({ purgatory: 'delete_records' }, sizes.deleteRecords);
       },
     });
-    new Gauge({ name: 'quill_kafka_connections', help: 'Open connections on the Kafka listener', registers, collect() { this.set(sources.kafkaConnections()); } });
+    new Gauge({
+      name: 'quill_connections', help: 'Open client connections on each listener', labelNames: ['listener'], registers,
+      async collect() {
+        const open = await sources.connections();
+        this.reset();
+        for (const [listener, count] of Object.entries(open)) this.set({ listener }, count);
+      },
+    });
   }
 
   streamOpened(api: string): void {

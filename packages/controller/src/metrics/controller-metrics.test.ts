@@ -15,7 +15,8 @@ describe('controller metrics', () => {
     const metadata: MetadataState = { ...EMPTY_METADATA_STATE, brokers };
     const matches = new Map([[102, 52], [103, 40]]);
     const registry = controllerMetricsRegistry(() =>
-      controllerSamples(status, true, [101, 102, 103], (v) => ({ match: matches.get(v) ?? 0 }) as never, metadata),
+      controllerSamples(status, true, [101, 102, 103], (v) => ({ match: matches.get(v) ?? 0 }) as never, metadata, { entries: 4096, snapshot: 512 }),
+      async () => 3,
     );
     const text = await registry.metrics();
     expect(text).toContain('quill_controller_active 1');
@@ -25,6 +26,9 @@ describe('controller metrics', () => {
     expect(text).toContain('quill_raft_voter_lag{voter="103"} 12');
     expect(text).toContain('quill_fenced_brokers 1');
     expect(text).toContain('quill_metadata_log_entries 42');
+    expect(text).toContain('quill_metadata_log_size_bytes 4096');
+    expect(text).toContain('quill_metadata_snapshot_size_bytes 512');
+    expect(text).toContain('quill_connections{listener="grpc"} 3');
   });
 
   it('is ready only with a known leader', () => {

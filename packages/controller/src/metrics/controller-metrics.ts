@@ -1,8 +1,8 @@
 import { Gauge, Registry } from '@quill/metrics';
 import type { ControllerSamples } from './controller-samples.js';
 
-/** One controller's metrics in a registry of its own, every value read from `samples` when scraped. */
-export function controllerMetricsRegistry(samples: () => ControllerSamples): Registry {
+/** One controller's metrics in a registry of its own, every value read from `samples` (and `grpcConnections`) when scraped. */
+export function controllerMetricsRegistry(samples: () => ControllerSamples, grpcConnections: () => Promise<number>): Registry {
   const registry = new Registry();
   const registers = [registry];
   let current: ControllerSamples | undefined;
@@ -18,6 +18,9 @@ export function controllerMetricsRegistry(samples: () => ControllerSamples): Reg
   scalar('quill_registered_brokers', 'Brokers registered in the metadata', (s) => s.registeredBrokers);
   scalar('quill_fenced_brokers', 'Registered brokers currently fenced', (s) => s.fencedBrokers);
   scalar('quill_metadata_log_entries', 'Entries in the metadata log since its last snapshot', (s) => s.metadataLogEntries);
+  scalar('quill_metadata_log_size_bytes', 'Stored bytes of the metadata log entries since its last snapshot', (s) => s.metadataLogBytes);
+  scalar('quill_metadata_snapshot_size_bytes', 'Bytes of the metadata log snapshot state', (s) => s.metadataSnapshotBytes);
+  new Gauge({ name: 'quill_connections', help: 'Open client connections on each listener', labelNames: ['listener'], registers, async collect() { this.set({ listener: 'grpc' }, await grpcConnections()); } });
   new Gauge({
     name: 'quill_raft_voter_lag', help: 'Entries each voter is behind the leader (reported by the leader only)', labelNames: ['voter'], registers,
     collect() {

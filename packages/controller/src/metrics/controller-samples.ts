@@ -13,6 +13,10 @@ export interface ControllerSamples {
   fencedBrokers: number;
   /** Entries held in the Raft log since its last snapshot. */
   metadataLogEntries: number;
+  /** Stored bytes of those entries. */
+  metadataLogBytes: number;
+  /** Bytes of the last snapshot's state. */
+  metadataSnapshotBytes: number;
 }
 
 /** The controller gauges from the Raft status, the leader's view of its followers, and the metadata. */
@@ -22,6 +26,7 @@ export function controllerSamples(
   voters: readonly number[],
   progress: (voter: number) => FollowerProgress | undefined,
   metadata: MetadataState,
+  logSize: { entries: number; snapshot: number },
 ): ControllerSamples {
   const brokers = [...metadata.brokers.values()];
   return {
@@ -36,6 +41,8 @@ export function controllerSamples(
     registeredBrokers: brokers.length,
     fencedBrokers: brokers.filter((b) => b.fenced).length,
     metadataLogEntries: Math.max(0, status.lastIndex - status.firstIndex + 1),
+    metadataLogBytes: logSize.entries,
+    metadataSnapshotBytes: logSize.snapshot,
   };
 }
 

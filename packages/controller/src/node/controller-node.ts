@@ -4,7 +4,7 @@ import { systemClock } from '@quill/clock';
 import { GRPC_CHANNEL_OPTIONS, QuillError, loadQuillPackage, type ControllerHandlers, type RaftHandlers } from '@quill/proto';
 import type { Message } from '@quill/raft';
 import { checkNodeIdentity } from '@quill/metadata';
-import { addGrpcHealth, sharedProcessRegistry, startMetricsServer, type GrpcHealth, type MetricsServer, type Readiness, type Registry } from '@quill/metrics';
+import { addGrpcHealth, grpcConnectionCounter, sharedProcessRegistry, startMetricsServer, type GrpcHealth, type MetricsServer, type Readiness, type Registry } from '@quill/metrics';
 import { resolveControllerConfig, type ControllerConfig, type ControllerConfigInput } from '../config.js';
 import { controllerMetricsRegistry } from '../metrics/controller-metrics.js';
 import { controllerReadiness, controllerSamples } from '../metrics/controller-samples.js';
@@ -122,7 +122,10 @@ export class ControllerNode {
         error ? reject(new QuillError('INVALID_CONFIG', `cannot listen on ${config.listen.host}:${config.listen.port}: ${error.message}`)) : resolve(bound),
       ),
     );
-    const metricsRegistry = controllerMetricsRegistry(() => controllerSamples(raft.status(), raft.isLeader, voterIds, (id) => raft.followerProgress(id), metadata.current));
+    const metricsRegistry = controllerMetricsRegistry(
+      () => controllerSamples(raft.status(), raft.isLeader, voterIds, (id) => raft.followerProgress(id), metadata.current, storage.sizeBytes),
+      grpcConnectionCounter(server),
+    );
     let metricsServer: MetricsServer | undefined;
     try {
       metricsServer =

@@ -12,8 +12,11 @@ const entryKey = (index: number): string => `${ENTRY_PREFIX}${index.toString(16)
 
 const ENTRY_TYPES: readonly EntryType[] = ['normal', 'noop'];
 
+/** Bytes of an entry's stored value: term, type, data. */
+const encodedSize = (entry: Entry): number => 9 + entry.data.byteLength;
+
 function encodeEntry(entry: Entry): Buffer {
-  const out = Buffer.allocUnsafe(9 + entry.data.byteLength);
+  const out = Buffer.allocUnsafe(encodedSize(entry));
   out.writeBigUInt64BE(BigInt(entry.term), 0);
   out.writeUInt8(ENTRY_TYPES.indexOf(entry.type), 8);
   out.set(entry.data, 9);
@@ -50,13 +53,17 @@ function deleteEntries(batch: Batch, from: number, to: number): void {
 export class LevelRaftStorage implements RaftStorage {
   /** The directory's mtime when it was last fsynced (none yet: the first check syncs). */
   private syncedDirectoryMtime = -1n;
+  /** Stored bytes of the log's entries, kept as entries are written and dropped so a scrape reads it for free. */
+  private entryBytes: number;
 
   private constructor(
     private readonly path: string,
     private readonly db: ClassicLevel<string, Buffer>,
     private readonly memory: MemoryStorage,
     private hardStateValue: HardState,
-  ) {}
+  ) {
+    this.entryBytes = this.storedBytes(memory.firstIndex(), memory.lastIndex());
+  }
 
   static async open(path: string, membership: Membership): Promise<LevelRaftStorage> {
     // LevelDB creates its directory but never fsyncs the parent: without this a power loss can take the whole log.
@@ -112,6 +119,11 @@ export class LevelRaftStorage implements RaftStorage {
     return this.hardStateValue;
   }
 
+  /** Bytes of the log's entries since the snapshot, and of the snapshot's state, as stored (before LevelDB's compression). */
+  get sizeBytes(): { entries: number; snapshot: number } {
+    return { entries: this.entryBytes, snapshot: this.memory.snapshot().data.byteLength };
+  }
+
   /** Persists a Ready's snapshot, entries and hard state in one batch (synced if `mustSync`). */
   async persist(ready: Ready): Promise<void> {
     // Most Readies of an idle quorum carry only heartbeats and their answers: nothing to write,
@@ -122,6 +134,7 @@ export class LevelRaftStorage implements RaftStorage {
     const batch = this.db.batch();
     let snapshotIndex = this.memory.snapshot().index;
     let lastIndex = this.memory.lastIndex();
+    let removedBytes = 0;
     const snapshot = ready.snapshot;
     if (snapshot !== undefined) {
       this.putSnapshot(batch, snapshot);
@@ -129,21 +142,29 @@ export class LevelRaftStorage implements RaftStorage {
       if (!this.memory.holds(snapshot.index, snapshot.term)) lastIndex = snapshot.index;
       deleteEntries(batch, snapshotIndex + 1, Math.min(snapshot.index, this.memory.lastIndex()));
       deleteEntries(batch, lastIndex + 1, this.memory.lastIndex());
+      removedBytes += this.storedBytes(snapshotIndex + 1, Math.min(snapshot.index, this.memory.lastIndex())) + this.storedBytes(lastIndex + 1, this.memory.lastIndex());
       snapshotIndex = snapshot.index;
     }
     // Entries the snapshot covers are skipped, as the mirror skips them.
     const entries = ready.entries.filter((entry) => entry.index > snapshotIndex);
+    let addedBytes = 0;
     const last = entries[entries.length - 1];
     if (last !== undefined) {
-      for (const entry of entries) batch.put(entryKey(entry.index), encodeEntry(entry));
+      for (const entry of entries) {
+        batch.put(entryKey(entry.index), encodeEntry(entry));
+        addedBytes += encodedSize(entry);
+      }
       // A new leader may replace our uncommitted tail: drop what lies beyond the new entries.
       deleteEntries(batch, last.index + 1, lastIndex);
+      // The entries overwritten and those dropped beyond them.
+      removedBytes += this.storedBytes(entries[0]?.index ?? last.index, lastIndex);
     }
     if (ready.hardState !== undefined) batch.put(HARD_STATE_KEY, Buffer.from(JSON.stringify(ready.hardState)));
     await batch.write({ sync: ready.mustSync });
     if (ready.mustSync) this.syncDirectoryIfChanged();
     if (snapshot !== undefined) this.memory.applySnapshot(snapshot);
     this.memory.append(ready.entries);
+    this.entryBytes += addedBytes - removedBytes;
     if (ready.hardState !== undefined) {
       this.hardStateValue = ready.hardState;
       this.memory.setHardState(ready.hardState);
@@ -161,7 +182,18 @@ export class LevelRaftStorage implements RaftStorage {
     deleteEntries(batch, current.index + 1, index);
     await batch.write({ sync: true });
     this.syncDirectoryIfChanged();
+    this.entryBytes -= this.storedBytes(current.index + 1, index);
     this.memory.compact(index, data);
+  }
+
+  /** Stored bytes of the mirror's entries from..to (clamped to its log; none if empty). */
+  private storedBytes(from: number, to: number): number {
+    const lo = Math.max(from, this.memory.firstIndex());
+    const hi = Math.min(to, this.memory.lastIndex());
+    if (lo > hi) return 0;
+    let bytes = 0;
+    for (const entry of this.memory.entries(lo, hi + 1, Number.MAX_SAFE_INTEGER)) bytes += encodedSize(entry);
+    return bytes;
   }
 
   private putSnapshot(batch: Batch, snapshot: Snapshot): void {
