@@ -1,0 +1,131 @@
+import { generateKeyPairSync, randomBytes } from 'node:crypto';
+import { mkdir, writeFile } from 'node:fs/promises';
+import path from 'node:path';
+import forge from 'node-forge';
+
+/** RSA key size of generated certificates (what Kafka's and most TLS guides use). */
+export const DEV_KEY_BITS = 2048;
+/** How long generated certificates are valid. */
+export const DEV_CERTIFICATE_VALIDITY_DAYS = 365;
+/** The names every generated endpoint certificate is valid for: nodes and clients of a dev cluster run on this machine. */
+export const DEV_SUBJECT_ALT_NAMES = { dns: ['localhost'], ip: ['127.0.0.1'] } as const;
+
+const DAY_MS = 24 * 60 * 60 * 1000;
+
+/** A certificate and its private key, both PEM. */
+export interface PemPair {
+  certificatePem: string;
+  keyPem: string;
+}
+
+export interface Validity {
+  notBefore: Date;
+  notAfter: Date;
+}
+
+/** `days` from now (back-dated a minute so a peer whose clock is slightly behind accepts it). */
+export function validityFromNow(days: number, now: Date = new Date()): Validity {
+  return { notBefore: new Date(now.getTime() - 60_000), notAfter: new Date(now.getTime() + days * DAY_MS) };
+}
+
+/** A self-signed certificate authority. */
+export function createCertificateAuthority(commonName: string, validity: Validity = validityFromNow(DEV_CERTIFICATE_VALIDITY_DAYS)): PemPair {
+  const keys = newKeyPair();
+  const name = [{ name: 'commonName', value: commonName }];
+  const certificate = newCertificate(keys.publicKey, name, validity);
+  certificate.setIssuer(name);
+  certificate.setExtensions([
+    { name: 'basicConstraints', cA: true, critical: true },
+    { name: 'keyUsage', keyCertSign: true, cRLSign: true, critical: true },
+    { name: 'subjectKeyIdentifier' },
+  ]);
+  certificate.sign(keys.privateKey, forge.md.sha256.create());
+  return { certificatePem: forge.pki.certificateToPem(certificate), keyPem: forge.pki.privateKeyToPem(keys.privateKey) };
+}
+
+export interface IssueOptions {
+  commonName: string;
+  /** `server` certificates also authenticate as clients, as a node dials other nodes. */
+  usage: 'server' | 'client';
+  validity?: Validity;
+}
+
+/** An endpoint certificate for 127.0.0.1/localhost signed by `ca`. */
+export function issueCertificate(ca: PemPair, options: IssueOptions): PemPair {
+  const caCertificate = forge.pki.certificateFromPem(ca.certificatePem);
+  const keys = newKeyPair();
+  const certificate = newCertificate(keys.publicKey, [{ name: 'commonName', value: options.commonName }], options.validity ?? validityFromNow(DEV_CERTIFICATE_VALIDITY_DAYS));
+  certificate.setIssuer(caCertificate.subject.attributes);
+  certificate.setExtensions([
+    { name: 'basicConstraints', cA: false },
+    { name: 'keyUsage', digitalSignature: true, keyEncipherment: true, critical: true },
+    { name: 'extKeyUsage', serverAuth: options.usage === 'server', clientAuth: true },
+    { name: 'subjectAltName', altNames: [...DEV_SUBJECT_ALT_NAMES.dns.map((value) => ({ type: 2, value })), ...DEV_SUBJECT_ALT_NAMES.ip.map((ip) => ({ type: 7, ip }))] },
+    { name: 'subjectKeyIdentifier' },
+  ]);
+  certificate.sign(forge.pki.privateKeyFromPem(ca.keyPem), forge.md.sha256.create());
+  return { certificatePem: forge.pki.certificateToPem(certificate), keyPem: forge.pki.privateKeyToPem(keys.privateKey) };
+}
+
+export interface DevCertificateNames {
+  /** Nodes (brokers, controllers): `server` certificates. */
+  nodeNames: readonly string[];
+  /** Clients (users, tools): `client` certificates. */
+  clientNames: readonly string[];
+}
+
+/** The files generateDevCertificates wrote. */
+export interface DevCertificateFiles {
+  caLocation: string;
+  caKeyLocation: string;
+  /** By name: `<name>.pem` and `<name>-key.pem`. */
+  endpoints: ReadonlyMap<string, { certificateLocation: string; keyLocation: string }>;
+}
+
+/**
+ * Writes a new CA (`ca.pem`, and `ca-key.pem` so more certificates can be issued later) and a
+ * certificate per node and client name (`<name>.pem`, `<name>-key.pem`) into `dir`. Keys are
+ * readable by the owner only.
+ */
+export async function generateDevCertificates(dir: string, names: DevCertificateNames): Promise<DevCertificateFiles> {
+  const all = [...names.nodeNames, ...names.clientNames];
+  const clash = all.find((name, i) => name === 'ca' || all.indexOf(name) !== i || path.basename(name) !== name);
+  if (clash !== undefined) throw new Error(`generateDevCertificates: '${clash}' is not a usable certificate name (reserved, repeated or a path)`);
+  await mkdir(dir, { recursive: true });
+  // A name of its own, so certificates of two dev CAs are told apart by issuer, not only by signature.
+  const ca = createCertificateAuthority(`Quill dev CA ${randomBytes(4).toString('hex')}`);
+  const caLocation = path.join(dir, 'ca.pem');
+  const caKeyLocation = path.join(dir, 'ca-key.pem');
+  await writePair(ca, caLocation, caKeyLocation);
+  const endpoints = new Map<string, { certificateLocation: string; keyLocation: string }>();
+  for (const [name, usage] of [...names.nodeNames.map((n) => [n, 'server'] as const), ...names.clientNames.map((n) => [n, 'client'] as const)]) {
+    const files = { certificateLocation: path.join(dir, `${name}.pem`), keyLocation: path.join(dir, `${name}-key.pem`) };
+    await writePair(issueCertificate(ca, { commonName: name, usage }), files.certificateLocation, files.keyLocation);
+    endpoints.set(name, files);
+  }
+  return { caLocation, caKeyLocation, endpoints };
+}
+
+async function writePair(pair: PemPair, certificateLocation: string, keyLocation: string): Promise<void> {
+  await writeFile(certificateLocation, pair.certificatePem);
+  await writeFile(keyLocation, pair.keyPem, { mode: 0o600 });
+}
+
+// Node generates the key (native, fast); forge only builds and signs the certificate.
+function newKeyPair(): forge.pki.rsa.KeyPair {
+  const { publicKey, privateKey } = generateKeyPairSync('rsa', { modulusLength: DEV_KEY_BITS, publicKeyEncoding: { type: 'spki', format: 'pem' }, privateKeyEncoding: { type: 'pkcs8', format: 'pem' } });
+  return { publicKey: forge.pki.publicKeyFromPem(publicKey), privateKey: forge.pki.privateKeyFromPem(privateKey) };
+}
+
+function newCertificate(publicKey: forge.pki.PublicKey, subject: forge.pki.CertificateField[], validity: Validity): forge.pki.Certificate {
+  const certificate = forge.pki.createCertificate();
+  certificate.publicKey = publicKey;
+  // A positive serial: 16 random bytes with the top bit clear.
+  const serial = randomBytes(16);
+  serial[0] = serial[0]! & 0x7f;
+  certificate.serialNumber = serial.toString('hex');
+  certificate.validity.notBefore = validity.notBefore;
+  certificate.validity.notAfter = validity.notAfter;
+  certificate.setSubject(subject);
+  return certificate;
+}

@@ -1,0 +1,20 @@
+// @quill/security: TLS for Quill's listeners. PEM files named with librdkafka's settings, loaded
+// and checked at start, reloaded on SIGHUP or file change, and dev certificates.
+export { CLIENT_AUTH_MODES, DEFAULT_TLS_RELOAD_DEBOUNCE_MS, parseClientAuth, tlsConfigFromProperties, tlsPropertyName, type ClientAuth, type TlsConfig } from './tls-config.js';
+export { loadTls, type LoadedTls } from './load-tls.js';
+export { admitsPeer, secureContextOptions, tlsServerOptions } from './secure-context.js';
+export { TlsReloader, type TlsReloaderOptions } from './tls-reloader.js';
+export {
+  DEV_CERTIFICATE_VALIDITY_DAYS,
+  DEV_KEY_BITS,
+  DEV_SUBJECT_ALT_NAMES,
+  createCertificateAuthority,
+  generateDevCertificates,
+  issueCertificate,
+  validityFromNow,
+  type DevCertificateFiles,
+  type DevCertificateNames,
+  type IssueOptions,
+  type PemPair,
+  type Validity,
+} from './dev-certificates.js';
