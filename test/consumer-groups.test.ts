@@ -1,14 +1,15 @@
 import { PartitionAssigners, type Consumer, type Quill } from '@quill/client';
 import { eventually } from '@quill/test-support';
 import { startCluster, type TestCluster } from '@quill/testing';
-import { afterEach, describe, expect, it } from 'vitest';
+import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { committedOffsets, groupCoordinator, producePerPartition } from './support/consumer-cluster.js';
 import { ConsumerProcess } from './support/consumer-processes.js';
 
 // Consumer groups of the SDK on a real three-broker cluster: a consumer process killed with
 // SIGKILL (its partitions move, nothing is lost, duplicates only from its uncommitted window,
 // commits are exactly what was processed), and the group coordinator's broker killed (offsets
-// survive, the group carries on).
+// survive, the group carries on). One cluster for the file: each test has its own topic and group,
+// and the test that kills a broker runs last.
 
 const SESSION_TIMEOUT_MS = 6_000;
 const HEARTBEAT_INTERVAL_MS = 500;
@@ -16,14 +17,16 @@ const REBALANCE_TIMEOUT_MS = 10_000;
 /** Bound on a rebalance once the coordinator noticed the dead member (join + sync + start). */
 const REBALANCE_SLACK_MS = 10_000;
 
-let cluster: TestCluster | undefined;
+let cluster: TestCluster;
 let children: ConsumerProcess[] = [];
 let consumers: Consumer[] = [];
+beforeAll(async () => {
+  cluster = await startCluster({ brokers: 3 });
+}, 120_000);
+afterAll(async () => cluster?.stop());
 afterEach(async () => {
   await Promise.all(children.map((c) => c.kill()));
   for (const c of consumers) await c.disconnect();
-  await cluster?.stop();
-  cluster = undefined;
   children = [];
   consumers = [];
 });
@@ -37,7 +40,6 @@ async function createTopic(quill: Quill, topic: string, partitions: number): Pro
 
 describe('consumer groups on a 3-broker cluster', () => {
   it('4 consumer processes over 12 partitions: one is kill -9ed; its partitions move, no record is lost, and commits are exactly what was processed', async () => {
-    cluster = await startCluster({ brokers: 3 });
     const quill = cluster.client();
     const topic = 'events';
     const partitions = 12;
@@ -117,8 +119,75 @@ describe('consumer groups on a 3-broker cluster', () => {
     await producer.disconnect();
   }, 300_000);
 
+  it('heartbeats run on their own timer: a handler slower than the session timeout keeps the membership', async () => {
+    const quill = cluster.client();
+    await createTopic(quill, 'slow', 1);
+    const producer = quill.producer();
+    await producer.connect();
+    await producePerPartition(producer, 'slow', 1, 0, 3);
+    const consumer = quill.consumer({ groupId: 'slow', sessionTimeout: 2_000, heartbeatInterval: 300, maxPollIntervalMs: 60_000, maxWaitTimeInMs: 500 });
+    consumers.push(consumer);
+    const events: string[] = [];
+    let heartbeats = 0;
+    consumer.on(consumer.events.GROUP_JOIN, () => events.push('join'));
+    consumer.on(consumer.events.REBALANCING, () => events.push('rebalancing'));
+    consumer.on(consumer.events.PARTITIONS_LOST, () => events.push('lost'));
+    consumer.on(consumer.events.HEARTBEAT, () => heartbeats++);
+    await consumer.connect();
+    await consumer.subscribe({ topics: ['slow'], fromBeginning: true });
+    const handled: string[] = [];
+    let heartbeatsDuringSlowHandler = 0;
+    await consumer.run({
+      eachMessage: async ({ message }) => {
+        if (handled.length === 0) {
+          const at = heartbeats;
+          await new Promise((resolve) => setTimeout(resolve, 5_000)); // 2.5 session timeouts
+          heartbeatsDuringSlowHandler = heartbeats - at;
+        }
+        handled.push(message.value!.toString());
+      },
+    });
+    await eventually(async () => handled.length === 3, { timeoutMs: 60_000, intervalMs: 50, description: 'three messages' });
+    expect(handled).toEqual(['0:0', '0:1', '0:2']);
+    expect(events).toEqual(['rebalancing', 'join']);
+    expect(heartbeatsDuringSlowHandler).toBeGreaterThanOrEqual(5);
+    await producer.disconnect();
+  }, 180_000);
+
+  it('static membership: a member restarted within the session timeout gets its partitions back without a rebalance', async () => {
+    const quill = cluster.client();
+    await createTopic(quill, 'static', 4);
+    const member = async (instance: string): Promise<{ consumer: Consumer; events: string[] }> => {
+      const consumer = quill.consumer({ groupId: 'static', groupInstanceId: instance, sessionTimeout: 15_000, heartbeatInterval: 300, maxWaitTimeInMs: 500 });
+      consumers.push(consumer);
+      const events: string[] = [];
+      consumer.on(consumer.events.REBALANCING, () => events.push('rebalancing'));
+      consumer.on(consumer.events.GROUP_JOIN, () => events.push('join'));
+      consumer.on(consumer.events.PARTITIONS_REVOKED, () => events.push('revoked'));
+      await consumer.connect();
+      await consumer.subscribe({ topics: ['static'] });
+      await consumer.run({ eachMessage: async () => undefined });
+      return { consumer, events };
+    };
+    const owned = (c: Consumer): string => c.assignment().map((tp) => tp.partition).sort().join(',');
+    const a = await member('instance-a');
+    const b = await member('instance-b');
+    await eventually(async () => a.consumer.assignment().length === 2 && b.consumer.assignment().length === 2, { timeoutMs: 60_000, intervalMs: 50, description: 'a 2/2 split' });
+    await new Promise((resolve) => setTimeout(resolve, 1_000));
+    const aPartitions = owned(a.consumer);
+    const bPartitions = owned(b.consumer);
+    const bEvents = b.events.length;
+    const stoppedAtMs = Date.now();
+    await a.consumer.disconnect(); // a static member does not leave the group
+    const restarted = await member('instance-a');
+    await eventually(async () => owned(restarted.consumer) === aPartitions, { timeoutMs: 30_000, intervalMs: 50, description: 'the restarted member getting its partitions' });
+    expect(Date.now() - stoppedAtMs).toBeLessThan(15_000);
+    await new Promise((resolve) => setTimeout(resolve, 1_000));
+    expect(b.events.slice(bEvents)).toEqual([]);
+    expect(owned(b.consumer)).toBe(bPartitions);
+  }, 180_000);
+  // Last: it kills a broker of the shared cluster.
   it("the coordinator's broker is killed: committed offsets survive and the group carries on", async () => {
-    cluster = await startCluster({ brokers: 3 });
     const quill = cluster.client();
     const topic = 'orders';
     const partitions = 6;
@@ -161,7 +230,7 @@ describe('consumer groups on a 3-broker cluster', () => {
     // Another broker takes over the group's __consumer_offsets partition and loads it.
     await eventually(
       async () => {
-        const live = cluster!.bootstrap.filter((_, i) => cluster!.brokerIds[i] !== coordinator);
+        const live = cluster.bootstrap.filter((_, i) => cluster.brokerIds[i] !== coordinator);
         const next = await groupCoordinator(live[0]!, 'failover');
         return next !== coordinator;
       },
@@ -187,74 +256,4 @@ describe('consumer groups on a 3-broker cluster', () => {
     await admin.disconnect();
     await producer.disconnect();
   }, 300_000);
-
-  it('heartbeats run on their own timer: a handler slower than the session timeout keeps the membership', async () => {
-    cluster = await startCluster({ brokers: 3 });
-    const quill = cluster.client();
-    await createTopic(quill, 'slow', 1);
-    const producer = quill.producer();
-    await producer.connect();
-    await producePerPartition(producer, 'slow', 1, 0, 3);
-    const consumer = quill.consumer({ groupId: 'slow', sessionTimeout: 2_000, heartbeatInterval: 300, maxPollIntervalMs: 60_000, maxWaitTimeInMs: 500 });
-    consumers.push(consumer);
-    const events: string[] = [];
-    let heartbeats = 0;
-    consumer.on(consumer.events.GROUP_JOIN, () => events.push('join'));
-    consumer.on(consumer.events.REBALANCING, () => events.push('rebalancing'));
-    consumer.on(consumer.events.PARTITIONS_LOST, () => events.push('lost'));
-    consumer.on(consumer.events.HEARTBEAT, () => heartbeats++);
-    await consumer.connect();
-    await consumer.subscribe({ topics: ['slow'], fromBeginning: true });
-    const handled: string[] = [];
-    let heartbeatsDuringSlowHandler = 0;
-    await consumer.run({
-      eachMessage: async ({ message }) => {
-        if (handled.length === 0) {
-          const at = heartbeats;
-          await new Promise((resolve) => setTimeout(resolve, 5_000)); // 2.5 session timeouts
-          heartbeatsDuringSlowHandler = heartbeats - at;
-        }
-        handled.push(message.value!.toString());
-      },
-    });
-    await eventually(async () => handled.length === 3, { timeoutMs: 60_000, intervalMs: 50, description: 'three messages' });
-    expect(handled).toEqual(['0:0', '0:1', '0:2']);
-    expect(events).toEqual(['rebalancing', 'join']);
-    expect(heartbeatsDuringSlowHandler).toBeGreaterThanOrEqual(5);
-    await producer.disconnect();
-  }, 180_000);
-
-  it('static membership: a member restarted within the session timeout gets its partitions back without a rebalance', async () => {
-    cluster = await startCluster({ brokers: 3 });
-    const quill = cluster.client();
-    await createTopic(quill, 'static', 4);
-    const member = async (instance: string): Promise<{ consumer: Consumer; events: string[] }> => {
-      const consumer = quill.consumer({ groupId: 'static', groupInstanceId: instance, sessionTimeout: 15_000, heartbeatInterval: 300, maxWaitTimeInMs: 500 });
-      consumers.push(consumer);
-      const events: string[] = [];
-      consumer.on(consumer.events.REBALANCING, () => events.push('rebalancing'));
-      consumer.on(consumer.events.GROUP_JOIN, () => events.push('join'));
-      consumer.on(consumer.events.PARTITIONS_REVOKED, () => events.push('revoked'));
-      await consumer.connect();
-      await consumer.subscribe({ topics: ['static'] });
-      await consumer.run({ eachMessage: async () => undefined });
-      return { consumer, events };
-    };
-    const owned = (c: Consumer): string => c.assignment().map((tp) => tp.partition).sort().join(',');
-    const a = await member('instance-a');
-    const b = await member('instance-b');
-    await eventually(async () => a.consumer.assignment().length === 2 && b.consumer.assignment().length === 2, { timeoutMs: 60_000, intervalMs: 50, description: 'a 2/2 split' });
-    await new Promise((resolve) => setTimeout(resolve, 1_000));
-    const aPartitions = owned(a.consumer);
-    const bPartitions = owned(b.consumer);
-    const bEvents = b.events.length;
-    const stoppedAtMs = Date.now();
-    await a.consumer.disconnect(); // a static member does not leave the group
-    const restarted = await member('instance-a');
-    await eventually(async () => owned(restarted.consumer) === aPartitions, { timeoutMs: 30_000, intervalMs: 50, description: 'the restarted member getting its partitions' });
-    expect(Date.now() - stoppedAtMs).toBeLessThan(15_000);
-    await new Promise((resolve) => setTimeout(resolve, 1_000));
-    expect(b.events.slice(bEvents)).toEqual([]);
-    expect(owned(b.consumer)).toBe(bPartitions);
-  }, 180_000);
 });
