@@ -26,6 +26,7 @@ import { ProducerIdManager } from './producer-state/producer-id-manager.js';
 import { ReplicaFetcherManager } from './replica-fetcher/replica-fetcher.js';
 import { followerThrottleOf } from './replication-throttle/follower-throttle.js';
 import { ReplicaManager } from './replica-manager/replica-manager.js';
+import type { LatencyStages } from './latency/latency-stages.js';
 import { BrokerMetrics } from './metrics/broker-metrics.js';
 import { REMOTE_HIGH_WATERMARK_TIMEOUT_MS, RemoteHighWatermarks } from './metrics/remote-high-watermarks.js';
 import { replicaViews } from './metrics/replica-views.js';
@@ -73,7 +74,8 @@ export class BrokerNode {
     });
     // Created below, once the replicas it reads exist; flush rounds before that go unrecorded.
     let metrics: BrokerMetrics | undefined;
-    const logs = new LogManager(config.dataDir, logger, config.retentionCheckIntervalMs, (seconds) => metrics?.observeFlush(seconds));
+    const logs = new LogManager(config.dataDir, logger, config.retentionCheckIntervalMs, (seconds, _logs, queuedSeconds) => metrics?.observeFlush(seconds, queuedSeconds));
+    const latency: LatencyStages = { observe: (stage, seconds) => metrics?.observe(stage, seconds) };
     let state: MetadataState | undefined;
     let caughtUp = false;
     let lifecycle: BrokerLifecycle | undefined;
@@ -85,8 +87,10 @@ export class BrokerNode {
         return endpoint === undefined ? undefined : `${endpoint.host}:${endpoint.port}`;
       },
       logger,
+      latency,
     );
     const replicas = new ReplicaManager({
+      latency,
       config,
       logManager: logs,
       logger,

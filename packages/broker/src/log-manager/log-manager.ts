@@ -35,8 +35,8 @@ export class LogManager {
     private readonly dataDir: string,
     private readonly logger: Logger,
     retentionCheckIntervalMs: number,
-    /** Told each group-commit round's duration in seconds (for the flush latency metric). */
-    private readonly onFlushRound?: (seconds: number) => void,
+    /** Told each group-commit round's duration, logs synced and queue wait of its oldest request (for flush metrics). */
+    private readonly onFlushRound?: (seconds: number, logs: number, queuedSeconds: number) => void,
   ) {
     fs.mkdirSync(dataDir, { recursive: true });
     this.maintenance = new LogMaintenance({ logger, retentionCheckIntervalMs });

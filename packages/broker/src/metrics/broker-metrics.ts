@@ -2,6 +2,7 @@ import type { MetadataState } from '@quill/metadata';
 import { Counter, Gauge, Histogram, Registry } from '@quill/metrics';
 import type { Group } from '../group-coordinator/group.js';
 import type { TopicTrafficTotals } from '../replica-manager/topic-traffic.js';
+import { LATENCY_STAGES, type LatencyStage, type LatencyStages } from '../latency/latency-stages.js';
 import { groupSamples, type GroupSamples } from './group-samples.js';
 import { partitionSamples, type ReplicaView } from './partition-samples.js';
 import { partitionRefKey, type PartitionRef } from './remote-high-watermarks.js';
@@ -28,13 +29,18 @@ const REQUEST_DURATION_BUCKETS = [0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.0
 /** fdatasync rounds: tens of microseconds on a fast SSD up to a second on a struggling disk. */
 const FLUSH_DURATION_BUCKETS = [0.0001, 0.00025, 0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1];
 
+/** Latency stages: tens of microseconds (an append) up to the replica lag limit, finely below 10 ms where the e2e budget is. */
+const LATENCY_STAGE_BUCKETS = [0.00005, 0.0001, 0.00025, 0.0005, 0.00075, 0.001, 0.0015, 0.002, 0.003, 0.004, 0.005, 0.0075, 0.01, 0.025, 0.05, 0.1, 0.5, 1, 10];
+
 /**
  * One broker's metrics in a registry of its own. Counters and the latency histogram are updated
  * as requests run; the partition, group and purgatory gauges are computed when scraped, so the
  * hot paths pay nothing for them. Labels are bounded: API names, topics, partitions, groups.
  */
-export class BrokerMetrics {
+export class BrokerMetrics implements LatencyStages {
   readonly registry = new Registry();
+  private readonly stageDuration: Histogram<'stage'>;
+  private readonly stageChildren = new Map<LatencyStage, { observe(seconds: number): void }>();
   private readonly requestDuration: Histogram<'api' | 'listener'>;
   private readonly flushDuration: Histogram;
   private readonly openStreams: Gauge<'api'>;
@@ -43,6 +49,14 @@ export class BrokerMetrics {
     const registers = [this.registry];
     this.requestDuration = new Histogram({ name: 'quill_request_duration_seconds', help: 'Time to answer a request, by API and listener', labelNames: ['api', 'listener'], buckets: REQUEST_DURATION_BUCKETS, registers });
     this.openStreams = new Gauge({ name: 'quill_grpc_open_streams', help: 'Open gRPC streams by method: fetch sessions of consumers (FetchStream) and followers (ReplicaFetchStream), and others', labelNames: ['api'], registers });
+    this.stageDuration = new Histogram({
+      name: 'quill_latency_stage_seconds',
+      help: `Time of each stage of a record's way from producer to consumer this broker can see: ${Object.entries(LATENCY_STAGES).map(([stage, what]) => `${stage} (${what})`).join('; ')}`,
+      labelNames: ['stage'],
+      buckets: LATENCY_STAGE_BUCKETS,
+      registers,
+    });
+    for (const stage of Object.keys(LATENCY_STAGES) as LatencyStage[]) this.stageChildren.set(stage, this.stageDuration.labels(stage));
     this.flushDuration = new Histogram({ name: 'quill_log_flush_duration_seconds', help: 'Time of one group-commit round syncing every log with new data', buckets: FLUSH_DURATION_BUCKETS, registers });
     const perTopic = (name: string, help: string, value: (t: TopicTrafficTotals) => number): void => {
       new Counter({
@@ -151,8 +165,13 @@ export class BrokerMetrics {
     this.openStreams.dec({ api });
   }
 
-  observeFlush(seconds: number): void {
+  observeFlush(seconds: number, queuedSeconds?: number): void {
     this.flushDuration.observe(seconds);
+    if (queuedSeconds !== undefined) this.observe('flush_queue_wait', queuedSeconds);
+  }
+
+  observe(stage: LatencyStage, seconds: number): void {
+    this.stageChildren.get(stage)!.observe(seconds);
   }
 
   observeRequest(api: string, listener: Listener, seconds: number): void {

@@ -1,6 +1,7 @@
 import { createServiceClient, type ReplicaClient, type ReplicaFetchPartitionResponse__Output } from '@quill/proto';
 import type { Logger } from 'pino';
 import type { BrokerConfig } from '../config.js';
+import { NO_LATENCY_STAGES, preciseNowMs, type LatencyStages } from '../latency/latency-stages.js';
 import type { Partition } from '../replication/partition.js';
 import type { FollowerFetching } from '../replica-manager/replica-manager.js';
 import { FollowerQuota } from '../replication-throttle/follower-quota.js';
@@ -59,6 +60,7 @@ export class ReplicaFetcherManager implements FollowerFetching {
     private readonly brokerEpoch: () => number,
     private readonly address: BrokerAddress,
     private readonly logger: Logger,
+    private readonly latency: LatencyStages = NO_LATENCY_STAGES,
   ) {
     this.throttling = { quota: new FollowerQuota(config.replicationThrottleBurstMs), current: () => this.throttle };
   }
@@ -77,7 +79,7 @@ export class ReplicaFetcherManager implements FollowerFetching {
     this.unfollow(partition.key);
     let fetcher = this.fetchers.get(leaderId);
     if (fetcher === undefined) {
-      fetcher = new LeaderFetcher(leaderId, this.config, this.brokerEpoch, this.address, this.throttling, this.logger);
+      fetcher = new LeaderFetcher(leaderId, this.config, this.brokerEpoch, this.address, this.throttling, this.logger, this.latency);
       this.fetchers.set(leaderId, fetcher);
       fetcher.start();
     }
@@ -145,6 +147,7 @@ class LeaderFetcher {
     private readonly address: BrokerAddress,
     private readonly throttling: Throttling,
     private readonly logger: Logger,
+    private readonly latency: LatencyStages,
   ) {}
 
   get isEmpty(): boolean {
@@ -303,8 +306,12 @@ class LeaderFetcher {
       this.logger.info({ partition: partition.key, divergingEpoch: answer.divergingEpoch, logEndOffset: end }, 'truncated a divergent tail');
       return undefined;
     }
+    const arrivedAtMs = preciseNowMs();
     partition.appendAsFollower(answer.records, answer.highWatermark, answer.logStartOffset);
-    return answer.records.length > 0 ? partition.log.waitForDurable(partition.log.logEndOffset) : undefined;
+    if (answer.records.length === 0) return undefined;
+    const appendedAtMs = preciseNowMs();
+    this.latency.observe('follower_append', (appendedAtMs - arrivedAtMs) / 1000);
+    return partition.log.waitForDurable(partition.log.logEndOffset).then(() => this.latency.observe('follower_flush', (preciseNowMs() - appendedAtMs) / 1000));
   }
 
   private connect(): ReplicaFetchSession | undefined {

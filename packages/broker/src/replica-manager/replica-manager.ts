@@ -23,6 +23,8 @@ import { batchRewriteFor } from './batch-rewrite.js';
 import { DelayedDeleteRecords, type DeleteRecordsOutcome } from './delayed-delete-records.js';
 import { DelayedFetch, DelayedProduce, type ProduceOutcome } from './delayed-produce.js';
 import { TopicTraffic } from './topic-traffic.js';
+import { FollowerRoundTrips } from '../latency/follower-round-trips.js';
+import { NO_LATENCY_STAGES, preciseNowMs, type LatencyStages } from '../latency/latency-stages.js';
 
 /** Where a follower replica fetches from; the replica fetcher manager implements it. */
 export interface FollowerFetching {
@@ -39,6 +41,8 @@ export interface ReplicaManagerDeps {
   alterPartition: (request: AlterPartitionRequest) => Promise<AlterPartitionResponse__Output>;
   /** Follower lag, the ISR check and delayed operations' timeouts; the system clock unless a test drives time. */
   clock?: Clock;
+  /** Where the produce path's stage times go (none unless given). */
+  latency?: LatencyStages;
 }
 
 export interface ProduceResult {
@@ -101,9 +105,17 @@ export class ReplicaManager {
   readonly isrChanges = { shrinks: 0, expands: 0 };
   /** Bytes and records in and out per topic (for metrics). */
   readonly traffic = new TopicTraffic();
+  /** Stage times of the produce path, timed by this manager and by the fetch handlers. */
+  readonly latency: LatencyStages;
+  readonly followerRoundTrips = new FollowerRoundTrips();
+  /** Each leader replica's high watermark when last seen to change, and when (preciseNowMs). */
+  private readonly highWatermarkAdvances = new WeakMap<Partition, { highWatermark: number; atMs: number }>();
+  /** When a producer last appended to each leader replica (preciseNowMs). */
+  private readonly lastAppends = new WeakMap<Partition, number>();
 
   constructor(private readonly deps: ReplicaManagerDeps) {
     this.clock = deps.clock ?? systemClock;
+    this.latency = deps.latency ?? NO_LATENCY_STAGES;
     this.producePurgatory = new Purgatory(deps.config.purgatoryMaxOperations, this.clock);
     this.fetchPurgatory = new Purgatory(deps.config.purgatoryMaxOperations, this.clock);
     this.deleteRecordsPurgatory = new Purgatory(deps.config.purgatoryMaxOperations, this.clock);
@@ -272,10 +284,24 @@ export class ReplicaManager {
   }
 
   private changed(key: string): void {
+    const partition = this.hosted.get(key)?.partition;
+    if (partition?.isLeader === true && this.highWatermarkAdvances.get(partition)?.highWatermark !== partition.highWatermark) {
+      this.highWatermarkAdvances.set(partition, { highWatermark: partition.highWatermark, atMs: preciseNowMs() });
+    }
     this.producePurgatory.checkAndComplete(key);
     this.fetchPurgatory.checkAndComplete(key);
     this.deleteRecordsPurgatory.checkAndComplete(key);
     for (const listener of this.changeListeners.get(key) ?? []) listener();
+  }
+
+  /** When a producer last appended to `partition` here (preciseNowMs). */
+  lastAppendedAt(partition: Partition): number | undefined {
+    return this.lastAppends.get(partition);
+  }
+
+  /** When `partition`'s high watermark last changed here (preciseNowMs), if this broker saw it change as leader. */
+  highWatermarkAdvancedAt(partition: Partition): number | undefined {
+    return this.highWatermarkAdvances.get(partition)?.atMs;
   }
 
   /**
@@ -317,6 +343,7 @@ export class ReplicaManager {
 
   /** Appends a producer's batches as leader and answers by `acks` (-1 waits for the high watermark). */
   async produce(topic: string, index: number, records: Buffer, acks: number, timeoutMs: number): Promise<ProduceResult> {
+    const arrivedAtMs = preciseNowMs();
     let partition: Partition;
     let info;
     let minInsyncReplicas: number;
@@ -333,12 +360,22 @@ export class ReplicaManager {
       return { error: toQuillError(error), baseOffset: -1, logStartOffset: -1, logAppendTimeMs: -1 };
     }
     const logStartOffset = partition.log.logStartOffset;
+    const appendedAtMs = preciseNowMs();
+    this.lastAppends.set(partition, appendedAtMs);
+    this.latency.observe('produce_append', (appendedAtMs - arrivedAtMs) / 1000);
     if (acks !== -1) return { error: undefined, baseOffset: info.firstOffset, logStartOffset, logAppendTimeMs };
+    if (info.batchCount > 0) {
+      partition.log.waitForDurable(info.lastOffset + 1).then(
+        () => this.latency.observe('leader_flush', (preciseNowMs() - appendedAtMs) / 1000),
+        () => undefined,
+      );
+    }
     const outcome = await new Promise<ProduceOutcome>((resolve) => {
       const waiting = new DelayedProduce(partition, partition.leaderEpoch, info.firstOffset, info.lastOffset + 1, minInsyncReplicas, resolve);
       const result = this.producePurgatory.tryCompleteElseWatch(waiting, [partition.key], timeoutMs);
       if (result === 'full') resolve({ error: brokerError('REQUEST_TIMED_OUT', 'too many produce requests are waiting for replication'), baseOffset: -1 });
     });
+    if (outcome.error === undefined) this.latency.observe('replication_wait', (preciseNowMs() - appendedAtMs) / 1000);
     return { ...outcome, logStartOffset, logAppendTimeMs: outcome.error === undefined ? logAppendTimeMs : -1 };
   }
 

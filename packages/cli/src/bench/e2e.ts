@@ -1,5 +1,6 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import { IDEMPOTENT_MAX_IN_FLIGHT, QuillError, type Acks, type CompressionType } from '@quill/client';
+import { scrapeStages, stagesBetween, type StageFigures, type StageSnapshot } from './latency-breakdown.js';
 import { readStamp, stampedValue } from './plan.js';
 import { startProgress, type ThroughputFigures } from './report.js';
 import { LatencyHistogram, ProgressWindow } from './stats.js';
@@ -42,6 +43,8 @@ export interface E2eReport extends ThroughputFigures {
   recordSize: number;
   /** From hand-off to the producer to the produce acknowledgement. */
   ackLatencyMs: ThroughputFigures['latencyMs'];
+  /** The brokers' own timing of each stage over the measured window, when their metrics can be read. */
+  stages?: StageFigures[];
 }
 
 /**
@@ -121,6 +124,9 @@ export async function benchE2e(target: BenchTarget, settings: E2eSettings, progr
   const drainTimeout = (): Promise<void> => sleep(settings.drainTimeoutMs, undefined, { ref: false });
   let sent = 0;
   let publishSeconds = 0;
+  const brokerMetrics = target.metricsUrls?.brokers;
+  let stagesBefore: StageSnapshot | undefined;
+  let stages: StageFigures[] | undefined;
   try {
     await Promise.all([producer.connect(), consumer.connect()]);
     // From the current ends, so records of earlier runs on the topic are not counted.
@@ -167,6 +173,7 @@ export async function benchE2e(target: BenchTarget, settings: E2eSettings, progr
       return (now() - started) / 1000;
     };
     await paced(Math.round(settings.rate * settings.warmUpS), false);
+    stagesBefore = brokerMetrics === undefined ? undefined : await scrapeStages(brokerMetrics);
     measuredFrom = now();
     stopProgress = startProgress(window, progress);
     publishSeconds = await paced(total, true);
@@ -175,6 +182,7 @@ export async function benchE2e(target: BenchTarget, settings: E2eSettings, progr
     if (publishFailure !== undefined) throw publishFailure.error;
     await Promise.race([everythingReceived, receiving, drainTimeout()]);
     throwIfReceiveFailed();
+    if (stagesBefore !== undefined && brokerMetrics !== undefined) stages = stagesBetween(stagesBefore, await scrapeStages(brokerMetrics));
     if (received < total) progress(`${total - received} of ${total} records did not arrive within ${settings.drainTimeoutMs} ms (--timeout-ms).`);
   } finally {
     stopProgress?.();
@@ -198,5 +206,6 @@ export async function benchE2e(target: BenchTarget, settings: E2eSettings, progr
     missing: Math.max(0, sent - received),
     recordSize: settings.recordSize,
     ackLatencyMs: ackLatency.summary(),
+    ...(stages === undefined ? {} : { stages }),
   };
 }

@@ -67,4 +67,29 @@ describe('GroupCommitScheduler', () => {
     expect(rounds[0]!.logs).toBe(2);
     expect(rounds[0]!.seconds).toBeGreaterThanOrEqual(0);
   });
+
+  it('starts a round without a timer when none is in flight, and batches only while one is', async () => {
+    const timeouts: number[] = [];
+    const timers = { setTimeout: (_callback: () => void, ms: number) => timeouts.push(ms), setImmediate: (callback: () => void) => setImmediate(callback) };
+    const rounds: Array<{ logs: number; queuedSeconds: number }> = [];
+    const scheduler = new GroupCommitScheduler(0, timers, (_seconds, logs, queuedSeconds) => rounds.push({ logs, queuedSeconds }));
+    const a = new SlowTarget();
+    const b = new SlowTarget();
+    scheduler.request(a);
+    await tick();
+    expect(a.flushes).toBe(1);
+    // While a's fsync runs, b waits for it to end, then goes at once.
+    scheduler.request(b);
+    await tick();
+    expect(b.flushes).toBe(0);
+    a.finish();
+    await tick();
+    await tick();
+    expect(b.flushes).toBe(1);
+    b.finish();
+    await scheduler.drain();
+    expect(timeouts).toEqual([]);
+    expect(rounds.map((r) => r.logs)).toEqual([1, 1]);
+    expect(rounds.every((r) => r.queuedSeconds >= 0)).toBe(true);
+  });
 });

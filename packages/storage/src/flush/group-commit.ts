@@ -22,16 +22,22 @@ export class GroupCommitScheduler {
   private readonly requested = new Set<Flushable>();
   private round: Promise<void> | undefined;
   private scheduled = false;
+  /** When the oldest request waiting for the next round came in (hrtime ns), for the queue-wait figure. */
+  private firstWaitingSince: bigint | undefined;
 
   constructor(
     /** Delay before a round starts, to collect more appends; 0 starts as soon as the last round ends. */
     private readonly intervalMs = 0,
     private readonly timers: TimerFunctions = realTimers,
-    /** Told each round's duration in seconds and how many logs it synced (for flush metrics). */
-    private readonly onRound?: (seconds: number, logs: number) => void,
+    /**
+     * Told each round's duration in seconds, how many logs it synced, and how long its oldest
+     * request waited for it to start (for flush and latency metrics).
+     */
+    private readonly onRound?: (seconds: number, logs: number, queuedSeconds: number) => void,
   ) {}
 
   request(target: Flushable): void {
+    this.firstWaitingSince ??= process.hrtime.bigint();
     this.requested.add(target);
     if (this.round === undefined && !this.scheduled) this.schedule();
   }
@@ -50,9 +56,11 @@ export class GroupCommitScheduler {
     const targets = [...this.requested];
     this.requested.clear();
     const started = process.hrtime.bigint();
+    const queuedSeconds = Number(started - (this.firstWaitingSince ?? started)) / 1e9;
+    this.firstWaitingSince = undefined;
     // Each log turns its own failures into failed acks; one failing log must not stop the others.
     await Promise.allSettled(targets.map((t) => t.flushDirty()));
-    this.onRound?.(Number(process.hrtime.bigint() - started) / 1e9, targets.length);
+    this.onRound?.(Number(process.hrtime.bigint() - started) / 1e9, targets.length, queuedSeconds);
     this.round = undefined;
     if (this.requested.size > 0) this.schedule();
   }

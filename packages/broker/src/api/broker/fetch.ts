@@ -4,6 +4,7 @@ import { brokerError, toQuillError } from '../../errors.js';
 import { serveInOrder } from '../in-order-stream.js';
 import { errorResponse, unary } from '../unary.js';
 import type { BrokerServiceContext } from './context.js';
+import { preciseNowMs } from '../../latency/latency-stages.js';
 import { codeOf, unknownPartition } from './partition-errors.js';
 
 /** A consumer's Fetch, one request per call. */
@@ -51,7 +52,9 @@ export async function consumerFetch(ctx: BrokerServiceContext, request: FetchReq
     });
   // Only hosted replicas can change the answer; a missing one makes `ready` hold at once.
   const keys = wanted.flatMap((w) => ctx.replicas.partition(w.topic, w.partition)?.key ?? []);
+  const waitedFromMs = ready() ? undefined : preciseNowMs();
   await ctx.replicas.waitForData(keys, ready, request.maxWaitMs);
+  if (waitedFromMs !== undefined) observeWakeup(ctx, wanted, waitedFromMs);
   let budget = request.maxBytes > 0 ? request.maxBytes : Number.MAX_SAFE_INTEGER;
   const topics = request.topics.map((topic) => ({
     topic: topic.topic,
@@ -81,4 +84,16 @@ export async function consumerFetch(ctx: BrokerServiceContext, request: FetchReq
     }),
   }));
   return { topics };
+}
+
+/** A held fetch woken by a high watermark that advanced while it waited: how long after the advance it answers. */
+function observeWakeup(ctx: BrokerServiceContext, wanted: ReadonlyArray<{ topic: string; partition: number; fetchOffset: number }>, waitedFromMs: number): void {
+  let advancedAtMs = Number.POSITIVE_INFINITY;
+  for (const w of wanted) {
+    const partition = ctx.replicas.partition(w.topic, w.partition);
+    if (partition === undefined || partition.highWatermark <= w.fetchOffset) continue;
+    const at = ctx.replicas.highWatermarkAdvancedAt(partition);
+    if (at !== undefined && at >= waitedFromMs) advancedAtMs = Math.min(advancedAtMs, at);
+  }
+  if (Number.isFinite(advancedAtMs)) ctx.replicas.latency.observe('consumer_fetch_wakeup', (preciseNowMs() - advancedAtMs) / 1000);
 }

@@ -1,5 +1,6 @@
 import type { ReplicaFetchPartition__Output, ReplicaFetchPartitionResponse, ReplicaFetchResponse } from '@quill/proto';
 import { toQuillError } from '../../errors.js';
+import { preciseNowMs } from '../../latency/latency-stages.js';
 import type { ReplicaManager } from '../../replica-manager/replica-manager.js';
 
 /** One partition of a follower's fetch: its records from `fetchOffset`, or why not. */
@@ -8,7 +9,11 @@ export function readPartition(replicas: ReplicaManager, replicaId: number, topic
     const { partition } = replicas.byTopicId(topicId, p.partition);
     const fenced = partition.checkLeaderEpoch(p.currentLeaderEpoch);
     if (fenced !== undefined) throw fenced;
+    const nowMs = preciseNowMs();
+    const roundTripMs = replicas.followerRoundTrips.reported(partition, replicaId, p.flushedOffset, nowMs);
+    if (roundTripMs !== undefined) replicas.latency.observe('follower_round_trip', roundTripMs / 1000);
     const result = partition.readForFollower(replicaId, p.fetchOffset, p.lastFetchedEpoch, p.flushedOffset, p.partitionMaxBytes, p.logStartOffset);
+    if (result.records.length > 0) replicas.followerRoundTrips.sent(partition, replicaId, result.records, nowMs);
     return {
       partition: p.partition,
       errorCode: 'NONE',

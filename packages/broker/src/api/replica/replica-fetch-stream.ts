@@ -4,6 +4,7 @@ import type { ReplicaManager } from '../../replica-manager/replica-manager.js';
 import { FetchStreamSession } from '../fetch-stream-session.js';
 import { serveInOrder } from '../in-order-stream.js';
 import { errorResponse } from '../unary.js';
+import { preciseNowMs } from '../../latency/latency-stages.js';
 import { hasNews, hostedPartition, readPartition } from './read-partition.js';
 
 /** ReplicaFetchStream: a follower's fetches on one long-lived stream, served by a session that remembers what it was told. */
@@ -52,12 +53,28 @@ async function streamFetch(
   };
   const first = read();
   if (hasNews(first) || request.maxWaitMs <= 0) return first;
+  const waitedFromMs = preciseNowMs();
   await session.waitForData(request.maxWaitMs);
   const second = read();
+  observeWakeup(replicas, second, waitedFromMs);
   // What only the first read found (a new high watermark, say) is still to be told.
   const answered = new Set((second.topics ?? []).flatMap((t) => (t.partitions ?? []).map((p) => `${t.topicId}/${p.partition}`)));
   const earlier = (first.topics ?? [])
     .map((t) => ({ ...t, partitions: (t.partitions ?? []).filter((p) => !answered.has(`${t.topicId}/${p.partition}`)) }))
     .filter((t) => t.partitions.length > 0);
   return { topics: [...earlier, ...(second.topics ?? [])] };
+}
+
+/** A held fetch answered with records appended while it waited: how long after the first such append it answered. */
+function observeWakeup(replicas: ReplicaManager, response: ReplicaFetchResponse, waitedFromMs: number): void {
+  let firstAppendMs = Number.POSITIVE_INFINITY;
+  for (const topic of response.topics ?? []) {
+    for (const p of topic.partitions ?? []) {
+      if ((p.records?.length ?? 0) === 0) continue;
+      const partition = hostedPartition(replicas, topic.topicId ?? '', p.partition ?? 0);
+      const appendedAt = partition === undefined ? undefined : replicas.lastAppendedAt(partition);
+      if (appendedAt !== undefined && appendedAt >= waitedFromMs) firstAppendMs = Math.min(firstAppendMs, appendedAt);
+    }
+  }
+  if (Number.isFinite(firstAppendMs)) replicas.latency.observe('follower_fetch_wakeup', (preciseNowMs() - firstAppendMs) / 1000);
 }
