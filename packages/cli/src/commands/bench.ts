@@ -197,6 +197,9 @@ export function benchCommand(yargs: Argv): Argv {
       )
       .command(
         'rebalance',
+            for (const stage of report.stages ?? []) {
+              print(`  ${stage.stage.padEnd(22)} ${ms(stage.meanMs).padStart(8)} ms mean ${ms(stage.p50Ms).padStart(8)} ms 50th ${ms(stage.p99Ms).padStart(8)} ms 99th  (${stage.count})`);
+            }
         'Consumer group rebalance time: members of a fresh group joining at once, then one leaving (default settings)',
         (b) =>
           topicOptions(targetOptions(b))
