@@ -73,3 +73,38 @@ describe('quill bench produce, consume and e2e', () => {
     for (const phase of [size!.produce, size!.consume]) expect(phase.ratio).toBeCloseTo(phase.kcat.recordsPerSec / phase.quill.recordsPerSec, 6);
   }, 120_000);
 });
+
+describe('quill bench metrics-cost and metrics-scrape', () => {
+  it('metrics-cost interleaves scraped and unscraped produce runs and reports each side\'s median and the cost', async () => {
+    const run = await quill(['bench', 'metrics-cost', '--metrics', cluster().metricsUrls.join(','), '--runs', '1', '--seconds', '0.5', '--scrape-interval-ms', '100', '--partitions', '3', '--batch-size', '16384', '--json']);
+    expect(run.code, run.stderr).toBe(0);
+    type Run = { side: string; recordsPerSec: number; scrapes: number; scrapeFailures: number };
+    const report = JSON.parse(run.stdout) as { benchmark: string; runs: Run[]; scrapedUrls: string[]; scrapedMedianRecordsPerSec: number; unscrapedMedianRecordsPerSec: number; costPercent: number };
+    expect(report).toMatchObject({ benchmark: 'metrics-cost', scrapedUrls: [...cluster().metricsUrls] });
+    expect(report.runs.map((r) => r.side)).toEqual(['scraped', 'unscraped']);
+    const [scraped, unscraped] = report.runs;
+    expect(scraped!.scrapes).toBeGreaterThanOrEqual(cluster().metricsUrls.length);
+    expect(scraped!.scrapeFailures).toBe(0);
+    expect(unscraped!.scrapes).toBe(0);
+    expect(report.scrapedMedianRecordsPerSec).toBe(scraped!.recordsPerSec);
+    expect(report.costPercent).toBeCloseTo(((unscraped!.recordsPerSec - scraped!.recordsPerSec) / unscraped!.recordsPerSec) * 100, 6);
+  }, 120_000);
+
+  it('metrics-scrape commits a group on every partition and times each broker\'s scrape with its lag series', async () => {
+    const brokers = [1, 2, 3].map((id) => cluster().metricsUrl(id));
+    const run = await quill(['bench', 'metrics-scrape', '--metrics', brokers.join(','), '--partitions', '12', '--scrapes', '3', '--json']);
+    expect(run.code, run.stderr).toBe(0);
+    type Broker = { url: string; series: number; lagSeries: number; scrapeMs: { p50: number; max: number }; registryHeapBytes: number };
+    const report = JSON.parse(run.stdout) as { benchmark: string; partitions: number; brokers: Broker[]; scrapeP50Ms: number; scrapeMaxMs: number; registryHeapBytes: number };
+    expect(report).toMatchObject({ benchmark: 'metrics-scrape', partitions: 12 });
+    expect(report.brokers.map((b) => b.url)).toEqual(brokers);
+    // The group's coordinator alone reports its lag: one series per partition.
+    expect(report.brokers.map((b) => b.lagSeries).sort((a, b) => b - a)).toEqual([12, 0, 0]);
+    for (const broker of report.brokers) {
+      expect(broker.scrapeMs.p50).toBeGreaterThan(0);
+      expect(broker.scrapeMs.p50).toBeLessThanOrEqual(broker.scrapeMs.max);
+      expect(broker.registryHeapBytes).toBeGreaterThan(0);
+    }
+    expect(report.scrapeMaxMs).toBe(Math.max(...report.brokers.map((b) => b.scrapeMs.max)));
+  }, 120_000);
+});

@@ -15,6 +15,8 @@ export interface BenchTarget {
   /** host:port list of the brokers' Kafka wire-protocol listeners, when known (for Kafka clients). */
   kafkaBootstrap: string | undefined;
   logLevel: LogLevel | undefined;
+  /** /metrics URLs of the brokers and of every node (brokers and controllers), when known. */
+  metricsUrls: { brokers: string[]; all: string[] } | undefined;
   /** Stops the cluster the benchmark started; nothing for a cluster given with --bootstrap. */
   stop(): Promise<void>;
 }
@@ -26,6 +28,8 @@ export interface TargetOptions {
   kafkaBootstrap?: string | undefined;
   flushPolicy: FlushPolicy | undefined;
   logLevel: LogLevel | undefined;
+  /** /metrics URLs of the nodes given with `bootstrap` (a started cluster knows its own). */
+  metricsUrls?: string[] | undefined;
 }
 
 /**
@@ -40,7 +44,10 @@ export interface TargetOptions {
  */
 export async function openTarget(options: TargetOptions, progress: (line: string) => void): Promise<BenchTarget> {
   tuneGarbageCollectionForBroker();
-  if (!options.startCluster) return { bootstrap: options.bootstrap, kafkaBootstrap: options.kafkaBootstrap, logLevel: options.logLevel, stop: async () => undefined };
+  if (!options.startCluster) {
+    const given = options.metricsUrls === undefined ? undefined : { brokers: options.metricsUrls, all: options.metricsUrls };
+    return { bootstrap: options.bootstrap, kafkaBootstrap: options.kafkaBootstrap, logLevel: options.logLevel, metricsUrls: given, stop: async () => undefined };
+  }
   const started = performance.now();
   const cluster = await ProcessCluster.start({
     brokers: 3,
@@ -53,7 +60,9 @@ export async function openTarget(options: TargetOptions, progress: (line: string
     `Started 3 controllers and 3 brokers (flush policy ${options.flushPolicy ?? 'group-commit'}) in ${((performance.now() - started) / 1000).toFixed(1)} s; ` +
       `bootstrap ${cluster.bootstrap.join(',')}.`,
   );
-  return { bootstrap: cluster.bootstrap.join(','), kafkaBootstrap: cluster.kafkaBootstrap.join(','), logLevel: options.logLevel, stop: () => cluster.stop() };
+  // ProcessCluster lists the brokers' URLs first.
+  const metricsUrls = { brokers: cluster.metricsUrls.slice(0, cluster.bootstrap.length), all: cluster.metricsUrls };
+  return { bootstrap: cluster.bootstrap.join(','), kafkaBootstrap: cluster.kafkaBootstrap.join(','), logLevel: options.logLevel, metricsUrls, stop: () => cluster.stop() };
 }
 
 /** A client of its own (connections, metadata) for one producer or consumer of a benchmark. */

@@ -6,6 +6,8 @@ import { benchE2e } from '../bench/e2e.js';
 import { benchKafka } from '../bench/kafka.js';
 import { kafkaReportText, planSizeRuns } from '../bench/kafka-report.js';
 import { benchLeaderFailover } from '../bench/leader-failover.js';
+import { benchMetricsCost } from '../bench/metrics-cost.js';
+import { benchMetricsScrape } from '../bench/metrics-scrape.js';
 import { benchProduce, type ProduceSettings } from '../bench/produce.js';
 import { benchRebalance } from '../bench/rebalance.js';
 import { ms, throughputLine } from '../bench/report.js';
@@ -31,6 +33,9 @@ const DEFAULT_MAX_IN_FLIGHT = 5;
 const DEFAULT_E2E_WARM_UP_S = 2;
 /** Kafka's linger.ms default since 4.0. */
 const DEFAULT_LINGER_MS = 5;
+
+/** Prometheus' usual scrape interval in the benchmark's terms: every node once a second. */
+const DEFAULT_SCRAPE_INTERVAL_MS = 1000;
 
 /** The other commands' default (client-options.ts), stated again because the bench options may not default it. */
 const DEFAULT_BOOTSTRAP = '127.0.0.1:9092';
@@ -154,7 +159,7 @@ export function benchCommand(yargs: Argv): Argv {
         'e2e',
         'Publish-to-receive latency at a fixed rate',
         (b) =>
-          batchingOptions(recordOptions(topicOptions(targetOptions(b)), { minRecordSize: 8, partitions: 1 }), { lingerMs: 0 })
+          batchingOptions(recordOptions(topicOptions(metricsOptions(targetOptions(b))), { minRecordSize: 8, partitions: 1 }), { lingerMs: 0 })
             .option('rate', { type: 'number', default: 5000, describe: 'records per second to publish', coerce: positive('--rate') })
             .option('duration', { type: 'number', default: 10, describe: 'seconds to publish for', coerce: positive('--duration') })
             .option('warm-up', {
@@ -192,14 +197,14 @@ export function benchCommand(yargs: Argv): Argv {
                 `publish-to-receive latency: ${ms(l.p50)} ms 50th, ${ms(l.p99)} ms 99th, ${ms(l.p999)} ms 99.9th, ${ms(l.max)} ms max; ` +
                 `ack latency ${ms(report.ackLatencyMs.p50)} ms 50th, ${ms(report.ackLatencyMs.p99)} ms 99th.`,
             );
+            for (const stage of report.stages ?? []) {
+              print(`  ${stage.stage.padEnd(22)} ${ms(stage.meanMs).padStart(8)} ms mean ${ms(stage.p50Ms).padStart(8)} ms 50th ${ms(stage.p99Ms).padStart(8)} ms 99th  (${stage.count})`);
+            }
           });
         },
       )
       .command(
         'rebalance',
-            for (const stage of report.stages ?? []) {
-              print(`  ${stage.stage.padEnd(22)} ${ms(stage.meanMs).padStart(8)} ms mean ${ms(stage.p50Ms).padStart(8)} ms 50th ${ms(stage.p99Ms).padStart(8)} ms 99th  (${stage.count})`);
-            }
         'Consumer group rebalance time: members of a fresh group joining at once, then one leaving (default settings)',
         (b) =>
           topicOptions(targetOptions(b))
@@ -239,9 +244,57 @@ export function benchCommand(yargs: Argv): Argv {
           await runUntilSignal(() => target.stop());
         },
       )
+      .command(
+        'metrics-cost',
+        'Produce throughput with every node\'s /metrics scraped each second against none, the runs interleaved',
+        (b) =>
+          batchingOptions(recordOptions(topicOptions(metricsOptions(targetOptions(b)))))
+            .default('topic', 'bench-metrics-cost')
+            .option('runs', { type: 'number', default: 3, describe: 'produce runs on each side', coerce: integer('--runs', 1) })
+            .option('seconds', { type: 'number', default: 10, describe: 'seconds each run produces for', coerce: positive('--seconds') })
+            .option('scrape-interval-ms', { type: 'number', default: DEFAULT_SCRAPE_INTERVAL_MS, describe: 'time between scrapes of each node on the scraped side', coerce: integer('--scrape-interval-ms', 1) }),
+        async (args) => {
+          await withTarget(args, async (target) => {
+            const report = await benchMetricsCost(
+              target,
+              { runs: args.runs, seconds: args.seconds, scrapeIntervalMs: args.scrapeIntervalMs, produce: { ...produceSettings({ ...args, producers: 1 }, 0) } },
+              progress,
+            );
+            if (args.json) return print(JSON.stringify(report));
+            print(
+              `scraped ${report.scrapedUrls.length} nodes every ${report.scrapeIntervalMs} ms: ${report.scrapedMedianRecordsPerSec.toFixed(0)} records/sec median; ` +
+                `not scraped: ${report.unscrapedMedianRecordsPerSec.toFixed(0)} records/sec median; cost ${report.costPercent.toFixed(1)}% (${args.runs} runs of ${report.seconds} s each side).`,
+            );
+          });
+        },
+      )
+      .command(
+        'metrics-scrape',
+        'Time and memory of a broker\'s /metrics with a topic of many partitions and a group committed on all of them',
+        (b) =>
+          topicOptions(metricsOptions(targetOptions(b)))
+            .default('topic', 'bench-metrics-scrape')
+            .default('partitions', 1000)
+            .option('group', { type: 'string', default: 'bench-metrics-scrape', describe: 'the group whose offsets are committed on every partition', coerce: single<string>('--group') })
+            .option('scrapes', { type: 'number', default: 20, describe: 'timed scrapes of each broker', coerce: integer('--scrapes', 1) }),
+        async (args) => {
+          await withTarget(args, async (target) => {
+            const report = await benchMetricsScrape(
+              target,
+              { topic: args.topic, partitions: args.partitions, replicationFactor: args.replicationFactor, group: args.group, scrapes: args.scrapes },
+              progress,
+            );
+            if (args.json) return print(JSON.stringify(report));
+            print(
+              `${report.partitions} partitions, ${report.brokers.length} brokers, ${report.scrapes} scrapes each: ${ms(report.scrapeP50Ms)} ms median, ${ms(report.scrapeMaxMs)} ms max (slowest broker); ` +
+                `registry of the largest broker's series: ${(report.registryHeapBytes / 1e6).toFixed(2)} MB of heap.`,
+            );
+          });
+        },
+      )
       .command(failoverCommand('controller-failover', 'Controller failover time, on 3 controllers it starts', benchControllerFailover))
       .command(failoverCommand('leader-failover', 'Partition leader failover time, on 3 controllers and 3 brokers it starts', benchLeaderFailover))
-      .demandCommand(1, 'Name a benchmark: produce, consume, kafka, e2e, rebalance, cluster, controller-failover or leader-failover.'),
+      .demandCommand(1, 'Name a benchmark: produce, consume, kafka, e2e, rebalance, metrics-cost, metrics-scrape, cluster, controller-failover or leader-failover.'),
   );
 }
 
@@ -284,6 +337,16 @@ const flushPolicyOption = {
   describe: 'flush policy of the brokers the benchmark starts (default group-commit: durable acks)',
   coerce: oneOf('--flush-policy', FLUSH_POLICIES),
 } as const;
+
+/** With --bootstrap, the /metrics URLs of the nodes to scrape (a started cluster knows its own). */
+function metricsOptions<T>(y: Argv<T>) {
+  return y
+    .option('metrics', { type: 'string', describe: 'with --bootstrap: comma-separated /metrics URLs of the nodes to scrape', coerce: single<string>('--metrics') })
+    .check((args) => {
+      if (args.metrics !== undefined && args.startCluster === true) throw new QuillError('INVALID_CONFIG', '--start-cluster knows its nodes\' /metrics URLs: give --metrics only with --bootstrap.');
+      return true;
+    });
+}
 
 /** Where to run: --bootstrap (a running cluster) or --start-cluster. */
 function targetOptions<T>(y: Argv<T>) {
@@ -380,6 +443,7 @@ function oneOf<C extends string>(flag: string, choices: readonly C[]): (value: s
 interface TargetArgs {
   bootstrap: string | undefined;
   kafkaBootstrap?: string | undefined;
+  metrics?: string | undefined;
   startCluster: boolean | undefined;
   flushPolicy: FlushPolicy | undefined;
   logLevel: TargetOptions['logLevel'];
@@ -391,7 +455,14 @@ interface TargetArgs {
  */
 async function withTarget(args: TargetArgs, bench: (target: BenchTarget) => Promise<void>): Promise<void> {
   const target = await openTarget(
-    { bootstrap: args.bootstrap ?? DEFAULT_BOOTSTRAP, kafkaBootstrap: args.kafkaBootstrap, startCluster: args.startCluster === true, flushPolicy: args.flushPolicy, logLevel: args.logLevel },
+    {
+      bootstrap: args.bootstrap ?? DEFAULT_BOOTSTRAP,
+      kafkaBootstrap: args.kafkaBootstrap,
+      metricsUrls: args.metrics?.split(',').map((url) => url.trim()),
+      startCluster: args.startCluster === true,
+      flushPolicy: args.flushPolicy,
+      logLevel: args.logLevel,
+    },
     progress,
   );
   try {
