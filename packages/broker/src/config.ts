@@ -1,4 +1,5 @@
 import { DEFAULT_METADATA_FETCH_TIMEOUT_MS } from '@quill/metadata';
+import { DEFAULT_TLS_RELOAD_DEBOUNCE_MS, type TlsConfig } from '@quill/security';
 import type { FlushPolicy } from '@quill/storage';
 
 export interface HostPort {
@@ -122,6 +123,14 @@ export interface BrokerConfig {
   metricsListen?: HostPort;
   /** What Kafka clients are told to connect to (defaults to `kafkaListen` with its bound port). */
   kafkaAdvertised?: HostPort;
+  /**
+   * The Kafka listener's entry in listener.security.protocol.map: PLAINTEXT, or SSL with the
+   * files of `kafkaSsl` (Kafka's listener.name.<name>.ssl.* settings).
+   */
+  kafkaSecurityProtocol: KafkaSecurityProtocol;
+  kafkaSsl?: TlsConfig;
+  /** How long changes to TLS files settle before they are read again (ours; Kafka reloads them on a config change). */
+  sslReloadDebounceMs: number;
   /** socket.request.max.bytes (Kafka's default): a larger Kafka request frame closes its connection. */
   kafkaSocketRequestMaxBytes: number;
   /** connections.max.idle.ms (Kafka's default): a Kafka connection silent this long is closed. */
@@ -146,6 +155,9 @@ export interface BrokerConfig {
    */
   peerAddressOverrides?: Readonly<Record<number, string>>;
 }
+
+export const KAFKA_SECURITY_PROTOCOLS = ['PLAINTEXT', 'SSL'] as const;
+export type KafkaSecurityProtocol = (typeof KAFKA_SECURITY_PROTOCOLS)[number];
 
 export const DEFAULT_BROKER_CONFIG = {
   heartbeatIntervalMs: 150,
@@ -186,6 +198,8 @@ export const DEFAULT_BROKER_CONFIG = {
   kafkaQueuedMaxRequests: 500,
   kafkaMaxConnections: 10_000,
   kafkaWarningIntervalMs: 10_000,
+  kafkaSecurityProtocol: 'PLAINTEXT',
+  sslReloadDebounceMs: DEFAULT_TLS_RELOAD_DEBOUNCE_MS,
 } as const satisfies Partial<BrokerConfig>;
 
 export type BrokerConfigInput = Omit<BrokerConfig, keyof typeof DEFAULT_BROKER_CONFIG> & Partial<BrokerConfig>;

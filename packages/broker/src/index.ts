@@ -1,6 +1,6 @@
 export { BrokerNode } from './broker-node.js';
 export { BROKER_HEAP_GROWING_PERCENT, tuneGarbageCollectionForBroker } from './gc-tuning.js';
-export { DEFAULT_BROKER_CONFIG, resolveBrokerConfig, type BrokerConfig, type BrokerConfigInput, type HostPort } from './config.js';
+export { DEFAULT_BROKER_CONFIG, KAFKA_SECURITY_PROTOCOLS, resolveBrokerConfig, type BrokerConfig, type BrokerConfigInput, type HostPort, type KafkaSecurityProtocol } from './config.js';
 export {
   LeaderEpochCache,
   UNDEFINED_EPOCH,

@@ -1,6 +1,8 @@
 import net from 'node:net';
+import tls from 'node:tls';
 import type { Clock } from '@quill/clock';
 import { QuillError } from '@quill/proto';
+import { admitsPeer, secureContextOptions, tlsServerOptions, TlsReloader, type LoadedTls } from '@quill/security';
 import type { Logger } from 'pino';
 import { KafkaConnection, type ConnectionLimits } from './connection.js';
 import type { Dispatcher, RequestProblem } from './dispatch.js';
@@ -17,16 +19,22 @@ export interface KafkaListenerOptions {
     /** One warning per client host and kind of problem per this interval. */
     warningIntervalMs: number;
   };
+  /** TLS (security protocol SSL): the checked files, reloaded on SIGHUP or change; plaintext when absent. */
+  tls?: { loaded: LoadedTls; reloadDebounceMs: number };
   clock: Clock;
   logger: Logger;
 }
 
-/** The Kafka wire-protocol TCP server of a broker: accepts connections up to a bound and runs one KafkaConnection each. */
+/**
+ * The Kafka wire-protocol TCP (or TLS) server of a broker: accepts connections up to a bound and
+ * runs one KafkaConnection each.
+ */
 export class KafkaListener {
   private constructor(
     private readonly server: net.Server,
     readonly port: number,
     private readonly connections: Set<KafkaConnection>,
+    private readonly tlsReloader: TlsReloader | undefined,
   ) {}
 
   static async start(options: KafkaListenerOptions): Promise<KafkaListener> {
@@ -47,11 +55,21 @@ export class KafkaListener {
         `kafka listener: ${problem.message}`,
       );
     };
-    const server = net.createServer({ noDelay: true });
+    const tlsOptions = options.tls;
+    const server = tlsOptions === undefined ? net.createServer({ noDelay: true }) : tls.createServer({ ...tlsServerOptions(tlsOptions.loaded), noDelay: true });
     const connections = new Set<KafkaConnection>();
-    server.on('connection', (socket) => {
+    // A TLS connection is served once its handshake is done; a plaintext client or an unknown
+    // certificate fails the handshake and is closed by Node, with one warning here.
+    server.on(tlsOptions === undefined ? 'connection' : 'secureConnection', (socket: net.Socket) => {
+      const clientAddress = `${socket.remoteAddress}:${socket.remotePort}`;
+      if (tlsOptions !== undefined && !admitsPeer(socket as tls.TLSSocket, tlsOptions.loaded)) {
+        warn({ kind: 'tls-client-certificate', message: `client certificate refused (${(socket as tls.TLSSocket).authorizationError?.toString() ?? 'unverified'})` }, clientAddress);
+        socket.on('error', () => undefined);
+        socket.destroy();
+        return;
+      }
       if (connections.size >= limits.maxConnections) {
-        warn({ kind: 'max-connections', message: `${limits.maxConnections} connections open (max.connections); new connection closed` }, `${socket.remoteAddress}:${socket.remotePort}`);
+        warn({ kind: 'max-connections', message: `${limits.maxConnections} connections open (max.connections); new connection closed` }, clientAddress);
         socket.on('error', () => undefined);
         socket.destroy();
         return;
@@ -71,7 +89,14 @@ export class KafkaListener {
       server.listen(options.port, options.host, () => resolve((server.address() as net.AddressInfo).port));
     });
     server.on('error', (error) => logger.warn({ error: error.message }, 'kafka listener: server error'));
-    return new KafkaListener(server, port, connections);
+    server.on('tlsClientError', (error: Error, socket: tls.TLSSocket) =>
+      warn({ kind: 'tls-handshake', message: `TLS handshake failed: ${error.message}` }, `${socket.remoteAddress}:${socket.remotePort}`),
+    );
+    const reloader =
+      tlsOptions === undefined
+        ? undefined
+        : TlsReloader.start({ loaded: tlsOptions.loaded, apply: (next) => (server as tls.Server).setSecureContext(secureContextOptions(next)), debounceMs: tlsOptions.reloadDebounceMs, logger });
+    return new KafkaListener(server, port, connections, reloader);
   }
 
   get connectionCount(): number {
@@ -80,6 +105,7 @@ export class KafkaListener {
 
   /** Stops accepting and closes every connection; resolves once the server is closed. */
   async close(): Promise<void> {
+    this.tlsReloader?.close();
     const closed = new Promise<void>((resolve) => this.server.close(() => resolve()));
     for (const connection of [...this.connections]) connection.destroy();
     await closed;

@@ -1,4 +1,6 @@
 import type { Clock } from '@quill/clock';
+import { QuillError } from '@quill/proto';
+import { loadTls, type LoadedTls } from '@quill/security';
 import type { Logger } from 'pino';
 import type { BrokerConfig, HostPort } from '../config.js';
 import { createDispatcher, type HandledObserver } from './dispatch.js';
@@ -7,8 +9,9 @@ import { kafkaCodec } from './kafka-codec.js';
 import { KafkaListener } from './kafka-listener.js';
 import type { KafkaServices } from './kafka-services.js';
 
-/** Opens the broker's Kafka listener at `listen` with the broker's limits. */
-export function startKafkaListener(config: BrokerConfig, listen: HostPort, clock: Clock, logger: Logger, services: KafkaServices, observe?: HandledObserver): Promise<KafkaListener> {
+/** Opens the broker's Kafka listener at `listen` with the broker's limits and security protocol. */
+export async function startKafkaListener(config: BrokerConfig, listen: HostPort, clock: Clock, logger: Logger, services: KafkaServices, observe?: HandledObserver): Promise<KafkaListener> {
+  const loaded = await kafkaListenerTls(config);
   return KafkaListener.start({
     host: listen.host,
     port: listen.port,
@@ -20,7 +23,18 @@ export function startKafkaListener(config: BrokerConfig, listen: HostPort, clock
       maxConnections: config.kafkaMaxConnections,
       warningIntervalMs: config.kafkaWarningIntervalMs,
     },
+    ...(loaded === undefined ? {} : { tls: { loaded, reloadDebounceMs: config.sslReloadDebounceMs } }),
     clock,
     logger,
   });
+}
+
+/** The checked TLS files of an SSL listener; a protocol and settings that disagree are a config error. */
+async function kafkaListenerTls(config: BrokerConfig): Promise<LoadedTls | undefined> {
+  if (config.kafkaSecurityProtocol === 'PLAINTEXT') {
+    if (config.kafkaSsl !== undefined) throw new QuillError('INVALID_CONFIG', 'The Kafka listener has ssl settings but security protocol PLAINTEXT; set it to SSL or leave the ssl settings out.');
+    return undefined;
+  }
+  if (config.kafkaSsl === undefined) throw new QuillError('INVALID_CONFIG', 'The Kafka listener has security protocol SSL but no ssl.certificate.location and ssl.key.location.');
+  return loadTls(config.kafkaSsl);
 }

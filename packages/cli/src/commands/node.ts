@@ -1,8 +1,9 @@
 import path from 'node:path';
-import { BrokerNode, DEFAULT_BROKER_CONFIG, tuneGarbageCollectionForBroker } from '@quill/broker';
+import { BrokerNode, DEFAULT_BROKER_CONFIG, KAFKA_SECURITY_PROTOCOLS, tuneGarbageCollectionForBroker, type KafkaSecurityProtocol } from '@quill/broker';
 import { ControllerNode } from '@quill/controller';
 import { combinedReadiness, sharedProcessRegistry, startMetricsServer, type MetricsServer, type Registry } from '@quill/metrics';
 import { QuillError } from '@quill/proto';
+import { CLIENT_AUTH_MODES, type ClientAuth, type TlsConfig } from '@quill/security';
 import type { Argv } from 'yargs';
 import { nodeLogger } from '../logger.js';
 import { parseAddressList, parseHostPort, parseVoters } from '../parse.js';
@@ -18,6 +19,11 @@ function brokerOptions<T>(y: Argv<T>) {
     .option('advertised', { type: 'string', describe: 'host:port others should connect to (default: --listen)' })
     .option('kafka-listen', { type: 'string', describe: 'host:port for Kafka wire-protocol clients (off when not given)' })
     .option('kafka-advertised-listener', { type: 'string', describe: 'host:port Kafka clients are told to connect to (default: --kafka-listen)' })
+    .option('kafka-security-protocol', { choices: KAFKA_SECURITY_PROTOCOLS, default: DEFAULT_BROKER_CONFIG.kafkaSecurityProtocol, describe: "the Kafka listener's security protocol (listener.security.protocol.map)" })
+    .option('kafka-ssl-certificate-location', { type: 'string', describe: "ssl.certificate.location of the Kafka listener: its PEM certificate (with --kafka-security-protocol SSL)" })
+    .option('kafka-ssl-key-location', { type: 'string', describe: 'ssl.key.location of the Kafka listener: the PEM private key of that certificate' })
+    .option('kafka-ssl-ca-location', { type: 'string', describe: 'ssl.ca.location of the Kafka listener: PEM CA certificates client certificates must chain to' })
+    .option('kafka-ssl-client-auth', { choices: CLIENT_AUTH_MODES, default: 'none' as ClientAuth, describe: 'ssl.client.auth of the Kafka listener (as Kafka)' })
     .option('metrics-listen', metricsListenOption)
     .option('data-dir', { type: 'string', demandOption: true })
     .option('cluster-id', { type: 'string', default: 'quill-local' })
@@ -38,6 +44,11 @@ interface BrokerArgs {
   advertised: string | undefined;
   kafkaListen: string | undefined;
   kafkaAdvertisedListener: string | undefined;
+  kafkaSecurityProtocol: KafkaSecurityProtocol;
+  kafkaSslCertificateLocation: string | undefined;
+  kafkaSslKeyLocation: string | undefined;
+  kafkaSslCaLocation: string | undefined;
+  kafkaSslClientAuth: ClientAuth;
   metricsListen: string | undefined;
   dataDir: string;
   clusterId: string;
@@ -63,6 +74,8 @@ function startBroker(args: BrokerArgs, controllers: string[], metrics = true): P
     ...(args.kafkaListen === undefined ? {} : { kafkaListen: parseHostPort(args.kafkaListen, '--kafka-listen') }),
     ...(args.kafkaAdvertisedListener === undefined ? {} : { kafkaAdvertised: parseHostPort(args.kafkaAdvertisedListener, '--kafka-advertised-listener') }),
     ...(args.metricsListen === undefined || !metrics ? {} : { metricsListen: parseHostPort(args.metricsListen, '--metrics-listen') }),
+    kafkaSecurityProtocol: args.kafkaSecurityProtocol,
+    ...kafkaSslConfig(args),
     controllers,
     dataDir: path.resolve(args.dataDir),
     ...(args.rack === undefined ? {} : { rack: args.rack }),
@@ -75,6 +88,14 @@ function startBroker(args: BrokerArgs, controllers: string[], metrics = true): P
     ...(args.peerAddressOverrides === undefined ? {} : { peerAddressOverrides: parsePeerAddressOverrides(args.peerAddressOverrides) }),
     logger: nodeLogger(args.logLevel),
   });
+}
+
+/** The Kafka listener's ssl.* settings, when any is given (the broker checks them against the protocol). */
+function kafkaSslConfig(args: BrokerArgs): { kafkaSsl?: TlsConfig } {
+  const { kafkaSslCertificateLocation: certificateLocation, kafkaSslKeyLocation: keyLocation, kafkaSslCaLocation: caLocation } = args;
+  if (certificateLocation === undefined && keyLocation === undefined && caLocation === undefined) return {};
+  if (certificateLocation === undefined || keyLocation === undefined) throw new QuillError('INVALID_CONFIG', 'TLS on the Kafka listener needs both --kafka-ssl-certificate-location and --kafka-ssl-key-location.');
+  return { kafkaSsl: { certificateLocation: path.resolve(certificateLocation), keyLocation: path.resolve(keyLocation), ...(caLocation === undefined ? {} : { caLocation: path.resolve(caLocation) }), clientAuth: args.kafkaSslClientAuth } };
 }
 
 /** "2@host:port,101@host:port" -> { 2: "host:port", 101: "host:port" }. */

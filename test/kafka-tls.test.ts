@@ -1,0 +1,113 @@
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { generateDevCertificates, type DevCertificateFiles } from '@quill/security';
+import { startCluster, type TestCluster } from '@quill/testing';
+import { Kafka, logLevel, type KafkaConfig } from 'kafkajs';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { kcatAvailable, killKcats, runKcat } from './support/kcat-process.js';
+
+// The Kafka listener with security protocol SSL and ssl.client.auth=required: KafkaJS and kcat
+// with a client certificate of the cluster's CA are served; a plaintext client, a TLS client
+// without a certificate and one with a certificate of another CA are refused, and the broker
+// goes on serving the good ones.
+
+const TOPIC = 'kafka-tls';
+const KCAT = kcatAvailable();
+
+describe('TLS on the Kafka listener (ssl.client.auth=required)', () => {
+  let dir: string;
+  let ours: DevCertificateFiles;
+  let theirs: DevCertificateFiles;
+  let cluster: TestCluster;
+  const pem = (file: string): string => readFileSync(file, 'utf8');
+  const clientSsl = (files: DevCertificateFiles, name: string) => ({
+    ca: [pem(ours.caLocation)],
+    cert: pem(files.endpoints.get(name)!.certificateLocation),
+    key: pem(files.endpoints.get(name)!.keyLocation),
+  });
+  const kafka = (config: Partial<KafkaConfig>): Kafka =>
+    new Kafka({ clientId: 'kafka-tls-test', brokers: cluster.kafkaBootstrap, logLevel: logLevel.NOTHING, connectionTimeout: 3000, retry: { retries: 0 }, ...config });
+  /** The error a client gets connecting its admin, or undefined when it connects. */
+  const connectError = async (client: Kafka): Promise<Error | undefined> => {
+    const admin = client.admin();
+    try {
+      await admin.connect();
+      await admin.listTopics();
+      return undefined;
+    } catch (error) {
+      return error as Error;
+    } finally {
+      await admin.disconnect();
+    }
+  };
+
+  beforeAll(async () => {
+    dir = mkdtempSync(path.join(tmpdir(), 'quill-kafka-tls-'));
+    ours = await generateDevCertificates(path.join(dir, 'ours'), { nodeNames: ['broker'], clientNames: ['alice'] });
+    theirs = await generateDevCertificates(path.join(dir, 'theirs'), { nodeNames: [], clientNames: ['mallory'] });
+    const broker = ours.endpoints.get('broker')!;
+    cluster = await startCluster({
+      brokers: 1,
+      controllers: 1,
+      brokerConfig: { kafkaSecurityProtocol: 'SSL', kafkaSsl: { ...broker, caLocation: ours.caLocation, clientAuth: 'required' }, autoCreateTopicsEnable: true },
+    });
+  });
+  afterAll(async () => {
+    killKcats();
+    await cluster?.stop();
+    rmSync(dir, { recursive: true, force: true });
+  });
+
+  it('KafkaJS produces and consumes over TLS with the CA and a client certificate', async () => {
+    const client = kafka({ ssl: clientSsl(ours, 'alice') });
+    const admin = client.admin();
+    await admin.connect();
+    await admin.createTopics({ topics: [{ topic: TOPIC, numPartitions: 1, replicationFactor: 1 }], waitForLeaders: true });
+    await admin.disconnect();
+    const producer = client.producer();
+    await producer.connect();
+    await producer.send({ topic: TOPIC, messages: [0, 1, 2].map((i) => ({ key: `k${i}`, value: `over tls ${i}` })) });
+    await producer.disconnect();
+    const consumer = client.consumer({ groupId: 'kafka-tls-group', sessionTimeout: 6000, heartbeatInterval: 500 });
+    await consumer.connect();
+    await consumer.subscribe({ topic: TOPIC, fromBeginning: true });
+    const values: string[] = [];
+    await new Promise<void>((resolve, reject) => {
+      consumer
+        .run({
+          eachMessage: async ({ message }) => {
+            values.push(message.value!.toString());
+            if (values.length === 3) resolve();
+          },
+        })
+        .catch(reject);
+    });
+    await consumer.disconnect();
+    expect(values).toEqual(['over tls 0', 'over tls 1', 'over tls 2']);
+  });
+
+  it('refuses a plaintext client, a TLS client without a certificate and one with a certificate of another CA, and goes on serving', async () => {
+    // A plaintext request is not a TLS handshake: the broker closes the connection, as Kafka's does.
+    expect((await connectError(kafka({})))?.message).toBe('Closed connection');
+    const anonymous = await connectError(kafka({ ssl: { ca: clientSsl(ours, 'alice').ca } }));
+    expect(anonymous?.message).toMatch(/^Connection error: .*alert certificate required/);
+    // Under TLS 1.3 the client may see the close before the server's unknown-CA alert.
+    const stranger = await connectError(kafka({ ssl: clientSsl(theirs, 'mallory') }));
+    expect(stranger?.message).toMatch(/^(Closed connection|Connection error: .*alert unknown ca)/);
+    expect(await connectError(kafka({ ssl: clientSsl(ours, 'alice') }))).toBeUndefined();
+  });
+
+  it.skipIf(!KCAT)(KCAT ? 'kcat lists metadata with security.protocol=ssl' : 'kcat SKIPPED: no kcat on PATH', async () => {
+    const alice = ours.endpoints.get('alice')!;
+    const { stdout } = await runKcat([
+      '-b', cluster.kafkaBootstrap.join(','), '-L', '-J',
+      '-X', 'security.protocol=ssl',
+      '-X', `ssl.ca.location=${ours.caLocation}`,
+      '-X', `ssl.certificate.location=${alice.certificateLocation}`,
+      '-X', `ssl.key.location=${alice.keyLocation}`,
+    ]);
+    const listing = JSON.parse(stdout) as { brokers: Array<{ id: number; name: string }> };
+    expect(listing.brokers).toEqual([{ id: cluster.brokerIds[0], name: cluster.kafkaBootstrap[0] }]);
+  });
+});
