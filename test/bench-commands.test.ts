@@ -48,14 +48,24 @@ describe('quill bench produce, consume and e2e', () => {
     expect(read.mbPerSec).toBeGreaterThan(0);
   }, 180_000);
 
-  it('e2e receives every record it publishes at the asked rate, with publish-to-receive and ack latency', async () => {
-    const run = await quill(['bench', 'e2e', '--topic', 'bench-e2e', '--rate', '1000', '--duration', '2', '--json']);
+  it('e2e receives every record it publishes at the asked rate, with publish-to-receive and ack latency and the brokers\' stage breakdown', async () => {
+    const run = await quill(['bench', 'e2e', '--topic', 'bench-e2e', '--rate', '1000', '--duration', '2', '--metrics', cluster().metricsUrls.join(','), '--json']);
     expect(run.code, run.stderr).toBe(0);
-    const report = JSON.parse(run.stdout) as Figures & { benchmark: string; sent: number; missing: number; achievedRate: number; ackLatencyMs: Latency };
+    type Stage = { stage: string; count: number; meanMs: number; p50Ms: number; p99Ms: number };
+    const report = JSON.parse(run.stdout) as Figures & { benchmark: string; sent: number; missing: number; achievedRate: number; ackLatencyMs: Latency; stages: Stage[] };
     expect(report).toMatchObject({ benchmark: 'e2e', sent: 2000, records: 2000, missing: 0 });
     expect(report.achievedRate).toBeGreaterThan(500);
     expectOrderedLatency(report.latencyMs);
     expectOrderedLatency(report.ackLatencyMs);
+    // Every stage of an acks=all record's way was timed by some broker during the measured window.
+    const stages = new Map(report.stages.map((s) => [s.stage, s]));
+    for (const name of ['produce_append', 'leader_flush', 'replication_wait', 'follower_fetch_wakeup', 'follower_round_trip', 'follower_append', 'follower_flush', 'consumer_fetch_wakeup', 'flush_queue_wait', 'fsync']) {
+      const stage = stages.get(name);
+      expect(stage, name).toBeDefined();
+      expect(stage!.count, name).toBeGreaterThan(0);
+      expect(stage!.meanMs, name).toBeGreaterThanOrEqual(0);
+      expect(stage!.p50Ms, name).toBeLessThanOrEqual(stage!.p99Ms);
+    }
   }, 180_000);
 
   it.skipIf(!KCAT)(KCAT ? 'kafka: kcat through the Kafka listener and our clients move the same records, with ratios' : 'kafka SKIPPED: no kcat on PATH (.ci/run apt-installs it)', async () => {
