@@ -1,6 +1,9 @@
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { X509Certificate } from 'node:crypto';
+import { copyFileSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
+import tls from 'node:tls';
+import { eventually } from '@quill/test-support';
 import { generateDevCertificates, type DevCertificateFiles } from '@quill/security';
 import { startCluster, type TestCluster } from '@quill/testing';
 import { Kafka, logLevel, type KafkaConfig } from 'kafkajs';
@@ -10,7 +13,7 @@ import { kcatAvailable, killKcats, runKcat } from './support/kcat-process.js';
 // The Kafka listener with security protocol SSL and ssl.client.auth=required: KafkaJS and kcat
 // with a client certificate of the cluster's CA are served; a plaintext client, a TLS client
 // without a certificate and one with a certificate of another CA are refused, and the broker
-// goes on serving the good ones.
+// goes on serving the good ones. New certificate files take effect without a restart.
 
 const TOPIC = 'kafka-tls';
 const KCAT = kcatAvailable();
@@ -20,6 +23,8 @@ describe('TLS on the Kafka listener (ssl.client.auth=required)', () => {
   let ours: DevCertificateFiles;
   let theirs: DevCertificateFiles;
   let cluster: TestCluster;
+  /** The files the broker is configured with (copies, so a test can replace them). */
+  let live: { certificateLocation: string; keyLocation: string };
   const pem = (file: string): string => readFileSync(file, 'utf8');
   const clientSsl = (files: DevCertificateFiles, name: string) => ({
     ca: [pem(ours.caLocation)],
@@ -44,13 +49,15 @@ describe('TLS on the Kafka listener (ssl.client.auth=required)', () => {
 
   beforeAll(async () => {
     dir = mkdtempSync(path.join(tmpdir(), 'quill-kafka-tls-'));
-    ours = await generateDevCertificates(path.join(dir, 'ours'), { nodeNames: ['broker'], clientNames: ['alice'] });
+    ours = await generateDevCertificates(path.join(dir, 'ours'), { nodeNames: ['broker', 'broker-renewed'], clientNames: ['alice'] });
     theirs = await generateDevCertificates(path.join(dir, 'theirs'), { nodeNames: [], clientNames: ['mallory'] });
-    const broker = ours.endpoints.get('broker')!;
+    live = { certificateLocation: path.join(dir, 'broker.pem'), keyLocation: path.join(dir, 'broker-key.pem') };
+    copyFileSync(ours.endpoints.get('broker')!.certificateLocation, live.certificateLocation);
+    copyFileSync(ours.endpoints.get('broker')!.keyLocation, live.keyLocation);
     cluster = await startCluster({
       brokers: 1,
       controllers: 1,
-      brokerConfig: { kafkaSecurityProtocol: 'SSL', kafkaSsl: { ...broker, caLocation: ours.caLocation, clientAuth: 'required' }, autoCreateTopicsEnable: true },
+      brokerConfig: { kafkaSecurityProtocol: 'SSL', kafkaSsl: { ...live, caLocation: ours.caLocation, clientAuth: 'required' }, sslReloadDebounceMs: 50 },
     });
   });
   afterAll(async () => {
@@ -109,5 +116,27 @@ describe('TLS on the Kafka listener (ssl.client.auth=required)', () => {
     ]);
     const listing = JSON.parse(stdout) as { brokers: Array<{ id: number; name: string }> };
     expect(listing.brokers).toEqual([{ id: cluster.brokerIds[0], name: cluster.kafkaBootstrap[0] }]);
+  });
+
+  it('serves renewed certificate files to new connections once they change, open connections going on', async () => {
+    const [host, port] = cluster.kafkaBootstrap[0]!.split(':');
+    const presented = (): Promise<string> =>
+      new Promise((resolve, reject) => {
+        const socket = tls.connect({ host, port: Number(port), ...clientSsl(ours, 'alice') }, () => {
+          resolve(socket.getPeerCertificate().serialNumber);
+          socket.end();
+        });
+        socket.on('error', reject);
+      });
+    const serialOf = (file: string): string => new X509Certificate(readFileSync(file)).serialNumber;
+    const producer = kafka({ ssl: clientSsl(ours, 'alice') }).producer();
+    await producer.connect();
+    expect(await presented()).toBe(serialOf(live.certificateLocation));
+    const renewed = ours.endpoints.get('broker-renewed')!;
+    copyFileSync(renewed.keyLocation, live.keyLocation);
+    copyFileSync(renewed.certificateLocation, live.certificateLocation);
+    await eventually(async () => (await presented()) === serialOf(renewed.certificateLocation), { description: 'the renewed certificate served' });
+    await producer.send({ topic: TOPIC, messages: [{ value: 'after the renewal' }] });
+    await producer.disconnect();
   });
 });

@@ -1,11 +1,10 @@
 import type { Clock } from '@quill/clock';
-import { QuillError } from '@quill/proto';
-import { loadTls, type LoadedTls } from '@quill/security';
 import type { Logger } from 'pino';
 import type { BrokerConfig, HostPort } from '../config.js';
 import { createDispatcher, type HandledObserver } from './dispatch.js';
 import { kafkaHandlers } from './handlers/index.js';
 import { kafkaCodec } from './kafka-codec.js';
+import { kafkaListenerTls } from './kafka-listener-tls.js';
 import { KafkaListener } from './kafka-listener.js';
 import type { KafkaServices } from './kafka-services.js';
 
@@ -29,12 +28,3 @@ export async function startKafkaListener(config: BrokerConfig, listen: HostPort,
   });
 }
 
-/** The checked TLS files of an SSL listener; a protocol and settings that disagree are a config error. */
-async function kafkaListenerTls(config: BrokerConfig): Promise<LoadedTls | undefined> {
-  if (config.kafkaSecurityProtocol === 'PLAINTEXT') {
-    if (config.kafkaSsl !== undefined) throw new QuillError('INVALID_CONFIG', 'The Kafka listener has ssl settings but security protocol PLAINTEXT; set it to SSL or leave the ssl settings out.');
-    return undefined;
-  }
-  if (config.kafkaSsl === undefined) throw new QuillError('INVALID_CONFIG', 'The Kafka listener has security protocol SSL but no ssl.certificate.location and ssl.key.location.');
-  return loadTls(config.kafkaSsl);
-}

@@ -1,0 +1,33 @@
+import { mkdtempSync, readFileSync, rmSync, statSync } from 'node:fs';
+import { X509Certificate } from 'node:crypto';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { afterAll, describe, expect, it } from 'vitest';
+import { generateDevCertificates } from './dev-certificates.js';
+
+describe('generateDevCertificates', () => {
+  const dir = mkdtempSync(path.join(tmpdir(), 'quill-dev-certs-'));
+  afterAll(() => rmSync(dir, { recursive: true, force: true }));
+
+  it('writes a CA and certificates for 127.0.0.1/localhost signed by it, keys readable by the owner only', async () => {
+    const files = await generateDevCertificates(dir, { nodeNames: ['node-1'], clientNames: ['admin'] });
+    const ca = new X509Certificate(readFileSync(path.join(dir, 'ca.pem')));
+    expect(ca.ca).toBe(true);
+    for (const name of ['node-1', 'admin']) {
+      const certificate = new X509Certificate(readFileSync(path.join(dir, `${name}.pem`)));
+      expect(certificate.subject).toBe(`CN=${name}`);
+      expect(certificate.ca).toBe(false);
+      expect(certificate.verify(ca.publicKey)).toBe(true);
+      expect(certificate.checkHost('localhost')).toBe('localhost');
+      expect(certificate.checkIP('127.0.0.1')).toBe('127.0.0.1');
+      expect(statSync(path.join(dir, `${name}-key.pem`)).mode & 0o777).toBe(0o600);
+    }
+    expect(files.endpoints.get('admin')).toEqual({ certificateLocation: path.join(dir, 'admin.pem'), keyLocation: path.join(dir, 'admin-key.pem') });
+  });
+
+  it('refuses names that would overwrite the CA or each other, or leave the directory', async () => {
+    await expect(generateDevCertificates(dir, { nodeNames: ['ca'], clientNames: [] })).rejects.toThrow("'ca' is not a usable certificate name");
+    await expect(generateDevCertificates(dir, { nodeNames: ['x'], clientNames: ['x'] })).rejects.toThrow("'x' is not a usable");
+    await expect(generateDevCertificates(dir, { nodeNames: ['../x'], clientNames: [] })).rejects.toThrow("'../x' is not a usable");
+  });
+});
