@@ -106,7 +106,7 @@ describe('quill bench metrics-cost and metrics-scrape', () => {
     expect(run.code, run.stderr).toBe(0);
     type Broker = { url: string; series: number; lagSeries: number; scrapeMs: { p50: number; max: number }; registryHeapBytes: number };
     const report = JSON.parse(run.stdout) as { benchmark: string; partitions: number; brokers: Broker[]; scrapeP50Ms: number; scrapeMaxMs: number; registryHeapBytes: number };
-    expect(report).toMatchObject({ benchmark: 'metrics-scrape', partitions: 12 });
+    expect(report).toMatchObject({ benchmark: 'metrics-scrape', partitions: 12, settled: true });
     expect(report.brokers.map((b) => b.url)).toEqual(brokers);
     // The group's coordinator alone reports its lag: one series per partition.
     expect(report.brokers.map((b) => b.lagSeries).sort((a, b) => b - a)).toEqual([12, 0, 0]);

@@ -4,6 +4,43 @@ import { registryFootprintBytes } from './registry-footprint.js';
 import { parseSamples, scrape } from './scrape.js';
 import { benchClient, ensureTopic, type BenchTarget } from './target.js';
 
+/**
+ * How long the offset commit may keep retrying: while the brokers open a new topic's 1,000
+ * partitions on a loaded machine, the group's coordinator can move for longer than the client's own retries.
+ */
+const COMMIT_DEADLINE_MS = 120_000;
+
+/** How long to wait for every replica and lag series of the topic to show before timing anyway. */
+const SETTLE_DEADLINE_MS = 120_000;
+const SETTLE_POLL_MS = 1000;
+
+/** Series of `topic` over every broker: hosted replicas (their log end offsets) and the group's lag series. */
+async function seriesOf(urls: readonly string[], topic: string, group: string): Promise<{ replicas: number; lags: number }> {
+  let replicas = 0;
+  let lags = 0;
+  for (const url of urls) {
+    for (const s of parseSamples((await scrape(url)).text)) {
+      if (s.labels['topic'] !== topic) continue;
+      if (s.name === 'quill_log_end_offset') replicas++;
+      else if (s.name === 'quill_consumer_group_lag' && s.labels['group'] === group) lags++;
+    }
+  }
+  return { replicas, lags };
+}
+
+/** Runs `commit` again on a retriable error, up to COMMIT_DEADLINE_MS. */
+async function untilAccepted(commit: () => Promise<void>, progress: (line: string) => void): Promise<void> {
+  const deadline = performance.now() + COMMIT_DEADLINE_MS;
+  for (;;) {
+    try {
+      return await commit();
+    } catch (error) {
+      if (!(error instanceof QuillError) || !error.retriable || performance.now() >= deadline) throw error;
+      progress(`Offset commit: ${error.message}; committing again.`);
+    }
+  }
+}
+
 export interface MetricsScrapeSettings {
   topic: string;
   partitions: number;
@@ -35,6 +72,8 @@ export interface MetricsScrapeReport {
   partitions: number;
   group: string;
   scrapes: number;
+  /** Whether every replica and lag series of the topic showed before the timed scrapes. */
+  settled: boolean;
   brokers: BrokerScrapeFigures[];
   /** Over every broker: the slowest median and slowest single scrape, and the largest registry. */
   scrapeP50Ms: number;
@@ -51,15 +90,30 @@ export async function benchMetricsScrape(target: BenchTarget, settings: MetricsS
   const urls = target.metricsUrls?.brokers;
   if (urls === undefined || urls.length === 0) throw new QuillError('INVALID_CONFIG', 'bench metrics-scrape scrapes the brokers: give --metrics with --bootstrap, or use --start-cluster.');
   const quill = benchClient(target);
-  const partitionIds = await ensureTopic(quill, settings.topic, settings.partitions, settings.replicationFactor, progress);
   const admin = quill.admin();
+  let partitionIds: number[];
   try {
     await admin.connect();
-    await admin.setOffsets({ groupId: settings.group, topic: settings.topic, partitions: partitionIds.map((partition) => ({ partition, offset: 0 })) });
+    // The group's coordinator (and the offsets topic) first, while the cluster is not yet busy opening the topic's partitions.
+    await untilAccepted(async () => void (await admin.fetchOffsets({ groupId: settings.group })), progress);
+    partitionIds = await ensureTopic(quill, settings.topic, settings.partitions, settings.replicationFactor, progress);
+    const partitions = partitionIds.map((partition) => ({ partition, offset: 0 }));
+    await untilAccepted(() => admin.setOffsets({ groupId: settings.group, topic: settings.topic, partitions }), progress);
   } finally {
     await admin.disconnect();
   }
   progress(`Committed offsets of group ${settings.group} on ${partitionIds.length} partitions.`);
+  // The brokers open a new topic's replicas over a while: time the scrapes once all of them, and the
+  // lag of every partition, show (or after SETTLE_DEADLINE_MS, saying so in the report).
+  const expected = { replicas: partitionIds.length * settings.replicationFactor, lags: partitionIds.length };
+  const settleDeadline = performance.now() + SETTLE_DEADLINE_MS;
+  let seen = await seriesOf(urls, settings.topic, settings.group);
+  while ((seen.replicas < expected.replicas || seen.lags < expected.lags) && performance.now() < settleDeadline) {
+    await new Promise((resolve) => setTimeout(resolve, SETTLE_POLL_MS));
+    seen = await seriesOf(urls, settings.topic, settings.group);
+  }
+  const settled = seen.replicas >= expected.replicas && seen.lags >= expected.lags;
+  progress(`${settled ? 'Settled' : 'NOT settled'}: ${seen.replicas} of ${expected.replicas} replica series, ${seen.lags} of ${expected.lags} lag series.`);
   const brokers: BrokerScrapeFigures[] = [];
   for (const url of urls) {
     const times: number[] = [];
@@ -91,6 +145,7 @@ export async function benchMetricsScrape(target: BenchTarget, settings: MetricsS
     partitions: partitionIds.length,
     group: settings.group,
     scrapes: settings.scrapes,
+    settled,
     brokers,
     scrapeP50Ms: Math.max(...brokers.map((b) => b.scrapeMs.p50)),
     scrapeMaxMs: Math.max(...brokers.map((b) => b.scrapeMs.max)),

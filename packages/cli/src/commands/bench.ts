@@ -287,7 +287,7 @@ export function benchCommand(yargs: Argv): Argv {
             if (args.json) return print(JSON.stringify(report));
             print(
               `${report.partitions} partitions, ${report.brokers.length} brokers, ${report.scrapes} scrapes each: ${ms(report.scrapeP50Ms)} ms median, ${ms(report.scrapeMaxMs)} ms max (slowest broker); ` +
-                `registry of the largest broker's series: ${(report.registryHeapBytes / 1e6).toFixed(2)} MB of heap.`,
+                `registry of the largest broker's series: ${(report.registryHeapBytes / 1e6).toFixed(2)} MB of heap.${report.settled ? '' : ' (NOT SETTLED: some replicas or lag series were missing.)'}`,
             );
           });
         },
