@@ -1,6 +1,6 @@
 import { Client, credentials } from '@grpc/grpc-js';
 import { startCluster, type TestCluster } from '@quill/testing';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, it } from 'vitest';
 
 // quill_connections{listener="grpc"} on a broker's /metrics follows the client connections
 // opened to its gRPC port and closed again.
