@@ -1,8 +1,9 @@
 import net from 'node:net';
-import { API_VERSIONS_TABLE, ApiKeys, decodeResponse, encodeRequest, type ApiVersionsResponse } from '@quill/kafka-protocol';
+import { API_VERSIONS_TABLE, ApiKeys, decodeResponse, encodeRequest, type ApiVersionsResponse, type ProduceResponse } from '@quill/kafka-protocol';
 import { eventually } from '@quill/test-support';
 import { startCluster, type TestCluster } from '@quill/testing';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { kafkaCall } from './support/kafka-call.js';
 
 /** A raw Kafka connection: writes bytes, collects whole response frames (without their length prefix). */
 class RawKafkaSocket {
@@ -100,6 +101,17 @@ describe('the Kafka listener of every broker', () => {
     // The connection stays usable: the client retries at a version we know.
     expect(decodeResponse(ApiKeys.ApiVersions, 0, (await client.send(encodeRequest(ApiKeys.ApiVersions, 0, 8, null, {})))!).correlationId).toBe(8);
     client.socket.destroy();
+  });
+
+  it('answers a Produce with acks other than -1, 0 or 1 INVALID_REQUIRED_ACKS for every partition, as Kafka', async () => {
+    const records = Buffer.from('not appended: acks is checked first');
+    const answer = await kafkaCall<ProduceResponse>(cluster.kafkaBootstrap[0]!, ApiKeys.Produce, 7, {
+      transactionalId: null,
+      acks: 2,
+      timeoutMs: 5000,
+      topicData: [{ name: 'any-topic', partitionData: [{ index: 0, records }, { index: 1, records }] }],
+    });
+    expect(answer.responses[0]!.partitionResponses.map((p) => p.errorCode)).toEqual([21, 21]);
   });
 
   const ok = (correlationId: number) => encodeRequest(ApiKeys.ApiVersions, 0, correlationId, 'raw', {});

@@ -42,11 +42,11 @@ describe('Kafka Produce', () => {
     expect(body.responses[0]!.partitionResponses.map((p) => p.errorCode)).toEqual([35, 35]);
   });
 
-  it('answers an invalid acks for every partition', async () => {
+  it('answers an invalid acks INVALID_REQUIRED_ACKS for every partition', async () => {
     const { ctx, produce } = brokerContext();
     const body = (await produceKafkaHandler(ctx).handle(request(2), context(3))) as ProduceResponse;
     expect(produce).not.toHaveBeenCalled();
-    expect(body.responses[0]!.partitionResponses.map((p) => p.errorCode)).toEqual([42, 42]);
+    expect(body.responses[0]!.partitionResponses.map((p) => p.errorCode)).toEqual([21, 21]);
   });
 
   it('sends nothing for acks=0, and closes the connection when a partition failed', async () => {

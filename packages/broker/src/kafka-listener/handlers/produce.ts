@@ -12,6 +12,9 @@ import { kafkaErrorCode, kafkaErrorCodeOf } from '../kafka-error-codes.js';
  */
 export const PRODUCE_MIN_SERVED_VERSION = 3;
 
+/** The acks Kafka accepts; any other value is answered INVALID_REQUIRED_ACKS per partition, as Kafka does. */
+const VALID_ACKS = new Set([-1, 0, 1]);
+
 /**
  * Produce over the broker's produce operation: the record batches go through as bytes (they are
  * RecordBatch v2 already, idempotent producer fields included). acks=0 gets no answer at all; if
@@ -22,6 +25,7 @@ export function produceKafkaHandler(ctx: BrokerServiceContext): KafkaHandler<Pro
     apiKey: ApiKeys.Produce,
     handle: async (request, { header }) => {
       if (header.apiVersion < PRODUCE_MIN_SERVED_VERSION) return everyPartition(request, kafkaErrorCode('UNSUPPORTED_VERSION'));
+      if (!VALID_ACKS.has(request.acks)) return everyPartition(request, kafkaErrorCode('INVALID_REQUIRED_ACKS'), `acks must be -1, 0 or 1, got ${request.acks}`);
       const answer = await produce(ctx, {
         acks: request.acks,
         timeoutMs: request.timeoutMs,
