@@ -118,12 +118,9 @@ function expectAckedOnceInOrder(acked: Map<number, string[]>, read: Map<number, 
   }
 }
 
-/**
- * Four brokers and `controllers` controllers (three where the active one is killed), the topic on
- * the given replicas, an admin and an idempotent producer.
- */
-async function startWithTopic(assignment: number[][], controllers: number): Promise<{ client: Quill; admin: Admin; producer: Producer }> {
-  cluster = await ProcessCluster.start({ brokers: 4, controllers });
+/** Four brokers and three controllers, the topic on the given replicas, an admin and an idempotent producer. */
+async function startWithTopic(assignment: number[][]): Promise<{ client: Quill; admin: Admin; producer: Producer }> {
+  cluster = await ProcessCluster.start({ brokers: 4, controllers: 3 });
   await cluster.waitForBrokers(4);
   const client = cluster.client();
   const admin = client.admin();
@@ -150,7 +147,7 @@ async function consumeInGroup(client: Quill, groupId: string): Promise<Set<strin
 describe('partition reassignment', () => {
   it('moves an RF 3 topic from brokers 1-3 to 2-4 under load: throttled, cancellable, through a controller failover, losing nothing', async () => {
     workDir = fs.mkdtempSync(path.join(os.tmpdir(), 'quill-reassign-'));
-    const { client, admin, producer } = await startWithTopic([[1, 2, 3], [2, 3, 1], [3, 1, 2]], 3);
+    const { client, admin, producer } = await startWithTopic([[1, 2, 3], [2, 3, 1], [3, 1, 2]]);
     const filler = 'x'.repeat(PREFILL_VALUE_BYTES);
     for (let partition = 0; partition < PARTITIONS; partition++) {
       for (let i = 0; i < PREFILL_RECORDS_PER_PARTITION; i += 50) {
@@ -225,7 +222,7 @@ describe('partition reassignment', () => {
   }, 240_000);
 
   it('decommissions a broker under load: every replica moves off it, nothing is lost, and once stopped it is unregistered', async () => {
-    const { client, admin, producer } = await startWithTopic([[4, 1, 2], [2, 4, 3], [3, 1, 4]], 1);
+    const { client, admin, producer } = await startWithTopic([[4, 1, 2], [2, 4, 3], [3, 1, 4]]);
     const load = keepProducing(producer);
     running.push(load.stop);
     const consumed = await consumeInGroup(client, 'during-decommission');
