@@ -62,7 +62,7 @@ describe('KafkaJS 2.2.4 (and @platformatic/kafka 1.x) consuming from a 3-broker 
     quill = cluster.client();
     const quillAdmin = quill.admin();
     await quillAdmin.connect();
-    await quillAdmin.createTopics({ topics: [{ topic: 'grpc-written', numPartitions: 1, replicationFactor: 3 }, { topic: 'kafka-written', numPartitions: 1, replicationFactor: 3 }, { topic: 'long-poll', numPartitions: 1, replicationFactor: 3 }] });
+    await quillAdmin.createTopics({ topics: [{ topic: 'grpc-written', numPartitions: 1, replicationFactor: 3 }, { topic: 'kafka-written', numPartitions: 1, replicationFactor: 3 }, { topic: 'long-poll', numPartitions: 1, replicationFactor: 3 }, { topic: 'min-bytes', numPartitions: 1, replicationFactor: 3 }] });
     await quillAdmin.disconnect();
     const producer = quill.producer();
     await producer.connect();
@@ -152,10 +152,10 @@ describe('KafkaJS 2.2.4 (and @platformatic/kafka 1.x) consuming from a 3-broker 
     return { leader: address(leader), other: address(cluster.brokerIds.find((id) => id !== leader)!) };
   }
 
-  const fetchRequest = (topic: string, offset: number, maxWaitMs: number, session: { sessionId: number; sessionEpoch: number } = { sessionId: 0, sessionEpoch: -1 }): FetchRequest => ({
+  const fetchRequest = (topic: string, offset: number, maxWaitMs: number, session: { sessionId: number; sessionEpoch: number } = { sessionId: 0, sessionEpoch: -1 }, minBytes = 1): FetchRequest => ({
     replicaId: -1,
     maxWaitMs,
-    minBytes: 1,
+    minBytes,
     maxBytes: 1_048_576,
     isolationLevel: 0,
     ...session,
@@ -181,6 +181,26 @@ describe('KafkaJS 2.2.4 (and @platformatic/kafka 1.x) consuming from a 3-broker 
     const partition = answered.responses[0]!.partitions[0]!;
     expect(partition).toMatchObject({ errorCode: 0, highWatermark: 1n, lastStableOffset: 1n, logStartOffset: 0n, preferredReadReplica: -1 });
     expect(partition.records!.includes(Buffer.from('woke'))).toBe(true);
+  });
+
+  it('holds a Fetch whose min bytes one record does not reach, and answers once enough is below the high watermark', async () => {
+    const { leader } = await leaderAndFollower('min-bytes');
+    const started = Date.now();
+    const waiting = kafkaCall<FetchResponse>(leader, ApiKeys.Fetch, 11, fetchRequest('min-bytes', 0, LONG_WAIT_MS, undefined, 2000));
+    const producer = quill.producer();
+    await producer.connect();
+    await producer.send({ topic: 'min-bytes', acks: -1, messages: [{ value: 'small', partition: 0 }] });
+    const meanwhile = await kafkaCall<FetchResponse>(leader, ApiKeys.Fetch, 11, fetchRequest('min-bytes', 0, 0));
+    expect(meanwhile.responses[0]!.partitions[0]!.highWatermark).toBe(1n);
+    await producer.send({ topic: 'min-bytes', acks: -1, messages: [{ value: 'large'.padEnd(3000, '.'), partition: 0 }] });
+    await producer.disconnect();
+    const answered = await waiting;
+    expect(Date.now() - started).toBeLessThan(LONG_WAIT_MS);
+    // Answered after the second record, not the first: both are in it.
+    const partition = answered.responses[0]!.partitions[0]!;
+    expect(partition).toMatchObject({ errorCode: 0, highWatermark: 2n });
+    expect(partition.records!.includes(Buffer.from('small'))).toBe(true);
+    expect(partition.records!.length).toBeGreaterThan(3000);
   });
 
   it('refuses a fetch session it never opened, and answers a non-leader fetch with NOT_LEADER_OR_FOLLOWER', async () => {

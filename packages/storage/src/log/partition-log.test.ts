@@ -96,6 +96,22 @@ describe('PartitionLog', () => {
     expect(readAllValues(log).map((r) => r.offset)).toEqual(Array.from({ length: 22 }, (_, i) => i));
   });
 
+  it('weighs the batches between two offsets across segments and index entries without reading them', async () => {
+    const log = await open(tempDir(), { segmentBytes: 4096, indexIntervalBytes: 500 });
+    const sizes: number[] = [];
+    for (let i = 0; i < 30; i++) {
+      const batch = batchOf([`v${i}`.padEnd(100 + 37 * (i % 7), '.'), 'second']);
+      sizes.push(batch.length);
+      log.append(batch, { assignOffsets: true });
+    }
+    expect(log.segmentCount).toBeGreaterThan(2);
+    // Each batch holds two offsets: 2i and 2i + 1.
+    const weight = (from: number, to: number) => sizes.slice(Math.floor(from / 2), Math.floor(to / 2)).reduce((a, b) => a + b, 0);
+    for (const [from, to] of [[0, 60], [3, 41], [10, 11], [20, 22], [59, 60], [7, 7], [40, 10]] as const) {
+      expect(log.bytesBetween(from, to)).toBe(to <= from ? 0 : weight(from, to));
+    }
+  });
+
   it('keeps everything across a clean close and reopen, without recovery', async () => {
     const dir = tempDir();
     const log = await openLog(dir, { segmentBytes: 4096, indexIntervalBytes: 256 });

@@ -298,6 +298,25 @@ export class PartitionLog {
     return { records: Buffer.alloc(0), logStartOffset, logEndOffset };
   }
 
+  /**
+   * Bytes of the whole batches from the one holding `fromOffset` to the one holding `toOffset`
+   * (excluded), from segment sizes and offset indexes: what a long poll's min bytes weigh, with no
+   * record read.
+   */
+  bytesBetween(fromOffset: number, toOffset: number): number {
+    this.throwIfClosed();
+    if (toOffset <= fromOffset) return 0;
+    const first = this.segmentIndexFor(fromOffset);
+    const last = this.segmentIndexFor(toOffset);
+    let bytes = 0;
+    for (let i = first; i <= last; i++) {
+      const segment = this.segments[i]!;
+      const end = i === last ? segment.positionOf(toOffset) : segment.sizeInBytes;
+      bytes += end - (i === first ? segment.positionOf(fromOffset) : 0);
+    }
+    return bytes;
+  }
+
   /** Index of the last segment whose base offset is <= offset. */
   private segmentIndexFor(offset: number): number {
     let low = 0;

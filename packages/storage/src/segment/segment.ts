@@ -1,5 +1,5 @@
 import fs from 'node:fs';
-import { BATCH_HEADER_SIZE, decodeBatch, isBatchCrcValid, readBatchHeader, RecordsError, type BatchHeader } from '@quill/records';
+import { BASE_OFFSET_OFFSET, BATCH_HEADER_SIZE, BATCH_LENGTH_OFFSET, LAST_OFFSET_DELTA_OFFSET, LOG_OVERHEAD, decodeBatch, isBatchCrcValid, readBatchHeader, RecordsError, type BatchHeader } from '@quill/records';
 import { StorageError } from '../errors.js';
 import { LOG_SUFFIX, OFFSET_INDEX_SUFFIX, TIME_INDEX_SUFFIX, segmentPath } from '../file-names.js';
 import type { LogSync } from '../file-sync.js';
@@ -237,6 +237,23 @@ export class LogSegment {
     }
     // The window's buffer was allocated for this read alone: hand it out without another copy.
     return { records, firstOffset, lastOffset };
+  }
+
+  /**
+   * File position of the batch holding `offset` (the segment's size from its end on), from the
+   * offset index and the batches' length fields alone: byte counts without reading records.
+   */
+  positionOf(offset: number): number {
+    if (offset >= this.nextOffset) return this.size;
+    let position = this.offsetIndex.floor(offset - this.baseOffset)?.value ?? 0;
+    const window = new FileWindow(this.fd, this.size, this.options.indexIntervalBytes + BATCH_HEADER_SIZE);
+    while (position < this.size) {
+      const head = window.view(position, BATCH_HEADER_SIZE);
+      if (head.length < BATCH_HEADER_SIZE) break;
+      if (Number(head.readBigInt64BE(BASE_OFFSET_OFFSET)) + head.readInt32BE(LAST_OFFSET_DELTA_OFFSET) >= offset) break;
+      position += head.readInt32BE(BATCH_LENGTH_OFFSET) + LOG_OVERHEAD;
+    }
+    return Math.min(position, this.size);
   }
 
   private headerOrUndefined(window: FileWindow, position: number, expectedOffset: number, exact: boolean): BatchHeader | undefined {

@@ -37,19 +37,27 @@ export interface ConsumerFetchResult {
 }
 
 /**
- * A consumer fetch (gRPC Fetch/FetchStream and Kafka Fetch): long-polls until some partition has
- * data below its high watermark, then reads.
+ * A consumer fetch (gRPC Fetch/FetchStream and Kafka Fetch): long-polls until the requested
+ * partitions hold at least `minBytes` below their high watermarks (any data for 1 or less), or one
+ * needs an error answered, then reads.
  */
 export async function consumerFetch(ctx: BrokerServiceContext, request: FetchRequest__Output): Promise<ConsumerFetchResult> {
   const wanted = request.topics.flatMap((t) => t.partitions.map((p) => ({ topic: t.topic, ...p })));
-  const ready = (): boolean =>
-    wanted.some((w) => {
+  const ready = (): boolean => {
+    let bytes = 0;
+    for (const w of wanted) {
       const partition = ctx.replicas.partition(w.topic, w.partition);
-      // Errors (no replica, not leader, offset outside the log) are answered at once, not after the wait.
-      if (partition === undefined || !partition.isLeader) return true;
+      // Errors (no replica, not leader, fenced epoch, offset outside the log) are answered at once, not after the wait.
+      if (partition === undefined || !partition.isLeader || partition.checkLeaderEpoch(w.currentLeaderEpoch) !== undefined) return true;
       const log = partition.log;
-      return partition.highWatermark > w.fetchOffset || w.fetchOffset > log.logEndOffset || w.fetchOffset < log.logStartOffset;
-    });
+      if (w.fetchOffset > log.logEndOffset || w.fetchOffset < log.logStartOffset) return true;
+      if (partition.highWatermark <= w.fetchOffset) continue;
+      if (request.minBytes <= 1) return true;
+      bytes += readableBytes(log, w.fetchOffset, partition.highWatermark);
+      if (bytes >= request.minBytes) return true;
+    }
+    return false;
+  };
   // Only hosted replicas can change the answer; a missing one makes `ready` hold at once.
   const keys = wanted.flatMap((w) => ctx.replicas.partition(w.topic, w.partition)?.key ?? []);
   const waitedFromMs = ready() ? undefined : preciseNowMs();
@@ -84,6 +92,15 @@ export async function consumerFetch(ctx: BrokerServiceContext, request: FetchReq
     }),
   }));
   return { topics };
+}
+
+/** Bytes of record batches from `fromOffset` up to the high watermark; a log that fails to answer counts as ready, so the read reports it. */
+function readableBytes(log: { bytesBetween(from: number, to: number): number }, fromOffset: number, highWatermark: number): number {
+  try {
+    return log.bytesBetween(fromOffset, highWatermark);
+  } catch {
+    return Number.POSITIVE_INFINITY;
+  }
 }
 
 /** A held fetch woken by a high watermark that advanced while it waited: how long after the advance it answers. */
