@@ -227,6 +227,16 @@ describe('KafkaJS 2.2.4 (and @platformatic/kafka 1.x) consuming from a 3-broker 
     expect(notLeader.topics[0]!.partitions[0]).toMatchObject({ errorCode: 6, endOffset: -1n });
   });
 
+  it('answers ListOffsets v7 max timestamp (-3) with the record of the largest timestamp', async () => {
+    const { leader } = await leaderAndFollower('grpc-written');
+    const answer = await kafkaCall<ListOffsetsResponse>(leader, ApiKeys.ListOffsets, 7, {
+      replicaId: -1,
+      isolationLevel: 0,
+      topics: [{ name: 'grpc-written', partitions: [{ partitionIndex: 0, currentLeaderEpoch: -1, timestamp: -3n }] }],
+    });
+    expect(answer.topics[0]!.partitions[0]).toMatchObject({ errorCode: 0, offset: BigInt(TOTAL - 1), timestamp: BigInt(expected(TOTAL - 1).timestamp) });
+  });
+
   it('reads through the gRPC SDK what KafkaJS produced, identically', async () => {
     const producer = kafka.producer({ allowAutoTopicCreation: false });
     await producer.connect();

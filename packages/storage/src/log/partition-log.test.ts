@@ -146,6 +146,16 @@ describe('PartitionLog', () => {
     expect(log.offsetForTimestamp(base + 10_000)).toBeUndefined();
   });
 
+  it('finds the first record with the largest timestamp, in whichever segment holds it', async () => {
+    const log = await open(tempDir(), { indexIntervalBytes: 64, segmentBytes: 2048 });
+    expect(log.offsetForMaxTimestamp()).toBeUndefined();
+    const base = 1_000_000;
+    const timestampOf = (i: number) => (i === 23 || i === 41 ? base + 5000 : base + i * 10);
+    for (let i = 0; i < 60; i++) log.append(encodeBatch([{ value: `t${i}`, timestamp: timestampOf(i) }]), { assignOffsets: true });
+    expect(log.segmentCount).toBeGreaterThan(2);
+    expect(log.offsetForMaxTimestamp()).toEqual({ offset: 23, timestamp: base + 5000 });
+  });
+
   it('truncates to an offset (a batch containing it goes entirely) and appends on from there', async () => {
     const log = await open(tempDir(), { segmentBytes: 2048, indexIntervalBytes: 128 });
     for (let i = 0; i < 30; i++) log.append(batchOf([`a${i}`.padEnd(150, '.'), `b${i}`]), { assignOffsets: true });

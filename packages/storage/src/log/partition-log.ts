@@ -340,6 +340,19 @@ export class PartitionLog {
   }
 
   /**
+   * The first record with the log's largest timestamp (ListOffsets' max timestamp): the segment
+   * whose largest timestamp is highest, then its time index and one batch. Undefined when empty.
+   */
+  offsetForMaxTimestamp(): { offset: number; timestamp: number } | undefined {
+    this.throwIfClosed();
+    let latest: LogSegment | undefined;
+    for (const segment of this.segments) {
+      if (!segment.isEmpty && segment.largestTimestamp >= 0 && segment.largestTimestamp > (latest?.largestTimestamp ?? -1)) latest = segment;
+    }
+    return latest?.findOffsetByTimestamp(latest.largestTimestamp, this.logStartOffset);
+  }
+
+  /**
    * Removes everything at or after `offset` (follower divergence). A batch containing `offset` goes
    * entirely, so the log end may land below `offset`; it never moves past the current end.
    */

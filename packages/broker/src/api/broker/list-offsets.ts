@@ -6,8 +6,10 @@ import { codeOf, unknownPartition } from './partition-errors.js';
 
 const LATEST_TIMESTAMP = -1;
 const EARLIEST_TIMESTAMP = -2;
+/** The record with the largest timestamp (Kafka's KIP-734). */
+const MAX_TIMESTAMP = -3;
 
-/** ListOffsets: per partition the latest (high watermark), earliest, or first offset at a timestamp, from the leader. */
+/** ListOffsets: per partition the latest (high watermark), earliest, max-timestamp, or first offset at a timestamp, from the leader. */
 export function listOffsetsHandler(ctx: BrokerServiceContext): BrokerHandlers['ListOffsets'] {
   return unary((call) => listOffsets(ctx, call.request));
 }
@@ -37,7 +39,7 @@ export function listOffsets(ctx: BrokerServiceContext, request: ListOffsetsReque
           const leaderEpoch = partition.leaderEpoch;
           if (p.timestamp === LATEST_TIMESTAMP) return { partition: p.partition, errorCode: 'NONE', offset: partition.highWatermark, timestamp: -1, leaderEpoch };
           if (p.timestamp === EARLIEST_TIMESTAMP) return { partition: p.partition, errorCode: 'NONE', offset: partition.log.logStartOffset, timestamp: -1, leaderEpoch };
-          const found = partition.log.offsetForTimestamp(p.timestamp);
+          const found = p.timestamp === MAX_TIMESTAMP ? partition.log.offsetForMaxTimestamp() : partition.log.offsetForTimestamp(p.timestamp);
           const visible = found !== undefined && found.offset < partition.highWatermark;
           return { partition: p.partition, errorCode: 'NONE', offset: visible ? found.offset : -1, timestamp: visible ? found.timestamp : -1, leaderEpoch };
         } catch (error) {

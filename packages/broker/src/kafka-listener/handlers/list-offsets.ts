@@ -6,17 +6,10 @@ import type { KafkaHandler } from '../handler-registry.js';
 import { kafkaErrorCode, kafkaErrorCodeOf } from '../kafka-error-codes.js';
 import { isolationLevelOf } from './isolation-level.js';
 
-/**
- * v7 adds the max-timestamp lookup (timestamp -3), which the broker's ListOffsets does not do:
- * clients are offered up to v6, so they never ask for it.
- */
-const LIST_OFFSETS_MAX_VERSION = 6;
-
-/** ListOffsets over the Kafka listener: the gRPC ListOffsets lookups (latest, earliest, by timestamp) in Kafka's form. */
+/** ListOffsets over the Kafka listener: the gRPC ListOffsets lookups (latest, earliest, max timestamp from v7, by timestamp) in Kafka's form. */
 export function listOffsetsKafkaHandler(ctx: BrokerServiceContext): KafkaHandler<ListOffsetsRequest> {
   return {
     apiKey: ApiKeys.ListOffsets,
-    maxVersion: LIST_OFFSETS_MAX_VERSION,
     handle: async (request, context): Promise<ListOffsetsResponse> => {
       const result = listOffsets(ctx, toListOffsetsRequest(request));
       return toKafkaListOffsetsResponse(result, context.header.apiVersion);
