@@ -101,6 +101,10 @@ export interface BrokerConfig {
   offsetsCommitTimeoutMs: number;
   /** offset.metadata.max.bytes */
   offsetMetadataMaxBytes: number;
+  /** offsets.retention.minutes: committed offsets of an Empty group expire this long after it became empty. */
+  offsetsRetentionMinutes: number;
+  /** offsets.retention.check.interval.ms: how often each coordinator partition looks for expired offsets. */
+  offsetsRetentionCheckIntervalMs: number;
   /** offsets.load.buffer.size: bytes read per step when loading a coordinator partition. */
   offsetsLoadBufferSize: number;
   /**
@@ -189,6 +193,8 @@ export const DEFAULT_BROKER_CONFIG = {
   offsetsTopicReplicationFactor: 3,
   offsetsCommitTimeoutMs: 5000,
   offsetMetadataMaxBytes: 4096,
+  offsetsRetentionMinutes: 10_080,
+  offsetsRetentionCheckIntervalMs: 600_000,
   offsetsLoadBufferSize: 5 * 1024 * 1024,
   queuedMaxRequestsPerStream: 100,
   serverKeepaliveTimeMs: 30_000,

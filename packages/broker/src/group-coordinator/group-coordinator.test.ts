@@ -79,4 +79,25 @@ describe('GroupCoordinator on a manual clock', () => {
     expect(late.error?.code).toBe('UNKNOWN_MEMBER_ID');
     coordinator.stop();
   });
+
+  it('expires the offsets of a group offsets.retention.minutes after it became empty, at a retention check', async () => {
+    const clock = new ManualClock(1_000_000);
+    const coordinator = singlePartitionCoordinator(clock, INITIAL_REBALANCE_DELAY_MS);
+    const memberId = await stableMember(clock, coordinator);
+    const committed = await coordinator.commitOffsets({ groupId: GROUP, generationId: 1, memberId, topics: [{ name: 't', partitions: [{ partition: 0, committedOffset: 5, committedLeaderEpoch: -1 }] }] });
+    expect(committed.topics![0]!.partitions![0]!.errorCode).toBe('NONE');
+    const fetched = () => coordinator.fetchOffsets({ groupId: GROUP, topics: [{ topic: 't', partitions: [0] }], requireStable: false }).topics![0]!.partitions![0]!.committedOffset;
+    clock.advance(SESSION_MS);
+    expect(coordinator.describeGroups([GROUP])[0]!.groupState).toBe('Empty');
+    const retentionMs = 10_080 * 60_000;
+    const checkMs = 600_000;
+    clock.advance(retentionMs - checkMs);
+    await settle();
+    expect(fetched()).toBe(5);
+    clock.advance(2 * checkMs);
+    await settle();
+    expect(fetched()).toBe(-1);
+    expect(coordinator.describeGroups([GROUP])[0]!.groupState).toBe('Dead');
+    coordinator.stop();
+  });
 });

@@ -73,6 +73,8 @@ export class GroupCoordinator {
       initialRebalanceDelayMs: deps.config.groupInitialRebalanceDelayMs,
       groupMaxSize: deps.config.groupMaxSize,
       offsetMetadataMaxBytes: deps.config.offsetMetadataMaxBytes,
+      offsetsRetentionMs: deps.config.offsetsRetentionMinutes * 60_000,
+      offsetsRetentionCheckIntervalMs: deps.config.offsetsRetentionCheckIntervalMs,
     };
     this.parkingLimits = {
       maxWaitMs: deps.config.groupHeartbeatMaxWaitMs,

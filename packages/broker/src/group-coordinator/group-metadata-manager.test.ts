@@ -1,6 +1,7 @@
 import type { JoinGroupResponse, SyncGroupResponse } from '@quill/proto';
 import { describe, expect, it } from 'vitest';
-import { ShardDriver, SHARD_SETTINGS, stableGroupOfTwo } from '../test-support/coordinator-shard-driver.js';
+import { ShardDriver, SESSION_MS, SHARD_SETTINGS, stableGroupOfTwo } from '../test-support/coordinator-shard-driver.js';
+import { CoordinatorShard } from './shard.js';
 
 describe('CoordinatorShard: offsets', () => {
   it('commits with generation and member checks, and fetches them back', () => {
@@ -86,5 +87,69 @@ describe('CoordinatorShard: admin and reload', () => {
     const rf = r.join('g', { memberId: follower });
     expect(r.reply<JoinGroupResponse>(rl).generationId).toBe(2);
     expect(r.reply<JoinGroupResponse>(rf).generationId).toBe(2);
+  });
+});
+
+describe('CoordinatorShard: offset retention', () => {
+  const RETENTION_MS = 60_000;
+  const CHECK_MS = 1_000;
+  /** A loaded shard with a short retention, so the checks run at the driver's deadlines. */
+  function retaining(): ShardDriver {
+    const d = new ShardDriver(new CoordinatorShard({ ...SHARD_SETTINGS, offsetsRetentionMs: RETENTION_MS, offsetsRetentionCheckIntervalMs: CHECK_MS }));
+    d.shard.loaded(d.now);
+    return d;
+  }
+
+  it("keeps a live group's offsets, and expires them retention after the group became empty, with tombstones", () => {
+    const d = retaining();
+    const { leader, follower } = stableGroupOfTwo(d);
+    d.commit('g', leader, 1, [['t', 0, 10], ['t', 1, 20]]);
+    for (let i = 0; i < 12; i++) {
+      d.advance(SESSION_MS / 2);
+      expect([d.heartbeat('g', leader, 1), d.heartbeat('g', follower, 1)]).toEqual(['NONE', 'NONE']);
+    }
+    expect(d.fetched('g', 't', [0, 1])).toEqual([10, 20]);
+    d.leave('g', leader);
+    d.leave('g', follower);
+    expect(d.shard.groupState('g')).toBe('Empty');
+    d.advance(RETENTION_MS - CHECK_MS);
+    expect(d.fetched('g', 't', [0, 1])).toEqual([10, 20]);
+    d.advance(2 * CHECK_MS);
+    expect(d.fetched('g', 't', [0, 1])).toEqual([-1, -1]);
+    expect(d.shard.groupState('g')).toBeUndefined();
+    expect(d.log.filter((r) => r.groupId === 'g' && r.value === null).map((r) => r.kind)).toEqual(['offset', 'offset', 'group']);
+    const reloaded = d.reload();
+    expect(reloaded.fetched('g', 't', [0, 1])).toEqual([-1, -1]);
+    expect(reloaded.shard.groupState('g')).toBeUndefined();
+  });
+
+  it('expires standalone commits (a group that never had members) retention after each commit', () => {
+    const d = retaining();
+    d.commit('simple', '', -1, [['t', 0, 7]]);
+    d.advance(RETENTION_MS / 2);
+    d.commit('simple', '', -1, [['t', 1, 8]]);
+    d.advance(RETENTION_MS / 2 + CHECK_MS);
+    expect(d.fetched('simple', 't', [0, 1])).toEqual([-1, 8]);
+    expect(d.shard.groupState('simple')).toBe('Empty');
+    d.advance(RETENTION_MS / 2);
+    expect(d.fetched('simple', 't', [0, 1])).toEqual([-1, -1]);
+    expect(d.shard.groupState('simple')).toBeUndefined();
+    expect(d.reload().fetched('simple', 't', [0, 1])).toEqual([-1, -1]);
+  });
+
+  it('never expires an offset whose newer commit is still being written, and keeps offsets whose tombstones failed', () => {
+    const d = retaining();
+    d.commit('simple', '', -1, [['t', 0, 7]]);
+    d.advance(RETENTION_MS - CHECK_MS);
+    d.holdWrites = true;
+    const recommit = d.commit('simple', '', -1, [['t', 0, 9]]);
+    d.advance(2 * CHECK_MS);
+    expect(d.held).toHaveLength(1);
+    d.releaseWrites();
+    expect(d.commitCodes(recommit)).toEqual(['NONE']);
+    d.advance(RETENTION_MS + CHECK_MS);
+    expect(d.held.flatMap((w) => w.records.map((r) => r.value))).toEqual([null, null]);
+    d.releaseWrites({ code: 'NOT_LEADER_OR_FOLLOWER', message: 'moved' });
+    expect(d.fetched('simple', 't', [0])).toEqual([9]);
   });
 });

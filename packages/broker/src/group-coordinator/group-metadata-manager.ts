@@ -1,7 +1,7 @@
 import type { ErrorCode, OffsetCommitRequest__Output, OffsetFetchRequest__Output, OffsetFetchResponse, OffsetFetchTopicResult } from '@quill/proto';
 import type { CoordinatorRecord, GroupMetadataRecordValue } from './coordinator-record.js';
 import type { EffectsOutbox, WriteContinuation } from './effects.js';
-import { Group, offsetKey } from './group.js';
+import { Group, offsetKey, type CommittedOffset } from './group.js';
 
 /**
  * The groups of one __consumer_offsets partition and what makes them durable (Kafka's
@@ -11,6 +11,10 @@ import { Group, offsetKey } from './group.js';
  */
 export class GroupMetadataManager {
   private readonly groups = new Map<string, Group>();
+  /** Offset keys (group id, topic, partition) with a commit written but not yet durable: never expired meanwhile. */
+  private readonly pendingCommits = new Map<string, number>();
+  /** Groups whose expiry tombstones are being written: not expired again meanwhile. */
+  private readonly expiring = new Set<Group>();
 
   constructor(
     private readonly outbox: EffectsOutbox,
@@ -47,6 +51,7 @@ export class GroupMetadataManager {
   /** Forgets every group (the partition is no longer led here). */
   clear(): void {
     this.groups.clear();
+    this.expiring.clear();
   }
 
   /** A group that never got a member nor an offset (a failed first join) is forgotten. */
@@ -146,7 +151,14 @@ export class GroupMetadataManager {
       this.dropIfUnused(group);
       return;
     }
+    const pending = records.map((r) => (r.kind === 'offset' ? pendingKey(group.groupId, r.topic, r.partition) : ''));
+    for (const key of pending) this.pendingCommits.set(key, (this.pendingCommits.get(key) ?? 0) + 1);
     this.outbox.write(records, (_at, failure) => {
+      for (const key of pending) {
+        const left = (this.pendingCommits.get(key) ?? 1) - 1;
+        if (left > 0) this.pendingCommits.set(key, left);
+        else this.pendingCommits.delete(key);
+      }
       if (failure !== undefined) {
         const code = commitWriteError(failure.code);
         for (const t of topics) for (const p of t.partitions) if (p.errorCode === 'NONE') Object.assign(p, { errorCode: code, errorMessage: failure.message });
@@ -184,6 +196,44 @@ export class GroupMetadataManager {
     return { topics: [...byTopic.values()] };
   }
 
+  /**
+   * Expires the committed offsets of Empty groups, as Kafka 2.1+ does: `retentionMs` counts from
+   * when the group became empty, or from each commit for a group that never had members
+   * (standalone commits). Tombstones make it durable, so a coordinator elsewhere does not bring
+   * them back; a group left without offsets goes too. An offset with a commit in flight is kept,
+   * so no tombstone lands after a newer commit. Memory changes once the tombstones are durable.
+   */
+  expireOffsets(now: number, retentionMs: number): void {
+    const records: CoordinatorRecord[] = [];
+    const expiries: Array<{ group: Group; expired: Array<[string, CommittedOffset]>; removesGroup: boolean }> = [];
+    for (const group of this.groups.values()) {
+      if (!group.is('Empty') || this.expiring.has(group)) continue;
+      const expired: Array<[string, CommittedOffset]> = [];
+      for (const [key, { topic, partition, value }] of group.offsets) {
+        const since = group.protocolType === undefined ? value.commitTimestampMs : group.stateTimestampMs;
+        if (now - since < retentionMs || this.pendingCommits.has(pendingKey(group.groupId, topic, partition))) continue;
+        expired.push([key, value]);
+        records.push({ kind: 'offset', groupId: group.groupId, topic, partition, value: null });
+      }
+      if (expired.length === 0) continue;
+      const removesGroup = expired.length === group.offsets.size && group.members.size === 0;
+      if (removesGroup) records.push({ kind: 'group', groupId: group.groupId, value: null });
+      expiries.push({ group, expired, removesGroup });
+      this.expiring.add(group);
+    }
+    if (records.length === 0) return;
+    // A failed write keeps everything: the next check writes the tombstones again.
+    this.outbox.write(records, (_at, failure) => {
+      for (const { group } of expiries) this.expiring.delete(group);
+      if (failure !== undefined) return;
+      for (const { group, expired, removesGroup } of expiries) {
+        if (!this.holds(group)) continue;
+        for (const [key, value] of expired) if (group.offsets.get(key)?.value === value) group.offsets.delete(key);
+        if (removesGroup && group.is('Empty') && group.members.size === 0 && group.offsets.size === 0) this.groups.delete(group.groupId);
+      }
+    });
+  }
+
   /** Writes the tombstones of deleted groups: each one's offsets, then the group itself. */
   storeTombstones(groups: readonly Group[], continuation: WriteContinuation): void {
     const records: CoordinatorRecord[] = [];
@@ -193,6 +243,10 @@ export class GroupMetadataManager {
     }
     this.outbox.write(records, continuation);
   }
+}
+
+function pendingKey(groupId: string, topic: string, partition: number): string {
+  return `${groupId}\u0000${offsetKey(topic, partition)}`;
 }
 
 function groupRecord(group: Group, now: number, assignments?: ReadonlyMap<string, Buffer>): CoordinatorRecord {

@@ -36,7 +36,7 @@ class Simulation {
   now = 0;
   private nextRequest = 1;
   private nextMemberId = 1;
-  private readonly shard = new CoordinatorShard({ minSessionTimeoutMs: 1000, maxSessionTimeoutMs: 60_000, initialRebalanceDelayMs: 100, groupMaxSize: 50, offsetMetadataMaxBytes: 4096 });
+  private readonly shard = new CoordinatorShard({ minSessionTimeoutMs: 1000, maxSessionTimeoutMs: 60_000, initialRebalanceDelayMs: 100, groupMaxSize: 50, offsetMetadataMaxBytes: 4096, offsetsRetentionMs: 7 * 24 * 3_600_000, offsetsRetentionCheckIntervalMs: 600_000 });
   private readonly owner = new Map<number, Consumer>();
   private readonly answered = new Set<number>();
   private held: Write[] = [];

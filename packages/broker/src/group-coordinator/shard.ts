@@ -20,6 +20,10 @@ import { describeGroup, listGroups } from './group-views.js';
 export interface GroupCoordinatorSettings extends MembershipLimits {
   /** offset.metadata.max.bytes */
   offsetMetadataMaxBytes: number;
+  /** offsets.retention.minutes, in ms: how long an Empty group's committed offsets are kept. */
+  offsetsRetentionMs: number;
+  /** offsets.retention.check.interval.ms: how often expired offsets are looked for. */
+  offsetsRetentionCheckIntervalMs: number;
 }
 
 /**
@@ -34,8 +38,10 @@ export class CoordinatorShard {
   private readonly outbox = new EffectsOutbox();
   private readonly metadata: GroupMetadataManager;
   private readonly membership: GroupMembership;
+  /** When the next offset expiry check is due; set once loaded. */
+  private nextExpiryCheck: number | undefined;
 
-  constructor(settings: GroupCoordinatorSettings) {
+  constructor(private readonly settings: GroupCoordinatorSettings) {
     this.metadata = new GroupMetadataManager(this.outbox, settings.offsetMetadataMaxBytes);
     this.membership = new GroupMembership(settings, this.metadata, this.outbox);
   }
@@ -48,6 +54,7 @@ export class CoordinatorShard {
   /** Ends a load: every loaded member gets a fresh session from now. */
   loaded(now: number): void {
     this.metadata.loaded(now);
+    this.nextExpiryCheck = now + this.settings.offsetsRetentionCheckIntervalMs;
   }
 
   /** Stops serving (leadership moved): every waiting join and sync gets NOT_COORDINATOR. */
@@ -77,14 +84,20 @@ export class CoordinatorShard {
     return this.outbox.flush();
   }
 
-  /** The earliest deadline of any group or member, or undefined when nothing waits. */
+  /** The earliest deadline of any group or member, or of the offset expiry check; undefined when nothing waits. */
   nextDeadline(): number | undefined {
-    return this.membership.nextDeadline();
+    const membership = this.membership.nextDeadline();
+    if (this.nextExpiryCheck === undefined) return membership;
+    return membership === undefined ? this.nextExpiryCheck : Math.min(membership, this.nextExpiryCheck);
   }
 
-  /** Fires every deadline at or before `now`: join/sync phases end, silent members are dropped. */
+  /** Fires every deadline at or before `now`: join/sync phases end, silent members are dropped, expired offsets go. */
   tick(now: number): Effects {
     this.membership.tick(now);
+    if (this.nextExpiryCheck !== undefined && now >= this.nextExpiryCheck) {
+      this.metadata.expireOffsets(now, this.settings.offsetsRetentionMs);
+      this.nextExpiryCheck = now + this.settings.offsetsRetentionCheckIntervalMs;
+    }
     return this.outbox.flush();
   }
 

@@ -10,6 +10,8 @@ export const SHARD_SETTINGS: GroupCoordinatorSettings = {
   initialRebalanceDelayMs: 100,
   groupMaxSize: 5,
   offsetMetadataMaxBytes: 16,
+  offsetsRetentionMs: 7 * 24 * 3_600_000,
+  offsetsRetentionCheckIntervalMs: 600_000,
 };
 
 export const SESSION_MS = 10_000;
