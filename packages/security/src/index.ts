@@ -1,5 +1,5 @@
 // @quill/security: TLS for Quill's listeners. PEM files named with librdkafka's settings, loaded
-// and checked at start, reloaded on SIGHUP or file change, and dev certificates.
+// and checked at start, reloaded on SIGHUP or file change, and dev certificates; SCRAM credentials.
 export { CLIENT_AUTH_MODES, DEFAULT_TLS_RELOAD_DEBOUNCE_MS, parseClientAuth, tlsConfigFromProperties, tlsPropertyName, type ClientAuth, type TlsConfig } from './tls-config.js';
 export { loadTls, type LoadedTls } from './load-tls.js';
 export { admitsPeer, secureContextOptions, tlsServerOptions } from './secure-context.js';
@@ -18,3 +18,21 @@ export {
   type PemPair,
   type Validity,
 } from './dev-certificates.js';
+export {
+  DEFAULT_SCRAM_ITERATIONS,
+  SCRAM_MAX_ITERATIONS,
+  SCRAM_MECHANISMS,
+  SCRAM_MIN_ITERATIONS,
+  SCRAM_SALT_BYTES,
+  isScramMechanism,
+  scramClientKey,
+  scramCredentialFromPassword,
+  scramCredentialFromSaltedPassword,
+  scramDigest,
+  scramHash,
+  scramHmac,
+  scramSaltedPassword,
+  type ScramCredential,
+  type ScramMechanism,
+  type ScramPasswordOptions,
+} from './scram.js';
