@@ -35,6 +35,7 @@ export {
   partitionOf,
   partitionsLedBy,
   partitionsOf,
+  scramCredentialOf,
   topicById,
   topicByName,
   topicsSortedByName,
@@ -52,13 +53,18 @@ export {
   producerIdsRecord,
   registerBrokerRecord,
   removeTopicRecord,
+  removeUserScramCredentialRecord,
   topicRecord,
   unfenceBrokerRecord,
   unregisterBrokerRecord,
+  userScramCredentialRecord,
   type MetadataRecord,
   type PartitionChange,
   type RegisterBrokerFields,
 } from './state/records.js';
+
+// SCRAM credentials as the state keeps them (the math lives in @quill/security)
+export { SCRAM_MECHANISMS, type ScramCredential, type ScramMechanism } from '@quill/security';
 
 // Topic configs
 export {

@@ -11,10 +11,13 @@ import type {
   PartitionRecord__Output,
   ProducerIdsRecord__Output,
   RegisterBrokerRecord__Output,
+  RemoveUserScramCredentialRecord__Output,
   TopicRecord__Output,
   UnfenceBrokerRecord__Output,
   UnregisterBrokerRecord__Output,
+  UserScramCredentialRecord__Output,
 } from '@quill/proto';
+import { isScramMechanism, type ScramCredential, type ScramMechanism } from '@quill/security';
 import { configResourceKind, type MetadataRecord } from './records.js';
 import {
   NO_LEADER,
@@ -88,6 +91,10 @@ function applyAt(state: MetadataState, record: MetadataRecord, offset: number): 
       const feature = present(record.featureLevel, record.record, offset);
       return { ...state, features: withEntry(state.features, feature.name, feature.featureLevel) };
     }
+    case 'userScramCredential':
+      return setScramCredential(state, present(record.userScramCredential, record.record, offset), offset);
+    case 'removeUserScramCredential':
+      return removeScramCredential(state, present(record.removeUserScramCredential, record.record, offset), offset);
     case 'noOp':
       return state;
     default:
@@ -321,4 +328,33 @@ function allocateProducerIds(state: MetadataState, record: ProducerIdsRecord__Ou
     ...state,
     producerIds: { nextProducerId: record.nextProducerId, lastBrokerId: record.brokerId, lastBrokerEpoch: record.brokerEpoch },
   };
+}
+
+// ------------------------------------------------------------------ users
+
+function scramMechanismOf(name: string, offset: number): ScramMechanism {
+  if (!isScramMechanism(name)) fail(offset, `unknown SCRAM mechanism ${name}`);
+  return name;
+}
+
+function setScramCredential(state: MetadataState, record: UserScramCredentialRecord__Output, offset: number): MetadataState {
+  const mechanism = scramMechanismOf(record.mechanism, offset);
+  if (record.name === '') fail(offset, 'SCRAM credential for an empty user name');
+  const credential: ScramCredential = {
+    salt: Buffer.from(record.salt),
+    storedKey: Buffer.from(record.storedKey),
+    serverKey: Buffer.from(record.serverKey),
+    iterations: record.iterations,
+  };
+  const ofUser = state.scramCredentials.get(record.name) ?? new Map<ScramMechanism, ScramCredential>();
+  return { ...state, scramCredentials: withEntry(state.scramCredentials, record.name, withEntry(ofUser, mechanism, credential)) };
+}
+
+function removeScramCredential(state: MetadataState, record: RemoveUserScramCredentialRecord__Output, offset: number): MetadataState {
+  const mechanism = scramMechanismOf(record.mechanism, offset);
+  const ofUser = state.scramCredentials.get(record.name);
+  if (ofUser?.has(mechanism) !== true) fail(offset, `user ${record.name} has no ${mechanism} credential`);
+  const remaining = withoutEntry(ofUser, mechanism);
+  const scramCredentials = remaining.size === 0 ? withoutEntry(state.scramCredentials, record.name) : withEntry(state.scramCredentials, record.name, remaining);
+  return { ...state, scramCredentials };
 }

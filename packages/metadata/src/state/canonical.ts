@@ -35,5 +35,15 @@ export function canonicalMetadata(state: MetadataState): string {
       return [resourceKey, [...entries.keys()].sort(byString).map((key) => [key, entries.get(key)])];
     }),
     producerIds: state.producerIds ?? null,
+    scramCredentials: [...state.scramCredentials.keys()].sort(byString).map((user) => {
+      const ofUser = state.scramCredentials.get(user)!;
+      return [
+        user,
+        [...ofUser.keys()].sort(byString).map((mechanism) => {
+          const c = ofUser.get(mechanism)!;
+          return [mechanism, c.iterations, c.salt.toString('hex'), c.storedKey.toString('hex'), c.serverKey.toString('hex')];
+        }),
+      ];
+    }),
   });
 }

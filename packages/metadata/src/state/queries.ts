@@ -1,6 +1,7 @@
 // Read helpers over MetadataState. Every list comes back in a fixed order (brokers by id,
 // topics by name, partitions by index) so that decisions built on them are deterministic no
 // matter in which order the maps were filled.
+import type { ScramCredential, ScramMechanism } from '@quill/security';
 import {
   configResourceKey,
   type BrokerEndpoint,
@@ -93,4 +94,9 @@ export function configEntries(state: MetadataState, resource: ConfigResource): R
  */
 export function effectiveTopicConfig(state: MetadataState, topicName: string, key: string): string | undefined {
   return configEntries(state, { kind: 'topic', name: topicName }).get(key) ?? configEntries(state, { kind: 'cluster', name: '' }).get(key);
+}
+
+/** The user's SCRAM credential for a mechanism; undefined when the user has none. */
+export function scramCredentialOf(state: MetadataState, user: string, mechanism: ScramMechanism): ScramCredential | undefined {
+  return state.scramCredentials.get(user)?.get(mechanism);
 }

@@ -3,6 +3,7 @@
 // active controller and records read back from the log go through the same reducer code.
 import { ConfigResourceType } from '@quill/proto';
 import type { ConfigResourceType__Output, MetadataRecord__Output } from '@quill/proto';
+import type { ScramCredential, ScramMechanism } from '@quill/security';
 import type { BrokerEndpoint, ConfigResourceKind, PartitionMetadata, PartitionReassignment } from './state.js';
 
 export type MetadataRecord = MetadataRecord__Output;
@@ -147,4 +148,22 @@ export function featureLevelRecord(name: string, featureLevel: number): Metadata
 
 export function noOpRecord(): MetadataRecord {
   return { record: 'noOp', noOp: {} };
+}
+
+export function userScramCredentialRecord(name: string, mechanism: ScramMechanism, credential: ScramCredential): MetadataRecord {
+  return {
+    record: 'userScramCredential',
+    userScramCredential: {
+      name,
+      mechanism,
+      salt: Buffer.from(credential.salt),
+      storedKey: Buffer.from(credential.storedKey),
+      serverKey: Buffer.from(credential.serverKey),
+      iterations: credential.iterations,
+    },
+  };
+}
+
+export function removeUserScramCredentialRecord(name: string, mechanism: ScramMechanism): MetadataRecord {
+  return { record: 'removeUserScramCredential', removeUserScramCredential: { name, mechanism } };
 }

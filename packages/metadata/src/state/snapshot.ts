@@ -10,6 +10,7 @@ import {
   producerIdsRecord,
   registerBrokerRecord,
   topicRecord,
+  userScramCredentialRecord,
   type MetadataRecord,
 } from './records.js';
 import { brokersSortedById, partitionsOf, topicsSortedByName } from './queries.js';
@@ -33,6 +34,10 @@ export function snapshot(state: MetadataState): MetadataRecord[] {
   if (state.producerIds !== undefined) {
     const { lastBrokerId, lastBrokerEpoch, nextProducerId } = state.producerIds;
     records.push(producerIdsRecord(lastBrokerId, lastBrokerEpoch, nextProducerId));
+  }
+  for (const user of [...state.scramCredentials.keys()].sort(byString)) {
+    const ofUser = state.scramCredentials.get(user)!;
+    for (const mechanism of [...ofUser.keys()].sort(byString)) records.push(userScramCredentialRecord(user, mechanism, ofUser.get(mechanism)!));
   }
   return records;
 }

@@ -2,6 +2,7 @@
 // rebuilds by replaying the log. Immutable: applyRecord returns a new state that shares every
 // untouched broker, topic and partition with the old one, so the controller can keep the
 // committed state and a speculative one side by side cheaply.
+import type { ScramCredential, ScramMechanism } from '@quill/security';
 
 /** The leader of a partition that has none (no eligible replica). */
 export const NO_LEADER = -1;
@@ -91,6 +92,8 @@ export interface MetadataState {
   readonly producerIds: ProducerIdsState | undefined;
   /** Feature name -> level (metadata.version and friends). */
   readonly features: ReadonlyMap<string, number>;
+  /** User name -> mechanism -> SCRAM credential. A user without credentials is absent. */
+  readonly scramCredentials: ReadonlyMap<string, ReadonlyMap<ScramMechanism, ScramCredential>>;
 }
 
 export const EMPTY_METADATA_STATE: MetadataState = Object.freeze({
@@ -101,6 +104,7 @@ export const EMPTY_METADATA_STATE: MetadataState = Object.freeze({
   configs: new Map(),
   producerIds: undefined,
   features: new Map(),
+  scramCredentials: new Map(),
 });
 
 /** The key of a config resource in MetadataState.configs. A NUL cannot occur in a topic name. */
