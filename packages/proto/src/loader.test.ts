@@ -21,6 +21,8 @@ const EXPECTED: Record<string, string[]> = {
     'DescribeQuorum',
     'AlterPartitionReassignments',
     'ListPartitionReassignments',
+    'AlterUserScramCredentials',
+    'DescribeUserScramCredentials',
   ],
   Broker: [
     'Metadata',
@@ -40,6 +42,8 @@ const EXPECTED: Record<string, string[]> = {
     'DescribeQuorum',
     'AlterPartitionReassignments',
     'ListPartitionReassignments',
+    'AlterUserScramCredentials',
+    'DescribeUserScramCredentials',
     'UnregisterBroker',
     'FindCoordinator',
     'JoinGroup',

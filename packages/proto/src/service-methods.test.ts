@@ -33,6 +33,8 @@ const brokerUnary = {
   DescribeQuorum: true,
   AlterPartitionReassignments: true,
   ListPartitionReassignments: true,
+  AlterUserScramCredentials: true,
+  DescribeUserScramCredentials: true,
   UnregisterBroker: true,
   FindCoordinator: true,
   JoinGroup: true,

@@ -34,6 +34,8 @@ export function brokerHandlers(ctx: BrokerServiceContext): Partial<BrokerHandler
     DescribeQuorum: forwardToController(ctx, 'DescribeQuorum'),
     AlterPartitionReassignments: forwardToController(ctx, 'AlterPartitionReassignments'),
     ListPartitionReassignments: forwardToController(ctx, 'ListPartitionReassignments'),
+    AlterUserScramCredentials: forwardToController(ctx, 'AlterUserScramCredentials'),
+    DescribeUserScramCredentials: forwardToController(ctx, 'DescribeUserScramCredentials'),
     UnregisterBroker: forwardToController(ctx, 'UnregisterBroker'),
   };
 }

@@ -4,12 +4,14 @@ import { allocateProducerIdsHandler } from './handlers/allocate-producer-ids.js'
 import { alterConfigsHandler } from './handlers/alter-configs.js';
 import { alterPartitionHandler } from './handlers/alter-partition.js';
 import { alterPartitionReassignmentsHandler } from './handlers/alter-partition-reassignments.js';
+import { alterUserScramCredentialsHandler } from './handlers/alter-user-scram-credentials.js';
 import { brokerHeartbeatHandler } from './handlers/broker-heartbeat.js';
 import { createPartitionsHandler } from './handlers/create-partitions.js';
 import { createTopicsHandler } from './handlers/create-topics.js';
 import { deleteTopicsHandler } from './handlers/delete-topics.js';
 import { describeClusterHandler } from './handlers/describe-cluster.js';
 import { describeConfigsHandler } from './handlers/describe-configs.js';
+import { describeUserScramCredentialsHandler } from './handlers/describe-user-scram-credentials.js';
 import { describeQuorumHandler } from './handlers/describe-quorum.js';
 import { electLeadersHandler } from './handlers/elect-leaders.js';
 import { fetchMetadataHandler } from './handlers/fetch-metadata.js';
@@ -42,5 +44,7 @@ export function controllerHandlers(ctx: ControllerServiceContext): ControllerHan
     DescribeQuorum: describeQuorumHandler(ctx),
     AlterPartitionReassignments: alterPartitionReassignmentsHandler(ctx),
     ListPartitionReassignments: listPartitionReassignmentsHandler(ctx),
+    AlterUserScramCredentials: alterUserScramCredentialsHandler(ctx),
+    DescribeUserScramCredentials: describeUserScramCredentialsHandler(ctx),
   };
 }
