@@ -106,6 +106,12 @@ export {
   type ListPartitionReassignmentsResult,
   type OngoingPartitionReassignment,
   type PartitionReassignmentTarget,
+  type AlterUserScramCredentialsResult,
+  type ScramCredentialInfo,
+  type UserScramCredentialAlteration,
+  type UserScramCredentialDeletion,
+  type UserScramCredentialUpsertion,
+  type UserScramCredentialsDescription,
 } from './admin/index.js';
 
 export type { BrokerMetadata, PartitionMetadata, TopicMetadata } from './cluster/index.js';

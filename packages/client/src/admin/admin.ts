@@ -10,6 +10,14 @@ import type { DeletedRecords, DeleteTopicRecordsOptions, PartitionOffset } from 
 import { alterableConfig, configEntry, resultError } from './configs.js';
 import type { AlterPartitionReassignmentsOptions, ListPartitionReassignmentsOptions, ListPartitionReassignmentsResult } from './reassignment-types.js';
 import { ongoingReassignments, reassignmentRequestTopics, throwReassignmentRefusal } from './reassignments.js';
+import {
+  alterUserScramCredentialsRequest,
+  alterUserScramCredentialsResults,
+  userScramCredentialsDescriptions,
+  type AlterUserScramCredentialsResult,
+  type UserScramCredentialAlteration,
+  type UserScramCredentialsDescription,
+} from './user-scram-credentials.js';
 import type {
   AlterConfigsOptions,
   CreatePartitionsOptions,
@@ -451,6 +459,33 @@ export class Admin {
       this.context.cluster.anyConnection().request('ListPartitionReassignments', { topics, timeoutMs: timeout }, this.requestOptions(timeout, signal)),
     );
     return ongoingReassignments(response);
+  }
+
+  /**
+   * Sets or removes users' SCRAM credentials, as Kafka's Admin.alterUserScramCredentials: the
+   * password is salted and hashed here and never sent. One result per user; a user whose
+   * alterations include a refused one (UNSUPPORTED_SASL_MECHANISM, UNACCEPTABLE_CREDENTIAL,
+   * RESOURCE_NOT_FOUND, DUPLICATE_RESOURCE) keeps its credentials unchanged.
+   */
+  async alterUserScramCredentials(alterations: readonly UserScramCredentialAlteration[]): Promise<AlterUserScramCredentialsResult[]> {
+    const signal = this.signal();
+    const request = alterUserScramCredentialsRequest(alterations);
+    const response = await this.withRetry(signal, 'alterUserScramCredentials', () =>
+      this.context.cluster.anyConnection().request('AlterUserScramCredentials', request, this.requestOptions(DEFAULT_ADMIN_TIMEOUT_MS, signal)),
+    );
+    return alterUserScramCredentialsResults(response);
+  }
+
+  /**
+   * The SCRAM mechanisms and iterations of the named users, or of every user with a credential
+   * (Kafka's Admin.describeUserScramCredentials). An unknown user gets RESOURCE_NOT_FOUND.
+   */
+  async describeUserScramCredentials(users: readonly string[] = []): Promise<UserScramCredentialsDescription[]> {
+    const signal = this.signal();
+    const response = await this.withRetry(signal, 'describeUserScramCredentials', () =>
+      this.context.cluster.anyConnection().request('DescribeUserScramCredentials', { users: [...users] }, this.requestOptions(DEFAULT_ADMIN_TIMEOUT_MS, signal)),
+    );
+    return userScramCredentialsDescriptions(response);
   }
 
   /** Every consumer group of the cluster: each broker is asked for the groups it coordinates. */

@@ -43,3 +43,11 @@ export type {
   OngoingPartitionReassignment,
   PartitionReassignmentTarget,
 } from './reassignment-types.js';
+export type {
+  AlterUserScramCredentialsResult,
+  ScramCredentialInfo,
+  UserScramCredentialAlteration,
+  UserScramCredentialDeletion,
+  UserScramCredentialUpsertion,
+  UserScramCredentialsDescription,
+} from './user-scram-credentials.js';
