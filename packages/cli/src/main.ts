@@ -19,6 +19,7 @@ import { nodeCommands } from './commands/node.js';
 import { partitionsCommand } from './commands/partitions/partitions.js';
 import { produceCommand } from './commands/produce.js';
 import { topicsCommand } from './commands/topics.js';
+import { usersCommand } from './commands/users.js';
 
 // Every error a user can cause ends as one clear line on stderr and a non-zero exit.
 function fail(message: string): never {
@@ -43,6 +44,7 @@ cli = benchCommand(cli);
 cli = devCommand(cli);
 cli = topicsCommand(cli);
 cli = configsCommand(cli);
+cli = usersCommand(cli);
 cli = produceCommand(cli);
 cli = consumeCommand(cli);
 cli = groupsCommand(cli);
