@@ -63,16 +63,6 @@ describe('FetchStreamSession', () => {
     expect(keysOf(session)).toEqual([['b/0', 3]]);
   });
 
-  it('keeps the flushed offset of a durability report as the partition\'s fetch state, for partitions it holds', () => {
-    const session = sessionOf(0, 1);
-    session.update(request(true, [['t', [{ ...fetch(0, 9), flushedOffset: 4 }]]]));
-    const entry = session.reportedDurable('t', 0, 9);
-    expect(entry?.key).toBe('t/0');
-    expect(entry?.fetch).toMatchObject({ fetchOffset: 9, flushedOffset: 9 });
-    expect(session.reportedDurable('t', 5, 9)).toBeUndefined();
-    expect(session.reportedDurable('u', 0, 9)).toBeUndefined();
-  });
-
   it('answers every partition once, then only those with records, a new high watermark or log start', () => {
     const session = sessionOf(0, 1, 2);
     expect(named(session.trim(response(answer(0, 5), answer(1, 5), answer(2, 5))))).toEqual([0, 1, 2]);

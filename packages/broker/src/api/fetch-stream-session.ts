@@ -99,18 +99,6 @@ export class FetchStreamSession {
   }
 
   /**
-   * A durability report for a partition of the session: its fetch state keeps the new flushed
-   * offset (what later incremental requests leave out is compared with it). Undefined for a
-   * partition the session does not hold.
-   */
-  reportedDurable(topicId: string, index: number, flushedOffset: number): SessionPartition | undefined {
-    const entry = this.partitions.get(`${topicId}/${index}`);
-    if (entry === undefined) return undefined;
-    entry.fetch = { ...entry.fetch, flushedOffset };
-    return entry;
-  }
-
-  /**
    * The partitions to look at now: those named or changed since the last call, or all of them
    * once per `fullVisitIntervalMs` (`all`).
    */

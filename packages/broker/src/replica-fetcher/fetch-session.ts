@@ -9,17 +9,15 @@ interface Waiting {
 }
 
 /**
- * A follower's long-lived ReplicaFetchStream to one leader. A fetcher sends one fetch at a time,
- * and durability reports while it waits; the leader answers every request in order, so one
- * stream replaces a unary call per fetch (grpc-js's per-call cost: a new HTTP/2 stream, headers,
- * trailers). Any failure (transport error, the stream ending, no answer within the deadline)
- * fails the fetch in flight and drops the stream; the next fetch opens a new one.
+ * A follower's long-lived ReplicaFetchStream to one leader. A fetcher sends one fetch at a time
+ * and the leader answers in order, so one stream replaces a unary call per fetch (grpc-js's
+ * per-call cost: a new HTTP/2 stream, headers, trailers). Any failure (transport error, the
+ * stream ending, no answer within the deadline) fails the fetch in flight and drops the stream;
+ * the next fetch opens a new one.
  */
 export class ReplicaFetchSession {
   private stream: ClientDuplexStream<ReplicaFetchRequest, ReplicaFetchResponse__Output> | undefined;
-  /** Requests sent and not answered yet, in order: at most one fetch, and reports. */
-  private readonly waiting: Waiting[] = [];
-  private fetchWaiting = false;
+  private waiting: Waiting | undefined;
 
   constructor(private readonly client: ReplicaClient) {}
 
@@ -30,29 +28,16 @@ export class ReplicaFetchSession {
 
   /** Sends `request` and resolves with its answer; fails if none arrives within `timeoutMs`. */
   fetch(request: ReplicaFetchRequest, timeoutMs: number): Promise<ReplicaFetchResponse__Output> {
-    if (this.fetchWaiting) return Promise.reject(new Error('a replica fetch is already in flight on this stream'));
-    this.fetchWaiting = true;
-    return this.send(request, timeoutMs).finally(() => {
-      this.fetchWaiting = false;
-    });
-  }
-
-  /** Sends a durability report on the open stream (its answer is empty); a failure drops the stream like any other. */
-  report(request: ReplicaFetchRequest, timeoutMs: number): void {
-    if (this.stream === undefined) return;
-    this.send(request, timeoutMs).catch(() => undefined);
-  }
-
-  private send(request: ReplicaFetchRequest, timeoutMs: number): Promise<ReplicaFetchResponse__Output> {
+    if (this.waiting !== undefined) return Promise.reject(new Error('a replica fetch is already in flight on this stream'));
     const stream = this.open();
     return new Promise((resolve, reject) => {
       const timer = setTimeout(() => this.reset(brokerError('REQUEST_TIMED_OUT', `no replica fetch answer within ${timeoutMs} ms`)), timeoutMs);
-      this.waiting.push({ resolve, reject, timer });
+      this.waiting = { resolve, reject, timer };
       stream.write(request);
     });
   }
 
-  /** Fails the fetch and reports in flight, if any, and ends the stream. */
+  /** Fails the fetch in flight, if any, and ends the stream. */
   close(): void {
     this.reset(new Error('replica fetch stream closed'));
   }
@@ -63,7 +48,8 @@ export class ReplicaFetchSession {
     // Events of a stream already replaced are ignored.
     stream.on('data', (response: ReplicaFetchResponse__Output) => {
       if (this.stream !== stream) return;
-      const waiting = this.waiting.shift();
+      const waiting = this.waiting;
+      this.waiting = undefined;
       if (waiting === undefined) {
         this.reset(new Error('replica fetch answer without a request'));
         return;
@@ -85,7 +71,9 @@ export class ReplicaFetchSession {
     const stream = this.stream;
     this.stream = undefined;
     stream?.cancel();
-    for (const waiting of this.waiting.splice(0)) {
+    const waiting = this.waiting;
+    this.waiting = undefined;
+    if (waiting !== undefined) {
       clearTimeout(waiting.timer);
       waiting.reject(error);
     }

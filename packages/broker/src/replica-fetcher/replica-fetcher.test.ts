@@ -10,7 +10,6 @@ import { pino } from 'pino';
 import { afterEach, describe, expect, it } from 'vitest';
 import { resolveBrokerConfig } from '../config.js';
 import { Partition } from '../replication/partition.js';
-import { HeldSync } from '../test-support/held-sync.js';
 import { ReplicaFetcherManager } from './replica-fetcher.js';
 
 // The follower side of incremental fetch sessions (KIP-227), against a real gRPC server standing in
@@ -135,49 +134,6 @@ describe('ReplicaFetcherManager', () => {
     const resumed = leader.requests.slice(before).find((r) => limits(r).length > 0)!;
     expect(resumed.incremental).toBe(true);
     expect(limits(resumed)).toEqual([[0, config.replicaFetchMaxBytes]]);
-  });
-
-  it('fetches again right after appending, and reports the fsync on the same stream while that fetch is held', async () => {
-    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'quill-fetcher-'));
-    cleanups.push(() => fs.rmSync(dir, { recursive: true, force: true }));
-    // A leader that answers the first fetch with one batch and holds every later request.
-    const requests: ReplicaFetchRequest__Output[] = [];
-    const server = new grpc.Server();
-    server.addService(loadQuillPackage().quill.v1.Replica.service, {
-      ReplicaFetchStream: (call: grpc.ServerDuplexStream<ReplicaFetchRequest__Output, ReplicaFetchResponse>) => {
-        call.on('data', (request: ReplicaFetchRequest__Output) => {
-          requests.push(request);
-          if (requests.length === 1) call.write({ topics: [{ topicId: 'tid', partitions: [{ partition: 0, errorCode: 'NONE', highWatermark: 0, logStartOffset: 0, records: at(encodeBatch([{ value: Buffer.from('x') }]), 0) }] }] });
-        });
-      },
-    } as unknown as grpc.UntypedServiceImplementation);
-    const port = await new Promise<number>((resolve, reject) => server.bindAsync('127.0.0.1:0', grpc.ServerCredentials.createInsecure(), (e, p) => (e ? reject(e) : resolve(p))));
-    cleanups.push(() => server.forceShutdown());
-    const sync = new HeldSync();
-    const log = await PartitionLog.open(path.join(dir, 't-0'), { logger, config: { flushPolicy: 'group-commit' }, sync });
-    const partition = new Partition('t-0', log, { brokerId: 2, replicaLagTimeMaxMs: 10_000, now: () => Date.now(), onChange: () => undefined });
-    partition.applyAssignment({ leader: LEADER, leaderEpoch: 1, partitionEpoch: 1, replicas: [1, 2], isr: [1, 2] });
-    cleanups.push(() => partition.close());
-    const config = resolveBrokerConfig({ nodeId: 2, clusterId: 'c', listen: { host: '127.0.0.1', port: 0 }, controllers: [], dataDir: dir });
-    const fetchers = new ReplicaFetcherManager(config, () => 1, () => `127.0.0.1:${port}`, logger);
-    cleanups.push(() => fetchers.stop());
-    sync.holding = true;
-    fetchers.follow(partition, 'tid', 0, LEADER);
-
-    // The second fetch leaves before the appended record is fsynced, and says so.
-    await eventually(() => requests.length >= 2, { description: 'the next fetch' });
-    expect(sync.waiting).toBeGreaterThan(0);
-    expect(partition.log.logEndOffset).toBe(1);
-    const flushed = (request: ReplicaFetchRequest__Output) => request.topics.flatMap((t) => t.partitions.map((p) => [p.partition, Number(p.fetchOffset), Number(p.flushedOffset)]));
-    expect(requests[1]!.durabilityReport).toBe(false);
-    expect(flushed(requests[1]!)).toEqual([[0, 1, 0]]);
-
-    // The fsync ends while that fetch is held: a report on the same stream carries it.
-    sync.release();
-    await eventually(() => requests.length >= 3, { description: 'a durability report' });
-    expect(requests[2]!.durabilityReport).toBe(true);
-    expect(requests[2]!.topics.flatMap((t) => t.partitions.map((p) => [t.topicId, p.partition, Number(p.flushedOffset)]))).toEqual([['tid', 0, 1]]);
-    expect(requests).toHaveLength(3);
   });
 
   it('applies the other partitions of an answer when one of them fails to append', async () => {

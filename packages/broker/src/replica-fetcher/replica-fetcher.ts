@@ -1,4 +1,4 @@
-import { createServiceClient, type ReplicaClient, type ReplicaFetchPartitionResponse__Output, type ReplicaFetchResponse__Output } from '@quill/proto';
+import { createServiceClient, type ReplicaClient, type ReplicaFetchPartitionResponse__Output } from '@quill/proto';
 import type { Logger } from 'pino';
 import type { BrokerConfig } from '../config.js';
 import { NO_LATENCY_STAGES, preciseNowMs, type LatencyStages } from '../latency/latency-stages.js';
@@ -41,10 +41,9 @@ interface Throttling {
  * for every partition it follows there, over one long-lived ReplicaFetchStream. Both directions
  * are incremental (KIP-227): a request names only the partitions whose fetch state changed since
  * the last one on the stream, an answer only those with news. A partition's fetch carries its log end, last epoch and
- * fsynced offset; the answer is appended, or its divergent tail truncated first, and the next
- * fetch goes at once. The leader moves the high watermark only over fsynced offsets (durable
- * acks): when the appended data's fsync ends while the next fetch waits at the leader, a
- * durability report on the same stream tells it then, so neither waits for the other.
+ * fsynced offset; the answer is appended, or its divergent tail truncated first. The next fetch
+ * waits for the appended data to be durable, so what it reports lets the leader move the high
+ * watermark (durable acks).
  *
  * Replicas moving onto this broker (partition reassignment) fetch under the follower replication
  * throttle: over the quota they are paused (named with partition max bytes 0, which keeps them in
@@ -140,11 +139,6 @@ class LeaderFetcher {
   private resync = false;
   /** When each partition's failure to apply an answer was last logged at warn. */
   private readonly lastFailureWarnMs = new Map<string, number>();
-  /** The fetch in flight on `session`, while the leader holds it: fsyncs ending meanwhile are reported at once. */
-  private fetchInFlight: ReplicaFetchSession | undefined;
-  /** Partitions whose fsync ended since the last request named them; sent in one report per event-loop turn. */
-  private readonly newlyDurable = new Set<Followed>();
-  private reportScheduled = false;
 
   constructor(
     private readonly leaderId: number,
@@ -252,19 +246,14 @@ class LeaderFetcher {
       topics,
       incremental: !full,
     };
-    let response: ReplicaFetchResponse__Output;
-    this.fetchInFlight = session;
-    try {
-      response = await session.fetch(request, this.config.replicaFetchWaitMaxMs + ANSWER_GRACE_MS);
-    } finally {
-      this.fetchInFlight = undefined;
-    }
+    const response = await session.fetch(request, this.config.replicaFetchWaitMaxMs + ANSWER_GRACE_MS);
     if (response.error !== null && response.error.code !== 'NONE') {
       this.logger.debug({ leader: this.leaderId, error: response.error }, 'replica fetch refused');
       // The leader's session may not hold what this request said: start over with a full one.
       this.resync = true;
       return false;
     }
+    const durable: Array<Promise<void>> = [];
     let movingBytes = 0;
     let applied = true;
     for (const topic of response.topics) {
@@ -276,11 +265,8 @@ class LeaderFetcher {
         if (isMovingIn(throttle, topic.topicId, answer.partition)) movingBytes += answer.records.length;
         // One partition's answer that cannot be applied must not hold back the others'.
         try {
-          const durable = this.handle(target.partition, answer);
-          void durable?.then(
-            () => this.becameDurable(target),
-            () => undefined,
-          );
+          const wait = this.handle(target.partition, answer);
+          if (wait !== undefined) durable.push(wait);
         } catch (error) {
           applied = false;
           this.partitionFailed(target.partition, error);
@@ -288,50 +274,11 @@ class LeaderFetcher {
       }
     }
     if (movingBytes > 0) this.throttling.quota.record(movingBytes, performance.now());
-    // The next fetch goes now, while what was appended syncs: its fsync is reported when it ends.
+    // Report only fsynced offsets on the next fetch: the leader counts them toward the high watermark.
+    await Promise.all(durable);
     // The leader's session counts the failed answer as delivered: a new stream asks for it again.
     if (!applied) this.resync = true;
     return applied;
-  }
-
-  /**
-   * `followed`'s appended records are fsynced. The leader counts only fsynced offsets toward the
-   * high watermark: while a fetch waits there, a durability report tells it now; otherwise the
-   * next fetch names the partition with its new flushed offset.
-   */
-  private becameDurable(followed: Followed): void {
-    if (this.partitions.get(followed.partition.key) !== followed) return;
-    this.dirty.add(followed);
-    this.newlyDurable.add(followed);
-    if (this.reportScheduled) return;
-    this.reportScheduled = true;
-    // One report for every log the same group-commit round synced.
-    queueMicrotask(() => {
-      this.reportScheduled = false;
-      this.reportDurability();
-    });
-  }
-
-  private reportDurability(): void {
-    const session = this.fetchInFlight;
-    if (session === undefined || !session.isOpen) {
-      this.newlyDurable.clear();
-      return;
-    }
-    const byTopic = new Map<string, Array<{ partition: number; flushedOffset: number }>>();
-    for (const followed of this.newlyDurable) {
-      const sent = this.sent.get(followed.partition.key);
-      const flushedOffset = followed.partition.log.durableEndOffset;
-      if (sent === undefined || sent.flushedOffset >= flushedOffset) continue;
-      sent.flushedOffset = flushedOffset;
-      let partitions = byTopic.get(followed.topicId);
-      if (partitions === undefined) byTopic.set(followed.topicId, (partitions = []));
-      partitions.push({ partition: followed.index, flushedOffset });
-    }
-    this.newlyDurable.clear();
-    if (byTopic.size === 0) return;
-    const topics = [...byTopic].map(([topicId, partitions]) => ({ topicId, partitions }));
-    session.report({ replicaId: this.config.nodeId, brokerEpoch: this.brokerEpoch(), durabilityReport: true, incremental: true, topics }, this.config.replicaFetchWaitMaxMs + ANSWER_GRACE_MS);
   }
 
   private partitionFailed(partition: Partition, error: unknown): void {

@@ -20,21 +20,6 @@ describe('LeaderReplicationState', () => {
     expect(state.updateHighWatermark(10)).toBe(4);
   });
 
-  it('counts a durability report between fetches up to the last fetch offset, without counting it as a fetch', () => {
-    const state = new LeaderReplicationState(1, [1, 2], [1, 2], 0, 0, 0);
-    state.onFollowerFetch(2, 10, 4, 1_000, 10);
-    expect(state.updateHighWatermark(10)).toBe(4);
-    state.onFollowerDurable(2, 8);
-    expect(state.updateHighWatermark(10)).toBe(8);
-    // Not beyond what the follower's last fetch said it holds.
-    state.onFollowerDurable(2, 50);
-    expect(state.updateHighWatermark(60)).toBe(10);
-    // Not a fetch: a follower that only reports, never reaching the leader's end, leaves the ISR.
-    state.onFollowerFetch(2, 10, 10, 2_000, 60);
-    for (let t = 3_000; t <= 13_000; t += 1_000) state.onFollowerDurable(2, 10);
-    expect(state.proposeIsrChange(13_000, LAG_MS)).toEqual({ isr: [1], removed: [2], added: [] });
-  });
-
   it('ignores followers outside the ISR for the high watermark', () => {
     const state = new LeaderReplicationState(1, [1, 2, 3], [1, 2], 0, 0, 0);
     state.onFollowerFetch(2, 20, 20, 100, 20);

@@ -131,17 +131,6 @@ export class LeaderReplicationState {
     follower.lastFetchLeaderLogEndOffset = leaderLogEndOffset;
   }
 
-  /**
-   * A follower's fsync ended between fetches: below `durableOffset` its log is on disk. Counts
-   * toward the high watermark up to the log end its last fetch reported, and is not a fetch (ISR
-   * liveness is judged by fetches alone).
-   */
-  onFollowerDurable(id: number, durableOffset: number): void {
-    const follower = this.followers.get(id);
-    if (follower === undefined) return;
-    follower.durableOffset = Math.max(follower.durableOffset, Math.min(durableOffset, follower.logEndOffset));
-  }
-
   /** A follower reported its log start offset; true if it moved (a waiting DeleteRecords may complete). */
   onFollowerLogStart(id: number, logStartOffset: number): boolean {
     const follower = this.followers.get(id);

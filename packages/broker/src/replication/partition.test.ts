@@ -57,22 +57,6 @@ describe('Partition replication', () => {
     expect(p2.highWatermark).toBe(2);
   });
 
-  it("counts a follower's durability report between fetches, up to the log end its last fetch reported", async () => {
-    const [p1, p2] = [await replica(1), await replica(2)];
-    for (const p of [p1, p2]) p.applyAssignment(assign(1, 1, [1, 2]));
-    produce(p1, 'a', 'b');
-    fetchOnce(p1, p2, 2);
-    // The next fetch leaves before the follower's fsync ends: a new log end, nothing more durable.
-    p1.readForFollower(2, p2.log.logEndOffset, p2.lastFetchedEpoch, 0, 1 << 20);
-    expect(p1.highWatermark).toBe(0);
-    // The fsync ends while that fetch waits: the report moves the high watermark, never past the fetched end.
-    p1.followerDurable(2, 5);
-    expect(p1.highWatermark).toBe(2);
-    // A replica that is not the leader ignores reports.
-    p2.followerDurable(1, 2);
-    expect(p2.highWatermark).toBe(0);
-  });
-
   it('sends no records to a follower that paused the partition (max bytes 0), but its high watermark', async () => {
     const [p1, p2] = [await replica(1), await replica(2)];
     p1.applyAssignment(assign(1, 1, [1]));

@@ -316,13 +316,6 @@ export class Partition {
     this.leaderState.onFollowerFetch(followerId, fetchOffset, durableOffset, this.settings.now(), this.log.logEndOffset);
   }
 
-  /** A follower reports, between fetches, that its log is fsynced below `durableOffset`: the high watermark may advance now. */
-  followerDurable(followerId: number, durableOffset: number): void {
-    if (this.role !== 'leader' || this.leaderState === undefined) return;
-    this.leaderState.onFollowerDurable(followerId, durableOffset);
-    this.updateHighWatermark();
-  }
-
   /** Where `epoch` ends in this log (OffsetForLeaderEpoch). */
   endOffsetForEpoch(epoch: number): EpochEndOffset {
     return this.epochs.endOffsetFor(epoch, this.log.logEndOffset);

@@ -16,39 +16,9 @@ export function replicaFetchStreamHandler(replicas: ReplicaManager, fullVisitInt
       onChange: (key, listener) => replicas.onChange(key, listener),
     });
     call.on('close', () => session.close());
-    // One fetch at a time (a follower waits for each answer, and the session serves one fetch),
-    // with the durability reports the follower sends while it waits, each applied as it is read.
-    const handle = (request: ReplicaFetchRequest__Output): Promise<ReplicaFetchResponse> =>
-      request.durabilityReport ? Promise.resolve(applyDurabilityReport(replicas, session, request)) : streamFetch(replicas, session, request, fullVisitIntervalMs);
-    serveInOrder(call, handle, { maxPending: MAX_PENDING_PER_REPLICA_STREAM, failed: errorResponse });
+    // One fetch at a time: a follower waits for each answer, and the session serves one fetch.
+    serveInOrder(call, (request) => streamFetch(replicas, session, request, fullVisitIntervalMs), { maxPending: 1, failed: errorResponse });
   };
-}
-
-/**
- * Requests read from a follower's stream and not answered yet, at most: its held fetch and the
- * durability reports sent while it waits (one per fsync of the follower, and each report's high
- * watermark advance answers nothing by itself, so a few at most). Beyond it the stream pauses.
- */
-const MAX_PENDING_PER_REPLICA_STREAM = 8;
-
-/**
- * A durability report: the follower's fsyncs ended for the partitions it names while its fetch
- * waits here. Each counts for the high watermark now (acks=all completes without waiting for the
- * next fetch), and the session keeps it as the partition's last reported flushed offset.
- */
-function applyDurabilityReport(replicas: ReplicaManager, session: FetchStreamSession, request: ReplicaFetchRequest__Output): ReplicaFetchResponse {
-  const nowMs = preciseNowMs();
-  for (const topic of request.topics) {
-    for (const p of topic.partitions) {
-      const entry = session.reportedDurable(topic.topicId, p.partition, p.flushedOffset);
-      const partition = entry === undefined ? undefined : session.leaderReplica(entry);
-      if (partition === undefined) continue;
-      const roundTripMs = replicas.followerRoundTrips.reported(partition, request.replicaId, p.flushedOffset, nowMs);
-      if (roundTripMs !== undefined) replicas.latency.observe('follower_round_trip', roundTripMs / 1000);
-      partition.followerDurable(request.replicaId, p.flushedOffset);
-    }
-  }
-  return { topics: [] };
 }
 
 /**
