@@ -3,6 +3,7 @@ import type { KafkaApiVersionRange } from '../codec.js';
 import type { KafkaServices } from '../kafka-services.js';
 import { apiVersionsHandler } from './api-versions.js';
 import { alterConfigsHandler } from './alter-configs.js';
+import { alterUserScramCredentialsHandler } from './alter-user-scram-credentials.js';
 import { createPartitionsHandler } from './create-partitions.js';
 import { createTopicsHandler } from './create-topics.js';
 import { deleteRecordsHandler } from './delete-records.js';
@@ -10,6 +11,7 @@ import { deleteTopicsHandler } from './delete-topics.js';
 import { deleteGroupsKafkaHandler } from './delete-groups.js';
 import { describeClusterHandler } from './describe-cluster.js';
 import { describeConfigsHandler } from './describe-configs.js';
+import { describeUserScramCredentialsHandler } from './describe-user-scram-credentials.js';
 import { incrementalAlterConfigsHandler } from './incremental-alter-configs.js';
 import { fetchKafkaHandler } from './fetch.js';
 import { listOffsetsKafkaHandler } from './list-offsets.js';
@@ -25,12 +27,21 @@ import { metadataKafkaHandler } from './metadata.js';
 import { offsetCommitKafkaHandler } from './offset-commit.js';
 import { offsetFetchKafkaHandler } from './offset-fetch.js';
 import { produceKafkaHandler } from './produce.js';
+import { saslAuthenticateKafkaHandler, type SaslAuthenticateDeps } from './sasl-authenticate.js';
+import { saslHandshakeKafkaHandler } from './sasl-handshake.js';
 import { syncGroupKafkaHandler } from './sync-group.js';
 
-/** The registry of every Kafka API this broker serves. Add a handler here to serve its API. */
-export function kafkaHandlers(codecVersions: ReadonlyArray<KafkaApiVersionRange>, services: KafkaServices): KafkaHandlerRegistry {
+/**
+ * The registry of every Kafka API this broker serves. Add a handler here to serve its API.
+ * `sasl`: on a SASL listener, SaslHandshake and SaslAuthenticate are served too.
+ */
+export function kafkaHandlers(codecVersions: ReadonlyArray<KafkaApiVersionRange>, services: KafkaServices, sasl?: SaslAuthenticateDeps): KafkaHandlerRegistry {
   const registry = new KafkaHandlerRegistry(codecVersions);
   registry.register(apiVersionsHandler(registry));
+  if (sasl !== undefined) {
+    registry.register(saslHandshakeKafkaHandler());
+    registry.register(saslAuthenticateKafkaHandler(sasl));
+  }
   registry.register(createTopicsHandler(services));
   registry.register(deleteTopicsHandler(services));
   registry.register(createPartitionsHandler(services));
@@ -39,6 +50,8 @@ export function kafkaHandlers(codecVersions: ReadonlyArray<KafkaApiVersionRange>
   registry.register(alterConfigsHandler(services));
   registry.register(incrementalAlterConfigsHandler(services));
   registry.register(describeClusterHandler(services));
+  registry.register(describeUserScramCredentialsHandler(services));
+  registry.register(alterUserScramCredentialsHandler(services));
   registry.register(metadataKafkaHandler(services.broker));
   registry.register(produceKafkaHandler(services.broker));
   registry.register(initProducerIdKafkaHandler(services.broker));
