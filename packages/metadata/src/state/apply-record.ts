@@ -353,7 +353,7 @@ function setScramCredential(state: MetadataState, record: UserScramCredentialRec
 function removeScramCredential(state: MetadataState, record: RemoveUserScramCredentialRecord__Output, offset: number): MetadataState {
   const mechanism = scramMechanismOf(record.mechanism, offset);
   const ofUser = state.scramCredentials.get(record.name);
-  if (ofUser?.has(mechanism) !== true) fail(offset, `user ${record.name} has no ${mechanism} credential`);
+  if (ofUser === undefined || !ofUser.has(mechanism)) fail(offset, `user ${record.name} has no ${mechanism} credential`);
   const remaining = withoutEntry(ofUser, mechanism);
   const scramCredentials = remaining.size === 0 ? withoutEntry(state.scramCredentials, record.name) : withEntry(state.scramCredentials, record.name, remaining);
   return { ...state, scramCredentials };
