@@ -1,3 +1,4 @@
+import { decodeMetadataRecordBatch, encodeMetadataRecordBatch } from '@quill/proto';
 import { scramCredentialFromPassword } from '@quill/security';
 import { describe, expect, it } from 'vitest';
 import { MetadataInvariantError, applyRecord, applyRecords } from './apply-record.js';
@@ -36,6 +37,12 @@ describe('SCRAM credentials in the metadata state', () => {
     const unknown: MetadataRecord = { record: 'userScramCredential', userScramCredential: { name: 'alice', mechanism: 'SCRAM-MD5', salt: SALT, storedKey: SALT, serverKey: SALT, iterations: 4096 } };
     expect(() => applyRecord(EMPTY_METADATA_STATE, unknown, 1)).toThrow(MetadataInvariantError);
     expect(() => applyRecord(EMPTY_METADATA_STATE, removeUserScramCredentialRecord('alice', 'SCRAM-SHA-256'), 1)).toThrow(MetadataInvariantError);
+  });
+
+  it('reads back the same credential from the encoded metadata log', () => {
+    const bytes = encodeMetadataRecordBatch({ records: [userScramCredentialRecord('alice', 'SCRAM-SHA-512', alice512)] });
+    const decoded = decodeMetadataRecordBatch(new Uint8Array(bytes)).records;
+    expect(scramCredentialOf(applyRecords(EMPTY_METADATA_STATE, decoded, 1), 'alice', 'SCRAM-SHA-512')).toEqual(alice512);
   });
 
   it('keeps credentials through a snapshot', () => {
