@@ -238,8 +238,8 @@ export function benchCommand(yargs: Argv): Argv {
           const target = await openTarget({ bootstrap: '', startCluster: true, flushPolicy: args.flushPolicy, logLevel: undefined }, progress);
           print(
             args.json
-              ? JSON.stringify({ bootstrap: target.bootstrap, kafkaBootstrap: target.kafkaBootstrap, flushPolicy: args.flushPolicy ?? 'group-commit' })
-              : `bootstrap ${target.bootstrap}\nkafka ${target.kafkaBootstrap ?? '-'}`,
+              ? JSON.stringify({ bootstrap: target.bootstrap, kafkaBootstrap: target.kafkaBootstrap, metrics: target.metricsUrls?.brokers.join(','), flushPolicy: args.flushPolicy ?? 'group-commit' })
+              : `bootstrap ${target.bootstrap}\nkafka ${target.kafkaBootstrap ?? '-'}\nmetrics ${target.metricsUrls?.brokers.join(',') ?? '-'}`,
           );
           await runUntilSignal(() => target.stop());
         },
