@@ -1,5 +1,6 @@
 // @quill/security: TLS for Quill's listeners. PEM files named with librdkafka's settings, loaded
-// and checked at start, reloaded on SIGHUP or file change, and dev certificates; SCRAM credentials.
+// and checked at start, reloaded on SIGHUP or file change, and dev certificates; SCRAM credentials
+// and the server side of SASL PLAIN and SCRAM exchanges.
 export { CLIENT_AUTH_MODES, DEFAULT_TLS_RELOAD_DEBOUNCE_MS, parseClientAuth, tlsConfigFromProperties, tlsPropertyName, type ClientAuth, type TlsConfig } from './tls-config.js';
 export { loadTls, type LoadedTls } from './load-tls.js';
 export { admitsPeer, secureContextOptions, tlsServerOptions } from './secure-context.js';
@@ -36,3 +37,6 @@ export {
   type ScramMechanism,
   type ScramPasswordOptions,
 } from './scram.js';
+export { invalidCredentialsMessage, type SaslServer, type SaslStep, type ScramCredentialLookup } from './sasl/sasl-server.js';
+export { SCRAM_SERVER_NONCE_BYTES, createScramServer, unknownUserCredentials, type ScramServerOptions } from './sasl/scram-server.js';
+export { createPlainServer, type PlainServerOptions } from './sasl/plain-server.js';
