@@ -418,7 +418,8 @@ function fnWithParams(head, isTop, api, io, tail, body) {
   const usesVersion = /\bversion\b/.test(text);
   const lines = [];
   if (isTop) {
-    const needVersion = usesVersion || usesFlex;
+    // An API never flexible derives `flexible` without the version.
+    const needVersion = usesVersion || (usesFlex && api.flexible !== null);
     lines.push(`${head}(${io}, ${needVersion ? 'version' : '_version'}: number${tail}`);
     if (usesFlex) lines.push(`  const flexible = ${api.flexible ? `version >= ${api.flexible.min}` : 'false'};`);
   } else {

@@ -1,6 +1,7 @@
 import { DEFAULT_METADATA_FETCH_TIMEOUT_MS } from '@quill/metadata';
 import { DEFAULT_TLS_RELOAD_DEBOUNCE_MS, type TlsConfig } from '@quill/security';
 import type { FlushPolicy } from '@quill/storage';
+import { DEFAULT_KAFKA_SASL_MECHANISMS, type KafkaSaslMechanism } from './kafka-listener/sasl/sasl-mechanisms.js';
 
 export interface HostPort {
   host: string;
@@ -129,10 +130,19 @@ export interface BrokerConfig {
   kafkaAdvertised?: HostPort;
   /**
    * The Kafka listener's entry in listener.security.protocol.map: PLAINTEXT, or SSL with the
-   * files of `kafkaSsl` (Kafka's listener.name.<name>.ssl.* settings).
+   * files of `kafkaSsl` (Kafka's listener.name.<name>.ssl.* settings); SASL_PLAINTEXT and
+   * SASL_SSL add SASL authentication against the SCRAM credentials in the metadata.
    */
   kafkaSecurityProtocol: KafkaSecurityProtocol;
   kafkaSsl?: TlsConfig;
+  /** sasl.enabled.mechanisms of the Kafka listener under SASL_PLAINTEXT or SASL_SSL. */
+  kafkaSaslEnabledMechanisms: readonly KafkaSaslMechanism[];
+  /** connection.failed.authentication.delay.ms (Kafka's default): a failed authentication is answered this late. */
+  kafkaFailedAuthenticationDelayMs: number;
+  /** A Kafka connection on a SASL listener not authenticated this long after it opened is closed (ours). */
+  kafkaSaslAuthenticationTimeoutMs: number;
+  /** How often failed authentications from one client host are logged (ours: once a minute). */
+  kafkaAuthenticationFailureLogIntervalMs: number;
   /** How long changes to TLS files settle before they are read again (ours; Kafka reloads them on a config change). */
   sslReloadDebounceMs: number;
   /** socket.request.max.bytes (Kafka's default): a larger Kafka request frame closes its connection. */
@@ -160,7 +170,7 @@ export interface BrokerConfig {
   peerAddressOverrides?: Readonly<Record<number, string>>;
 }
 
-export const KAFKA_SECURITY_PROTOCOLS = ['PLAINTEXT', 'SSL'] as const;
+export const KAFKA_SECURITY_PROTOCOLS = ['PLAINTEXT', 'SSL', 'SASL_PLAINTEXT', 'SASL_SSL'] as const;
 export type KafkaSecurityProtocol = (typeof KAFKA_SECURITY_PROTOCOLS)[number];
 
 export const DEFAULT_BROKER_CONFIG = {
@@ -205,6 +215,10 @@ export const DEFAULT_BROKER_CONFIG = {
   kafkaMaxConnections: 10_000,
   kafkaWarningIntervalMs: 10_000,
   kafkaSecurityProtocol: 'PLAINTEXT',
+  kafkaSaslEnabledMechanisms: DEFAULT_KAFKA_SASL_MECHANISMS,
+  kafkaFailedAuthenticationDelayMs: 100,
+  kafkaSaslAuthenticationTimeoutMs: 10_000,
+  kafkaAuthenticationFailureLogIntervalMs: 60_000,
   sslReloadDebounceMs: DEFAULT_TLS_RELOAD_DEBOUNCE_MS,
 } as const satisfies Partial<BrokerConfig>;
 

@@ -3,6 +3,7 @@ import type { Clock, Timer } from '@quill/clock';
 import type { Dispatcher, RequestProblem } from './dispatch.js';
 import { FrameReader, isFrameError, type FrameError } from './frame-reader.js';
 import { ResponseQueue } from './response-queue.js';
+import type { SaslSession } from './sasl/sasl-session.js';
 
 export interface ConnectionLimits {
   /** socket.request.max.bytes */
@@ -13,12 +14,20 @@ export interface ConnectionLimits {
   idleMs: number;
 }
 
+/** SASL on the connection (SASL_PLAINTEXT, SASL_SSL): its session, and how long it may take to authenticate. */
+export interface ConnectionSasl {
+  session: SaslSession;
+  /** A connection not authenticated this long after it opened is closed. */
+  authenticationTimeoutMs: number;
+}
+
 export interface ConnectionDeps {
   dispatcher: Dispatcher;
+  sasl?: ConnectionSasl;
   limits: ConnectionLimits;
   clock: Clock;
   /** Logs a problem with this client (the caller rate-limits). */
-  warn(problem: RequestProblem | { kind: FrameError['reason'] | 'stalled-frame'; message: string }, clientAddress: string): void;
+  warn(problem: RequestProblem | { kind: FrameError['reason'] | 'stalled-frame' | 'authentication-timeout'; message: string }, clientAddress: string): void;
   onClosed(connection: KafkaConnection): void;
 }
 
@@ -38,6 +47,7 @@ export class KafkaConnection {
   private paused = false;
   private lastActivity: number;
   private idleTimer: Timer | undefined;
+  private authenticationTimer: Timer | undefined;
 
   constructor(
     private readonly socket: Socket,
@@ -65,6 +75,16 @@ export class KafkaConnection {
     socket.on('error', () => this.destroy());
     socket.on('close', () => this.destroy());
     this.armIdleTimer(deps.limits.idleMs);
+    const sasl = deps.sasl;
+    if (sasl !== undefined) {
+      // A client that opens a connection and never completes SASL would otherwise hold it until
+      // connections.max.idle.ms, however slowly it trickles bytes.
+      this.authenticationTimer = deps.clock.setTimeout(() => {
+        if (this.closed || sasl.session.authenticated) return;
+        deps.warn({ kind: 'authentication-timeout', message: `not authenticated within ${sasl.authenticationTimeoutMs} ms; connection closed` }, this.clientAddress);
+        this.destroy();
+      }, sasl.authenticationTimeoutMs);
+    }
   }
 
   get inFlight(): number {
@@ -76,6 +96,7 @@ export class KafkaConnection {
     if (this.closed) return;
     this.closed = true;
     this.idleTimer?.cancel();
+    this.authenticationTimer?.cancel();
     this.queue.abandon();
     this.socket.destroy();
     this.deps.onClosed(this);
@@ -103,7 +124,7 @@ export class KafkaConnection {
         this.queue.add(Promise.resolve({ kind: 'close' }));
         return;
       }
-      const outcome = this.deps.dispatcher.dispatch(next, this.clientAddress).then((result) => {
+      const outcome = this.deps.dispatcher.dispatch(next, this.clientAddress, this.deps.sasl?.session).then((result) => {
         if (result.problem !== undefined) this.deps.warn(result.problem, this.clientAddress);
         return result.outcome;
       });

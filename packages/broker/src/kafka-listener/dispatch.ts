@@ -1,11 +1,12 @@
 import type { Logger } from 'pino';
 import type { KafkaCodec, KafkaRequestHeader } from './codec.js';
-import { CLOSE_CONNECTION, NO_ANSWER, type KafkaHandlerRegistry, type KafkaRequestContext } from './handler-registry.js';
+import { AnswerThenClose, CLOSE_CONNECTION, NO_ANSWER, type KafkaHandlerRegistry, type KafkaRequestContext } from './handler-registry.js';
 import type { RequestOutcome } from './response-queue.js';
+import type { SaslSession } from './sasl/sasl-session.js';
 
 /** Something wrong with a client's request, worth one (rate-limited) warning line. */
 export interface RequestProblem {
-  kind: 'corrupt-header' | 'unsupported-api' | 'corrupt-body' | 'handler-failed' | 'encode-failed';
+  kind: 'corrupt-header' | 'unsupported-api' | 'unauthenticated' | 'corrupt-body' | 'handler-failed' | 'encode-failed';
   message: string;
   header?: KafkaRequestHeader;
   error?: unknown;
@@ -17,7 +18,8 @@ export interface DispatchResult {
 }
 
 export interface Dispatcher {
-  dispatch(frame: Buffer, clientAddress: string): Promise<DispatchResult>;
+  /** `session`: the connection's SASL state on a SASL listener, which admits requests until authenticated. */
+  dispatch(frame: Buffer, clientAddress: string, session?: SaslSession): Promise<DispatchResult>;
 }
 
 /** Told how long each handled request took (decode to answer), by API key, for the request metrics. */
@@ -42,12 +44,15 @@ export function createDispatcher(codec: KafkaCodec, registry: KafkaHandlerRegist
   };
 
   return {
-    async dispatch(frame, clientAddress) {
+    async dispatch(frame, clientAddress, session) {
       let header: KafkaRequestHeader;
       try {
         header = codec.readRequestHeader(frame);
       } catch (error) {
         return { outcome: CLOSE, problem: { kind: 'corrupt-header', message: 'request header does not parse; connection closed', error } };
+      }
+      if (session !== undefined && !session.admits(header.apiKey)) {
+        return { outcome: CLOSE, problem: { kind: 'unauthenticated', message: `API key ${header.apiKey} before SASL authentication succeeded; connection closed`, header } };
       }
       const handler = registry.get(header.apiKey);
       const range = registry.range(header.apiKey);
@@ -62,13 +67,17 @@ export function createDispatcher(codec: KafkaCodec, registry: KafkaHandlerRegist
       } catch (error) {
         return { outcome: CLOSE, problem: { kind: 'corrupt-body', message: 'request body does not parse; connection closed', header, error } };
       }
-      const context: KafkaRequestContext = { header, clientAddress, logger };
+      const context: KafkaRequestContext = { header, clientAddress, logger, ...(session === undefined ? {} : { session }) };
       const started = process.hrtime.bigint();
       try {
         const body = await handler.handle(request as never, context);
         observe?.(header.apiKey, Number(process.hrtime.bigint() - started) / 1e9);
         if (body === NO_ANSWER) return { outcome: NO_OUTCOME };
         if (body === CLOSE_CONNECTION) return { outcome: CLOSE };
+        if (body instanceof AnswerThenClose) {
+          const encoded = encode(header, header.apiVersion, body.body);
+          return encoded.outcome.kind === 'answer' ? { ...encoded, outcome: { ...encoded.outcome, thenClose: true } } : encoded;
+        }
         return encode(header, header.apiVersion, body);
       } catch (error) {
         observe?.(header.apiKey, Number(process.hrtime.bigint() - started) / 1e9);

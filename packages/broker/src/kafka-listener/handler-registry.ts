@@ -1,6 +1,7 @@
 import { QuillError } from '@quill/proto';
 import type { Logger } from 'pino';
 import type { KafkaApiVersionRange, KafkaRequestHeader } from './codec.js';
+import type { SaslSession } from './sasl/sasl-session.js';
 
 /** What a handler knows about the request besides its body. */
 export interface KafkaRequestContext {
@@ -8,12 +9,19 @@ export interface KafkaRequestContext {
   /** host:port of the client. */
   clientAddress: string;
   logger: Logger;
+  /** The connection's SASL state on a SASL_PLAINTEXT or SASL_SSL listener; absent on the others. */
+  session?: SaslSession;
 }
 
 /** What `handle` returns instead of a body when the client expects no answer (Produce with acks=0). */
 export const NO_ANSWER: object = Object.freeze({ noAnswer: true });
 /** What `handle` returns to close the connection after the earlier answers (a failed acks=0 Produce, as Kafka). */
 export const CLOSE_CONNECTION: object = Object.freeze({ closeConnection: true });
+
+/** What `handle` returns to answer `body` and then close (a failed SASL exchange, as Kafka). */
+export class AnswerThenClose {
+  constructor(readonly body: object) {}
+}
 
 /** A response body and the version to encode it at (defaults to the request's). */
 export interface KafkaAnswer {

@@ -6,6 +6,7 @@ import { admitsPeer, secureContextOptions, tlsServerOptions, TlsReloader, type L
 import type { Logger } from 'pino';
 import { KafkaConnection, type ConnectionLimits } from './connection.js';
 import type { Dispatcher, RequestProblem } from './dispatch.js';
+import type { SaslSession } from './sasl/sasl-session.js';
 import { WarningLimiter } from './warning-limiter.js';
 
 export interface KafkaListenerOptions {
@@ -21,6 +22,8 @@ export interface KafkaListenerOptions {
   };
   /** TLS (security protocol SSL): the checked files, reloaded on SIGHUP or change; plaintext when absent. */
   tls?: { loaded: LoadedTls; reloadDebounceMs: number };
+  /** SASL (security protocols SASL_PLAINTEXT, SASL_SSL): a session per connection, authenticated within the timeout. */
+  sasl?: { newSession(): SaslSession; authenticationTimeoutMs: number };
   clock: Clock;
   logger: Logger;
 }
@@ -77,6 +80,7 @@ export class KafkaListener {
       connections.add(
         new KafkaConnection(socket, {
           dispatcher: options.dispatcher,
+          ...(options.sasl === undefined ? {} : { sasl: { session: options.sasl.newSession(), authenticationTimeoutMs: options.sasl.authenticationTimeoutMs } }),
           limits,
           clock: options.clock,
           warn,

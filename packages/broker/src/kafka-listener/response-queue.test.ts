@@ -26,6 +26,16 @@ describe('ResponseQueue', () => {
     expect(queue.inFlight).toBe(0);
   });
 
+  it('closes right after an answer marked thenClose', async () => {
+    const written: string[] = [];
+    const queue = new ResponseQueue(10, { write: (f) => written.push(f.toString()), close: () => written.push('closed') });
+    queue.add(Promise.resolve(answer('a')));
+    queue.add(Promise.resolve({ kind: 'answer', frame: Buffer.from('failed'), thenClose: true }));
+    queue.add(Promise.resolve(answer('c')));
+    await settle();
+    expect(written).toEqual(['a', 'failed', 'closed']);
+  });
+
   it('closes after the answers before a close, and writes nothing after it', async () => {
     const written: string[] = [];
     const queue = new ResponseQueue(10, { write: (f) => written.push(f.toString()), close: () => written.push('closed') });

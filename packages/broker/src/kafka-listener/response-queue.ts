@@ -1,6 +1,9 @@
-/** What a request comes to: a response frame to write, or the connection closed after the answers before it. */
-/** 'none': the request is done and nothing is sent (a request the client expects no answer to). */
-export type RequestOutcome = { kind: 'answer'; frame: Buffer } | { kind: 'close' } | { kind: 'none' };
+/**
+ * What a request comes to: a response frame to write (then the connection closed when `thenClose`),
+ * or the connection closed after the answers before it, or 'none': the request is done and nothing
+ * is sent (a request the client expects no answer to).
+ */
+export type RequestOutcome = { kind: 'answer'; frame: Buffer; thenClose?: boolean } | { kind: 'close' } | { kind: 'none' };
 
 interface Slot {
   outcome: RequestOutcome | undefined;
@@ -55,6 +58,11 @@ export class ResponseQueue {
         return;
       }
       if (outcome.kind === 'answer') this.sink.write(outcome.frame);
+      if (outcome.kind === 'answer' && outcome.thenClose === true) {
+        this.abandon();
+        this.sink.close();
+        return;
+      }
     }
   }
 }

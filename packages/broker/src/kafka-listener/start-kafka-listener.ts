@@ -1,20 +1,40 @@
 import type { Clock } from '@quill/clock';
+import { scramCredentialOf } from '@quill/metadata';
+import { unknownUserCredentials } from '@quill/security';
 import type { Logger } from 'pino';
 import type { BrokerConfig, HostPort } from '../config.js';
 import { createDispatcher, type HandledObserver } from './dispatch.js';
 import { kafkaHandlers } from './handlers/index.js';
+import type { SaslAuthenticateDeps } from './handlers/sasl-authenticate.js';
 import { kafkaCodec } from './kafka-codec.js';
 import { kafkaListenerTls } from './kafka-listener-tls.js';
 import { KafkaListener } from './kafka-listener.js';
 import type { KafkaServices } from './kafka-services.js';
+import { AuthenticationFailureLog } from './sasl/authentication-failure-log.js';
+import { SaslSession, type SaslSessionDeps } from './sasl/sasl-session.js';
 
 /** Opens the broker's Kafka listener at `listen` with the broker's limits and security protocol. */
 export async function startKafkaListener(config: BrokerConfig, listen: HostPort, clock: Clock, logger: Logger, services: KafkaServices, observe?: HandledObserver): Promise<KafkaListener> {
   const loaded = await kafkaListenerTls(config);
+  const saslEnabled = config.kafkaSecurityProtocol === 'SASL_PLAINTEXT' || config.kafkaSecurityProtocol === 'SASL_SSL';
+  const sessionDeps: SaslSessionDeps = {
+    enabledMechanisms: config.kafkaSaslEnabledMechanisms,
+    // Credentials as the broker's metadata holds them now: a user created or deleted counts from the next handshake.
+    credentialOf: (user, mechanism) => {
+      const state = services.broker.replicas.state;
+      return state === undefined ? undefined : scramCredentialOf(state, user, mechanism);
+    },
+    unknownUserCredential: unknownUserCredentials(),
+  };
+  const authenticateDeps: SaslAuthenticateDeps = {
+    clock,
+    failedAuthenticationDelayMs: config.kafkaFailedAuthenticationDelayMs,
+    failures: new AuthenticationFailureLog(clock, config.kafkaAuthenticationFailureLogIntervalMs, logger),
+  };
   return KafkaListener.start({
     host: listen.host,
     port: listen.port,
-    dispatcher: createDispatcher(kafkaCodec, kafkaHandlers(kafkaCodec.versions, services), logger, observe),
+    dispatcher: createDispatcher(kafkaCodec, kafkaHandlers(kafkaCodec.versions, services, saslEnabled ? authenticateDeps : undefined), logger, observe),
     limits: {
       maxFrameBytes: config.kafkaSocketRequestMaxBytes,
       maxInFlight: config.kafkaQueuedMaxRequests,
@@ -23,8 +43,8 @@ export async function startKafkaListener(config: BrokerConfig, listen: HostPort,
       warningIntervalMs: config.kafkaWarningIntervalMs,
     },
     ...(loaded === undefined ? {} : { tls: { loaded, reloadDebounceMs: config.sslReloadDebounceMs } }),
+    ...(saslEnabled ? { sasl: { newSession: () => new SaslSession(sessionDeps), authenticationTimeoutMs: config.kafkaSaslAuthenticationTimeoutMs } } : {}),
     clock,
     logger,
   });
 }
-

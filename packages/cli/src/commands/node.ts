@@ -1,5 +1,5 @@
 import path from 'node:path';
-import { BrokerNode, DEFAULT_BROKER_CONFIG, KAFKA_SECURITY_PROTOCOLS, tuneGarbageCollectionForBroker, type KafkaSecurityProtocol } from '@quill/broker';
+import { BrokerNode, DEFAULT_BROKER_CONFIG, KAFKA_SASL_MECHANISMS, KAFKA_SECURITY_PROTOCOLS, parseSaslMechanisms, tuneGarbageCollectionForBroker, type KafkaSecurityProtocol } from '@quill/broker';
 import { ControllerNode } from '@quill/controller';
 import { combinedReadiness, sharedProcessRegistry, startMetricsServer, type MetricsServer, type Registry } from '@quill/metrics';
 import { QuillError } from '@quill/proto';
@@ -24,6 +24,14 @@ function brokerOptions<T>(y: Argv<T>) {
     .option('kafka-ssl-key-location', { type: 'string', describe: 'ssl.key.location of the Kafka listener: the PEM private key of that certificate' })
     .option('kafka-ssl-ca-location', { type: 'string', describe: 'ssl.ca.location of the Kafka listener: PEM CA certificates client certificates must chain to' })
     .option('kafka-ssl-client-auth', { choices: CLIENT_AUTH_MODES, default: 'none' as ClientAuth, describe: 'ssl.client.auth of the Kafka listener (as Kafka)' })
+    .option('kafka-sasl-enabled-mechanisms', {
+      type: 'string',
+      describe: `sasl.enabled.mechanisms of the Kafka listener under SASL_PLAINTEXT or SASL_SSL, comma-separated from ${KAFKA_SASL_MECHANISMS.join(', ')} (default ${DEFAULT_BROKER_CONFIG.kafkaSaslEnabledMechanisms.join(',')})`,
+    })
+    .option('kafka-connection-failed-authentication-delay-ms', {
+      type: 'number',
+      describe: `connection.failed.authentication.delay.ms: how late a failed SASL authentication is answered (default ${DEFAULT_BROKER_CONFIG.kafkaFailedAuthenticationDelayMs})`,
+    })
     .option('metrics-listen', metricsListenOption)
     .option('data-dir', { type: 'string', demandOption: true })
     .option('cluster-id', { type: 'string', default: 'quill-local' })
@@ -49,6 +57,8 @@ interface BrokerArgs {
   kafkaSslKeyLocation: string | undefined;
   kafkaSslCaLocation: string | undefined;
   kafkaSslClientAuth: ClientAuth;
+  kafkaSaslEnabledMechanisms: string | undefined;
+  kafkaConnectionFailedAuthenticationDelayMs: number | undefined;
   metricsListen: string | undefined;
   dataDir: string;
   clusterId: string;
@@ -76,6 +86,8 @@ function startBroker(args: BrokerArgs, controllers: string[], metrics = true): P
     ...(args.metricsListen === undefined || !metrics ? {} : { metricsListen: parseHostPort(args.metricsListen, '--metrics-listen') }),
     kafkaSecurityProtocol: args.kafkaSecurityProtocol,
     ...kafkaSslConfig(args),
+    ...(args.kafkaSaslEnabledMechanisms === undefined ? {} : { kafkaSaslEnabledMechanisms: parseSaslMechanisms(args.kafkaSaslEnabledMechanisms) }),
+    ...(args.kafkaConnectionFailedAuthenticationDelayMs === undefined ? {} : { kafkaFailedAuthenticationDelayMs: args.kafkaConnectionFailedAuthenticationDelayMs }),
     controllers,
     dataDir: path.resolve(args.dataDir),
     ...(args.rack === undefined ? {} : { rack: args.rack }),

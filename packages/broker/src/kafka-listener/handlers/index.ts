@@ -27,12 +27,21 @@ import { metadataKafkaHandler } from './metadata.js';
 import { offsetCommitKafkaHandler } from './offset-commit.js';
 import { offsetFetchKafkaHandler } from './offset-fetch.js';
 import { produceKafkaHandler } from './produce.js';
+import { saslAuthenticateKafkaHandler, type SaslAuthenticateDeps } from './sasl-authenticate.js';
+import { saslHandshakeKafkaHandler } from './sasl-handshake.js';
 import { syncGroupKafkaHandler } from './sync-group.js';
 
-/** The registry of every Kafka API this broker serves. Add a handler here to serve its API. */
-export function kafkaHandlers(codecVersions: ReadonlyArray<KafkaApiVersionRange>, services: KafkaServices): KafkaHandlerRegistry {
+/**
+ * The registry of every Kafka API this broker serves. Add a handler here to serve its API.
+ * `sasl`: on a SASL listener, SaslHandshake and SaslAuthenticate are served too.
+ */
+export function kafkaHandlers(codecVersions: ReadonlyArray<KafkaApiVersionRange>, services: KafkaServices, sasl?: SaslAuthenticateDeps): KafkaHandlerRegistry {
   const registry = new KafkaHandlerRegistry(codecVersions);
   registry.register(apiVersionsHandler(registry));
+  if (sasl !== undefined) {
+    registry.register(saslHandshakeKafkaHandler());
+    registry.register(saslAuthenticateKafkaHandler(sasl));
+  }
   registry.register(createTopicsHandler(services));
   registry.register(deleteTopicsHandler(services));
   registry.register(createPartitionsHandler(services));
