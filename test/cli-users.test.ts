@@ -1,6 +1,9 @@
 import fs from 'node:fs';
 import path from 'node:path';
+import { ApiKeys, type AlterUserScramCredentialsResponse, type DescribeUserScramCredentialsResponse } from '@quill/kafka-protocol';
+import { scramSaltedPassword } from '@quill/security';
 import { describe, expect, it } from 'vitest';
+import { kafkaCall } from './support/kafka-call.js';
 import { quillAgainstCluster } from './support/run-quill.js';
 
 // `quill users create|list|delete` against a real cluster: SCRAM credentials in the metadata log,
@@ -41,5 +44,21 @@ describe('quill users', () => {
     expect(gone.code).not.toBe(0);
     expect(gone.stderr).toContain('RESOURCE_NOT_FOUND');
     expect((await quill(['users', 'list'])).stdout).toContain('No users with SCRAM credentials.');
+  });
+
+  it("serves Kafka's AlterUserScramCredentials and DescribeUserScramCredentials on the Kafka listener", async () => {
+    const kafka = cluster().kafkaBootstrap[0]!;
+    const salt = Buffer.from('a-salt-from-the-client');
+    const saltedPassword = scramSaltedPassword('SCRAM-SHA-512', PASSWORD, salt, 4096);
+    const altered = await kafkaCall<AlterUserScramCredentialsResponse>(kafka, ApiKeys.AlterUserScramCredentials, 0, {
+      deletions: [{ name: 'nobody', mechanism: 1 }],
+      upsertions: [{ name: 'dave', mechanism: 2, iterations: 4096, salt, saltedPassword }],
+    });
+    expect(altered.results).toEqual([
+      { user: 'nobody', errorCode: 91, errorMessage: 'Attempt to delete a user credential that does not exist' },
+      { user: 'dave', errorCode: 0, errorMessage: null },
+    ]);
+    const described = await kafkaCall<DescribeUserScramCredentialsResponse>(kafka, ApiKeys.DescribeUserScramCredentials, 0, { users: [{ name: 'dave' }] });
+    expect(described).toMatchObject({ errorCode: 0, results: [{ user: 'dave', errorCode: 0, credentialInfos: [{ mechanism: 2, iterations: 4096 }] }] });
   });
 });
