@@ -23,10 +23,10 @@ function text(step: SaslStep): string {
 }
 
 /** The client's side of the last step, from the server-first message. */
-function clientFinal(mechanism: ScramMechanism, password: string, clientFirstBare: string, serverFirst: string, channelBinding = 'biws'): string {
+function clientFinal(mechanism: ScramMechanism, password: string, clientFirstBare: string, serverFirst: string, channelBinding = 'biws', noncePrefix = ''): string {
   const fields = new Map(serverFirst.split(',').map((part) => [part.slice(0, 1), part.slice(2)] as const));
   const salted = scramSaltedPassword(mechanism, password, Buffer.from(fields.get('s')!, 'base64'), Number(fields.get('i')));
-  const withoutProof = `c=${channelBinding},r=${fields.get('r')!}`;
+  const withoutProof = `c=${channelBinding},r=${noncePrefix}${fields.get('r')!}`;
   const authMessage = `${clientFirstBare},${serverFirst},${withoutProof}`;
   const clientKey = scramClientKey(mechanism, salted);
   const signature = scramHmac(mechanism, scramHash(mechanism, clientKey), authMessage);
@@ -68,6 +68,14 @@ describe('SCRAM server', () => {
     const unknownBare = 'n=mallory,r=abc';
     const unknownStep = unknown.step(Buffer.from(clientFinal('SCRAM-SHA-512', 'guess', unknownBare, text(unknown.step(Buffer.from(`n,,${unknownBare}`))))));
     expect(unknownStep).toMatchObject({ kind: 'failed', user: 'mallory', reason: 'unknown user', clientMessage: invalidCredentialsMessage('SCRAM-SHA-512') });
+  });
+
+  it('accepts the exchange nonce with the client nonce in front of it again, as librdkafka sends it and Kafka accepts', () => {
+    const scram = server('SCRAM-SHA-512', { alice: alice512 });
+    const bare = 'n=alice,r=abc';
+    const serverFirst = text(scram.step(Buffer.from(`n,,${bare}`)));
+    const final = clientFinal('SCRAM-SHA-512', 'alice-secret', bare, serverFirst, 'biws', 'abc');
+    expect(scram.step(Buffer.from(final))).toMatchObject({ kind: 'authenticated', user: 'alice' });
   });
 
   it('refuses a client final message with another nonce or channel binding', () => {

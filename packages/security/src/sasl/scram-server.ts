@@ -56,7 +56,9 @@ export function createScramServer(options: ScramServerOptions): SaslServer {
           const { clientFirst, serverFirst, nonce, credential, known } = state;
           const user = clientFirst.user;
           const clientFinal = parseClientFinal(token.toString('utf8'));
-          if (clientFinal.nonce !== nonce) return fail('the client final message does not carry the nonce of the exchange', user, 'Invalid SCRAM nonce');
+          // Kafka's check: the nonce must end with the exchange's (librdkafka sends its own nonce
+          // again in front of it); the proof covers the message as sent either way.
+          if (!clientFinal.nonce.endsWith(nonce)) return fail('the client final message does not carry the nonce of the exchange', user, 'Invalid SCRAM nonce');
           if (!clientFinal.channelBinding.equals(Buffer.from(clientFirst.gs2Header, 'utf8'))) return fail('channel binding differs from the gs2 header', user, 'Invalid SCRAM channel binding');
           const authMessage = `${clientFirst.bare},${serverFirst},${clientFinal.withoutProof}`;
           if (!known) return fail('unknown user', user);

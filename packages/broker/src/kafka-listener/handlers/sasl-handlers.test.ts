@@ -40,6 +40,13 @@ describe('SaslHandshake', () => {
     expect(refused).toBeInstanceOf(AnswerThenClose);
     expect((refused as AnswerThenClose).body).toEqual({ errorCode: 33, mechanisms: ['SCRAM-SHA-256', 'PLAIN'] } satisfies SaslHandshakeResponse);
   });
+
+  it('answers a v0 handshake (raw SASL tokens after it) UNSUPPORTED_VERSION and closes', async () => {
+    const { context, session } = setup();
+    const v0 = { ...context(session()), header: { apiKey: 17, apiVersion: 0, correlationId: 1, clientId: 'c', bodyOffset: 0 } };
+    const refused = await saslHandshakeKafkaHandler().handle({ mechanism: 'PLAIN' }, v0);
+    expect((refused as AnswerThenClose).body).toEqual({ errorCode: 35, mechanisms: ['SCRAM-SHA-256', 'PLAIN'] });
+  });
 });
 
 describe('SaslAuthenticate', () => {
