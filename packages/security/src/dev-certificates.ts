@@ -1,7 +1,17 @@
 import { generateKeyPairSync, randomBytes } from 'node:crypto';
 import { mkdir, writeFile } from 'node:fs/promises';
 import path from 'node:path';
-import forge from 'node-forge';
+import { createRequire } from 'node:module';
+import type Forge from 'node-forge';
+
+/**
+ * node-forge, loaded on first use: it takes tens of milliseconds to load, and every importer of
+ * this package (the client among them) would pay for it though only dev certificates need it.
+ */
+let loadedForge: typeof Forge | undefined;
+function forgeLibrary(): typeof Forge {
+  return (loadedForge ??= createRequire(import.meta.url)('node-forge') as typeof Forge);
+}
 
 /** RSA key size of generated certificates (what Kafka's and most TLS guides use). */
 export const DEV_KEY_BITS = 2048;
@@ -39,8 +49,8 @@ export function createCertificateAuthority(commonName: string, validity: Validit
     { name: 'keyUsage', keyCertSign: true, cRLSign: true, critical: true },
     { name: 'subjectKeyIdentifier' },
   ]);
-  certificate.sign(keys.privateKey, forge.md.sha256.create());
-  return { certificatePem: forge.pki.certificateToPem(certificate), keyPem: forge.pki.privateKeyToPem(keys.privateKey) };
+  certificate.sign(keys.privateKey, forgeLibrary().md.sha256.create());
+  return { certificatePem: forgeLibrary().pki.certificateToPem(certificate), keyPem: forgeLibrary().pki.privateKeyToPem(keys.privateKey) };
 }
 
 export interface IssueOptions {
@@ -52,7 +62,7 @@ export interface IssueOptions {
 
 /** An endpoint certificate for 127.0.0.1/localhost signed by `ca`. */
 export function issueCertificate(ca: PemPair, options: IssueOptions): PemPair {
-  const caCertificate = forge.pki.certificateFromPem(ca.certificatePem);
+  const caCertificate = forgeLibrary().pki.certificateFromPem(ca.certificatePem);
   const keys = newKeyPair();
   const certificate = newCertificate(keys.publicKey, [{ name: 'commonName', value: options.commonName }], options.validity ?? validityFromNow(DEV_CERTIFICATE_VALIDITY_DAYS));
   certificate.setIssuer(caCertificate.subject.attributes);
@@ -63,8 +73,8 @@ export function issueCertificate(ca: PemPair, options: IssueOptions): PemPair {
     { name: 'subjectAltName', altNames: [...DEV_SUBJECT_ALT_NAMES.dns.map((value) => ({ type: 2, value })), ...DEV_SUBJECT_ALT_NAMES.ip.map((ip) => ({ type: 7, ip }))] },
     { name: 'subjectKeyIdentifier' },
   ]);
-  certificate.sign(forge.pki.privateKeyFromPem(ca.keyPem), forge.md.sha256.create());
-  return { certificatePem: forge.pki.certificateToPem(certificate), keyPem: forge.pki.privateKeyToPem(keys.privateKey) };
+  certificate.sign(forgeLibrary().pki.privateKeyFromPem(ca.keyPem), forgeLibrary().md.sha256.create());
+  return { certificatePem: forgeLibrary().pki.certificateToPem(certificate), keyPem: forgeLibrary().pki.privateKeyToPem(keys.privateKey) };
 }
 
 export interface DevCertificateNames {
@@ -112,13 +122,13 @@ async function writePair(pair: PemPair, certificateLocation: string, keyLocation
 }
 
 // Node generates the key (native, fast); forge only builds and signs the certificate.
-function newKeyPair(): forge.pki.rsa.KeyPair {
+function newKeyPair(): Forge.pki.rsa.KeyPair {
   const { publicKey, privateKey } = generateKeyPairSync('rsa', { modulusLength: DEV_KEY_BITS, publicKeyEncoding: { type: 'spki', format: 'pem' }, privateKeyEncoding: { type: 'pkcs8', format: 'pem' } });
-  return { publicKey: forge.pki.publicKeyFromPem(publicKey), privateKey: forge.pki.privateKeyFromPem(privateKey) };
+  return { publicKey: forgeLibrary().pki.publicKeyFromPem(publicKey), privateKey: forgeLibrary().pki.privateKeyFromPem(privateKey) };
 }
 
-function newCertificate(publicKey: forge.pki.PublicKey, subject: forge.pki.CertificateField[], validity: Validity): forge.pki.Certificate {
-  const certificate = forge.pki.createCertificate();
+function newCertificate(publicKey: Forge.pki.PublicKey, subject: Forge.pki.CertificateField[], validity: Validity): Forge.pki.Certificate {
+  const certificate = forgeLibrary().pki.createCertificate();
   certificate.publicKey = publicKey;
   // A positive serial: 16 random bytes with the top bit clear.
   const serial = randomBytes(16);
