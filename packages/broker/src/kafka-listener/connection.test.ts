@@ -4,6 +4,7 @@ import { ManualClock } from '@quill/clock';
 import { describe, expect, it } from 'vitest';
 import { KafkaConnection } from './connection.js';
 import type { Dispatcher } from './dispatch.js';
+import { SaslSession } from './sasl/sasl-session.js';
 
 /** The part of a net.Socket a connection uses, with a send buffer the test fills and drains by hand. */
 class FakeSocket extends EventEmitter {
@@ -91,5 +92,30 @@ describe('KafkaConnection', () => {
     }
     expect(socket.written).toHaveLength(10);
     expect(socket.paused).toBe(false);
+  });
+
+  it('closes a SASL connection not authenticated within the timeout, with one warning, and passes its session to the dispatcher', async () => {
+    const socket = new FakeSocket();
+    const clock = new ManualClock();
+    const warnings: string[] = [];
+    const sessions: unknown[] = [];
+    let closed = false;
+    const session = new SaslSession({ enabledMechanisms: ['PLAIN'], credentialOf: () => undefined, unknownUserCredential: () => ({ salt: Buffer.alloc(0), storedKey: Buffer.alloc(0), serverKey: Buffer.alloc(0), iterations: 4096 }) });
+    new KafkaConnection(socket as unknown as Socket, {
+      dispatcher: { dispatch: async (frame, _address, passed) => (sessions.push(passed), { outcome: { kind: 'answer', frame } }) },
+      sasl: { session, authenticationTimeoutMs: 10_000 },
+      limits: { maxFrameBytes: 100, maxInFlight: 10, idleMs: 60_000 },
+      clock,
+      warn: (problem) => warnings.push(problem.kind),
+      onClosed: () => (closed = true),
+    });
+    socket.emit('data', frames(1));
+    await settle();
+    expect(sessions).toEqual([session]);
+    clock.advance(9_999);
+    expect(closed).toBe(false);
+    clock.advance(1);
+    expect(closed).toBe(true);
+    expect(warnings).toEqual(['authentication-timeout']);
   });
 });
