@@ -17,11 +17,17 @@ export class FollowerRoundTrips {
 
   /** `records` went to `followerId` at `atMs`. */
   sent(partition: object, followerId: number, records: Buffer, atMs: number): void {
+    let byFollower = this.pending.get(partition);
+    if (byFollower?.has(followerId) === true) return;
     const endOffset = endOffsetOf(records);
     if (endOffset === undefined) return;
-    let byFollower = this.pending.get(partition);
     if (byFollower === undefined) this.pending.set(partition, (byFollower = new Map()));
-    if (!byFollower.has(followerId)) byFollower.set(followerId, { endOffset, atMs });
+    byFollower.set(followerId, { endOffset, atMs });
+  }
+
+  /** `partition` changed leadership: what was sent before is no longer waited for. */
+  forget(partition: object): void {
+    this.pending.delete(partition);
   }
 
   /** `followerId` reports everything below `durableOffset` fsynced: the round trip in ms, if this completes one. */
@@ -39,7 +45,8 @@ export function endOffsetOf(records: Buffer): number | undefined {
   let end: number | undefined;
   while (position + LOG_OVERHEAD <= records.length && position + LAST_OFFSET_DELTA_OFFSET + 4 <= records.length) {
     const size = LOG_OVERHEAD + records.readInt32BE(position + BATCH_LENGTH_OFFSET);
-    if (position + size > records.length) break;
+    // A length too small for a batch header is damage: stop rather than loop or read backwards.
+    if (size < LAST_OFFSET_DELTA_OFFSET + 4 || position + size > records.length) break;
     end = Number(records.readBigInt64BE(position)) + records.readInt32BE(position + LAST_OFFSET_DELTA_OFFSET) + 1;
     position += size;
   }

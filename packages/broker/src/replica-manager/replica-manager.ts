@@ -279,6 +279,7 @@ export class ReplicaManager {
     } else {
       this.deps.fetching.unfollow(partition.key);
     }
+    this.followerRoundTrips.forget(partition);
     this.changed(partition.key);
     this.notifyLeadership({ topic: hosted.topic, partition: hosted.index, isLeader: partition.isLeader, leaderEpoch: assignment.leaderEpoch });
   }
@@ -364,16 +365,18 @@ export class ReplicaManager {
     this.lastAppends.set(partition, appendedAtMs);
     this.latency.observe('produce_append', (appendedAtMs - arrivedAtMs) / 1000);
     if (acks !== -1) return { error: undefined, baseOffset: info.firstOffset, logStartOffset, logAppendTimeMs };
-    if (info.batchCount > 0) {
-      partition.log.waitForDurable(info.lastOffset + 1).then(
-        () => this.latency.observe('leader_flush', (preciseNowMs() - appendedAtMs) / 1000),
-        () => undefined,
-      );
-    }
     const outcome = await new Promise<ProduceOutcome>((resolve) => {
       const waiting = new DelayedProduce(partition, partition.leaderEpoch, info.firstOffset, info.lastOffset + 1, minInsyncReplicas, resolve);
       const result = this.producePurgatory.tryCompleteElseWatch(waiting, [partition.key], timeoutMs);
-      if (result === 'full') resolve({ error: brokerError('REQUEST_TIMED_OUT', 'too many produce requests are waiting for replication'), baseOffset: -1 });
+      if (result === 'full') {
+        resolve({ error: brokerError('REQUEST_TIMED_OUT', 'too many produce requests are waiting for replication'), baseOffset: -1 });
+      } else if (info.batchCount > 0) {
+        // Timed only for produces the purgatory holds, so its bound also bounds these waiters.
+        partition.log.waitForDurable(info.lastOffset + 1).then(
+          () => this.latency.observe('leader_flush', (preciseNowMs() - appendedAtMs) / 1000),
+          () => undefined,
+        );
+      }
     });
     if (outcome.error === undefined) this.latency.observe('replication_wait', (preciseNowMs() - appendedAtMs) / 1000);
     return { ...outcome, logStartOffset, logAppendTimeMs: outcome.error === undefined ? logAppendTimeMs : -1 };

@@ -173,7 +173,7 @@ export async function benchE2e(target: BenchTarget, settings: E2eSettings, progr
       return (now() - started) / 1000;
     };
     await paced(Math.round(settings.rate * settings.warmUpS), false);
-    stagesBefore = brokerMetrics === undefined ? undefined : await scrapeStages(brokerMetrics);
+    stagesBefore = brokerMetrics === undefined ? undefined : await scrapeStages(brokerMetrics).catch((error: unknown) => void progress(`No stage breakdown: ${(error as Error).message}`));
     measuredFrom = now();
     stopProgress = startProgress(window, progress);
     publishSeconds = await paced(total, true);
@@ -182,7 +182,10 @@ export async function benchE2e(target: BenchTarget, settings: E2eSettings, progr
     if (publishFailure !== undefined) throw publishFailure.error;
     await Promise.race([everythingReceived, receiving, drainTimeout()]);
     throwIfReceiveFailed();
-    if (stagesBefore !== undefined && brokerMetrics !== undefined) stages = stagesBetween(stagesBefore, await scrapeStages(brokerMetrics));
+    if (stagesBefore !== undefined && brokerMetrics !== undefined) {
+      const stagesAfter = await scrapeStages(brokerMetrics).catch((error: unknown) => void progress(`No stage breakdown: ${(error as Error).message}`));
+      if (stagesAfter !== undefined) stages = stagesBetween(stagesBefore, stagesAfter);
+    }
     if (received < total) progress(`${total - received} of ${total} records did not arrive within ${settings.drainTimeoutMs} ms (--timeout-ms).`);
   } finally {
     stopProgress?.();
