@@ -183,6 +183,8 @@ describe('API_VERSIONS_TABLE', () => {
     expect(range('Fetch')).toMatchObject({ minVersion: 4, maxVersion: 13, flexibleFrom: 12 });
     expect(range('Metadata')).toMatchObject({ maxVersion: 12, flexibleFrom: 9 });
     expect(range('ApiVersions')).toMatchObject({ apiKey: 18, maxVersion: 3, flexibleFrom: 3 });
-    expect(API_VERSIONS_TABLE).toHaveLength(25);
+    expect(range('SaslHandshake')).toMatchObject({ apiKey: 17, minVersion: 0, maxVersion: 1 });
+    expect(range('SaslAuthenticate')).toMatchObject({ apiKey: 36, minVersion: 0, maxVersion: 2, flexibleFrom: 2 });
+    expect(API_VERSIONS_TABLE).toHaveLength(29);
   });
 });
