@@ -137,6 +137,26 @@ describe('CoordinatorShard: offset retention', () => {
     expect(d.reload().fetched('simple', 't', [0, 1])).toEqual([-1, -1]);
   });
 
+  it("writes each group's tombstones on their own, and keeps a commit that arrives while they are written", () => {
+    const d = retaining();
+    d.commit('a', '', -1, [['t', 0, 1]]);
+    d.commit('b', '', -1, [['t', 0, 2]]);
+    d.holdWrites = true;
+    d.advance(RETENTION_MS + CHECK_MS);
+    expect(d.held.map((w) => w.records.map((r) => `${r.groupId}:${r.kind}`))).toEqual([
+      ['a:offset', 'a:group'],
+      ['b:offset', 'b:group'],
+    ]);
+    const recommit = d.commit('a', '', -1, [['t', 0, 5]]);
+    d.releaseWrites();
+    expect(d.commitCodes(recommit)).toEqual(['NONE']);
+    expect(d.fetched('a', 't', [0])).toEqual([5]);
+    expect(d.fetched('b', 't', [0])).toEqual([-1]);
+    expect(d.shard.groupState('b')).toBeUndefined();
+    // The log has the tombstones, then the commit: a reload sees the commit too.
+    expect(d.reload().fetched('a', 't', [0])).toEqual([5]);
+  });
+
   it('never expires an offset whose newer commit is still being written, and keeps offsets whose tombstones failed', () => {
     const d = retaining();
     d.commit('simple', '', -1, [['t', 0, 7]]);

@@ -204,10 +204,9 @@ export class GroupMetadataManager {
    * so no tombstone lands after a newer commit. Memory changes once the tombstones are durable.
    */
   expireOffsets(now: number, retentionMs: number): void {
-    const records: CoordinatorRecord[] = [];
-    const expiries: Array<{ group: Group; expired: Array<[string, CommittedOffset]>; removesGroup: boolean }> = [];
     for (const group of this.groups.values()) {
       if (!group.is('Empty') || this.expiring.has(group)) continue;
+      const records: CoordinatorRecord[] = [];
       const expired: Array<[string, CommittedOffset]> = [];
       for (const [key, { topic, partition, value }] of group.offsets) {
         const since = group.protocolType === undefined ? value.commitTimestampMs : group.stateTimestampMs;
@@ -218,20 +217,26 @@ export class GroupMetadataManager {
       if (expired.length === 0) continue;
       const removesGroup = expired.length === group.offsets.size && group.members.size === 0;
       if (removesGroup) records.push({ kind: 'group', groupId: group.groupId, value: null });
-      expiries.push({ group, expired, removesGroup });
       this.expiring.add(group);
-    }
-    if (records.length === 0) return;
-    // A failed write keeps everything: the next check writes the tombstones again.
-    this.outbox.write(records, (_at, failure) => {
-      for (const { group } of expiries) this.expiring.delete(group);
-      if (failure !== undefined) return;
-      for (const { group, expired, removesGroup } of expiries) {
-        if (!this.holds(group)) continue;
+      // One write per group, as Kafka does: however many groups expire at once, no batch outgrows
+      // max.message.bytes. A failed write keeps everything: the next check writes them again.
+      this.outbox.write(records, (_at, failure) => {
+        this.expiring.delete(group);
+        if (failure !== undefined || !this.holds(group)) return;
         for (const [key, value] of expired) if (group.offsets.get(key)?.value === value) group.offsets.delete(key);
-        if (removesGroup && group.is('Empty') && group.members.size === 0 && group.offsets.size === 0) this.groups.delete(group.groupId);
-      }
-    });
+        // A commit that came in meanwhile is written after the tombstones and applied when it
+        // completes: the group stays for it (acknowledged offsets must not vanish from memory).
+        if (removesGroup && group.is('Empty') && group.members.size === 0 && group.offsets.size === 0 && !this.hasPendingCommits(group.groupId)) {
+          this.groups.delete(group.groupId);
+        }
+      });
+    }
+  }
+
+  private hasPendingCommits(groupId: string): boolean {
+    const prefix = pendingKey(groupId, '', 0).slice(0, groupId.length + 1);
+    for (const key of this.pendingCommits.keys()) if (key.startsWith(prefix)) return true;
+    return false;
   }
 
   /** Writes the tombstones of deleted groups: each one's offsets, then the group itself. */
