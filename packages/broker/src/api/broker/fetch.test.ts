@@ -72,10 +72,28 @@ describe('consumer fetch long poll', () => {
     expect(readiness).toEqual([false, false]);
   });
 
+  it('counts a partition\'s readable bytes again only when its high watermark moved', async () => {
+    const partitions = [partition(0, { readable: 300 })];
+    let counts = 0;
+    const { ctx } = fetchContext(partitions, () => {
+      partitions[0]!.readable = 5000;
+    });
+    const base = ctx.replicas.partition.bind(ctx.replicas);
+    (ctx.replicas as unknown as { partition: typeof base }).partition = (topic, index) => {
+      const p = base(topic, index)!;
+      return { ...p, log: { ...p.log, bytesBetween: (from: number, to: number) => (counts++, p.log.bytesBetween(from, to)) } } as typeof p;
+    };
+    await consumerFetch(ctx, request(1000, [3]));
+    // Appends below an unmoved high watermark: the first count stands.
+    expect(counts).toBe(1);
+  });
+
   it('waits until the partitions together hold min bytes below their high watermarks', async () => {
     const partitions = [partition(0, { readable: 300 }), partition(1, { readable: 200 })];
+    // Bytes become readable as the high watermark passes them.
     const { ctx, readiness } = fetchContext(partitions, () => {
       partitions[1]!.readable = 700;
+      partitions[1]!.highWatermark = 12;
     });
     const answer = await consumerFetch(ctx, request(1000, [3, 4]));
     expect(readiness).toEqual([false, true]);

@@ -43,6 +43,9 @@ export interface ConsumerFetchResult {
  */
 export async function consumerFetch(ctx: BrokerServiceContext, request: FetchRequest__Output): Promise<ConsumerFetchResult> {
   const wanted = request.topics.flatMap((t) => t.partitions.map((p) => ({ topic: t.topic, ...p })));
+  // Readable bytes per wanted partition at the high watermark they were counted at: `ready` runs on
+  // every change of the partitions (appends too), and counting reads the log's index and headers.
+  const counted = new Map<string, { highWatermark: number; bytes: number }>();
   const ready = (): boolean => {
     let bytes = 0;
     for (const w of wanted) {
@@ -53,7 +56,12 @@ export async function consumerFetch(ctx: BrokerServiceContext, request: FetchReq
       if (w.fetchOffset > log.logEndOffset || w.fetchOffset < log.logStartOffset) return true;
       if (partition.highWatermark <= w.fetchOffset) continue;
       if (request.minBytes <= 1) return true;
-      bytes += readableBytes(log, w.fetchOffset, partition.highWatermark);
+      let known = counted.get(partition.key);
+      if (known?.highWatermark !== partition.highWatermark) {
+        known = { highWatermark: partition.highWatermark, bytes: readableBytes(log, w.fetchOffset, partition.highWatermark) };
+        counted.set(partition.key, known);
+      }
+      bytes += known.bytes;
       if (bytes >= request.minBytes) return true;
     }
     return false;
