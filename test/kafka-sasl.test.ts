@@ -8,6 +8,7 @@ import { startCluster, type TestCluster } from '@quill/testing';
 import { Kafka, logLevel, type KafkaConfig, type SASLOptions } from 'kafkajs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { kcatAvailable, killKcats, runKcat } from './support/kcat-process.js';
+import { readValuesWithKafkaJs } from './support/kafkajs-read.js';
 
 // SASL on the Kafka listener against SCRAM credentials created through the admin API: KafkaJS
 // with SCRAM-SHA-512 over SASL_SSL and PLAIN over SASL_PLAINTEXT produces and consumes; a wrong
@@ -54,22 +55,7 @@ async function produceAndConsume(client: Kafka, topic: string): Promise<string[]
   await producer.connect();
   await producer.send({ topic, messages: [0, 1, 2].map((i) => ({ value: `${topic} ${i}` })) });
   await producer.disconnect();
-  const consumer = client.consumer({ groupId: `${topic}-group`, sessionTimeout: 6000, heartbeatInterval: 500 });
-  await consumer.connect();
-  await consumer.subscribe({ topic, fromBeginning: true });
-  const values: string[] = [];
-  await new Promise<void>((resolve, reject) => {
-    consumer
-      .run({
-        eachMessage: async ({ message }) => {
-          values.push(message.value!.toString());
-          if (values.length === 3) resolve();
-        },
-      })
-      .catch(reject);
-  });
-  await consumer.disconnect();
-  return values;
+  return readValuesWithKafkaJs(client, topic, `${topic}-group`, 3);
 }
 
 describe('SASL on the Kafka listener', () => {

@@ -9,6 +9,7 @@ import { startCluster, type TestCluster } from '@quill/testing';
 import { Kafka, logLevel, type KafkaConfig } from 'kafkajs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { kcatAvailable, killKcats, runKcat } from './support/kcat-process.js';
+import { readValuesWithKafkaJs } from './support/kafkajs-read.js';
 
 // The Kafka listener with security protocol SSL and ssl.client.auth=required: KafkaJS and kcat
 // with a client certificate of the cluster's CA are served; a plaintext client, a TLS client
@@ -76,21 +77,7 @@ describe('TLS on the Kafka listener (ssl.client.auth=required)', () => {
     await producer.connect();
     await producer.send({ topic: TOPIC, messages: [0, 1, 2].map((i) => ({ key: `k${i}`, value: `over tls ${i}` })) });
     await producer.disconnect();
-    const consumer = client.consumer({ groupId: 'kafka-tls-group', sessionTimeout: 6000, heartbeatInterval: 500 });
-    await consumer.connect();
-    await consumer.subscribe({ topic: TOPIC, fromBeginning: true });
-    const values: string[] = [];
-    await new Promise<void>((resolve, reject) => {
-      consumer
-        .run({
-          eachMessage: async ({ message }) => {
-            values.push(message.value!.toString());
-            if (values.length === 3) resolve();
-          },
-        })
-        .catch(reject);
-    });
-    await consumer.disconnect();
+    const values = await readValuesWithKafkaJs(client, TOPIC, 'kafka-tls-group', 3);
     expect(values).toEqual(['over tls 0', 'over tls 1', 'over tls 2']);
   });
 
