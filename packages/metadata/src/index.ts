@@ -53,6 +53,8 @@ export {
   producerIdsRecord,
   registerBrokerRecord,
   removeTopicRecord,
+  accessControlEntryRecord,
+  removeAccessControlEntryRecord,
   removeUserScramCredentialRecord,
   topicRecord,
   unfenceBrokerRecord,
@@ -65,6 +67,28 @@ export {
 
 // SCRAM credentials as the state keeps them (the math lives in @quill/security)
 export { SCRAM_MECHANISMS, type ScramCredential, type ScramMechanism } from '@quill/security';
+
+// Access control lists and the authorizer that reads them
+export {
+  ACL_OPERATIONS,
+  ACL_PATTERN_TYPES,
+  ACL_PERMISSIONS,
+  ACL_RESOURCE_TYPES,
+  ACL_WILDCARD,
+  CLUSTER_RESOURCE_NAME,
+  WILDCARD_PRINCIPAL,
+  invalidAclBinding,
+  isAclOperation,
+  isAclPatternType,
+  isAclPermission,
+  isAclResourceType,
+  type AclBinding,
+  type AclOperation,
+  type AclPatternType,
+  type AclPermission,
+  type AclResourceType,
+} from './acl/acl-binding.js';
+export { authorize, matchesResource, type AuthorizationRequest, type AuthorizerSettings } from './acl/authorize.js';
 
 // Topic configs
 export {

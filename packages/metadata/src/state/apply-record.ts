@@ -11,6 +11,7 @@ import type {
   PartitionRecord__Output,
   ProducerIdsRecord__Output,
   RegisterBrokerRecord__Output,
+  AccessControlEntryRecord__Output,
   RemoveUserScramCredentialRecord__Output,
   TopicRecord__Output,
   UnfenceBrokerRecord__Output,
@@ -18,6 +19,7 @@ import type {
   UserScramCredentialRecord__Output,
 } from '@quill/proto';
 import { isScramMechanism, type ScramCredential, type ScramMechanism } from '@quill/security';
+import { invalidAclBinding, type AclBinding } from '../acl/acl-binding.js';
 import { configResourceKind, type MetadataRecord } from './records.js';
 import {
   NO_LEADER,
@@ -95,6 +97,13 @@ function applyAt(state: MetadataState, record: MetadataRecord, offset: number): 
       return setScramCredential(state, present(record.userScramCredential, record.record, offset), offset);
     case 'removeUserScramCredential':
       return removeScramCredential(state, present(record.removeUserScramCredential, record.record, offset), offset);
+    case 'accessControlEntry':
+      return addAcl(state, present(record.accessControlEntry, record.record, offset), offset);
+    case 'removeAccessControlEntry': {
+      const { id } = present(record.removeAccessControlEntry, record.record, offset);
+      if (!state.acls.has(id)) fail(offset, `no ACL with id ${id}`);
+      return { ...state, acls: withoutEntry(state.acls, id) };
+    }
     case 'noOp':
       return state;
     default:
@@ -357,4 +366,23 @@ function removeScramCredential(state: MetadataState, record: RemoveUserScramCred
   const remaining = withoutEntry(ofUser, mechanism);
   const scramCredentials = remaining.size === 0 ? withoutEntry(state.scramCredentials, record.name) : withEntry(state.scramCredentials, record.name, remaining);
   return { ...state, scramCredentials };
+}
+
+// ------------------------------------------------------------------ ACLs
+
+function addAcl(state: MetadataState, record: AccessControlEntryRecord__Output, offset: number): MetadataState {
+  if (record.id === '') fail(offset, 'ACL with an empty id');
+  if (state.acls.has(record.id)) fail(offset, `ACL id ${record.id} exists`);
+  const binding = {
+    resourceType: record.resourceType,
+    resourceName: record.resourceName,
+    patternType: record.patternType,
+    principal: record.principal,
+    host: record.host,
+    operation: record.operation,
+    permission: record.permission,
+  } as AclBinding;
+  const invalid = invalidAclBinding(binding);
+  if (invalid !== undefined) fail(offset, `ACL ${record.id}: ${invalid}`);
+  return { ...state, acls: withEntry(state.acls, record.id, binding) };
 }

@@ -45,5 +45,6 @@ export function canonicalMetadata(state: MetadataState): string {
         }),
       ];
     }),
+    acls: [...state.acls.keys()].sort(byString).map((id) => [id, state.acls.get(id)]),
   });
 }

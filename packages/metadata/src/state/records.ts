@@ -4,6 +4,7 @@
 import { ConfigResourceType } from '@quill/proto';
 import type { ConfigResourceType__Output, MetadataRecord__Output } from '@quill/proto';
 import type { ScramCredential, ScramMechanism } from '@quill/security';
+import type { AclBinding } from '../acl/acl-binding.js';
 import type { BrokerEndpoint, ConfigResourceKind, PartitionMetadata, PartitionReassignment } from './state.js';
 
 export type MetadataRecord = MetadataRecord__Output;
@@ -162,6 +163,14 @@ export function userScramCredentialRecord(name: string, mechanism: ScramMechanis
       iterations: credential.iterations,
     },
   };
+}
+
+export function accessControlEntryRecord(id: string, binding: AclBinding): MetadataRecord {
+  return { record: 'accessControlEntry', accessControlEntry: { id, ...binding } };
+}
+
+export function removeAccessControlEntryRecord(id: string): MetadataRecord {
+  return { record: 'removeAccessControlEntry', removeAccessControlEntry: { id } };
 }
 
 export function removeUserScramCredentialRecord(name: string, mechanism: ScramMechanism): MetadataRecord {

@@ -11,6 +11,7 @@ import {
   registerBrokerRecord,
   topicRecord,
   userScramCredentialRecord,
+  accessControlEntryRecord,
   type MetadataRecord,
 } from './records.js';
 import { brokersSortedById, partitionsOf, topicsSortedByName } from './queries.js';
@@ -39,6 +40,7 @@ export function snapshot(state: MetadataState): MetadataRecord[] {
     const ofUser = state.scramCredentials.get(user)!;
     for (const mechanism of [...ofUser.keys()].sort(byString)) records.push(userScramCredentialRecord(user, mechanism, ofUser.get(mechanism)!));
   }
+  for (const id of [...state.acls.keys()].sort(byString)) records.push(accessControlEntryRecord(id, state.acls.get(id)!));
   return records;
 }
 

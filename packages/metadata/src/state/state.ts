@@ -3,6 +3,7 @@
 // untouched broker, topic and partition with the old one, so the controller can keep the
 // committed state and a speculative one side by side cheaply.
 import type { ScramCredential, ScramMechanism } from '@quill/security';
+import type { AclBinding } from '../acl/acl-binding.js';
 
 /** The leader of a partition that has none (no eligible replica). */
 export const NO_LEADER = -1;
@@ -94,6 +95,8 @@ export interface MetadataState {
   readonly features: ReadonlyMap<string, number>;
   /** User name -> mechanism -> SCRAM credential. A user without credentials is absent. */
   readonly scramCredentials: ReadonlyMap<string, ReadonlyMap<ScramMechanism, ScramCredential>>;
+  /** ACL id (a uuid the controller chose) -> access control entry. */
+  readonly acls: ReadonlyMap<string, AclBinding>;
 }
 
 export const EMPTY_METADATA_STATE: MetadataState = Object.freeze({
@@ -105,6 +108,7 @@ export const EMPTY_METADATA_STATE: MetadataState = Object.freeze({
   producerIds: undefined,
   features: new Map(),
   scramCredentials: new Map(),
+  acls: new Map(),
 });
 
 /** The key of a config resource in MetadataState.configs. A NUL cannot occur in a topic name. */
