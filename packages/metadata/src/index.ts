@@ -88,6 +88,15 @@ export {
   type AclPermission,
   type AclResourceType,
 } from './acl/acl-binding.js';
+export {
+  aclsMatching,
+  matchesAclFilter,
+  parseAclBindingFilter,
+  sameAclBinding,
+  type AclBindingFilter,
+  type AclBindingFilterFields,
+  type AclPatternTypeFilter,
+} from './acl/acl-filter.js';
 export { authorize, matchesResource, type AuthorizationRequest, type AuthorizerSettings } from './acl/authorize.js';
 
 // Topic configs

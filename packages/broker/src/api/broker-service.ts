@@ -36,6 +36,9 @@ export function brokerHandlers(ctx: BrokerServiceContext): Partial<BrokerHandler
     ListPartitionReassignments: forwardToController(ctx, 'ListPartitionReassignments'),
     AlterUserScramCredentials: forwardToController(ctx, 'AlterUserScramCredentials'),
     DescribeUserScramCredentials: forwardToController(ctx, 'DescribeUserScramCredentials'),
+    CreateAcls: forwardToController(ctx, 'CreateAcls'),
+    DescribeAcls: forwardToController(ctx, 'DescribeAcls'),
+    DeleteAcls: forwardToController(ctx, 'DeleteAcls'),
     UnregisterBroker: forwardToController(ctx, 'UnregisterBroker'),
   };
 }

@@ -1,6 +1,7 @@
 import type { ControllerHandlers } from '@quill/proto';
 import type { ControllerServiceContext } from './context.js';
 import { allocateProducerIdsHandler } from './handlers/allocate-producer-ids.js';
+import { createAclsHandler, deleteAclsHandler, describeAclsHandler } from './handlers/acls.js';
 import { alterConfigsHandler } from './handlers/alter-configs.js';
 import { alterPartitionHandler } from './handlers/alter-partition.js';
 import { alterPartitionReassignmentsHandler } from './handlers/alter-partition-reassignments.js';
@@ -46,5 +47,8 @@ export function controllerHandlers(ctx: ControllerServiceContext): ControllerHan
     ListPartitionReassignments: listPartitionReassignmentsHandler(ctx),
     AlterUserScramCredentials: alterUserScramCredentialsHandler(ctx),
     DescribeUserScramCredentials: describeUserScramCredentialsHandler(ctx),
+    CreateAcls: createAclsHandler(ctx),
+    DescribeAcls: describeAclsHandler(ctx),
+    DeleteAcls: deleteAclsHandler(ctx),
   };
 }
