@@ -143,6 +143,15 @@ export interface BrokerConfig {
   kafkaSaslAuthenticationTimeoutMs: number;
   /** How often failed authentications from one client host are logged (ours: once a minute). */
   kafkaAuthenticationFailureLogIntervalMs: number;
+  /**
+   * Whether the Kafka listener checks each request against the ACLs in the metadata (Kafka's
+   * authorizer.class.name set). Off by default: every request is served as before.
+   */
+  authorizerEnabled: boolean;
+  /** super.users: principals (User:<name>) allowed everything when the authorizer is on. */
+  superUsers: readonly string[];
+  /** allow.everyone.if.no.acl.found (Kafka's default false): a resource without any ACL is open to all. */
+  allowEveryoneIfNoAclFound: boolean;
   /** How long changes to TLS files settle before they are read again (ours; Kafka reloads them on a config change). */
   sslReloadDebounceMs: number;
   /** socket.request.max.bytes (Kafka's default): a larger Kafka request frame closes its connection. */
@@ -219,6 +228,9 @@ export const DEFAULT_BROKER_CONFIG = {
   kafkaFailedAuthenticationDelayMs: 100,
   kafkaSaslAuthenticationTimeoutMs: 10_000,
   kafkaAuthenticationFailureLogIntervalMs: 60_000,
+  authorizerEnabled: false,
+  superUsers: [],
+  allowEveryoneIfNoAclFound: false,
   sslReloadDebounceMs: DEFAULT_TLS_RELOAD_DEBOUNCE_MS,
 } as const satisfies Partial<BrokerConfig>;
 

@@ -54,13 +54,21 @@ export interface KafkaHandler<Request = never> {
   unsupportedVersionResponse?(header: KafkaRequestHeader): KafkaAnswer | undefined;
 }
 
+/** Wraps a handler before it is registered. */
+export type HandlerGuard = <Request>(handler: KafkaHandler<Request>) => KafkaHandler<Request>;
+
 /** apiKey → handler, and the version ranges that follow from what is registered. */
 export class KafkaHandlerRegistry {
   private readonly handlers = new Map<number, KafkaHandler<unknown>>();
 
-  constructor(private readonly codecVersions: ReadonlyArray<KafkaApiVersionRange>) {}
+  /** `guard`: applied to each handler as it is registered (the authorizer's checks when one is on). */
+  constructor(
+    private readonly codecVersions: ReadonlyArray<KafkaApiVersionRange>,
+    private readonly guard: HandlerGuard = (handler) => handler,
+  ) {}
 
-  register<Request>(handler: KafkaHandler<Request>): this {
+  register<Request>(unguarded: KafkaHandler<Request>): this {
+    const handler = this.guard(unguarded);
     if (this.handlers.has(handler.apiKey)) throw new QuillError('INVALID_CONFIG', `a Kafka handler for API key ${handler.apiKey} is registered twice`);
     if (!this.codecVersions.some((row) => row.apiKey === handler.apiKey)) throw new QuillError('INVALID_CONFIG', `the Kafka codec has no schema for API key ${handler.apiKey}`);
     this.handlers.set(handler.apiKey, handler as KafkaHandler<unknown>);

@@ -3,6 +3,9 @@ import { scramCredentialOf } from '@quill/metadata';
 import { unknownUserCredentials } from '@quill/security';
 import type { Logger } from 'pino';
 import type { BrokerConfig, HostPort } from '../config.js';
+import { ACCESS_RULES } from './authorization/access-rules.js';
+import { authorizingGuard } from './authorization/authorizing-handler.js';
+import { metadataScopes } from './authorization/metadata-access-scope.js';
 import { createDispatcher, type HandledObserver } from './dispatch.js';
 import { kafkaHandlers } from './handlers/index.js';
 import type { SaslAuthenticateDeps } from './handlers/sasl-authenticate.js';
@@ -31,10 +34,13 @@ export async function startKafkaListener(config: BrokerConfig, listen: HostPort,
     failedAuthenticationDelayMs: config.kafkaFailedAuthenticationDelayMs,
     failures: new AuthenticationFailureLog(clock, config.kafkaAuthenticationFailureLogIntervalMs, logger),
   };
+  const guard = config.authorizerEnabled
+    ? authorizingGuard(ACCESS_RULES, metadataScopes(() => services.broker.replicas.state, { superUsers: new Set(config.superUsers), allowEveryoneIfNoAclFound: config.allowEveryoneIfNoAclFound }))
+    : undefined;
   return KafkaListener.start({
     host: listen.host,
     port: listen.port,
-    dispatcher: createDispatcher(kafkaCodec, kafkaHandlers(kafkaCodec.versions, services, saslEnabled ? authenticateDeps : undefined), logger, observe),
+    dispatcher: createDispatcher(kafkaCodec, kafkaHandlers(kafkaCodec.versions, services, saslEnabled ? authenticateDeps : undefined, guard), logger, observe),
     limits: {
       maxFrameBytes: config.kafkaSocketRequestMaxBytes,
       maxInFlight: config.kafkaQueuedMaxRequests,

@@ -1,7 +1,7 @@
 import { ApiKeys, type DeleteRecordsRequest, type DeleteRecordsResponse } from '@quill/kafka-protocol';
 import { deletePartitionRecords } from '../../api/broker/delete-records.js';
 import type { KafkaHandler } from '../handler-registry.js';
-import { kafkaErrorCode } from '../kafka-error-codes.js';
+import { kafkaErrorCode, kafkaErrorCodeOf } from '../kafka-error-codes.js';
 import type { KafkaServices } from '../kafka-services.js';
 
 /** DeleteRecords on the partitions' leader: the same operation as the gRPC DeleteRecords, per partition. */
@@ -21,6 +21,13 @@ export function deleteRecordsHandler(services: KafkaServices): KafkaHandler<Dele
           ),
         })),
       ),
+    }),
+    errorResponse: (error, request): DeleteRecordsResponse => ({
+      throttleTimeMs: 0,
+      topics: request.topics.map((topic) => ({
+        name: topic.name,
+        partitions: topic.partitions.map((p) => ({ partitionIndex: p.partitionIndex, lowWatermark: -1n, errorCode: kafkaErrorCodeOf(error) })),
+      })),
     }),
   };
 }

@@ -1,4 +1,4 @@
-import { KafkaHandlerRegistry } from '../handler-registry.js';
+import { KafkaHandlerRegistry, type HandlerGuard } from '../handler-registry.js';
 import type { KafkaApiVersionRange } from '../codec.js';
 import type { KafkaServices } from '../kafka-services.js';
 import { apiVersionsHandler } from './api-versions.js';
@@ -34,9 +34,10 @@ import { syncGroupKafkaHandler } from './sync-group.js';
 /**
  * The registry of every Kafka API this broker serves. Add a handler here to serve its API.
  * `sasl`: on a SASL listener, SaslHandshake and SaslAuthenticate are served too.
+ * `guard`: wraps every handler (the authorizer's checks when one is on).
  */
-export function kafkaHandlers(codecVersions: ReadonlyArray<KafkaApiVersionRange>, services: KafkaServices, sasl?: SaslAuthenticateDeps): KafkaHandlerRegistry {
-  const registry = new KafkaHandlerRegistry(codecVersions);
+export function kafkaHandlers(codecVersions: ReadonlyArray<KafkaApiVersionRange>, services: KafkaServices, sasl?: SaslAuthenticateDeps, guard?: HandlerGuard): KafkaHandlerRegistry {
+  const registry = new KafkaHandlerRegistry(codecVersions, guard);
   registry.register(apiVersionsHandler(registry));
   if (sasl !== undefined) {
     registry.register(saslHandshakeKafkaHandler());

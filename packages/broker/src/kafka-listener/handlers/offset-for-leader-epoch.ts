@@ -31,5 +31,12 @@ export function offsetForLeaderEpochKafkaHandler(ctx: BrokerServiceContext): Kaf
         }),
       })),
     }),
+    errorResponse: (error, request): OffsetForLeaderEpochResponse => ({
+      throttleTimeMs: 0,
+      topics: request.topics.map((topic) => ({
+        topic: topic.topic,
+        partitions: topic.partitions.map((p) => ({ errorCode: kafkaErrorCodeOf(error), partition: p.partition, leaderEpoch: -1, endOffset: -1n })),
+      })),
+    }),
   };
 }
