@@ -11,6 +11,17 @@ import { alterableConfig, configEntry, resultError } from './configs.js';
 import type { AlterPartitionReassignmentsOptions, ListPartitionReassignmentsOptions, ListPartitionReassignmentsResult } from './reassignment-types.js';
 import { ongoingReassignments, reassignmentRequestTopics, throwReassignmentRefusal } from './reassignments.js';
 import {
+  aclBindingFilterOf,
+  aclBindingOf,
+  deleteAclsResult,
+  describeAclsResult,
+  throwCreateAclsRefusal,
+  type AclEntry,
+  type AclFilter,
+  type DeleteAclsResult,
+  type DescribeAclsResult,
+} from './acls.js';
+import {
   alterUserScramCredentialsRequest,
   alterUserScramCredentialsResults,
   userScramCredentialsDescriptions,
@@ -486,6 +497,37 @@ export class Admin {
       this.context.cluster.anyConnection().request('DescribeUserScramCredentials', { users: [...users] }, this.requestOptions(DEFAULT_ADMIN_TIMEOUT_MS, signal)),
     );
     return userScramCredentialsDescriptions(response);
+  }
+
+  /**
+   * Creates access control entries (KafkaJS's admin.createAcls). An entry that exists already
+   * is kept once; an invalid one throws INVALID_REQUEST after the valid ones were stored.
+   */
+  async createAcls({ acl }: { acl: readonly AclEntry[] }): Promise<true> {
+    const signal = this.signal();
+    const response = await this.withRetry(signal, 'createAcls', () =>
+      this.context.cluster.anyConnection().request('CreateAcls', { creations: acl.map(aclBindingOf) }, this.requestOptions(DEFAULT_ADMIN_TIMEOUT_MS, signal)),
+    );
+    throwCreateAclsRefusal(response);
+    return true;
+  }
+
+  /** The access control entries the filter matches, grouped by resource (KafkaJS's admin.describeAcls). */
+  async describeAcls(filter: AclFilter = {}): Promise<DescribeAclsResult> {
+    const signal = this.signal();
+    const response = await this.withRetry(signal, 'describeAcls', () =>
+      this.context.cluster.anyConnection().request('DescribeAcls', { filter: aclBindingFilterOf(filter) }, this.requestOptions(DEFAULT_ADMIN_TIMEOUT_MS, signal)),
+    );
+    return describeAclsResult(response.acls);
+  }
+
+  /** Deletes the entries each filter matches, answered per filter (KafkaJS's admin.deleteAcls). */
+  async deleteAcls({ filters }: { filters: readonly AclFilter[] }): Promise<DeleteAclsResult> {
+    const signal = this.signal();
+    const response = await this.withRetry(signal, 'deleteAcls', () =>
+      this.context.cluster.anyConnection().request('DeleteAcls', { filters: filters.map(aclBindingFilterOf) }, this.requestOptions(DEFAULT_ADMIN_TIMEOUT_MS, signal)),
+    );
+    return deleteAclsResult(response);
   }
 
   /** Every consumer group of the cluster: each broker is asked for the groups it coordinates. */

@@ -44,6 +44,16 @@ export type {
   PartitionReassignmentTarget,
 } from './reassignment-types.js';
 export type {
+  AclEntry,
+  AclFilter,
+  AclOperationType,
+  AclPermissionType,
+  AclResourcePatternType,
+  AclResourceType,
+  DeleteAclsResult,
+  DescribeAclsResult,
+} from './acls.js';
+export type {
   AlterUserScramCredentialsResult,
   ScramCredentialInfo,
   UserScramCredentialAlteration,
