@@ -2,6 +2,7 @@ export { BrokerNode } from './broker-node.js';
 export { BROKER_HEAP_GROWING_PERCENT, tuneGarbageCollectionForBroker } from './gc-tuning.js';
 export { DEFAULT_BROKER_CONFIG, KAFKA_SECURITY_PROTOCOLS, resolveBrokerConfig, type BrokerConfig, type BrokerConfigInput, type HostPort, type KafkaSecurityProtocol } from './config.js';
 export { DEFAULT_KAFKA_SASL_MECHANISMS, KAFKA_SASL_MECHANISMS, parseSaslMechanisms, type KafkaSaslMechanism } from './kafka-listener/sasl/sasl-mechanisms.js';
+export { parseSuperUsers } from './kafka-listener/authorization/super-users.js';
 export {
   LeaderEpochCache,
   UNDEFINED_EPOCH,

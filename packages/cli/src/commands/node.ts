@@ -1,5 +1,14 @@
 import path from 'node:path';
-import { BrokerNode, DEFAULT_BROKER_CONFIG, KAFKA_SASL_MECHANISMS, KAFKA_SECURITY_PROTOCOLS, parseSaslMechanisms, tuneGarbageCollectionForBroker, type KafkaSecurityProtocol } from '@quill/broker';
+import {
+  BrokerNode,
+  DEFAULT_BROKER_CONFIG,
+  KAFKA_SASL_MECHANISMS,
+  KAFKA_SECURITY_PROTOCOLS,
+  parseSaslMechanisms,
+  parseSuperUsers,
+  tuneGarbageCollectionForBroker,
+  type KafkaSecurityProtocol,
+} from '@quill/broker';
 import { ControllerNode } from '@quill/controller';
 import { combinedReadiness, sharedProcessRegistry, startMetricsServer, type MetricsServer, type Registry } from '@quill/metrics';
 import { QuillError } from '@quill/proto';
@@ -32,6 +41,17 @@ function brokerOptions<T>(y: Argv<T>) {
       type: 'number',
       describe: `connection.failed.authentication.delay.ms: how late a failed SASL authentication is answered (default ${DEFAULT_BROKER_CONFIG.kafkaFailedAuthenticationDelayMs})`,
     })
+    .option('authorizer', {
+      type: 'boolean',
+      default: DEFAULT_BROKER_CONFIG.authorizerEnabled,
+      describe: "authorizer.class.name set: the Kafka listener checks every request against the ACLs in the metadata (quill acls)",
+    })
+    .option('super-users', { type: 'string', describe: 'super.users: principals allowed everything under --authorizer, ;-separated (User:admin;User:ops)' })
+    .option('allow-everyone-if-no-acl-found', {
+      type: 'boolean',
+      default: DEFAULT_BROKER_CONFIG.allowEveryoneIfNoAclFound,
+      describe: 'allow.everyone.if.no.acl.found: under --authorizer, a resource without any ACL is open to everyone',
+    })
     .option('metrics-listen', metricsListenOption)
     .option('data-dir', { type: 'string', demandOption: true })
     .option('cluster-id', { type: 'string', default: 'quill-local' })
@@ -59,6 +79,9 @@ interface BrokerArgs {
   kafkaSslClientAuth: ClientAuth;
   kafkaSaslEnabledMechanisms: string | undefined;
   kafkaConnectionFailedAuthenticationDelayMs: number | undefined;
+  authorizer: boolean;
+  superUsers: string | undefined;
+  allowEveryoneIfNoAclFound: boolean;
   metricsListen: string | undefined;
   dataDir: string;
   clusterId: string;
@@ -88,6 +111,9 @@ function startBroker(args: BrokerArgs, controllers: string[], metrics = true): P
     ...kafkaSslConfig(args),
     ...(args.kafkaSaslEnabledMechanisms === undefined ? {} : { kafkaSaslEnabledMechanisms: parseSaslMechanisms(args.kafkaSaslEnabledMechanisms) }),
     ...(args.kafkaConnectionFailedAuthenticationDelayMs === undefined ? {} : { kafkaFailedAuthenticationDelayMs: args.kafkaConnectionFailedAuthenticationDelayMs }),
+    authorizerEnabled: args.authorizer,
+    ...(args.superUsers === undefined ? {} : { superUsers: parseSuperUsers(args.superUsers) }),
+    allowEveryoneIfNoAclFound: args.allowEveryoneIfNoAclFound,
     controllers,
     dataDir: path.resolve(args.dataDir),
     ...(args.rack === undefined ? {} : { rack: args.rack }),
