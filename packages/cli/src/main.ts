@@ -20,6 +20,7 @@ import { partitionsCommand } from './commands/partitions/partitions.js';
 import { produceCommand } from './commands/produce.js';
 import { topicsCommand } from './commands/topics.js';
 import { usersCommand } from './commands/users.js';
+import { aclsCommand } from './commands/acls.js';
 
 // Every error a user can cause ends as one clear line on stderr and a non-zero exit.
 function fail(message: string): never {
@@ -45,6 +46,7 @@ cli = devCommand(cli);
 cli = topicsCommand(cli);
 cli = configsCommand(cli);
 cli = usersCommand(cli);
+cli = aclsCommand(cli);
 cli = produceCommand(cli);
 cli = consumeCommand(cli);
 cli = groupsCommand(cli);
