@@ -53,6 +53,9 @@ describe('ACCESS_RULES', () => {
     expect(decide(ApiKeys.Fetch, request([{ topic: 't1', partitions: [] }]), scopeAllowing('READ TOPIC t1')).kind).toBe('allow');
     expect(decide(ApiKeys.Fetch, request([{ topicId: 'id-of-t1', partitions: [] }]), scopeAllowing('READ TOPIC t1')).kind).toBe('allow');
     expect(decide(ApiKeys.Fetch, request([{ topic: 't1', partitions: [] }]), scopeAllowing('DESCRIBE TOPIC t1')).kind).toBe('split');
+    const replicaFetch = { ...request([{ topic: 't1', partitions: [] }]), replicaId: 2 };
+    expect(decide(ApiKeys.Fetch, replicaFetch, scopeAllowing('READ TOPIC t1'))).toEqual({ kind: 'deny', code: 'CLUSTER_AUTHORIZATION_FAILED' });
+    expect(decide(ApiKeys.Fetch, replicaFetch, scopeAllowing('CLUSTER_ACTION CLUSTER kafka-cluster')).kind).toBe('allow');
   });
 
   it('Metadata: unseen topics left out of an all-topics answer, named ones refused, auto-creation only with CREATE', () => {

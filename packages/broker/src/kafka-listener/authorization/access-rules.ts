@@ -66,6 +66,12 @@ function fetchTopicName(topic: { topic?: string; topicId?: string }, scope: Acce
   return scope.topicNameOf(topic.topicId) ?? '';
 }
 
+/** Fetch: READ on each topic; a follower's fetch (replicaId set) needs CLUSTER_ACTION, as between Kafka brokers. */
+const fetchRule: AccessRule<FetchRequest> = (request, scope) => {
+  if (request.replicaId >= 0) return denyUnless(scope.can('CLUSTER_ACTION', 'CLUSTER', CLUSTER_RESOURCE_NAME), 'CLUSTER_AUTHORIZATION_FAILED');
+  return splitItems(request.topics, (topics) => ({ ...request, topics }), (t) => scope.can('READ', 'TOPIC', fetchTopicName(t, scope)), 'TOPIC_AUTHORIZATION_FAILED', 'responses');
+};
+
 /** Metadata: topics the principal may not DESCRIBE are left out of an all-topics answer and refused when named. */
 const metadataRule: AccessRule<MetadataRequest> = (request, scope) => {
   const named = new Set((request.topics ?? []).map((t) => t.name).filter((n): n is string => n !== null));
@@ -145,11 +151,7 @@ const erase = <Request>(rule: AccessRule<Request>): AccessRule<unknown> => rule 
  */
 export const ACCESS_RULES: ReadonlyMap<number, AccessRule<unknown>> = new Map<number, AccessRule<unknown>>([
   [ApiKeys.Produce, erase(produceRule)],
-  [
-    ApiKeys.Fetch,
-    erase((request: FetchRequest, scope) =>
-      splitItems(request.topics, (topics) => ({ ...request, topics }), (t) => scope.can('READ', 'TOPIC', fetchTopicName(t, scope)), 'TOPIC_AUTHORIZATION_FAILED', 'responses')),
-  ],
+  [ApiKeys.Fetch, erase(fetchRule)],
   [
     ApiKeys.ListOffsets,
     erase((request: ListOffsetsRequest, scope) =>

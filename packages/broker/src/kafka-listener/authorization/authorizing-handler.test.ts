@@ -73,6 +73,10 @@ describe('clientHost', () => {
   it('drops the port of IPv4 and IPv6 addresses', () => {
     expect(clientHost('127.0.0.1:9092')).toBe('127.0.0.1');
     expect(clientHost('[::1]:9092')).toBe('::1');
-    expect(clientHost('::ffff:10.0.0.1:9092')).toBe('::ffff:10.0.0.1');
+    expect(clientHost('fe80::1:9092')).toBe('fe80::1');
+  });
+
+  it('answers an IPv4 client of a dual-stack socket by its IPv4 address', () => {
+    expect(clientHost('::ffff:10.0.0.1:9092')).toBe('10.0.0.1');
   });
 });

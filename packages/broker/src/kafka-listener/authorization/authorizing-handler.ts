@@ -8,11 +8,16 @@ export const ANONYMOUS_PRINCIPAL = 'User:ANONYMOUS';
 /** The access scope of one request: its connection's principal and host against the broker's ACLs. */
 export type ScopeOf = (principal: string, host: string) => AccessScope;
 
-/** The client's host without the port of `clientAddress` (host:port, IPv6 hosts bracketed or not). */
+// How a dual-stack socket reports an IPv4 client; ACLs name the IPv4 address, as Kafka's do.
+const IPV4_MAPPED_PREFIX = '::ffff:';
+
+/** The client's IP address from `clientAddress` (host:port, IPv6 hosts bracketed or not). */
 export function clientHost(clientAddress: string): string {
   const colon = clientAddress.lastIndexOf(':');
-  const host = colon < 0 ? clientAddress : clientAddress.slice(0, colon);
-  return host.startsWith('[') && host.endsWith(']') ? host.slice(1, -1) : host;
+  const withBrackets = colon < 0 ? clientAddress : clientAddress.slice(0, colon);
+  const host = withBrackets.startsWith('[') && withBrackets.endsWith(']') ? withBrackets.slice(1, -1) : withBrackets;
+  const mapped = host.toLowerCase().startsWith(IPV4_MAPPED_PREFIX) ? host.slice(IPV4_MAPPED_PREFIX.length) : '';
+  return mapped.includes('.') ? mapped : host;
 }
 
 /**
