@@ -82,7 +82,9 @@ describe('ACCESS_RULES', () => {
       expect(decide(api, { groupId: 'g' }, scopeAllowing('DESCRIBE GROUP g'))).toEqual({ kind: 'deny', code: 'GROUP_AUTHORIZATION_FAILED' });
     }
     expect(decide(ApiKeys.FindCoordinator, { key: 'g', keyType: 0 }, scopeAllowing('DESCRIBE GROUP g')).kind).toBe('allow');
-    expect(decide(ApiKeys.FindCoordinator, { coordinatorKeys: ['g', 'h'], keyType: 0 }, scopeAllowing('DESCRIBE GROUP g')).kind).toBe('deny');
+    const batched = decide(ApiKeys.FindCoordinator, { coordinatorKeys: ['g', 'h'], keyType: 0 }, scopeAllowing('DESCRIBE GROUP g'));
+    expect(batched.kind === 'split' && [batched.allowed, batched.denied, batched.code]).toEqual([{ coordinatorKeys: ['g'], keyType: 0 }, { coordinatorKeys: ['h'], keyType: 0 }, 'GROUP_AUTHORIZATION_FAILED']);
+    expect(decide(ApiKeys.FindCoordinator, { key: 'tx', keyType: 1 }, scopeAllowing('DESCRIBE GROUP tx'))).toEqual({ kind: 'deny', code: 'TRANSACTIONAL_ID_AUTHORIZATION_FAILED' });
   });
 
   it('OffsetCommit: READ on the group, then READ on each topic', () => {
@@ -90,6 +92,15 @@ describe('ACCESS_RULES', () => {
     expect(decide(ApiKeys.OffsetCommit, request, scopeAllowing('READ TOPIC t1')).kind).toBe('deny');
     expect(decide(ApiKeys.OffsetCommit, request, scopeAllowing('READ GROUP g', 'READ TOPIC t1')).kind).toBe('split');
     expect(decide(ApiKeys.OffsetCommit, request, scopeAllowing('READ GROUP g', 'READ TOPIC t1', 'READ TOPIC t2')).kind).toBe('allow');
+  });
+
+  it('OffsetFetch: DESCRIBE on the group (each group from v8), then DESCRIBE on each topic named', () => {
+    const single = { groupId: 'g', topics: [{ name: 't1', partitionIndexes: [0] }] };
+    expect(decide(ApiKeys.OffsetFetch, single, scopeAllowing('DESCRIBE GROUP g', 'DESCRIBE TOPIC t1'), 7).kind).toBe('allow');
+    expect(decide(ApiKeys.OffsetFetch, single, scopeAllowing('DESCRIBE GROUP g'), 7).kind).toBe('split');
+    expect(decide(ApiKeys.OffsetFetch, single, scopeAllowing('DESCRIBE TOPIC t1'), 7)).toEqual({ kind: 'deny', code: 'GROUP_AUTHORIZATION_FAILED' });
+    const multi = decide(ApiKeys.OffsetFetch, { groups: [{ groupId: 'g', topics: null }, { groupId: 'h', topics: null }] }, scopeAllowing('DESCRIBE GROUP h'), 8);
+    expect(multi.kind === 'split' && (multi.denied as { groups: Array<{ groupId: string }> }).groups.map((g) => g.groupId)).toEqual(['g']);
   });
 
   it('ListGroups: only the groups the principal may DESCRIBE, all of them with DESCRIBE on the cluster', () => {

@@ -129,17 +129,21 @@ const offsetCommitRule: AccessRule<OffsetCommitRequest> = (request, scope) => {
 };
 
 const offsetFetchRule: AccessRule<OffsetFetchRequest> = (request, scope, apiVersion) => {
-  const groups = apiVersion >= OFFSET_FETCH_MULTI_GROUP_FROM_VERSION ? (request.groups ?? []).map((g) => g.groupId) : [request.groupId ?? ''];
-  if (!groups.every((g) => scope.can('DESCRIBE', 'GROUP', g))) return { kind: 'deny', code: 'GROUP_AUTHORIZATION_FAILED' };
-  if (apiVersion >= OFFSET_FETCH_MULTI_GROUP_FROM_VERSION || request.topics === null || request.topics === undefined) return ALLOW;
+  if (apiVersion >= OFFSET_FETCH_MULTI_GROUP_FROM_VERSION) {
+    const groups = request.groups ?? [];
+    return splitItems(groups, (g) => ({ ...request, groups: g }), (g) => scope.can('DESCRIBE', 'GROUP', g.groupId), 'GROUP_AUTHORIZATION_FAILED', 'groups');
+  }
+  if (!scope.can('DESCRIBE', 'GROUP', request.groupId ?? '')) return { kind: 'deny', code: 'GROUP_AUTHORIZATION_FAILED' };
+  if (request.topics === null || request.topics === undefined) return ALLOW;
   return splitItems(request.topics, (topics) => ({ ...request, topics }), (t) => scope.can('DESCRIBE', 'TOPIC', t.name), 'TOPIC_AUTHORIZATION_FAILED', 'topics');
 };
 
 const findCoordinatorRule: AccessRule<FindCoordinatorRequest> = (request, scope) => {
   const transaction = request.keyType === COORDINATOR_KEY_TRANSACTION;
-  const keys = request.coordinatorKeys ?? [request.key ?? ''];
-  const allowed = keys.every((key) => (transaction ? scope.can('DESCRIBE', 'TRANSACTIONAL_ID', key) : scope.can('DESCRIBE', 'GROUP', key)));
-  return denyUnless(allowed, transaction ? 'TRANSACTIONAL_ID_AUTHORIZATION_FAILED' : 'GROUP_AUTHORIZATION_FAILED');
+  const allowed = (key: string) => (transaction ? scope.can('DESCRIBE', 'TRANSACTIONAL_ID', key) : scope.can('DESCRIBE', 'GROUP', key));
+  const code: ErrorCode = transaction ? 'TRANSACTIONAL_ID_AUTHORIZATION_FAILED' : 'GROUP_AUTHORIZATION_FAILED';
+  if (request.coordinatorKeys === undefined) return denyUnless(allowed(request.key ?? ''), code);
+  return splitItems(request.coordinatorKeys, (coordinatorKeys) => ({ ...request, coordinatorKeys }), allowed, code, 'coordinators');
 };
 
 /** A rule as the table holds it: applied only to requests of its own API. */
