@@ -1,10 +1,13 @@
+import { eventually } from '@quill/test-support';
+import { AclOperationTypes, AclPermissionTypes, AclResourceTypes, Kafka, ResourcePatternTypes, logLevel } from 'kafkajs';
 import { describe, expect, it } from 'vitest';
 import { quillAgainstCluster } from './support/run-quill.js';
 
 // `quill acls add|list|remove` against a real cluster: entries go through the controller into
-// the metadata log and are listed and removed by Kafka's filters.
+// the metadata log and are listed and removed by Kafka's filters; KafkaJS's admin does the same
+// over the Kafka listener (CreateAcls, DescribeAcls, DeleteAcls).
 
-const { quill } = quillAgainstCluster();
+const { cluster, quill } = quillAgainstCluster();
 
 interface AclsJson {
   acls: Array<{ resourceType: string; resourceName: string; resourcePatternType: string; principal: string; host: string; operation: string; permissionType: string }>;
@@ -37,5 +40,34 @@ describe('quill acls', () => {
     expect(removed.stdout.split('\n').filter((line) => line.startsWith('Removed:'))).toHaveLength(2);
     expect((await quill(['acls', 'remove'])).code).not.toBe(0);
     expect((await listed()).map((a) => a.resourceType).sort()).toEqual(['GROUP', 'TOPIC']);
+  });
+
+  it("serves Kafka's CreateAcls, DescribeAcls and DeleteAcls to KafkaJS", async () => {
+    const admin = new Kafka({ clientId: 'cli-acls-test', brokers: cluster().kafkaBootstrap, logLevel: logLevel.NOTHING, retry: { retries: 0 } }).admin();
+    await admin.connect();
+    try {
+      const entry = {
+        resourceType: AclResourceTypes.TOPIC,
+        resourceName: 'kjs-',
+        resourcePatternType: ResourcePatternTypes.PREFIXED,
+        principal: 'User:kafkajs',
+        host: '*',
+        operation: AclOperationTypes.WRITE,
+        permissionType: AclPermissionTypes.ALLOW,
+      };
+      expect(await admin.createAcls({ acl: [entry] })).toBe(true);
+      const filter = { resourceType: AclResourceTypes.TOPIC, resourceName: 'kjs-topic', resourcePatternType: ResourcePatternTypes.MATCH, operation: AclOperationTypes.ANY, permissionType: AclPermissionTypes.ANY };
+      const described = await eventually(async () => {
+        const answer = await admin.describeAcls(filter);
+        return answer.resources.length > 0 ? answer : undefined;
+      }, { description: 'the new ACL in the broker metadata' });
+      expect(described.resources).toEqual([
+        { resourceType: AclResourceTypes.TOPIC, resourceName: 'kjs-', resourcePatternType: ResourcePatternTypes.PREFIXED, acls: [{ principal: 'User:kafkajs', host: '*', operation: AclOperationTypes.WRITE, permissionType: AclPermissionTypes.ALLOW }] },
+      ]);
+      const deleted = await admin.deleteAcls({ filters: [{ ...filter, principal: 'User:kafkajs' }] });
+      expect(deleted.filterResponses).toEqual([expect.objectContaining({ errorCode: 0, matchingAcls: [expect.objectContaining({ resourceName: 'kjs-', principal: 'User:kafkajs', operation: AclOperationTypes.WRITE })] })]);
+    } finally {
+      await admin.disconnect();
+    }
   });
 });

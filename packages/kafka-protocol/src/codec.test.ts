@@ -185,6 +185,7 @@ describe('API_VERSIONS_TABLE', () => {
     expect(range('ApiVersions')).toMatchObject({ apiKey: 18, maxVersion: 3, flexibleFrom: 3 });
     expect(range('SaslHandshake')).toMatchObject({ apiKey: 17, minVersion: 0, maxVersion: 1 });
     expect(range('SaslAuthenticate')).toMatchObject({ apiKey: 36, minVersion: 0, maxVersion: 2, flexibleFrom: 2 });
-    expect(API_VERSIONS_TABLE).toHaveLength(29);
+    for (const name of ['CreateAcls', 'DescribeAcls', 'DeleteAcls']) expect(range(name), name).toMatchObject({ minVersion: 1, maxVersion: 3, flexibleFrom: 2 });
+    expect(API_VERSIONS_TABLE).toHaveLength(32);
   });
 });

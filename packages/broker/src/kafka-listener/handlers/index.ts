@@ -4,6 +4,7 @@ import type { KafkaServices } from '../kafka-services.js';
 import { apiVersionsHandler } from './api-versions.js';
 import { alterConfigsHandler } from './alter-configs.js';
 import { alterUserScramCredentialsHandler } from './alter-user-scram-credentials.js';
+import { createAclsHandler, deleteAclsHandler, describeAclsHandler } from './acls.js';
 import { createPartitionsHandler } from './create-partitions.js';
 import { createTopicsHandler } from './create-topics.js';
 import { deleteRecordsHandler } from './delete-records.js';
@@ -53,6 +54,9 @@ export function kafkaHandlers(codecVersions: ReadonlyArray<KafkaApiVersionRange>
   registry.register(describeClusterHandler(services));
   registry.register(describeUserScramCredentialsHandler(services));
   registry.register(alterUserScramCredentialsHandler(services));
+  registry.register(createAclsHandler(services));
+  registry.register(describeAclsHandler(services));
+  registry.register(deleteAclsHandler(services));
   registry.register(metadataKafkaHandler(services.broker));
   registry.register(produceKafkaHandler(services.broker));
   registry.register(initProducerIdKafkaHandler(services.broker));
