@@ -23,8 +23,9 @@ const allow = (principal: string, operation: AclEntry['operation'], resourceType
   ...extra,
 });
 
-// KafkaJS's message for Kafka error 29, TOPIC_AUTHORIZATION_FAILED (its retry wrappers keep the message, not the type).
+// KafkaJS's messages for Kafka errors 29, TOPIC_AUTHORIZATION_FAILED, and 30, GROUP_AUTHORIZATION_FAILED (its retry wrappers keep the message, not the type).
 const TOPIC_AUTHORIZATION_FAILED = 'Not authorized to access topics: [Topic authorization failed]';
+const GROUP_AUTHORIZATION_FAILED = 'Not authorized to access group: Group authorization failed';
 
 /** The message of what `action` threw, or 'none'. */
 async function errorOf(action: () => Promise<unknown>): Promise<string> {
@@ -104,6 +105,7 @@ describe('ACLs on the Kafka listener', () => {
       allow('User:carol', 'WRITE', 'TOPIC', 'logs-secret', { permissionType: 'DENY' }),
       allow('User:dave', 'DESCRIBE', 'TOPIC', 'orders'),
       allow('User:dave', 'READ', 'GROUP', 'dave-group'),
+      allow('User:dave', 'DESCRIBE', 'GROUP', 'dave-described-group'),
     ]);
     await eventually(async () => (await topicsSeenBy('dave')).includes('orders'), { description: 'the broker applies the ACLs' });
   }, 60_000);
@@ -111,7 +113,7 @@ describe('ACLs on the Kafka listener', () => {
     await cluster?.stop();
   });
 
-  it('the super user sees every topic and consumes', async () => {
+  it('the super user sees every topic and consumes (its group admin-group)', async () => {
     expect(await topicsSeenBy('admin')).toEqual(expect.arrayContaining(['logs-a', 'logs-secret', 'orders']));
     expect(await readValuesWithKafkaJs(kafka('admin'), 'orders', 'admin-group', 3)).toEqual(['o0', 'o1', 'o2']);
   });
@@ -124,20 +126,37 @@ describe('ACLs on the Kafka listener', () => {
   it('READ and DESCRIBE on the topic and READ on the group are enough to consume', async () => {
     expect(await topicsSeenBy('bob')).toEqual(['orders']);
     expect(await readValuesWithKafkaJs(kafka('bob'), 'orders', 'bob-group', 3)).toEqual(['o0', 'o1', 'o2']);
+    // ListGroups shows bob only the group he may describe; the super user's group stays hidden.
+    const admin = kafka('bob').admin();
+    await admin.connect();
+    try {
+      expect((await admin.listGroups()).groups.map((g) => g.groupId)).toEqual(['bob-group']);
+    } finally {
+      await admin.disconnect();
+    }
     expect(await errorOf(() => produce('bob', 'orders', ['nope']))).toBe(TOPIC_AUTHORIZATION_FAILED);
   });
 
-  it('Fetch without READ on the topic is refused TOPIC_AUTHORIZATION_FAILED', async () => {
-    const consumer = kafka('dave').consumer({ groupId: 'dave-group', sessionTimeout: 6000, heartbeatInterval: 500, retry: { retries: 0 } });
+  /** The message a KafkaJS consumer of `orders` in `groupId` crashes with. */
+  const consumerCrash = async (user: string, groupId: string): Promise<string> => {
+    const consumer = kafka(user).consumer({ groupId, sessionTimeout: 6000, heartbeatInterval: 500, retry: { retries: 0 } });
     await consumer.connect();
     try {
       const crashed = new Promise<string>((resolve) => consumer.on(consumer.events.CRASH, (event) => resolve(event.payload.error.message)));
       await consumer.subscribe({ topic: 'orders', fromBeginning: true });
       await consumer.run({ eachMessage: async () => {} });
-      expect(await crashed).toBe(TOPIC_AUTHORIZATION_FAILED);
+      return await crashed;
     } finally {
       await consumer.disconnect();
     }
+  };
+
+  it('Fetch without READ on the topic is refused TOPIC_AUTHORIZATION_FAILED', async () => {
+    expect(await consumerCrash('dave', 'dave-group')).toBe(TOPIC_AUTHORIZATION_FAILED);
+  });
+
+  it('joining a group with DESCRIBE but not READ on it is refused GROUP_AUTHORIZATION_FAILED', async () => {
+    expect(await consumerCrash('dave', 'dave-described-group')).toBe(GROUP_AUTHORIZATION_FAILED);
   });
 
   it('a PREFIXED ALLOW lets a user write every matching topic, and a DENY overrides it (the Produce refused TOPIC_AUTHORIZATION_FAILED)', async () => {
