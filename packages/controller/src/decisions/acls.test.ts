@@ -40,4 +40,14 @@ describe('ACL decisions', () => {
     expect(decision.records).toHaveLength(3);
     expect(applyRecords(state, decision.records, 2).acls.size).toBe(0);
   });
+
+  it('refuse a filter with an unknown value alone, the other filters still deleting', () => {
+    const state = created(EMPTY_METADATA_STATE, [readOrders, readGroup]);
+    const decision = deleteAcls(state, [{ operation: 'FLY' }, { resourceType: 'GROUP', patternType: 'ANY' }]);
+    expect(decision.result).toEqual([
+      { errorCode: ErrorCode.INVALID_REQUEST, errorMessage: 'unknown operation FLY', deleted: [] },
+      { errorCode: ErrorCode.NONE, errorMessage: '', deleted: [readGroup] },
+    ]);
+    expect(decision.records).toHaveLength(1);
+  });
 });

@@ -7,10 +7,12 @@ import {
   accessControlEntryRecord,
   aclsMatching,
   invalidAclBinding,
+  parseAclBindingFilter,
   removeAccessControlEntryRecord,
   sameAclBinding,
   type AclBinding,
   type AclBindingFilter,
+  type AclBindingFilterFields,
   type MetadataRecord,
   type MetadataState,
 } from '@quill/metadata';
@@ -42,11 +44,16 @@ export function createAcls(state: MetadataState, creations: readonly AclBinding[
   return accept(records, outcomes);
 }
 
-/** Removes the bindings each filter matches; one outcome per filter, listing what it matched. */
-export function deleteAcls(state: MetadataState, filters: readonly AclBindingFilter[]): Accepted<AclDeletionOutcome[]> {
+/**
+ * Removes the bindings each filter matches; one outcome per filter, listing what it matched. A
+ * filter naming an unknown enumerated value is refused with INVALID_REQUEST alone.
+ */
+export function deleteAcls(state: MetadataState, filters: readonly AclBindingFilterFields[]): Accepted<AclDeletionOutcome[]> {
   const removed = new Set<string>();
   const records: MetadataRecord[] = [];
-  const outcomes = filters.map((filter): AclDeletionOutcome => {
+  const outcomes = filters.map((fields): AclDeletionOutcome => {
+    const filter = parseAclBindingFilter(fields);
+    if (typeof filter === 'string') return { errorCode: ErrorCode.INVALID_REQUEST, errorMessage: filter, deleted: [] };
     const matches = aclsMatching(state, filter);
     for (const { id } of matches) {
       if (removed.has(id)) continue;

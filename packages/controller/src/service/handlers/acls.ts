@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import { parseAclBindingFilter, type AclBinding, type AclBindingFilter, type AclBindingFilterFields } from '@quill/metadata';
+import { parseAclBindingFilter, type AclBinding } from '@quill/metadata';
 import { ErrorCode, QuillError, type AclBinding__Output, type ControllerHandlers } from '@quill/proto';
 import { createAcls, deleteAcls, describeAcls } from '../../decisions/acls.js';
 import type { ControllerServiceContext } from '../context.js';
@@ -24,19 +24,10 @@ export function describeAclsHandler(ctx: ControllerServiceContext): ControllerHa
   });
 }
 
-/** DeleteAcls: removes what each filter matches; an invalid filter is answered INVALID_REQUEST alone. */
+/** DeleteAcls: removes what each filter matches, answered per filter. */
 export function deleteAclsHandler(ctx: ControllerServiceContext): ControllerHandlers['DeleteAcls'] {
   return unary(ctx, async (call) => {
-    const parsed = call.request.filters.map((fields: AclBindingFilterFields) => parseAclBindingFilter(fields));
-    const valid = parsed.filter((f): f is AclBindingFilter => typeof f !== 'string');
-    const outcomes = await ctx.active.decide((state) => deleteAcls(state, valid));
-    let next = 0;
-    return {
-      results: parsed.map((f) => {
-        if (typeof f === 'string') return { errorCode: ErrorCode.INVALID_REQUEST, errorMessage: f, deleted: [] };
-        const outcome = outcomes[next++]!;
-        return { errorCode: outcome.errorCode, errorMessage: outcome.errorMessage, deleted: [...outcome.deleted] };
-      }),
-    };
+    const outcomes = await ctx.active.decide((state) => deleteAcls(state, call.request.filters));
+    return { results: outcomes.map((o) => ({ errorCode: o.errorCode, errorMessage: o.errorMessage, deleted: [...o.deleted] })) };
   });
 }
