@@ -58,7 +58,8 @@ describe('TLS on the Kafka listener (ssl.client.auth=required)', () => {
     cluster = await startCluster({
       brokers: 1,
       controllers: 1,
-      brokerConfig: { kafkaSecurityProtocol: 'SSL', kafkaSsl: { ...live, caLocation: ours.caLocation, clientAuth: 'required' }, sslReloadDebounceMs: 50 },
+      // With the authorizer on, only the client certificate's principal (User:alice, a super user) lets alice in.
+      brokerConfig: { kafkaSecurityProtocol: 'SSL', kafkaSsl: { ...live, caLocation: ours.caLocation, clientAuth: 'required' }, sslReloadDebounceMs: 50, authorizerEnabled: true, superUsers: ['User:alice'] },
     });
   });
   afterAll(async () => {
@@ -67,7 +68,7 @@ describe('TLS on the Kafka listener (ssl.client.auth=required)', () => {
     rmSync(dir, { recursive: true, force: true });
   });
 
-  it('KafkaJS produces and consumes over TLS with the CA and a client certificate', async () => {
+  it('KafkaJS produces and consumes over TLS with the CA and a client certificate, authorized as its CN', async () => {
     const client = kafka({ ssl: clientSsl(ours, 'alice') });
     const admin = client.admin();
     await admin.connect();

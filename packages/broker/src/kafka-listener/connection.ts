@@ -24,6 +24,8 @@ export interface ConnectionSasl {
 export interface ConnectionDeps {
   dispatcher: Dispatcher;
   sasl?: ConnectionSasl;
+  /** The principal of the client certificate TLS verified, for authorization. */
+  tlsPrincipal?: string;
   limits: ConnectionLimits;
   clock: Clock;
   /** Logs a problem with this client (the caller rate-limits). */
@@ -124,7 +126,7 @@ export class KafkaConnection {
         this.queue.add(Promise.resolve({ kind: 'close' }));
         return;
       }
-      const outcome = this.deps.dispatcher.dispatch(next, this.clientAddress, this.deps.sasl?.session).then((result) => {
+      const outcome = this.deps.dispatcher.dispatch(next, this.clientAddress, this.deps.sasl?.session, this.deps.tlsPrincipal).then((result) => {
         if (result.problem !== undefined) this.deps.warn(result.problem, this.clientAddress);
         return result.outcome;
       });

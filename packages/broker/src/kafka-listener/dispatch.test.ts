@@ -13,6 +13,18 @@ const codec: KafkaCodec = {
   encodeResponse: (_key, _version, correlationId, body) => Buffer.from(`${correlationId}:${JSON.stringify(body)}`),
 };
 
+describe('dispatch of the request context', () => {
+  it("gives the handler the connection's TLS principal", async () => {
+    const seen: Array<string | undefined> = [];
+    const registry = new KafkaHandlerRegistry(codec.versions).register<object>({ apiKey: 0, handle: async (_request, context) => (seen.push(context.tlsPrincipal), {}) });
+    const dispatcher = createDispatcher(codec, registry, pino({ level: 'silent' }));
+    const frame = Buffer.concat([Buffer.from([0, 3, 9]), Buffer.from('{}')]);
+    await dispatcher.dispatch(frame, 'x:1', undefined, 'User:alice');
+    await dispatcher.dispatch(frame, 'x:1');
+    expect(seen).toEqual(['User:alice', undefined]);
+  });
+});
+
 describe('dispatch of a handler that answers nothing or closes', () => {
   const registry = new KafkaHandlerRegistry(codec.versions).register<{ reply: string }>({
     apiKey: 0,

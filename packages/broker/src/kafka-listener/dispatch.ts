@@ -18,8 +18,11 @@ export interface DispatchResult {
 }
 
 export interface Dispatcher {
-  /** `session`: the connection's SASL state on a SASL listener, which admits requests until authenticated. */
-  dispatch(frame: Buffer, clientAddress: string, session?: SaslSession): Promise<DispatchResult>;
+  /**
+   * `session`: the connection's SASL state on a SASL listener, which admits requests until authenticated.
+   * `tlsPrincipal`: the principal of the connection's verified client certificate.
+   */
+  dispatch(frame: Buffer, clientAddress: string, session?: SaslSession, tlsPrincipal?: string): Promise<DispatchResult>;
 }
 
 /** Told how long each handled request took (decode to answer), by API key, for the request metrics. */
@@ -44,7 +47,7 @@ export function createDispatcher(codec: KafkaCodec, registry: KafkaHandlerRegist
   };
 
   return {
-    async dispatch(frame, clientAddress, session) {
+    async dispatch(frame, clientAddress, session, tlsPrincipal) {
       let header: KafkaRequestHeader;
       try {
         header = codec.readRequestHeader(frame);
@@ -67,7 +70,7 @@ export function createDispatcher(codec: KafkaCodec, registry: KafkaHandlerRegist
       } catch (error) {
         return { outcome: CLOSE, problem: { kind: 'corrupt-body', message: 'request body does not parse; connection closed', header, error } };
       }
-      const context: KafkaRequestContext = { header, clientAddress, logger, ...(session === undefined ? {} : { session }) };
+      const context: KafkaRequestContext = { header, clientAddress, logger, ...(session === undefined ? {} : { session }), ...(tlsPrincipal === undefined ? {} : { tlsPrincipal }) };
       const started = process.hrtime.bigint();
       try {
         const body = await handler.handle(request as never, context);

@@ -11,6 +11,8 @@ export interface KafkaRequestContext {
   logger: Logger;
   /** The connection's SASL state on a SASL_PLAINTEXT or SASL_SSL listener; absent on the others. */
   session?: SaslSession;
+  /** `User:<CN>` of the client certificate on an SSL listener that verified one (mutual TLS). */
+  tlsPrincipal?: string;
 }
 
 /** What `handle` returns instead of a body when the client expects no answer (Produce with acks=0). */

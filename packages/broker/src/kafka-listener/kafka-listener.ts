@@ -4,6 +4,7 @@ import type { Clock } from '@quill/clock';
 import { QuillError } from '@quill/proto';
 import { admitsPeer, secureContextOptions, tlsServerOptions, TlsReloader, type LoadedTls } from '@quill/security';
 import type { Logger } from 'pino';
+import { tlsPrincipal } from './authorization/tls-principal.js';
 import { KafkaConnection, type ConnectionLimits } from './connection.js';
 import type { Dispatcher, RequestProblem } from './dispatch.js';
 import type { SaslSession } from './sasl/sasl-session.js';
@@ -77,9 +78,11 @@ export class KafkaListener {
         socket.destroy();
         return;
       }
+      const peerPrincipal = tlsOptions === undefined ? undefined : tlsPrincipal(socket as tls.TLSSocket);
       connections.add(
         new KafkaConnection(socket, {
           dispatcher: options.dispatcher,
+          ...(peerPrincipal === undefined ? {} : { tlsPrincipal: peerPrincipal }),
           ...(options.sasl === undefined ? {} : { sasl: { session: options.sasl.newSession(), authenticationTimeoutMs: options.sasl.authenticationTimeoutMs } }),
           limits,
           clock: options.clock,

@@ -23,18 +23,19 @@ function recordingHandler(seen: Request[]): KafkaHandler<Request> {
   };
 }
 
-const context = (principal?: string): KafkaRequestContext => ({
+const context = (principal?: string, tlsPrincipal?: string): KafkaRequestContext => ({
   header: { apiKey: 0, apiVersion: 9, correlationId: 1, clientId: null, bodyOffset: 0 } as never,
   clientAddress: '10.0.0.7:51234',
   logger: pino({ level: 'silent' }),
   ...(principal === undefined ? {} : { session: { principal } as never }),
+  ...(tlsPrincipal === undefined ? {} : { tlsPrincipal }),
 });
 
 const byTopic: AccessRule<Request> = (request, scope) =>
   splitItems(request.topics, (topics) => ({ ...request, topics }), (t) => scope.can('WRITE', 'TOPIC', t), 'TOPIC_AUTHORIZATION_FAILED' satisfies ErrorCode, 'responses');
 
 describe('withAuthorization', () => {
-  it('passes the principal and host to the scope, ANONYMOUS without a SASL session', async () => {
+  it('passes the principal and host to the scope: the SASL one, else the client certificate one, else ANONYMOUS', async () => {
     const asked: string[] = [];
     const scopeOf = (principal: string, host: string): AccessScope => {
       asked.push(`${principal}@${host}`);
@@ -43,7 +44,9 @@ describe('withAuthorization', () => {
     const handler = withAuthorization(recordingHandler([]), byTopic, scopeOf);
     await handler.handle({ topics: ['a'] }, context('User:alice'));
     await handler.handle({ topics: ['a'] }, context());
-    expect(asked).toEqual(['User:alice@10.0.0.7', `${ANONYMOUS_PRINCIPAL}@10.0.0.7`]);
+    await handler.handle({ topics: ['a'] }, context(undefined, 'User:carol'));
+    await handler.handle({ topics: ['a'] }, context('User:alice', 'User:carol'));
+    expect(asked).toEqual(['User:alice@10.0.0.7', `${ANONYMOUS_PRINCIPAL}@10.0.0.7`, 'User:carol@10.0.0.7', 'User:alice@10.0.0.7']);
   });
 
   it('answers refused topics with TOPIC_AUTHORIZATION_FAILED and lets the handler see only the allowed ones', async () => {

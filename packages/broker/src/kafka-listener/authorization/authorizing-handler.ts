@@ -5,6 +5,11 @@ import type { AccessRule, AccessScope } from './access-decision.js';
 /** Kafka's principal of a connection that did not authenticate (PLAINTEXT, or SSL without SASL). */
 export const ANONYMOUS_PRINCIPAL = 'User:ANONYMOUS';
 
+/** A request's principal as Kafka's: the SASL one, else the client certificate's, else ANONYMOUS. */
+export function principalOf(context: KafkaRequestContext): string {
+  return context.session?.principal ?? context.tlsPrincipal ?? ANONYMOUS_PRINCIPAL;
+}
+
 /** The access scope of one request: its connection's principal and host against the broker's ACLs. */
 export type ScopeOf = (principal: string, host: string) => AccessScope;
 
@@ -27,13 +32,13 @@ export function clientHost(clientAddress: string): string {
  */
 export function withAuthorization<Request>(handler: KafkaHandler<Request>, rule: AccessRule<Request>, scopeOf: ScopeOf): KafkaHandler<Request> {
   const refuse = (request: Request, code: QuillError['code'], context: KafkaRequestContext): object => {
-    const error = new QuillError(code, `${code} for ${context.session?.principal ?? ANONYMOUS_PRINCIPAL}`);
+    const error = new QuillError(code, `${code} for ${principalOf(context)}`);
     return handler.errorResponse?.(error, request, context) ?? CLOSE_CONNECTION;
   };
   return {
     ...handler,
     handle: async (request, context) => {
-      const scope = scopeOf(context.session?.principal ?? ANONYMOUS_PRINCIPAL, clientHost(context.clientAddress));
+      const scope = scopeOf(principalOf(context), clientHost(context.clientAddress));
       const decision = rule(request, scope, context.header.apiVersion);
       switch (decision.kind) {
         case 'allow':
