@@ -26,10 +26,6 @@ describe('quill acls', () => {
     expect(added.stdout).toContain('Added: ALLOW User:alice from * READ on TOPIC orders (LITERAL)');
     expect((await quill(['acls', 'add', '--principal', 'User:*', '--operation', 'WRITE', '--topic', 'ord', '--prefixed', '--deny'])).code).toBe(0);
     expect((await quill(['acls', 'add', '--principal', 'User:alice', '--operation', 'READ', '--group', 'g'])).code).toBe(0);
-    const bad = await quill(['acls', 'add', '--principal', 'alice', '--operation', 'READ', '--topic', 'orders']);
-    expect(bad.code).not.toBe(0);
-    expect(bad.stderr).toContain('INVALID_REQUEST');
-
     const all = await listed();
     expect(all).toHaveLength(4);
     expect(all).toContainEqual({ resourceType: 'GROUP', resourceName: 'g', resourcePatternType: 'LITERAL', principal: 'User:alice', host: '*', operation: 'READ', permissionType: 'ALLOW' });
@@ -38,7 +34,6 @@ describe('quill acls', () => {
     const removed = await quill(['acls', 'remove', '--principal', 'User:alice', '--topic', 'orders']);
     expect(removed.code, removed.stderr).toBe(0);
     expect(removed.stdout.split('\n').filter((line) => line.startsWith('Removed:'))).toHaveLength(2);
-    expect((await quill(['acls', 'remove'])).code).not.toBe(0);
     expect((await listed()).map((a) => a.resourceType).sort()).toEqual(['GROUP', 'TOPIC']);
   });
 
@@ -56,6 +51,7 @@ describe('quill acls', () => {
         permissionType: AclPermissionTypes.ALLOW,
       };
       expect(await admin.createAcls({ acl: [entry] })).toBe(true);
+      await expect(admin.createAcls({ acl: [{ ...entry, principal: 'kafkajs' }] })).rejects.toMatchObject({ type: 'INVALID_REQUEST' });
       const filter = { resourceType: AclResourceTypes.TOPIC, resourceName: 'kjs-topic', resourcePatternType: ResourcePatternTypes.MATCH, operation: AclOperationTypes.ANY, permissionType: AclPermissionTypes.ANY };
       const described = await eventually(async () => {
         const answer = await admin.describeAcls(filter);

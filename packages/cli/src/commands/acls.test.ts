@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { aclsJson, entriesToAdd, filterOf, formatEntries, resourceOf } from './acls.js';
+import { aclsJson, entriesToAdd, filterOf, filterToRemove, formatEntries, resourceOf } from './acls.js';
 
 describe('quill acls', () => {
   it('names the resource from the flags, the cluster by its Kafka name', () => {
@@ -22,6 +22,8 @@ describe('quill acls', () => {
 
   it('filters only by the flags given, and flattens described resources', () => {
     expect(filterOf({})).toEqual({});
+    expect(() => filterToRemove({})).toThrow('Name at least one filter');
+    expect(filterToRemove({ principal: 'User:bob' })).toEqual({ principal: 'User:bob' });
     expect(filterOf({ group: 'g', pattern: 'MATCH', principal: 'User:bob', permission: 'DENY' })).toEqual({
       resourceType: 'GROUP',
       resourceName: 'g',

@@ -68,8 +68,7 @@ export function aclsCommand(yargs: Argv): Argv {
         (c) => filterOptions(resourceOptions(adminOptions(c))),
         (args) =>
           withAdmin(args, 'removing ACLs', async (admin) => {
-            const filter = filterOf(args);
-            if (Object.keys(filter).length === 0) throw new QuillError(ErrorCode.INVALID_REQUEST, 'Name at least one filter: a resource, --principal, --host, --operation or --permission.');
+            const filter = filterToRemove(args);
             const [result] = (await admin.deleteAcls({ filters: [filter] })).filterResponses;
             if (result === undefined || result.errorCode !== ErrorCode.NONE) throw new QuillError(result?.errorCode ?? ErrorCode.UNKNOWN_SERVER_ERROR, result?.errorMessage ?? 'no answer');
             writeOut(result.matchingAcls.length === 0 ? 'No ACLs matched.' : formatEntries(result.matchingAcls, 'Removed'));
@@ -135,6 +134,13 @@ export function filterOf(
   if (args.host !== undefined) filter.host = args.host;
   if (args.operation !== undefined) filter.operation = args.operation as NonNullable<AclFilter['operation']>;
   if (args.permission !== undefined) filter.permissionType = args.permission as NonNullable<AclFilter['permissionType']>;
+  return filter;
+}
+
+/** The filter of `acls remove`, which must constrain something: an empty one would remove every entry. */
+export function filterToRemove(args: Parameters<typeof filterOf>[0]): AclFilter {
+  const filter = filterOf(args);
+  if (Object.keys(filter).length === 0) throw new QuillError(ErrorCode.INVALID_REQUEST, 'Name at least one filter: a resource, --principal, --host, --operation or --permission.');
   return filter;
 }
 
