@@ -2,7 +2,7 @@ import { ErrorCode } from '@quill/proto';
 import { eventually } from '@quill/test-support';
 import { startCluster, type TestCluster } from '@quill/testing';
 import type { AclEntry } from '@quill/client';
-import { Kafka, logLevel } from 'kafkajs';
+import { AclOperationTypes, AclPermissionTypes, AclResourceTypes, Kafka, logLevel, ResourcePatternTypes, type AclEntry as KafkaJsAclEntry } from 'kafkajs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { readValuesWithKafkaJs } from './support/kafkajs-read.js';
 
@@ -157,6 +157,35 @@ describe('ACLs on the Kafka listener', () => {
 
   it('joining a group with DESCRIBE but not READ on it is refused GROUP_AUTHORIZATION_FAILED', async () => {
     expect(await consumerCrash('dave', 'dave-described-group')).toBe(GROUP_AUTHORIZATION_FAILED);
+  });
+
+  it('only a principal with ALTER on the cluster creates ACLs over the Kafka listener (CLUSTER_AUTHORIZATION_FAILED otherwise)', async () => {
+    const acl: KafkaJsAclEntry[] = [
+      {
+        resourceType: AclResourceTypes.TOPIC,
+        resourceName: 'logs-a',
+        resourcePatternType: ResourcePatternTypes.LITERAL,
+        principal: 'User:alice',
+        host: '*',
+        operation: AclOperationTypes.DESCRIBE,
+        permissionType: AclPermissionTypes.ALLOW,
+      },
+    ];
+    const alice = kafka('alice').admin();
+    await alice.connect();
+    try {
+      expect(await errorOf(() => alice.createAcls({ acl }))).toBe('Cluster authorization failed');
+    } finally {
+      await alice.disconnect();
+    }
+    const admin = kafka('admin').admin();
+    await admin.connect();
+    try {
+      await admin.createAcls({ acl });
+    } finally {
+      await admin.disconnect();
+    }
+    await eventually(async () => (await topicsSeenBy('alice')).includes('logs-a'), { description: 'the ACL the super user created over the Kafka listener applies' });
   });
 
   it('a PREFIXED ALLOW lets a user write every matching topic, and a DENY overrides it (the Produce refused TOPIC_AUTHORIZATION_FAILED)', async () => {

@@ -114,6 +114,9 @@ describe('ACCESS_RULES', () => {
     expect(decide(ApiKeys.DescribeCluster, {}, scopeAllowing())).toEqual({ kind: 'deny', code: 'CLUSTER_AUTHORIZATION_FAILED' });
     expect(decide(ApiKeys.AlterUserScramCredentials, {}, scopeAllowing('DESCRIBE CLUSTER kafka-cluster')).kind).toBe('deny');
     expect(decide(ApiKeys.AlterUserScramCredentials, {}, scopeAllowing('ALTER CLUSTER kafka-cluster')).kind).toBe('allow');
+    expect(decide(ApiKeys.DescribeAcls, {}, scopeAllowing('DESCRIBE CLUSTER kafka-cluster')).kind).toBe('allow');
+    expect(decide(ApiKeys.CreateAcls, {}, scopeAllowing('DESCRIBE CLUSTER kafka-cluster')).kind).toBe('deny');
+    expect(decide(ApiKeys.DeleteAcls, {}, scopeAllowing('ALTER CLUSTER kafka-cluster')).kind).toBe('allow');
   });
 
   it('configs: DESCRIBE_CONFIGS / ALTER_CONFIGS on the topic, or on the cluster for a broker resource', () => {

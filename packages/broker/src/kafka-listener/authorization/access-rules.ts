@@ -30,10 +30,6 @@ import { ALLOW, splitItems, type AccessDecision, type AccessRule, type AccessSco
 const CONFIG_RESOURCE_TOPIC = 2;
 // Kafka's FindCoordinator key type of a transactional id (0 is a group).
 const COORDINATOR_KEY_TRANSACTION = 1;
-// Kafka's API keys of the ACL APIs, served once their handlers are registered.
-const KAFKA_API_DESCRIBE_ACLS = 29;
-const KAFKA_API_CREATE_ACLS = 30;
-const KAFKA_API_DELETE_ACLS = 31;
 // Kafka's OffsetFetch answers several groups from this version on.
 const OFFSET_FETCH_MULTI_GROUP_FROM_VERSION = 8;
 
@@ -222,7 +218,7 @@ export const ACCESS_RULES: ReadonlyMap<number, AccessRule<unknown>> = new Map<nu
   [ApiKeys.DescribeCluster, erase(clusterRule('DESCRIBE'))],
   [ApiKeys.DescribeUserScramCredentials, erase(clusterRule('DESCRIBE'))],
   [ApiKeys.AlterUserScramCredentials, erase(clusterRule('ALTER'))],
-  [KAFKA_API_DESCRIBE_ACLS, erase(clusterRule('DESCRIBE'))],
-  [KAFKA_API_CREATE_ACLS, erase(clusterRule('ALTER'))],
-  [KAFKA_API_DELETE_ACLS, erase(clusterRule('ALTER'))],
+  [ApiKeys.DescribeAcls, erase(clusterRule('DESCRIBE'))],
+  [ApiKeys.CreateAcls, erase(clusterRule('ALTER'))],
+  [ApiKeys.DeleteAcls, erase(clusterRule('ALTER'))],
 ]);
