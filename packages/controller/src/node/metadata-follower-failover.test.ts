@@ -96,7 +96,8 @@ describe('the active controller on an idle metadata stream', () => {
     const voters = await startQuorum();
     const client = controllerClient([...voters.values()].map((a) => `${a.host}:${a.port}`));
     await client.call('DescribeQuorum', {});
-    const active = await eventually(() => [...nodes.values()].find((n) => n.isActive));
+    // Once its own no-op is applied (it can decide), the idle log's offset no longer moves.
+    const active = await eventually(() => [...nodes.values()].find((n) => n.isActive && n.driver.canDecide));
     const applied = active.metadata.current.offset;
     // Straight to the node that is active now: the client's own idea of the active controller
     // may be an earlier leader, which answers NOT_CONTROLLER instead of keepalives.

@@ -25,6 +25,9 @@ export class MetadataStateMachine implements ReplicatedStateMachine {
   apply(entry: Entry): void {
     if (entry.type !== 'normal' || entry.data.byteLength === 0) {
       this.state = { ...this.state, offset: entry.index };
+      // Listeners hear of it too: a metadata stream waiting at this offset (a new leader's no-op)
+      // would otherwise stall, neither sent the entry nor kept alive, until the next record.
+      for (const listener of this.listeners) listener({ offset: entry.index, records: [] });
       return;
     }
     const { records } = decodeMetadataRecordBatch(entry.data);
