@@ -8,7 +8,7 @@ import { startCluster, type TestCluster } from '@quill/testing';
 import { Kafka, logLevel, type KafkaConfig, type SASLOptions } from 'kafkajs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { kcatAvailable, killKcats, runKcat } from './support/kcat-process.js';
-import { readValuesWithKafkaJs } from './support/kafkajs-read.js';
+import { listTopicsError, readValuesWithKafkaJs } from './support/kafkajs-read.js';
 
 // SASL on the Kafka listener against SCRAM credentials created through the admin API: KafkaJS
 // with SCRAM-SHA-512 over SASL_SSL and PLAIN over SASL_PLAINTEXT produces and consumes; a wrong
@@ -27,20 +27,6 @@ async function createUser(cluster: TestCluster, user: string, password: string):
       { type: 'upsert', user, mechanism: 'SCRAM-SHA-256', password },
     ]);
     expect(results.map((r) => r.errorCode)).toEqual([ErrorCode.NONE]);
-  } finally {
-    await admin.disconnect();
-  }
-}
-
-/** The error a client gets listing topics, or undefined when it succeeds. */
-async function listTopicsError(client: Kafka): Promise<Error | undefined> {
-  const admin = client.admin();
-  try {
-    await admin.connect();
-    await admin.listTopics();
-    return undefined;
-  } catch (error) {
-    return error as Error;
   } finally {
     await admin.disconnect();
   }

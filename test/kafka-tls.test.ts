@@ -9,7 +9,7 @@ import { startCluster, type TestCluster } from '@quill/testing';
 import { Kafka, logLevel, type KafkaConfig } from 'kafkajs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { kcatAvailable, killKcats, runKcat } from './support/kcat-process.js';
-import { readValuesWithKafkaJs } from './support/kafkajs-read.js';
+import { listTopicsError, readValuesWithKafkaJs } from './support/kafkajs-read.js';
 
 // The Kafka listener with security protocol SSL and ssl.client.auth=required: KafkaJS and kcat
 // with a client certificate of the cluster's CA are served; a plaintext client, a TLS client
@@ -34,20 +34,6 @@ describe('TLS on the Kafka listener (ssl.client.auth=required)', () => {
   });
   const kafka = (config: Partial<KafkaConfig>): Kafka =>
     new Kafka({ clientId: 'kafka-tls-test', brokers: cluster.kafkaBootstrap, logLevel: logLevel.NOTHING, connectionTimeout: 3000, retry: { retries: 0 }, ...config });
-  /** The error a client gets connecting its admin, or undefined when it connects. */
-  const connectError = async (client: Kafka): Promise<Error | undefined> => {
-    const admin = client.admin();
-    try {
-      await admin.connect();
-      await admin.listTopics();
-      return undefined;
-    } catch (error) {
-      return error as Error;
-    } finally {
-      await admin.disconnect();
-    }
-  };
-
   beforeAll(async () => {
     dir = mkdtempSync(path.join(tmpdir(), 'quill-kafka-tls-'));
     ours = await generateDevCertificates(path.join(dir, 'ours'), { nodeNames: ['broker', 'broker-renewed'], clientNames: ['alice'] });
@@ -84,13 +70,13 @@ describe('TLS on the Kafka listener (ssl.client.auth=required)', () => {
 
   it('refuses a plaintext client, a TLS client without a certificate and one with a certificate of another CA, and goes on serving', async () => {
     // A plaintext request is not a TLS handshake: the broker closes the connection, as Kafka's does.
-    expect((await connectError(kafka({})))?.message).toBe('Closed connection');
-    const anonymous = await connectError(kafka({ ssl: { ca: clientSsl(ours, 'alice').ca } }));
+    expect((await listTopicsError(kafka({})))?.message).toBe('Closed connection');
+    const anonymous = await listTopicsError(kafka({ ssl: { ca: clientSsl(ours, 'alice').ca } }));
     expect(anonymous?.message).toMatch(/^Connection error: .*alert certificate required/);
     // Under TLS 1.3 the client may see the close before the server's unknown-CA alert.
-    const stranger = await connectError(kafka({ ssl: clientSsl(theirs, 'mallory') }));
+    const stranger = await listTopicsError(kafka({ ssl: clientSsl(theirs, 'mallory') }));
     expect(stranger?.message).toMatch(/^(Closed connection|Connection error: .*alert unknown ca)/);
-    expect(await connectError(kafka({ ssl: clientSsl(ours, 'alice') }))).toBeUndefined();
+    expect(await listTopicsError(kafka({ ssl: clientSsl(ours, 'alice') }))).toBeUndefined();
   });
 
   it.skipIf(!KCAT)(KCAT ? 'kcat lists metadata with security.protocol=ssl' : 'kcat SKIPPED: no kcat on PATH', async () => {

@@ -22,3 +22,17 @@ export async function readValuesWithKafkaJs(client: Kafka, topic: string, groupI
   }
   return values;
 }
+
+/** The error a KafkaJS client gets connecting an admin and listing topics, or undefined when it succeeds. */
+export async function listTopicsError(client: Kafka): Promise<Error | undefined> {
+  const admin = client.admin();
+  try {
+    await admin.connect();
+    await admin.listTopics();
+    return undefined;
+  } catch (error) {
+    return error as Error;
+  } finally {
+    await admin.disconnect();
+  }
+}

@@ -1,20 +1,9 @@
 import { ErrorCode, QuillError, type AclEntry, type AclFilter, type AclOperationType, type DescribeAclsResult } from '@quill/client';
+import { ACL_OPERATIONS } from '@quill/metadata';
 import type { Argv } from 'yargs';
 import { adminOptions, single, withAdmin, writeOut } from '../client-options.js';
 
-const OPERATIONS: readonly AclOperationType[] = [
-  'ALL',
-  'READ',
-  'WRITE',
-  'CREATE',
-  'DELETE',
-  'ALTER',
-  'DESCRIBE',
-  'CLUSTER_ACTION',
-  'DESCRIBE_CONFIGS',
-  'ALTER_CONFIGS',
-  'IDEMPOTENT_WRITE',
-];
+const OPERATIONS: readonly AclOperationType[] = ACL_OPERATIONS;
 /** Kafka's name of the one cluster resource. */
 const CLUSTER_RESOURCE_NAME = 'kafka-cluster';
 

@@ -1,24 +1,11 @@
+import { ACL_OPERATIONS } from '@quill/metadata';
 // Kafka's numbers for the ACL enums (org.apache.kafka.common.resource.ResourceType,
 // PatternType, acl.AclOperation, acl.AclPermissionType), against the names Quill's gRPC API and
 // metadata use. ANY (1 in each) stands for "any value" in filters; an unknown number becomes a
 // name the controller or the filter parser refuses with INVALID_REQUEST.
 const RESOURCE_TYPES = ['UNKNOWN', 'ANY', 'TOPIC', 'GROUP', 'CLUSTER', 'TRANSACTIONAL_ID', 'DELEGATION_TOKEN', 'USER'];
 const PATTERN_TYPES = ['UNKNOWN', 'ANY', 'MATCH', 'LITERAL', 'PREFIXED'];
-const OPERATIONS = [
-  'UNKNOWN',
-  'ANY',
-  'ALL',
-  'READ',
-  'WRITE',
-  'CREATE',
-  'DELETE',
-  'ALTER',
-  'DESCRIBE',
-  'CLUSTER_ACTION',
-  'DESCRIBE_CONFIGS',
-  'ALTER_CONFIGS',
-  'IDEMPOTENT_WRITE',
-];
+const OPERATIONS = ['UNKNOWN', 'ANY', ...ACL_OPERATIONS];
 const PERMISSIONS = ['UNKNOWN', 'ANY', 'DENY', 'ALLOW'];
 
 export type AclEnum = 'resourceType' | 'patternType' | 'operation' | 'permission';
