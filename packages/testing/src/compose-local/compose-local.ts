@@ -1,6 +1,6 @@
 // compose-local: runs a docker-compose file (deploy/docker-compose.yml by default) without Docker,
-// each service as a local process of the repository's quill CLI (from sources, as `pnpm quill`
-// does). `scripts/compose-local --help`.
+// each service as a local process of the repository's quill CLI (compiled when `tsc -b` output is
+// fresh, else from sources as `pnpm quill` does). `scripts/compose-local --help`.
 //
 // What it does, in compose's terms:
 // - Every service runs its exact `command` as arguments of the quill CLI (the image's ENTRYPOINT),
@@ -11,7 +11,7 @@
 //   Services with no dependency between them start together, as compose starts them.
 // - Healthchecks run the service's `healthcheck.test`, remapped like the command: ["CMD", ...]
 //   runs the program, ["CMD-SHELL", "..."] (or a plain string) runs `/bin/sh -c`, both with a
-//   `quill` on the PATH (<data-dir>/.bin/quill, the CLI from sources). As in Docker: the first check
+//   `quill` on the PATH (<data-dir>/.bin/quill, the same CLI). As in Docker: the first check
 //   runs `start_interval` (during `start_period`) or `interval` after the start, a check that
 //   exceeds `timeout` fails, failures during `start_period` do not count, `retries` failures in a row
 //   make the service unhealthy (then everything stops). Once healthy, a service is not checked again.
@@ -58,7 +58,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
-import { REPO_ROOT } from '../cli-entry.js';
+import { REPO_ROOT, cliNodeArguments } from '../cli-entry.js';
 import { loadCompose } from './compose-file.js';
 import { configError, isConfigError } from './config-error.js';
 import { LOCAL_HOST, assertPortFree, brokerAddress, localService, planPorts } from './mapping.js';
@@ -79,8 +79,6 @@ Options:
 `;
 
 const STOP_SIGNALS = ['SIGINT', 'SIGTERM', 'SIGHUP'] as const;
-/** The CLI's sources: compose-local runs in a checkout of the repository, as `pnpm quill` does. */
-const CLI_SOURCE = path.join(REPO_ROOT, 'packages', 'cli', 'src', 'main.ts');
 
 interface ComposeLocalOptions {
   help: boolean;
@@ -119,12 +117,15 @@ function parseOptions(argv: readonly string[]): ComposeLocalOptions {
   };
 }
 
-/** Node's arguments that run the quill CLI from sources; tsx's loader is absolute, so any cwd will do. */
+/**
+ * Node's arguments that run the quill CLI: compiled when fresh, else from sources (see
+ * cliNodeArguments), with tsx's loader made absolute so that any cwd will do.
+ */
 function quillArguments(): string[] {
-  return ['--conditions=source', '--import', import.meta.resolve('tsx'), CLI_SOURCE];
+  return cliNodeArguments().map((arg) => (arg === 'tsx' ? import.meta.resolve('tsx') : arg));
 }
 
-/** Writes <data-dir>/.bin/quill, the CLI from sources, for healthchecks that call `quill`; returns its directory. */
+/** Writes <data-dir>/.bin/quill, the CLI the services run, for healthchecks that call `quill`; returns its directory. */
 function writeShim(dataDir: string, args: readonly string[]): string {
   const bin = path.join(dataDir, '.bin');
   fs.mkdirSync(bin, { recursive: true });
