@@ -5,6 +5,17 @@ export { CLIENT_AUTH_MODES, DEFAULT_TLS_RELOAD_DEBOUNCE_MS, parseClientAuth, tls
 export { loadTls, type LoadedTls } from './load-tls.js';
 export { admitsPeer, secureContextOptions, tlsServerOptions } from './secure-context.js';
 export { TlsReloader, type TlsReloaderOptions } from './tls-reloader.js';
+export { principalFromCertificate } from './grpc/certificate-principal.js';
+export { ReloadableServerCredentials, nodeChannelCredentials } from './grpc/grpc-credentials.js';
+export { startNodeGrpcTls, type NodeGrpcTls, type NodeGrpcTlsOptions } from './grpc/node-grpc-tls.js';
+export {
+  ANONYMOUS_PRINCIPAL,
+  NODE_ONLY_GRPC_METHODS,
+  certificateCallPrincipal,
+  clusterActionInterceptor,
+  type ClusterActionGuard,
+  type GrpcCallPrincipal,
+} from './grpc/cluster-action-interceptor.js';
 export {
   DEV_CERTIFICATE_VALIDITY_DAYS,
   DEV_KEY_BITS,
