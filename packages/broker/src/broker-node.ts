@@ -1,4 +1,4 @@
-import { Server, ServerCredentials } from '@grpc/grpc-js';
+import { Server } from '@grpc/grpc-js';
 import { ControllerClient, MetadataFollower, brokerEndpoint, checkNodeIdentity, topicByName, type MetadataState } from '@quill/metadata';
 import {
   GRPC_CHANNEL_OPTIONS,
@@ -10,10 +10,12 @@ import {
 } from '@quill/proto';
 import { systemClock } from '@quill/clock';
 import { ApiKeys } from '@quill/kafka-protocol';
+import { startNodeGrpcTls, type NodeGrpcTls } from '@quill/security';
 import { READY, addGrpcHealth, grpcConnectionCounter, notReady, sharedProcessRegistry, startMetricsServer, type GrpcHealth, type MetricsServer, type Readiness } from '@quill/metrics';
 import type { Logger } from 'pino';
 import { brokerHandlers } from './api/broker-service.js';
 import { groupHandlers } from './api/group-service.js';
+import { nodeAccessInterceptors } from './api/node-access.js';
 import { replicaHandlers } from './api/replica-service.js';
 import { sessionFullVisitIntervalMs } from './api/fetch-stream-session.js';
 import { resolveBrokerConfig, type BrokerConfig, type BrokerConfigInput } from './config.js';
@@ -61,15 +63,18 @@ export class BrokerNode {
     readonly readiness: () => Readiness,
     private readonly health: GrpcHealth,
     private readonly remoteHighWatermarks: RemoteHighWatermarks,
+    private readonly grpcTls: NodeGrpcTls,
   ) {}
 
   static async start(input: BrokerConfigInput & { logger: Logger }): Promise<BrokerNode> {
     const config = resolveBrokerConfig(input);
     const logger = input.logger.child({ nodeId: config.nodeId, role: 'broker' });
     checkNodeIdentity(config.dataDir, config.clusterId, config.nodeId);
+    const grpcTls = await startNodeGrpcTls({ securityProtocol: config.securityProtocol, ssl: config.ssl, reloadDebounceMs: config.sslReloadDebounceMs, logger });
     const controller = new ControllerClient({
       controllers: config.controllers,
       timeoutMs: 10_000,
+      credentials: grpcTls.channelCredentials,
       ...(config.peerAddressOverrides === undefined ? {} : { leaderAddressOverrides: config.peerAddressOverrides }),
     });
     // Created below, once the replicas it reads exist; flush rounds before that go unrecorded.
@@ -88,6 +93,7 @@ export class BrokerNode {
       },
       logger,
       latency,
+      grpcTls.channelCredentials,
     );
     const replicas = new ReplicaManager({
       latency,
@@ -109,6 +115,7 @@ export class BrokerNode {
       'grpc.max_receive_message_length': GRPC_CHANNEL_OPTIONS['grpc.max_receive_message_length'],
       'grpc.keepalive_time_ms': config.serverKeepaliveTimeMs,
       'grpc.keepalive_timeout_ms': config.serverKeepaliveTimeoutMs,
+      interceptors: nodeAccessInterceptors(config, grpcTls.secure, () => replicas.state),
     });
     const producerIds = new ProducerIdManager(async () => {
       const response = await controller.call<AllocateProducerIdsResponse__Output>('AllocateProducerIds', { brokerId: config.nodeId, brokerEpoch: lifecycle?.brokerEpoch ?? -1 });
@@ -122,7 +129,7 @@ export class BrokerNode {
       const leader = topicByName(state, topic)?.partitions.get(partition)?.leader ?? -1;
       const endpoint = leader < 0 || leader === config.nodeId ? undefined : brokerEndpoint(state, leader);
       return endpoint === undefined ? undefined : `${endpoint.host}:${endpoint.port}`;
-    }, REMOTE_HIGH_WATERMARK_TIMEOUT_MS);
+    }, REMOTE_HIGH_WATERMARK_TIMEOUT_MS, grpcTls.channelCredentials);
     metrics = new BrokerMetrics({
       replicas: () => replicaViews(replicas.hostedPartitions()),
       metadata: () => state,
@@ -143,7 +150,7 @@ export class BrokerNode {
     server.addService(pkg.quill.v1.Replica.service, timedGrpcHandlers(replicaHandlers(replicas, sessionFullVisitIntervalMs(config.replicaLagTimeMaxMs)), observe) as ReplicaHandlers);
     const health = addGrpcHealth(server, ['quill.v1.Broker', 'quill.v1.Replica'], readiness, systemClock);
     const port = await new Promise<number>((resolve, reject) =>
-      server.bindAsync(`${config.listen.host}:${config.listen.port}`, ServerCredentials.createInsecure(), (error, bound) =>
+      server.bindAsync(`${config.listen.host}:${config.listen.port}`, grpcTls.serverCredentials, (error, bound) =>
         error ? reject(new QuillError('INVALID_CONFIG', `cannot listen on ${config.listen.host}:${config.listen.port}: ${error.message}`)) : resolve(bound),
       ),
     );
@@ -164,6 +171,7 @@ export class BrokerNode {
       await kafkaListener?.close();
       health.stop();
       server.forceShutdown();
+      grpcTls.close();
       throw error;
     }
     const kafkaAdvertised = kafkaListener === undefined ? undefined : (config.kafkaAdvertised ?? { host: config.kafkaListen!.host, port: kafkaListener.port });
@@ -197,7 +205,7 @@ export class BrokerNode {
     replicas.start();
     logs.start();
     logger.info({ listen: `${config.listen.host}:${port}`, advertised, ...(kafkaAdvertised === undefined ? {} : { kafka: kafkaAdvertised }) }, 'broker started');
-    return new BrokerNode(config, port, server, controller, follower, lifecycle, replicas, fetchers, logs, logger, groups, kafkaListener, brokerMetrics, metricsServer, readiness, health, remoteHighWatermarks);
+    return new BrokerNode(config, port, server, controller, follower, lifecycle, replicas, fetchers, logs, logger, groups, kafkaListener, brokerMetrics, metricsServer, readiness, health, remoteHighWatermarks, grpcTls);
   }
 
   /** True once the controller has unfenced this broker (it caught up with the metadata log). */
@@ -247,6 +255,7 @@ export class BrokerNode {
     this.health.stop();
     this.remoteHighWatermarks.close();
     this.server.forceShutdown();
+    this.grpcTls.close();
     this.groups.stop();
     await this.replicas.stop();
     await this.logs.stop();

@@ -122,6 +122,14 @@ export interface BrokerConfig {
    */
   serverKeepaliveTimeMs: number;
   serverKeepaliveTimeoutMs: number;
+  /**
+   * security.protocol of the gRPC port (clients, the CLI and replication): PLAINTEXT, or SSL with
+   * the files of `ssl`; SASL_PLAINTEXT and SASL_SSL add SASL. The broker calls other nodes (replica
+   * fetches, the controllers) with the same protocol, showing the certificate of `ssl` as its own.
+   */
+  securityProtocol: KafkaSecurityProtocol;
+  /** ssl.* of the gRPC port, and the broker's client certificate when it calls other nodes. */
+  ssl?: TlsConfig;
   /** Where the Kafka wire-protocol listener binds; no Kafka listener when absent. */
   kafkaListen?: HostPort;
   /** Where the HTTP server for /metrics, /healthz and /readyz binds; none when absent. */
@@ -145,7 +153,8 @@ export interface BrokerConfig {
   kafkaAuthenticationFailureLogIntervalMs: number;
   /**
    * Whether the Kafka listener checks each request against the ACLs in the metadata (Kafka's
-   * authorizer.class.name set). Off by default: every request is served as before.
+   * authorizer.class.name set), and, on a TLS gRPC port, node-only RPCs (replica fetches) need
+   * CLUSTER_ACTION on the cluster. Off by default: every request is served as before.
    */
   authorizerEnabled: boolean;
   /** super.users: principals (User:<name>) allowed everything when the authorizer is on. */
@@ -224,6 +233,7 @@ export const DEFAULT_BROKER_CONFIG = {
   kafkaMaxConnections: 10_000,
   kafkaWarningIntervalMs: 10_000,
   kafkaSecurityProtocol: 'PLAINTEXT',
+  securityProtocol: 'PLAINTEXT',
   kafkaSaslEnabledMechanisms: DEFAULT_KAFKA_SASL_MECHANISMS,
   kafkaFailedAuthenticationDelayMs: 100,
   kafkaSaslAuthenticationTimeoutMs: 10_000,

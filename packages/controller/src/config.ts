@@ -1,4 +1,5 @@
 import { QuillError } from '@quill/proto';
+import { DEFAULT_TLS_RELOAD_DEBOUNCE_MS, type TlsConfig } from '@quill/security';
 import type { Logger } from 'pino';
 import { DEFAULT_TOPIC_CREATION_POLICY, type TopicCreationPolicy } from './decisions/create-topics.js';
 
@@ -62,7 +63,29 @@ export interface ControllerConfig {
   leaderImbalancePerBrokerPercentage: number;
   /** Seeds election jitter; defaults to one derived from the node id and the clock. */
   seed?: number;
+  /**
+   * security.protocol of the controller's port (Raft and the broker-facing Controller service):
+   * PLAINTEXT, or SSL with the files of `ssl`, which are also the controller's client certificate
+   * when it calls the other voters.
+   */
+  securityProtocol: ControllerSecurityProtocol;
+  ssl?: TlsConfig;
+  /** How long changes to TLS files settle before they are read again (ours). */
+  sslReloadDebounceMs: number;
+  /**
+   * authorizer.class.name set: on an SSL port, node-only RPCs (broker registration, heartbeats,
+   * AlterPartition, the metadata stream, Raft) need CLUSTER_ACTION on the cluster under the ACLs.
+   */
+  authorizerEnabled: boolean;
+  /** super.users: principals (User:<name>) allowed everything when the authorizer is on; list node principals here. */
+  superUsers: readonly string[];
+  /** allow.everyone.if.no.acl.found (Kafka's default false). */
+  allowEveryoneIfNoAclFound: boolean;
 }
+
+/** A controller's port takes no SASL (only nodes call it). */
+export const CONTROLLER_SECURITY_PROTOCOLS = ['PLAINTEXT', 'SSL'] as const;
+export type ControllerSecurityProtocol = (typeof CONTROLLER_SECURITY_PROTOCOLS)[number];
 
 export const DEFAULT_CONTROLLER_CONFIG = {
   raftTickMs: 20,
@@ -77,6 +100,11 @@ export const DEFAULT_CONTROLLER_CONFIG = {
   autoLeaderRebalanceEnable: true,
   leaderImbalanceCheckIntervalMs: 10_000,
   leaderImbalancePerBrokerPercentage: 10,
+  securityProtocol: 'PLAINTEXT',
+  sslReloadDebounceMs: DEFAULT_TLS_RELOAD_DEBOUNCE_MS,
+  authorizerEnabled: false,
+  superUsers: [],
+  allowEveryoneIfNoAclFound: false,
 } as const satisfies Partial<ControllerConfig>;
 
 export type ControllerConfigInput = Omit<ControllerConfig, keyof typeof DEFAULT_CONTROLLER_CONFIG> & Partial<ControllerConfig>;

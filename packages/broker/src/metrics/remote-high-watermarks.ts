@@ -1,3 +1,4 @@
+import type { ChannelCredentials } from '@grpc/grpc-js';
 import { createServiceClient, type BrokerClient, type ListOffsetsResponse__Output } from '@quill/proto';
 
 /** How long a scrape waits for another broker's high watermarks before leaving its partitions out. */
@@ -27,6 +28,8 @@ export class RemoteHighWatermarks {
     /** host:port of the partition's leader, undefined when it has none or it is this broker. */
     private readonly leaderAddress: (topic: string, partition: number) => string | undefined,
     private readonly timeoutMs: number,
+    /** The credentials of each new channel (TLS with the broker's certificate on a secure cluster). */
+    private readonly credentials?: () => ChannelCredentials,
   ) {}
 
   async fetch(partitions: readonly PartitionRef[]): Promise<Map<string, number>> {
@@ -53,7 +56,7 @@ export class RemoteHighWatermarks {
   private listLatest(address: string, refs: readonly PartitionRef[]): Promise<ListOffsetsResponse__Output> {
     let client = this.clients.get(address);
     if (client === undefined) {
-      client = createServiceClient('Broker', address);
+      client = createServiceClient('Broker', address, this.credentials === undefined ? {} : { credentials: this.credentials() });
       this.clients.set(address, client);
     }
     const topics = new Map<string, { partition: number; currentLeaderEpoch: number; timestamp: number }[]>();

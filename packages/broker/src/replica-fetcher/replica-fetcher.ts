@@ -1,3 +1,4 @@
+import type { ChannelCredentials } from '@grpc/grpc-js';
 import { createServiceClient, type ReplicaClient, type ReplicaFetchPartitionResponse__Output } from '@quill/proto';
 import type { Logger } from 'pino';
 import type { BrokerConfig } from '../config.js';
@@ -61,6 +62,8 @@ export class ReplicaFetcherManager implements FollowerFetching {
     private readonly address: BrokerAddress,
     private readonly logger: Logger,
     private readonly latency: LatencyStages = NO_LATENCY_STAGES,
+    /** The credentials of each new channel to a leader (TLS with the broker's certificate on a secure cluster). */
+    private readonly credentials: (() => ChannelCredentials) | undefined = undefined,
   ) {
     this.throttling = { quota: new FollowerQuota(config.replicationThrottleBurstMs), current: () => this.throttle };
   }
@@ -79,7 +82,7 @@ export class ReplicaFetcherManager implements FollowerFetching {
     this.unfollow(partition.key);
     let fetcher = this.fetchers.get(leaderId);
     if (fetcher === undefined) {
-      fetcher = new LeaderFetcher(leaderId, this.config, this.brokerEpoch, this.address, this.throttling, this.logger, this.latency);
+      fetcher = new LeaderFetcher(leaderId, this.config, this.brokerEpoch, this.address, this.throttling, this.logger, this.latency, this.credentials);
       this.fetchers.set(leaderId, fetcher);
       fetcher.start();
     }
@@ -148,6 +151,7 @@ class LeaderFetcher {
     private readonly throttling: Throttling,
     private readonly logger: Logger,
     private readonly latency: LatencyStages,
+    private readonly credentials: (() => ChannelCredentials) | undefined,
   ) {}
 
   get isEmpty(): boolean {
@@ -319,7 +323,7 @@ class LeaderFetcher {
     if (address === undefined) return undefined;
     if (this.session !== undefined && this.clientAddress === address) return this.session;
     this.disconnect();
-    this.client = createServiceClient('Replica', address);
+    this.client = createServiceClient('Replica', address, this.credentials === undefined ? {} : { credentials: this.credentials() });
     this.session = new ReplicaFetchSession(this.client);
     this.clientAddress = address;
     return this.session;

@@ -1,9 +1,10 @@
 import path from 'node:path';
-import { Server, ServerCredentials } from '@grpc/grpc-js';
+import { Server } from '@grpc/grpc-js';
 import { systemClock } from '@quill/clock';
 import { GRPC_CHANNEL_OPTIONS, QuillError, loadQuillPackage, type ControllerHandlers, type RaftHandlers } from '@quill/proto';
 import type { Message } from '@quill/raft';
 import { checkNodeIdentity } from '@quill/metadata';
+import { startNodeGrpcTls, type NodeGrpcTls } from '@quill/security';
 import { addGrpcHealth, grpcConnectionCounter, sharedProcessRegistry, startMetricsServer, type GrpcHealth, type MetricsServer, type Readiness, type Registry } from '@quill/metrics';
 import { resolveControllerConfig, type ControllerConfig, type ControllerConfigInput } from '../config.js';
 import { controllerMetricsRegistry } from '../metrics/controller-metrics.js';
@@ -14,6 +15,7 @@ import { RaftTransport } from '../transport/raft-transport.js';
 import { ActiveController } from './active-controller.js';
 import { MetadataLogReader } from './metadata-log-reader.js';
 import { MetadataStateMachine } from './metadata-state-machine.js';
+import { nodeAccessInterceptors } from './node-access.js';
 import { RaftDriver } from './raft-driver.js';
 
 /** One controller process: the Raft voter, its level storage, and the Controller gRPC service. */
@@ -33,6 +35,7 @@ export class ControllerNode {
     /** The HTTP server for /metrics, /healthz and /readyz, when the controller has `metricsListen`. */
     readonly metricsServer: MetricsServer | undefined,
     private readonly health: GrpcHealth,
+    private readonly grpcTls: NodeGrpcTls,
   ) {}
 
   static async start(input: ControllerConfigInput): Promise<ControllerNode> {
@@ -40,6 +43,7 @@ export class ControllerNode {
     if (!config.voters.has(config.nodeId)) throw new QuillError('INVALID_CONFIG', `Node ${config.nodeId} is not among the voters.`);
     checkNodeIdentity(config.dataDir, config.clusterId, config.nodeId);
     const logger = config.logger.child({ nodeId: config.nodeId, role: 'controller' });
+    const grpcTls = await startNodeGrpcTls({ securityProtocol: config.securityProtocol, ssl: config.ssl, reloadDebounceMs: config.sslReloadDebounceMs, logger });
     const voterIds = [...config.voters.keys()].sort((a, b) => a - b);
     const raftDir = path.join(config.dataDir, 'raft');
     const storage = await LevelRaftStorage.open(raftDir, { voters: voterIds, observers: [] });
@@ -52,6 +56,7 @@ export class ControllerNode {
       clusterId: config.clusterId,
       peers,
       logger,
+      credentials: grpcTls.channelCredentials,
       deliver: (message: Message) => {
         lastContactMs.set(message.from, Date.now());
         driver?.step(message);
@@ -98,6 +103,7 @@ export class ControllerNode {
     const server = new Server({
       'grpc.max_send_message_length': GRPC_CHANNEL_OPTIONS['grpc.max_send_message_length'],
       'grpc.max_receive_message_length': GRPC_CHANNEL_OPTIONS['grpc.max_receive_message_length'],
+      interceptors: nodeAccessInterceptors(config, grpcTls.secure, () => metadata.current),
     });
     server.addService(pkg.quill.v1.Raft.service, transport.handlers() as RaftHandlers);
     server.addService(
@@ -118,7 +124,7 @@ export class ControllerNode {
     const raft = driver;
     const health = addGrpcHealth(server, ['quill.v1.Controller', 'quill.v1.Raft'], () => controllerReadiness(raft.status()), systemClock);
     const port = await new Promise<number>((resolve, reject) =>
-      server.bindAsync(`${config.listen.host}:${config.listen.port}`, ServerCredentials.createInsecure(), (error, bound) =>
+      server.bindAsync(`${config.listen.host}:${config.listen.port}`, grpcTls.serverCredentials, (error, bound) =>
         error ? reject(new QuillError('INVALID_CONFIG', `cannot listen on ${config.listen.host}:${config.listen.port}: ${error.message}`)) : resolve(bound),
       ),
     );
@@ -135,6 +141,7 @@ export class ControllerNode {
     } catch (error) {
       health.stop();
       server.forceShutdown();
+      grpcTls.close();
       await storage.close();
       throw error;
     }
@@ -142,7 +149,7 @@ export class ControllerNode {
     active.start();
     reader.start();
     logger.info({ listen: `${config.listen.host}:${port}`, voters: voterIds }, 'controller started');
-    return new ControllerNode(config, server, port, storage, driver, metadata, active, transport, reader, metricsRegistry, metricsServer, health);
+    return new ControllerNode(config, server, port, storage, driver, metadata, active, transport, reader, metricsRegistry, metricsServer, health, grpcTls);
   }
 
   /** Part of a quorum with a known leader. */
@@ -163,6 +170,7 @@ export class ControllerNode {
     this.health.stop();
     // Metadata streams never end by themselves: cancel them rather than wait.
     this.server.forceShutdown();
+    this.grpcTls.close();
     await this.storage.close();
   }
 }

@@ -1,4 +1,4 @@
-import type { ClientDuplexStream, ServerDuplexStream, ServiceError } from '@grpc/grpc-js';
+import type { ChannelCredentials, ClientDuplexStream, ServerDuplexStream, ServiceError } from '@grpc/grpc-js';
 import {
   createServiceClient,
   type AppendRequest,
@@ -47,6 +47,8 @@ export interface RaftTransportOptions {
    * connection opens; a peer that stops reading holds at most this many until the stream stalls.
    */
   maxStreamBufferedMessages?: number;
+  /** The credentials of each new channel to a peer (TLS with the node's certificate on a secure cluster; default plaintext). */
+  credentials?: () => ChannelCredentials;
 }
 
 const DEFAULTS = {
@@ -315,7 +317,7 @@ export class RaftTransport {
       this.options.logger.warn({ peer }, 'no address for raft peer');
       return undefined;
     }
-    const client = createServiceClient('Raft', address);
+    const client = createServiceClient('Raft', address, this.options.credentials === undefined ? {} : { credentials: this.options.credentials() });
     this.clients.set(peer, client);
     return client;
   }

@@ -1,4 +1,4 @@
-import type { ServiceError } from '@grpc/grpc-js';
+import type { ChannelCredentials, ServiceError } from '@grpc/grpc-js';
 import {
   QuillError,
   createServiceClient,
@@ -22,6 +22,8 @@ export interface ControllerClientOptions {
    * of the hint's host:port (a fault-injecting proxy gives each caller its own port per controller).
    */
   leaderAddressOverrides?: Readonly<Record<number, string>>;
+  /** The credentials of each new channel (TLS with the node's certificate on a secure cluster; default plaintext). */
+  credentials?: () => ChannelCredentials;
 }
 
 /** Every Controller RPC answers with an optional `error` and `leaderHint`. */
@@ -143,7 +145,7 @@ export class ControllerClient {
   client(address: string): GrpcControllerClient {
     let client = this.clients.get(address);
     if (client === undefined) {
-      client = createServiceClient('Controller', address);
+      client = createServiceClient('Controller', address, this.options.credentials === undefined ? {} : { credentials: this.options.credentials() });
       this.clients.set(address, client);
     }
     return client;

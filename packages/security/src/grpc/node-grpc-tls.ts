@@ -11,6 +11,8 @@ const TLS_PROTOCOLS: ReadonlySet<string> = new Set(['SSL', 'SASL_SSL']);
 
 /** What a node's gRPC server binds with and what it calls other nodes with. */
 export interface NodeGrpcTls {
+  /** Whether the port speaks TLS (SSL or SASL_SSL): then callers have certificate principals. */
+  readonly secure: boolean;
   readonly serverCredentials: ServerCredentials;
   /** The credentials for a new channel to another node: the files in force when it is opened. */
   channelCredentials(): ChannelCredentials;
@@ -27,6 +29,7 @@ export interface NodeGrpcTlsOptions {
 }
 
 const PLAINTEXT: NodeGrpcTls = {
+  secure: false,
   serverCredentials: ServerCredentials.createInsecure(),
   channelCredentials: () => credentials.createInsecure(),
   close: () => undefined,
@@ -56,5 +59,5 @@ export async function startNodeGrpcTls(options: NodeGrpcTlsOptions): Promise<Nod
       channel = nodeChannelCredentials(next);
     },
   });
-  return { serverCredentials, channelCredentials: () => channel, close: () => reloader.close() };
+  return { secure: true, serverCredentials, channelCredentials: () => channel, close: () => reloader.close() };
 }
