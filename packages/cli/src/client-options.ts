@@ -1,6 +1,8 @@
 import { Quill, QuillError, type Admin, type LogLevel, type TopicDescription } from '@quill/client';
+import { readFileSync } from 'node:fs';
 import { pino } from 'pino';
 import type { Argv } from 'yargs';
+import { CLIENT_SASL_MECHANISMS, CLIENT_SECURITY_PROTOCOLS, clientSecurity, type ClientSecurityArgs } from './client-security/client-security.js';
 import { parseAddressList } from './parse.js';
 
 const DEFAULT_BOOTSTRAP = '127.0.0.1:9092';
@@ -26,11 +28,19 @@ export function clientOptions<T>(y: Argv<T>) {
       type: 'string',
       describe: 'client log level, logs go to stderr (default error, or QUILL_LOG_LEVEL)',
       coerce: (value: string | string[]) => logLevel(single<string>('--log-level')(value)),
-    });
+    })
+    // Named as librdkafka's properties (security.protocol -> --security-protocol), which a client.properties given to --config sets.
+    .option('security-protocol', { choices: CLIENT_SECURITY_PROTOCOLS, describe: 'security.protocol towards the brokers (default PLAINTEXT)' })
+    .option('sasl-mechanism', { choices: CLIENT_SASL_MECHANISMS, describe: 'sasl.mechanism under SASL_PLAINTEXT or SASL_SSL (default SCRAM-SHA-512)' })
+    .option('sasl-username', { type: 'string', describe: 'sasl.username', coerce: single<string>('--sasl-username') })
+    .option('sasl-password', { type: 'string', describe: 'sasl.password (visible to other local users in the process list: prefer --config)', coerce: single<string>('--sasl-password') })
+    .option('ssl-ca-location', { type: 'string', describe: "ssl.ca.location: PEM CA certificates the brokers' certificates must chain to", coerce: single<string>('--ssl-ca-location') })
+    .option('ssl-certificate-location', { type: 'string', describe: 'ssl.certificate.location: a PEM client certificate (mutual TLS)', coerce: single<string>('--ssl-certificate-location') })
+    .option('ssl-key-location', { type: 'string', describe: 'ssl.key.location: the PEM private key of that certificate', coerce: single<string>('--ssl-key-location') });
 }
 
 /** What `openQuill` needs from the parsed options. */
-export interface ClientSettings {
+export interface ClientSettings extends ClientSecurityArgs {
   bootstrap: string;
   logLevel: LogLevel | undefined;
   /** Deadline of each request to a broker. */
@@ -47,7 +57,16 @@ export function openQuill(settings: ClientSettings): Quill {
   const level = settings.logLevel ?? logLevel(process.env['QUILL_LOG_LEVEL'] ?? 'error');
   // Synchronous, so lines written just before main.ts calls process.exit() are not lost.
   const logger = pino({ level }, pino.destination({ dest: 2, sync: true }));
-  return new Quill({ brokers, clientId: 'quill-cli', logger, requestTimeoutMs: settings.requestTimeoutMs });
+  const security = clientSecurity(settings, readPem);
+  return new Quill({ brokers, clientId: 'quill-cli', logger, requestTimeoutMs: settings.requestTimeoutMs, ...security });
+}
+
+function readPem(location: string, what: string): string {
+  try {
+    return readFileSync(location, 'utf8');
+  } catch (error) {
+    throw new QuillError('INVALID_CONFIG', `${what} ${location} cannot be read: ${(error as Error).message}`);
+  }
 }
 
 function logLevel(value: string): LogLevel {
@@ -150,11 +169,11 @@ export function adminOptions<T>(y: Argv<T>) {
 
 /** Connects an admin client, runs `action` within --timeout-ms, and always disconnects. */
 export async function withAdmin(
-  args: { bootstrap: string; logLevel: LogLevel | undefined; timeoutMs: number },
+  args: { bootstrap: string; logLevel: LogLevel | undefined; timeoutMs: number } & ClientSecurityArgs,
   what: string,
   action: (admin: Admin) => Promise<void>,
 ): Promise<void> {
-  const quill = openQuill({ bootstrap: args.bootstrap, logLevel: args.logLevel, requestTimeoutMs: args.timeoutMs });
+  const quill = openQuill({ ...args, requestTimeoutMs: args.timeoutMs });
   const admin = quill.admin();
   try {
     await withDeadline(

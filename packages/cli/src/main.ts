@@ -1,9 +1,8 @@
 #!/usr/bin/env node
-import { readFileSync } from 'node:fs';
 import { describeError } from '@quill/proto';
-import { parse as parseYaml } from 'yaml';
 import yargs, { type Argv } from 'yargs';
 import { hideBin } from 'yargs/helpers';
+import { readConfigFile } from './config-file.js';
 
 type RegisterCommand = (cli: Argv) => Argv;
 
@@ -53,8 +52,8 @@ function fail(message: string): never {
 let cli = yargs(hideBin(process.argv))
   .scriptName('quill')
   .usage('$0 <command> [options]')
-  // Any option can come from a YAML or JSON file instead (keys as on the command line).
-  .config('config', 'read options from a YAML/JSON file', (file: string) => parseYaml(readFileSync(file, 'utf8')) as object)
+  // Any option can come from a file instead: YAML or JSON (keys as on the command line), or a Kafka client .properties.
+  .config('config', 'read options from a YAML/JSON file, or a Kafka client .properties file (security settings, see client.properties)', readConfigFile)
   .demandCommand(1, 'Name a command: quill --help lists them.')
   .strict()
   .help()
