@@ -1,9 +1,10 @@
 import path from 'node:path';
-import { ControllerNode, DEFAULT_CONTROLLER_CONFIG } from '@quill/controller';
+import { CONTROLLER_SECURITY_PROTOCOLS, ControllerNode, DEFAULT_CONTROLLER_CONFIG } from '@quill/controller';
 import type { Argv } from 'yargs';
 import { nodeLogger } from '../logger.js';
 import { parseHostPort, parseVoters } from '../parse.js';
 import { runUntilSignal } from '../run-until-signal.js';
+import { authorizerConfig, authorizerOptions, grpcSslConfig, grpcSslOptions } from './node-security-options.js';
 
 /** broker.session.timeout.ms, for `controller start` and `node start` with the controller role. */
 export const brokerSessionTimeoutOption = {
@@ -58,6 +59,9 @@ export function controllerCommand(yargs: Argv): Argv {
       .option('broker-session-timeout-ms', brokerSessionTimeoutOption)
       .option('snapshot-after-entries', { type: 'number', default: DEFAULT_CONTROLLER_CONFIG.snapshotAfterEntries, describe: 'snapshot and compact the Raft log after this many entries' })
       .options(leaderBalanceOptions)
+      .option('security-protocol', { choices: CONTROLLER_SECURITY_PROTOCOLS, default: DEFAULT_CONTROLLER_CONFIG.securityProtocol, describe: "security.protocol of the controller's port (Raft and the brokers); controllers call each other with it" })
+      .options(grpcSslOptions)
+      .options(authorizerOptions)
       .option('log-level', { type: 'string', describe: 'pino level (default info, or QUILL_LOG_LEVEL)' }),
     async (args) => {
       const logger = nodeLogger(args.logLevel);
@@ -72,6 +76,9 @@ export function controllerCommand(yargs: Argv): Argv {
         brokerSessionTimeoutMs: args.brokerSessionTimeoutMs,
         snapshotAfterEntries: args.snapshotAfterEntries,
         ...leaderBalanceConfig(args),
+        securityProtocol: args.securityProtocol,
+        ...grpcSslConfig(args),
+        ...authorizerConfig(args),
       });
       await runUntilSignal(() => node.stop());
     },

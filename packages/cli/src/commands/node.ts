@@ -5,7 +5,6 @@ import {
   KAFKA_SASL_MECHANISMS,
   KAFKA_SECURITY_PROTOCOLS,
   parseSaslMechanisms,
-  parseSuperUsers,
   tuneGarbageCollectionForBroker,
   type KafkaSecurityProtocol,
 } from '@quill/broker';
@@ -18,6 +17,7 @@ import { nodeLogger } from '../logger.js';
 import { parseAddressList, parseHostPort, parseVoters } from '../parse.js';
 import { runUntilSignal } from '../run-until-signal.js';
 import { brokerSessionTimeoutOption, leaderBalanceConfig, leaderBalanceOptions, metricsListenOption } from './controller.js';
+import { authorizerConfig, authorizerOptions, controllerProtocolOf, grpcSslConfig, grpcSslOptions, tlsConfigOfFlags, type SslArgs } from './node-security-options.js';
 
 const ROLES = ['broker', 'controller'] as const;
 
@@ -26,6 +26,8 @@ function brokerOptions<T>(y: Argv<T>) {
   return y
     .option('listen', { type: 'string', demandOption: true, describe: 'host:port for the broker (clients and other brokers)' })
     .option('advertised', { type: 'string', describe: 'host:port others should connect to (default: --listen)' })
+    .option('security-protocol', { choices: KAFKA_SECURITY_PROTOCOLS, default: DEFAULT_BROKER_CONFIG.securityProtocol, describe: "security.protocol of the gRPC port (clients, CLI, replication); nodes call each other with it" })
+    .options(grpcSslOptions)
     .option('kafka-listen', { type: 'string', describe: 'host:port for Kafka wire-protocol clients (off when not given)' })
     .option('kafka-advertised-listener', { type: 'string', describe: 'host:port Kafka clients are told to connect to (default: --kafka-listen)' })
     .option('kafka-security-protocol', { choices: KAFKA_SECURITY_PROTOCOLS, default: DEFAULT_BROKER_CONFIG.kafkaSecurityProtocol, describe: "the Kafka listener's security protocol (listener.security.protocol.map)" })
@@ -41,17 +43,7 @@ function brokerOptions<T>(y: Argv<T>) {
       type: 'number',
       describe: `connection.failed.authentication.delay.ms: how late a failed SASL authentication is answered (default ${DEFAULT_BROKER_CONFIG.kafkaFailedAuthenticationDelayMs})`,
     })
-    .option('authorizer', {
-      type: 'boolean',
-      default: DEFAULT_BROKER_CONFIG.authorizerEnabled,
-      describe: "authorizer.class.name set: the Kafka listener checks every request against the ACLs in the metadata (quill acls)",
-    })
-    .option('super-users', { type: 'string', describe: 'super.users: principals allowed everything under --authorizer, ;-separated (User:admin;User:ops)' })
-    .option('allow-everyone-if-no-acl-found', {
-      type: 'boolean',
-      default: DEFAULT_BROKER_CONFIG.allowEveryoneIfNoAclFound,
-      describe: 'allow.everyone.if.no.acl.found: under --authorizer, a resource without any ACL is open to everyone',
-    })
+    .options(authorizerOptions)
     .option('metrics-listen', metricsListenOption)
     .option('data-dir', { type: 'string', demandOption: true })
     .option('cluster-id', { type: 'string', default: 'quill-local' })
@@ -66,10 +58,11 @@ function brokerOptions<T>(y: Argv<T>) {
     .option('log-level', { type: 'string' });
 }
 
-interface BrokerArgs {
+interface BrokerArgs extends SslArgs {
   nodeId: number;
   listen: string;
   advertised: string | undefined;
+  securityProtocol: KafkaSecurityProtocol;
   kafkaListen: string | undefined;
   kafkaAdvertisedListener: string | undefined;
   kafkaSecurityProtocol: KafkaSecurityProtocol;
@@ -111,9 +104,9 @@ function startBroker(args: BrokerArgs, controllers: string[], metrics = true): P
     ...kafkaSslConfig(args),
     ...(args.kafkaSaslEnabledMechanisms === undefined ? {} : { kafkaSaslEnabledMechanisms: parseSaslMechanisms(args.kafkaSaslEnabledMechanisms) }),
     ...(args.kafkaConnectionFailedAuthenticationDelayMs === undefined ? {} : { kafkaFailedAuthenticationDelayMs: args.kafkaConnectionFailedAuthenticationDelayMs }),
-    authorizerEnabled: args.authorizer,
-    ...(args.superUsers === undefined ? {} : { superUsers: parseSuperUsers(args.superUsers) }),
-    allowEveryoneIfNoAclFound: args.allowEveryoneIfNoAclFound,
+    securityProtocol: args.securityProtocol,
+    ...grpcSslConfig(args),
+    ...authorizerConfig(args),
     controllers,
     dataDir: path.resolve(args.dataDir),
     ...(args.rack === undefined ? {} : { rack: args.rack }),
@@ -130,10 +123,11 @@ function startBroker(args: BrokerArgs, controllers: string[], metrics = true): P
 
 /** The Kafka listener's ssl.* settings, when any is given (the broker checks them against the protocol). */
 function kafkaSslConfig(args: BrokerArgs): { kafkaSsl?: TlsConfig } {
-  const { kafkaSslCertificateLocation: certificateLocation, kafkaSslKeyLocation: keyLocation, kafkaSslCaLocation: caLocation } = args;
-  if (certificateLocation === undefined && keyLocation === undefined && caLocation === undefined) return {};
-  if (certificateLocation === undefined || keyLocation === undefined) throw new QuillError('INVALID_CONFIG', 'TLS on the Kafka listener needs both --kafka-ssl-certificate-location and --kafka-ssl-key-location.');
-  return { kafkaSsl: { certificateLocation: path.resolve(certificateLocation), keyLocation: path.resolve(keyLocation), ...(caLocation === undefined ? {} : { caLocation: path.resolve(caLocation) }), clientAuth: args.kafkaSslClientAuth } };
+  const kafkaSsl = tlsConfigOfFlags(
+    { sslCertificateLocation: args.kafkaSslCertificateLocation, sslKeyLocation: args.kafkaSslKeyLocation, sslCaLocation: args.kafkaSslCaLocation, sslClientAuth: args.kafkaSslClientAuth },
+    'kafka-',
+  );
+  return kafkaSsl === undefined ? {} : { kafkaSsl };
 }
 
 /** "2@host:port,101@host:port" -> { 2: "host:port", 101: "host:port" }. */
@@ -194,6 +188,9 @@ export function nodeCommands(yargs: Argv): Argv {
             logger,
             brokerSessionTimeoutMs: args.brokerSessionTimeoutMs,
             ...leaderBalanceConfig(args),
+            securityProtocol: controllerProtocolOf(args.securityProtocol),
+            ...grpcSslConfig(args),
+            ...authorizerConfig(args),
           });
           registries.unshift(controller.metricsRegistry);
         }
