@@ -19,3 +19,6 @@ export const GRPC_CHANNEL_OPTIONS = {
 
 /** gRPC metadata key carrying the client id (quotas, logs, DescribeGroups), see broker.proto. */
 export const CLIENT_ID_METADATA_KEY = 'quill-client-id';
+
+/** gRPC metadata key carrying the session token a broker's Authenticate answered, see broker.proto. */
+export const SESSION_TOKEN_METADATA_KEY = 'quill-session-token';

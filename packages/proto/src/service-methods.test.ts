@@ -55,6 +55,7 @@ const brokerUnary = {
   EndTxn: true,
   TxnOffsetCommit: true,
   DeleteRecords: true,
+  Authenticate: true,
 } satisfies Record<UnaryMethods<BrokerHandlers>, true>;
 const brokerBidi = { ProduceStream: true, FetchStream: true } satisfies Record<BidiStreamingMethods<BrokerHandlers>, true>;
 // Raft has every kind: unary, client streaming (InstallSnapshot) and bidi streams.

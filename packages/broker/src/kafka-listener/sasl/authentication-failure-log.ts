@@ -13,6 +13,7 @@ export class AuthenticationFailureLog {
     clock: Clock,
     intervalMs: number,
     private readonly logger: Logger,
+    private readonly listener = 'kafka listener',
   ) {
     this.limiter = new WarningLimiter(clock, intervalMs);
   }
@@ -22,7 +23,7 @@ export class AuthenticationFailureLog {
     if (suppressed === undefined) return;
     this.logger.warn(
       { client: clientAddress, mechanism: failure.mechanism, user: failure.user, reason: failure.reason, ...(suppressed > 0 ? { suppressed } : {}) },
-      'kafka listener: failed authentication',
+      `${this.listener}: failed authentication`,
     );
   }
 }
