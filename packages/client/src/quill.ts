@@ -1,3 +1,4 @@
+import type { ChannelCredentials } from '@grpc/grpc-js';
 import { SeededRandom, type Random } from '@quill/random';
 import type { Logger } from 'pino';
 import { Admin, type AdminOptions } from './admin/index.js';
@@ -6,7 +7,7 @@ import type { ClientContext } from './context.js';
 import { Consumer, type ConsumerOptions } from './consumer/index.js';
 import { PartitionAssigners, type GroupSettings } from './group/index.js';
 import { createLogger, type LogLevel } from './logger.js';
-import { ConnectionPool } from './network/index.js';
+import { ConnectionPool, channelCredentialsOf, type SslOptions } from './network/index.js';
 import { DEFAULT_PRODUCER_SETTINGS, Producer, type ProducerOptions } from './producer/index.js';
 import { checkOptions, type OptionTable } from './options/index.js';
 import { ADMIN_OPTIONS, CONSUMER_OPTIONS, PRODUCER_OPTIONS, retryTable } from './quill-options.js';
@@ -34,6 +35,12 @@ export interface QuillConfig {
   authenticationTimeout?: number;
   /** Accepted for KafkaJS compatibility, without effect: there is no authentication (SASL) yet. */
   reauthenticationThreshold?: number;
+  /**
+   * TLS to the brokers' gRPC ports, as KafkaJS's `ssl`: true for TLS with Node's public roots, or
+   * `{ ca, cert, key, rejectUnauthorized, servername }` (cert and key for brokers that require a
+   * client certificate). Default: plaintext.
+   */
+  ssl?: boolean | SslOptions;
   /** Randomness for backoff jitter and partition choice. Default: seeded from the clock; pass a `SeededRandom` to reproduce a run. */
   random?: Random;
   /**
@@ -56,12 +63,12 @@ export const QUILL_OPTIONS: OptionTable<QuillConfig> = {
     requestTimeout: { alias: 'requestTimeoutMs' },
     random: 'option',
     addressOverrides: 'option',
+    ssl: 'option',
     connectionTimeout: { ignored: 'a connection is made within the deadline of the request that needs it' },
     authenticationTimeout: { ignored: 'there is no authentication yet' },
     reauthenticationThreshold: { ignored: 'there is no authentication yet' },
   },
   refused: {
-    ssl: { reason: 'TLS is not supported yet', accepts: (value) => value === false },
     sasl: { reason: 'authentication (SASL) is not supported yet' },
     socketFactory: { reason: 'brokers are reached over gRPC, not through sockets the client makes' },
     logCreator: { reason: "pass a pino logger as 'logger' instead" },
@@ -117,6 +124,7 @@ export class Quill {
   private readonly requestTimeoutMs: number;
   private readonly random: Random;
   private readonly addressOverrides: Readonly<Record<string, string>> | undefined;
+  private readonly credentials: ChannelCredentials | undefined;
 
   constructor(options: QuillConfig) {
     const config = checkOptions(QUILL_OPTIONS, options);
@@ -135,6 +143,7 @@ export class Quill {
     this.requestTimeoutMs = config.requestTimeoutMs ?? DEFAULT_REQUEST_TIMEOUT_MS;
     this.random = config.random ?? new SeededRandom((Date.now() ^ (process.pid << 16)) >>> 0);
     this.addressOverrides = config.addressOverrides;
+    this.credentials = channelCredentialsOf(config.ssl);
   }
 
   /** The client's pino logger. */
@@ -203,6 +212,7 @@ export class Quill {
       logger,
       requestTimeoutMs: this.requestTimeoutMs,
       ...(this.addressOverrides === undefined ? {} : { addressOverrides: this.addressOverrides }),
+      ...(this.credentials === undefined ? {} : { credentials: this.credentials }),
     });
     const cluster = new Cluster({
       brokers: this.brokers,

@@ -9,3 +9,4 @@ export {
 } from './connection.js';
 export { fromGrpcError } from './grpc-errors.js';
 export { ConnectionPool, type ConnectionPoolOptions } from './pool.js';
+export { channelCredentialsOf, type Pem, type SslOptions } from './ssl-options.js';
