@@ -137,6 +137,18 @@ describe('CoordinatorShard: offset retention', () => {
     expect(d.reload().fetched('simple', 't', [0, 1])).toEqual([-1, -1]);
   });
 
+  it('removes an Empty group that has no offsets at the next check, with a tombstone', () => {
+    const d = retaining();
+    const { leader, follower } = stableGroupOfTwo(d);
+    d.leave('g', leader);
+    d.leave('g', follower);
+    expect(d.shard.groupState('g')).toBe('Empty');
+    d.advance(CHECK_MS);
+    expect(d.shard.groupState('g')).toBeUndefined();
+    expect(d.log.filter((r) => r.groupId === 'g' && r.value === null).map((r) => r.kind)).toEqual(['group']);
+    expect(d.reload().shard.groupState('g')).toBeUndefined();
+  });
+
   it("writes each group's tombstones on their own, and keeps a commit that arrives while they are written", () => {
     const d = retaining();
     d.commit('a', '', -1, [['t', 0, 1]]);

@@ -200,7 +200,8 @@ export class GroupMetadataManager {
    * Expires the committed offsets of Empty groups, as Kafka 2.1+ does: `retentionMs` counts from
    * when the group became empty, or from each commit for a group that never had members
    * (standalone commits). Tombstones make it durable, so a coordinator elsewhere does not bring
-   * them back; a group left without offsets goes too. An offset with a commit in flight is kept,
+   * them back; a group left without offsets goes too, as does an Empty group that never had
+   * any. An offset with a commit in flight is kept,
    * so no tombstone lands after a newer commit. Memory changes once the tombstones are durable.
    */
   expireOffsets(now: number, retentionMs: number): void {
@@ -214,8 +215,10 @@ export class GroupMetadataManager {
         expired.push([key, value]);
         records.push({ kind: 'offset', groupId: group.groupId, topic, partition, value: null });
       }
-      if (expired.length === 0) continue;
-      const removesGroup = expired.length === group.offsets.size && group.members.size === 0;
+      // A group left without offsets goes too, as Kafka's cleanup does: one whose members all
+      // left without committing is removed at the next check, not kept for ever.
+      const removesGroup = expired.length === group.offsets.size && group.members.size === 0 && !this.hasPendingCommits(group.groupId);
+      if (expired.length === 0 && !removesGroup) continue;
       if (removesGroup) records.push({ kind: 'group', groupId: group.groupId, value: null });
       this.expiring.add(group);
       // One write per group, as Kafka does: however many groups expire at once, no batch outgrows
