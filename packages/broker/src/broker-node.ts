@@ -16,6 +16,9 @@ import type { Logger } from 'pino';
 import { brokerHandlers } from './api/broker-service.js';
 import { groupHandlers } from './api/group-service.js';
 import { nodeAccessInterceptors } from './api/node-access.js';
+import { callPrincipal } from './api/auth/call-principal.js';
+import { grpcSecurity } from './api/auth/grpc-security.js';
+import { securedBrokerHandlers } from './api/auth/secured-handlers.js';
 import { replicaHandlers } from './api/replica-service.js';
 import { sessionFullVisitIntervalMs } from './api/fetch-stream-session.js';
 import { resolveBrokerConfig, type BrokerConfig, type BrokerConfigInput } from './config.js';
@@ -110,12 +113,13 @@ export class BrokerNode {
 
     const readiness = (): Readiness => brokerReadiness(lifecycle, caughtUp);
     const pkg = loadQuillPackage();
+    const security = grpcSecurity(config, () => replicas.state, systemClock, logger);
     const server = new Server({
       'grpc.max_send_message_length': GRPC_CHANNEL_OPTIONS['grpc.max_send_message_length'],
       'grpc.max_receive_message_length': GRPC_CHANNEL_OPTIONS['grpc.max_receive_message_length'],
       'grpc.keepalive_time_ms': config.serverKeepaliveTimeMs,
       'grpc.keepalive_timeout_ms': config.serverKeepaliveTimeoutMs,
-      interceptors: nodeAccessInterceptors(config, grpcTls.secure, () => replicas.state),
+      interceptors: nodeAccessInterceptors(config, grpcTls.secure, () => replicas.state, callPrincipal(security.sasl?.tokens.userOf.bind(security.sasl.tokens))),
     });
     const producerIds = new ProducerIdManager(async () => {
       const response = await controller.call<AllocateProducerIdsResponse__Output>('AllocateProducerIds', { brokerId: config.nodeId, brokerEpoch: lifecycle?.brokerEpoch ?? -1 });
@@ -146,7 +150,7 @@ export class BrokerNode {
       stream: (api: string, delta: 1 | -1): void => (delta > 0 ? brokerMetrics.streamOpened(api) : brokerMetrics.streamClosed(api)),
     };
     const brokerContext = { config, replicas, controller, producerIds, logger };
-    server.addService(pkg.quill.v1.Broker.service, timedGrpcHandlers({ ...brokerHandlers(brokerContext), ...groupHandlers(groups) }, observe) as BrokerHandlers);
+    server.addService(pkg.quill.v1.Broker.service, timedGrpcHandlers(securedBrokerHandlers({ ...brokerHandlers(brokerContext), ...groupHandlers(groups) }, security), observe) as BrokerHandlers);
     server.addService(pkg.quill.v1.Replica.service, timedGrpcHandlers(replicaHandlers(replicas, sessionFullVisitIntervalMs(config.replicaLagTimeMaxMs)), observe) as ReplicaHandlers);
     const health = addGrpcHealth(server, ['quill.v1.Broker', 'quill.v1.Replica'], readiness, systemClock);
     const port = await new Promise<number>((resolve, reject) =>

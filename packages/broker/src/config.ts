@@ -130,6 +130,15 @@ export interface BrokerConfig {
   securityProtocol: KafkaSecurityProtocol;
   /** ssl.* of the gRPC port, and the broker's client certificate when it calls other nodes. */
   ssl?: TlsConfig;
+  /**
+   * sasl.session.lifetime.ms (ours, with the meaning of Kafka's connections.max.reauth.ms): how long
+   * a session token from the gRPC port's Authenticate is valid; clients authenticate again before
+   * it ends, and a user deleted meanwhile loses its tokens at once. Kafka's 0 (never re-authenticate)
+   * has no equivalent: a token always expires.
+   */
+  saslSessionLifetimeMs: number;
+  /** Session tokens (and SASL handshakes in progress) a broker holds at most; past it the oldest is forgotten. */
+  saslMaxSessions: number;
   /** Where the Kafka wire-protocol listener binds; no Kafka listener when absent. */
   kafkaListen?: HostPort;
   /** Where the HTTP server for /metrics, /healthz and /readyz binds; none when absent. */
@@ -234,6 +243,8 @@ export const DEFAULT_BROKER_CONFIG = {
   kafkaWarningIntervalMs: 10_000,
   kafkaSecurityProtocol: 'PLAINTEXT',
   securityProtocol: 'PLAINTEXT',
+  saslSessionLifetimeMs: 3_600_000,
+  saslMaxSessions: 100_000,
   kafkaSaslEnabledMechanisms: DEFAULT_KAFKA_SASL_MECHANISMS,
   kafkaFailedAuthenticationDelayMs: 100,
   kafkaSaslAuthenticationTimeoutMs: 10_000,

@@ -1,4 +1,5 @@
 import type { ServerDuplexStream } from '@grpc/grpc-js';
+import { streamRequestGuardOf } from './stream-request-guard.js';
 
 export interface InOrderOptions<Res> {
   /** Requests read and not answered yet, at most: beyond it the stream is paused. */
@@ -15,12 +16,15 @@ export interface InOrderOptions<Res> {
  * read, so a client may pipeline; answers wait for the ones before them. A request counts as
  * pending until its answer has left the write buffer: with `maxPending` pending the stream is
  * paused, so HTTP/2 flow control holds back a client that sends faster than it reads answers.
+ * A guard the call carries (stream-request-guard.ts) sees each request first.
  */
 export function serveInOrder<Req, Res>(call: ServerDuplexStream<Req, Res>, handle: (request: Req) => Promise<Res>, options: InOrderOptions<Res>): void {
   let previous: Promise<void> = Promise.resolve();
   let pending = 0;
+  const guard = streamRequestGuardOf(call);
+  const serve = guard === undefined ? handle : (request: Req) => guard(request, handle as (request: unknown) => Promise<unknown>) as Promise<Res>;
   call.on('data', (request: Req) => {
-    const response = handle(request).catch(options.failed);
+    const response = serve(request).catch(options.failed);
     if (++pending >= options.maxPending) call.pause();
     previous = previous.then(async () => {
       let value: Res;

@@ -39,6 +39,10 @@ function brokerOptions<T>(y: Argv<T>) {
       type: 'string',
       describe: `sasl.enabled.mechanisms of the Kafka listener under SASL_PLAINTEXT or SASL_SSL, comma-separated from ${KAFKA_SASL_MECHANISMS.join(', ')} (default ${DEFAULT_BROKER_CONFIG.kafkaSaslEnabledMechanisms.join(',')})`,
     })
+    .option('sasl-session-lifetime-ms', {
+      type: 'number',
+      describe: `sasl.session.lifetime.ms: how long a session token of the gRPC port's SASL authentication is valid (connections.max.reauth.ms's meaning; default ${DEFAULT_BROKER_CONFIG.saslSessionLifetimeMs})`,
+    })
     .option('kafka-connection-failed-authentication-delay-ms', {
       type: 'number',
       describe: `connection.failed.authentication.delay.ms: how late a failed SASL authentication is answered (default ${DEFAULT_BROKER_CONFIG.kafkaFailedAuthenticationDelayMs})`,
@@ -72,6 +76,7 @@ interface BrokerArgs extends SslArgs {
   kafkaSslClientAuth: ClientAuth;
   kafkaSaslEnabledMechanisms: string | undefined;
   kafkaConnectionFailedAuthenticationDelayMs: number | undefined;
+  saslSessionLifetimeMs: number | undefined;
   authorizer: boolean;
   superUsers: string | undefined;
   allowEveryoneIfNoAclFound: boolean;
@@ -105,6 +110,7 @@ function startBroker(args: BrokerArgs, controllers: string[], metrics = true): P
     ...(args.kafkaSaslEnabledMechanisms === undefined ? {} : { kafkaSaslEnabledMechanisms: parseSaslMechanisms(args.kafkaSaslEnabledMechanisms) }),
     ...(args.kafkaConnectionFailedAuthenticationDelayMs === undefined ? {} : { kafkaFailedAuthenticationDelayMs: args.kafkaConnectionFailedAuthenticationDelayMs }),
     securityProtocol: args.securityProtocol,
+    ...(args.saslSessionLifetimeMs === undefined ? {} : { saslSessionLifetimeMs: args.saslSessionLifetimeMs }),
     ...grpcSslConfig(args),
     ...authorizerConfig(args),
     controllers,

@@ -1,0 +1,55 @@
+import type { Clock } from '@quill/clock';
+import { scramCredentialOf, type MetadataState } from '@quill/metadata';
+import { unknownUserCredentials } from '@quill/security';
+import type { Logger } from 'pino';
+import type { BrokerConfig } from '../../config.js';
+import { metadataScopes } from '../../kafka-listener/authorization/metadata-access-scope.js';
+import { AuthenticationFailureLog } from '../../kafka-listener/sasl/authentication-failure-log.js';
+import { SaslAuthenticator } from './sasl-authenticator.js';
+import type { GrpcSecurity } from './secured-handlers.js';
+import { SessionTokens } from './session-tokens.js';
+
+type SecurityConfig = Pick<
+  BrokerConfig,
+  | 'securityProtocol'
+  | 'kafkaSaslEnabledMechanisms'
+  | 'kafkaFailedAuthenticationDelayMs'
+  | 'kafkaSaslAuthenticationTimeoutMs'
+  | 'kafkaAuthenticationFailureLogIntervalMs'
+  | 'saslSessionLifetimeMs'
+  | 'saslMaxSessions'
+  | 'authorizerEnabled'
+  | 'superUsers'
+  | 'allowEveryoneIfNoAclFound'
+>;
+
+/**
+ * The security of a broker's gRPC port from its config: SASL under SASL_PLAINTEXT and SASL_SSL
+ * (the mechanisms, failed-authentication delay and log interval the Kafka listener uses too,
+ * credentials from the metadata as it is now) and the ACLs with the authorizer on.
+ */
+export function grpcSecurity(config: SecurityConfig, currentState: () => MetadataState | undefined, clock: Clock, logger: Logger): GrpcSecurity {
+  const saslEnabled = config.securityProtocol === 'SASL_PLAINTEXT' || config.securityProtocol === 'SASL_SSL';
+  const userExists = (user: string): boolean => currentState()?.scramCredentials.has(user) ?? false;
+  const tokens = new SessionTokens({ clock, lifetimeMs: config.saslSessionLifetimeMs, maxSessions: config.saslMaxSessions, userExists });
+  const authenticator = new SaslAuthenticator({
+    clock,
+    session: {
+      enabledMechanisms: config.kafkaSaslEnabledMechanisms,
+      credentialOf: (user, mechanism) => {
+        const state = currentState();
+        return state === undefined ? undefined : scramCredentialOf(state, user, mechanism);
+      },
+      unknownUserCredential: unknownUserCredentials(),
+    },
+    tokens,
+    failedAuthenticationDelayMs: config.kafkaFailedAuthenticationDelayMs,
+    failures: new AuthenticationFailureLog(clock, config.kafkaAuthenticationFailureLogIntervalMs, logger, 'gRPC port'),
+    handshakeTimeoutMs: config.kafkaSaslAuthenticationTimeoutMs,
+    maxHandshakes: config.saslMaxSessions,
+  });
+  return {
+    ...(saslEnabled ? { sasl: { authenticator, tokens } } : {}),
+    ...(config.authorizerEnabled ? { scopeOf: metadataScopes(currentState, { superUsers: new Set(config.superUsers), allowEveryoneIfNoAclFound: config.allowEveryoneIfNoAclFound }) } : {}),
+  };
+}
