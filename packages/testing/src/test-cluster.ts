@@ -3,7 +3,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { BrokerNode, type BrokerConfig } from '@quill/broker';
 import { LogLevel, Quill, type QuillConfig } from '@quill/client';
-import { ControllerNode } from '@quill/controller';
+import { ControllerNode, type ControllerConfig } from '@quill/controller';
 import { pino, type Logger } from 'pino';
 import { freePorts } from '@quill/test-support';
 import { ProcessCluster } from './process-cluster.js';
@@ -38,6 +38,8 @@ export interface StartClusterOptions {
    * In-process clusters only: process clusters take command-line options.
    */
   brokerConfig?: Partial<Omit<BrokerConfig, 'nodeId' | 'clusterId' | 'listen' | 'advertised' | 'controllers' | 'dataDir' | 'kafkaListen' | 'kafkaAdvertised' | 'metricsListen'>>;
+  /** Controller settings for every controller (TLS, the authorizer...). In-process clusters only. */
+  controllerConfig?: Partial<Omit<ControllerConfig, 'nodeId' | 'clusterId' | 'listen' | 'voters' | 'dataDir' | 'metricsListen' | 'logger'>>;
 }
 
 /**
@@ -73,6 +75,8 @@ export interface TestCluster {
   /** host:port of every broker's Kafka wire-protocol listener, for KafkaJS, librdkafka and other Kafka clients (never proxied). */
   readonly kafkaBootstrap: string[];
   readonly brokerIds: readonly number[];
+  /** host:port of every controller's own gRPC port (Raft and the broker-facing Controller service). */
+  readonly controllerAddresses: readonly string[];
   /**
    * Every node's /metrics URL (its /healthz and /readyz beside it), brokers first, then the
    * controllers. In-process combined clusters run a node's broker and controller on separate ports
@@ -106,7 +110,7 @@ export interface TestCluster {
  * 2 s to start) or as child processes.
  */
 export async function startCluster(options: StartClusterOptions = {}): Promise<TestCluster> {
-  if (options.brokerConfig !== undefined && options.processes) throw new Error('brokerConfig applies to in-process clusters only');
+  if ((options.brokerConfig !== undefined || options.controllerConfig !== undefined) && options.processes) throw new Error('brokerConfig and controllerConfig apply to in-process clusters only');
   if (options.network === 'netns' && !options.processes) throw new Error("network: 'netns' runs nodes as processes: startCluster({ processes: true, network: 'netns' })");
   return options.processes ? startProcesses(options) : startInProcess(options);
 }
@@ -167,6 +171,7 @@ async function startProcesses(options: StartClusterOptions): Promise<TestCluster
     bootstrap: cluster.bootstrap,
     kafkaBootstrap: cluster.kafkaBootstrap,
     brokerIds,
+    controllerAddresses: [...cluster.nodes.values()].flatMap((n) => (n.controllerAddress === undefined ? [] : [n.controllerAddress])),
     metricsUrls: cluster.metricsUrls,
     metricsUrl: (id) => cluster.node(id).metricsUrl,
     client: (config = {}) => cluster.client(config),
@@ -214,7 +219,7 @@ async function startInProcess(options: StartClusterOptions): Promise<TestCluster
     controllerIds.map(async (id) => {
       const seen = await dialAll(String(id), controllerIds);
       const ownVoters = new Map([...seen].map(([voter, address]) => [voter, hostPort(address)]));
-      return ControllerNode.start({ nodeId: id, clusterId, listen: voters.get(id)!, metricsListen: { host: '127.0.0.1', port: controllerMetricsPorts.get(id)! }, voters: ownVoters, dataDir: path.join(root, `controller-${id}`), logger });
+      return ControllerNode.start({ ...options.controllerConfig, nodeId: id, clusterId, listen: voters.get(id)!, metricsListen: { host: '127.0.0.1', port: controllerMetricsPorts.get(id)! }, voters: ownVoters, dataDir: path.join(root, `controller-${id}`), logger });
     }),
   );
   const brokerDials = new Map(
@@ -248,6 +253,7 @@ async function startInProcess(options: StartClusterOptions): Promise<TestCluster
     bootstrap,
     kafkaBootstrap: brokerIds.map((id) => `127.0.0.1:${kafkaPorts.get(id)!}`),
     brokerIds,
+    controllerAddresses: [...voters.values()].map((a) => `${a.host}:${a.port}`),
     metricsUrls: [...[...brokerMetricsPorts.values()], ...[...controllerMetricsPorts.values()]].map(metricsUrlOf),
     metricsUrl: (id) => metricsUrlOf(brokerMetricsPorts.get(id)!),
     client: (config = {}) => client(config),
