@@ -1,4 +1,5 @@
 import { openQuill } from '../client-options.js';
+import type { ClientSecurityArgs } from '../client-security/client-security.js';
 
 const DEMO_TOPIC = 'greetings';
 
@@ -6,8 +7,8 @@ const DEMO_TOPIC = 'greetings';
  * `quill dev --demo`: once the cluster is up, a produce/consume round trip a new user can watch:
  * a replicated topic, three acks=all records, and the same records read back.
  */
-export async function runDemo(bootstrap: string): Promise<void> {
-  const quill = openQuill({ bootstrap, logLevel: undefined, requestTimeoutMs: 10_000 });
+export async function runDemo(bootstrap: string, security: ClientSecurityArgs = {}): Promise<void> {
+  const quill = openQuill({ ...security, bootstrap, logLevel: undefined, requestTimeoutMs: 10_000 });
   const admin = quill.admin();
   const producer = quill.producer();
   const consumer = quill.consumer();

@@ -41,6 +41,11 @@ export interface DevRun {
   restartCommand: (node: NodeSpec) => string;
   /** Where to publish the state `quill dev restart-node` reads; without it, no control port. */
   stateFile?: string;
+  /**
+   * Runs once the cluster is ready, before the console and onReady (--secure's super user and
+   * client.properties): the lines it returns go to stdout; a failure is reported, the cluster keeps running.
+   */
+  setUp?: () => Promise<string[]>;
   /** Runs once the cluster is ready (the --demo round trip); a failure is reported, the cluster keeps running. */
   onReady?: (bootstrap: string) => Promise<void>;
   /** Starts the web console once the cluster is ready; its URL is printed as `console <url>`, and it stops before the nodes. */
@@ -74,7 +79,8 @@ export async function runDev(run: DevRun): Promise<void> {
       `Cluster ready in ${((Date.now() - started) / 1000).toFixed(1)} s (${cluster.pids()}). ` +
         'Kill or pause a node to watch failover; Ctrl-C stops them all.\n',
     );
-    webConsole = (run.startConsole?.() ?? Promise.resolve(undefined)).then(
+    const setUp = setUpCluster(run);
+    webConsole = setUp.then(() => run.startConsole?.()).then(
       (started) => {
         if (started !== undefined) process.stdout.write(`console ${started.url}\n`);
         return started;
@@ -85,7 +91,7 @@ export async function runDev(run: DevRun): Promise<void> {
         return undefined;
       },
     );
-    run.onReady?.(run.bootstrap).catch((error: unknown) => process.stderr.write(`demo failed: ${(error as Error).message}\n`));
+    void setUp.then(() => run.onReady?.(run.bootstrap)).catch((error: unknown) => process.stderr.write(`demo failed: ${(error as Error).message}\n`));
   });
   const allDown = await Promise.race([cluster.allDown.then(() => true), run.stopRequested.then(() => false)]);
   if (!allDown) process.stderr.write('Stopping the cluster...\n');
@@ -98,6 +104,15 @@ export async function runDev(run: DevRun): Promise<void> {
   }
   if (allDown) throw new Error('every node has exited, so quill dev stopped; run it again to start them on their data.');
   process.stderr.write('Stopped.\n');
+}
+
+/** Runs `run.setUp` and prints its lines; never rejects (a failure is reported, dev keeps running). */
+async function setUpCluster(run: DevRun): Promise<void> {
+  try {
+    for (const line of (await run.setUp?.()) ?? []) process.stdout.write(`${line}\n`);
+  } catch (error) {
+    process.stderr.write(`setting up the cluster failed: ${(error as Error).message}\n`);
+  }
 }
 
 /** Polls until `isReady` (true) or `signal` aborts (false), saying now and then what it still waits for. */

@@ -8,6 +8,8 @@ import { integer, single } from '../client-options.js';
 import { startConsoleServer } from '../console/console-server.js';
 import { devStatePath, requestRestart, runningDevPid } from './dev-control.js';
 import { runDemo } from './dev-demo.js';
+import type { ClientSecurity } from '../client-security/client-security.js';
+import { devClientSecurity, devSdkSecurity, devSecureNodeArgs, finishDevSecurity, prepareDevSecurity, type DevSecurity } from './dev-secure.js';
 import { runDev, type Readiness } from './dev-supervisor.js';
 
 export { runDev, type DevRun, type NodeSpec, type Readiness } from './dev-supervisor.js';
@@ -31,6 +33,8 @@ const READY_POLL_MS = 500;
 /** Time a node gets to stop cleanly (flush and close its logs) before it is killed. */
 const STOP_GRACE_MS = 10_000;
 const DEFAULT_DATA_DIR = path.join('data', 'dev');
+/** Deadline of --secure's requests once the cluster is ready (creating the super user). */
+const SET_UP_TIMEOUT_MS = 10_000;
 
 /**
  * `quill dev`: a local cluster in the foreground, three combined nodes (broker and controller)
@@ -68,7 +72,18 @@ export function devCommand(yargs: Argv): Argv {
           describe: `brokers N (${VOTER_COUNT}..${CONTROLLER_PORT_OFFSET}): nodes 1..${VOTER_COUNT} are also the controllers, nodes ${VOTER_COUNT + 1}..N brokers only`,
           coerce: brokerCount,
         })
-        .option('demo', { type: 'boolean', default: false, describe: 'once ready, run a produce/consume round trip on topic greetings' }),
+        .option('demo', { type: 'boolean', default: false, describe: 'once ready, run a produce/consume round trip on topic greetings' })
+        .option('secure', {
+          type: 'boolean',
+          default: false,
+          describe: 'generate a CA and node certificates in --data-dir, turn on SASL_SSL (SCRAM-SHA-512) and ACLs, create a super user, and write <data-dir>/client.properties',
+        })
+        .option('user', { type: 'string', describe: `with --secure: the super user's name (default admin)`, coerce: single<string>('--user') })
+        .option('password', {
+          type: 'string',
+          describe: "with --secure: the super user's password (default: that of the data dir's client.properties, else generated)",
+          coerce: single<string>('--password'),
+        }),
     async (args) => {
       const dataDir = path.resolve(args.dataDir);
       const bootstrap = `${HOST}:${args.basePort}`;
@@ -77,6 +92,9 @@ export function devCommand(yargs: Argv): Argv {
       await assertPortsFree(devPorts(args.basePort, args.brokers));
       const restarting = existsSync(path.join(dataDir, 'node-1'));
       mkdirSync(dataDir, { recursive: true });
+      const nodeIds = Array.from({ length: args.brokers }, (_, i) => i + 1);
+      const security = args.secure ? await prepareDevSecurity(dataDir, nodeIds, { user: args.user, password: args.password }) : undefined;
+      const sdkSecurity = security === undefined ? {} : devSdkSecurity(security);
       const nodes = Array.from({ length: args.brokers }, (_, i) => {
         const id = i + 1;
         return {
@@ -84,7 +102,7 @@ export function devCommand(yargs: Argv): Argv {
           name: `node-${id}`,
           // Each node runs the way this quill runs: from sources through tsx under `pnpm quill`
           // (Node's options and the cwd tsx resolves from carried over), compiled when installed.
-          args: [...process.execArgv, process.argv[1]!, ...devNodeArgs(id, args.basePort, dataDir)],
+          args: [...process.execArgv, process.argv[1]!, ...devNodeArgs(id, args.basePort, dataDir), ...(security === undefined ? [] : devSecureNodeArgs(security, id))],
           logFile: path.join(dataDir, `node-${id}.log`),
         };
       });
@@ -105,16 +123,17 @@ export function devCommand(yargs: Argv): Argv {
         bootstrap,
         kafkaBootstrap: kafkaAddresses.join(','),
         metricsUrls: nodes.map((_, i) => `http://${HOST}:${args.basePort + METRICS_PORT_OFFSET + i}/metrics`).join(','),
-        checkReadiness: () => checkReadiness(addresses),
+        checkReadiness: () => checkReadiness(addresses, sdkSecurity),
         stopRequested,
         pollMs: READY_POLL_MS,
         graceMs: STOP_GRACE_MS,
         restartCommand: (node) => restartNodeCommand(node.id, dataDir),
         stateFile: devStatePath(dataDir),
-        ...(args.demo ? { onReady: runDemo } : {}),
+        ...(security === undefined ? {} : { setUp: () => setUpSecurity(security, addresses, kafkaAddresses) }),
+        ...(args.demo ? { onReady: (bootstrap: string) => runDemo(bootstrap, security === undefined ? {} : devClientSecurity(security)) } : {}),
         startConsole: () =>
           startConsoleServer({
-            quill: new Quill({ brokers: addresses, clientId: 'quill-console', logLevel: 'error' }),
+            quill: new Quill({ brokers: addresses, clientId: 'quill-console', logLevel: 'error', ...sdkSecurity }),
             host: HOST,
             port: args.basePort + CONSOLE_PORT_OFFSET,
             logger: pino({ level: 'warn' }, pino.destination(2)),
@@ -122,6 +141,16 @@ export function devCommand(yargs: Argv): Argv {
       });
     },
   );
+}
+
+/** --secure, once the cluster is ready: the super user and client.properties, announced as `client.properties <path>`. */
+async function setUpSecurity(security: DevSecurity, addresses: readonly string[], kafkaAddresses: readonly string[]): Promise<string[]> {
+  const admin = new Quill({ brokers: [...addresses], clientId: 'quill-dev', logLevel: 'error', requestTimeoutMs: SET_UP_TIMEOUT_MS, ...devSdkSecurity(security) }).admin();
+  const file = await finishDevSecurity(security, admin, { grpc: addresses.join(','), kafka: kafkaAddresses.join(',') });
+  process.stderr.write(
+    `Secure: TLS on every gRPC port (node certificates User:broker-N), SASL_SSL with SCRAM-SHA-512 on the Kafka listeners, ACLs; super user ${security.username}; CA ${security.caLocation}.\n`,
+  );
+  return [`client.properties ${file}`];
 }
 
 /** What dev prints for a dead node: the command, for any terminal, that starts it again under this dev. */
@@ -212,10 +241,10 @@ async function assertPortsFree(ports: readonly number[]): Promise<void> {
  * retries, connects only if that broker answers. The registered brokers are those every answer
  * lists (a broker's metadata lists unfenced brokers only).
  */
-async function checkReadiness(addresses: readonly string[]): Promise<Readiness> {
+async function checkReadiness(addresses: readonly string[], security: ClientSecurity): Promise<Readiness> {
   const views = await Promise.all(
     addresses.map(async (address) => {
-      const admin = new Quill({ brokers: [address], clientId: 'quill-dev', logLevel: 'silent', retry: { retries: 0 }, requestTimeoutMs: 2_000 }).admin();
+      const admin = new Quill({ brokers: [address], clientId: 'quill-dev', logLevel: 'silent', retry: { retries: 0 }, requestTimeoutMs: 2_000, ...security }).admin();
       try {
         await admin.connect();
         return (await admin.describeCluster()).brokers.map((b) => b.nodeId);
