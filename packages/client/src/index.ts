@@ -1,6 +1,6 @@
 // @quill/client: the Quill SDK. Producer, Consumer and Admin shaped like KafkaJS, over gRPC.
 export { Quill, type QuillConfig } from './quill.js';
-export type { Pem, SslOptions } from './network/index.js';
+export type { Pem, SaslOptions, SslOptions } from './network/index.js';
 export { LogLevel } from './logger.js';
 export { QuillStateError } from './errors.js';
 export { ErrorCode, QuillError, errorInfo, isRetriable, type ErrorInfo } from '@quill/proto';

@@ -52,7 +52,6 @@ describe('unknown and unsupported options', () => {
   });
 
   it("refuses KafkaJS's options for features the SDK does not have, saying so", () => {
-    expect(() => new Quill({ brokers: BROKERS, sasl: { mechanism: 'plain' } } as never)).toThrow("option 'sasl' is not supported");
     expect(() => new Quill({ brokers: BROKERS, logCreator: () => () => undefined } as never)).toThrow("pass a pino logger as 'logger' instead");
     expect(() => new Quill({ brokers: BROKERS, enforceRequestTimeout: false } as never)).toThrow("option 'enforceRequestTimeout' is not supported");
     expect(() => quill().producer({ transactionalId: 'tx' } as never)).toThrow("producer(): option 'transactionalId' is not supported: transactions are not supported");

@@ -7,7 +7,7 @@ import type { ClientContext } from './context.js';
 import { Consumer, type ConsumerOptions } from './consumer/index.js';
 import { PartitionAssigners, type GroupSettings } from './group/index.js';
 import { createLogger, type LogLevel } from './logger.js';
-import { ConnectionPool, channelCredentialsOf, type SslOptions } from './network/index.js';
+import { ConnectionPool, channelCredentialsOf, type SaslOptions, type SslOptions } from './network/index.js';
 import { DEFAULT_PRODUCER_SETTINGS, Producer, type ProducerOptions } from './producer/index.js';
 import { checkOptions, type OptionTable } from './options/index.js';
 import { ADMIN_OPTIONS, CONSUMER_OPTIONS, PRODUCER_OPTIONS, retryTable } from './quill-options.js';
@@ -31,10 +31,16 @@ export interface QuillConfig {
   requestTimeout?: number;
   /** Accepted for KafkaJS compatibility, without effect: a connection is made within the deadline of the request that needs it (`requestTimeoutMs`). */
   connectionTimeout?: number;
-  /** Accepted for KafkaJS compatibility, without effect: there is no authentication (SASL) yet. */
+  /** Accepted for KafkaJS compatibility, without effect: a SASL exchange runs within the deadline of its requests (`requestTimeoutMs`). */
   authenticationTimeout?: number;
-  /** Accepted for KafkaJS compatibility, without effect: there is no authentication (SASL) yet. */
+  /** With `sasl`: authenticate again this many ms before a broker session ends (KafkaJS's; default 10 000, at most half the session). */
   reauthenticationThreshold?: number;
+  /**
+   * SASL authentication with each broker, as KafkaJS's `sasl`: `{ mechanism: 'scram-sha-512' |
+   * 'scram-sha-256' | 'plain', username, password }`, for brokers whose gRPC port runs
+   * SASL_PLAINTEXT or SASL_SSL (with SASL_SSL, set `ssl` too). Default: none.
+   */
+  sasl?: SaslOptions;
   /**
    * TLS to the brokers' gRPC ports, as KafkaJS's `ssl`: true for TLS with Node's public roots, or
    * `{ ca, cert, key, rejectUnauthorized, servername }` (cert and key for brokers that require a
@@ -64,12 +70,12 @@ export const QUILL_OPTIONS: OptionTable<QuillConfig> = {
     random: 'option',
     addressOverrides: 'option',
     ssl: 'option',
+    sasl: 'option',
+    reauthenticationThreshold: 'option',
     connectionTimeout: { ignored: 'a connection is made within the deadline of the request that needs it' },
-    authenticationTimeout: { ignored: 'there is no authentication yet' },
-    reauthenticationThreshold: { ignored: 'there is no authentication yet' },
+    authenticationTimeout: { ignored: 'a SASL exchange runs within the deadline of its requests' },
   },
   refused: {
-    sasl: { reason: 'authentication (SASL) is not supported yet' },
     socketFactory: { reason: 'brokers are reached over gRPC, not through sockets the client makes' },
     logCreator: { reason: "pass a pino logger as 'logger' instead" },
     enforceRequestTimeout: { reason: 'every request ends at requestTimeoutMs', accepts: (value) => value === true },
@@ -125,6 +131,8 @@ export class Quill {
   private readonly random: Random;
   private readonly addressOverrides: Readonly<Record<string, string>> | undefined;
   private readonly credentials: ChannelCredentials | undefined;
+  private readonly sasl: SaslOptions | undefined;
+  private readonly reauthenticationThresholdMs: number | undefined;
 
   constructor(options: QuillConfig) {
     const config = checkOptions(QUILL_OPTIONS, options);
@@ -144,6 +152,8 @@ export class Quill {
     this.random = config.random ?? new SeededRandom((Date.now() ^ (process.pid << 16)) >>> 0);
     this.addressOverrides = config.addressOverrides;
     this.credentials = channelCredentialsOf(config.ssl);
+    this.sasl = config.sasl;
+    this.reauthenticationThresholdMs = config.reauthenticationThreshold;
   }
 
   /** The client's pino logger. */
@@ -213,6 +223,8 @@ export class Quill {
       requestTimeoutMs: this.requestTimeoutMs,
       ...(this.addressOverrides === undefined ? {} : { addressOverrides: this.addressOverrides }),
       ...(this.credentials === undefined ? {} : { credentials: this.credentials }),
+      ...(this.sasl === undefined ? {} : { sasl: this.sasl }),
+      ...(this.reauthenticationThresholdMs === undefined ? {} : { reauthenticationThresholdMs: this.reauthenticationThresholdMs }),
     });
     const cluster = new Cluster({
       brokers: this.brokers,

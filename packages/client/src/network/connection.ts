@@ -2,6 +2,7 @@ import * as grpc from '@grpc/grpc-js';
 import {
   CLIENT_ID_METADATA_KEY,
   ErrorCode,
+  SESSION_TOKEN_METADATA_KEY,
   QuillError,
   createServiceClient,
   errorFromResponse,
@@ -14,6 +15,7 @@ import {
 import type { Logger } from 'pino';
 import { fromGrpcError } from './grpc-errors.js';
 import { RequestStream } from './request-stream.js';
+import { DEFAULT_REAUTHENTICATION_THRESHOLD_MS, SaslSessionToken, authenticate, type SaslOptions } from './sasl-session.js';
 
 /** The unary RPCs of the Broker service, read off the generated handlers (the streams are in `BrokerStreamedMethod`). */
 export type BrokerUnaryMethod = UnaryMethods<BrokerHandlers>;
@@ -55,6 +57,10 @@ export interface BrokerConnectionOptions {
   requestTimeoutMs: number;
   /** Defaults to plaintext. */
   credentials?: grpc.ChannelCredentials;
+  /** Authenticate with the broker (its Authenticate RPC) before the first call, and send the session token with every call. */
+  sasl?: SaslOptions;
+  /** Authenticate again this long before the session ends (KafkaJS's reauthenticationThreshold). */
+  reauthenticationThresholdMs?: number;
 }
 
 /**
@@ -76,6 +82,9 @@ export class BrokerConnection {
   private readonly requestTimeoutMs: number;
   private readonly inFlight = new Set<grpc.ClientUnaryCall>();
   private readonly streams = new Map<BrokerStreamedMethod, RequestStream<unknown, unknown>>();
+  private readonly sasl: SaslSessionToken | undefined;
+  /** The session token each open stream was opened with (a stream carries the metadata of its opening). */
+  private readonly streamTokens = new Map<BrokerStreamedMethod, string>();
   private closed = false;
 
   constructor(options: BrokerConnectionOptions) {
@@ -91,6 +100,18 @@ export class BrokerConnection {
         'grpc.max_reconnect_backoff_ms': RECONNECT_BACKOFF_MAX_MS,
       },
     });
+    const sasl = options.sasl;
+    this.sasl =
+      sasl === undefined
+        ? undefined
+        : new SaslSessionToken(() => authenticate((request) => this.call('Authenticate', request, {}, this.metadata), sasl), options.reauthenticationThresholdMs ?? DEFAULT_REAUTHENTICATION_THRESHOLD_MS);
+  }
+
+  /** The call metadata with a current session token, when the connection authenticates. */
+  private metadataWith(token: string): grpc.Metadata {
+    const metadata = this.metadata.clone();
+    metadata.set(SESSION_TOKEN_METADATA_KEY, token);
+    return metadata;
   }
 
   /** False once `close()` was called. */
@@ -113,12 +134,22 @@ export class BrokerConnection {
     return response;
   }
 
-  /** Calls `method` and resolves with the raw response, without looking at its `error` field. */
-  unary<M extends BrokerUnaryMethod>(
-    method: M,
-    request: BrokerRequest<M>,
-    options: RequestOptions = {},
-  ): Promise<BrokerResponse<M>> {
+  /**
+   * Calls `method` and resolves with the raw response, without looking at its `error` field.
+   * With SASL, after authenticating; a token the broker no longer knows (it restarted) is
+   * replaced and the call made once more.
+   */
+  async unary<M extends BrokerUnaryMethod>(method: M, request: BrokerRequest<M>, options: RequestOptions = {}): Promise<BrokerResponse<M>> {
+    const sasl = this.sasl;
+    if (sasl === undefined) return this.call(method, request, options, this.metadata);
+    const token = await sasl.current();
+    const response = await this.call(method, request, options, this.metadataWith(token));
+    if (!refusedToken(response)) return response;
+    sasl.invalidate(token);
+    return this.call(method, request, options, this.metadataWith(await sasl.current()));
+  }
+
+  private call<M extends BrokerUnaryMethod>(method: M, request: BrokerRequest<M>, options: RequestOptions, metadata: grpc.Metadata): Promise<BrokerResponse<M>> {
     if (this.closed) {
       return Promise.reject(new QuillError(ErrorCode.NETWORK_EXCEPTION, `connection to ${this.address} is closed`));
     }
@@ -132,7 +163,7 @@ export class BrokerConnection {
       const call = fn.call(
         this.client,
         request,
-        this.metadata,
+        metadata,
         { deadline: Date.now() + timeoutMs },
         (error, response) => {
           this.inFlight.delete(call);
@@ -162,21 +193,40 @@ export class BrokerConnection {
     options: RequestOptions = {},
   ): Promise<BrokerResponse<M>> {
     if (this.closed) throw new QuillError(ErrorCode.NETWORK_EXCEPTION, `connection to ${this.address} is closed`);
-    const response = (await this.streamFor(method).request(request, {
-      timeoutMs: options.timeoutMs ?? this.requestTimeoutMs,
-      ...(options.signal ? { signal: options.signal } : {}),
-    })) as BrokerResponse<M>;
+    const send = async (): Promise<{ response: BrokerResponse<M>; token: string | undefined }> => {
+      const token = await this.sasl?.current();
+      const response = (await this.streamFor(method, token).request(request, {
+        timeoutMs: options.timeoutMs ?? this.requestTimeoutMs,
+        ...(options.signal ? { signal: options.signal } : {}),
+      })) as BrokerResponse<M>;
+      return { response, token };
+    };
+    let { response, token } = await send();
+    if (token !== undefined && refusedToken(response)) {
+      this.sasl?.invalidate(token);
+      ({ response } = await send());
+    }
     const failure = errorFromResponse((response as { error?: Error__Output | null }).error);
     if (failure) throw failure;
     return response;
   }
 
-  private streamFor(method: BrokerStreamedMethod): RequestStream<unknown, unknown> {
+  /** The method's stream, opened anew when the session token changed since it was opened. */
+  private streamFor(method: BrokerStreamedMethod, token: string | undefined): RequestStream<unknown, unknown> {
     let stream = this.streams.get(method);
+    if (stream !== undefined && token !== undefined && this.streamTokens.get(method) !== token) {
+      stream.close();
+      stream = undefined;
+    }
     if (stream === undefined) {
       const streamMethod = `${method}Stream` as const;
       const openStream = this.client[streamMethod] as unknown as (metadata: grpc.Metadata) => grpc.ClientDuplexStream<unknown, unknown>;
-      const open = (): grpc.ClientDuplexStream<unknown, unknown> => openStream.call(this.client, this.metadata);
+      const metadata = this.metadata.clone();
+      if (token !== undefined) {
+        metadata.set(SESSION_TOKEN_METADATA_KEY, token);
+        this.streamTokens.set(method, token);
+      }
+      const open = (): grpc.ClientDuplexStream<unknown, unknown> => openStream.call(this.client, metadata);
       stream = new RequestStream<unknown, unknown>(open, { method: streamMethod, address: this.address });
       this.streams.set(method, stream);
     }
@@ -193,4 +243,9 @@ export class BrokerConnection {
     this.streams.clear();
     this.client.close();
   }
+}
+
+/** Whether a broker answered that the call's session token is not (or no longer) valid. */
+function refusedToken(response: unknown): boolean {
+  return (response as { error?: Error__Output | null }).error?.code === 'SASL_AUTHENTICATION_FAILED';
 }

@@ -10,3 +10,4 @@ export {
 export { fromGrpcError } from './grpc-errors.js';
 export { ConnectionPool, type ConnectionPoolOptions } from './pool.js';
 export { channelCredentialsOf, type Pem, type SslOptions } from './ssl-options.js';
+export { DEFAULT_REAUTHENTICATION_THRESHOLD_MS, type SaslOptions } from './sasl-session.js';

@@ -1,12 +1,16 @@
 import type { ChannelCredentials } from '@grpc/grpc-js';
 import type { Logger } from 'pino';
 import { BrokerConnection } from './connection.js';
+import type { SaslOptions } from './sasl-session.js';
 
 export interface ConnectionPoolOptions {
   clientId: string;
   logger: Logger;
   requestTimeoutMs: number;
   credentials?: ChannelCredentials;
+  /** Authenticate with each broker (see BrokerConnectionOptions). */
+  sasl?: SaslOptions;
+  reauthenticationThresholdMs?: number;
   /** For tests only: `host:port` to dial in place of a broker's address (see QuillConfig). */
   addressOverrides?: Readonly<Record<string, string>>;
 }
