@@ -1,0 +1,73 @@
+import { readFileSync } from 'node:fs';
+import { eventually } from '@quill/test-support';
+import { Kafka, logLevel } from 'kafkajs';
+import { getProperties } from 'properties-file';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { startDev, stopDev, type DevRun } from './support/dev-process.js';
+import { listTopicsError, readValuesWithKafkaJs } from './support/kafkajs-read.js';
+import { kcatAvailable, killKcats, runKcat } from './support/kcat-process.js';
+
+// `quill dev --secure` writes <data-dir>/client.properties, and the clients a Kafka user has read
+// it: KafkaJS (SASL_SSL, SCRAM-SHA-512, the dev CA) produces and consumes, a wrong password is
+// refused, kcat -F lists metadata, produces and consumes.
+
+const KCAT = kcatAvailable();
+const TOPIC = 'secure-greetings';
+const KCAT_TOPIC = 'secure-kcat';
+const VALUES = ['one', 'two', 'three'];
+
+describe('quill dev --secure', () => {
+  let run: DevRun | undefined;
+  let propertiesFile: string;
+  let properties: Record<string, string>;
+  const kafka = (password: string): Kafka =>
+    new Kafka({
+      clientId: 'dev-secure-test',
+      brokers: properties['bootstrap.servers']!.split(','),
+      ssl: { ca: [readFileSync(properties['ssl.ca.location']!, 'utf8')] },
+      sasl: { mechanism: 'scram-sha-512', username: properties['sasl.username']!, password },
+      logLevel: logLevel.NOTHING,
+      connectionTimeout: 3000,
+      retry: { retries: 0 },
+    });
+
+  beforeAll(async () => {
+    run = await startDev(['--secure'], 'quill-dev-secure-');
+    const dev = run.process;
+    propertiesFile = await eventually(() => /^client\.properties (\S+)$/m.exec(dev.logs)?.[1], { timeoutMs: 90_000, intervalMs: 100, description: 'dev prints client.properties' });
+    properties = getProperties(readFileSync(propertiesFile, 'utf8'));
+    // The super user's credential reaches the brokers through the metadata log.
+    await eventually(async () => (await listTopicsError(kafka(properties['sasl.password']!))) === undefined, { description: 'the super user authenticates' });
+  });
+  afterAll(async () => {
+    killKcats();
+    await stopDev(run);
+  });
+
+  it('writes client.properties with which KafkaJS produces and consumes; a wrong password is refused', async () => {
+    expect(properties).toMatchObject({ 'security.protocol': 'SASL_SSL', 'sasl.mechanism': 'SCRAM-SHA-512', 'sasl.username': 'admin' });
+    const client = kafka(properties['sasl.password']!);
+    const admin = client.admin();
+    await admin.connect();
+    await admin.createTopics({ topics: [{ topic: TOPIC, numPartitions: 1, replicationFactor: 3 }], waitForLeaders: true });
+    await admin.disconnect();
+    const producer = client.producer();
+    await producer.connect();
+    await producer.send({ topic: TOPIC, acks: -1, messages: VALUES.map((value) => ({ value })) });
+    await producer.disconnect();
+    expect(await readValuesWithKafkaJs(client, TOPIC, 'dev-secure-group', VALUES.length)).toEqual(VALUES);
+    expect((await listTopicsError(kafka('not-the-password')))?.name).toBe('KafkaJSSASLAuthenticationError');
+  });
+
+  it.skipIf(!KCAT)(KCAT ? 'kcat -F client.properties lists metadata, produces and consumes' : 'kcat SKIPPED: no kcat on PATH', async () => {
+    const listing = JSON.parse((await runKcat(['-F', propertiesFile, '-L', '-J'])).stdout) as { brokers: Array<{ name: string }> };
+    expect(listing.brokers.map((b) => b.name).sort()).toEqual(properties['bootstrap.servers']!.split(',').sort());
+    const admin = kafka(properties['sasl.password']!).admin();
+    await admin.connect();
+    await admin.createTopics({ topics: [{ topic: KCAT_TOPIC, numPartitions: 1, replicationFactor: 3 }], waitForLeaders: true });
+    await admin.disconnect();
+    await runKcat(['-F', propertiesFile, '-P', '-t', KCAT_TOPIC, '-p', '0'], { input: `${VALUES.join('\n')}\n` });
+    const { stdout } = await runKcat(['-F', propertiesFile, '-C', '-t', KCAT_TOPIC, '-o', 'beginning', '-c', String(VALUES.length), '-e']);
+    expect(stdout.trim().split('\n')).toEqual(VALUES);
+  });
+});
