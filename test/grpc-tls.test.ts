@@ -97,6 +97,9 @@ describe('TLS on every gRPC port (ssl.client.auth=required, authorizer on)', () 
   it('refuses a plaintext client at the TLS port, and goes on serving', async () => {
     const outcome = await metadataOutcome(credentials.createInsecure());
     expect(outcome.code).toBe(status.UNAVAILABLE);
+    const admin = cluster.client({ retry: { retries: 0 } }).admin();
+    await expect(admin.connect()).rejects.toThrow(/its port may use TLS, which needs the ssl option/);
+    await admin.disconnect();
     await stillServes();
   });
 

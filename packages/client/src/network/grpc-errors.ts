@@ -4,6 +4,12 @@ import { ErrorCode, QuillError } from '@quill/proto';
 // gRPC says "connection reset" in several ways depending on where the stream died.
 const CONNECTION_DROPPED = /RST_STREAM|ECONNRESET|ECONNREFUSED|EPIPE|GOAWAY|connection (dropped|closed|reset)|socket hang up/i;
 
+// What grpc-js says when the peer closed the connection before HTTP/2 began, without an error of
+// its own: a TLS port dropping a plaintext client, or refusing a client certificate under TLS 1.3.
+const CLOSED_BEFORE_HTTP2 = /Last error: Failed to connect\b/;
+const CLOSED_BEFORE_HTTP2_HINT =
+  ' (the broker closed the connection before it began: its port may use TLS, which needs the ssl option, or require a client certificate of its CA)';
+
 /**
  * Turns a failed gRPC call into a QuillError. Transport failures become retriable errors the
  * retry logic understands: the broker may be down or moving (NETWORK_EXCEPTION, which also
@@ -17,7 +23,7 @@ export function fromGrpcError(error: ServiceError, address: string, method: stri
     case status.UNAVAILABLE:
     case status.CANCELLED:
     case status.ABORTED:
-      return new QuillError(ErrorCode.NETWORK_EXCEPTION, `${where} failed: ${details}`, { cause: error });
+      return new QuillError(ErrorCode.NETWORK_EXCEPTION, `${where} failed: ${details}${CLOSED_BEFORE_HTTP2.test(details) ? CLOSED_BEFORE_HTTP2_HINT : ''}`, { cause: error });
     case status.DEADLINE_EXCEEDED:
       return new QuillError(ErrorCode.REQUEST_TIMED_OUT, `${where} timed out: ${details}`, { cause: error });
     case status.RESOURCE_EXHAUSTED:
