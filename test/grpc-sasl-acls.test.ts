@@ -1,0 +1,142 @@
+import { ErrorCode, createServiceClient, type AlterUserScramCredentialsResponse__Output } from '@quill/proto';
+import { DEFAULT_SCRAM_ITERATIONS, scramSaltedPassword } from '@quill/security';
+import { eventually } from '@quill/test-support';
+import { startCluster, type TestCluster } from '@quill/testing';
+import type { AclEntry, Quill, SaslOptions } from '@quill/client';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+
+// SASL and ACLs on a broker's gRPC port (SASL_PLAINTEXT, the authorizer on, User:admin a super
+// user): the SDK's sasl option authenticates through the Authenticate RPC; each principal gets
+// what its ACLs allow, with Kafka's codes, and sees no topic it may not describe.
+
+const PASSWORD = 'grpc-acl-test-password';
+const USERS = ['admin', 'alice', 'bob', 'carol'];
+
+const acl = (principal: string, operation: AclEntry['operation'], resourceName: string, extra: Partial<AclEntry> = {}): AclEntry => ({
+  resourceType: 'TOPIC',
+  resourceName,
+  resourcePatternType: 'LITERAL',
+  principal,
+  host: '*',
+  operation,
+  permissionType: 'ALLOW',
+  ...extra,
+});
+
+/** The error code of what `action` threw, or 'none'. */
+async function codeOf(action: () => Promise<unknown>): Promise<string> {
+  try {
+    await action();
+    return 'none';
+  } catch (error) {
+    return (error as { code?: string }).code ?? (error as Error).message;
+  }
+}
+
+describe('SASL and ACLs on the gRPC port', () => {
+  let cluster: TestCluster;
+  const clients: Quill[] = [];
+  const as = (sasl: SaslOptions | undefined): Quill => {
+    const client = cluster.client({ retry: { retries: 0 }, ...(sasl === undefined ? {} : { sasl }) });
+    clients.push(client);
+    return client;
+  };
+  const user = (name: string, password = PASSWORD): Quill => as({ mechanism: 'scram-sha-512', username: name, password });
+  const withAdmin = async <T>(client: Quill, action: (admin: ReturnType<Quill['admin']>) => Promise<T>): Promise<T> => {
+    const admin = client.admin();
+    await admin.connect();
+    try {
+      return await action(admin);
+    } finally {
+      await admin.disconnect();
+    }
+  };
+  const produce = async (client: Quill, topic: string): Promise<void> => {
+    const producer = client.producer();
+    await producer.connect();
+    try {
+      await producer.send({ topic, messages: [{ value: `to ${topic}` }] });
+    } finally {
+      await producer.disconnect();
+    }
+  };
+
+  beforeAll(async () => {
+    cluster = await startCluster({ brokers: 1, controllers: 1, brokerConfig: { securityProtocol: 'SASL_PLAINTEXT', authorizerEnabled: true, superUsers: ['User:admin'] } });
+    // The first credentials go to the controller itself (its port is not the brokers' SASL one), as
+    // Kafka's are bootstrapped with the metadata log rather than through an authenticated broker.
+    const controller = createServiceClient('Controller', cluster.controllerAddresses[0]!);
+    const salt = Buffer.alloc(32, 1);
+    const upsertions = USERS.map((name) => ({ name, mechanism: 'SCRAM-SHA-512', iterations: DEFAULT_SCRAM_ITERATIONS, salt, saltedPassword: scramSaltedPassword('SCRAM-SHA-512', PASSWORD, salt, DEFAULT_SCRAM_ITERATIONS) }));
+    const response = await new Promise<AlterUserScramCredentialsResponse__Output>((resolve, reject) =>
+      controller.AlterUserScramCredentials({ deletions: [], upsertions }, (error, answer) => (error ? reject(error) : resolve(answer!))),
+    );
+    controller.close();
+    expect(response.results.map((r) => r.errorCode)).toEqual(USERS.map(() => 'NONE'));
+    const admin = user('admin');
+    await eventually(async () => (await codeOf(() => withAdmin(admin, (a) => a.listTopics()))) === 'none', { description: 'the broker knows the SCRAM users' });
+    await withAdmin(admin, async (a) => {
+      await a.createTopics({ topics: ['orders', 'logs-a', 'logs-secret'].map((topic) => ({ topic, numPartitions: 1, replicationFactor: 1 })), waitForLeaders: true });
+      await a.createAcls({
+        acl: [
+          acl('User:bob', 'WRITE', 'orders'),
+          acl('User:carol', 'WRITE', 'logs-', { resourcePatternType: 'PREFIXED' }),
+          acl('User:carol', 'DESCRIBE', 'logs-', { resourcePatternType: 'PREFIXED' }),
+          acl('User:carol', 'WRITE', 'logs-secret', { permissionType: 'DENY' }),
+        ],
+      });
+    });
+    await eventually(async () => (await codeOf(() => produce(user('bob'), 'orders'))) === 'none', { description: 'the broker applies the ACLs' });
+  }, 60_000);
+  afterAll(async () => {
+    await cluster?.stop();
+  });
+
+  it('refuses every call without credentials: SASL_AUTHENTICATION_FAILED', async () => {
+    const anonymous = as(undefined);
+    expect(await codeOf(() => withAdmin(anonymous, (a) => a.listTopics()))).toBe(ErrorCode.SASL_AUTHENTICATION_FAILED);
+    expect(await codeOf(() => produce(anonymous, 'orders'))).toBe(ErrorCode.SASL_AUTHENTICATION_FAILED);
+  });
+
+  it('refuses a wrong password with the same message as an unknown user', async () => {
+    const messageOf = async (client: Quill) => {
+      try {
+        await withAdmin(client, (a) => a.listTopics());
+        return 'none';
+      } catch (error) {
+        return `${(error as { code?: string }).code}: ${(error as Error).message}`;
+      }
+    };
+    const wrong = await messageOf(user('alice', 'guess'));
+    expect(wrong).toMatch(/^SASL_AUTHENTICATION_FAILED: .*invalid credentials/);
+    expect(await messageOf(user('mallory', 'guess'))).toBe(wrong);
+  });
+
+  it('a user without ACLs: TOPIC_AUTHORIZATION_FAILED on produce, and no topic in metadata', async () => {
+    const alice = user('alice');
+    expect(await codeOf(() => produce(alice, 'orders'))).toBe(ErrorCode.TOPIC_AUTHORIZATION_FAILED);
+    expect(await withAdmin(alice, (a) => a.listTopics())).toEqual([]);
+    expect(await codeOf(() => withAdmin(alice, (a) => a.createAcls({ acl: [acl('User:alice', 'WRITE', 'orders')] })))).toBe(ErrorCode.CLUSTER_AUTHORIZATION_FAILED);
+  });
+
+  it('a user with exactly WRITE on the topic produces to it', async () => {
+    const bob = user('bob');
+    expect(await codeOf(() => produce(bob, 'orders'))).toBe('none');
+    expect(await codeOf(() => produce(bob, 'logs-a'))).toBe(ErrorCode.TOPIC_AUTHORIZATION_FAILED);
+  });
+
+  it('a PREFIXED ALLOW grants the topics under it, and a DENY overrides it', async () => {
+    const carol = user('carol');
+    expect(await codeOf(() => produce(carol, 'logs-a'))).toBe('none');
+    expect(await codeOf(() => produce(carol, 'logs-secret'))).toBe(ErrorCode.TOPIC_AUTHORIZATION_FAILED);
+    expect((await withAdmin(carol, (a) => a.listTopics())).sort()).toEqual(['logs-a', 'logs-secret']);
+  });
+
+  it('the super user does everything, ACLs included', async () => {
+    const admin = user('admin');
+    expect((await withAdmin(admin, (a) => a.listTopics())).sort()).toEqual(['logs-a', 'logs-secret', 'orders']);
+    expect(await codeOf(() => produce(admin, 'logs-secret'))).toBe('none');
+    const { resources } = await withAdmin(admin, (a) => a.describeAcls({ resourceType: 'TOPIC', principal: 'User:carol' }));
+    expect(resources.length).toBeGreaterThan(0);
+  });
+});
