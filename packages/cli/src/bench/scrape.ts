@@ -1,3 +1,4 @@
+import http from 'node:http';
 import { QuillError } from '@quill/client';
 
 /** Deadline of one scrape: Prometheus' default scrape_timeout. */
@@ -10,14 +11,27 @@ export interface Scrape {
   text: string;
 }
 
-/** One GET of a /metrics URL, timed from the request to the last byte of the answer. */
-export async function scrape(url: string): Promise<Scrape> {
+/**
+ * One GET of a /metrics URL, timed from the request to the last byte of the answer. node:http
+ * rather than fetch: undici's fetch takes about 2.5x the CPU per scrape, and on the scraping
+ * side of bench metrics-cost that CPU is the producer's.
+ */
+export function scrape(url: string, agent?: http.Agent): Promise<Scrape> {
   const started = performance.now();
-  const response = await fetch(url, { signal: AbortSignal.timeout(SCRAPE_TIMEOUT_MS) });
-  const text = await response.text();
-  const ms = performance.now() - started;
-  if (!response.ok) throw new QuillError('NETWORK_EXCEPTION', `scrape of ${url} answered ${response.status}`);
-  return { url, ms, bytes: Buffer.byteLength(text), text };
+  return new Promise((resolve, reject) => {
+    const request = http.get(url, { signal: AbortSignal.timeout(SCRAPE_TIMEOUT_MS), ...(agent === undefined ? {} : { agent }) }, (response) => {
+      const chunks: Buffer[] = [];
+      response.on('data', (chunk: Buffer) => chunks.push(chunk));
+      response.on('error', reject);
+      response.on('end', () => {
+        const body = Buffer.concat(chunks);
+        const ms = performance.now() - started;
+        if (response.statusCode !== 200) reject(new QuillError('NETWORK_EXCEPTION', `scrape of ${url} answered ${response.statusCode}`));
+        else resolve({ url, ms, bytes: body.length, text: body.toString('utf8') });
+      });
+    });
+    request.on('error', reject);
+  });
 }
 
 export interface Scraper {
@@ -25,27 +39,44 @@ export interface Scraper {
   stop(): Promise<{ scrapes: number; failures: number }>;
 }
 
-/** Scrapes every URL every `intervalMs` (as a Prometheus would) until stopped; a failed scrape is counted, not thrown. */
+/** When, within each interval, the scrapes of `targets` targets start: spread evenly, the first at 0. */
+export function scrapeOffsetsMs(targets: number, intervalMs: number): number[] {
+  return Array.from({ length: targets }, (_, i) => Math.floor((i * intervalMs) / targets));
+}
+
+/**
+ * Scrapes every URL every `intervalMs` until stopped, as a Prometheus would: over kept-alive
+ * connections, each target at its own offset within the interval rather than all at once. A
+ * failed scrape is counted, not thrown.
+ */
 export function startScraping(urls: readonly string[], intervalMs: number): Scraper {
   let scrapes = 0;
   let failures = 0;
+  const agent = new http.Agent({ keepAlive: true, maxSockets: 1 });
   const running = new Set<Promise<void>>();
-  const round = (): void => {
-    for (const url of urls) {
-      const one = scrape(url).then(
-        () => void scrapes++,
-        () => void failures++,
-      );
-      running.add(one);
-      void one.finally(() => running.delete(one));
-    }
+  const scrapeOne = (url: string): void => {
+    const one = scrape(url, agent).then(
+      () => void scrapes++,
+      () => void failures++,
+    );
+    running.add(one);
+    void one.finally(() => running.delete(one));
   };
-  round();
-  const timer = setInterval(round, intervalMs);
+  const timers: NodeJS.Timeout[] = [];
+  const offsets = scrapeOffsetsMs(urls.length, intervalMs);
+  urls.forEach((url, i) => {
+    timers.push(
+      setTimeout(() => {
+        scrapeOne(url);
+        timers.push(setInterval(() => scrapeOne(url), intervalMs));
+      }, offsets[i]),
+    );
+  });
   return {
     async stop() {
-      clearInterval(timer);
+      for (const timer of timers) clearTimeout(timer);
       await Promise.all(running);
+      agent.destroy();
       return { scrapes, failures };
     },
   };
