@@ -6,14 +6,17 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startDev, stopDev, type DevRun } from './support/dev-process.js';
 import { listTopicsError, readValuesWithKafkaJs } from './support/kafkajs-read.js';
 import { kcatAvailable, killKcats, runKcat } from './support/kcat-process.js';
+import { runQuill } from './support/run-quill.js';
 
 // `quill dev --secure` writes <data-dir>/client.properties, and the clients a Kafka user has read
 // it: KafkaJS (SASL_SSL, SCRAM-SHA-512, the dev CA) produces and consumes, a wrong password is
-// refused, kcat -F lists metadata, produces and consumes.
+// refused, kcat -F lists metadata, produces and consumes; `quill --config client.properties` reaches
+// the brokers' gRPC ports with the same settings.
 
 const KCAT = kcatAvailable();
 const TOPIC = 'secure-greetings';
 const KCAT_TOPIC = 'secure-kcat';
+const CLI_TOPIC = 'secure-cli';
 const VALUES = ['one', 'two', 'three'];
 
 describe('quill dev --secure', () => {
@@ -69,5 +72,15 @@ describe('quill dev --secure', () => {
     await runKcat(['-F', propertiesFile, '-P', '-t', KCAT_TOPIC, '-p', '0'], { input: `${VALUES.join('\n')}\n` });
     const { stdout } = await runKcat(['-F', propertiesFile, '-C', '-t', KCAT_TOPIC, '-o', 'beginning', '-c', String(VALUES.length), '-e']);
     expect(stdout.trim().split('\n')).toEqual(VALUES);
+  });
+
+  it('quill topics list --config client.properties lists the topics over SASL_SSL', async () => {
+    const admin = kafka(properties['sasl.password']!).admin();
+    await admin.connect();
+    await admin.createTopics({ topics: [{ topic: CLI_TOPIC, numPartitions: 1, replicationFactor: 3 }], waitForLeaders: true });
+    await admin.disconnect();
+    const listed = await runQuill(['topics', 'list', '--json', '--config', propertiesFile]);
+    expect(listed.code, listed.stderr).toBe(0);
+    expect(listed.stdout).toContain(CLI_TOPIC);
   });
 });

@@ -87,14 +87,15 @@ export function devSuperUsers(security: DevSecurity): string {
 }
 
 /**
- * The security.protocol of a secure dev cluster's gRPC ports. Client certificates are requested,
- * not required: nodes and dev itself show theirs (principals User:broker-<id>, User:<super user>).
+ * The security.protocol of a secure dev cluster's brokers' gRPC ports (a controller's port takes
+ * SSL). Client certificates are requested, not required: nodes and dev itself authenticate by
+ * theirs (User:broker-<id>, User:<super user>), clients by SASL (client.properties).
  */
-const DEV_GRPC_SECURITY_PROTOCOL = 'SSL';
+const DEV_GRPC_SECURITY_PROTOCOL = 'SASL_SSL';
 
 /**
  * The `quill node start` flags that make dev node `id` secure: TLS on its gRPC ports with its
- * certificate, its Kafka listener on SASL_SSL/SCRAM-SHA-512, and the authorizer.
+ * certificate and SASL, its Kafka listener on SASL_SSL, SCRAM-SHA-512 on both, and the authorizer.
  */
 export function devSecureNodeArgs(security: DevSecurity, id: number): string[] {
   const node = security.nodes.get(id);

@@ -148,7 +148,7 @@ async function setUpSecurity(security: DevSecurity, addresses: readonly string[]
   const admin = new Quill({ brokers: [...addresses], clientId: 'quill-dev', logLevel: 'error', requestTimeoutMs: SET_UP_TIMEOUT_MS, ...devSdkSecurity(security) }).admin();
   const file = await finishDevSecurity(security, admin, { grpc: addresses.join(','), kafka: kafkaAddresses.join(',') });
   process.stderr.write(
-    `Secure: TLS on every gRPC port (node certificates User:broker-N), SASL_SSL with SCRAM-SHA-512 on the Kafka listeners, ACLs; super user ${security.username}; CA ${security.caLocation}.\n`,
+    `Secure: SASL_SSL with SCRAM-SHA-512 on the brokers' gRPC ports and Kafka listeners, TLS between nodes (certificates User:broker-N), ACLs; super user ${security.username}; CA ${security.caLocation}.\n`,
   );
   return [`client.properties ${file}`];
 }
