@@ -1,4 +1,4 @@
-import type { ChannelCredentials, ServiceError } from '@grpc/grpc-js';
+import { status, type ChannelCredentials, type ServiceError } from '@grpc/grpc-js';
 import {
   QuillError,
   createServiceClient,
@@ -78,6 +78,10 @@ export class ControllerClient {
       try {
         response = await this.attempt<R>(address, method, request, attemptTimeoutMs);
       } catch (error) {
+        // The authorizer refuses this node at every controller alike: trying the others cannot help.
+        if ((error as Partial<ServiceError>).code === status.PERMISSION_DENIED) {
+          throw new QuillError('CLUSTER_AUTHORIZATION_FAILED', `${method} refused by ${address}: ${(error as ServiceError).details}`);
+        }
         lastProblem = `${address}: ${(error as Error).message}`;
         this.setLeader(undefined);
         await sleep(this.retryBackoffMs);
