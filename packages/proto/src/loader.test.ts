@@ -67,6 +67,7 @@ const EXPECTED: Record<string, string[]> = {
     'EndTxn',
     'TxnOffsetCommit',
     'DeleteRecords',
+    'Authenticate',
   ],
   Replica: ['ReplicaFetch', 'ReplicaFetchStream', 'OffsetForLeaderEpoch', 'WriteTxnMarkers'],
 };
