@@ -71,6 +71,16 @@ describe('GRPC_ACCESS_RULES', () => {
   });
 });
 
+describe('Metadata', () => {
+  it('auto-creates named topics only for a principal that may CREATE them', () => {
+    const narrow = GRPC_ACCESS_RULES.Metadata.narrow!;
+    const request = { topics: ['new'], allTopics: false, allowAutoTopicCreation: true };
+    expect(narrow(request, scopeOf('DESCRIBE TOPIC new')).allowAutoTopicCreation).toBe(false);
+    expect(narrow(request, scopeOf('CREATE TOPIC new'))).toBe(request);
+    expect(narrow(request, scopeOf('CREATE CLUSTER kafka-cluster'))).toBe(request);
+  });
+});
+
 describe('hideUndescribed', () => {
   it('leaves out topics the principal may not DESCRIBE, and refuses those it named', () => {
     const topic = (name: string) => ({ name, errorCode: 'NONE', errorMessage: '', topicId: '', isInternal: false, partitions: [] });

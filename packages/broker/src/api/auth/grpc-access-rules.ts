@@ -24,9 +24,13 @@ export interface AccessCheck<Request> {
   orOnAnyTopic?: AclOperation;
 }
 
-/** What a method needs: every check passes; `hide` names the answer filter of a listing method. */
+/**
+ * What a method needs: every check passes; `narrow` gives the request as the principal may make
+ * it (what it may not do left out); `hide` names the answer filter of a listing method.
+ */
 export interface AccessRule<Request> {
   checks: ReadonlyArray<AccessCheck<Request>>;
+  narrow?(request: Request, scope: AccessScope): Request;
   hide?: 'topics-not-described' | 'groups-not-described';
 }
 
@@ -68,7 +72,13 @@ const FETCH: AccessRule<RequestOf<'Fetch'>> = { checks: [topics('READ', (r, scop
  * same operations over Kafka's request shapes). A refused check refuses the whole request.
  */
 export const GRPC_ACCESS_RULES: { readonly [M in GrpcClientMethod]: AccessRule<RequestOf<M>> } = {
-  Metadata: { checks: [], hide: 'topics-not-described' },
+  Metadata: {
+    checks: [],
+    // Auto-creation of a named topic needs CREATE on it or on the cluster, as Kafka's Metadata.
+    narrow: (r, scope) =>
+      r.allowAutoTopicCreation && !r.topics.every((name) => scope.can('CREATE', 'CLUSTER', CLUSTER_RESOURCE_NAME) || scope.can('CREATE', 'TOPIC', name)) ? { ...r, allowAutoTopicCreation: false } : r,
+    hide: 'topics-not-described',
+  },
   Produce: PRODUCE,
   ProduceStream: PRODUCE,
   Fetch: FETCH,

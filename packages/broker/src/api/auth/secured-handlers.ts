@@ -66,15 +66,19 @@ function guardedUnary(handler: AnyUnary, refusalFor: RefusalFor, rule: AccessRul
       callback(null, { error: refusal });
       return;
     }
-    const hide = rule?.hide;
     const scopeOf = security.scopeOf;
-    if (hide === undefined || scopeOf === undefined) {
+    if (rule === undefined || scopeOf === undefined || (rule.hide === undefined && rule.narrow === undefined)) {
       handler(call, callback);
       return;
     }
+    const scope = scopeOf(identity.principal, host);
+    const request = rule.narrow?.(call.request, scope) ?? call.request;
+    // The same call with the narrowed request: grpc-js's call methods read plain properties, so a derived object serves.
+    const narrowed = request === call.request ? call : (Object.create(call, { request: { value: request } }) as typeof call);
+    const hide = rule.hide;
     const filtered: sendUnaryData<unknown> = (error, value, ...rest) =>
-      callback(error, value === undefined || value === null ? value : hideUndescribed(hide, call.request, value as object, scopeOf(identity.principal, host)), ...rest);
-    handler(call, filtered);
+      callback(error, hide === undefined || value === undefined || value === null ? value : hideUndescribed(hide, request, value as object, scope), ...rest);
+    handler(narrowed, filtered);
   };
 }
 
