@@ -9,7 +9,7 @@ describe('generateDevCertificates', () => {
   const dir = mkdtempSync(path.join(tmpdir(), 'quill-dev-certs-'));
   afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
-  it('writes a CA and certificates for 127.0.0.1/localhost signed by it, keys readable by the owner only', async () => {
+  it('writes a CA and certificates for 127.0.0.1/localhost and their name signed by it, keys readable by the owner only', async () => {
     const files = await generateDevCertificates(dir, { nodeNames: ['node-1'], clientNames: ['admin'] });
     const ca = new X509Certificate(readFileSync(path.join(dir, 'ca.pem')));
     expect(ca.ca).toBe(true);
@@ -20,6 +20,9 @@ describe('generateDevCertificates', () => {
       expect(certificate.verify(ca.publicKey)).toBe(true);
       expect(certificate.checkHost('localhost')).toBe('localhost');
       expect(certificate.checkIP('127.0.0.1')).toBe('127.0.0.1');
+      // Its name as a host name too: a node's service name in a container network.
+      expect(certificate.checkHost(name)).toBe(name);
+      expect(certificate.checkHost('node-2')).toBeUndefined();
       expect(statSync(path.join(dir, `${name}-key.pem`)).mode & 0o777).toBe(0o600);
     }
     expect(files.endpoints.get('admin')).toEqual({ certificateLocation: path.join(dir, 'admin.pem'), keyLocation: path.join(dir, 'admin-key.pem') });

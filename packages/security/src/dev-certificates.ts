@@ -58,9 +58,11 @@ export interface IssueOptions {
   /** `server` certificates also authenticate as clients, as a node dials other nodes. */
   usage: 'server' | 'client';
   validity?: Validity;
+  /** Host names the certificate is valid for beside DEV_SUBJECT_ALT_NAMES (a node's name in a container network). */
+  dnsNames?: readonly string[];
 }
 
-/** An endpoint certificate for 127.0.0.1/localhost signed by `ca`. */
+/** An endpoint certificate for 127.0.0.1/localhost (and `dnsNames`) signed by `ca`. */
 export function issueCertificate(ca: PemPair, options: IssueOptions): PemPair {
   const caCertificate = forgeLibrary().pki.certificateFromPem(ca.certificatePem);
   const keys = newKeyPair();
@@ -70,7 +72,10 @@ export function issueCertificate(ca: PemPair, options: IssueOptions): PemPair {
     { name: 'basicConstraints', cA: false },
     { name: 'keyUsage', digitalSignature: true, keyEncipherment: true, critical: true },
     { name: 'extKeyUsage', serverAuth: options.usage === 'server', clientAuth: true },
-    { name: 'subjectAltName', altNames: [...DEV_SUBJECT_ALT_NAMES.dns.map((value) => ({ type: 2, value })), ...DEV_SUBJECT_ALT_NAMES.ip.map((ip) => ({ type: 7, ip }))] },
+    {
+      name: 'subjectAltName',
+      altNames: [...[...DEV_SUBJECT_ALT_NAMES.dns, ...(options.dnsNames ?? [])].map((value) => ({ type: 2, value })), ...DEV_SUBJECT_ALT_NAMES.ip.map((ip) => ({ type: 7, ip }))],
+    },
     { name: 'subjectKeyIdentifier' },
   ]);
   certificate.sign(forgeLibrary().pki.privateKeyFromPem(ca.keyPem), forgeLibrary().md.sha256.create());
@@ -94,7 +99,8 @@ export interface DevCertificateFiles {
 
 /**
  * Writes a new CA (`ca.pem`, and `ca-key.pem` so more certificates can be issued later) and a
- * certificate per node and client name (`<name>.pem`, `<name>-key.pem`) into `dir`. Keys are
+ * certificate per node and client name (`<name>.pem`, `<name>-key.pem`) into `dir`, each also
+ * valid for its name as a host name (a node's service name in a container network). Keys are
  * readable by the owner only.
  */
 export async function generateDevCertificates(dir: string, names: DevCertificateNames): Promise<DevCertificateFiles> {
@@ -110,7 +116,7 @@ export async function generateDevCertificates(dir: string, names: DevCertificate
   const endpoints = new Map<string, { certificateLocation: string; keyLocation: string }>();
   for (const [name, usage] of [...names.nodeNames.map((n) => [n, 'server'] as const), ...names.clientNames.map((n) => [n, 'client'] as const)]) {
     const files = { certificateLocation: path.join(dir, `${name}.pem`), keyLocation: path.join(dir, `${name}-key.pem`) };
-    await writePair(issueCertificate(ca, { commonName: name, usage }), files.certificateLocation, files.keyLocation);
+    await writePair(issueCertificate(ca, { commonName: name, usage, dnsNames: [name] }), files.certificateLocation, files.keyLocation);
     endpoints.set(name, files);
   }
   return { caLocation, caKeyLocation, endpoints };

@@ -75,7 +75,7 @@ async function issueMissing(
   if (missing.length === 0) return;
   const ca: PemPair = { certificatePem: await readFile(caLocation, 'utf8'), keyPem: await readFile(caKeyLocation, 'utf8') };
   for (const w of missing) {
-    const pair = issueCertificate(ca, { commonName: w.name, usage: w.usage });
+    const pair = issueCertificate(ca, { commonName: w.name, usage: w.usage, dnsNames: [w.name] });
     await writeFile(w.certificateLocation, pair.certificatePem);
     await writeFile(w.keyLocation, pair.keyPem, { mode: 0o600 });
   }
