@@ -23,6 +23,7 @@ const COMMANDS: Record<string, () => Promise<RegisterCommand>> = {
   configs: async () => (await import('./commands/configs.js')).configsCommand,
   users: async () => (await import('./commands/users.js')).usersCommand,
   acls: async () => (await import('./commands/acls.js')).aclsCommand,
+  certs: async () => (await import('./commands/certs.js')).certsCommand,
   produce: async () => (await import('./commands/produce.js')).produceCommand,
   consume: async () => (await import('./commands/consume.js')).consumeCommand,
   groups: async () => (await import('./commands/groups.js')).groupsCommand,
