@@ -1,6 +1,4 @@
 import type { Clock } from '@quill/clock';
-import { scramCredentialOf } from '@quill/metadata';
-import { unknownUserCredentials } from '@quill/security';
 import type { Logger } from 'pino';
 import type { BrokerConfig, HostPort } from '../config.js';
 import { ACCESS_RULES } from './authorization/access-rules.js';
@@ -14,21 +12,14 @@ import { kafkaListenerTls } from './kafka-listener-tls.js';
 import { KafkaListener } from './kafka-listener.js';
 import type { KafkaServices } from './kafka-services.js';
 import { AuthenticationFailureLog } from './sasl/authentication-failure-log.js';
-import { SaslSession, type SaslSessionDeps } from './sasl/sasl-session.js';
+import { metadataSaslSessionDeps } from './sasl/metadata-credentials.js';
+import { SaslSession } from './sasl/sasl-session.js';
 
 /** Opens the broker's Kafka listener at `listen` with the broker's limits and security protocol. */
 export async function startKafkaListener(config: BrokerConfig, listen: HostPort, clock: Clock, logger: Logger, services: KafkaServices, observe?: HandledObserver): Promise<KafkaListener> {
   const loaded = await kafkaListenerTls(config);
   const saslEnabled = config.kafkaSecurityProtocol === 'SASL_PLAINTEXT' || config.kafkaSecurityProtocol === 'SASL_SSL';
-  const sessionDeps: SaslSessionDeps = {
-    enabledMechanisms: config.kafkaSaslEnabledMechanisms,
-    // Credentials as the broker's metadata holds them now: a user created or deleted counts from the next handshake.
-    credentialOf: (user, mechanism) => {
-      const state = services.broker.replicas.state;
-      return state === undefined ? undefined : scramCredentialOf(state, user, mechanism);
-    },
-    unknownUserCredential: unknownUserCredentials(),
-  };
+  const sessionDeps = metadataSaslSessionDeps(config.kafkaSaslEnabledMechanisms, () => services.broker.replicas.state);
   const authenticateDeps: SaslAuthenticateDeps = {
     clock,
     failedAuthenticationDelayMs: config.kafkaFailedAuthenticationDelayMs,

@@ -1,10 +1,10 @@
 import type { Clock } from '@quill/clock';
-import { scramCredentialOf, type MetadataState } from '@quill/metadata';
-import { unknownUserCredentials } from '@quill/security';
+import type { MetadataState } from '@quill/metadata';
 import type { Logger } from 'pino';
 import type { BrokerConfig } from '../../config.js';
 import { metadataScopes } from '../../kafka-listener/authorization/metadata-access-scope.js';
 import { AuthenticationFailureLog } from '../../kafka-listener/sasl/authentication-failure-log.js';
+import { metadataSaslSessionDeps } from '../../kafka-listener/sasl/metadata-credentials.js';
 import { SaslAuthenticator } from './sasl-authenticator.js';
 import type { GrpcSecurity } from './secured-handlers.js';
 import { SessionTokens } from './session-tokens.js';
@@ -34,14 +34,7 @@ export function grpcSecurity(config: SecurityConfig, currentState: () => Metadat
   const tokens = new SessionTokens({ clock, lifetimeMs: config.saslSessionLifetimeMs, maxSessions: config.saslMaxSessions, userExists });
   const authenticator = new SaslAuthenticator({
     clock,
-    session: {
-      enabledMechanisms: config.kafkaSaslEnabledMechanisms,
-      credentialOf: (user, mechanism) => {
-        const state = currentState();
-        return state === undefined ? undefined : scramCredentialOf(state, user, mechanism);
-      },
-      unknownUserCredential: unknownUserCredentials(),
-    },
+    session: metadataSaslSessionDeps(config.kafkaSaslEnabledMechanisms, currentState),
     tokens,
     failedAuthenticationDelayMs: config.kafkaFailedAuthenticationDelayMs,
     failures: new AuthenticationFailureLog(clock, config.kafkaAuthenticationFailureLogIntervalMs, logger, 'gRPC port'),
