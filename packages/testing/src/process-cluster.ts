@@ -1,13 +1,15 @@
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { LogLevel, Quill, type QuillConfig } from '@quill/client';
+import type { ChannelCredentials } from '@grpc/grpc-js';
+import { LogLevel, Quill, type QuillConfig, type SaslOptions } from '@quill/client';
 import { eventually, freePorts } from '@quill/test-support';
 import { NetnsNetwork } from './netns/netns-network.js';
 import { NodeProcess } from './node-process.js';
 import { UnsyncedFs, type CrashSummary } from './power-loss-fs/unsynced-fs.js';
 import { ProxyNetwork, type PartitionMode } from './proxy/proxy-network.js';
 import { CLIENT_SOURCE } from './proxy/client-source.js';
+import { createSuperUserCredential, prepareClusterSecurity, secureNodeArgs, secureSasl, secureSsl, type ClusterSecurity } from './secure-cluster.js';
 
 export interface ProcessClusterOptions {
   /** Brokers (ids 1..n). */
@@ -42,6 +44,12 @@ export interface ProcessClusterOptions {
    * `cutPower` leaves a node exactly what it had fsynced. Check `unsyncedFsUnavailableReason()` first.
    */
   unsyncedDisks?: boolean;
+  /**
+   * TLS with client certificates required on every gRPC port (certificates generated into the
+   * cluster's directory), SASL_SSL with SCRAM-SHA-512 on the brokers', and the authorizer with
+   * the nodes and a super user as super users; `client()` connects as that super user.
+   */
+  secure?: boolean;
 }
 
 export interface ClusterNode {
@@ -82,7 +90,11 @@ export class ProcessCluster {
     private readonly clientAddresses: ReadonlyMap<string, string>,
     private readonly namespaces: NetnsNetwork | undefined,
     private readonly disks: ReadonlyMap<number, UnsyncedFs>,
+    private readonly security: ClusterSecurity | undefined,
   ) {}
+
+  /** The SASL option of `client()`: set once the super user's credential exists. */
+  private sasl: SaslOptions | undefined;
 
   static async start(options: ProcessClusterOptions = {}): Promise<ProcessCluster> {
     const brokerCount = options.brokers ?? 3;
@@ -95,6 +107,8 @@ export class ProcessCluster {
     // A combined node listens on two ports, which one name in the proxy network cannot stand for.
     if (options.proxied && combined) throw new Error('proxied clusters need separate controllers and brokers (combined: false)');
     if (options.proxied && options.network === 'netns') throw new Error('choose proxied or network: netns, not both');
+    // Generated certificates are valid for loopback only, and a combined node has one certificate for two ports' roles.
+    if (options.secure && (combined || options.network === 'netns')) throw new Error('secure clusters need separate controllers and brokers on loopback');
     const controllerNode = (id: number): string => (combined ? nodeName(id) : controllerName(id));
     let namespaces: NetnsNetwork | undefined;
     try {
@@ -142,6 +156,8 @@ export class ProcessCluster {
       const entries = await Promise.all(peers.map(async ([id, name, address]) => `${id}@${await dial(from, name, address)}`));
       return ['--peer-address-overrides', entries.join(',')];
     };
+    const security = options.secure ? await prepareClusterSecurity(path.join(dataRoot, 'certificates'), [...brokerIds.map(nodeName), ...voterIds.map(controllerName)]) : undefined;
+    const securityArgs = (name: string, role: 'broker' | 'controller'): string[] => (security === undefined ? [] : secureNodeArgs(security, name, role));
     const env = options.env ?? {};
     const nodes = new Map<number, ClusterNode>();
     for (const id of brokerIds) {
@@ -153,7 +169,7 @@ export class ProcessCluster {
         : ['broker', 'start', '--controllers', voters];
       const dataDir = path.join(dataRoot, name);
       args.push('--node-id', String(id), '--listen', brokerAddress, '--kafka-listen', kafkaAddresses.get(id)!, '--metrics-listen', metricsAddresses.get(id)!, '--data-dir', dataDir, '--cluster-id', clusterId, '--log-level', logLevel);
-      args.push(...(await peerOverrides(name, id)), ...(options.brokerArgs ?? []), ...(combined ? (options.controllerArgs ?? []) : []));
+      args.push(...(await peerOverrides(name, id)), ...securityArgs(name, 'broker'), ...(options.brokerArgs ?? []), ...(combined ? (options.controllerArgs ?? []) : []));
       const nodeEnv = { ...env, ...options.envFor?.(id) };
       nodes.set(id, { id, roles: combined ? ['broker', 'controller'] : ['broker'], process: new NodeProcess(name, args, nodeEnv, inNamespace(name)), brokerAddress, kafkaAddress: kafkaAddresses.get(id), metricsUrl: `http://${metricsAddresses.get(id)!}/metrics`, controllerAddress: combined ? voterAddresses.get(id) : undefined, dataDir });
     }
@@ -162,7 +178,7 @@ export class ProcessCluster {
         const name = controllerName(id);
         const dataDir = path.join(dataRoot, name);
         const args = ['controller', 'start', '--node-id', String(id), '--listen', voterAddresses.get(id)!, '--metrics-listen', metricsAddresses.get(id)!, '--voters', await votersAsSeenBy(name)];
-        args.push('--data-dir', dataDir, '--cluster-id', clusterId, '--log-level', logLevel, ...(options.controllerArgs ?? []));
+        args.push('--data-dir', dataDir, '--cluster-id', clusterId, '--log-level', logLevel, ...securityArgs(name, 'controller'), ...(options.controllerArgs ?? []));
         nodes.set(id, { id, roles: ['controller'], process: new NodeProcess(name, args, { ...env, ...options.envFor?.(id) }, inNamespace(name)), brokerAddress: undefined, kafkaAddress: undefined, metricsUrl: `http://${metricsAddresses.get(id)!}/metrics`, controllerAddress: voterAddresses.get(id), dataDir });
       }
     }
@@ -183,15 +199,46 @@ export class ProcessCluster {
       throw error;
     }
     for (const node of nodes.values()) node.process.start();
-    const cluster = new ProcessCluster(nodes, clusterId, dataRoot, proxies, clientAddresses, namespaces, disks);
+    const cluster = new ProcessCluster(nodes, clusterId, dataRoot, proxies, clientAddresses, namespaces, disks, security);
     try {
       await cluster.waitForBrokers(brokerCount);
+      if (security !== undefined) await cluster.enableSasl(security);
     } catch (error) {
       // Leave no processes or proxies behind a cluster that never came up.
       await cluster.stop();
       throw error;
     }
     return cluster;
+  }
+
+  /**
+   * Until the super user's SCRAM credential exists, clients authenticate by its certificate; then
+   * `client()` adds SASL, once every broker accepts it (each learns credentials from the metadata log).
+   */
+  private async enableSasl(security: ClusterSecurity): Promise<void> {
+    await createSuperUserCredential(security, this.client({ retry: { retries: 5 } }).admin());
+    const sasl = secureSasl(security);
+    for (const address of this.bootstrap) {
+      const admin = this.client({ brokers: [address], sasl, retry: { retries: 0 } }).admin();
+      try {
+        await eventually(
+          async () => {
+            await admin.connect();
+            await admin.listTopics();
+            return true;
+          },
+          { timeoutMs: 30_000, intervalMs: 100, description: `broker ${address} accepts the super user's SCRAM credential` },
+        );
+      } finally {
+        await admin.disconnect();
+      }
+    }
+    this.sasl = sasl;
+  }
+
+  /** Credentials for calls straight to the controllers (the super user's certificate), on a secure cluster. */
+  get controllerCredentials(): (() => ChannelCredentials) | undefined {
+    return this.security?.controllerCredentials;
   }
 
   /** Addresses of every broker (running or not): what clients bootstrap from (the client links' proxies when proxied). */
@@ -283,6 +330,8 @@ export class ProcessCluster {
       logLevel: LogLevel.ERROR,
       retry: { retries: 30, initialRetryTimeMs: 50, maxRetryTimeMs: 1000 },
       requestTimeoutMs: 10_000,
+      ...(this.security === undefined ? {} : { ssl: secureSsl(this.security) }),
+      ...(this.sasl === undefined ? {} : { sasl: this.sasl }),
       ...options,
     });
   }

@@ -509,7 +509,13 @@ export class Nemesis {
   private async describeQuorum(): Promise<DescribeQuorumResponse__Output | undefined> {
     const addresses = [...this.cluster.nodes.values()].flatMap((n) => (n.controllerAddress === undefined || !n.process.running ? [] : [n.controllerAddress]));
     if (addresses.length === 0) return undefined;
-    const client = new ControllerClient({ controllers: addresses, timeoutMs: this.options.lookupTimeoutMs ?? DEFAULT_LOOKUP_TIMEOUT_MS, attemptTimeoutMs: LOOKUP_ATTEMPT_TIMEOUT_MS });
+    const credentials = this.cluster.controllerCredentials;
+    const client = new ControllerClient({
+      controllers: addresses,
+      timeoutMs: this.options.lookupTimeoutMs ?? DEFAULT_LOOKUP_TIMEOUT_MS,
+      attemptTimeoutMs: LOOKUP_ATTEMPT_TIMEOUT_MS,
+      ...(credentials === undefined ? {} : { credentials }),
+    });
     try {
       return await client.call<DescribeQuorumResponse__Output>('DescribeQuorum', {});
     } catch {

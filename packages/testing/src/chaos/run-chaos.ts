@@ -50,6 +50,12 @@ export interface ChaosOptions {
    * `netns` runs each node in its own network namespace and drops packets in the kernel (root only).
    */
   network?: 'proxy' | 'netns';
+  /**
+   * A secure cluster (see ProcessClusterOptions.secure): TLS with client certificates on every
+   * gRPC port, SASL_SSL/SCRAM-SHA-512 on the brokers', the authorizer on; the workload connects
+   * with the SDK's ssl and sasl options as the super user.
+   */
+  secure?: boolean;
 }
 
 /** The JSON report of a run: the checker's anomaly counts, and `ok`, their verdict. */
@@ -132,7 +138,8 @@ export async function runChaos(options: ChaosOptions): Promise<ChaosReport> {
   const fsyncFaultsDir = options.faults.includes('fsync-fail') ? fs.mkdtempSync(path.join(os.tmpdir(), 'quill-fsync-faults-')) : undefined;
   const brokerArgs = ['--min-insync-replicas', String(settings.minInsyncReplicas), '--replica-lag-time-max-ms', String(settings.replicaLagTimeMaxMs)];
   if (options.flushPolicy !== undefined) brokerArgs.push('--flush-policy', options.flushPolicy);
-  progress(`starting 3 controllers and 3 brokers ${netns ? 'in their own network namespaces' : 'behind per-link proxies'}`);
+  if (netns && options.secure) throw new RangeError('a secure cluster needs --network proxy (its certificates name loopback only)');
+  progress(`starting 3 controllers and 3 brokers ${netns ? 'in their own network namespaces' : 'behind per-link proxies'}${options.secure ? ', TLS and SASL_SSL/SCRAM-SHA-512 on every gRPC port, the authorizer on' : ''}`);
   const cluster = await ProcessCluster.start({
     brokers: 3,
     controllers: 3,
@@ -141,6 +148,7 @@ export async function runChaos(options: ChaosOptions): Promise<ChaosReport> {
     logLevel: 'warn',
     brokerArgs,
     unsyncedDisks: powerLoss,
+    secure: options.secure ?? false,
     ...(fsyncFaultsDir === undefined ? {} : { envFor: (id: number) => ({ QUILL_TEST_FSYNC_FAULTS: fsyncFaultDir(fsyncFaultsDir, id) }) }),
   });
   const history = new History(options.outDir === undefined ? undefined : path.join(options.outDir, 'history.jsonl'));

@@ -1,0 +1,101 @@
+import { randomBytes } from 'node:crypto';
+import { readFileSync } from 'node:fs';
+import type { ChannelCredentials } from '@grpc/grpc-js';
+import { ErrorCode, QuillError, type Admin, type SaslOptions, type SslOptions } from '@quill/client';
+import { generateDevCertificates, loadTls, nodeChannelCredentials } from '@quill/security';
+
+/** The super user a secure process cluster creates; its clients authenticate as it. */
+export const SECURE_CLUSTER_USER = 'admin';
+/** The SASL mechanism of the brokers' gRPC ports and of the super user's credential. */
+export const SECURE_CLUSTER_SASL_MECHANISM = 'SCRAM-SHA-512';
+/** Random bytes of the generated password (base64url). */
+const PASSWORD_BYTES = 18;
+
+/**
+ * A secure process cluster's certificates (a new CA, one per node named as its process, CN and
+ * so principal `User:<name>`, and the super user's client certificate) and the super user's
+ * password.
+ */
+export interface ClusterSecurity {
+  caLocation: string;
+  /** By node process name (`node-1`, `controller-101`). */
+  nodes: ReadonlyMap<string, { certificateLocation: string; keyLocation: string }>;
+  client: { certificateLocation: string; keyLocation: string };
+  username: string;
+  password: string;
+  /** Channel credentials with the super user's certificate, for calls straight to the controllers. */
+  controllerCredentials: () => ChannelCredentials;
+}
+
+/** Generates the certificates into `dir` with the dev-certificate functions of @quill/security. */
+export async function prepareClusterSecurity(dir: string, nodeNames: readonly string[]): Promise<ClusterSecurity> {
+  const files = await generateDevCertificates(dir, { nodeNames, clientNames: [SECURE_CLUSTER_USER] });
+  const client = files.endpoints.get(SECURE_CLUSTER_USER)!;
+  const loaded = await loadTls({ ...client, caLocation: files.caLocation, clientAuth: 'none' });
+  const channel = nodeChannelCredentials(loaded);
+  return {
+    caLocation: files.caLocation,
+    nodes: new Map(nodeNames.map((name) => [name, files.endpoints.get(name)!])),
+    client,
+    username: SECURE_CLUSTER_USER,
+    password: randomBytes(PASSWORD_BYTES).toString('base64url'),
+    controllerCredentials: () => channel,
+  };
+}
+
+/** super.users: every node's certificate principal and the super user. */
+function superUsers(security: ClusterSecurity): string {
+  return [...[...security.nodes.keys()].map((name) => `User:${name}`), `User:${security.username}`].join(';');
+}
+
+/**
+ * The node flags of a secure cluster: TLS with client certificates required on the gRPC port,
+ * SASL_SSL with SCRAM-SHA-512 on a broker's (SSL on a controller's), and the authorizer with the
+ * nodes and the super user as super users. The Kafka listener stays as it was.
+ */
+export function secureNodeArgs(security: ClusterSecurity, name: string, role: 'broker' | 'controller'): string[] {
+  const node = security.nodes.get(name);
+  if (node === undefined) throw new Error(`secureNodeArgs: no certificate for ${name}`);
+  return [
+    '--security-protocol',
+    role === 'broker' ? 'SASL_SSL' : 'SSL',
+    '--ssl-certificate-location',
+    node.certificateLocation,
+    '--ssl-key-location',
+    node.keyLocation,
+    '--ssl-ca-location',
+    security.caLocation,
+    '--ssl-client-auth',
+    'required',
+    ...(role === 'broker' ? ['--kafka-sasl-enabled-mechanisms', SECURE_CLUSTER_SASL_MECHANISM] : []),
+    '--authorizer',
+    '--super-users',
+    superUsers(security),
+  ];
+}
+
+/** The SDK's ssl option: the cluster's CA and the super user's certificate (which the ports require). */
+export function secureSsl(security: ClusterSecurity): SslOptions {
+  return { ca: readFileSync(security.caLocation, 'utf8'), cert: readFileSync(security.client.certificateLocation, 'utf8'), key: readFileSync(security.client.keyLocation, 'utf8') };
+}
+
+/** The SDK's sasl option: the super user's SCRAM-SHA-512 credential. */
+export function secureSasl(security: ClusterSecurity): SaslOptions {
+  return { mechanism: 'scram-sha-512', username: security.username, password: security.password };
+}
+
+/**
+ * Sets the super user's SCRAM credential through `admin`, which authenticates by the super user's
+ * certificate; the brokers learn it from the metadata log.
+ */
+export async function createSuperUserCredential(security: ClusterSecurity, admin: Admin): Promise<void> {
+  await admin.connect();
+  try {
+    const [result] = await admin.alterUserScramCredentials([{ type: 'upsert', user: security.username, mechanism: SECURE_CLUSTER_SASL_MECHANISM, password: security.password }]);
+    if (result !== undefined && result.errorCode !== ErrorCode.NONE) {
+      throw new QuillError(result.errorCode, `creating user ${security.username}: ${result.errorMessage ?? result.errorCode}`);
+    }
+  } finally {
+    await admin.disconnect();
+  }
+}
