@@ -80,7 +80,9 @@ describe('ACLs on the Kafka listener', () => {
     cluster = await startCluster({
       brokers: 1,
       controllers: 1,
-      brokerConfig: { kafkaSecurityProtocol: 'SASL_PLAINTEXT', kafkaSaslEnabledMechanisms: ['SCRAM-SHA-256'], authorizerEnabled: true, superUsers: ['User:admin'] },
+      // The test's SDK admin reaches the plaintext gRPC port as User:ANONYMOUS (the authorizer checks it
+      // too); every Kafka client authenticates on this SASL listener, so none is ANONYMOUS there.
+      brokerConfig: { kafkaSecurityProtocol: 'SASL_PLAINTEXT', kafkaSaslEnabledMechanisms: ['SCRAM-SHA-256'], authorizerEnabled: true, superUsers: ['User:admin', 'User:ANONYMOUS'] },
     });
     const admin = cluster.client({}).admin();
     await admin.connect();
