@@ -2,6 +2,7 @@ import { randomBytes } from 'node:crypto';
 import { existsSync, readFileSync } from 'node:fs';
 import { readFile, writeFile } from 'node:fs/promises';
 import path from 'node:path';
+import { setTimeout as sleep } from 'node:timers/promises';
 import { ErrorCode, QuillError, type Admin } from '@quill/client';
 import { generateDevCertificates, issueCertificate, type PemPair } from '@quill/security';
 import { formatClientProperties, optionsFromClientProperties } from '../client-security/client-properties.js';
@@ -17,6 +18,10 @@ export const DEFAULT_DEV_USER = 'admin';
 const GENERATED_PASSWORD_BYTES = 18;
 /** The mechanism of the super user's credential and of the Kafka listeners. */
 const DEV_SASL_MECHANISM = 'SCRAM-SHA-512';
+/** How often dev checks whether each broker has learned the super user's credential. */
+const CREDENTIAL_POLL_MS = 100;
+/** How long the brokers get to learn it from the metadata log. */
+const CREDENTIAL_WAIT_MS = 10_000;
 /** User names usable in a principal list (super.users is ;-separated) and a properties file as they are. */
 const USER_NAME = /^[A-Za-z0-9._-]+$/;
 
@@ -135,11 +140,29 @@ export function devSdkSecurity(security: DevSecurity): ClientSecurity {
   return clientSecurity(devClientSecurity(security), (location) => readFileSync(location, 'utf8'));
 }
 
+/** The super user's settings as client.properties gives them: SASL_SSL, SCRAM-SHA-512, the dev CA. */
+export function devSuperUserSecurity(security: DevSecurity): ClientSecurity {
+  const settings: ClientSecurityArgs = {
+    securityProtocol: 'SASL_SSL',
+    saslMechanism: DEV_SASL_MECHANISM,
+    saslUsername: security.username,
+    saslPassword: security.password,
+    sslCaLocation: security.caLocation,
+  };
+  return clientSecurity(settings, (location) => readFileSync(location, 'utf8'));
+}
+
 /**
- * Once the cluster answers: sets the super user's SCRAM-SHA-512 credential (the brokers learn it
- * from the metadata log) and writes `<data dir>/client.properties`; returns its path.
+ * Once the cluster answers: sets the super user's SCRAM-SHA-512 credential, waits until every
+ * broker (`grpcAddresses`) accepts it (`authenticates`: brokers learn it from the metadata log),
+ * and writes `<data dir>/client.properties`; returns its path.
  */
-export async function finishDevSecurity(security: DevSecurity, admin: Admin, addresses: { grpc: string; kafka: string }): Promise<string> {
+export async function finishDevSecurity(
+  security: DevSecurity,
+  admin: Admin,
+  addresses: { grpc: readonly string[]; kafka: readonly string[] },
+  authenticates: (address: string) => Promise<boolean>,
+): Promise<string> {
   await admin.connect();
   try {
     const [result] = await admin.alterUserScramCredentials([{ type: 'upsert', user: security.username, mechanism: DEV_SASL_MECHANISM, password: security.password }]);
@@ -149,10 +172,19 @@ export async function finishDevSecurity(security: DevSecurity, admin: Admin, add
   } finally {
     await admin.disconnect();
   }
+  const deadline = Date.now() + CREDENTIAL_WAIT_MS;
+  for (const address of addresses.grpc) {
+    while (!(await authenticates(address))) {
+      if (Date.now() >= deadline) {
+        throw new QuillError('REQUEST_TIMED_OUT', `broker ${address} did not accept user ${security.username}'s new credential within ${CREDENTIAL_WAIT_MS} ms.`);
+      }
+      await sleep(CREDENTIAL_POLL_MS);
+    }
+  }
   const file = path.join(security.dataDir, CLIENT_PROPERTIES_FILE);
   const text = formatClientProperties({
-    kafkaBootstrap: addresses.kafka,
-    grpcBootstrap: addresses.grpc,
+    kafkaBootstrap: addresses.kafka.join(','),
+    grpcBootstrap: addresses.grpc.join(','),
     username: security.username,
     password: security.password,
     caLocation: security.caLocation,

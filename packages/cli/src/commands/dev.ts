@@ -9,7 +9,7 @@ import { startConsoleServer } from '../console/console-server.js';
 import { devStatePath, requestRestart, runningDevPid } from './dev-control.js';
 import { runDemo } from './dev-demo.js';
 import type { ClientSecurity } from '../client-security/client-security.js';
-import { devClientSecurity, devSdkSecurity, devSecureNodeArgs, finishDevSecurity, prepareDevSecurity, type DevSecurity } from './dev-secure.js';
+import { devClientSecurity, devSdkSecurity, devSecureNodeArgs, devSuperUserSecurity, finishDevSecurity, prepareDevSecurity, type DevSecurity } from './dev-secure.js';
 import { runDev, type Readiness } from './dev-supervisor.js';
 
 export { runDev, type DevRun, type NodeSpec, type Readiness } from './dev-supervisor.js';
@@ -146,7 +146,8 @@ export function devCommand(yargs: Argv): Argv {
 /** --secure, once the cluster is ready: the super user and client.properties, announced as `client.properties <path>`. */
 async function setUpSecurity(security: DevSecurity, addresses: readonly string[], kafkaAddresses: readonly string[]): Promise<string[]> {
   const admin = new Quill({ brokers: [...addresses], clientId: 'quill-dev', logLevel: 'error', requestTimeoutMs: SET_UP_TIMEOUT_MS, ...devSdkSecurity(security) }).admin();
-  const file = await finishDevSecurity(security, admin, { grpc: addresses.join(','), kafka: kafkaAddresses.join(',') });
+  const superUser = devSuperUserSecurity(security);
+  const file = await finishDevSecurity(security, admin, { grpc: addresses, kafka: kafkaAddresses }, (address) => answers(address, superUser));
   process.stderr.write(
     `Secure: SASL_SSL with SCRAM-SHA-512 on the brokers' gRPC ports and Kafka listeners, TLS between nodes (certificates User:broker-N), ACLs; super user ${security.username}; CA ${security.caLocation}.\n`,
   );
@@ -242,25 +243,30 @@ async function assertPortsFree(ports: readonly number[]): Promise<void> {
  * lists (a broker's metadata lists unfenced brokers only).
  */
 async function checkReadiness(addresses: readonly string[], security: ClientSecurity): Promise<Readiness> {
-  const views = await Promise.all(
-    addresses.map(async (address) => {
-      const admin = new Quill({ brokers: [address], clientId: 'quill-dev', logLevel: 'silent', retry: { retries: 0 }, requestTimeoutMs: 2_000, ...security }).admin();
-      try {
-        await admin.connect();
-        return (await admin.describeCluster()).brokers.map((b) => b.nodeId);
-      } catch {
-        // Not up yet: this is what the polling waits out.
-        return undefined;
-      } finally {
-        await admin.disconnect();
-      }
-    }),
-  );
+  const views = await Promise.all(addresses.map((address) => brokersSeenBy(address, security)));
   const answers = views.filter((v) => v !== undefined);
   return {
     answering: views.flatMap((v, i) => (v === undefined ? [] : [i + 1])),
     registered: (answers[0] ?? []).filter((id) => answers.every((listed) => listed.includes(id))).sort((a, b) => a - b),
   };
+}
+
+/** The brokers the broker at `address` lists, asked by a client bootstrapped from it alone; undefined when it does not answer. */
+async function brokersSeenBy(address: string, security: ClientSecurity): Promise<number[] | undefined> {
+  const admin = new Quill({ brokers: [address], clientId: 'quill-dev', logLevel: 'silent', retry: { retries: 0 }, requestTimeoutMs: 2_000, ...security }).admin();
+  try {
+    await admin.connect();
+    return (await admin.describeCluster()).brokers.map((b) => b.nodeId);
+  } catch {
+    // Not up yet (or, for --secure's credential check, not accepting it yet): the callers poll.
+    return undefined;
+  } finally {
+    await admin.disconnect();
+  }
+}
+
+async function answers(address: string, security: ClientSecurity): Promise<boolean> {
+  return (await brokersSeenBy(address, security)) !== undefined;
 }
 
 /** The controller addresses of a `quill dev` cluster (its three voters). */
