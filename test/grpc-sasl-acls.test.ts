@@ -1,5 +1,6 @@
-import { ErrorCode, createServiceClient, type AlterUserScramCredentialsResponse__Output } from '@quill/proto';
-import { DEFAULT_SCRAM_ITERATIONS, scramSaltedPassword } from '@quill/security';
+import { Metadata } from '@grpc/grpc-js';
+import { ErrorCode, SESSION_TOKEN_METADATA_KEY, createServiceClient, type AlterUserScramCredentialsResponse__Output, type AuthenticateRequest, type AuthenticateResponse__Output, type BrokerClient, type ListGroupsResponse__Output } from '@quill/proto';
+import { DEFAULT_SCRAM_ITERATIONS, createScramClient, scramSaltedPassword } from '@quill/security';
 import { eventually } from '@quill/test-support';
 import { startCluster, type TestCluster } from '@quill/testing';
 import type { AclEntry, Quill, SaslOptions } from '@quill/client';
@@ -10,7 +11,29 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 // what its ACLs allow, with Kafka's codes, and sees no topic it may not describe.
 
 const PASSWORD = 'grpc-acl-test-password';
-const USERS = ['admin', 'alice', 'bob', 'carol'];
+const USERS = ['admin', 'alice', 'bob', 'carol', 'erin'];
+// Short, so one case sees a token expire and the SDK authenticate again.
+const SESSION_LIFETIME_MS = 2_000;
+
+/** A session token from the broker's Authenticate (SCRAM-SHA-512), as the SDK gets one. */
+async function sessionToken(broker: BrokerClient, user: string): Promise<string> {
+  const call = (request: AuthenticateRequest) =>
+    new Promise<AuthenticateResponse__Output>((resolve, reject) => broker.Authenticate(request, (error, answer) => (error ? reject(error) : resolve(answer!))));
+  const scram = createScramClient({ mechanism: 'SCRAM-SHA-512', user, password: PASSWORD });
+  const first = await call({ mechanism: 'SCRAM-SHA-512', saslBytes: scram.first() });
+  const last = await call({ saslBytes: scram.final(first.saslBytes), handshakeHandle: first.handshakeHandle });
+  expect(last.sessionLifetimeMs).toBe(SESSION_LIFETIME_MS);
+  return last.sessionToken;
+}
+
+/** The error code a ListGroups call with `token` is answered. */
+function listGroupsWith(broker: BrokerClient, token: string): Promise<string> {
+  const metadata = new Metadata();
+  metadata.set(SESSION_TOKEN_METADATA_KEY, token);
+  return new Promise((resolve, reject) =>
+    broker.ListGroups({}, metadata, (error: unknown, answer?: ListGroupsResponse__Output) => (error ? reject(error) : resolve(answer?.error?.code ?? 'NONE'))),
+  );
+}
 
 const acl = (principal: string, operation: AclEntry['operation'], resourceName: string, extra: Partial<AclEntry> = {}): AclEntry => ({
   resourceType: 'TOPIC',
@@ -62,7 +85,7 @@ describe('SASL and ACLs on the gRPC port', () => {
   };
 
   beforeAll(async () => {
-    cluster = await startCluster({ brokers: 1, controllers: 1, brokerConfig: { securityProtocol: 'SASL_PLAINTEXT', authorizerEnabled: true, superUsers: ['User:admin'] } });
+    cluster = await startCluster({ brokers: 1, controllers: 1, brokerConfig: { securityProtocol: 'SASL_PLAINTEXT', authorizerEnabled: true, superUsers: ['User:admin'], saslSessionLifetimeMs: SESSION_LIFETIME_MS } });
     // The first credentials go to the controller itself (its port is not the brokers' SASL one), as
     // Kafka's are bootstrapped with the metadata log rather than through an authenticated broker.
     const controller = createServiceClient('Controller', cluster.controllerAddresses[0]!);
@@ -130,6 +153,25 @@ describe('SASL and ACLs on the gRPC port', () => {
     expect(await codeOf(() => produce(carol, 'logs-a'))).toBe('none');
     expect(await codeOf(() => produce(carol, 'logs-secret'))).toBe(ErrorCode.TOPIC_AUTHORIZATION_FAILED);
     expect((await withAdmin(carol, (a) => a.listTopics())).sort()).toEqual(['logs-a', 'logs-secret']);
+  });
+
+  it('a token ends with its lifetime or its user, and the SDK authenticates again', async () => {
+    const broker = createServiceClient('Broker', cluster.bootstrap[0]!);
+    try {
+      const admin = user('admin');
+      expect(await withAdmin(admin, (a) => a.listTopics())).toContain('orders');
+      const expiring = await sessionToken(broker, 'alice');
+      expect(await listGroupsWith(broker, expiring)).toBe('NONE');
+      const erins = await sessionToken(broker, 'erin');
+      await withAdmin(admin, (a) => a.alterUserScramCredentials([{ type: 'delete', user: 'erin', mechanism: 'SCRAM-SHA-512' }]));
+      await eventually(async () => (await listGroupsWith(broker, erins)) === ErrorCode.SASL_AUTHENTICATION_FAILED, { description: "the deleted user's token is refused" });
+      // Refused for the deletion, not its age: alice's token, issued before, still serves.
+      expect(await listGroupsWith(broker, expiring)).toBe('NONE');
+      await eventually(async () => (await listGroupsWith(broker, expiring)) === ErrorCode.SASL_AUTHENTICATION_FAILED, { description: 'the token expires' });
+      expect(await withAdmin(admin, (a) => a.listTopics())).toContain('orders');
+    } finally {
+      broker.close();
+    }
   });
 
   it('the super user does everything, ACLs included', async () => {
