@@ -1,6 +1,6 @@
 import { QuillError } from '@quill/client';
 import { benchProduce, type ProduceSettings } from './produce.js';
-import { startScraping } from './scrape.js';
+import { startScrapingProcess } from './scrape.js';
 import type { BenchTarget } from './target.js';
 
 export type MetricsCostSide = 'scraped' | 'unscraped';
@@ -85,7 +85,7 @@ export async function benchMetricsCost(target: BenchTarget, settings: MetricsCos
   const runs: MetricsCostRun[] = [];
   let partitions = settings.produce.partitions;
   const sides = alternatingSides(settings.runs);
-  const warmUp = startScraping(urls, settings.scrapeIntervalMs);
+  const warmUp = await startScrapingProcess(urls, settings.scrapeIntervalMs);
   try {
     await benchProduce(target, { ...settings.produce, records: UNBOUNDED_RECORDS, durationS: METRICS_COST_WARM_UP_S }, () => undefined);
   } finally {
@@ -93,7 +93,7 @@ export async function benchMetricsCost(target: BenchTarget, settings: MetricsCos
     progress(`warm-up (${METRICS_COST_WARM_UP_S} s, scraped, not measured): ${counted.scrapes} scrapes, ${counted.failures} failed`);
   }
   for (const [i, side] of sides.entries()) {
-    const scraper = side === 'scraped' ? startScraping(urls, settings.scrapeIntervalMs) : undefined;
+    const scraper = side === 'scraped' ? await startScrapingProcess(urls, settings.scrapeIntervalMs) : undefined;
     let counted = { scrapes: 0, failures: 0 };
     try {
       const report = await benchProduce(target, { ...settings.produce, records: UNBOUNDED_RECORDS, durationS: settings.seconds }, () => undefined);

@@ -1,7 +1,7 @@
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { parseSamples, scrape, scrapeOffsetsMs, startScraping } from './scrape.js';
+import { parseSamples, scrape, scrapeOffsetsMs, startScraping, startScrapingProcess } from './scrape.js';
 
 describe('parseSamples', () => {
   it('reads names, labels (escapes kept) and values, skipping comments', () => {
@@ -62,5 +62,17 @@ describe('scraping', () => {
     const counted = await scraper.stop();
     expect(counted).toEqual({ scrapes: requests, failures: 0 });
     expect(connections.size).toBe(1);
+  });
+
+  it('scrapes from a process of its own, and tells its count once stopped', async () => {
+    connections.clear();
+    requests = 0;
+    const scraper = await startScrapingProcess([`${base}/metrics`, `${base}/other`], 20);
+    await expect.poll(() => requests, { timeout: 20_000 }).toBeGreaterThanOrEqual(6);
+    const counted = await scraper.stop();
+    expect(counted.scrapes + counted.failures).toBe(requests);
+    expect(counted.scrapes).toBeGreaterThanOrEqual(3);
+    expect(counted.failures).toBeGreaterThanOrEqual(3);
+    expect(await scraper.stop()).toEqual(counted);
   });
 });

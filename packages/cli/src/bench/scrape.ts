@@ -1,4 +1,9 @@
+import { spawn } from 'node:child_process';
+import { once } from 'node:events';
 import http from 'node:http';
+import path from 'node:path';
+import { createInterface } from 'node:readline';
+import { fileURLToPath } from 'node:url';
 import { QuillError } from '@quill/client';
 
 /** Deadline of one scrape: Prometheus' default scrape_timeout. */
@@ -78,6 +83,38 @@ export function startScraping(urls: readonly string[], intervalMs: number): Scra
       await Promise.all(running);
       agent.destroy();
       return { scrapes, failures };
+    },
+  };
+}
+
+/**
+ * startScraping in a child process (scraper-process), resolved once it scrapes. A Prometheus is a
+ * process of its own: scraping from the benchmark's own event loop would charge the scraper's
+ * CPU (about 2 ms per scrape) to the producer whose throughput is measured. The child runs as
+ * this module does: compiled, or from sources through tsx.
+ */
+export async function startScrapingProcess(urls: readonly string[], intervalMs: number): Promise<Scraper> {
+  const here = fileURLToPath(import.meta.url);
+  const entry = path.join(path.dirname(here), `scraper-process${path.extname(here)}`);
+  const fromSources = entry.endsWith('.ts') ? ['--conditions=source', '--import', import.meta.resolve('tsx')] : [];
+  const child = spawn(process.execPath, [...fromSources, entry, String(intervalMs), ...urls], { stdio: ['pipe', 'pipe', 'inherit'] });
+  const exited = once(child, 'exit');
+  const lines = createInterface({ input: child.stdout })[Symbol.asyncIterator]();
+  const first = await lines.next();
+  if (first.done === true || first.value !== 'ready') {
+    child.kill();
+    throw new QuillError('UNKNOWN_SERVER_ERROR', `the scraper process did not start (it said '${first.value ?? ''}').`);
+  }
+  let stopped: Promise<{ scrapes: number; failures: number }> | undefined;
+  return {
+    stop() {
+      stopped ??= (async () => {
+        child.stdin.end();
+        const counted = await lines.next();
+        await exited;
+        return JSON.parse(counted.done === true ? '{"scrapes":0,"failures":0}' : counted.value) as { scrapes: number; failures: number };
+      })();
+      return stopped;
     },
   };
 }
