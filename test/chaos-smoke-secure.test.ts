@@ -9,11 +9,11 @@ import { describe, expect, it } from 'vitest';
 
 const PLAN: PlannedFault[] = [
   { kind: 'kill', startAt: 500, endAt: 3_500, pick: 0.3 },
-  { kind: 'partition', startAt: 4_500, endAt: 7_500, pick: 0.6 },
+  { kind: 'partition', variant: 'isolate-leader', startAt: 4_500, endAt: 7_500, pick: 0.6 },
 ];
 
 describe('quill chaos --secure (smoke)', () => {
-  it('finds no anomaly under a kill and a partition with TLS, SASL and ACLs on', async () => {
+  it('finds no anomaly under a broker kill and an isolated leader with TLS, SASL and ACLs on', async () => {
     const seed = seedFromEnv(17);
     const report = await runChaos({
       durationMs: 8_000,

@@ -236,6 +236,15 @@ export class ProcessCluster {
     this.sasl = sasl;
   }
 
+  /**
+   * On a secure cluster, what a client outside this process needs: the CA, the super user's
+   * certificate and key files, and its SCRAM-SHA-512 user name and password.
+   */
+  get clientCredentials(): { caLocation: string; certificateLocation: string; keyLocation: string; username: string; password: string } | undefined {
+    const security = this.security;
+    return security === undefined ? undefined : { caLocation: security.caLocation, ...security.client, username: security.username, password: security.password };
+  }
+
   /** Credentials for calls straight to the controllers (the super user's certificate), on a secure cluster. */
   get controllerCredentials(): (() => ChannelCredentials) | undefined {
     return this.security?.controllerCredentials;

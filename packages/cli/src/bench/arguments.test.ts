@@ -26,7 +26,7 @@ const produce = ['bench', 'produce', '--topic', 't', '--records', '10'];
 
 const cases: Array<[string[], string]> = [
   [['bench', 'metrics-scrape', '--start-cluster', '--metrics', 'http://127.0.0.1:1/metrics'], "--start-cluster knows its nodes' /metrics URLs: give --metrics only with --bootstrap."],
-  [['bench'], 'Name a benchmark: produce, consume, kafka, e2e, rebalance, metrics-cost, metrics-scrape, cluster, controller-failover or leader-failover.'],
+  [['bench'], 'Name a benchmark: produce, consume, kafka, e2e, rebalance, metrics-cost, security-cost, metrics-scrape, cluster, controller-failover or leader-failover.'],
   [['bench', 'produce', '--topic', 't'], 'Missing required argument: records'],
   [['bench', 'produce', '--topic', 't', '--records', '0'], "--records must be a positive integer, got '0'."],
   [[...produce, '--record-size', '0'], "--record-size must be a positive integer, got '0'."],

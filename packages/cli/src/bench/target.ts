@@ -2,6 +2,7 @@ import { tuneGarbageCollectionForBroker } from '@quill/broker';
 import { QuillError, type LogLevel, type Quill } from '@quill/client';
 import { ProcessCluster } from '@quill/testing';
 import { findTopic, openQuill } from '../client-options.js';
+import type { ClientSecurityArgs } from '../client-security/client-security.js';
 
 export const FLUSH_POLICIES = ['os', 'group-commit', 'every-batch'] as const;
 export type FlushPolicy = (typeof FLUSH_POLICIES)[number];
@@ -17,6 +18,8 @@ export interface BenchTarget {
   logLevel: LogLevel | undefined;
   /** /metrics URLs of the brokers and of every node (brokers and controllers), when known. */
   metricsUrls: { brokers: string[]; all: string[] } | undefined;
+  /** How the benchmark's clients connect to a secure cluster it started (plaintext when unset). */
+  security?: ClientSecurityArgs;
   /** Stops the cluster the benchmark started; nothing for a cluster given with --bootstrap. */
   stop(): Promise<void>;
 }
@@ -30,6 +33,8 @@ export interface TargetOptions {
   logLevel: LogLevel | undefined;
   /** /metrics URLs of the nodes given with `bootstrap` (a started cluster knows its own). */
   metricsUrls?: string[] | undefined;
+  /** With `startCluster`: TLS with client certificates and SASL_SSL/SCRAM-SHA-512 on the gRPC ports, the authorizer on. */
+  secure?: boolean;
 }
 
 /**
@@ -55,19 +60,40 @@ export async function openTarget(options: TargetOptions, progress: (line: string
     clusterId: 'quill-bench',
     logLevel: 'warn',
     brokerArgs: options.flushPolicy === undefined ? [] : ['--flush-policy', options.flushPolicy],
+    secure: options.secure ?? false,
   });
   progress(
-    `Started 3 controllers and 3 brokers (flush policy ${options.flushPolicy ?? 'group-commit'}) in ${((performance.now() - started) / 1000).toFixed(1)} s; ` +
+    `Started 3 controllers and 3 brokers (flush policy ${options.flushPolicy ?? 'group-commit'}${options.secure ? ', SASL_SSL/SCRAM-SHA-512' : ''}) in ${((performance.now() - started) / 1000).toFixed(1)} s; ` +
       `bootstrap ${cluster.bootstrap.join(',')}.`,
   );
   // ProcessCluster lists the brokers' URLs first.
   const metricsUrls = { brokers: cluster.metricsUrls.slice(0, cluster.bootstrap.length), all: cluster.metricsUrls };
-  return { bootstrap: cluster.bootstrap.join(','), kafkaBootstrap: cluster.kafkaBootstrap.join(','), logLevel: options.logLevel, metricsUrls, stop: () => cluster.stop() };
+  const credentials = cluster.clientCredentials;
+  const security: ClientSecurityArgs | undefined =
+    credentials === undefined
+      ? undefined
+      : {
+          securityProtocol: 'SASL_SSL',
+          saslMechanism: 'SCRAM-SHA-512',
+          saslUsername: credentials.username,
+          saslPassword: credentials.password,
+          sslCaLocation: credentials.caLocation,
+          sslCertificateLocation: credentials.certificateLocation,
+          sslKeyLocation: credentials.keyLocation,
+        };
+  return {
+    bootstrap: cluster.bootstrap.join(','),
+    kafkaBootstrap: cluster.kafkaBootstrap.join(','),
+    logLevel: options.logLevel,
+    metricsUrls,
+    ...(security === undefined ? {} : { security }),
+    stop: () => cluster.stop(),
+  };
 }
 
 /** A client of its own (connections, metadata) for one producer or consumer of a benchmark. */
 export function benchClient(target: BenchTarget): Quill {
-  return openQuill({ bootstrap: target.bootstrap, logLevel: target.logLevel, requestTimeoutMs: BENCH_REQUEST_TIMEOUT_MS });
+  return openQuill({ bootstrap: target.bootstrap, logLevel: target.logLevel, requestTimeoutMs: BENCH_REQUEST_TIMEOUT_MS, ...target.security });
 }
 
 /**

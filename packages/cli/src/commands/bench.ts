@@ -10,6 +10,7 @@ import { benchMetricsCost } from '../bench/metrics-cost.js';
 import { benchMetricsScrape } from '../bench/metrics-scrape.js';
 import { benchProduce, type ProduceSettings } from '../bench/produce.js';
 import { benchRebalance } from '../bench/rebalance.js';
+import { benchSecurityCost } from '../bench/security-cost.js';
 import { ms, throughputLine } from '../bench/report.js';
 import { FLUSH_POLICIES, openTarget, type BenchTarget, type FlushPolicy, type TargetOptions } from '../bench/target.js';
 import { clientOptions, integer, single } from '../client-options.js';
@@ -269,6 +270,47 @@ export function benchCommand(yargs: Argv): Argv {
         },
       )
       .command(
+        'security-cost',
+        'Produce and consume throughput of a plaintext cluster against a secure one (TLS and SCRAM-SHA-512 on the gRPC ports), started one after the other',
+        (b) =>
+          batchingOptions(topicOptions(b))
+            .default('topic', 'bench-security-cost')
+            .option('start-cluster', { type: 'boolean', describe: 'start the clusters (needed: the benchmark compares two clusters it starts)' })
+            .option('flush-policy', flushPolicyOption)
+            .option('record-sizes', { type: 'string', default: '100,1024', describe: 'comma-separated bytes of each record value, one topic each', coerce: integerList('--record-sizes', 1) })
+            .option('runs', { type: 'number', default: 1, describe: 'clusters started on each side, the sides alternating', coerce: integer('--runs', 1) })
+            .option('seconds', { type: 'number', default: 10, describe: 'seconds each produce run sends for', coerce: positive('--seconds') })
+            .option('warm-up', { type: 'number', default: 2, describe: 'seconds of unmeasured produce on each new cluster first', coerce: nonNegative('--warm-up') })
+            .option('timeout-ms', { type: 'number', default: 10_000, describe: 'a consume run stops when no record arrived for this long, in ms', coerce: integer('--timeout-ms', 1) })
+            .option('json', { type: 'boolean', default: false, describe: 'one JSON object at the end instead of a summary' })
+            .check((args) => {
+              if (args.startCluster !== true) throw new QuillError('INVALID_CONFIG', 'bench security-cost compares a plaintext and a secure cluster it starts itself: give --start-cluster.');
+              return true;
+            }),
+        async (args) => {
+          const report = await benchSecurityCost(
+            (side) => openTarget({ bootstrap: '', startCluster: true, flushPolicy: args.flushPolicy, logLevel: undefined, secure: side === 'secure' }, progress),
+            {
+              runs: args.runs,
+              recordSizes: args.recordSizes,
+              seconds: args.seconds,
+              warmUpS: args.warmUp,
+              topic: args.topic,
+              idleTimeoutMs: args.timeoutMs,
+              produce: { partitions: args.partitions, replicationFactor: args.replicationFactor, acks: args.acks, producers: 1, batchSize: args.batchSize, lingerMs: args.lingerMs, compression: args.compression, maxInFlight: args.maxInFlight },
+            },
+            progress,
+          );
+          if (args.json) return print(JSON.stringify(report));
+          for (const size of report.sizes) {
+            print(
+              `${size.recordSize} B: produce ${size.plaintextProduceRecordsPerSec.toFixed(0)} plaintext, ${size.secureProduceRecordsPerSec.toFixed(0)} secure records/sec (secure/plaintext ${size.produceRatio.toFixed(2)}); ` +
+                `consume ${size.plaintextConsumeRecordsPerSec.toFixed(0)} plaintext, ${size.secureConsumeRecordsPerSec.toFixed(0)} secure records/sec (${size.consumeRatio.toFixed(2)}).`,
+            );
+          }
+        },
+      )
+      .command(
         'metrics-scrape',
         'Time and memory of a broker\'s /metrics with a topic of many partitions and a group committed on all of them',
         (b) =>
@@ -294,7 +336,7 @@ export function benchCommand(yargs: Argv): Argv {
       )
       .command(failoverCommand('controller-failover', 'Controller failover time, on 3 controllers it starts', benchControllerFailover))
       .command(failoverCommand('leader-failover', 'Partition leader failover time, on 3 controllers and 3 brokers it starts', benchLeaderFailover))
-      .demandCommand(1, 'Name a benchmark: produce, consume, kafka, e2e, rebalance, metrics-cost, metrics-scrape, cluster, controller-failover or leader-failover.'),
+      .demandCommand(1, 'Name a benchmark: produce, consume, kafka, e2e, rebalance, metrics-cost, security-cost, metrics-scrape, cluster, controller-failover or leader-failover.'),
   );
 }
 
