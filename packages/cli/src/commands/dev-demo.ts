@@ -7,7 +7,7 @@ const DEMO_TOPIC = 'greetings';
  * `quill dev --demo`: once the cluster is up, a produce/consume round trip a new user can watch:
  * a replicated topic, three acks=all records, and the same records read back.
  */
-export async function runDemo(bootstrap: string, security: ClientSecurityArgs = {}): Promise<void> {
+export async function runDemo(bootstrap: string, security: ClientSecurityArgs = {}, connectFlags = `--bootstrap ${bootstrap}`): Promise<void> {
   const quill = openQuill({ ...security, bootstrap, logLevel: undefined, requestTimeoutMs: 10_000 });
   const admin = quill.admin();
   const producer = quill.producer();
@@ -31,7 +31,7 @@ export async function runDemo(bootstrap: string, security: ClientSecurityArgs = 
       process.stdout.write(`consumed ${DEMO_TOPIC}-0 offset ${message.offset}: ${message.key?.toString()} = ${message.value?.toString()}\n`);
       if (++read === greetings.length) break;
     }
-    process.stdout.write(`round trip ok. Try: pnpm quill produce ${DEMO_TOPIC} --bootstrap ${bootstrap}, then pnpm quill consume ${DEMO_TOPIC} --from-beginning --bootstrap ${bootstrap}\n`);
+    process.stdout.write(`round trip ok. Try: pnpm quill produce ${DEMO_TOPIC} ${connectFlags}, then pnpm quill consume ${DEMO_TOPIC} --from-beginning ${connectFlags}\n`);
   } finally {
     await consumer.disconnect();
     await producer.disconnect();

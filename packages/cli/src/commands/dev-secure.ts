@@ -86,6 +86,11 @@ async function issueMissing(
   }
 }
 
+/** Where dev --secure writes client.properties. */
+export function clientPropertiesPath(security: DevSecurity): string {
+  return path.join(security.dataDir, CLIENT_PROPERTIES_FILE);
+}
+
 /** super.users of a secure dev cluster: every node's certificate principal, and the super user. */
 export function devSuperUsers(security: DevSecurity): string {
   return [...[...security.nodes.keys()].map((id) => `User:${devNodeCertificateName(id)}`), `User:${security.username}`].join(';');
@@ -181,7 +186,7 @@ export async function finishDevSecurity(
       await sleep(CREDENTIAL_POLL_MS);
     }
   }
-  const file = path.join(security.dataDir, CLIENT_PROPERTIES_FILE);
+  const file = clientPropertiesPath(security);
   const text = formatClientProperties({
     kafkaBootstrap: addresses.kafka.join(','),
     grpcBootstrap: addresses.grpc.join(','),

@@ -9,7 +9,7 @@ import { startConsoleServer } from '../console/console-server.js';
 import { devStatePath, requestRestart, runningDevPid } from './dev-control.js';
 import { runDemo } from './dev-demo.js';
 import type { ClientSecurity } from '../client-security/client-security.js';
-import { devClientSecurity, devSdkSecurity, devSecureNodeArgs, devSuperUserSecurity, finishDevSecurity, prepareDevSecurity, type DevSecurity } from './dev-secure.js';
+import { clientPropertiesPath, devClientSecurity, devSdkSecurity, devSecureNodeArgs, devSuperUserSecurity, finishDevSecurity, prepareDevSecurity, type DevSecurity } from './dev-secure.js';
 import { runDev, type Readiness } from './dev-supervisor.js';
 
 export { runDev, type DevRun, type NodeSpec, type Readiness } from './dev-supervisor.js';
@@ -130,7 +130,9 @@ export function devCommand(yargs: Argv): Argv {
         restartCommand: (node) => restartNodeCommand(node.id, dataDir),
         stateFile: devStatePath(dataDir),
         ...(security === undefined ? {} : { setUp: () => setUpSecurity(security, addresses, kafkaAddresses) }),
-        ...(args.demo ? { onReady: (bootstrap: string) => runDemo(bootstrap, security === undefined ? {} : devClientSecurity(security)) } : {}),
+        ...(args.demo
+          ? { onReady: (bootstrap: string) => (security === undefined ? runDemo(bootstrap) : runDemo(bootstrap, devClientSecurity(security), `--config ${clientPropertiesPath(security)}`)) }
+          : {}),
         startConsole: () =>
           startConsoleServer({
             quill: new Quill({ brokers: addresses, clientId: 'quill-console', logLevel: 'error', ...sdkSecurity }),
