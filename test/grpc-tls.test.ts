@@ -130,6 +130,9 @@ describe('TLS on every gRPC port (ssl.client.auth=required, authorizer on)', () 
     const controller = new ControllerClient({ controllers: cluster.controllerAddresses, timeoutMs: 10_000, credentials: () => alice });
     const registration = controller.call('RegisterBroker', { clusterId: 'quill-test', brokerId: 99, incarnationId: 'intruder', listeners: [] });
     await expect(registration).rejects.toMatchObject({ code: 'CLUSTER_AUTHORIZATION_FAILED', message: expect.stringMatching(/User:alice may not call \/quill\.v1\.Controller\/RegisterBroker/) });
+    // The controller's admin methods too: straight to the controller, a call would skip the broker's ACL checks.
+    const creation = controller.call('CreateTopics', { topics: [{ name: 'by-alice', numPartitions: 1, replicationFactor: 1 }] });
+    await expect(creation).rejects.toMatchObject({ code: 'CLUSTER_AUTHORIZATION_FAILED', message: expect.stringMatching(/User:alice may not call \/quill\.v1\.Controller\/CreateTopics/) });
     controller.close();
     await stillServes();
   });
