@@ -23,13 +23,20 @@ const valueOf = (command: readonly string[], flag: string): string | undefined =
   const i = command.indexOf(flag);
   return i < 0 ? undefined : command[i + 1];
 };
+/** The `certs create ...` of the header's one-liner that makes the certificates. */
+const certsCreateLine = (): string => {
+  const line = /^# +pnpm quill (certs create .*)$/m.exec(fs.readFileSync(FILE, 'utf8'))?.[1];
+  if (line === undefined) throw new Error(`${FILE}: no 'pnpm quill certs create' line in its header`);
+  return line;
+};
 /** The command's words before its first option: `broker start`, `users create`, ... */
 const commandWords = (command: readonly string[]): string[] => command.slice(0, command.findIndex((word) => word.startsWith('--')));
 
 describe('deploy/docker-compose.secure.yml', () => {
-  it("uses only options its services' quill commands accept", async () => {
-    const commands = [...new Set(services.map((s) => commandWords(s.command).slice(0, 2).join(' ')))].sort();
-    expect(commands).toEqual(['broker start', 'controller start', 'topics create', 'users create']);
+  it("uses only options its services' quill commands (and the header's certs create) accept", async () => {
+    const certsCreate = certsCreateLine().split(/\s+/);
+    const commands = [...new Set([...services.map((s) => s.command), certsCreate].map((command) => commandWords(command).slice(0, 2).join(' ')))].sort();
+    expect(commands).toEqual(['broker start', 'certs create', 'controller start', 'topics create', 'users create']);
     const helps = new Map(
       await Promise.all(
         commands.map(async (command) => {
@@ -39,19 +46,14 @@ describe('deploy/docker-compose.secure.yml', () => {
         }),
       ),
     );
-    for (const service of services) {
-      const accepted = helps.get(commandWords(service.command).slice(0, 2).join(' '))!;
-      for (const option of service.command.filter((word) => word.startsWith('--'))) {
-        expect(accepted.has(option.slice(2)), `${service.name}: ${option}`).toBe(true);
-      }
+    for (const [name, command] of [...services.map((s) => [s.name, s.command] as const), ['the header', certsCreate] as const]) {
+      const accepted = helps.get(commandWords(command).slice(0, 2).join(' '))!;
+      for (const option of command.filter((word) => word.startsWith('--'))) expect(accepted.has(option.slice(2)), `${name}: ${option}`).toBe(true);
     }
   });
 
   it("names only certificates the header's quill certs create makes; each node shows its own, and is a super user", () => {
-    const header = fs.readFileSync(FILE, 'utf8');
-    const line = /^# +pnpm quill (certs create .*)$/m.exec(header)?.[1];
-    expect(line).toBeDefined();
-    const words = line!.split(/\s+/);
+    const words = certsCreateLine().split(/\s+/);
     expect(valueOf(words, '--dir')).toBe('deploy/certs');
     const names = [...valueOf(words, '--nodes')!.split(','), ...valueOf(words, '--clients')!.split(',')];
     const made = new Set(['ca.pem', ...names.flatMap((name) => [`${name}.pem`, `${name}-key.pem`])].map((file) => `${CERTS}/${file}`));
