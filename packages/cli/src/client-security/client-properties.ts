@@ -51,6 +51,13 @@ export interface ClientPropertiesSettings {
   caLocation: string;
 }
 
+/** Refuses a value that librdkafka and a Java properties reader would read differently from a `key=value` line. */
+export function assertWritableValue(key: string, value: string): void {
+  if (value.length === 0 || /[\\\r\n]/.test(value) || value.trim() !== value) {
+    throw new QuillError('INVALID_CONFIG', `${key} cannot be written to a properties file as it is: it is empty, has surrounding blanks, a backslash or a line break.`);
+  }
+}
+
 /**
  * A client.properties that librdkafka (`kcat -F`), Kafka's Java properties reader and `quill
  * --config` read alike: plain `key=value` lines, so values that the two formats read differently
@@ -66,11 +73,7 @@ export function formatClientProperties(settings: ClientPropertiesSettings): stri
     ['ssl.ca.location', settings.caLocation],
   ];
   const written: Array<[string, string]> = [...lines, [QUILL_BOOTSTRAP_COMMENT, settings.grpcBootstrap]];
-  for (const [key, value] of written) {
-    if (value.length === 0 || /[\\\r\n]/.test(value) || value.trim() !== value) {
-      throw new QuillError('INVALID_CONFIG', `${key} cannot be written to a properties file as it is: it is empty, has surrounding blanks, a backslash or a line break.`);
-    }
-  }
+  for (const [key, value] of written) assertWritableValue(key, value);
   return [
     '# Kafka client properties (librdkafka and Kafka clients): kcat -F <this file>; quill <command> --config <this file>.',
     "# The brokers' gRPC addresses, for quill (a comment, as librdkafka refuses properties it does not know):",

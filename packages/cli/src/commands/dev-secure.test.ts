@@ -39,5 +39,6 @@ describe('quill dev --secure', () => {
     // Another user than the file's gets a password of its own.
     expect((await prepareDevSecurity(dir, [1], { user: 'admin' })).password).not.toBe('first-pw');
     await expect(prepareDevSecurity(dir, [1], { user: 'a;b' })).rejects.toThrow(/--user must be/);
+    await expect(prepareDevSecurity(dir, [1], { password: 'back\\slash' })).rejects.toThrow(/--password cannot be written to a properties file/);
   });
 });

@@ -5,7 +5,7 @@ import path from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { ErrorCode, QuillError, type Admin } from '@quill/client';
 import { generateDevCertificates, issueCertificate, type PemPair } from '@quill/security';
-import { formatClientProperties, optionsFromClientProperties } from '../client-security/client-properties.js';
+import { assertWritableValue, formatClientProperties, optionsFromClientProperties } from '../client-security/client-properties.js';
 import { clientSecurity, type ClientSecurity, type ClientSecurityArgs } from '../client-security/client-security.js';
 
 /** Where `quill dev --secure` keeps its CA and certificates, under the data dir. */
@@ -51,6 +51,8 @@ export async function prepareDevSecurity(dataDir: string, nodeIds: readonly numb
   const username = given.user ?? previous?.username ?? DEFAULT_DEV_USER;
   if (!USER_NAME.test(username)) throw new QuillError('INVALID_CONFIG', `--user must be letters, digits, '.', '_' or '-', got '${username}'.`);
   const password = given.password ?? (previous?.username === username ? previous.password : randomBytes(GENERATED_PASSWORD_BYTES).toString('base64url'));
+  // Checked before any node starts: it goes into client.properties once the cluster is up.
+  assertWritableValue('--password', password);
   const dir = path.join(dataDir, DEV_CERTIFICATES_DIR);
   const names = [...nodeIds.map(devNodeCertificateName), username];
   const files = (name: string) => ({ certificateLocation: path.join(dir, `${name}.pem`), keyLocation: path.join(dir, `${name}-key.pem`) });
