@@ -3,6 +3,9 @@ import { describeError } from '@quill/proto';
 import yargs, { type Argv } from 'yargs';
 import { hideBin } from 'yargs/helpers';
 import { readConfigFile } from './config-file.js';
+import { quietKnownWarnings } from './quiet-warnings.js';
+
+quietKnownWarnings();
 
 type RegisterCommand = (cli: Argv) => Argv;
 
