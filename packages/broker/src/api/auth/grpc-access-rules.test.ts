@@ -96,4 +96,10 @@ describe('hideUndescribed', () => {
     expect((hideUndescribed('groups-not-described', {}, response, scopeOf('DESCRIBE GROUP b')) as typeof response).groups.map((g) => g.groupId)).toEqual(['b']);
     expect(hideUndescribed('groups-not-described', {}, response, scopeOf('DESCRIBE CLUSTER kafka-cluster'))).toBe(response);
   });
+
+  it("shows a group's offsets only on the topics the principal may DESCRIBE", () => {
+    const response = { topics: [{ name: 'orders', partitions: [] }, { name: 'secret', partitions: [] }] };
+    const shown = hideUndescribed('offsets-of-topics-not-described', { groupId: 'g', topics: [] }, response, scopeOf('DESCRIBE TOPIC orders')) as typeof response;
+    expect(shown.topics.map((t) => t.name)).toEqual(['orders']);
+  });
 });

@@ -1,6 +1,6 @@
 import type { handleBidiStreamingCall } from '@grpc/grpc-js';
 import { CLUSTER_RESOURCE_NAME, type AclOperation, type AclResourceType } from '@quill/metadata';
-import type { BidiStreamingMethods, BrokerHandlers, ErrorCode, ListGroupsResponse, MetadataResponse, UnaryMethods } from '@quill/proto';
+import type { BidiStreamingMethods, BrokerHandlers, ErrorCode, ListGroupsResponse, MetadataResponse, OffsetFetchResponse, UnaryMethods } from '@quill/proto';
 import type { AccessScope } from '../../kafka-listener/authorization/access-decision.js';
 
 /** The Broker service's methods a client calls with a principal (all but Authenticate). */
@@ -31,7 +31,7 @@ export interface AccessCheck<Request> {
 export interface AccessRule<Request> {
   checks: ReadonlyArray<AccessCheck<Request>>;
   narrow?(request: Request, scope: AccessScope): Request;
-  hide?: 'topics-not-described' | 'groups-not-described';
+  hide?: 'topics-not-described' | 'groups-not-described' | 'offsets-of-topics-not-described';
 }
 
 const CODES: Readonly<Record<AclResourceType, ErrorCode>> = {
@@ -113,7 +113,8 @@ export const GRPC_ACCESS_RULES: { readonly [M in GrpcClientMethod]: AccessRule<R
   Heartbeat: { checks: [group('READ')] },
   LeaveGroup: { checks: [group('READ')] },
   OffsetCommit: { checks: [group('READ'), topics('READ', (r) => r.topics.map((t) => t.name))] },
-  OffsetFetch: { checks: [group('DESCRIBE'), topics('DESCRIBE', (r) => r.topics.map((t) => t.topic))] },
+  // A group's every topic (none named) leaves out the topics the principal may not DESCRIBE, as Kafka's.
+  OffsetFetch: { checks: [group('DESCRIBE'), topics('DESCRIBE', (r) => r.topics.map((t) => t.topic))], hide: 'offsets-of-topics-not-described' },
   ListGroups: { checks: [], hide: 'groups-not-described' },
   DescribeGroups: { checks: [check('GROUP', 'DESCRIBE', (r) => r.groupIds)] },
   DeleteGroups: { checks: [check('GROUP', 'DELETE', (r) => r.groupIds)] },
@@ -154,6 +155,10 @@ export function refusalOf<Request>(rule: AccessRule<Request>, request: Request, 
 
 /** A listing answer without what the principal may not DESCRIBE: a topic it named comes back refused. */
 export function hideUndescribed(hide: NonNullable<AccessRule<unknown>['hide']>, request: unknown, response: object, scope: AccessScope): object {
+  if (hide === 'offsets-of-topics-not-described') {
+    const body = response as OffsetFetchResponse;
+    return { ...body, topics: (body.topics ?? []).filter((t) => scope.can('DESCRIBE', 'TOPIC', t.name ?? '')) };
+  }
   if (hide === 'groups-not-described') {
     if (scope.can('DESCRIBE', 'CLUSTER', CLUSTER_RESOURCE_NAME)) return response;
     const body = response as ListGroupsResponse;

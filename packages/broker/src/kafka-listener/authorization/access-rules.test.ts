@@ -96,7 +96,14 @@ describe('ACCESS_RULES', () => {
 
   it('OffsetFetch: DESCRIBE on the group (each group from v8), then DESCRIBE on each topic named', () => {
     const single = { groupId: 'g', topics: [{ name: 't1', partitionIndexes: [0] }] };
-    expect(decide(ApiKeys.OffsetFetch, single, scopeAllowing('DESCRIBE GROUP g', 'DESCRIBE TOPIC t1'), 7).kind).toBe('allow');
+    expect(decide(ApiKeys.OffsetFetch, single, scopeAllowing('DESCRIBE GROUP g', 'DESCRIBE TOPIC t1'), 7).kind).toBe('filter');
+    // A group's every topic (none named): the answer leaves out the topics the principal may not DESCRIBE.
+    const all = decide(ApiKeys.OffsetFetch, { groupId: 'g', topics: null }, scopeAllowing('DESCRIBE GROUP g', 'DESCRIBE TOPIC t1'), 7);
+    const offsets = { errorCode: 0, topics: [{ name: 't1', partitions: [] }, { name: 't2', partitions: [] }] };
+    expect(all.kind === 'filter' && (all.filter(offsets) as typeof offsets).topics.map((t) => t.name)).toEqual(['t1']);
+    const groups = { groups: [{ groupId: 'g', errorCode: 0, topics: [{ name: 't2', partitions: [] }] }] };
+    const all8 = decide(ApiKeys.OffsetFetch, { groups: [{ groupId: 'g', topics: null }] }, scopeAllowing('DESCRIBE GROUP g'), 8);
+    expect(all8.kind === 'filter' && (all8.filter(groups) as typeof groups).groups[0]!.topics).toEqual([]);
     expect(decide(ApiKeys.OffsetFetch, single, scopeAllowing('DESCRIBE GROUP g'), 7).kind).toBe('split');
     expect(decide(ApiKeys.OffsetFetch, single, scopeAllowing('DESCRIBE TOPIC t1'), 7)).toEqual({ kind: 'deny', code: 'GROUP_AUTHORIZATION_FAILED' });
     const multi = decide(ApiKeys.OffsetFetch, { groups: [{ groupId: 'g', topics: null }, { groupId: 'h', topics: null }] }, scopeAllowing('DESCRIBE GROUP h'), 8);
@@ -124,6 +131,10 @@ describe('ACCESS_RULES', () => {
     expect(decide(ApiKeys.DescribeConfigs, request, scopeAllowing('DESCRIBE_CONFIGS TOPIC t1', 'DESCRIBE_CONFIGS CLUSTER kafka-cluster')).kind).toBe('allow');
     const split = decide(ApiKeys.IncrementalAlterConfigs, request, scopeAllowing('ALTER_CONFIGS TOPIC t1'));
     expect(split.kind === 'split' && (split.denied as typeof request).resources.map((r) => r.resourceName)).toEqual(['1']);
+    expect(split.kind === 'split' && split.code).toBe('CLUSTER_AUTHORIZATION_FAILED');
+    // A refused topic answers TOPIC_AUTHORIZATION_FAILED, as Kafka's.
+    const topicRefused = decide(ApiKeys.DescribeConfigs, request, scopeAllowing('DESCRIBE_CONFIGS CLUSTER kafka-cluster'));
+    expect(topicRefused.kind === 'split' && topicRefused.code).toBe('TOPIC_AUTHORIZATION_FAILED');
   });
 
   it('InitProducerId: IDEMPOTENT_WRITE on the cluster or WRITE on some topic', () => {

@@ -18,6 +18,7 @@ import {
   type MetadataResponse,
   type OffsetCommitRequest,
   type OffsetFetchRequest,
+  type OffsetFetchResponse,
   type OffsetForLeaderEpochRequest,
   type ProduceRequest,
 } from '@quill/kafka-protocol';
@@ -46,15 +47,14 @@ const groupRule =
     denyUnless(scope.can(operation, 'GROUP', request.groupId), 'GROUP_AUTHORIZATION_FAILED');
 
 function configRule<Request extends { resources: Array<{ resourceType: number; resourceName: string }> }>(operation: AclOperation, responseField: string): AccessRule<Request> {
-  return (request, scope) =>
-    splitItems(
-        request.resources,
-      (resources) => ({ ...request, resources }),
-      (r) => (r.resourceType === CONFIG_RESOURCE_TOPIC ? scope.can(operation, 'TOPIC', r.resourceName) : scope.can(operation, 'CLUSTER', CLUSTER_RESOURCE_NAME)),
-      // A resource of a type Kafka does not name here is refused as a cluster one.
-      'CLUSTER_AUTHORIZATION_FAILED',
-      responseField,
-    );
+  return (request, scope) => {
+    const allowed = (r: { resourceType: number; resourceName: string }) =>
+      r.resourceType === CONFIG_RESOURCE_TOPIC ? scope.can(operation, 'TOPIC', r.resourceName) : scope.can(operation, 'CLUSTER', CLUSTER_RESOURCE_NAME);
+    // A refused topic answers TOPIC_AUTHORIZATION_FAILED, as Kafka's; a resource of any other type
+    // is refused as a cluster one (and so is a topic refused in the same request as one of those).
+    const refusedOnlyTopics = request.resources.every((r) => allowed(r) || r.resourceType === CONFIG_RESOURCE_TOPIC);
+    return splitItems(request.resources, (resources) => ({ ...request, resources }), allowed, refusedOnlyTopics ? 'TOPIC_AUTHORIZATION_FAILED' : 'CLUSTER_AUTHORIZATION_FAILED', responseField);
+  };
 }
 
 function fetchTopicName(topic: { topic?: string; topicId?: string }, scope: AccessScope): string {
@@ -124,7 +124,20 @@ const offsetCommitRule: AccessRule<OffsetCommitRequest> = (request, scope) => {
   return splitItems(request.topics, (topics) => ({ ...request, topics }), (t) => scope.can('READ', 'TOPIC', t.name), 'TOPIC_AUTHORIZATION_FAILED', 'topics');
 };
 
-const offsetFetchRule: AccessRule<OffsetFetchRequest> = (request, scope, apiVersion) => {
+/** An OffsetFetch answer without the topics the principal may not DESCRIBE (a group's "all topics" answer, as Kafka filters it). */
+const hideUndescribedOffsets =
+  (scope: AccessScope) =>
+  (response: object): object => {
+    const body = response as OffsetFetchResponse;
+    const described = <Topic extends { name: string }>(topics: Topic[]): Topic[] => topics.filter((t) => scope.can('DESCRIBE', 'TOPIC', t.name));
+    return {
+      ...body,
+      ...(body.topics === undefined ? {} : { topics: described(body.topics) }),
+      ...(body.groups === undefined ? {} : { groups: body.groups.map((g) => ({ ...g, topics: described(g.topics) })) }),
+    };
+  };
+
+function offsetFetchDecision(request: OffsetFetchRequest, scope: AccessScope, apiVersion: number): AccessDecision<OffsetFetchRequest> {
   if (apiVersion >= OFFSET_FETCH_MULTI_GROUP_FROM_VERSION) {
     const groups = request.groups ?? [];
     return splitItems(groups, (g) => ({ ...request, groups: g }), (g) => scope.can('DESCRIBE', 'GROUP', g.groupId), 'GROUP_AUTHORIZATION_FAILED', 'groups');
@@ -132,6 +145,15 @@ const offsetFetchRule: AccessRule<OffsetFetchRequest> = (request, scope, apiVers
   if (!scope.can('DESCRIBE', 'GROUP', request.groupId ?? '')) return { kind: 'deny', code: 'GROUP_AUTHORIZATION_FAILED' };
   if (request.topics === null || request.topics === undefined) return ALLOW;
   return splitItems(request.topics, (topics) => ({ ...request, topics }), (t) => scope.can('DESCRIBE', 'TOPIC', t.name), 'TOPIC_AUTHORIZATION_FAILED', 'topics');
+}
+
+/** OffsetFetch: DESCRIBE on each group and each named topic; what is served leaves out the topics the principal may not DESCRIBE. */
+const offsetFetchRule: AccessRule<OffsetFetchRequest> = (request, scope, apiVersion) => {
+  const decision = offsetFetchDecision(request, scope, apiVersion);
+  const hide = hideUndescribedOffsets(scope);
+  if (decision.kind === 'allow') return { kind: 'filter', request, filter: hide };
+  if (decision.kind === 'split') return { ...decision, merge: (allowed, denied) => decision.merge(hide(allowed), denied) };
+  return decision;
 };
 
 const findCoordinatorRule: AccessRule<FindCoordinatorRequest> = (request, scope) => {
