@@ -1,14 +1,18 @@
-import { Metadata } from '@grpc/grpc-js';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { Metadata, credentials, status, type ChannelCredentials, type ServiceError } from '@grpc/grpc-js';
 import { ErrorCode, SESSION_TOKEN_METADATA_KEY, createServiceClient, type AlterUserScramCredentialsResponse__Output, type AuthenticateRequest, type AuthenticateResponse__Output, type BrokerClient, type ListGroupsResponse__Output } from '@quill/proto';
-import { DEFAULT_SCRAM_ITERATIONS, createScramClient, scramSaltedPassword } from '@quill/security';
+import { DEFAULT_SCRAM_ITERATIONS, createScramClient, generateDevCertificates, scramSaltedPassword, type DevCertificateFiles } from '@quill/security';
 import { eventually } from '@quill/test-support';
 import { startCluster, type TestCluster } from '@quill/testing';
 import type { AclEntry, Quill, SaslOptions } from '@quill/client';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 
-// SASL and ACLs on a broker's gRPC port (SASL_PLAINTEXT, the authorizer on, User:admin a super
-// user): the SDK's sasl option authenticates through the Authenticate RPC; each principal gets
-// what its ACLs allow, with Kafka's codes, and sees no topic it may not describe.
+// SASL and ACLs on a broker's gRPC port (SASL_SSL with ssl.client.auth=requested, the authorizer
+// on, User:admin a super user): the SDK's sasl option authenticates through the Authenticate RPC;
+// each principal gets what its ACLs allow, with Kafka's codes, and sees no topic it may not
+// describe; the Replica service is for certificate-verified nodes only.
 
 const PASSWORD = 'grpc-acl-test-password';
 const USERS = ['admin', 'alice', 'bob', 'carol', 'erin'];
@@ -57,10 +61,15 @@ async function codeOf(action: () => Promise<unknown>): Promise<string> {
 }
 
 describe('SASL and ACLs on the gRPC port', () => {
+  let dir: string;
+  let certificates: DevCertificateFiles;
   let cluster: TestCluster;
   const clients: Quill[] = [];
+  const caPem = (): string => readFileSync(certificates.caLocation, 'utf8');
+  /** TLS to the broker without a client certificate, as a SASL client connects. */
+  const serverVerified = (): ChannelCredentials => credentials.createSsl(Buffer.from(caPem()));
   const as = (sasl: SaslOptions | undefined): Quill => {
-    const client = cluster.client({ retry: { retries: 0 }, ...(sasl === undefined ? {} : { sasl }) });
+    const client = cluster.client({ retry: { retries: 0 }, ssl: { ca: caPem() }, ...(sasl === undefined ? {} : { sasl }) });
     clients.push(client);
     return client;
   };
@@ -85,10 +94,21 @@ describe('SASL and ACLs on the gRPC port', () => {
   };
 
   beforeAll(async () => {
-    cluster = await startCluster({ brokers: 1, controllers: 1, brokerConfig: { securityProtocol: 'SASL_PLAINTEXT', authorizerEnabled: true, superUsers: ['User:admin'], saslSessionLifetimeMs: SESSION_LIFETIME_MS } });
+    dir = mkdtempSync(path.join(tmpdir(), 'quill-grpc-sasl-'));
+    certificates = await generateDevCertificates(dir, { nodeNames: ['broker', 'controller'], clientNames: ['operator'] });
+    const sslFor = (name: string, clientAuth: 'requested' | 'required') => ({ ...certificates.endpoints.get(name)!, caLocation: certificates.caLocation, clientAuth });
+    cluster = await startCluster({
+      brokers: 1,
+      controllers: 1,
+      brokerConfig: { securityProtocol: 'SASL_SSL', ssl: sslFor('broker', 'requested'), authorizerEnabled: true, superUsers: ['User:admin', 'User:broker'], saslSessionLifetimeMs: SESSION_LIFETIME_MS },
+      controllerConfig: { securityProtocol: 'SSL', ssl: sslFor('controller', 'required') },
+    });
     // The first credentials go to the controller itself (its port is not the brokers' SASL one), as
     // Kafka's are bootstrapped with the metadata log rather than through an authenticated broker.
-    const controller = createServiceClient('Controller', cluster.controllerAddresses[0]!);
+    const operator = certificates.endpoints.get('operator')!;
+    const controller = createServiceClient('Controller', cluster.controllerAddresses[0]!, {
+      credentials: credentials.createSsl(Buffer.from(caPem()), readFileSync(operator.keyLocation), readFileSync(operator.certificateLocation)),
+    });
     const salt = Buffer.alloc(32, 1);
     const upsertions = USERS.map((name) => ({ name, mechanism: 'SCRAM-SHA-512', iterations: DEFAULT_SCRAM_ITERATIONS, salt, saltedPassword: scramSaltedPassword('SCRAM-SHA-512', PASSWORD, salt, DEFAULT_SCRAM_ITERATIONS) }));
     const response = await new Promise<AlterUserScramCredentialsResponse__Output>((resolve, reject) =>
@@ -113,6 +133,7 @@ describe('SASL and ACLs on the gRPC port', () => {
   }, 60_000);
   afterAll(async () => {
     await cluster?.stop();
+    rmSync(dir, { recursive: true, force: true });
   });
 
   it('refuses every call without credentials: SASL_AUTHENTICATION_FAILED', async () => {
@@ -156,7 +177,7 @@ describe('SASL and ACLs on the gRPC port', () => {
   });
 
   it('a token ends with its lifetime or its user, and the SDK authenticates again', async () => {
-    const broker = createServiceClient('Broker', cluster.bootstrap[0]!);
+    const broker = createServiceClient('Broker', cluster.bootstrap[0]!, { credentials: serverVerified() });
     try {
       const admin = user('admin');
       expect(await withAdmin(admin, (a) => a.listTopics())).toContain('orders');
@@ -180,5 +201,20 @@ describe('SASL and ACLs on the gRPC port', () => {
     expect(await codeOf(() => produce(admin, 'logs-secret'))).toBe('none');
     const { resources } = await withAdmin(admin, (a) => a.describeAcls({ resourceType: 'TOPIC', principal: 'User:carol' }));
     expect(resources.length).toBeGreaterThan(0);
+  });
+
+  it('refuses the Replica service to a caller without a node certificate, a super user\'s session token included', async () => {
+    const replicaFetch = (metadata: Metadata) => {
+      const replica = createServiceClient('Replica', cluster.bootstrap[0]!, { credentials: serverVerified() });
+      const request = { replicaId: 1, maxWaitMs: 0, minBytes: 0, maxBytes: 1024, topics: [] };
+      return new Promise<ServiceError | null>((resolve) => replica.ReplicaFetch(request, metadata, { deadline: Date.now() + 3000 }, (error: ServiceError | null) => resolve(error))).finally(() => replica.close());
+    };
+    const anonymous = await replicaFetch(new Metadata());
+    expect(anonymous?.code).toBe(status.PERMISSION_DENIED);
+    expect(anonymous?.details).toMatch(/^CLUSTER_AUTHORIZATION_FAILED: \/quill\.v1\.Replica\/ReplicaFetch is for nodes and needs a verified client certificate/);
+    const broker = createServiceClient('Broker', cluster.bootstrap[0]!, { credentials: serverVerified() });
+    const withToken = new Metadata();
+    withToken.set(SESSION_TOKEN_METADATA_KEY, await sessionToken(broker, 'admin').finally(() => broker.close()));
+    expect((await replicaFetch(withToken))?.code).toBe(status.PERMISSION_DENIED);
   });
 });

@@ -16,7 +16,6 @@ import type { Logger } from 'pino';
 import { brokerHandlers } from './api/broker-service.js';
 import { groupHandlers } from './api/group-service.js';
 import { nodeAccessInterceptors } from './api/node-access.js';
-import { callPrincipal } from './api/auth/call-principal.js';
 import { grpcSecurity } from './api/auth/grpc-security.js';
 import { securedBrokerHandlers } from './api/auth/secured-handlers.js';
 import { replicaHandlers } from './api/replica-service.js';
@@ -119,7 +118,7 @@ export class BrokerNode {
       'grpc.max_receive_message_length': GRPC_CHANNEL_OPTIONS['grpc.max_receive_message_length'],
       'grpc.keepalive_time_ms': config.serverKeepaliveTimeMs,
       'grpc.keepalive_timeout_ms': config.serverKeepaliveTimeoutMs,
-      interceptors: nodeAccessInterceptors(config, grpcTls.secure, () => replicas.state, callPrincipal(security.sasl?.tokens.userOf.bind(security.sasl.tokens))),
+      interceptors: nodeAccessInterceptors(config, grpcTls.secure, () => replicas.state),
     });
     const producerIds = new ProducerIdManager(async () => {
       const response = await controller.call<AllocateProducerIdsResponse__Output>('AllocateProducerIds', { brokerId: config.nodeId, brokerEpoch: lifecycle?.brokerEpoch ?? -1 });

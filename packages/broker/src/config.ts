@@ -2,6 +2,7 @@ import { DEFAULT_METADATA_FETCH_TIMEOUT_MS } from '@quill/metadata';
 import { DEFAULT_TLS_RELOAD_DEBOUNCE_MS, type TlsConfig } from '@quill/security';
 import type { FlushPolicy } from '@quill/storage';
 import { DEFAULT_KAFKA_SASL_MECHANISMS, type KafkaSaslMechanism } from './kafka-listener/sasl/sasl-mechanisms.js';
+import { checkGrpcSecurity } from './config-checks/grpc-security-checks.js';
 
 export interface HostPort {
   host: string;
@@ -258,5 +259,7 @@ export const DEFAULT_BROKER_CONFIG = {
 export type BrokerConfigInput = Omit<BrokerConfig, keyof typeof DEFAULT_BROKER_CONFIG> & Partial<BrokerConfig>;
 
 export function resolveBrokerConfig(input: BrokerConfigInput): BrokerConfig {
-  return { ...DEFAULT_BROKER_CONFIG, ...input } as BrokerConfig;
+  const config = { ...DEFAULT_BROKER_CONFIG, ...input } as BrokerConfig;
+  checkGrpcSecurity(config);
+  return config;
 }

@@ -16,16 +16,18 @@ function controllerPortMethods(): ReadonlySet<string> {
 }
 
 /**
- * The interceptors guarding a controller's port: with the authorizer on and an SSL port, every
- * caller needs CLUSTER_ACTION on the cluster under the ACLs the controller has applied. Without
- * TLS a node has no principal to check, so nothing is guarded.
+ * The interceptors guarding a controller's port: on an SSL port every caller needs a verified
+ * client certificate (whatever --authorizer says: the port also changes SCRAM credentials), and,
+ * with the authorizer on, CLUSTER_ACTION on the cluster under the ACLs the controller has
+ * applied. Without TLS a node has no principal to check, so nothing is guarded.
  */
 export function nodeAccessInterceptors(
   config: Pick<ControllerConfig, 'authorizerEnabled' | 'superUsers' | 'allowEveryoneIfNoAclFound'>,
   secure: boolean,
   currentState: () => MetadataState,
 ): ServerInterceptor[] {
-  if (!config.authorizerEnabled || !secure) return [];
+  if (!secure) return [];
+  if (!config.authorizerEnabled) return [clusterActionInterceptor({ methods: controllerPortMethods(), allows: () => true })];
   const settings = { superUsers: new Set(config.superUsers), allowEveryoneIfNoAclFound: config.allowEveryoneIfNoAclFound };
   return [
     clusterActionInterceptor({

@@ -41,9 +41,10 @@ export interface ClusterActionGuard {
 const IPV4_MAPPED_PREFIX = '::ffff:';
 
 /**
- * A server interceptor refusing node-only methods to callers without CLUSTER_ACTION on the
- * cluster, before the handler sees the call: PERMISSION_DENIED whose details begin with
- * CLUSTER_AUTHORIZATION_FAILED (the SDK maps PERMISSION_DENIED to that code). Other methods pass.
+ * A server interceptor refusing node-only methods to callers without a verified principal
+ * (ANONYMOUS) or without CLUSTER_ACTION on the cluster, before the handler sees the call:
+ * PERMISSION_DENIED whose details begin with CLUSTER_AUTHORIZATION_FAILED (the SDK maps
+ * PERMISSION_DENIED to that code). Other methods pass.
  */
 export function clusterActionInterceptor(guard: ClusterActionGuard): ServerInterceptor {
   const methods = guard.methods ?? NODE_ONLY_GRPC_METHODS;
@@ -55,6 +56,15 @@ export function clusterActionInterceptor(guard: ClusterActionGuard): ServerInter
         next({
           onReceiveMetadata: (metadata, pass) => {
             const principal = principalOf(call, metadata);
+            if (principal === ANONYMOUS_PRINCIPAL) {
+              // Node-only methods trust what the caller says of itself (a follower's replica id and
+              // fetch offset keep it in the ISR), so an unverified caller never reaches them, whatever the ACLs.
+              call.sendStatus({
+                code: status.PERMISSION_DENIED,
+                details: `CLUSTER_AUTHORIZATION_FAILED: ${method.path} is for nodes and needs a verified client certificate (TLS with ssl.client.auth requested or required); the caller presented none`,
+              });
+              return;
+            }
             const address = call.getConnectionInfo().remoteAddress ?? '';
             const host = address.toLowerCase().startsWith(IPV4_MAPPED_PREFIX) && address.includes('.') ? address.slice(IPV4_MAPPED_PREFIX.length) : address;
             if (guard.allows(principal, host)) {

@@ -88,12 +88,14 @@ describe('gRPC TLS credentials', () => {
     await expect(timeoutNow(address, credentials.createInsecure())).rejects.toMatchObject({ code: status.UNAVAILABLE });
   });
 
-  it('under ssl.client.auth=none serves a client without a certificate as ANONYMOUS', async () => {
+  it('refuses a node-only method to a client without a certificate even when the guard would allow ANONYMOUS', async () => {
     const passed: string[] = [];
     const { server, address } = await startServer(new ReloadableServerCredentials(await loaded(ours, 'node-1', 'none')), new Set([ANONYMOUS_PRINCIPAL]), passed);
     servers.push(server);
-    await timeoutNow(address, credentials.createSsl(Buffer.from(await readFile(ours.caLocation))));
-    expect(passed).toEqual([ANONYMOUS_PRINCIPAL]);
+    const error = (await timeoutNow(address, credentials.createSsl(Buffer.from(await readFile(ours.caLocation)))).catch((e: unknown) => e)) as ServiceError;
+    expect(error.code).toBe(status.PERMISSION_DENIED);
+    expect(error.details).toMatch(/^CLUSTER_AUTHORIZATION_FAILED: \/quill\.v1\.Raft\/TimeoutNow is for nodes and needs a verified client certificate/);
+    expect(passed).toEqual([]);
   });
 
   it('puts reloaded files in force for new connections while it keeps serving', async () => {
@@ -103,6 +105,7 @@ describe('gRPC TLS credentials', () => {
     const theirCa = credentials.createSsl(Buffer.from(await readFile(theirs.caLocation)));
     await expect(timeoutNow(address, theirCa)).rejects.toMatchObject({ code: status.UNAVAILABLE });
     creds.apply(await loaded(theirs, 'node-1', 'none'));
-    await timeoutNow(address, credentials.createSsl(Buffer.from(await readFile(theirs.caLocation))));
+    // The handshake passes now; the call reaches the guard, which refuses a caller without a certificate.
+    await expect(timeoutNow(address, credentials.createSsl(Buffer.from(await readFile(theirs.caLocation))))).rejects.toMatchObject({ code: status.PERMISSION_DENIED });
   });
 });

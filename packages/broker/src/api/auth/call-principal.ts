@@ -32,8 +32,3 @@ export function callIdentity(call: CallTransport, metadata: Metadata, userOfToke
   if (certificatePrincipal !== undefined) return { principal: certificatePrincipal, authenticatedBy: 'certificate' };
   return { principal: ANONYMOUS_PRINCIPAL, authenticatedBy: undefined };
 }
-
-/** The principal alone (the shape of a server interceptor's principal lookup). */
-export function callPrincipal(userOfToken: UserOfToken | undefined): (call: CallTransport, metadata: Metadata) => string {
-  return (call, metadata) => callIdentity(call, metadata, userOfToken).principal;
-}
