@@ -1,7 +1,10 @@
-import { status as GrpcStatus, type ServiceError } from '@grpc/grpc-js';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { credentials, status as GrpcStatus, type ServiceError } from '@grpc/grpc-js';
 import { ApiKeys, type ApiVersionsResponse } from '@quill/kafka-protocol';
-import { createServiceClient, type AlterUserScramCredentialsResponse__Output } from '@quill/proto';
-import { DEFAULT_SCRAM_ITERATIONS, scramSaltedPassword } from '@quill/security';
+import { createServiceClient, type AlterUserScramCredentialsResponse__Output, type BrokerClient } from '@quill/proto';
+import { DEFAULT_SCRAM_ITERATIONS, generateDevCertificates, scramSaltedPassword } from '@quill/security';
 import { eventually } from '@quill/test-support';
 import { startCluster, type TestCluster } from '@quill/testing';
 import type { AclEntry } from '@quill/client';
@@ -18,17 +21,19 @@ import {
   matrixNames,
   prefixedAcls,
   valuesUnder,
+  type MatrixNames,
   type MatrixRow,
   type PrincipalKind,
 } from './support/authorization-matrix.js';
-import { authenticateBroker, brokerServiceMethods, callBroker, type BrokerClient } from './support/grpc-broker-call.js';
+import { authenticateBroker, brokerServiceMethods, callBroker } from './support/grpc-broker-call.js';
 import { GRPC_MATRIX_ROWS } from './support/grpc-matrix-rows.js';
 import { kafkaSaslCall, type KafkaCallOutcome } from './support/kafka-sasl-call.js';
 import { KAFKA_MATRIX_ROWS } from './support/kafka-matrix-rows.js';
 
 // The authorization matrix: every client API of both listeners (the Broker service's RPCs, the
 // Kafka APIs the listener serves) called as each principal kind, on one cluster with SASL on both
-// listeners and the authorizer on. Each answer is the expected one (served, or refused with the
+// listeners (SASL_SSL on the gRPC port, which takes nothing less; SASL_PLAINTEXT on the Kafka
+// listener) and the authorizer on. Each answer is the expected one (served, or refused with the
 // row's Kafka code), and no answer holds a name the principal may not see.
 
 const PASSWORD = 'matrix-password';
@@ -113,9 +118,8 @@ function matrixAcls(): AclEntry[] {
  * another principal (or the secret topic) in it, and for a listing, the needed resource shown
  * exactly to the kinds allowed it.
  */
-function problemsOf(listener: 'grpc' | 'kafka', kind: PrincipalKind, row: MatrixRow<unknown>, outcome: string, answer: object | undefined): string[] {
+function problemsOf(listener: 'grpc' | 'kafka', kind: PrincipalKind, row: MatrixRow<unknown>, names: MatrixNames, outcome: string, answer: object | undefined): string[] {
   const problems: string[] = [];
-  const names = matrixNames(listener, kind);
   const expected = expectedOutcome(listener, kind, row);
   if (outcome !== expected) problems.push(`answered ${outcome}, expected ${expected}`);
   if (answer === undefined) return problems;
@@ -133,6 +137,12 @@ function problemsOf(listener: 'grpc' | 'kafka', kind: PrincipalKind, row: Matrix
   return problems;
 }
 
+/** Names under the same prefix that no topic, group or transactional id has. */
+function absentNames(names: MatrixNames): MatrixNames {
+  const absent = (field: string) => `${names.prefix}absent-${field}`;
+  return { prefix: names.prefix, topic: absent('topic'), deletableTopic: absent('deletable'), newTopic: absent('new'), group: absent('group'), deletableGroup: absent('dg'), transactionalId: absent('tx') };
+}
+
 /** The refusal codes in an answer (any level), or 'served'. */
 function outcomeOf(codes: readonly string[]): string {
   const refusals = [...new Set(codes.filter((code) => REFUSED.has(code)))];
@@ -140,6 +150,7 @@ function outcomeOf(codes: readonly string[]): string {
 }
 
 describe('authorization matrix: every API of both listeners × every principal kind', () => {
+  let dir: string;
   let cluster: TestCluster;
   let broker: BrokerClient;
   const tokens = new Map<string, Promise<{ token: string } | { errorCode: string }>>();
@@ -159,20 +170,30 @@ describe('authorization matrix: every API of both listeners × every principal k
   };
 
   beforeAll(async () => {
+    dir = mkdtempSync(path.join(tmpdir(), 'quill-authorization-matrix-'));
+    const certificates = await generateDevCertificates(dir, { nodeNames: ['broker', 'controller'], clientNames: ['operator'] });
+    const ca = readFileSync(certificates.caLocation);
+    const sslFor = (name: string, clientAuth: 'requested' | 'required') => ({ ...certificates.endpoints.get(name)!, caLocation: certificates.caLocation, clientAuth });
     cluster = await startCluster({
       brokers: 1,
       controllers: 1,
       brokerConfig: {
-        securityProtocol: 'SASL_PLAINTEXT',
+        securityProtocol: 'SASL_SSL',
+        ssl: sslFor('broker', 'requested'),
         kafkaSecurityProtocol: 'SASL_PLAINTEXT',
         kafkaSaslEnabledMechanisms: ['SCRAM-SHA-512'],
         authorizerEnabled: true,
-        superUsers: [`User:${SUPER_USER}`],
+        superUsers: [`User:${SUPER_USER}`, 'User:broker'],
       },
+      controllerConfig: { securityProtocol: 'SSL', ssl: sslFor('controller', 'required') },
     });
-    broker = createServiceClient('Broker', cluster.bootstrap[0]!);
-    // The first credentials go to the controller itself, as Kafka's are bootstrapped with the metadata log.
-    const controller = createServiceClient('Controller', cluster.controllerAddresses[0]!);
+    // The matrix's clients show no certificate: their principal is the SASL user, or none.
+    broker = createServiceClient('Broker', cluster.bootstrap[0]!, { credentials: credentials.createSsl(ca) });
+    // The first credentials go to the controller itself (by the operator's certificate), as Kafka's are bootstrapped with the metadata log.
+    const operator = certificates.endpoints.get('operator')!;
+    const controller = createServiceClient('Controller', cluster.controllerAddresses[0]!, {
+      credentials: credentials.createSsl(ca, readFileSync(operator.keyLocation), readFileSync(operator.certificateLocation)),
+    });
     const salt = Buffer.alloc(32, 7);
     const saltedPassword = scramSaltedPassword('SCRAM-SHA-512', PASSWORD, salt, DEFAULT_SCRAM_ITERATIONS);
     const upsertions = USERS.map((name) => ({ name, mechanism: 'SCRAM-SHA-512', iterations: DEFAULT_SCRAM_ITERATIONS, salt, saltedPassword }));
@@ -188,7 +209,7 @@ describe('authorization matrix: every API of both listeners × every principal k
       },
       { description: 'the broker knows the SCRAM users' },
     );
-    const admin = cluster.client({ retry: { retries: 0 }, sasl: { mechanism: 'scram-sha-512', username: SUPER_USER, password: PASSWORD } }).admin();
+    const admin = cluster.client({ retry: { retries: 0 }, ssl: { ca }, sasl: { mechanism: 'scram-sha-512', username: SUPER_USER, password: PASSWORD } }).admin();
     await admin.connect();
     try {
       const pairs = (['grpc', 'kafka'] as const).flatMap((listener) => PRINCIPAL_KINDS.map((kind) => matrixNames(listener, kind)));
@@ -228,6 +249,7 @@ describe('authorization matrix: every API of both listeners × every principal k
   afterAll(async () => {
     broker?.close();
     await cluster?.stop();
+    if (dir !== undefined) rmSync(dir, { recursive: true, force: true });
   });
 
   it('has a gRPC row for every client method of the Broker service (proto/quill/v1/broker.proto)', () => {
@@ -249,47 +271,64 @@ describe('authorization matrix: every API of both listeners × every principal k
     expect(outOfRange).toEqual([]);
   });
 
+  /** What is wrong with the answers every gRPC row gets as `kind`, calling on `names`. */
+  const grpcProblems = async (kind: PrincipalKind, names: MatrixNames): Promise<string[]> => {
+    const problems = await Promise.all(
+      Object.entries(GRPC_MATRIX_ROWS).map(async ([method, row]) => {
+        const user = userOf(kind, method);
+        const session = user === undefined ? undefined : await tokenOf(user.username, user.password);
+        const token = session !== undefined && 'token' in session ? session.token : undefined;
+        const authenticationRefused = session !== undefined && 'errorCode' in session ? [session.errorCode] : [];
+        let answer: object;
+        try {
+          answer = await callBroker(broker, method, row.call(names), token);
+        } catch (error) {
+          return problemsOf('grpc', kind, row, names, GrpcStatus[(error as ServiceError).code] ?? (error as Error).message, undefined).map((problem) => `${method}: ${problem}`);
+        }
+        const codes = [...authenticationRefused, ...[...valuesUnder(answer, 'code'), ...valuesUnder(answer, 'errorCode')].filter((c): c is string => typeof c === 'string')];
+        return problemsOf('grpc', kind, row, names, outcomeOf(codes), answer).map((problem) => `${method}: ${problem}`);
+      }),
+    );
+    return problems.flat();
+  };
+
+  /** What is wrong with the answers every Kafka row gets as `kind`, calling on `names`, each on its own connection. */
+  const kafkaProblems = async (kind: PrincipalKind, names: MatrixNames): Promise<string[]> => {
+    const address = cluster.kafkaBootstrap[0]!;
+    const problems = await Promise.all(
+      Object.entries(KAFKA_MATRIX_ROWS).map(async ([api, row]) => {
+        const { version, body } = row.call(names);
+        const outcome: KafkaCallOutcome = await kafkaSaslCall(address, userOf(kind, api), ApiKeys[api as keyof typeof ApiKeys], version, body);
+        const found =
+          outcome.kind === 'closed'
+            ? problemsOf('kafka', kind, row, names, 'connection closed', undefined)
+            : outcome.kind === 'authentication-failed'
+              ? problemsOf('kafka', kind, row, names, KAFKA_CODES[outcome.errorCode] ?? `error ${outcome.errorCode}`, undefined)
+              : problemsOf('kafka', kind, row, names, outcomeOf(valuesUnder(outcome.body, 'errorCode').map((code) => KAFKA_CODES[code as number] ?? 'other')), outcome.body);
+        return found.map((problem) => `${api}: ${problem}`);
+      }),
+    );
+    return problems.flat();
+  };
+
   for (const kind of PRINCIPAL_KINDS) {
     it(`gRPC × ${kind}`, async () => {
-      const names = matrixNames('grpc', kind);
-      const problems = await Promise.all(
-        Object.entries(GRPC_MATRIX_ROWS).map(async ([method, row]) => {
-          const user = userOf(kind, method);
-          const session = user === undefined ? undefined : await tokenOf(user.username, user.password);
-          const token = session !== undefined && 'token' in session ? session.token : undefined;
-          const authenticationRefused = session !== undefined && 'errorCode' in session ? [session.errorCode] : [];
-          let answer: object;
-          try {
-            answer = await callBroker(broker, method, row.call(names), token);
-          } catch (error) {
-            return problemsOf('grpc', kind, row, GrpcStatus[(error as ServiceError).code] ?? (error as Error).message, undefined).map((problem) => `${method}: ${problem}`);
-          }
-          const codes = [...authenticationRefused, ...[...valuesUnder(answer, 'code'), ...valuesUnder(answer, 'errorCode')].filter((c): c is string => typeof c === 'string')];
-          return problemsOf('grpc', kind, row, outcomeOf(codes), answer).map((problem) => `${method}: ${problem}`);
-        }),
-      );
-      expect(problems.flat()).toEqual([]);
+      expect(await grpcProblems(kind, matrixNames('grpc', kind))).toEqual([]);
     });
   }
 
   for (const kind of PRINCIPAL_KINDS) {
     it(`Kafka × ${kind}`, async () => {
-      const names = matrixNames('kafka', kind);
-      const address = cluster.kafkaBootstrap[0]!;
-      const problems = await Promise.all(
-        Object.entries(KAFKA_MATRIX_ROWS).map(async ([api, row]) => {
-          const { version, body } = row.call(names);
-          const outcome: KafkaCallOutcome = await kafkaSaslCall(address, userOf(kind, api), ApiKeys[api as keyof typeof ApiKeys], version, body);
-          const problems =
-            outcome.kind === 'closed'
-              ? problemsOf('kafka', kind, row, 'connection closed', undefined)
-              : outcome.kind === 'authentication-failed'
-                ? problemsOf('kafka', kind, row, KAFKA_CODES[outcome.errorCode] ?? `error ${outcome.errorCode}`, undefined)
-                : problemsOf('kafka', kind, row, outcomeOf(valuesUnder(outcome.body, 'errorCode').map((code) => KAFKA_CODES[code as number] ?? 'other')), outcome.body);
-          return problems.map((problem) => `${api}: ${problem}`);
-        }),
-      );
-      expect(problems.flat()).toEqual([]);
+      expect(await kafkaProblems(kind, matrixNames('kafka', kind))).toEqual([]);
     });
   }
+
+  // Refused before existence is looked at, as Kafka's: a principal without ACLs cannot tell which resources exist.
+  it('gRPC × no-acls on resources that do not exist: the same refusals', async () => {
+    expect(await grpcProblems('no-acls', absentNames(matrixNames('grpc', 'no-acls')))).toEqual([]);
+  });
+
+  it('Kafka × no-acls on resources that do not exist: the same refusals', async () => {
+    expect(await kafkaProblems('no-acls', absentNames(matrixNames('kafka', 'no-acls')))).toEqual([]);
+  });
 });

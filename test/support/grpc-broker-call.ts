@@ -1,9 +1,6 @@
 import { Metadata, type ClientDuplexStream, type ServiceError } from '@grpc/grpc-js';
-import { SESSION_TOKEN_METADATA_KEY, createServiceClient, loadQuillPackage, type AuthenticateResponse__Output } from '@quill/proto';
+import { SESSION_TOKEN_METADATA_KEY, loadQuillPackage, type AuthenticateResponse__Output, type BrokerClient } from '@quill/proto';
 import { createScramClient } from '@quill/security';
-
-/** The Broker service's client, called by method name with plain request objects. */
-export type BrokerClient = ReturnType<typeof createServiceClient<'Broker'>>;
 
 /** Every method of the Broker service as the proto files define it. */
 export function brokerServiceMethods(): string[] {
