@@ -50,5 +50,5 @@ export {
 } from './scram.js';
 export { invalidCredentialsMessage, type SaslServer, type SaslStep, type ScramCredentialLookup } from './sasl/sasl-server.js';
 export { SCRAM_SERVER_NONCE_BYTES, createScramServer, unknownUserCredentials, type ScramServerOptions } from './sasl/scram-server.js';
-export { createPlainServer, type PlainServerOptions } from './sasl/plain-server.js';
+export { PLAIN_CHECK_ORDER, createPlainServer, type PlainServerOptions } from './sasl/plain-server.js';
 export { SCRAM_CLIENT_NONCE_BYTES, createScramClient, plainMessage, type ScramClient, type ScramClientOptions } from './sasl/scram-client.js';

@@ -9,7 +9,7 @@ export interface PlainServerOptions {
 }
 
 /** The SCRAM credential PLAIN checks first: the stronger hash when a user has both. */
-const PLAIN_CHECK_ORDER: readonly ScramMechanism[] = [...SCRAM_MECHANISMS].sort().reverse();
+export const PLAIN_CHECK_ORDER: readonly ScramMechanism[] = [...SCRAM_MECHANISMS].sort().reverse();
 
 /**
  * SASL/PLAIN (RFC 4616) over the SCRAM credentials: "authzid NUL user NUL password"; the password

@@ -46,11 +46,6 @@ export class ExpiringEntries<Value> {
     this.entries.delete(key);
   }
 
-  /** Removes every entry whose value `matches`. */
-  deleteWhere(matches: (value: Value) => boolean): void {
-    for (const [key, entry] of this.entries) if (matches(entry.value)) this.entries.delete(key);
-  }
-
   private removeExpired(now: number): void {
     for (const [key, entry] of this.entries) if (entry.expiresAtMs <= now) this.entries.delete(key);
   }

@@ -30,11 +30,11 @@ type SecurityConfig = Pick<
  */
 export function grpcSecurity(config: SecurityConfig, currentState: () => MetadataState | undefined, clock: Clock, logger: Logger): GrpcSecurity {
   const saslEnabled = config.securityProtocol === 'SASL_PLAINTEXT' || config.securityProtocol === 'SASL_SSL';
-  const userExists = (user: string): boolean => currentState()?.scramCredentials.has(user) ?? false;
-  const tokens = new SessionTokens({ clock, lifetimeMs: config.saslSessionLifetimeMs, maxSessions: config.saslMaxSessions, userExists });
+  const session = metadataSaslSessionDeps(config.kafkaSaslEnabledMechanisms, currentState);
+  const tokens = new SessionTokens({ clock, lifetimeMs: config.saslSessionLifetimeMs, maxSessions: config.saslMaxSessions, credentialOf: session.credentialOf });
   const authenticator = new SaslAuthenticator({
     clock,
-    session: metadataSaslSessionDeps(config.kafkaSaslEnabledMechanisms, currentState),
+    session,
     tokens,
     failedAuthenticationDelayMs: config.kafkaFailedAuthenticationDelayMs,
     failures: new AuthenticationFailureLog(clock, config.kafkaAuthenticationFailureLogIntervalMs, logger, 'gRPC port'),

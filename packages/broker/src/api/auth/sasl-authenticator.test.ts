@@ -10,10 +10,12 @@ const alice = scramCredentialFromPassword('SCRAM-SHA-512', 'secret', { salt: Buf
 
 function setup() {
   const clock = new ManualClock(0);
-  const tokens = new SessionTokens({ clock, lifetimeMs: 60_000, maxSessions: 10, userExists: (u) => u === 'alice' });
+  const credentials = new Map([['alice', alice]]);
+  const credentialOf = (user: string, m: string) => (m === 'SCRAM-SHA-512' ? credentials.get(user) : undefined);
+  const tokens = new SessionTokens({ clock, lifetimeMs: 60_000, maxSessions: 10, credentialOf });
   const authenticator = new SaslAuthenticator({
     clock,
-    session: { enabledMechanisms: ['SCRAM-SHA-512', 'PLAIN'], credentialOf: (user, m) => (user === 'alice' && m === 'SCRAM-SHA-512' ? alice : undefined), unknownUserCredential: unknownUserCredentials(Buffer.alloc(32, 2)) },
+    session: { enabledMechanisms: ['SCRAM-SHA-512', 'PLAIN'], credentialOf, unknownUserCredential: unknownUserCredentials(Buffer.alloc(32, 2)) },
     tokens,
     failedAuthenticationDelayMs: 100,
     failures: new AuthenticationFailureLog(clock, 60_000, pino({ level: 'silent' }), 'gRPC port'),
@@ -21,10 +23,18 @@ function setup() {
     maxHandshakes: 10,
   });
   const request = (mechanism: string, saslBytes: Buffer, handshakeHandle = '') => ({ mechanism, saslBytes, handshakeHandle });
-  return { clock, tokens, authenticator, request };
+  return { clock, tokens, authenticator, request, credentials };
 }
 
 describe('SaslAuthenticator', () => {
+  it('a PLAIN token ends once the password it was checked against changes', async () => {
+    const { authenticator, tokens, request, credentials } = setup();
+    const answer = await authenticator.authenticate(request('PLAIN', plainMessage('alice', 'secret')), '10.0.0.1:5000');
+    expect(tokens.userOf(answer.sessionToken!)).toBe('alice');
+    credentials.set('alice', scramCredentialFromPassword('SCRAM-SHA-512', 'changed', { salt: Buffer.alloc(32, 3) }));
+    expect(tokens.userOf(answer.sessionToken!)).toBeUndefined();
+  });
+
   it('runs SCRAM over a handshake handle to a session token of the user', async () => {
     const { authenticator, tokens, request } = setup();
     const client = createScramClient({ mechanism: 'SCRAM-SHA-512', user: 'alice', password: 'secret' });

@@ -50,7 +50,7 @@ export class SaslAuthenticator {
       return { saslBytes: step.token, handshakeHandle: next };
     }
     if (handle !== undefined) this.handshakes.delete(handle);
-    const { token, lifetimeMs } = this.options.tokens.issue(step.user);
+    const { token, lifetimeMs } = this.options.tokens.issue(step.user, session.mechanism);
     return { saslBytes: step.token, sessionToken: token, sessionLifetimeMs: lifetimeMs };
   }
 

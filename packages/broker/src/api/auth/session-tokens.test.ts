@@ -1,19 +1,24 @@
 import { ManualClock } from '@quill/clock';
+import { scramCredentialFromPassword, type ScramCredential } from '@quill/security';
 import { describe, expect, it } from 'vitest';
 import { ExpiringEntries } from './expiring-entries.js';
 import { SessionTokens } from './session-tokens.js';
 
 describe('SessionTokens', () => {
+  const credential = (password: string, salt = 1): ScramCredential => scramCredentialFromPassword('SCRAM-SHA-512', password, { salt: Buffer.alloc(32, salt), iterations: 4096 });
   const setup = (maxSessions = 10) => {
     const clock = new ManualClock(1_000);
-    const users = new Set(['alice', 'bob']);
-    const tokens = new SessionTokens({ clock, lifetimeMs: 60_000, maxSessions, userExists: (u) => users.has(u) });
+    const users = new Map([
+      ['alice', credential('alice-secret')],
+      ['bob', credential('bob-secret')],
+    ]);
+    const tokens = new SessionTokens({ clock, lifetimeMs: 60_000, maxSessions, credentialOf: (u, m) => (m === 'SCRAM-SHA-512' ? users.get(u) : undefined) });
     return { clock, users, tokens };
   };
 
   it('answers the user of a token until its lifetime has passed', () => {
     const { clock, tokens } = setup();
-    const { token, lifetimeMs } = tokens.issue('alice');
+    const { token, lifetimeMs } = tokens.issue('alice', 'SCRAM-SHA-512');
     expect(lifetimeMs).toBe(60_000);
     expect(token).toMatch(/^[A-Za-z0-9_-]{43}$/);
     clock.advance(59_999);
@@ -25,27 +30,49 @@ describe('SessionTokens', () => {
 
   it('knows no token it did not issue', () => {
     const { tokens } = setup();
-    tokens.issue('alice');
+    tokens.issue('alice', 'SCRAM-SHA-512');
     expect(tokens.userOf('guessed')).toBeUndefined();
   });
 
-  it('drops every token of a user deleted since', () => {
+  it('refuses the tokens of a user deleted since', () => {
     const { users, tokens } = setup();
-    const first = tokens.issue('alice').token;
-    tokens.issue('alice');
-    const bob = tokens.issue('bob').token;
+    const first = tokens.issue('alice', 'SCRAM-SHA-512').token;
+    const bob = tokens.issue('bob', 'SCRAM-SHA-512').token;
     users.delete('alice');
     expect(tokens.userOf(first)).toBeUndefined();
-    expect(tokens.size).toBe(1);
     expect(tokens.userOf(bob)).toBe('bob');
+  });
+
+  it('refuses a token once its credential changed: a new password, or the user deleted and created again', () => {
+    const { users, tokens } = setup();
+    const beforeChange = tokens.issue('alice', 'SCRAM-SHA-512').token;
+    users.set('alice', credential('new-secret', 2));
+    expect(tokens.userOf(beforeChange)).toBeUndefined();
+    const beforeRecreate = tokens.issue('alice', 'SCRAM-SHA-512').token;
+    expect(tokens.userOf(beforeRecreate)).toBe('alice');
+    users.delete('alice');
+    expect(tokens.userOf(beforeRecreate)).toBeUndefined();
+    const stale = tokens.issue('bob', 'SCRAM-SHA-512').token;
+    users.set('bob', credential('bob-other', 3));
+    users.set('bob', credential('bob-secret'));
+    // The same password, salt and iterations again is the same credential.
+    expect(tokens.userOf(stale)).toBe('bob');
+  });
+
+  it('a PLAIN token proves the credential PLAIN checks (the SCRAM-SHA-512 one here)', () => {
+    const { users, tokens } = setup();
+    const token = tokens.issue('alice', 'PLAIN').token;
+    expect(tokens.userOf(token)).toBe('alice');
+    users.set('alice', credential('alice-secret', 9));
+    expect(tokens.userOf(token)).toBeUndefined();
   });
 
   it('holds at most maxSessions tokens, forgetting the oldest', () => {
     const { clock, tokens } = setup(2);
-    const a = tokens.issue('alice').token;
+    const a = tokens.issue('alice', 'SCRAM-SHA-512').token;
     clock.advance(1);
-    const b = tokens.issue('bob').token;
-    const c = tokens.issue('alice').token;
+    const b = tokens.issue('bob', 'SCRAM-SHA-512').token;
+    const c = tokens.issue('alice', 'SCRAM-SHA-512').token;
     expect(tokens.size).toBe(2);
     expect(tokens.userOf(a)).toBeUndefined();
     expect(tokens.userOf(b)).toBe('bob');
