@@ -331,4 +331,44 @@ describe('authorization matrix: every API of both listeners × every principal k
   it('Kafka × no-acls on resources that do not exist: the same refusals', async () => {
     expect(await kafkaProblems('no-acls', absentNames(matrixNames('kafka', 'no-acls')))).toEqual([]);
   });
+
+  // Variants of a row's API that take another path through its rule.
+  const kafkaAs = (user: string, api: keyof typeof ApiKeys, version: number, body: object) => kafkaSaslCall(cluster.kafkaBootstrap[0]!, { username: user, password: PASSWORD }, ApiKeys[api], version, body);
+  const kafkaCodes = (outcome: KafkaCallOutcome) => (outcome.kind === 'answer' ? [...new Set(valuesUnder(outcome.body, 'errorCode'))] : [outcome.kind]);
+
+  it('Kafka: a follower Fetch (replicaId set) by a client principal with READ on the topic is refused CLUSTER_AUTHORIZATION_FAILED', async () => {
+    const { version, body } = KAFKA_MATRIX_ROWS.Fetch!.call(matrixNames('kafka', 'exact-acl'));
+    expect(kafkaCodes(await kafkaAs(exactUser('Fetch'), 'Fetch', version, { ...body, replicaId: 1 }))).toEqual([31]);
+  });
+
+  it('an idempotent InitProducerId (no transactional id) needs WRITE on some topic or IDEMPOTENT_WRITE on the cluster: CLUSTER_AUTHORIZATION_FAILED', async () => {
+    expect(kafkaCodes(await kafkaAs(NO_ACLS_USER, 'InitProducerId', 2, { transactionalId: null, transactionTimeoutMs: 60_000 }))).toEqual([31]);
+    expect(kafkaCodes(await kafkaAs(exactUser('Produce'), 'InitProducerId', 2, { transactionalId: null, transactionTimeoutMs: 60_000 }))).toEqual([0]);
+    const session = await tokenOf(NO_ACLS_USER, PASSWORD);
+    const token = 'token' in session ? session.token : undefined;
+    const answer = await callBroker(broker, 'InitProducerId', { transactionTimeoutMs: 60_000 }, token);
+    expect(valuesUnder(answer, 'code')).toEqual(['CLUSTER_AUTHORIZATION_FAILED']);
+  });
+
+  it('Kafka OffsetFetch v8 (groups, every topic) shows a group only its described topics', async () => {
+    const names = matrixNames('kafka', 'exact-acl');
+    const outcome = await kafkaAs(exactUser('OffsetFetch'), 'OffsetFetch', 8, { groups: [{ groupId: names.group, topics: null }], requireStable: false });
+    expect(kafkaCodes(outcome)).toEqual([0]);
+    const text = answerText(outcome.kind === 'answer' ? outcome.body : undefined);
+    expect(text).toContain(names.topic);
+    expect(text).not.toContain(SECRET_TOPIC);
+  });
+
+  it('Metadata naming a topic that does not exist, auto-creation asked, by a principal without CREATE: refused and not created', async () => {
+    const absent = `${matrixNames('kafka', 'no-acls').prefix}auto`;
+    const outcome = await kafkaAs(NO_ACLS_USER, 'Metadata', 9, { topics: [{ name: absent }], allowAutoTopicCreation: true, includeClusterAuthorizedOperations: false, includeTopicAuthorizedOperations: false });
+    expect(kafkaCodes(outcome)).toEqual([29]);
+    const session = await tokenOf(NO_ACLS_USER, PASSWORD);
+    const token = 'token' in session ? session.token : undefined;
+    const grpcAbsent = `${matrixNames('grpc', 'no-acls').prefix}auto`;
+    expect(valuesUnder(await callBroker(broker, 'Metadata', { topics: [grpcAbsent], allTopics: false, allowAutoTopicCreation: true }, token), 'errorCode')).toEqual(['TOPIC_AUTHORIZATION_FAILED']);
+    const shown = await callBroker(broker, 'Metadata', { topics: [], allTopics: true }, await superToken());
+    expect(answerText(shown)).not.toContain(absent);
+    expect(answerText(shown)).not.toContain(grpcAbsent);
+  });
 });
