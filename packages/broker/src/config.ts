@@ -138,8 +138,13 @@ export interface BrokerConfig {
    * has no equivalent: a token always expires.
    */
   saslSessionLifetimeMs: number;
-  /** Session tokens (and SASL handshakes in progress) a broker holds at most; past it the oldest is forgotten. */
+  /** Session tokens a broker holds at most; past it the oldest is forgotten (its client authenticates again). */
   saslMaxSessions: number;
+  /**
+   * SASL handshakes in progress on the gRPC port at most (ours): they need no login, so they get a
+   * table of their own, and a full one refuses new handshakes (retriable) rather than evict others.
+   */
+  saslMaxHandshakes: number;
   /** Where the Kafka wire-protocol listener binds; no Kafka listener when absent. */
   kafkaListen?: HostPort;
   /** Where the HTTP server for /metrics, /healthz and /readyz binds; none when absent. */
@@ -246,6 +251,7 @@ export const DEFAULT_BROKER_CONFIG = {
   securityProtocol: 'PLAINTEXT',
   saslSessionLifetimeMs: 3_600_000,
   saslMaxSessions: 100_000,
+  saslMaxHandshakes: 1_000,
   kafkaSaslEnabledMechanisms: DEFAULT_KAFKA_SASL_MECHANISMS,
   kafkaFailedAuthenticationDelayMs: 100,
   kafkaSaslAuthenticationTimeoutMs: 10_000,

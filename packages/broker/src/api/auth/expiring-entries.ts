@@ -1,9 +1,9 @@
 import type { Clock } from '@quill/clock';
 
 /**
- * Values that expire a fixed time after they were added, at most `maxEntries` at once: past it
- * the expired go first, then the oldest, so a flood of additions cannot grow the map without
- * bound (the oldest is the soonest to expire, every entry living as long).
+ * Values that expire a fixed time after they were added, at most `maxEntries` at once. Every entry
+ * lives as long, so insertion order is expiry order: the expired are dropped from the front (O(1)
+ * amortised per addition), and a re-added key moves to the back.
  */
 export class ExpiringEntries<Value> {
   private readonly entries = new Map<string, { value: Value; expiresAtMs: number }>();
@@ -18,17 +18,21 @@ export class ExpiringEntries<Value> {
     return this.entries.size;
   }
 
-  /** Adds `value` under `key`; answers when it expires. */
+  /** Adds `value` under `key`, forgetting the oldest entries if full; answers when it expires. */
   add(key: string, value: Value): number {
-    const now = this.clock.now();
-    if (this.entries.size >= this.maxEntries) this.removeExpired(now);
+    const now = this.makeRoom(key);
     for (const oldest of this.entries.keys()) {
       if (this.entries.size < this.maxEntries) break;
       this.entries.delete(oldest);
     }
-    const expiresAtMs = now + this.lifetimeMs;
-    this.entries.set(key, { value, expiresAtMs });
-    return expiresAtMs;
+    return this.insert(key, value, now);
+  }
+
+  /** Adds `value` under `key` unless full of live entries (then answers undefined); answers when it expires. */
+  addIfRoom(key: string, value: Value): number | undefined {
+    const now = this.makeRoom(key);
+    if (this.entries.size >= this.maxEntries) return undefined;
+    return this.insert(key, value, now);
   }
 
   /** The value under `key` while it has not expired. */
@@ -46,7 +50,20 @@ export class ExpiringEntries<Value> {
     this.entries.delete(key);
   }
 
-  private removeExpired(now: number): void {
-    for (const [key, entry] of this.entries) if (entry.expiresAtMs <= now) this.entries.delete(key);
+  /** Drops `key` (so it goes back in at the end) and the expired at the front; answers the time now. */
+  private makeRoom(key: string): number {
+    const now = this.clock.now();
+    this.entries.delete(key);
+    for (const [oldest, entry] of this.entries) {
+      if (entry.expiresAtMs > now) break;
+      this.entries.delete(oldest);
+    }
+    return now;
+  }
+
+  private insert(key: string, value: Value, now: number): number {
+    const expiresAtMs = now + this.lifetimeMs;
+    this.entries.set(key, { value, expiresAtMs });
+    return expiresAtMs;
   }
 }

@@ -18,6 +18,7 @@ type SecurityConfig = Pick<
   | 'kafkaAuthenticationFailureLogIntervalMs'
   | 'saslSessionLifetimeMs'
   | 'saslMaxSessions'
+  | 'saslMaxHandshakes'
   | 'authorizerEnabled'
   | 'superUsers'
   | 'allowEveryoneIfNoAclFound'
@@ -39,7 +40,7 @@ export function grpcSecurity(config: SecurityConfig, currentState: () => Metadat
     failedAuthenticationDelayMs: config.kafkaFailedAuthenticationDelayMs,
     failures: new AuthenticationFailureLog(clock, config.kafkaAuthenticationFailureLogIntervalMs, logger, 'gRPC port'),
     handshakeTimeoutMs: config.kafkaSaslAuthenticationTimeoutMs,
-    maxHandshakes: config.saslMaxSessions,
+    maxHandshakes: config.saslMaxHandshakes,
   });
   return {
     ...(saslEnabled ? { sasl: { authenticator, tokens } } : {}),

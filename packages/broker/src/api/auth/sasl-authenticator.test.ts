@@ -8,7 +8,7 @@ import { SessionTokens } from './session-tokens.js';
 
 const alice = scramCredentialFromPassword('SCRAM-SHA-512', 'secret', { salt: Buffer.alloc(32, 1) });
 
-function setup() {
+function setup(maxHandshakes = 10) {
   const clock = new ManualClock(0);
   const credentials = new Map([['alice', alice]]);
   const credentialOf = (user: string, m: string) => (m === 'SCRAM-SHA-512' ? credentials.get(user) : undefined);
@@ -20,7 +20,7 @@ function setup() {
     failedAuthenticationDelayMs: 100,
     failures: new AuthenticationFailureLog(clock, 60_000, pino({ level: 'silent' }), 'gRPC port'),
     handshakeTimeoutMs: 10_000,
-    maxHandshakes: 10,
+    maxHandshakes,
   });
   const request = (mechanism: string, saslBytes: Buffer, handshakeHandle = '') => ({ mechanism, saslBytes, handshakeHandle });
   return { clock, tokens, authenticator, request, credentials };
@@ -33,6 +33,18 @@ describe('SaslAuthenticator', () => {
     expect(tokens.userOf(answer.sessionToken!)).toBe('alice');
     credentials.set('alice', scramCredentialFromPassword('SCRAM-SHA-512', 'changed', { salt: Buffer.alloc(32, 3) }));
     expect(tokens.userOf(answer.sessionToken!)).toBeUndefined();
+  });
+
+  it('refuses a new handshake (retriable) while the table is full, and the handshakes in progress complete', async () => {
+    const { authenticator, tokens, request } = setup(1);
+    const client = createScramClient({ mechanism: 'SCRAM-SHA-512', user: 'alice', password: 'secret' });
+    const first = await authenticator.authenticate(request('SCRAM-SHA-512', client.first()), '10.0.0.1:5000');
+    const flood = createScramClient({ mechanism: 'SCRAM-SHA-512', user: 'mallory', password: 'x' });
+    const refused = await authenticator.authenticate(request('SCRAM-SHA-512', flood.first()), '10.0.0.2:5000');
+    expect(refused.error?.code).toBe('THROTTLING_QUOTA_EXCEEDED');
+    expect(refused.error?.message).toMatch(/1 SASL handshakes in progress/);
+    const last = await authenticator.authenticate(request('', client.final(first.saslBytes as Buffer), first.handshakeHandle), '10.0.0.1:5000');
+    expect(tokens.userOf(last.sessionToken!)).toBe('alice');
   });
 
   it('runs SCRAM over a handshake handle to a session token of the user', async () => {

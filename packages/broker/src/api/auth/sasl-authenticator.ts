@@ -15,7 +15,7 @@ export interface SaslAuthenticatorOptions {
   failures: AuthenticationFailureLog;
   /** A handshake whose next message does not come within this is forgotten. */
   handshakeTimeoutMs: number;
-  /** Handshakes in progress at once at most (the oldest is forgotten past it). */
+  /** Handshakes in progress at once at most; past it new ones are refused, retriable, and the others go on. */
   maxHandshakes: number;
 }
 
@@ -45,8 +45,14 @@ export class SaslAuthenticator {
       return refused('SASL_AUTHENTICATION_FAILED', step.clientMessage);
     }
     if (step.kind === 'challenge') {
-      const next = handle ?? randomToken();
-      this.handshakes.add(next, session);
+      if (handle !== undefined) {
+        this.handshakes.add(handle, session);
+        return { saslBytes: step.token, handshakeHandle: handle };
+      }
+      const next = randomToken();
+      if (this.handshakes.addIfRoom(next, session) === undefined) {
+        return refused('THROTTLING_QUOTA_EXCEEDED', `the broker has ${this.options.maxHandshakes} SASL handshakes in progress (sasl.max.handshakes); retry shortly`);
+      }
       return { saslBytes: step.token, handshakeHandle: next };
     }
     if (handle !== undefined) this.handshakes.delete(handle);

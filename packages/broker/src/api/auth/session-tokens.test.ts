@@ -90,4 +90,32 @@ describe('ExpiringEntries', () => {
     entries.add('new', 3);
     expect([entries.get('old'), entries.get('live'), entries.get('new')]).toEqual([undefined, 2, 3]);
   });
+
+  it('a key added again moves to the back, so the front stays the soonest to expire', () => {
+    const clock = new ManualClock(0);
+    const entries = new ExpiringEntries<number>(clock, 100, 10);
+    entries.add('a', 1);
+    clock.advance(50);
+    entries.add('b', 2);
+    entries.add('a', 3);
+    clock.advance(60);
+    // 'b' (added at 50) has expired although it sits before the re-added 'a' (at 50 too, alive till 150).
+    entries.add('c', 4);
+    expect([entries.get('a'), entries.get('b'), entries.get('c')]).toEqual([3, 2, 4]);
+    clock.advance(40);
+    expect([entries.get('a'), entries.get('b'), entries.get('c')]).toEqual([undefined, undefined, 4]);
+  });
+
+  it('addIfRoom refuses while full of live entries, and takes one once the oldest expired', () => {
+    const clock = new ManualClock(0);
+    const entries = new ExpiringEntries<number>(clock, 100, 2);
+    entries.addIfRoom('a', 1);
+    clock.advance(10);
+    entries.addIfRoom('b', 2);
+    expect(entries.addIfRoom('c', 3)).toBeUndefined();
+    expect([entries.get('a'), entries.get('b'), entries.get('c')]).toEqual([1, 2, undefined]);
+    clock.advance(90);
+    expect(entries.addIfRoom('c', 3)).toBe(200);
+    expect([entries.get('a'), entries.get('b'), entries.get('c')]).toEqual([undefined, 2, 3]);
+  });
 });
