@@ -1,12 +1,19 @@
 import { describe, expect, it } from 'vitest';
-import { checkGrpcSecurity } from './grpc-security-checks.js';
+import { MIN_SASL_SESSION_LIFETIME_MS, checkGrpcSecurity, checkSaslSessionLifetimeMs } from './grpc-security-checks.js';
 
 describe('checkGrpcSecurity', () => {
   it('refuses SASL_PLAINTEXT on the gRPC port with INVALID_CONFIG saying why', () => {
-    expect(() => checkGrpcSecurity({ securityProtocol: 'SASL_PLAINTEXT' })).toThrow(expect.objectContaining({ code: 'INVALID_CONFIG', message: expect.stringMatching(/replication would be unauthenticated; use SASL_SSL/) }));
+    expect(() => checkGrpcSecurity({ securityProtocol: 'SASL_PLAINTEXT', saslSessionLifetimeMs: 60_000 })).toThrow(expect.objectContaining({ code: 'INVALID_CONFIG', message: expect.stringMatching(/replication would be unauthenticated; use SASL_SSL/) }));
   });
 
   it('accepts PLAINTEXT, SSL and SASL_SSL', () => {
-    for (const securityProtocol of ['PLAINTEXT', 'SSL', 'SASL_SSL'] as const) expect(() => checkGrpcSecurity({ securityProtocol })).not.toThrow();
+    for (const securityProtocol of ['PLAINTEXT', 'SSL', 'SASL_SSL'] as const) expect(() => checkGrpcSecurity({ securityProtocol, saslSessionLifetimeMs: 60_000 })).not.toThrow();
+  });
+
+  it('refuses a session lifetime that is not a whole number of at least the minimum', () => {
+    for (const saslSessionLifetimeMs of [Number.NaN, 0, -1, 999, 1500.5, Number.POSITIVE_INFINITY]) {
+      expect(() => checkGrpcSecurity({ securityProtocol: 'SASL_SSL', saslSessionLifetimeMs }), String(saslSessionLifetimeMs)).toThrow(expect.objectContaining({ code: 'INVALID_CONFIG' }));
+    }
+    expect(checkSaslSessionLifetimeMs(MIN_SASL_SESSION_LIFETIME_MS)).toBe(MIN_SASL_SESSION_LIFETIME_MS);
   });
 });

@@ -6,11 +6,26 @@ import { QuillError } from '@quill/proto';
  * leave replication unauthenticated; the Kafka listener's SASL_PLAINTEXT is unaffected (no
  * replication crosses it).
  */
-export function checkGrpcSecurity(config: { securityProtocol: string }): void {
+export function checkGrpcSecurity(config: { securityProtocol: string; saslSessionLifetimeMs: number }): void {
+  checkSaslSessionLifetimeMs(config.saslSessionLifetimeMs);
   if (config.securityProtocol === 'SASL_PLAINTEXT') {
     throw new QuillError(
       'INVALID_CONFIG',
       'security.protocol SASL_PLAINTEXT is not supported on a broker\'s gRPC port: brokers authenticate to each other there with client certificates, so replication would be unauthenticated; use SASL_SSL with ssl.client.auth requested or required (the Kafka listener may still use SASL_PLAINTEXT)',
     );
   }
+}
+
+/** The shortest sasl.session.lifetime.ms taken: a shorter one would have clients authenticate about as often as they call. */
+export const MIN_SASL_SESSION_LIFETIME_MS = 1000;
+
+/**
+ * Answers `value` when it is a whole number of milliseconds of at least MIN_SASL_SESSION_LIFETIME_MS;
+ * NaN would make tokens never expire and 0 or less would make every token invalid, so both are refused.
+ */
+export function checkSaslSessionLifetimeMs(value: number): number {
+  if (!Number.isInteger(value) || value < MIN_SASL_SESSION_LIFETIME_MS) {
+    throw new QuillError('INVALID_CONFIG', `sasl.session.lifetime.ms must be a whole number of milliseconds of at least ${MIN_SASL_SESSION_LIFETIME_MS}, not ${value}`);
+  }
+  return value;
 }

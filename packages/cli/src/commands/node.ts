@@ -2,6 +2,7 @@ import path from 'node:path';
 import {
   BrokerNode,
   DEFAULT_BROKER_CONFIG,
+  checkSaslSessionLifetimeMs,
   KAFKA_SASL_MECHANISMS,
   KAFKA_SECURITY_PROTOCOLS,
   parseSaslMechanisms,
@@ -41,6 +42,7 @@ function brokerOptions<T>(y: Argv<T>) {
     })
     .option('sasl-session-lifetime-ms', {
       type: 'number',
+      coerce: checkSaslSessionLifetimeMs,
       describe: `sasl.session.lifetime.ms: how long a session token of the gRPC port's SASL authentication is valid (connections.max.reauth.ms's meaning; default ${DEFAULT_BROKER_CONFIG.saslSessionLifetimeMs})`,
     })
     .option('kafka-connection-failed-authentication-delay-ms', {
