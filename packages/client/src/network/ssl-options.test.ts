@@ -67,6 +67,6 @@ describe('channelCredentialsOf (the ssl option)', () => {
   });
 
   it('refuses a certificate without its key', () => {
-    expect(() => channelCredentialsOf({ cert: 'x' })).toThrow('ssl.cert and ssl.key go together');
+    expect(() => channelCredentialsOf({ cert: 'x' })).toThrow(expect.objectContaining({ code: 'INVALID_CONFIG', message: expect.stringContaining('ssl.cert and ssl.key go together') }));
   });
 });

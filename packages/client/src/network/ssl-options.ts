@@ -1,5 +1,6 @@
 import { checkServerIdentity } from 'node:tls';
 import { credentials, type ChannelCredentials, type VerifyOptions } from '@grpc/grpc-js';
+import { ErrorCode, QuillError } from '@quill/proto';
 
 /** A PEM text or its bytes. */
 export type Pem = string | Buffer;
@@ -25,7 +26,7 @@ export interface SslOptions {
 export function channelCredentialsOf(ssl: boolean | SslOptions | undefined): ChannelCredentials | undefined {
   if (ssl === undefined || ssl === false) return undefined;
   if (ssl === true) return credentials.createSsl();
-  if ((ssl.cert === undefined) !== (ssl.key === undefined)) throw new TypeError('ssl.cert and ssl.key go together: give both for a client certificate, or neither');
+  if ((ssl.cert === undefined) !== (ssl.key === undefined)) throw new QuillError(ErrorCode.INVALID_CONFIG, 'ssl.cert and ssl.key go together: give both for a client certificate, or neither');
   const verify: VerifyOptions = {
     ...(ssl.rejectUnauthorized === false ? { rejectUnauthorized: false } : {}),
     ...(ssl.servername === undefined ? {} : { checkServerIdentity: (_host: string, certificate) => checkServerIdentity(ssl.servername!, certificate) }),

@@ -25,6 +25,13 @@ describe('SCRAM client', () => {
       expect(() => client.verify(Buffer.from('v=AAAA'))).toThrow(/server signature/);
       expect(() => createScramClient({ mechanism, user: 'u', password: 'p', clientNonce: 'abc' }).final(Buffer.from('r=xyz,s=AAAA,i=4096'))).toThrow(/nonce/);
     });
+
+    it(`fails a malformed ${mechanism} server-first with SASL_AUTHENTICATION_FAILED, not retriable`, () => {
+      const final = (serverFirst: string) => () => createScramClient({ mechanism, user: 'u', password: 'p', clientNonce: 'abc' }).final(Buffer.from(serverFirst));
+      for (const serverFirst of ['garbage', 'r=abcdef,s=,i=4096', 'r=abcdef,s=AAAA,i=nope']) {
+        expect(final(serverFirst), serverFirst).toThrow(expect.objectContaining({ code: 'SASL_AUTHENTICATION_FAILED', retriable: false }));
+      }
+    });
   }
 
   it('PLAIN: the message the PLAIN server reads', () => {

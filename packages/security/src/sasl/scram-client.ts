@@ -1,4 +1,5 @@
 import { randomBytes, timingSafeEqual } from 'node:crypto';
+import { QuillError } from '@quill/proto';
 import { SCRAM_MAX_ITERATIONS, SCRAM_MIN_ITERATIONS, scramClientKey, scramHash, scramHmac, scramSaltedPassword, type ScramMechanism } from '../scram.js';
 
 /** Random bytes of a client nonce (base64-encoded into the client-first message). */
@@ -16,7 +17,7 @@ export interface ScramClientOptions {
 export interface ScramClient {
   /** client-first-message. */
   first(): Buffer;
-  /** client-final-message for the server-first message; throws on a malformed one. */
+  /** client-final-message for the server-first message; throws SASL_AUTHENTICATION_FAILED on a malformed one. */
   final(serverFirst: Buffer): Buffer;
   /** Throws unless the server-final message proves the server knows the credential. */
   verify(serverFinal: Buffer): void;
@@ -43,9 +44,9 @@ export function createScramClient(options: ScramClientOptions): ScramClient {
       const nonce = f.get('r') ?? '';
       const salt = Buffer.from(f.get('s') ?? '', 'base64');
       const iterations = Number(f.get('i'));
-      if (!nonce.startsWith(clientNonce) || nonce === clientNonce) throw new Error('SCRAM server-first message: the nonce does not extend ours');
+      if (!nonce.startsWith(clientNonce) || nonce === clientNonce) throw new QuillError('SASL_AUTHENTICATION_FAILED', 'SCRAM server-first message: the nonce does not extend ours');
       if (salt.length === 0 || !Number.isInteger(iterations) || iterations < SCRAM_MIN_ITERATIONS || iterations > SCRAM_MAX_ITERATIONS) {
-        throw new Error(`SCRAM server-first message: bad salt or iteration count (${f.get('i') ?? 'none'})`);
+        throw new QuillError('SASL_AUTHENTICATION_FAILED', `SCRAM server-first message: bad salt or iteration count (${f.get('i') ?? 'none'})`);
       }
       const salted = scramSaltedPassword(mechanism, options.password, salt, iterations);
       const withoutProof = `c=${Buffer.from(gs2Header).toString('base64')},r=${nonce}`;
@@ -58,10 +59,10 @@ export function createScramClient(options: ScramClientOptions): ScramClient {
     },
     verify(serverFinalBytes) {
       const f = fields(serverFinalBytes.toString('utf8'));
-      if (f.has('e')) throw new Error(`SCRAM server-final message: ${f.get('e')}`);
+      if (f.has('e')) throw new QuillError('SASL_AUTHENTICATION_FAILED', `SCRAM server-final message: ${f.get('e')}`);
       const given = Buffer.from(f.get('v') ?? '', 'base64');
       if (serverSignature === undefined || given.length !== serverSignature.length || !timingSafeEqual(given, serverSignature)) {
-        throw new Error('SCRAM server-final message: the server signature does not match (not the server holding this credential)');
+        throw new QuillError('SASL_AUTHENTICATION_FAILED', 'SCRAM server-final message: the server signature does not match (not the server holding this credential)');
       }
     },
   };
