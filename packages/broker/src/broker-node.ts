@@ -152,11 +152,20 @@ export class BrokerNode {
     server.addService(pkg.quill.v1.Broker.service, timedGrpcHandlers(securedBrokerHandlers({ ...brokerHandlers(brokerContext), ...groupHandlers(groups) }, security), observe) as BrokerHandlers);
     server.addService(pkg.quill.v1.Replica.service, timedGrpcHandlers(replicaHandlers(replicas, sessionFullVisitIntervalMs(config.replicaLagTimeMaxMs)), observe) as ReplicaHandlers);
     const health = addGrpcHealth(server, ['quill.v1.Broker', 'quill.v1.Replica'], readiness, systemClock);
-    const port = await new Promise<number>((resolve, reject) =>
-      server.bindAsync(`${config.listen.host}:${config.listen.port}`, grpcTls.serverCredentials, (error, bound) =>
-        error ? reject(new QuillError('INVALID_CONFIG', `cannot listen on ${config.listen.host}:${config.listen.port}: ${error.message}`)) : resolve(bound),
-      ),
-    );
+    let port: number;
+    try {
+      port = await new Promise<number>((resolve, reject) =>
+        server.bindAsync(`${config.listen.host}:${config.listen.port}`, grpcTls.serverCredentials, (error, bound) =>
+          error ? reject(new QuillError('INVALID_CONFIG', `cannot listen on ${config.listen.host}:${config.listen.port}: ${error.message}`)) : resolve(bound),
+        ),
+      );
+    } catch (error) {
+      // The TLS file watchers would otherwise outlive a broker that never started.
+      health.stop();
+      server.forceShutdown();
+      grpcTls.close();
+      throw error;
+    }
     const advertised = config.advertised ?? { host: config.listen.host, port };
     let metricsServer: MetricsServer | undefined;
     try {

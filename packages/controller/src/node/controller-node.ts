@@ -123,11 +123,21 @@ export class ControllerNode {
     );
     const raft = driver;
     const health = addGrpcHealth(server, ['quill.v1.Controller', 'quill.v1.Raft'], () => controllerReadiness(raft.status()), systemClock);
-    const port = await new Promise<number>((resolve, reject) =>
-      server.bindAsync(`${config.listen.host}:${config.listen.port}`, grpcTls.serverCredentials, (error, bound) =>
-        error ? reject(new QuillError('INVALID_CONFIG', `cannot listen on ${config.listen.host}:${config.listen.port}: ${error.message}`)) : resolve(bound),
-      ),
-    );
+    let port: number;
+    try {
+      port = await new Promise<number>((resolve, reject) =>
+        server.bindAsync(`${config.listen.host}:${config.listen.port}`, grpcTls.serverCredentials, (error, bound) =>
+          error ? reject(new QuillError('INVALID_CONFIG', `cannot listen on ${config.listen.host}:${config.listen.port}: ${error.message}`)) : resolve(bound),
+        ),
+      );
+    } catch (error) {
+      // The TLS file watchers and the Raft storage would otherwise outlive a controller that never started.
+      health.stop();
+      server.forceShutdown();
+      grpcTls.close();
+      await storage.close();
+      throw error;
+    }
     const metricsRegistry = controllerMetricsRegistry(
       () => controllerSamples(raft.status(), raft.isLeader, voterIds, (id) => raft.followerProgress(id), metadata.current, storage.sizeBytes),
       grpcConnectionCounter(server),
