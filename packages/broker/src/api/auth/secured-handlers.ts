@@ -1,5 +1,5 @@
 import type { ServerDuplexStream, ServerUnaryCall, handleBidiStreamingCall, handleUnaryCall, sendUnaryData } from '@grpc/grpc-js';
-import type { BidiStreamingMethods, BrokerHandlers, ErrorCode } from '@quill/proto';
+import { loadQuillPackage, type BrokerHandlers, type ErrorCode } from '@quill/proto';
 import { clientHost, type ScopeOf } from '../../kafka-listener/authorization/authorizing-handler.js';
 import { guardStreamRequests } from '../stream-request-guard.js';
 import { unary } from '../unary.js';
@@ -16,7 +16,11 @@ export interface GrpcSecurity {
   scopeOf?: ScopeOf;
 }
 
-const STREAM_METHODS: ReadonlySet<string> = new Set(['ProduceStream', 'FetchStream'] satisfies Array<BidiStreamingMethods<BrokerHandlers>>);
+/** The Broker service's streaming methods, as its loaded proto marks them. */
+export function brokerStreamMethods(): ReadonlySet<string> {
+  const service = loadQuillPackage().quill.v1.Broker.service;
+  return new Set(Object.entries(service).flatMap(([method, definition]) => (definition.requestStream || definition.responseStream ? [method] : [])));
+}
 
 type Refusal = { code: ErrorCode; message: string };
 type AnyUnary = handleUnaryCall<unknown, unknown>;
@@ -35,6 +39,7 @@ export function securedBrokerHandlers(handlers: Partial<BrokerHandlers>, securit
   // An open port (PLAINTEXT or SSL without the authorizer) keeps its handlers as they are.
   if (sasl === undefined && security.scopeOf === undefined) return handlers;
   const secured: Partial<BrokerHandlers> = {};
+  const streamMethods = brokerStreamMethods();
   for (const [method, handler] of Object.entries(handlers)) {
     if (handler === undefined) continue;
     const rule = GRPC_ACCESS_RULES[method as GrpcClientMethod] as AccessRule<unknown> | undefined;
@@ -42,10 +47,12 @@ export function securedBrokerHandlers(handlers: Partial<BrokerHandlers>, securit
       if (sasl !== undefined && identity.authenticatedBy === undefined) {
         return { code: 'SASL_AUTHENTICATION_FAILED', message: `${method} needs authentication: call Authenticate first and send its session token (missing, expired or unknown token)` };
       }
-      if (security.scopeOf === undefined || rule === undefined) return undefined;
+      if (security.scopeOf === undefined) return undefined;
+      // A method nobody wrote ACL checks for is refused rather than open to every principal.
+      if (rule === undefined) return { code: 'CLUSTER_AUTHORIZATION_FAILED', message: `${method} has no ACL rule on this broker, so the authorizer refuses it` };
       return refusalOf(rule, request, security.scopeOf(identity.principal, host), identity.principal);
     };
-    secured[method] = STREAM_METHODS.has(method) ? guardedStream(handler as AnyStream, refusalFor, sasl?.tokens) : guardedUnary(handler as AnyUnary, refusalFor, rule, security, sasl?.tokens);
+    secured[method] = streamMethods.has(method) ? guardedStream(handler as AnyStream, refusalFor, sasl?.tokens) : guardedUnary(handler as AnyUnary, refusalFor, rule, security, sasl?.tokens);
   }
   if (sasl !== undefined) secured.Authenticate = unary((call) => sasl.authenticator.authenticate(call.request, call.getPeer()));
   return secured;
