@@ -2,14 +2,14 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import type { ChannelCredentials } from '@grpc/grpc-js';
-import { LogLevel, Quill, type QuillConfig, type SaslOptions } from '@quill/client';
+import { LogLevel, Quill, type AclEntry, type QuillConfig, type SaslOptions } from '@quill/client';
 import { eventually, freePorts } from '@quill/test-support';
 import { NetnsNetwork } from './netns/netns-network.js';
 import { NodeProcess } from './node-process.js';
 import { UnsyncedFs, type CrashSummary } from './power-loss-fs/unsynced-fs.js';
 import { ProxyNetwork, type PartitionMode } from './proxy/proxy-network.js';
 import { CLIENT_SOURCE } from './proxy/client-source.js';
-import { createSuperUserCredential, prepareClusterSecurity, secureNodeArgs, secureSasl, secureSsl, type ClusterSecurity } from './secure-cluster.js';
+import { createSuperUserCredential, createUser, prepareClusterSecurity, secureNodeArgs, secureSasl, secureSsl, type ClusterSecurity } from './secure-cluster.js';
 
 export interface ProcessClusterOptions {
   /** Brokers (ids 1..n). */
@@ -218,6 +218,12 @@ export class ProcessCluster {
   private async enableSasl(security: ClusterSecurity): Promise<void> {
     await createSuperUserCredential(security, this.client({ retry: { retries: 5 } }).admin());
     const sasl = secureSasl(security);
+    await this.waitUntilBrokersAuthenticate(sasl);
+    this.sasl = sasl;
+  }
+
+  /** Waits until every broker accepts `sasl`'s credential (each learns credentials from the metadata log). */
+  private async waitUntilBrokersAuthenticate(sasl: SaslOptions): Promise<void> {
     for (const address of this.bootstrap) {
       const admin = this.client({ brokers: [address], sasl, retry: { retries: 0 } }).admin();
       try {
@@ -227,13 +233,12 @@ export class ProcessCluster {
             await admin.listTopics();
             return true;
           },
-          { timeoutMs: 30_000, intervalMs: 100, description: `broker ${address} accepts the super user's SCRAM credential` },
+          { timeoutMs: 30_000, intervalMs: 100, description: `broker ${address} accepts ${sasl.username}'s SCRAM credential` },
         );
       } finally {
         await admin.disconnect();
       }
     }
-    this.sasl = sasl;
   }
 
   /**
@@ -243,6 +248,17 @@ export class ProcessCluster {
   get clientCredentials(): { caLocation: string; certificateLocation: string; keyLocation: string; username: string; password: string } | undefined {
     const security = this.security;
     return security === undefined ? undefined : { caLocation: security.caLocation, ...security.client, username: security.username, password: security.password };
+  }
+
+  /**
+   * On a secure cluster: a SCRAM-SHA-512 user `name` whose principal has exactly `acls`; returns
+   * the sasl option that, given to `client()`, connects as it.
+   */
+  async createUser(name: string, acls: ReadonlyArray<Omit<AclEntry, 'principal'>>): Promise<SaslOptions> {
+    if (this.security === undefined) throw new Error('users need ProcessCluster.start({ secure: true })');
+    const sasl = await createUser(this.client({ retry: { retries: 5 } }).admin(), name, acls);
+    await this.waitUntilBrokersAuthenticate(sasl);
+    return sasl;
   }
 
   /** Credentials for calls straight to the controllers (the super user's certificate), on a secure cluster. */

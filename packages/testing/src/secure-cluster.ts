@@ -1,7 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import type { ChannelCredentials } from '@grpc/grpc-js';
-import { ErrorCode, QuillError, type Admin, type SaslOptions, type SslOptions } from '@quill/client';
+import { ErrorCode, QuillError, type AclEntry, type Admin, type SaslOptions, type SslOptions } from '@quill/client';
 import { generateDevCertificates, loadTls, nodeChannelCredentials } from '@quill/security';
 
 /** The super user a secure process cluster creates; its clients authenticate as it. */
@@ -91,11 +91,33 @@ export function secureSasl(security: ClusterSecurity): SaslOptions {
 export async function createSuperUserCredential(security: ClusterSecurity, admin: Admin): Promise<void> {
   await admin.connect();
   try {
-    const [result] = await admin.alterUserScramCredentials([{ type: 'upsert', user: security.username, mechanism: SECURE_CLUSTER_SASL_MECHANISM, password: security.password }]);
-    if (result !== undefined && result.errorCode !== ErrorCode.NONE) {
-      throw new QuillError(result.errorCode, `creating user ${security.username}: ${result.errorMessage ?? result.errorCode}`);
-    }
+    await upsertScramCredential(admin, security.username, security.password);
   } finally {
     await admin.disconnect();
+  }
+}
+
+/**
+ * A user with a generated password, a SCRAM-SHA-512 credential and the ACL entries `acls` gives
+ * `User:<name>`, created through `admin` (a super user's); returns the SDK's sasl option for it.
+ * The ACLs go first: brokers apply the metadata log in order, so one that authenticates the user
+ * already holds its ACLs.
+ */
+export async function createUser(admin: Admin, name: string, acls: ReadonlyArray<Omit<AclEntry, 'principal'>>): Promise<SaslOptions> {
+  const password = randomBytes(PASSWORD_BYTES).toString('base64url');
+  await admin.connect();
+  try {
+    await admin.createAcls({ acl: acls.map((entry) => ({ ...entry, principal: `User:${name}` })) });
+    await upsertScramCredential(admin, name, password);
+  } finally {
+    await admin.disconnect();
+  }
+  return { mechanism: 'scram-sha-512', username: name, password };
+}
+
+async function upsertScramCredential(admin: Admin, user: string, password: string): Promise<void> {
+  const [result] = await admin.alterUserScramCredentials([{ type: 'upsert', user, mechanism: SECURE_CLUSTER_SASL_MECHANISM, password }]);
+  if (result !== undefined && result.errorCode !== ErrorCode.NONE) {
+    throw new QuillError(result.errorCode, `creating user ${user}: ${result.errorMessage ?? result.errorCode}`);
   }
 }

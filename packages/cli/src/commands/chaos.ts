@@ -28,7 +28,7 @@ export function chaosCommand(yargs: Argv): Argv {
         .option('flush-policy', { choices: ['group-commit', 'every-batch', 'os'] as const, describe: "the brokers' flush policy (default group-commit)" })
         .option('out', { type: 'string', describe: 'directory for history.jsonl, report.json and node logs', coerce: single<string>('--out') })
         .option('json', { type: 'boolean', default: false, describe: 'print the report as JSON' })
-        .option('secure', { type: 'boolean', default: false, describe: "TLS with client certificates on every gRPC port, SASL_SSL/SCRAM-SHA-512 on the brokers', the authorizer on; the workload connects as a super user" })
+        .option('secure', { type: 'boolean', default: false, describe: "TLS with client certificates on every gRPC port, SASL_SSL/SCRAM-SHA-512 on the brokers', the authorizer on; the workload connects as a user with only its topics' ACLs" })
         .option('network', { choices: ['proxy', 'netns'] as const, default: 'proxy' as const, describe: 'partitions through per-link proxies, or nodes in network namespaces (root, ip netns)' }),
     async (args) => {
       let faults;

@@ -53,7 +53,8 @@ export interface ChaosOptions {
   /**
    * A secure cluster (see ProcessClusterOptions.secure): TLS with client certificates on every
    * gRPC port, SASL_SSL/SCRAM-SHA-512 on the brokers', the authorizer on; the workload connects
-   * with the SDK's ssl and sasl options as the super user.
+   * with the SDK's ssl and sasl options as a user with only its topics' ACLs, the nemesis as the
+   * super user.
    */
   secure?: boolean;
 }
@@ -110,6 +111,17 @@ export const CHAOS_DEFAULTS = {
 } as const;
 
 const TOPIC_PREFIX = 'chaos';
+/** On a secure cluster, the workload's user: the checked and churned topics' ACLs, nothing more. */
+const WORKLOAD_USER = 'chaos-workload';
+/** What the writers, readers, topic churn and final read do: every topic named chaos*, no group, no cluster operation. */
+const WORKLOAD_ACLS = (['CREATE', 'WRITE', 'READ', 'DESCRIBE', 'DELETE'] as const).map((operation) => ({
+  resourceType: 'TOPIC' as const,
+  resourceName: TOPIC_PREFIX,
+  resourcePatternType: 'PREFIXED' as const,
+  host: '*',
+  operation,
+  permissionType: 'ALLOW' as const,
+}));
 const CHURN_TOPIC = 'chaos-churn';
 const REPLICATION_FACTOR = 3;
 /** How often the high watermarks are asked for while waiting for them to cover every acknowledgement. */
@@ -153,7 +165,10 @@ export async function runChaos(options: ChaosOptions): Promise<ChaosReport> {
   });
   const history = new History(options.outDir === undefined ? undefined : path.join(options.outDir, 'history.jsonl'));
   try {
+    // The nemesis acts as the super user (an operator); the workload as a user with only its ACLs.
+    const workloadSasl = options.secure ? await cluster.createUser(WORKLOAD_USER, WORKLOAD_ACLS) : undefined;
     const quill = cluster.client({
+      ...(workloadSasl === undefined ? {} : { sasl: workloadSasl }),
       requestTimeoutMs: settings.requestTimeoutMs,
       retry: { retries: 5, initialRetryTimeMs: 100, maxRetryTimeMs: 1_000 },
       // With --out, the workload's client logs go to logs/client.log (retries, metadata refreshes).
