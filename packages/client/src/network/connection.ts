@@ -85,6 +85,8 @@ export class BrokerConnection {
   private readonly sasl: SaslSessionToken | undefined;
   /** The session token each open stream was opened with (a stream carries the metadata of its opening). */
   private readonly streamTokens = new Map<BrokerStreamedMethod, string>();
+  /** Streams replaced for a new session token, still answering what was sent on them. */
+  private readonly drainingStreams = new Set<RequestStream<unknown, unknown>>();
   private closed = false;
 
   constructor(options: BrokerConnectionOptions) {
@@ -211,11 +213,17 @@ export class BrokerConnection {
     return response;
   }
 
-  /** The method's stream, opened anew when the session token changed since it was opened. */
+  /**
+   * The method's stream, opened anew when the session token changed since it was opened; the old
+   * one is drained rather than closed, so the requests on it (a produce that must not be sent
+   * twice, a long poll) get their answers.
+   */
   private streamFor(method: BrokerStreamedMethod, token: string | undefined): RequestStream<unknown, unknown> {
     let stream = this.streams.get(method);
     if (stream !== undefined && token !== undefined && this.streamTokens.get(method) !== token) {
-      stream.close();
+      const old = stream;
+      this.drainingStreams.add(old);
+      void old.drain().then(() => this.drainingStreams.delete(old));
       stream = undefined;
     }
     if (stream === undefined) {
@@ -239,8 +247,9 @@ export class BrokerConnection {
     this.closed = true;
     for (const call of this.inFlight) call.cancel();
     this.inFlight.clear();
-    for (const stream of this.streams.values()) stream.close();
+    for (const stream of [...this.streams.values(), ...this.drainingStreams]) stream.close();
     this.streams.clear();
+    this.drainingStreams.clear();
     this.client.close();
   }
 }

@@ -30,6 +30,8 @@ interface Outstanding<Res> {
 export class RequestStream<Req, Res> {
   private call: grpc.ClientDuplexStream<Req, Res> | undefined;
   private readonly outstanding: Array<Outstanding<Res>> = [];
+  /** Set by `drain`: resolves once the requests written before it are settled. */
+  private drained: { promise: Promise<void>; resolve: () => void } | undefined;
 
   constructor(
     private readonly open: () => grpc.ClientDuplexStream<Req, Res>,
@@ -47,6 +49,9 @@ export class RequestStream<Req, Res> {
     const { method, address } = this.where;
     if (options.signal?.aborted) {
       return Promise.reject(new QuillError(ErrorCode.NETWORK_EXCEPTION, `${method} to ${address} was cancelled`));
+    }
+    if (this.drained !== undefined) {
+      return Promise.reject(new QuillError(ErrorCode.NETWORK_EXCEPTION, `${method} to ${address} was drained; send on a new stream`));
     }
     const call = this.call ?? this.start();
     return new Promise<Res>((resolve, reject) => {
@@ -66,6 +71,28 @@ export class RequestStream<Req, Res> {
     this.fail(new QuillError(ErrorCode.NETWORK_EXCEPTION, `${this.where.method} to ${this.where.address} was closed`));
   }
 
+  /**
+   * Half-closes the stream and takes no more requests; those outstanding are still answered (or
+   * fail as they would have), so a stream replaced for a new session token does not cut what it
+   * carries. Resolves once none is outstanding.
+   */
+  drain(): Promise<void> {
+    if (this.drained !== undefined) return this.drained.promise;
+    let resolve!: () => void;
+    const promise = new Promise<void>((r) => (resolve = r));
+    this.drained = { promise, resolve };
+    this.call?.end();
+    this.settleDrain();
+    return promise;
+  }
+
+  /** Forgets a draining stream once nothing is outstanding on it (the server ends its half). */
+  private settleDrain(): void {
+    if (this.drained === undefined || this.outstanding.length > 0) return;
+    this.call = undefined;
+    this.drained.resolve();
+  }
+
   private start(): grpc.ClientDuplexStream<Req, Res> {
     const call = this.open();
     this.call = call;
@@ -78,6 +105,7 @@ export class RequestStream<Req, Res> {
       }
       settle(head);
       head.resolve(response);
+      this.settleDrain();
     });
     call.on('error', (error: grpc.ServiceError) => {
       if (this.call === call) this.fail(fromGrpcError(error, this.where.address, this.where.method));
@@ -97,6 +125,7 @@ export class RequestStream<Req, Res> {
       settle(outstanding);
       outstanding.reject(error);
     }
+    this.settleDrain();
   }
 }
 
