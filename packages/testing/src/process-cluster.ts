@@ -69,6 +69,10 @@ export interface ClusterNode {
 }
 
 const CONTROLLER_ID_BASE = 100;
+/** How long a secure cluster's brokers have to learn a new SCRAM credential from the metadata log. */
+const CREDENTIAL_PROPAGATION_TIMEOUT_MS = 30_000;
+/** Retries of the admin calls that set a secure cluster's users up. */
+const USER_SETUP_RETRIES = 5;
 /** In netns mode every node has its own address, so the ports can be Kafka's usual ones. */
 const NETNS_BROKER_PORT = 9092;
 const NETNS_CONTROLLER_PORT = 9093;
@@ -216,7 +220,7 @@ export class ProcessCluster {
    * `client()` adds SASL, once every broker accepts it (each learns credentials from the metadata log).
    */
   private async enableSasl(security: ClusterSecurity): Promise<void> {
-    await createSuperUserCredential(security, this.client({ retry: { retries: 5 } }).admin());
+    await createSuperUserCredential(security, this.client({ retry: { retries: USER_SETUP_RETRIES } }).admin());
     const sasl = secureSasl(security);
     await this.waitUntilBrokersAuthenticate(sasl);
     this.sasl = sasl;
@@ -233,7 +237,7 @@ export class ProcessCluster {
             await admin.listTopics();
             return true;
           },
-          { timeoutMs: 30_000, intervalMs: 100, description: `broker ${address} accepts ${sasl.username}'s SCRAM credential` },
+          { timeoutMs: CREDENTIAL_PROPAGATION_TIMEOUT_MS, intervalMs: 100, description: `broker ${address} accepts ${sasl.username}'s SCRAM credential` },
         );
       } finally {
         await admin.disconnect();
@@ -256,7 +260,7 @@ export class ProcessCluster {
    */
   async createUser(name: string, acls: ReadonlyArray<Omit<AclEntry, 'principal'>>): Promise<SaslOptions> {
     if (this.security === undefined) throw new Error('users need ProcessCluster.start({ secure: true })');
-    const sasl = await createUser(this.client({ retry: { retries: 5 } }).admin(), name, acls);
+    const sasl = await createUser(this.client({ retry: { retries: USER_SETUP_RETRIES } }).admin(), name, acls);
     await this.waitUntilBrokersAuthenticate(sasl);
     return sasl;
   }
