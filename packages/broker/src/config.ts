@@ -125,7 +125,8 @@ export interface BrokerConfig {
   serverKeepaliveTimeoutMs: number;
   /**
    * security.protocol of the gRPC port (clients, the CLI and replication): PLAINTEXT, or SSL with
-   * the files of `ssl`; SASL_PLAINTEXT and SASL_SSL add SASL. The broker calls other nodes (replica
+   * the files of `ssl`; SASL_SSL adds SASL (SASL_PLAINTEXT is refused: replication would go
+   * unauthenticated, see checkGrpcSecurity). The broker calls other nodes (replica
    * fetches, the controllers) with the same protocol, showing the certificate of `ssl` as its own.
    */
   securityProtocol: KafkaSecurityProtocol;
