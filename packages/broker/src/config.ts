@@ -206,6 +206,8 @@ export interface BrokerConfig {
 
 export const KAFKA_SECURITY_PROTOCOLS = ['PLAINTEXT', 'SSL', 'SASL_PLAINTEXT', 'SASL_SSL'] as const;
 export type KafkaSecurityProtocol = (typeof KAFKA_SECURITY_PROTOCOLS)[number];
+/** The protocols a broker's gRPC port takes: not SASL_PLAINTEXT (see checkGrpcSecurity). */
+export const BROKER_GRPC_SECURITY_PROTOCOLS: readonly KafkaSecurityProtocol[] = ['PLAINTEXT', 'SSL', 'SASL_SSL'];
 
 export const DEFAULT_BROKER_CONFIG = {
   heartbeatIntervalMs: 150,

@@ -1,6 +1,6 @@
 export { BrokerNode } from './broker-node.js';
 export { BROKER_HEAP_GROWING_PERCENT, tuneGarbageCollectionForBroker } from './gc-tuning.js';
-export { DEFAULT_BROKER_CONFIG, KAFKA_SECURITY_PROTOCOLS, resolveBrokerConfig, type BrokerConfig, type BrokerConfigInput, type HostPort, type KafkaSecurityProtocol } from './config.js';
+export { BROKER_GRPC_SECURITY_PROTOCOLS, DEFAULT_BROKER_CONFIG, KAFKA_SECURITY_PROTOCOLS, resolveBrokerConfig, type BrokerConfig, type BrokerConfigInput, type HostPort, type KafkaSecurityProtocol } from './config.js';
 export { MIN_SASL_SESSION_LIFETIME_MS, checkSaslSessionLifetimeMs } from './config-checks/grpc-security-checks.js';
 export { DEFAULT_KAFKA_SASL_MECHANISMS, KAFKA_SASL_MECHANISMS, parseSaslMechanisms, type KafkaSaslMechanism } from './kafka-listener/sasl/sasl-mechanisms.js';
 export { parseSuperUsers } from './kafka-listener/authorization/super-users.js';

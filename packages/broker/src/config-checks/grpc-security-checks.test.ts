@@ -7,7 +7,17 @@ describe('checkGrpcSecurity', () => {
   });
 
   it('accepts PLAINTEXT, SSL and SASL_SSL', () => {
-    for (const securityProtocol of ['PLAINTEXT', 'SSL', 'SASL_SSL'] as const) expect(() => checkGrpcSecurity({ securityProtocol, saslSessionLifetimeMs: 60_000 })).not.toThrow();
+    for (const securityProtocol of ['PLAINTEXT', 'SSL', 'SASL_SSL'] as const) {
+      for (const clientAuth of ['requested', 'required']) expect(() => checkGrpcSecurity({ securityProtocol, saslSessionLifetimeMs: 60_000, ssl: { clientAuth } })).not.toThrow();
+    }
+  });
+
+  it('refuses a TLS gRPC port that asks for no client certificate: replica fetches could never prove a node', () => {
+    for (const securityProtocol of ['SSL', 'SASL_SSL'] as const) {
+      expect(() => checkGrpcSecurity({ securityProtocol, saslSessionLifetimeMs: 60_000, ssl: { clientAuth: 'none' } })).toThrow(
+        expect.objectContaining({ code: 'INVALID_CONFIG', message: expect.stringMatching(/ssl\.client\.auth none is not supported .* use requested/) }),
+      );
+    }
   });
 
   it('refuses a session lifetime that is not a whole number of at least the minimum', () => {

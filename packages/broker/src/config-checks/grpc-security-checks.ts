@@ -6,8 +6,16 @@ import { QuillError } from '@quill/proto';
  * leave replication unauthenticated; the Kafka listener's SASL_PLAINTEXT is unaffected (no
  * replication crosses it).
  */
-export function checkGrpcSecurity(config: { securityProtocol: string; saslSessionLifetimeMs: number }): void {
+export function checkGrpcSecurity(config: { securityProtocol: string; saslSessionLifetimeMs: number; ssl?: { clientAuth: string } }): void {
   checkSaslSessionLifetimeMs(config.saslSessionLifetimeMs);
+  // Without asking for client certificates the port never learns a node's principal, and the
+  // other brokers' replica fetches would all be refused.
+  if ((config.securityProtocol === 'SSL' || config.securityProtocol === 'SASL_SSL') && config.ssl?.clientAuth === 'none') {
+    throw new QuillError(
+      'INVALID_CONFIG',
+      `ssl.client.auth none is not supported on a broker's ${config.securityProtocol} gRPC port: other brokers fetch as replicas there and prove who they are with client certificates; use requested (clients may still come without one) or required`,
+    );
+  }
   if (config.securityProtocol === 'SASL_PLAINTEXT') {
     throw new QuillError(
       'INVALID_CONFIG',

@@ -1,5 +1,6 @@
 import path from 'node:path';
 import {
+  BROKER_GRPC_SECURITY_PROTOCOLS,
   BrokerNode,
   DEFAULT_BROKER_CONFIG,
   checkSaslSessionLifetimeMs,
@@ -27,7 +28,7 @@ function brokerOptions<T>(y: Argv<T>) {
   return y
     .option('listen', { type: 'string', demandOption: true, describe: 'host:port for the broker (clients and other brokers)' })
     .option('advertised', { type: 'string', describe: 'host:port others should connect to (default: --listen)' })
-    .option('security-protocol', { choices: KAFKA_SECURITY_PROTOCOLS, default: DEFAULT_BROKER_CONFIG.securityProtocol, describe: "security.protocol of the gRPC port (clients, CLI, replication); nodes call each other with it" })
+    .option('security-protocol', { choices: BROKER_GRPC_SECURITY_PROTOCOLS, default: DEFAULT_BROKER_CONFIG.securityProtocol, describe: "security.protocol of the gRPC port (clients, CLI, replication); nodes call each other with it" })
     .options(grpcSslOptions)
     .option('kafka-listen', { type: 'string', describe: 'host:port for Kafka wire-protocol clients (off when not given)' })
     .option('kafka-advertised-listener', { type: 'string', describe: 'host:port Kafka clients are told to connect to (default: --kafka-listen)' })
