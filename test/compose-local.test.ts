@@ -2,7 +2,7 @@ import { execFile, spawn, type ChildProcess } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { REPO_ROOT } from '@quill/testing';
+import { REPO_ROOT, cliNodeArguments } from '@quill/testing';
 import { afterEach, describe, expect, it } from 'vitest';
 import { parse as parseYaml } from 'yaml';
 import { runQuill, type QuillRun } from './support/run-quill.js';
@@ -13,7 +13,8 @@ import { runQuill, type QuillRun } from './support/run-quill.js';
 
 const SCRIPT = path.join(REPO_ROOT, 'scripts', 'compose-local');
 const COMPOSE_FILE = path.join(REPO_ROOT, 'deploy', 'docker-compose.yml');
-const CLI_MAIN = path.join(REPO_ROOT, 'packages', 'cli', 'src', 'main.ts');
+/** The CLI entry the services run: compiled when fresh, else the sources (as compose-local picks). */
+const CLI_MAIN = cliNodeArguments().at(-1)!;
 
 interface Exit {
   code: number | null;

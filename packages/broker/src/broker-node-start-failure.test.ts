@@ -2,40 +2,24 @@ import fs from 'node:fs';
 import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
+import { generateDevCertificates } from '@quill/security';
 import { freePort } from '@quill/test-support';
 import { pino } from 'pino';
-import { afterAll, describe, expect, it, vi } from 'vitest';
+import { afterAll, describe, expect, it } from 'vitest';
 import { BrokerNode } from './broker-node.js';
-
-// Counts the node TLS handles started and closed, passing through to the real ones.
-const tlsHandles = vi.hoisted(() => ({ started: 0, closed: 0 }));
-vi.mock('@quill/security', async (importOriginal) => {
-  const actual = await importOriginal<typeof import('@quill/security')>();
-  return {
-    ...actual,
-    startNodeGrpcTls: async (options: Parameters<typeof actual.startNodeGrpcTls>[0]) => {
-      const tls = await actual.startNodeGrpcTls(options);
-      tlsHandles.started += 1;
-      return {
-        ...tls,
-        channelCredentials: () => tls.channelCredentials(),
-        close: () => {
-          tlsHandles.closed += 1;
-          tls.close();
-        },
-      };
-    },
-  };
-});
 
 const root = fs.mkdtempSync(path.join(os.tmpdir(), 'quill-broker-start-failure-'));
 afterAll(() => fs.rmSync(root, { recursive: true, force: true }));
 
 describe('BrokerNode.start on a port it cannot bind', () => {
+  // A TLS port's certificate reloader listens for SIGHUP until closed: a node that failed to
+  // start must leave no listener behind.
   it('closes its TLS watchers before failing', async () => {
+    const certificates = await generateDevCertificates(path.join(root, 'certificates'), { nodeNames: ['broker-1'], clientNames: [] });
     const occupied = net.createServer();
     await new Promise<void>((resolve) => occupied.listen(0, '127.0.0.1', resolve));
     const taken = (occupied.address() as net.AddressInfo).port;
+    const sighupListeners = process.listenerCount('SIGHUP');
     try {
       const start = BrokerNode.start({
         nodeId: 1,
@@ -44,11 +28,13 @@ describe('BrokerNode.start on a port it cannot bind', () => {
         controllers: [`127.0.0.1:${await freePort()}`],
         dataDir: path.join(root, 'b1'),
         logger: pino({ level: 'silent' }),
+        securityProtocol: 'SSL',
+        ssl: { ...certificates.endpoints.get('broker-1')!, caLocation: certificates.caLocation, clientAuth: 'requested' },
       });
       await expect(start).rejects.toMatchObject({ code: 'INVALID_CONFIG' });
     } finally {
       occupied.close();
     }
-    expect(tlsHandles).toEqual({ started: 1, closed: 1 });
+    expect(process.listenerCount('SIGHUP')).toBe(sighupListeners);
   });
 });
