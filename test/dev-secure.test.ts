@@ -1,4 +1,5 @@
 import { readFileSync } from 'node:fs';
+import path from 'node:path';
 import { eventually } from '@quill/test-support';
 import { Kafka, logLevel } from 'kafkajs';
 import { getProperties } from 'properties-file';
@@ -58,6 +59,10 @@ describe('quill dev --secure', () => {
     await producer.disconnect();
     expect(await readValuesWithKafkaJs(client, TOPIC, 'dev-secure-group', VALUES.length)).toEqual(VALUES);
     expect((await listTopicsError(kafka('not-the-password')))?.name).toBe('KafkaJSSASLAuthenticationError');
+    // Its twin for Kafka's Java tools: the same listeners and user, as JAAS and a PEM truststore.
+    const java = getProperties(readFileSync(path.join(path.dirname(propertiesFile), 'client-java.properties'), 'utf8'));
+    expect(java).toMatchObject({ 'bootstrap.servers': properties['bootstrap.servers'], 'ssl.truststore.type': 'PEM', 'ssl.truststore.location': properties['ssl.ca.location'] });
+    expect(java['sasl.jaas.config']).toBe(`org.apache.kafka.common.security.scram.ScramLoginModule required username="admin" password="${properties['sasl.password']}";`);
   });
 
   it.skipIf(!KCAT)(KCAT ? 'kcat -F client.properties lists metadata, produces and consumes' : 'kcat SKIPPED: no kcat on PATH', async () => {

@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { formatClientProperties, optionsFromClientProperties } from './client-properties.js';
+import { getProperties } from 'properties-file';
+import { formatClientProperties, formatJavaClientProperties, optionsFromClientProperties } from './client-properties.js';
 
 const SETTINGS = {
   kafkaBootstrap: '127.0.0.1:9112,127.0.0.1:9113',
@@ -61,5 +62,17 @@ describe('client.properties', () => {
     for (const password of ['a\\b', ' padded', 'two\nlines', '']) {
       expect(() => formatClientProperties({ ...SETTINGS, password })).toThrow(expect.objectContaining({ code: 'INVALID_CONFIG' }));
     }
+  });
+
+  it("has a Java clients' twin: the credentials as sasl.jaas.config and the CA as a PEM truststore", () => {
+    expect(getProperties(formatJavaClientProperties(SETTINGS))).toEqual({
+      'bootstrap.servers': '127.0.0.1:9112,127.0.0.1:9113',
+      'security.protocol': 'SASL_SSL',
+      'sasl.mechanism': 'SCRAM-SHA-512',
+      'sasl.jaas.config': 'org.apache.kafka.common.security.scram.ScramLoginModule required username="admin" password="pw-Xy_1";',
+      'ssl.truststore.type': 'PEM',
+      'ssl.truststore.location': '/data/dev/certificates/ca.pem',
+    });
+    expect(() => formatJavaClientProperties({ ...SETTINGS, password: 'a"b' })).toThrow(expect.objectContaining({ code: 'INVALID_CONFIG' }));
   });
 });

@@ -82,3 +82,29 @@ export function formatClientProperties(settings: ClientPropertiesSettings): stri
     '',
   ].join('\n');
 }
+
+/** The Java client's JAAS line for SCRAM; the value is quoted, so a quote in it is refused. */
+function scramJaasConfig(username: string, password: string): string {
+  for (const [key, value] of [['sasl.username', username], ['sasl.password', password]] as const) {
+    if (value.includes('"')) throw new QuillError('INVALID_CONFIG', `${key} cannot go into sasl.jaas.config: it holds a double quote.`);
+  }
+  return `org.apache.kafka.common.security.scram.ScramLoginModule required username="${username}" password="${password}";`;
+}
+
+/**
+ * The same client settings for Kafka's Java clients and tools (`kafka-console-consumer.sh
+ * --consumer.config`, ...), which take the credentials as `sasl.jaas.config` and the CA as a PEM
+ * truststore (Kafka 2.7+): properties librdkafka refuses, hence a file of its own.
+ */
+export function formatJavaClientProperties(settings: Omit<ClientPropertiesSettings, 'grpcBootstrap'>): string {
+  const lines: Array<[string, string]> = [
+    ['bootstrap.servers', settings.kafkaBootstrap],
+    ['security.protocol', 'SASL_SSL'],
+    ['sasl.mechanism', 'SCRAM-SHA-512'],
+    ['sasl.jaas.config', scramJaasConfig(settings.username, settings.password)],
+    ['ssl.truststore.type', 'PEM'],
+    ['ssl.truststore.location', settings.caLocation],
+  ];
+  for (const [key, value] of lines) assertWritableValue(key, value);
+  return ['# Kafka Java client properties: kafka-console-producer.sh --producer.config <this file>, ...', ...lines.map(([key, value]) => `${key}=${value}`), ''].join('\n');
+}

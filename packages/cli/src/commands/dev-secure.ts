@@ -5,13 +5,15 @@ import path from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { ErrorCode, QuillError, type Admin } from '@quill/client';
 import { generateDevCertificates, issueCertificate, type PemPair } from '@quill/security';
-import { assertWritableValue, formatClientProperties, optionsFromClientProperties } from '../client-security/client-properties.js';
+import { assertWritableValue, formatClientProperties, formatJavaClientProperties, optionsFromClientProperties } from '../client-security/client-properties.js';
 import { clientSecurity, type ClientSecurity, type ClientSecurityArgs } from '../client-security/client-security.js';
 
 /** Where `quill dev --secure` keeps its CA and certificates, under the data dir. */
 export const DEV_CERTIFICATES_DIR = 'certificates';
 /** The client properties file `quill dev --secure` writes into the data dir. */
 export const CLIENT_PROPERTIES_FILE = 'client.properties';
+/** Its twin for Kafka's Java clients and tools, beside it. */
+export const JAVA_CLIENT_PROPERTIES_FILE = 'client-java.properties';
 /** The super user `quill dev --secure` creates unless --user names another. */
 export const DEFAULT_DEV_USER = 'admin';
 /** Random bytes of a generated password (base64url, so nothing a properties file reads differently). */
@@ -162,7 +164,7 @@ export function devSuperUserSecurity(security: DevSecurity): ClientSecurity {
 /**
  * Once the cluster answers: sets the super user's SCRAM-SHA-512 credential, waits until every
  * broker (`grpcAddresses`) accepts it (`authenticates`: brokers learn it from the metadata log),
- * and writes `<data dir>/client.properties`; returns its path.
+ * and writes `<data dir>/client.properties` (and client-java.properties beside it); returns the first's path.
  */
 export async function finishDevSecurity(
   security: DevSecurity,
@@ -197,5 +199,7 @@ export async function finishDevSecurity(
     caLocation: security.caLocation,
   });
   await writeFile(file, text, { mode: 0o600 });
+  const java = formatJavaClientProperties({ kafkaBootstrap: addresses.kafka.join(','), username: security.username, password: security.password, caLocation: security.caLocation });
+  await writeFile(path.join(path.dirname(file), JAVA_CLIENT_PROPERTIES_FILE), java, { mode: 0o600 });
   return file;
 }
