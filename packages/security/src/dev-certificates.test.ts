@@ -3,7 +3,7 @@ import { X509Certificate } from 'node:crypto';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { generateDevCertificates } from './dev-certificates.js';
+import { generateDevCertificates, nodeDnsNames } from './dev-certificates.js';
 
 describe('generateDevCertificates', () => {
   const dir = mkdtempSync(path.join(tmpdir(), 'quill-dev-certs-'));
@@ -26,6 +26,26 @@ describe('generateDevCertificates', () => {
       expect(statSync(path.join(dir, `${name}-key.pem`)).mode & 0o777).toBe(0o600);
     }
     expect(files.endpoints.get('admin')).toEqual({ certificateLocation: path.join(dir, 'admin.pem'), keyLocation: path.join(dir, 'admin-key.pem') });
+  });
+
+  it('gives node certificates the host names of nodeDnsNames, {name} standing for the node, and clients none of them', async () => {
+    const more = mkdtempSync(path.join(tmpdir(), 'quill-dev-certs-'));
+    try {
+      await generateDevCertificates(more, { nodeNames: ['pod-0'], clientNames: ['admin'], nodeDnsNames: ['{name}.pods.ns.svc', 'front'] });
+      const node = new X509Certificate(readFileSync(path.join(more, 'pod-0.pem')));
+      for (const host of ['pod-0', 'pod-0.pods.ns.svc', 'front', 'localhost']) expect(node.checkHost(host), host).toBe(host);
+      expect(node.checkHost('pod-1.pods.ns.svc')).toBeUndefined();
+      const client = new X509Certificate(readFileSync(path.join(more, 'admin.pem')));
+      expect(client.checkHost('front')).toBeUndefined();
+      expect(client.checkHost('admin.pods.ns.svc')).toBeUndefined();
+    } finally {
+      rmSync(more, { recursive: true, force: true });
+    }
+  });
+
+  it('nodeDnsNames: the name first, each template once', () => {
+    expect(nodeDnsNames('b-1')).toEqual(['b-1']);
+    expect(nodeDnsNames('b-1', ['{name}.s', 'svc', '{name}', 'svc'])).toEqual(['b-1', 'b-1.s', 'svc']);
   });
 
   it('refuses names that would overwrite the CA or each other, or leave the directory', async () => {

@@ -87,6 +87,21 @@ export interface DevCertificateNames {
   nodeNames: readonly string[];
   /** Clients (users, tools): `client` certificates. */
   clientNames: readonly string[];
+  /** More host names of every node certificate; NODE_NAME_PLACEHOLDER in one stands for the node's name (see nodeDnsNames). */
+  nodeDnsNames?: readonly string[];
+}
+
+/** What `{name}` in a nodeDnsNames entry is replaced by. */
+export const NODE_NAME_PLACEHOLDER = '{name}';
+
+/**
+ * The host names a node's certificate is valid for beside DEV_SUBJECT_ALT_NAMES: its name, then
+ * each of `templates` with NODE_NAME_PLACEHOLDER replaced by it (`{name}.quill-broker` is a
+ * StatefulSet pod's DNS name under its headless Service; a name without it, a Service in front of
+ * every node), each once.
+ */
+export function nodeDnsNames(name: string, templates: readonly string[] = []): string[] {
+  return [...new Set([name, ...templates.map((template) => template.replaceAll(NODE_NAME_PLACEHOLDER, name))])];
 }
 
 /** The files generateDevCertificates wrote. */
@@ -100,8 +115,8 @@ export interface DevCertificateFiles {
 /**
  * Writes a new CA (`ca.pem`, and `ca-key.pem` so more certificates can be issued later) and a
  * certificate per node and client name (`<name>.pem`, `<name>-key.pem`) into `dir`, each also
- * valid for its name as a host name (a node's service name in a container network). Keys are
- * readable by the owner only.
+ * valid for its name as a host name (a node's service name in a container network), and a node's
+ * for `names.nodeDnsNames`. Keys are readable by the owner only.
  */
 export async function generateDevCertificates(dir: string, names: DevCertificateNames): Promise<DevCertificateFiles> {
   const all = [...names.nodeNames, ...names.clientNames];
@@ -116,7 +131,8 @@ export async function generateDevCertificates(dir: string, names: DevCertificate
   const endpoints = new Map<string, { certificateLocation: string; keyLocation: string }>();
   for (const [name, usage] of [...names.nodeNames.map((n) => [n, 'server'] as const), ...names.clientNames.map((n) => [n, 'client'] as const)]) {
     const files = { certificateLocation: path.join(dir, `${name}.pem`), keyLocation: path.join(dir, `${name}-key.pem`) };
-    await writePair(issueCertificate(ca, { commonName: name, usage, dnsNames: [name] }), files.certificateLocation, files.keyLocation);
+    const dnsNames = usage === 'server' ? nodeDnsNames(name, names.nodeDnsNames) : [name];
+    await writePair(issueCertificate(ca, { commonName: name, usage, dnsNames }), files.certificateLocation, files.keyLocation);
     endpoints.set(name, files);
   }
   return { caLocation, caKeyLocation, endpoints };

@@ -1,7 +1,7 @@
 import { existsSync } from 'node:fs';
 import path from 'node:path';
 import { QuillError } from '@quill/client';
-import { generateDevCertificates } from '@quill/security';
+import { NODE_NAME_PLACEHOLDER, generateDevCertificates } from '@quill/security';
 import type { Argv } from 'yargs';
 import { single, writeOut } from '../client-options.js';
 
@@ -14,16 +14,22 @@ export function certsCommand(yargs: Argv): Argv {
     y
       .command(
         'create',
-        'Write a new CA (ca.pem, ca-key.pem) and, signed by it, <name>.pem and <name>-key.pem per node and client: subject CN=<name> (the principal User:<name>), valid for <name>, localhost and 127.0.0.1',
+        'Write a new CA (ca.pem, ca-key.pem) and, signed by it, <name>.pem and <name>-key.pem per node and client: subject CN=<name> (the principal User:<name>), valid for <name>, localhost and 127.0.0.1 (nodes also for --dns-names)',
         (c) =>
           c
             .option('dir', { type: 'string', demandOption: true, describe: 'the directory to write into (created if missing; refused if it holds a ca.pem)', coerce: single<string>('--dir') })
             .option('nodes', { type: 'string', demandOption: true, describe: 'node names, comma-separated (their service or host names)', coerce: names('--nodes') })
-            .option('clients', { type: 'string', default: '', describe: 'client names, comma-separated (users authenticating by certificate)', coerce: names('--clients') }),
+            .option('clients', { type: 'string', default: '', describe: 'client names, comma-separated (users authenticating by certificate)', coerce: names('--clients') })
+            .option('dns-names', {
+              type: 'string',
+              default: '',
+              describe: `more host names of every node certificate, comma-separated; ${NODE_NAME_PLACEHOLDER} stands for the node's name (${NODE_NAME_PLACEHOLDER}.quill-broker.quill.svc.cluster.local: a StatefulSet pod's DNS name)`,
+              coerce: names('--dns-names'),
+            }),
         async (args) => {
           const dir = path.resolve(args.dir);
           if (existsSync(path.join(dir, 'ca.pem'))) throw new QuillError('INVALID_REQUEST', `${args.dir} already holds a ca.pem: certificates of a new CA would not be trusted by the nodes using the old one.`);
-          const files = await generateDevCertificates(dir, { nodeNames: args.nodes, clientNames: args.clients });
+          const files = await generateDevCertificates(dir, { nodeNames: args.nodes, clientNames: args.clients, nodeDnsNames: args.dnsNames });
           writeOut(`Wrote ${files.caLocation} and ${files.endpoints.size} certificates (${[...files.endpoints.keys()].join(', ')}) into ${dir}.`);
         },
       )
