@@ -8,6 +8,7 @@ import { eventually } from '@quill/test-support';
 import { startCluster, type TestCluster } from '@quill/testing';
 import type { AclEntry, Quill, SaslOptions } from '@quill/client';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { allowAcl } from './support/acl-entry.js';
 
 // SASL and ACLs on a broker's gRPC port (SASL_SSL with ssl.client.auth=requested, the authorizer
 // on, User:admin a super user): the SDK's sasl option authenticates through the Authenticate RPC;
@@ -39,16 +40,7 @@ function listGroupsWith(broker: BrokerClient, token: string): Promise<string> {
   );
 }
 
-const acl = (principal: string, operation: AclEntry['operation'], resourceName: string, extra: Partial<AclEntry> = {}): AclEntry => ({
-  resourceType: 'TOPIC',
-  resourceName,
-  resourcePatternType: 'LITERAL',
-  principal,
-  host: '*',
-  operation,
-  permissionType: 'ALLOW',
-  ...extra,
-});
+const acl = (principal: string, operation: AclEntry['operation'], resourceName: string, extra: Partial<AclEntry> = {}): AclEntry => allowAcl(principal, operation, 'TOPIC', resourceName, extra);
 
 /** The error code of what `action` threw, or 'none'. */
 async function codeOf(action: () => Promise<unknown>): Promise<string> {

@@ -5,6 +5,7 @@ import type { AclEntry } from '@quill/client';
 import { AclOperationTypes, AclPermissionTypes, AclResourceTypes, Kafka, logLevel, ResourcePatternTypes, type AclEntry as KafkaJsAclEntry } from 'kafkajs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { readValuesWithKafkaJs } from './support/kafkajs-read.js';
+import { allowAcl } from './support/acl-entry.js';
 
 // ACLs enforced on a SASL_PLAINTEXT Kafka listener with the authorizer on: SCRAM users created and
 // ACLs written through the SDK admin (gRPC), KafkaJS as the client of each principal.
@@ -12,16 +13,6 @@ import { readValuesWithKafkaJs } from './support/kafkajs-read.js';
 const PASSWORD = 'acl-test-password';
 const USERS = ['admin', 'alice', 'bob', 'carol', 'dave'];
 
-const allow = (principal: string, operation: AclEntry['operation'], resourceType: AclEntry['resourceType'], resourceName: string, extra: Partial<AclEntry> = {}): AclEntry => ({
-  resourceType,
-  resourceName,
-  resourcePatternType: 'LITERAL',
-  principal,
-  host: '*',
-  operation,
-  permissionType: 'ALLOW',
-  ...extra,
-});
 
 // KafkaJS's messages for Kafka errors 29, TOPIC_AUTHORIZATION_FAILED, and 30, GROUP_AUTHORIZATION_FAILED (its retry wrappers keep the message, not the type).
 const TOPIC_AUTHORIZATION_FAILED = 'Not authorized to access topics: [Topic authorization failed]';
@@ -100,14 +91,14 @@ describe('ACLs on the Kafka listener', () => {
     await superAdmin.disconnect();
     await produce('admin', 'orders', ['o0', 'o1', 'o2']);
     await createAcls([
-      allow('User:bob', 'READ', 'TOPIC', 'orders'),
-      allow('User:bob', 'DESCRIBE', 'TOPIC', 'orders'),
-      allow('User:bob', 'READ', 'GROUP', 'bob-group'),
-      allow('User:carol', 'WRITE', 'TOPIC', 'logs-', { resourcePatternType: 'PREFIXED' }),
-      allow('User:carol', 'WRITE', 'TOPIC', 'logs-secret', { permissionType: 'DENY' }),
-      allow('User:dave', 'DESCRIBE', 'TOPIC', 'orders'),
-      allow('User:dave', 'READ', 'GROUP', 'dave-group'),
-      allow('User:dave', 'DESCRIBE', 'GROUP', 'dave-described-group'),
+      allowAcl('User:bob', 'READ', 'TOPIC', 'orders'),
+      allowAcl('User:bob', 'DESCRIBE', 'TOPIC', 'orders'),
+      allowAcl('User:bob', 'READ', 'GROUP', 'bob-group'),
+      allowAcl('User:carol', 'WRITE', 'TOPIC', 'logs-', { resourcePatternType: 'PREFIXED' }),
+      allowAcl('User:carol', 'WRITE', 'TOPIC', 'logs-secret', { permissionType: 'DENY' }),
+      allowAcl('User:dave', 'DESCRIBE', 'TOPIC', 'orders'),
+      allowAcl('User:dave', 'READ', 'GROUP', 'dave-group'),
+      allowAcl('User:dave', 'DESCRIBE', 'GROUP', 'dave-described-group'),
     ]);
     await eventually(async () => (await topicsSeenBy('dave')).includes('orders'), { description: 'the broker applies the ACLs' });
   }, 60_000);

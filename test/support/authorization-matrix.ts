@@ -1,4 +1,5 @@
 import type { AclEntry } from '@quill/client';
+import { allowAcl } from './acl-entry.js';
 
 /** The principals every API is called as. */
 export const PRINCIPAL_KINDS = ['no-credentials', 'wrong-password', 'no-acls', 'exact-acl', 'deny-over-allow', 'prefixed-acl', 'super-user'] as const;
@@ -67,16 +68,7 @@ export interface MatrixRow<Call> {
 export const AUTHORIZATION_CODES = ['TOPIC_AUTHORIZATION_FAILED', 'GROUP_AUTHORIZATION_FAILED', 'CLUSTER_AUTHORIZATION_FAILED', 'TRANSACTIONAL_ID_AUTHORIZATION_FAILED'] as const;
 export type AuthorizationCode = (typeof AUTHORIZATION_CODES)[number];
 
-const acl = (principal: string, need: Need, names: MatrixNames, extra: Partial<AclEntry> = {}): AclEntry => ({
-  resourceType: need.resourceType,
-  resourceName: need.name(names),
-  resourcePatternType: 'LITERAL',
-  principal,
-  host: '*',
-  operation: need.operation,
-  permissionType: 'ALLOW',
-  ...extra,
-});
+const acl = (principal: string, need: Need, names: MatrixNames, extra: Partial<AclEntry> = {}): AclEntry => allowAcl(principal, need.operation, need.resourceType, need.name(names), extra);
 
 /** Exactly the ACLs `needs` names, for `principal`. */
 export function exactAcls(principal: string, needs: readonly Need[], names: MatrixNames): AclEntry[] {

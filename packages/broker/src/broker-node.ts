@@ -3,6 +3,7 @@ import { ControllerClient, MetadataFollower, brokerEndpoint, checkNodeIdentity, 
 import {
   GRPC_CHANNEL_OPTIONS,
   QuillError,
+  bindServer,
   loadQuillPackage,
   type AllocateProducerIdsResponse__Output,
   type BrokerHandlers,
@@ -153,22 +154,9 @@ export class BrokerNode {
     server.addService(pkg.quill.v1.Replica.service, timedGrpcHandlers(replicaHandlers(replicas, sessionFullVisitIntervalMs(config.replicaLagTimeMaxMs)), observe) as ReplicaHandlers);
     const health = addGrpcHealth(server, ['quill.v1.Broker', 'quill.v1.Replica'], readiness, systemClock);
     let port: number;
-    try {
-      port = await new Promise<number>((resolve, reject) =>
-        server.bindAsync(`${config.listen.host}:${config.listen.port}`, grpcTls.serverCredentials, (error, bound) =>
-          error ? reject(new QuillError('INVALID_CONFIG', `cannot listen on ${config.listen.host}:${config.listen.port}: ${error.message}`)) : resolve(bound),
-        ),
-      );
-    } catch (error) {
-      // The TLS file watchers would otherwise outlive a broker that never started.
-      health.stop();
-      server.forceShutdown();
-      grpcTls.close();
-      throw error;
-    }
-    const advertised = config.advertised ?? { host: config.listen.host, port };
     let metricsServer: MetricsServer | undefined;
     try {
+      port = await bindServer(server, config.listen, grpcTls.serverCredentials);
       kafkaListener =
         config.kafkaListen === undefined
           ? undefined
@@ -180,12 +168,14 @@ export class BrokerNode {
           ? undefined
           : await startMetricsServer({ ...config.metricsListen, registries: [brokerMetrics.registry, sharedProcessRegistry()], readiness: () => readiness(), logger });
     } catch (error) {
+      // The TLS file watchers and listeners would otherwise outlive a broker that never started.
       await kafkaListener?.close();
       health.stop();
       server.forceShutdown();
       grpcTls.close();
       throw error;
     }
+    const advertised = config.advertised ?? { host: config.listen.host, port };
     const kafkaAdvertised = kafkaListener === undefined ? undefined : (config.kafkaAdvertised ?? { host: config.kafkaListen!.host, port: kafkaListener.port });
 
     lifecycle = new BrokerLifecycle(config, advertised, controller, () => follower.state.offset, logger, kafkaAdvertised);

@@ -26,5 +26,6 @@ export {
   protoFiles,
 } from './loader.js';
 export { CLIENT_ID_METADATA_KEY, FLOW_CONTROL_WINDOW_BYTES, GRPC_CHANNEL_OPTIONS, MAX_MESSAGE_BYTES, SESSION_TOKEN_METADATA_KEY } from './options.js';
+export { bindServer } from './bind-server.js';
 export { createServiceClient } from './clients.js';
 export type { BidiStreamingMethods, UnaryMethods } from './service-methods.js';

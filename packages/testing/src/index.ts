@@ -20,3 +20,4 @@ export { POWER_LOSS_SHAPES, POWER_LOSS_STAGGER_MS, parsePowerLossShapes, planPow
 export { NetnsNetwork, NETNS_STATE_FILE, quillNamespaces, removeNetnsLeftovers, type NetnsNetworkOptions } from './netns/netns-network.js';
 export { netnsUnavailableReason } from './netns/ip-command.js';
 export { CONTROL_FILE, UnsyncedFs, unsyncedFsBinary, unsyncedFsUnavailableReason, type CrashSummary, type UnsyncedStats } from './power-loss-fs/index.js';
+export { grpcTlsNodeArgs, superUsersOf, upsertScramCredential } from './secure-cluster.js';

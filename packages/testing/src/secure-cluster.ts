@@ -43,9 +43,30 @@ export async function prepareClusterSecurity(dir: string, nodeNames: readonly st
   };
 }
 
-/** super.users: every node's certificate principal and the super user. */
-function superUsers(security: ClusterSecurity): string {
-  return [...[...security.nodes.keys()].map((name) => `User:${name}`), `User:${security.username}`].join(';');
+/** super.users: every node's certificate principal (`User:<CN>`, its certificate name) and the super user. */
+export function superUsersOf(nodeCertificateNames: Iterable<string>, username: string): string {
+  return [...[...nodeCertificateNames].map((name) => `User:${name}`), `User:${username}`].join(';');
+}
+
+/** The node flags of TLS on a gRPC port: its protocol, the node's certificate and key, the CA, and whether client certificates are asked for. */
+export function grpcTlsNodeArgs(
+  files: { certificateLocation: string; keyLocation: string },
+  caLocation: string,
+  securityProtocol: 'SSL' | 'SASL_SSL',
+  clientAuth: 'requested' | 'required',
+): string[] {
+  return [
+    '--security-protocol',
+    securityProtocol,
+    '--ssl-certificate-location',
+    files.certificateLocation,
+    '--ssl-key-location',
+    files.keyLocation,
+    '--ssl-ca-location',
+    caLocation,
+    '--ssl-client-auth',
+    clientAuth,
+  ];
 }
 
 /**
@@ -57,20 +78,11 @@ export function secureNodeArgs(security: ClusterSecurity, name: string, role: 'b
   const node = security.nodes.get(name);
   if (node === undefined) throw new Error(`secureNodeArgs: no certificate for ${name}`);
   return [
-    '--security-protocol',
-    role === 'broker' ? 'SASL_SSL' : 'SSL',
-    '--ssl-certificate-location',
-    node.certificateLocation,
-    '--ssl-key-location',
-    node.keyLocation,
-    '--ssl-ca-location',
-    security.caLocation,
-    '--ssl-client-auth',
-    'required',
+    ...grpcTlsNodeArgs(node, security.caLocation, role === 'broker' ? 'SASL_SSL' : 'SSL', 'required'),
     ...(role === 'broker' ? ['--kafka-sasl-enabled-mechanisms', SECURE_CLUSTER_SASL_MECHANISM] : []),
     '--authorizer',
     '--super-users',
-    superUsers(security),
+    superUsersOf(security.nodes.keys(), security.username),
   ];
 }
 
@@ -115,7 +127,8 @@ export async function createUser(admin: Admin, name: string, acls: ReadonlyArray
   return { mechanism: 'scram-sha-512', username: name, password };
 }
 
-async function upsertScramCredential(admin: Admin, user: string, password: string): Promise<void> {
+/** Creates or replaces `user`'s SCRAM-SHA-512 credential; a refusal throws its code. */
+export async function upsertScramCredential(admin: Admin, user: string, password: string): Promise<void> {
   const [result] = await admin.alterUserScramCredentials([{ type: 'upsert', user, mechanism: SECURE_CLUSTER_SASL_MECHANISM, password }]);
   if (result !== undefined && result.errorCode !== ErrorCode.NONE) {
     throw new QuillError(result.errorCode, `creating user ${user}: ${result.errorMessage ?? result.errorCode}`);

@@ -3,8 +3,9 @@ import { existsSync, readFileSync } from 'node:fs';
 import { readFile, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { ErrorCode, QuillError, type Admin } from '@quill/client';
+import { QuillError, type Admin } from '@quill/client';
 import { generateDevCertificates, issueCertificate, type PemPair } from '@quill/security';
+import { grpcTlsNodeArgs, superUsersOf, upsertScramCredential } from '@quill/testing';
 import { assertWritableValue, formatClientProperties, formatJavaClientProperties, optionsFromClientProperties } from '../client-security/client-properties.js';
 import { clientSecurity, type ClientSecurity, type ClientSecurityArgs } from '../client-security/client-security.js';
 
@@ -97,7 +98,7 @@ export function clientPropertiesPath(security: DevSecurity): string {
 
 /** super.users of a secure dev cluster: every node's certificate principal, and the super user. */
 export function devSuperUsers(security: DevSecurity): string {
-  return [...[...security.nodes.keys()].map((id) => `User:${devNodeCertificateName(id)}`), `User:${security.username}`].join(';');
+  return superUsersOf([...security.nodes.keys()].map(devNodeCertificateName), security.username);
 }
 
 /**
@@ -115,16 +116,7 @@ export function devSecureNodeArgs(security: DevSecurity, id: number): string[] {
   const node = security.nodes.get(id);
   if (node === undefined) throw new Error(`devSecureNodeArgs: no certificate for node ${id}`);
   return [
-    '--security-protocol',
-    DEV_GRPC_SECURITY_PROTOCOL,
-    '--ssl-certificate-location',
-    node.certificateLocation,
-    '--ssl-key-location',
-    node.keyLocation,
-    '--ssl-ca-location',
-    security.caLocation,
-    '--ssl-client-auth',
-    'requested',
+    ...grpcTlsNodeArgs(node, security.caLocation, DEV_GRPC_SECURITY_PROTOCOL, 'requested'),
     '--kafka-security-protocol',
     'SASL_SSL',
     '--kafka-ssl-certificate-location',
@@ -174,10 +166,7 @@ export async function finishDevSecurity(
 ): Promise<string> {
   await admin.connect();
   try {
-    const [result] = await admin.alterUserScramCredentials([{ type: 'upsert', user: security.username, mechanism: DEV_SASL_MECHANISM, password: security.password }]);
-    if (result !== undefined && result.errorCode !== ErrorCode.NONE) {
-      throw new QuillError(result.errorCode, `creating user ${security.username}: ${result.errorMessage ?? result.errorCode}`);
-    }
+    await upsertScramCredential(admin, security.username, security.password);
   } finally {
     await admin.disconnect();
   }

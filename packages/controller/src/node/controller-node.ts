@@ -1,7 +1,7 @@
 import path from 'node:path';
 import { Server } from '@grpc/grpc-js';
 import { systemClock } from '@quill/clock';
-import { GRPC_CHANNEL_OPTIONS, QuillError, loadQuillPackage, type ControllerHandlers, type RaftHandlers } from '@quill/proto';
+import { GRPC_CHANNEL_OPTIONS, QuillError, bindServer, loadQuillPackage, type ControllerHandlers, type RaftHandlers } from '@quill/proto';
 import type { Message } from '@quill/raft';
 import { checkNodeIdentity } from '@quill/metadata';
 import { startNodeGrpcTls, type NodeGrpcTls } from '@quill/security';
@@ -123,32 +123,20 @@ export class ControllerNode {
     );
     const raft = driver;
     const health = addGrpcHealth(server, ['quill.v1.Controller', 'quill.v1.Raft'], () => controllerReadiness(raft.status()), systemClock);
-    let port: number;
-    try {
-      port = await new Promise<number>((resolve, reject) =>
-        server.bindAsync(`${config.listen.host}:${config.listen.port}`, grpcTls.serverCredentials, (error, bound) =>
-          error ? reject(new QuillError('INVALID_CONFIG', `cannot listen on ${config.listen.host}:${config.listen.port}: ${error.message}`)) : resolve(bound),
-        ),
-      );
-    } catch (error) {
-      // The TLS file watchers and the Raft storage would otherwise outlive a controller that never started.
-      health.stop();
-      server.forceShutdown();
-      grpcTls.close();
-      await storage.close();
-      throw error;
-    }
     const metricsRegistry = controllerMetricsRegistry(
       () => controllerSamples(raft.status(), raft.isLeader, voterIds, (id) => raft.followerProgress(id), metadata.current, storage.sizeBytes),
       grpcConnectionCounter(server),
     );
+    let port: number;
     let metricsServer: MetricsServer | undefined;
     try {
+      port = await bindServer(server, config.listen, grpcTls.serverCredentials);
       metricsServer =
         config.metricsListen === undefined
           ? undefined
           : await startMetricsServer({ ...config.metricsListen, registries: [metricsRegistry, sharedProcessRegistry()], readiness: () => controllerReadiness(raft.status()), logger });
     } catch (error) {
+      // The TLS file watchers and the Raft storage would otherwise outlive a controller that never started.
       health.stop();
       server.forceShutdown();
       grpcTls.close();
